@@ -1,0 +1,5 @@
+import sys
+
+from seisview.cli import main
+
+sys.exit(main())

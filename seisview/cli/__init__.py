@@ -1,0 +1,130 @@
+"""The ``seisview`` console script.
+
+``seisview`` opens the demo survey, ``seisview PATH`` opens a file in the
+viewer, and ``seisview COMMAND ...`` runs a headless command. Each command
+group lives in its own module with ``register(subparsers, groups)``; plugins
+add commands through ``command`` contributions with the same signature.
+
+User errors (:class:`SeisviewError`) print one line on stderr and exit 2;
+anything else is logged with its traceback to the log file and reported in
+one line (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from seisview.core.errors import SeisviewError
+
+# Order matters only where a later module adds sub-commands to an earlier group
+# (e.g. ``picks predict`` joins the ``picks`` group made by the project module).
+COMMAND_MODULES = (
+    "seisview.cli.survey",      # info, convert
+    "seisview.cli.project",     # project, labels, picks (import/export)
+    "seisview.cli.ml",          # train, pretrain, predict, picks predict
+    "seisview.cli.introspect",  # introspect stats
+    "seisview.cli.well",        # well info
+    "seisview.cli.plugins",     # plugins list
+)
+
+log = logging.getLogger("seisview")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="seisview",
+        description="Seismic interpretation with live CNN training. "
+        "`seisview` opens the demo survey, `seisview PATH` opens a SEG-Y file.",
+    )
+    parser.add_argument("--version", action="version", version=f"seisview {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    groups: dict[str, argparse._SubParsersAction] = {}
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # command group not written yet
+                continue
+            raise
+        mod.register(sub, groups)
+    _register_plugin_commands(sub, groups)
+    return parser
+
+
+def _register_plugin_commands(sub, groups) -> None:
+    from seisview.plugins import registry
+
+    for c in registry.contributions("command"):
+        try:
+            c.load()(sub, groups)
+        except Exception as exc:  # a broken plugin never takes the CLI down
+            log.warning("plugin command %s unavailable: %s", c.name, exc)
+
+
+def _version() -> str:
+    from seisview import __version__
+
+    return __version__
+
+
+def _setup_logging() -> None:
+    from seisview.config import log_path
+
+    try:
+        handler: logging.Handler = logging.FileHandler(log_path(), encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _setup_logging()
+    try:
+        parser = build_parser()
+        commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
+        if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
+            return _open_viewer(argv)
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.parse_args([*argv, "--help"])
+            return 2
+        rc = args.func(args)
+        return int(rc or 0)
+    except SeisviewError as exc:
+        print(f"seisview: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("seisview: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:
+        from seisview.config import log_path
+
+        log.exception("unhandled error")
+        print(f"seisview: internal error: {type(exc).__name__}: {exc} (details in {log_path()})",
+              file=sys.stderr)
+        return 1
+
+
+def _open_viewer(argv: list[str]) -> int:
+    p = argparse.ArgumentParser(prog="seisview", description="open a survey in the viewer")
+    p.add_argument("path", nargs="?", help="SEG-Y file or .seisview project (default: demo survey)")
+    p.add_argument("--iline", type=int, help="inline byte location override")
+    p.add_argument("--xline", type=int, help="crossline byte location override")
+    p.add_argument("--gather-key", type=int, help="gather key byte location (pre-stack)")
+    args = p.parse_args(argv)
+    from seisview.qt.app import run
+
+    return int(run(args.path, iline=args.iline, xline=args.xline, gather_key=args.gather_key) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

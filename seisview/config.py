@@ -1,0 +1,42 @@
+"""User-level settings that are not in a project: paths, RAM budget, cache folder.
+
+Environment variables override the defaults (documented in the README).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def home() -> Path:
+    """seisview's per-user folder (``SEISVIEW_HOME``, default ``~/.seisview``)."""
+    p = Path(os.environ.get("SEISVIEW_HOME", Path.home() / ".seisview"))
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def log_path() -> Path:
+    return home() / "seisview.log"
+
+
+def cache_dir() -> Path:
+    """Where on-disk (zarr) caches of large surveys go (``SEISVIEW_CACHE``)."""
+    p = Path(os.environ.get("SEISVIEW_CACHE", home() / "cache"))
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def ram_budget_bytes() -> int:
+    """Surveys whose float32 size (x2 with the time-major copy) exceeds this go to the zarr cache.
+
+    ``SEISVIEW_RAM_BUDGET_GB`` sets it; the default is a quarter of physical memory, at least 1 GB.
+    """
+    env = os.environ.get("SEISVIEW_RAM_BUDGET_GB")
+    if env:
+        return int(float(env) * 1024**3)
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        total = 8 * 1024**3
+    return max(1024**3, total // 4)

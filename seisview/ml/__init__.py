@@ -1,0 +1,1 @@
+"""torch models, datasets from sparse labels, training, inference and activations. No Qt."""

@@ -1,0 +1,1 @@
+"""PyQt6 / pyqtgraph / vispy views, tools, panels and workers. Thin: render models, relay gestures."""

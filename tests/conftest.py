@@ -1,0 +1,29 @@
+"""Shared fixtures. Qt runs offscreen in-process; real-window (OpenGL) tests spawn xvfb-run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_home(tmp_path_factory):
+    """Keep settings, logs and caches of the test run out of the user's home."""
+    home = tmp_path_factory.mktemp("seisview_home")
+    os.environ["SEISVIEW_HOME"] = str(home)
+    yield home
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` beside the repository (real SEG-Y, labels, wells, picks)."""
+    if not SHARED_DATA.is_dir():
+        pytest.fail(f"real test data not found at {SHARED_DATA} (clone the repo beside shared/)")
+    return SHARED_DATA
