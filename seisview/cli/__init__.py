@@ -24,7 +24,8 @@ from seisview.core.errors import SeisviewError
 COMMAND_MODULES = (
     "seisview.cli.survey",      # info, convert
     "seisview.cli.project",     # project, labels, picks (import/export)
-    "seisview.cli.ml",          # train, pretrain, predict, picks predict
+    "seisview.cli.ml",          # train, predict
+    "seisview.cli.pretrain_fb", # pretrain, picks predict
     "seisview.cli.introspect",  # introspect stats
     "seisview.cli.well",        # well info
     "seisview.cli.plugins",     # plugins list
