@@ -27,3 +27,13 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"real test data not found at {SHARED_DATA} (clone the repo beside shared/)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def temp_plugin(tmp_path):
+    """Register temporary plugins: ``temp_plugin.add(manifest)``, ``.module(name, source)``
+    (an importable module in tmp_path), ``.entry_point(name, "mod:manifest")``; undone after."""
+    from seisview.plugins import registry
+
+    with registry.temporary(tmp_path / "plugin_modules") as tmp:
+        yield tmp
