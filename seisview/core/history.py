@@ -1,0 +1,73 @@
+"""Undo/redo bookkeeping shared by label strokes and pick edits.
+
+An operation (a stroke, a batch of picks) is *active*, *undone* (can be
+redone) or *dropped* (undone, then a new operation replaced the redo branch).
+The project journal stores the same states as append-only events, so
+:meth:`UndoStack.rebuild` restores exactly the stacks a user had before a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+
+class Operation(Protocol):
+    id: int
+
+
+ACTIVE, UNDONE, DROPPED = "active", "undone", "dropped"
+
+
+class UndoStack:
+    def __init__(self):
+        self._undo: list = []
+        self._redo: list = []
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def __len__(self) -> int:
+        return len(self._undo)
+
+    def peek_undo(self):
+        return self._undo[-1] if self._undo else None
+
+    def peek_redo(self):
+        return self._redo[-1] if self._redo else None
+
+    def redo_ids(self) -> list[int]:
+        """Ids a new operation would drop (the redo branch)."""
+        return [op.id for op in self._redo]
+
+    def push(self, op) -> None:
+        self._undo.append(op)
+        self._redo.clear()
+
+    def pop_undo(self):
+        op = self._undo.pop()
+        self._redo.append(op)
+        return op
+
+    def pop_redo(self):
+        op = self._redo.pop()
+        self._undo.append(op)
+        return op
+
+    def rebuild(self, ops: Iterable, states: dict[int, str]) -> list:
+        """Restore the stacks from operations in id order and their last state.
+
+        Returns the active operations in order (the ones to apply).
+        """
+        ops = sorted(ops, key=lambda op: op.id)
+        active = [op for op in ops if states.get(op.id, ACTIVE) == ACTIVE]
+        undone = [op for op in ops if states.get(op.id) == UNDONE]
+        self._undo = list(active)
+        # undo is LIFO, so the undone ones form the redo branch: latest undone first out last
+        self._redo = sorted(undone, key=lambda op: op.id, reverse=True)
+        return active

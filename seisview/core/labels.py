@@ -1,0 +1,437 @@
+"""Facies labels painted on sections: the painting model, with no Qt.
+
+Masks are ``uint8`` per section (``0`` = unlabelled, class id ``k >= 1``), shaped
+like the section array: ``(sample, crossline)`` for an inline,
+``(sample, inline)`` for a crossline and ``(inline, crossline)`` for a time
+slice. Coordinates given to the tools are ``(row, col)`` in that array.
+
+Every edit is a :class:`Stroke` (one brush drag, one fill, one polygon, one
+import) recording the pixels it changed with their old and new values, so undo
+and redo work across sections and the project journal can rebuild the masks.
+A stroke is handed to the ``journal`` (the project store) when it ends; if
+that fails, the stroke is taken back and the error is raised, so the screen
+never shows labels that are not saved.
+
+``events.changed(spec, (r0, r1, c0, c1))`` names the rectangle that changed, so
+a view redraws only that part.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from psygnal import Signal, SignalGroup
+
+from seisview.core.errors import SeisviewError
+from seisview.core.geometry import SurveyGeometry
+from seisview.core.history import ACTIVE, UNDONE, UndoStack
+from seisview.core.section import SectionSpec
+
+TOOLS = ("brush", "erase", "fill", "polygon", "import", "clear")
+Rect = tuple[int, int, int, int]  # r0, r1, c0, c1 (half-open)
+
+
+@dataclass(frozen=True, eq=False)
+class LabelPart:
+    """The pixels one stroke changed on one section (flat indices, old and new ids)."""
+
+    spec: SectionSpec
+    idx: np.ndarray  # int64 flat indices into the section mask
+    old: np.ndarray  # uint8
+    new: np.ndarray  # uint8
+
+
+@dataclass(frozen=True, eq=False)
+class Stroke:
+    id: int
+    tool: str
+    class_id: int
+    parts: tuple[LabelPart, ...]
+
+    @property
+    def n_pixels(self) -> int:
+        return int(sum(len(p.idx) for p in self.parts))
+
+
+class LabelJournal(Protocol):
+    """Where finished strokes go (implemented by ``seisview.io.project.Project``)."""
+
+    def commit_stroke(self, tool: str, class_id: int, parts: tuple[LabelPart, ...],
+                      dropped: list[int]) -> int: ...
+
+    def mark_stroke(self, stroke_id: int, state: str) -> None: ...
+
+
+class LabelEvents(SignalGroup):
+    changed = Signal(object, tuple)  # SectionSpec, (r0, r1, c0, c1) changed rectangle
+    stroke = Signal(object)  # Stroke, after it was committed
+    history = Signal()  # undo/redo availability or the labelled-section list changed
+
+
+def section_shape(geometry: SurveyGeometry, spec: SectionSpec) -> tuple[int, int]:
+    n_il, n_xl, n_s = geometry.shape
+    n = {"inline": n_il, "crossline": n_xl, "time": n_s}[spec.kind]
+    if not 0 <= spec.index < n:
+        raise SeisviewError(f"section {spec.key()} is outside the survey (0..{n - 1})")
+    return {"inline": (n_s, n_xl), "crossline": (n_s, n_il), "time": (n_il, n_xl)}[spec.kind]
+
+
+_DISCS: dict[int, np.ndarray] = {}
+
+
+def disc(radius: int) -> np.ndarray:
+    """Boolean footprint of a round brush, ``(2r+1, 2r+1)``."""
+    r = max(int(radius), 0)
+    if r not in _DISCS:
+        y, x = np.ogrid[-r:r + 1, -r:r + 1]
+        _DISCS[r] = (x * x + y * y) <= r * r + r  # the +r rounds small discs nicely
+    return _DISCS[r]
+
+
+class LabelSet:
+    """Label masks of the sections of one survey, with painting tools and undo."""
+
+    def __init__(self, geometry: SurveyGeometry, journal: LabelJournal | None = None):
+        self.geometry = geometry
+        self.journal = journal
+        self.events = LabelEvents()
+        self._masks: dict[SectionSpec, np.ndarray] = {}
+        self._history = UndoStack()
+        self._next_id = 1
+        self._active: dict | None = None  # stroke in progress
+
+    # -- masks ------------------------------------------------------------------
+    def shape(self, spec: SectionSpec) -> tuple[int, int]:
+        return section_shape(self.geometry, spec)
+
+    def _mask(self, spec: SectionSpec) -> np.ndarray:
+        m = self._masks.get(spec)
+        if m is None:
+            m = self._masks[spec] = np.zeros(self.shape(spec), np.uint8)
+        return m
+
+    def mask(self, spec: SectionSpec) -> np.ndarray:
+        """Read-only view of a section's mask (zeros when nothing is painted there)."""
+        v = self._mask(spec).view()
+        v.flags.writeable = False
+        return v
+
+    def has_labels(self, spec: SectionSpec) -> bool:
+        m = self._masks.get(spec)
+        return m is not None and bool(m.any())
+
+    def labelled_sections(self) -> list[tuple[SectionSpec, int]]:
+        """Sections with labels and their labelled-pixel counts, in kind/index order."""
+        order = {"inline": 0, "crossline": 1, "time": 2}
+        out = [(s, int(np.count_nonzero(m))) for s, m in self._masks.items()]
+        return sorted([o for o in out if o[1]], key=lambda o: (order[o[0].kind], o[0].index))
+
+    def class_counts(self) -> dict[int, int]:
+        counts = np.zeros(256, np.int64)
+        for m in self._masks.values():
+            counts += np.bincount(m.ravel(), minlength=256)
+        return {int(k): int(counts[k]) for k in np.nonzero(counts)[0] if k}
+
+    def snapshot(self) -> dict[SectionSpec, np.ndarray]:
+        """Frozen copies of every labelled section's mask (for training workers)."""
+        out = {}
+        for spec, m in self._masks.items():
+            if m.any():
+                c = m.copy()
+                c.flags.writeable = False
+                out[spec] = c
+        return out
+
+    # -- one stroke at a time -----------------------------------------------------
+    @property
+    def in_stroke(self) -> bool:
+        return self._active is not None
+
+    def begin(self, spec: SectionSpec, class_id: int, tool: str = "brush", *,
+              radius: int = 3, preserve: bool = False) -> None:
+        """Start a brush or eraser drag on ``spec`` (ends a stroke left open)."""
+        if tool not in ("brush", "erase"):
+            raise ValueError(f"begin() is for brush/erase, not {tool!r}")
+        if self._active is not None:
+            self.end()
+        if not 0 <= class_id <= 255:
+            raise SeisviewError(f"class id {class_id} is outside 1..255")
+        m = self._mask(spec)
+        self._active = {"spec": spec, "class": class_id, "tool": tool, "radius": int(radius),
+                        "preserve": preserve, "before": m.copy(), "last": None,
+                        "rect": [m.shape[0], 0, m.shape[1], 0]}
+
+    def stamp(self, row: float, col: float) -> Rect | None:
+        """Stamp the brush once at ``(row, col)``; returns the changed rectangle (or None)."""
+        a = self._need_active()
+        a["last"] = (row, col)
+        return self._stamp(a, row, col)
+
+    def drag_to(self, row: float, col: float) -> Rect | None:
+        """Stamp along the segment from the last point to ``(row, col)``."""
+        a = self._need_active()
+        if a["last"] is None:
+            return self.stamp(row, col)
+        r0, c0 = a["last"]
+        step = max(1.0, a["radius"] / 2)
+        n = int(np.ceil(np.hypot(row - r0, col - c0) / step))
+        rect = None
+        for t in np.linspace(0, 1, n + 1)[1:]:
+            rr = self._stamp(a, r0 + t * (row - r0), c0 + t * (col - c0))
+            rect = _union(rect, rr)
+        a["last"] = (row, col)
+        return rect
+
+    def _need_active(self) -> dict:
+        if self._active is None:
+            raise RuntimeError("no stroke in progress: call begin() first")
+        return self._active
+
+    def _stamp(self, a: dict, row: float, col: float) -> Rect | None:
+        m = self._masks[a["spec"]]
+        r = a["radius"]
+        fp = disc(r)
+        ri, ci = int(round(row)), int(round(col))
+        r0, r1, c0, c1 = ri - r, ri + r + 1, ci - r, ci + r + 1
+        cr0, cr1, cc0, cc1 = max(r0, 0), min(r1, m.shape[0]), max(c0, 0), min(c1, m.shape[1])
+        if cr0 >= cr1 or cc0 >= cc1:
+            return None
+        sel = fp[cr0 - r0:cr1 - r0, cc0 - c0:cc1 - c0]
+        sub = m[cr0:cr1, cc0:cc1]
+        value = 0 if a["tool"] == "erase" else a["class"]
+        if a["preserve"]:
+            before = a["before"][cr0:cr1, cc0:cc1]
+            # brush: only unlabelled pixels; eraser: only the chosen class
+            sel = sel & ((before == 0) if value else (before == a["class"]))
+        sub[sel] = value
+        rect = (cr0, cr1, cc0, cc1)
+        ar = a["rect"]
+        a["rect"] = [min(ar[0], cr0), max(ar[1], cr1), min(ar[2], cc0), max(ar[3], cc1)]
+        self.events.changed.emit(a["spec"], rect)
+        return rect
+
+    def end(self) -> Stroke | None:
+        """Finish the drag and commit it; ``None`` when it changed nothing."""
+        a = self._need_active()
+        self._active = None
+        r0, r1, c0, c1 = a["rect"]
+        if r0 >= r1:
+            return None
+        m = self._masks[a["spec"]]
+        sub_new, sub_old = m[r0:r1, c0:c1], a["before"][r0:r1, c0:c1]
+        rr, cc = np.nonzero(sub_new != sub_old)
+        idx = (rr + r0).astype(np.int64) * m.shape[1] + (cc + c0)
+        part = LabelPart(a["spec"], idx, sub_old[rr, cc].copy(), sub_new[rr, cc].copy())
+        return self._commit(a["tool"], a["class"], (part,))
+
+    def cancel(self) -> None:
+        """Abandon the stroke in progress and restore the section."""
+        a = self._need_active()
+        self._active = None
+        m = self._masks[a["spec"]]
+        r0, r1, c0, c1 = a["rect"]
+        if r0 < r1:
+            m[r0:r1, c0:c1] = a["before"][r0:r1, c0:c1]
+            self.events.changed.emit(a["spec"], (r0, r1, c0, c1))
+
+    # -- whole-stroke tools ---------------------------------------------------------
+    def paint(self, spec: SectionSpec, points, class_id: int, radius: int = 3, *,
+              erase: bool = False, preserve: bool = False) -> Stroke | None:
+        """A whole brush (or eraser) drag through ``points`` [(row, col), ...]."""
+        self.begin(spec, class_id, "erase" if erase else "brush", radius=radius, preserve=preserve)
+        for r, c in points:
+            self.drag_to(r, c)
+        return self.end()
+
+    def fill(self, spec: SectionSpec, row: int, col: int, class_id: int, *,
+             preserve: bool = False) -> Stroke | None:
+        """Flood-fill the 4-connected region of equal label around ``(row, col)``."""
+        m = self._mask(spec)
+        row, col = int(row), int(col)
+        if not (0 <= row < m.shape[0] and 0 <= col < m.shape[1]):
+            return None
+        seed = m[row, col]
+        if seed == class_id or (preserve and seed != 0):
+            return None
+        region = flood_region(m == seed, row, col)
+        return self._set_where(spec, region, class_id, "fill", class_id)
+
+    def polygon(self, spec: SectionSpec, vertices, class_id: int, *,
+                preserve: bool = False) -> Stroke | None:
+        """Fill the polygon (or lasso) through ``vertices`` [(row, col), ...]."""
+        m = self._mask(spec)
+        inside = polygon_mask(m.shape, np.asarray(vertices, float))
+        if preserve:
+            inside &= m == 0
+        return self._set_where(spec, inside, class_id, "polygon", class_id)
+
+    def clear_section(self, spec: SectionSpec) -> Stroke | None:
+        m = self._mask(spec)
+        return self._set_where(spec, m != 0, 0, "clear", 0)
+
+    def _set_where(self, spec, where: np.ndarray, value: int, tool: str, class_id: int):
+        m = self._mask(spec)
+        idx = np.flatnonzero(where & (m != value))
+        return self.apply({spec: (idx, np.full(len(idx), value, np.uint8))}, tool, class_id)
+
+    def apply(self, changes: dict, tool: str = "import", class_id: int = 0) -> Stroke | None:
+        """One stroke setting ``{spec: (flat_idx, values)}``, possibly on many sections."""
+        if self._active is not None:
+            self.end()
+        parts = []
+        for spec, (idx, values) in changes.items():
+            m = self._mask(spec)
+            idx = np.asarray(idx, np.int64)
+            values = np.broadcast_to(np.asarray(values, np.uint8), idx.shape)
+            flat = m.reshape(-1)
+            if len(idx) and (idx.min() < 0 or idx.max() >= flat.size):
+                raise SeisviewError(f"label pixels outside section {spec.key()}")
+            keep = flat[idx] != values  # only pixels that really change
+            idx, values = idx[keep], values[keep]
+            if len(idx):
+                parts.append(LabelPart(spec, idx, flat[idx].copy(), np.array(values, np.uint8)))
+        if not parts:
+            return None
+        for p in parts:
+            self._write(p.spec, p.idx, p.new)
+        return self._commit(tool, class_id, tuple(parts))
+
+    def _commit(self, tool: str, class_id: int, parts: tuple[LabelPart, ...]) -> Stroke:
+        dropped = self._history.redo_ids()
+        try:
+            sid = (self.journal.commit_stroke(tool, class_id, parts, dropped)
+                   if self.journal is not None else self._next_id)
+        except BaseException:
+            for p in parts:  # take the stroke back: the screen shows only what is saved
+                self._write(p.spec, p.idx, p.old)
+            raise
+        self._next_id = max(self._next_id, sid) + 1
+        stroke = Stroke(sid, tool, class_id, parts)
+        self._history.push(stroke)
+        self.events.stroke.emit(stroke)
+        self.events.history.emit()
+        return stroke
+
+    def _write(self, spec: SectionSpec, idx: np.ndarray, values: np.ndarray) -> None:
+        m = self._mask(spec)
+        m.reshape(-1)[idx] = values
+        if len(idx):
+            rr, cc = np.divmod(idx, m.shape[1])
+            self.events.changed.emit(spec, (int(rr.min()), int(rr.max()) + 1,
+                                            int(cc.min()), int(cc.max()) + 1))
+
+    # -- undo / redo --------------------------------------------------------------------
+    @property
+    def can_undo(self) -> bool:
+        return self._history.can_undo
+
+    @property
+    def can_redo(self) -> bool:
+        return self._history.can_redo
+
+    def undo(self) -> Stroke | None:
+        """Undo the latest stroke, whatever section it is on; returns it (None if none)."""
+        if self._active is not None:
+            self.end()
+        s = self._history.peek_undo()
+        if s is None:
+            return None
+        if self.journal is not None:
+            self.journal.mark_stroke(s.id, UNDONE)
+        self._history.pop_undo()
+        for p in reversed(s.parts):
+            self._write(p.spec, p.idx, p.old)
+        self.events.history.emit()
+        return s
+
+    def redo(self) -> Stroke | None:
+        s = self._history.peek_redo()
+        if s is None:
+            return None
+        if self.journal is not None:
+            self.journal.mark_stroke(s.id, ACTIVE)
+        self._history.pop_redo()
+        for p in s.parts:
+            self._write(p.spec, p.idx, p.new)
+        self.events.history.emit()
+        return s
+
+    def rebuild(self, strokes, states: dict[int, str]) -> None:
+        """Replace all masks by the replay of journal ``strokes`` (used on project open)."""
+        self._masks.clear()
+        self._active = None
+        for s in self._history.rebuild(strokes, states):
+            for p in s.parts:
+                self._mask(p.spec).reshape(-1)[p.idx] = p.new
+        self._next_id = max((s.id for s in strokes), default=0) + 1
+        self.events.history.emit()
+
+
+def _union(a: Rect | None, b: Rect | None) -> Rect | None:
+    if a is None or b is None:
+        return a or b
+    return (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
+
+
+def flood_region(region: np.ndarray, row: int, col: int) -> np.ndarray:
+    """4-connected component of boolean ``region`` containing ``(row, col)``.
+
+    Works on horizontal runs (a breadth-first search over runs, not pixels), so
+    a large smooth region costs a few thousand steps, in numpy only.
+    """
+    out = np.zeros_like(region, dtype=bool)
+    if not region[row, col]:
+        return out
+    pad = np.zeros((region.shape[0], region.shape[1] + 2), np.int8)
+    pad[:, 1:-1] = region
+    d = np.diff(pad, axis=1)
+    sr, sc = np.nonzero(d == 1)  # run starts, row-major order
+    _, ec = np.nonzero(d == -1)  # run ends (exclusive), same order
+    row_lo = np.searchsorted(sr, np.arange(region.shape[0] + 1))
+    lo, hi = row_lo[row], row_lo[row + 1]
+    k0 = lo + int(np.searchsorted(ec[lo:hi], col, side="right"))
+    seen = np.zeros(len(sr), bool)
+    seen[k0] = True
+    todo = [k0]
+    while todo:
+        k = todo.pop()
+        y, s, e = sr[k], sc[k], ec[k]
+        out[y, s:e] = True
+        for ny in (y - 1, y + 1):
+            if not 0 <= ny < region.shape[0]:
+                continue
+            lo, hi = row_lo[ny], row_lo[ny + 1]
+            j0 = lo + int(np.searchsorted(ec[lo:hi], s, side="right"))
+            j1 = lo + int(np.searchsorted(sc[lo:hi], e, side="left"))
+            for j in range(j0, j1):
+                if not seen[j]:
+                    seen[j] = True
+                    todo.append(j)
+    return out
+
+
+def polygon_mask(shape: tuple[int, int], vertices: np.ndarray) -> np.ndarray:
+    """Pixels whose centres lie inside the closed polygon ``vertices`` (row, col), even-odd rule."""
+    out = np.zeros(shape, bool)
+    if len(vertices) < 3:
+        return out
+    v = np.asarray(vertices, float)
+    y0, x0 = v[:, 0], v[:, 1]
+    y1, x1 = np.roll(y0, -1), np.roll(x0, -1)
+    rows = np.arange(max(int(np.floor(y0.min())), 0), min(int(np.ceil(y0.max())) + 1, shape[0]))
+    if len(rows) == 0:
+        return out
+    yy = rows[:, None].astype(float)
+    crosses = ((y0 <= yy) & (yy < y1)) | ((y1 <= yy) & (yy < y0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        xs = np.where(crosses, x0 + (yy - y0) * (x1 - x0) / (y1 - y0), np.inf)
+    xs.sort(axis=1)
+    n_cross = crosses.sum(axis=1)
+    for i, y in enumerate(rows):
+        for a, b in xs[i, :n_cross[i]].reshape(-1, 2):
+            ca, cb = max(int(np.ceil(a)), 0), min(int(np.floor(b)), shape[1] - 1)
+            if ca <= cb:
+                out[y, ca:cb + 1] = True
+    return out
