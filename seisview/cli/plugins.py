@@ -1,0 +1,79 @@
+"""``seisview plugins list|enable|disable``: what is installed and whether it loaded."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+def register(subparsers, groups) -> None:
+    p = subparsers.add_parser("plugins", help="list, enable or disable plugins")
+    sub = p.add_subparsers(dest="plugins_command", metavar="ACTION")
+    groups["plugins"] = sub
+    ls = sub.add_parser("list", help="installed plugins, their contributions and whether they loaded")
+    ls.add_argument("--no-load", action="store_true",
+                    help="only read the manifests (do not import the contributions)")
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    ls.set_defaults(func=cmd_list)
+    for action in ("enable", "disable"):
+        a = sub.add_parser(action, help=f"{action} a plugin (remembered in ~/.seisview/plugins.json)")
+        a.add_argument("name", help="plugin name as shown by `seisview plugins list`")
+        a.set_defaults(func=cmd_toggle, action=action)
+
+
+def plugin_rows(registry, load: bool = True) -> list[dict]:
+    """One dict per plugin (status, errors, contributions); used by the CLI and the dialog."""
+    if load:
+        registry.check()
+        _check_commands(registry)
+    rows = []
+    for info in sorted(registry.plugins.values(), key=lambda i: (i.name != "seisview-builtins", i.name)):
+        rows.append({
+            "name": info.name, "version": info.version, "source": info.source,
+            "status": info.status, "errors": info.problems(),
+            "contributions": [
+                {"kind": c.kind, "name": c.name, "target": c.target if isinstance(c.target, str) else repr(c.target),
+                 "status": c.status, "error": c.error, "description": c.description}
+                for c in info.contributions
+            ],
+        })
+    return rows
+
+
+def _check_commands(registry) -> None:
+    """A command contribution must accept ``(subparsers, groups)``: try it on a scratch parser."""
+    for c in registry.contributions("command"):
+        if c.error or c._obj is None:
+            continue
+        scratch = argparse.ArgumentParser(prog="check").add_subparsers()
+        try:
+            c._obj(scratch, {})
+        except Exception as exc:  # a broken plugin never takes the CLI down
+            c.record_failure(exc, "register() raised for")
+
+
+def cmd_list(args) -> int:
+    from seisview.plugins import registry
+
+    rows = plugin_rows(registry, load=not args.no_load)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+        return 0
+    for row in rows:
+        version = f" {row['version']}" if row["version"] else ""
+        print(f"{row['name']}{version}  [{row['status']}]  ({row['source']})")
+        for err in row["errors"]:
+            print(f"    error: {err}")
+        for c in row["contributions"]:
+            print(f"    {c['kind']:<9} {c['name']:<24} {c['status']}")
+    failed = sum(r["status"] in ("failed", "partial") for r in rows)
+    print(f"{len(rows)} plugin(s), {failed} with errors")
+    return 0
+
+
+def cmd_toggle(args) -> int:
+    from seisview.plugins import registry
+
+    getattr(registry, args.action)(args.name, persist=True)
+    print(f"plugin {args.name!r} {args.action}d")
+    return 0
