@@ -70,7 +70,10 @@ class LabelEvents(SignalGroup):
     history = Signal()  # undo/redo availability or the labelled-section list changed
 
 
-def section_shape(geometry: SurveyGeometry, spec: SectionSpec) -> tuple[int, int]:
+def section_shape(geometry: SurveyGeometry | None, spec: SectionSpec) -> tuple[int, int]:
+    if geometry is None:
+        raise SeisviewError("labels need a post-stack survey geometry",
+                            hint="make the project on a 3-D post-stack SEG-Y")
     n_il, n_xl, n_s = geometry.shape
     n = {"inline": n_il, "crossline": n_xl, "time": n_s}[spec.kind]
     if not 0 <= spec.index < n:
@@ -93,7 +96,7 @@ def disc(radius: int) -> np.ndarray:
 class LabelSet:
     """Label masks of the sections of one survey, with painting tools and undo."""
 
-    def __init__(self, geometry: SurveyGeometry, journal: LabelJournal | None = None):
+    def __init__(self, geometry: SurveyGeometry | None, journal: LabelJournal | None = None):
         self.geometry = geometry
         self.journal = journal
         self.events = LabelEvents()

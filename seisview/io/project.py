@@ -1,0 +1,472 @@
+"""The project file: one SQLite database (WAL mode) holding an interpreter's work.
+
+What it stores: the survey reference (path, size, checksum, geometry), the class
+palette, label strokes and pick edits as an append-only journal, and model runs.
+A stroke row is written once; undo and redo append a state event for it, so
+nothing is rewritten in place. Every finished stroke or pick edit is one
+transaction committed (``synchronous=FULL``) before the call returns, so a crash
+loses at most the stroke still in progress. Opening a project replays the
+journal into the label masks and picks.
+
+A file that is not a seisview project (another database, a corrupt file) is
+refused with a clear message and never written to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from seisview.core.errors import SeisviewError
+from seisview.core.geometry import SurveyGeometry
+from seisview.core.history import ACTIVE, DROPPED, UNDONE
+from seisview.core.labels import LabelPart, LabelSet, Stroke
+from seisview.core.palette import Palette
+from seisview.core.picks import Pick, PickChange, PickEdit, PickSet
+from seisview.core.section import SectionSpec
+
+log = logging.getLogger(__name__)
+
+APP_ID = "seisview"
+SCHEMA_VERSION = 2
+SUFFIX = ".seisview"
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_CHECK_BYTES = 4 << 20
+
+# Version 1 had no model runs; the upgrade adds them. Kept to test upgrades.
+SCHEMA_V1 = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE strokes(id INTEGER PRIMARY KEY, tool TEXT NOT NULL, class_id INTEGER NOT NULL,
+                     n_pixels INTEGER NOT NULL, created REAL NOT NULL);
+CREATE TABLE stroke_parts(stroke_id INTEGER NOT NULL REFERENCES strokes(id), section TEXT NOT NULL,
+                          n INTEGER NOT NULL, idx BLOB NOT NULL, old BLOB NOT NULL, new BLOB NOT NULL);
+CREATE TABLE stroke_events(id INTEGER PRIMARY KEY, stroke_id INTEGER NOT NULL REFERENCES strokes(id),
+                           state TEXT NOT NULL, created REAL NOT NULL);
+CREATE TABLE pick_edits(id INTEGER PRIMARY KEY, tool TEXT NOT NULL, n INTEGER NOT NULL,
+                        created REAL NOT NULL);
+CREATE TABLE pick_changes(edit_id INTEGER NOT NULL REFERENCES pick_edits(id), gather INTEGER NOT NULL,
+                          channel INTEGER NOT NULL, old_t REAL, old_c REAL, new_t REAL, new_c REAL);
+CREATE TABLE pick_events(id INTEGER PRIMARY KEY, edit_id INTEGER NOT NULL REFERENCES pick_edits(id),
+                         state TEXT NOT NULL, created REAL NOT NULL);
+CREATE INDEX stroke_parts_by_stroke ON stroke_parts(stroke_id);
+CREATE INDEX pick_changes_by_edit ON pick_changes(edit_id);
+"""
+_UPGRADES = {
+    1: """
+CREATE TABLE model_runs(id INTEGER PRIMARY KEY, task TEXT NOT NULL, model TEXT NOT NULL,
+                        config TEXT NOT NULL, status TEXT NOT NULL, metrics TEXT NOT NULL,
+                        checkpoint TEXT, created REAL NOT NULL, updated REAL NOT NULL);
+""",
+}
+
+
+@dataclass(frozen=True)
+class SurveyRef:
+    """Which survey a project belongs to, as it was when the project was made."""
+
+    path: str
+    size: int
+    mtime: float
+    checksum: str  # sha256 of the size and the first and last 4 MiB (fast on big files)
+    kind: str = "poststack3d"
+    iline: int | None = None
+    xline: int | None = None
+    gather_key: int | None = None
+    geometry: SurveyGeometry | None = None
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in ("path", "size", "mtime", "checksum", "kind",
+                                           "iline", "xline", "gather_key")}
+        d["geometry"] = self.geometry.to_dict() if self.geometry is not None else None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SurveyRef:
+        g = d.get("geometry")
+        return cls(d.get("path", ""), int(d.get("size", 0)), float(d.get("mtime", 0)),
+                   d.get("checksum", ""), d.get("kind", "poststack3d"), d.get("iline"),
+                   d.get("xline"), d.get("gather_key"),
+                   SurveyGeometry.from_dict(g) if g else None)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    task: str
+    model: str
+    config: dict
+    status: str
+    metrics: dict = field(default_factory=dict)
+    checkpoint: str | None = None
+    created: float = 0.0
+    updated: float = 0.0
+
+
+def file_checksum(path: str | Path) -> str:
+    """sha256 of the file size plus its first and last 4 MiB (seconds -> milliseconds on big cubes)."""
+    p = Path(path)
+    size = p.stat().st_size
+    h = hashlib.sha256(str(size).encode())
+    with open(p, "rb") as f:
+        h.update(f.read(_CHECK_BYTES))
+        if size > _CHECK_BYTES:
+            f.seek(max(size - _CHECK_BYTES, _CHECK_BYTES))
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def survey_ref(path, *, iline=None, xline=None, gather_key=None,
+               geometry: SurveyGeometry | None = None) -> SurveyRef:
+    """Describe a survey file (scans it unless ``geometry`` is given)."""
+    p = Path(path).expanduser().resolve()
+    if not p.is_file():
+        raise SeisviewError(f"survey {path} not found", hint="give the path of a SEG-Y file")
+    kind = geometry.kind if geometry is not None else "poststack3d"
+    if geometry is None:
+        from seisview.io.segy import scan  # survey I/O area
+
+        report = scan(p, iline=iline, xline=xline, gather_key=gather_key)
+        geometry = getattr(report, "geometry", None)
+        kind = getattr(report, "kind", None) or (geometry.kind if geometry else "prestack")
+    st = p.stat()
+    return SurveyRef(str(p), st.st_size, st.st_mtime, file_checksum(p), kind, iline, xline,
+                     gather_key, geometry)
+
+
+class Project:
+    """An open project. Use :meth:`create` or :meth:`open`; close it (or use ``with``)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.warnings: list[str] = []
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+        self.survey = SurveyRef.from_dict(json.loads(meta.get("survey", "{}")))
+        self.palette = Palette.from_list(json.loads(meta.get("palette", "[]")))
+        self.labels = LabelSet(self.survey.geometry, journal=self)
+        self.picks = PickSet(journal=self)
+        self._load_journal()
+        self.palette.changed.connect(self._save_palette)
+
+    # -- create / open / close -------------------------------------------------------
+    @classmethod
+    def create(cls, path, survey_path=None, *, iline=None, xline=None, gather_key=None,
+               geometry: SurveyGeometry | None = None, palette: Palette | str = "malenov") -> Project:
+        """Make a new project file for a survey; never overwrites an existing file.
+
+        ``geometry`` lets a project refer to a survey described without its data
+        (then ``survey_path`` may be ``None``).
+        """
+        path = Path(path).expanduser()
+        if path.exists():
+            raise SeisviewError(f"{path} exists already", hint="open it, or choose another name")
+        if survey_path is not None:
+            ref = survey_ref(survey_path, iline=iline, xline=xline, gather_key=gather_key,
+                             geometry=geometry)
+        elif geometry is not None:
+            ref = SurveyRef("", 0, 0.0, "", geometry.kind, iline, xline, gather_key, geometry)
+        else:
+            raise SeisviewError("a project needs a survey", hint="pass --survey PATH")
+        pal = Palette.default(palette) if isinstance(palette, str) else palette
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            conn.executescript(SCHEMA_V1)
+            for v in sorted(_UPGRADES):
+                conn.executescript(_UPGRADES[v])
+            meta = {"app": APP_ID, "schema_version": str(SCHEMA_VERSION),
+                    "created": str(time.time()), "survey": json.dumps(ref.to_dict()),
+                    "palette": json.dumps(pal.to_list())}
+            conn.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.close()
+            os.link(tmp, path)  # fails instead of replacing a file that appeared meanwhile
+        except FileExistsError:
+            raise SeisviewError(f"{path} exists already", hint="open it, or choose another name") from None
+        except (OSError, sqlite3.Error) as exc:
+            raise SeisviewError(f"could not create project {path}: {exc}",
+                                hint="check the folder exists, is writable and has free space") from None
+        finally:
+            for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path) -> Project:
+        """Open a project; refuses (without writing) anything that is not one."""
+        path = Path(path).expanduser()
+        if not path.is_file():
+            raise SeisviewError(f"project {path} not found",
+                                hint="create it with `seisview project new`")
+        with open(path, "rb") as f:
+            head = f.read(16)
+        if head != _SQLITE_MAGIC:
+            raise SeisviewError(f"{path} is not a seisview project (not an SQLite database)",
+                                hint="choose a .seisview file; the file was left untouched")
+        conn = None
+        try:
+            conn = sqlite3.connect(f"file:{path.resolve()}?mode=rw", uri=True,
+                                   isolation_level=None, check_same_thread=False)
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            meta = dict(conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
+            if meta.get("app") != APP_ID:
+                raise SeisviewError(f"{path} is an SQLite database of another program, not a seisview project",
+                                    hint="choose a .seisview file; the file was left untouched")
+            version = int(meta.get("schema_version", 0))
+            if version > SCHEMA_VERSION:
+                raise SeisviewError(f"{path} was written by a newer seisview (schema {version}, "
+                                    f"this one reads up to {SCHEMA_VERSION})", hint="update seisview")
+            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("quick_check failed")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            if version < SCHEMA_VERSION:
+                _upgrade(conn, version)
+            project = cls(path, conn)
+        except SeisviewError:
+            if conn is not None:
+                conn.close()
+            raise
+        except (sqlite3.Error, ValueError, KeyError, json.JSONDecodeError) as exc:
+            if conn is not None:
+                conn.close()
+            raise SeisviewError(f"{path} is damaged and cannot be read ({exc})",
+                                hint="open a backup copy; the file was left untouched") from None
+        project._check_survey()
+        return project
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is None:
+                return
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._conn.close()
+            self._conn = None
+        with contextlib.suppress(Exception):
+            self.palette.changed.disconnect(self._save_palette)
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def geometry(self) -> SurveyGeometry | None:
+        return self.survey.geometry
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._meta("schema_version"))
+
+    def _meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _check_survey(self) -> None:
+        s = self.survey
+        if not s.path:
+            return
+        p = Path(s.path)
+        if not p.is_file():
+            self._warn(f"survey {s.path} is missing; labels and picks are kept, "
+                       "relink the survey to see the data")
+            return
+        st = p.stat()
+        if st.st_size != s.size or (st.st_mtime != s.mtime and file_checksum(p) != s.checksum):
+            self._warn(f"survey {s.path} changed since the project was made "
+                       "(size or checksum differ); check it is the same survey")
+
+    def _warn(self, msg: str) -> None:
+        self.warnings.append(msg)
+        log.warning(msg)
+
+    # -- transactions -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _tx(self, what: str):
+        with self._lock:
+            if self._conn is None:
+                raise SeisviewError(f"project {self.path} is closed", hint="open it again")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("ROLLBACK")
+                full = "full" in str(exc).lower()
+                raise SeisviewError(
+                    f"could not save {what} to {self.path.name}: {exc}; the previous state is kept",
+                    hint="free disk space, then repeat the action" if full else
+                    "check the project file is writable") from None
+
+    # -- label journal (called by LabelSet) ------------------------------------------------
+    def commit_stroke(self, tool, class_id, parts, dropped) -> int:
+        now = time.time()
+        with self._tx("the label stroke") as c:
+            sid = c.execute("INSERT INTO strokes(tool, class_id, n_pixels, created) VALUES (?,?,?,?)",
+                            (tool, int(class_id), int(sum(len(p.idx) for p in parts)), now)).lastrowid
+            c.executemany("INSERT INTO stroke_parts VALUES (?,?,?,?,?,?)",
+                          [(sid, p.spec.key(), len(p.idx), *_pack_part(p)) for p in parts])
+            c.executemany("INSERT INTO stroke_events(stroke_id, state, created) VALUES (?,?,?)",
+                          [(d, DROPPED, now) for d in dropped])
+        return int(sid)
+
+    def mark_stroke(self, stroke_id: int, state: str) -> None:
+        with self._tx("the undo/redo") as c:
+            c.execute("INSERT INTO stroke_events(stroke_id, state, created) VALUES (?,?,?)",
+                      (int(stroke_id), state, time.time()))
+
+    def commit_picks(self, tool, changes, dropped) -> int:
+        now = time.time()
+        with self._tx("the picks") as c:
+            eid = c.execute("INSERT INTO pick_edits(tool, n, created) VALUES (?,?,?)",
+                            (tool, len(changes), now)).lastrowid
+            c.executemany("INSERT INTO pick_changes VALUES (?,?,?,?,?,?,?)",
+                          [(eid, ch.key[0], ch.key[1], *_pick_cols(ch.old), *_pick_cols(ch.new))
+                           for ch in changes])
+            c.executemany("INSERT INTO pick_events(edit_id, state, created) VALUES (?,?,?)",
+                          [(d, DROPPED, now) for d in dropped])
+        return int(eid)
+
+    def mark_picks(self, edit_id: int, state: str) -> None:
+        with self._tx("the pick undo/redo") as c:
+            c.execute("INSERT INTO pick_events(edit_id, state, created) VALUES (?,?,?)",
+                      (int(edit_id), state, time.time()))
+
+    def _load_journal(self) -> None:
+        c = self._conn
+        parts: dict[int, list[LabelPart]] = {}
+        for sid, key, n, idx, old, new in c.execute(
+                "SELECT stroke_id, section, n, idx, old, new FROM stroke_parts ORDER BY rowid"):
+            parts.setdefault(sid, []).append(LabelPart(
+                SectionSpec.from_key(key), np.cumsum(_unpack(idx, np.uint32, n), dtype=np.int64),
+                _unpack(old, np.uint8, n), _unpack(new, np.uint8, n)))
+        strokes = [Stroke(sid, tool, cls_id, tuple(parts.get(sid, ())))
+                   for sid, tool, cls_id in c.execute("SELECT id, tool, class_id FROM strokes")]
+        states = dict(c.execute("SELECT stroke_id, state FROM stroke_events ORDER BY id"))
+        if strokes and self.survey.geometry is None:
+            raise SeisviewError(f"{self.path} has label strokes but no survey geometry")
+        self.labels.rebuild(strokes, states)
+        changes: dict[int, list[PickChange]] = {}
+        for eid, g, ch, ot, oc, nt, nc in c.execute("SELECT * FROM pick_changes ORDER BY rowid"):
+            changes.setdefault(eid, []).append(
+                PickChange((g, ch), _mk_pick(ot, oc), _mk_pick(nt, nc)))
+        edits = [PickEdit(eid, tool, tuple(changes.get(eid, ())))
+                 for eid, tool in c.execute("SELECT id, tool FROM pick_edits")]
+        self.picks.rebuild(edits, dict(c.execute("SELECT edit_id, state FROM pick_events ORDER BY id")))
+
+    def journal_counts(self) -> dict[str, int]:
+        """How many strokes / pick edits the journal holds, and how many are active."""
+        c = self._conn
+        return {"strokes": c.execute("SELECT count(*) FROM strokes").fetchone()[0],
+                "active_strokes": len(self.labels._history),
+                "pick_edits": c.execute("SELECT count(*) FROM pick_edits").fetchone()[0],
+                "picks": len(self.picks)}
+
+    def _save_palette(self) -> None:
+        try:
+            with self._tx("the palette") as c:
+                c.execute("INSERT OR REPLACE INTO meta VALUES ('palette', ?)",
+                          (json.dumps(self.palette.to_list()),))
+        except SeisviewError as exc:  # a signal handler must not raise into the GUI
+            self._warn(str(exc))
+
+    # -- model runs (training area) ----------------------------------------------------------
+    def add_run(self, task: str, model: str, config: dict) -> int:
+        now = time.time()
+        with self._tx("the model run") as c:
+            rid = c.execute("INSERT INTO model_runs(task, model, config, status, metrics, checkpoint,"
+                            " created, updated) VALUES (?,?,?,?,?,?,?,?)",
+                            (task, model, json.dumps(config), "running", "{}", None, now, now)).lastrowid
+        return int(rid)
+
+    def update_run(self, run_id: int, *, status: str | None = None, metrics: dict | None = None,
+                   checkpoint: str | None = None) -> RunRecord:
+        """Set a run's status / checkpoint path; ``metrics`` are merged into the stored ones."""
+        with self._tx("the model run") as c:
+            run = self.get_run(run_id)
+            merged = {**run.metrics, **(metrics or {})}
+            c.execute("UPDATE model_runs SET status=?, metrics=?, checkpoint=?, updated=? WHERE id=?",
+                      (status or run.status, json.dumps(merged), checkpoint or run.checkpoint,
+                       time.time(), int(run_id)))
+        return self.get_run(run_id)
+
+    def runs(self, task: str | None = None) -> list[RunRecord]:
+        q = "SELECT * FROM model_runs" + (" WHERE task=?" if task else "") + " ORDER BY id"
+        with self._lock:
+            return [_run(r) for r in self._conn.execute(q, (task,) if task else ())]
+
+    def get_run(self, run_id: int) -> RunRecord:
+        with self._lock:
+            r = self._conn.execute("SELECT * FROM model_runs WHERE id=?", (int(run_id),)).fetchone()
+        if r is None:
+            raise SeisviewError(f"no model run {run_id} in {self.path.name}")
+        return _run(r)
+
+
+def _upgrade(conn: sqlite3.Connection, version: int) -> None:
+    """Bring an older project to the current schema in one transaction."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for v in range(version, SCHEMA_VERSION):
+            for stmt in _UPGRADES[v].split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+        conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    log.info("upgraded project schema %d -> %d", version, SCHEMA_VERSION)
+
+
+def _pack_part(p: LabelPart) -> tuple[bytes, bytes, bytes]:
+    """Pixels sorted by index and stored as index steps: runs of 1s compress to almost nothing."""
+    order = np.argsort(p.idx, kind="stable")  # stable: a repeated pixel keeps its last value last
+    idx = p.idx[order]
+    steps = np.diff(idx, prepend=0)
+    return _pack(steps, np.uint32), _pack(p.old[order], np.uint8), _pack(p.new[order], np.uint8)
+
+
+def _pack(a: np.ndarray, dtype) -> bytes:
+    return zlib.compress(np.ascontiguousarray(a, dtype=dtype).tobytes(), 1)
+
+
+def _unpack(b: bytes, dtype, n: int) -> np.ndarray:
+    a = np.frombuffer(zlib.decompress(b), dtype=dtype)
+    if len(a) != n:
+        raise ValueError(f"journal record holds {len(a)} values, expected {n}")
+    return a
+
+
+def _pick_cols(p: Pick | None) -> tuple:
+    return (None, None) if p is None else (p.time_ms, p.confidence)
+
+
+def _mk_pick(t, c) -> Pick | None:
+    return None if t is None else Pick(float(t), None if c is None else float(c))
+
+
+def _run(r) -> RunRecord:
+    rid, task, model, config, status, metrics, ckpt, created, updated = r
+    return RunRecord(rid, task, model, json.loads(config), status, json.loads(metrics), ckpt,
+                     created, updated)
+
+
+__all__ = ["Project", "SurveyRef", "RunRecord", "SCHEMA_VERSION", "SCHEMA_V1", "file_checksum",
+           "survey_ref", "ACTIVE", "UNDONE"]
