@@ -1,0 +1,336 @@
+"""Capture layer activations of any torch model for a section, a map or a patch.
+
+Forward hooks on named layers record their outputs for one 2-D input. The
+input is mirror-padded by at least the receptive-field half-width of the
+deepest requested layer (measured, not guessed: the gradient support of one
+output cell), so no activation inside the input's own area ever sees the
+network's zero padding. Activations are kept at their native resolution;
+:meth:`LayerActivation.upsampled` registers channels back onto the input's
+coordinates on demand (a page at a time: a layer with 512 channels on an
+F3 inline would be almost a gigabyte upsampled), and
+:meth:`LayerActivation.interior` gives the native cells that lie wholly
+inside the input's area, which is what statistics use.
+
+No Qt here. The viewer runs :func:`capture` in a worker thread.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from seisview.core.errors import SeisviewError
+
+MAX_PAD = 512  # a layer whose receptive field exceeds this is padded by MAX_PAD (flagged)
+
+
+@dataclass(frozen=True)
+class LayerActivation:
+    """Output of one layer for a padded input.
+
+    ``native`` is ``(C, h, w)`` for the padded input of shape ``padded_shape``;
+    the input's own area is ``box = (top, left, H, W)`` in padded coordinates.
+    """
+
+    name: str
+    native: np.ndarray
+    padded_shape: tuple[int, int]
+    box: tuple[int, int, int, int]
+    pad_ok: bool = True  # False when the receptive field exceeded the padding
+
+    @property
+    def n_channels(self) -> int:
+        return int(self.native.shape[0])
+
+    @property
+    def stride(self) -> tuple[float, float]:
+        return (self.padded_shape[0] / self.native.shape[1], self.padded_shape[1] / self.native.shape[2])
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Shape of the input (and of :meth:`upsampled` maps)."""
+        return self.box[2], self.box[3]
+
+    def interior(self, channels=None) -> np.ndarray:
+        """Native cells wholly inside the input's area: ``(c, h', w')``."""
+        (r0, r1), (c0, c1) = self._interior_cells()
+        ch = slice(None) if channels is None else channels
+        return self.native[ch, r0:r1, c0:c1]
+
+    def _interior_cells(self):
+        top, left, h, w = self.box
+        sr, sc = self.stride
+        r0, r1 = math.ceil(top / sr - 1e-9), math.floor((top + h) / sr + 1e-9)
+        c0, c1 = math.ceil(left / sc - 1e-9), math.floor((left + w) / sc + 1e-9)
+        if r1 <= r0 or c1 <= c0:  # coarser than the input: keep the cell(s) under its centre
+            r0 = min(int((top + h / 2) / sr), self.native.shape[1] - 1)
+            c0 = min(int((left + w / 2) / sc), self.native.shape[2] - 1)
+            r1, c1 = r0 + 1, c0 + 1
+        return (r0, r1), (c0, c1)
+
+    def upsampled(self, channels=None) -> np.ndarray:
+        """Channels bilinearly resampled onto the input's grid: ``(c, H, W)`` float32."""
+        sel = self.native if channels is None else self.native[channels]
+        if sel.ndim == 2:
+            sel = sel[None]
+        top, left, h, w = self.box
+        t = torch.from_numpy(np.ascontiguousarray(sel, dtype=np.float32))[None]
+        if tuple(sel.shape[1:]) != tuple(self.padded_shape):
+            t = nn.functional.interpolate(t, size=self.padded_shape, mode="bilinear", align_corners=False)
+        return t[0, :, top:top + h, left:left + w].numpy()
+
+    def page(self, page: int, per_page: int = 16, order=None) -> tuple[np.ndarray, np.ndarray]:
+        """Channel indices and upsampled maps of one page (in ``order`` if given)."""
+        idx = np.arange(self.n_channels) if order is None else np.asarray(order)
+        n_pages = max(1, math.ceil(len(idx) / per_page))
+        if not 0 <= page < n_pages:
+            raise SeisviewError(f"page {page} of layer {self.name!r} (has {n_pages})",
+                                hint=f"choose a page in 0..{n_pages - 1}")
+        sel = idx[page * per_page:(page + 1) * per_page]
+        return sel, self.upsampled(sel)
+
+
+@dataclass(frozen=True)
+class ActivationMaps:
+    """Activations of several layers for one input (one capture request)."""
+
+    layers: dict[str, LayerActivation]
+    input_shape: tuple[int, int]
+    pad: int
+    request_id: int = 0
+    meta: dict = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> LayerActivation:
+        return self.layers[name]
+
+
+def as_module(model) -> nn.Module:
+    """The ``nn.Module`` of a model or of a snapshot-like object (``.model`` / ``.build()``)."""
+    if isinstance(model, nn.Module):
+        return model
+    for attr in ("model", "module", "net"):
+        m = getattr(model, attr, None)
+        if isinstance(m, nn.Module):
+            return m
+    build = getattr(model, "build", None) or getattr(model, "to_module", None)
+    if callable(build):
+        m = build()
+        if isinstance(m, nn.Module):
+            return m
+    raise SeisviewError(f"{type(model).__name__} is not a torch model",
+                        hint="pass an nn.Module or a training snapshot")
+
+
+def layer_names(model, leaves_only: bool = False) -> list[str]:
+    """Names of the model's layers in forward-definition order (the root excluded)."""
+    m = as_module(model)
+    return [n for n, mod in m.named_modules()
+            if n and (not leaves_only or not any(True for _ in mod.children()))]
+
+
+def in_channels(model) -> int:
+    for mod in as_module(model).modules():
+        if isinstance(mod, nn.Conv2d | nn.ConvTranspose2d):
+            return int(mod.in_channels)
+    return 1
+
+
+def _resolve(m: nn.Module, layers) -> dict[str, nn.Module]:
+    mods = dict(m.named_modules())
+    out = {}
+    for name in layers:
+        if name not in mods or not name:
+            near = [n for n in mods if n and name.split(".")[-1] in n][:5]
+            raise SeisviewError(f"the model has no layer {name!r}",
+                                hint=f"layers look like {near or list(mods)[1:6]}; see `layer_names()`")
+        out[name] = mods[name]
+    return out
+
+
+class _Stop(Exception):
+    """Raised by the last hook so the forward pass ends once every layer is recorded."""
+
+
+def _first_tensor(out):
+    if isinstance(out, torch.Tensor):
+        return out
+    if isinstance(out, list | tuple):
+        for o in out:
+            t = _first_tensor(o)
+            if t is not None:
+                return t
+    if isinstance(out, dict):
+        return _first_tensor(list(out.values()))
+    return None
+
+
+def _run_hooks(m: nn.Module, x: torch.Tensor, layers: dict[str, nn.Module], keep_grad: bool = False):
+    got: dict[str, torch.Tensor] = {}
+    handles = []
+
+    def make(name):
+        def hook(_mod, _inp, out):
+            t = _first_tensor(out)
+            if t is None or t.ndim != 4:
+                raise SeisviewError(f"layer {name!r} does not output (N, C, H, W) maps",
+                                    hint="choose a convolutional layer")
+            got[name] = t if keep_grad else t.detach()
+            if len(got) == len(layers):
+                raise _Stop()
+        return hook
+
+    for name, mod in layers.items():
+        handles.append(mod.register_forward_hook(make(name)))
+    try:
+        m(x)
+    except _Stop:
+        pass
+    finally:
+        for h in handles:
+            h.remove()
+    missing = [n for n in layers if n not in got]
+    if missing:
+        raise SeisviewError(f"layer(s) {missing} never ran in the forward pass",
+                            hint="choose layers the model uses for this input")
+    return got
+
+
+_RF_CACHE: dict[tuple, tuple[int, int]] = {}
+_RF_LOCK = threading.Lock()
+
+
+def receptive_field(model, layer: str, multiple: int = 16) -> tuple[int, int]:
+    """Half-width (rows, cols) of a layer's receptive field, measured by gradients.
+
+    One output cell near the centre is back-propagated to a random input; the
+    extent of the non-zero gradient is the receptive field. The probe grows
+    until the support no longer reaches the probe's edge (or ``MAX_PAD``).
+    """
+    m = as_module(model)
+    key = (id(m), layer, multiple)
+    with _RF_LOCK:
+        if key in _RF_CACHE:
+            return _RF_CACHE[key]
+    mod = _resolve(m, [layer])
+    c_in = in_channels(m)
+    was_training = m.training
+    m.eval()
+    size = 64
+    gen = torch.Generator().manual_seed(0)
+    try:
+        while True:
+            size = int(math.ceil(size / multiple) * multiple)
+            x = torch.randn(2, c_in, size, size, generator=gen, requires_grad=True)
+            with torch.enable_grad():
+                out = _run_hooks(m, x, mod, keep_grad=True)[layer]
+                cy, cx = out.shape[2] // 2, out.shape[3] // 2
+                out[:, :, cy, cx].abs().sum().backward()
+            g = x.grad.abs().sum(axis=(0, 1)).numpy()
+            rows, cols = np.nonzero(g > 0)
+            if rows.size == 0:
+                half = (0, 0)
+                break
+            # centre of the chosen cell in input pixels
+            py = (cy + 0.5) * size / out.shape[2]
+            px = (cx + 0.5) * size / out.shape[3]
+            half = (int(math.ceil(max(py - rows.min(), rows.max() + 1 - py))),
+                    int(math.ceil(max(px - cols.min(), cols.max() + 1 - px))))
+            touches = rows.min() == 0 or cols.min() == 0 or rows.max() == size - 1 or cols.max() == size - 1
+            if not touches or size >= 2 * MAX_PAD:
+                break
+            size *= 2
+    finally:
+        m.train(was_training)
+    with _RF_LOCK:
+        _RF_CACHE[key] = half
+    return half
+
+
+def normalise(x: np.ndarray) -> np.ndarray:
+    """Divide by the 99th percentile of |x| (the scaling the training data gets)."""
+    a = np.asarray(x, np.float32)
+    finite = np.isfinite(a)
+    s = float(np.percentile(np.abs(a[finite]), 99)) if finite.any() else 0.0
+    a = np.where(finite, a, 0.0).astype(np.float32)
+    return a / s if s > 0 else a
+
+
+@torch.no_grad()
+def capture(model, x, layers, pad: int | None = None, multiple: int | None = None,
+            region=None, normalize=True, device: str | torch.device = "cpu",
+            request_id: int = 0) -> ActivationMaps:
+    """Activations of ``layers`` for a 2-D input (section, map) or a patch of it.
+
+    Parameters
+    ----------
+    model:
+        any ``nn.Module`` taking ``(N, C, H, W)`` (or a snapshot, see :func:`as_module`).
+    x:
+        ``(H, W)`` array, or ``(C, H, W)`` for multi-channel models.
+    layers:
+        layer names (see :func:`layer_names`).
+    pad:
+        mirror padding; default: the largest measured receptive-field half-width.
+    multiple:
+        padded sizes are rounded up to this (U-Nets need multiples of 2^depth);
+        default the model's ``size_multiple`` attribute or 16.
+    region:
+        ``(r0, r1, c0, c1)``: capture only this patch, padded with the real
+        neighbouring data where there is some (mirror beyond).
+    normalize:
+        True: divide by the 99th percentile of |x|; a callable: applied to x; False: as is.
+    """
+    m = as_module(model)
+    layers = [layers] if isinstance(layers, str) else list(layers)
+    if not layers:
+        raise SeisviewError("no layers chosen", hint="name at least one layer (see `layer_names()`)")
+    mods = _resolve(m, layers)
+    a = np.asarray(x, dtype=np.float32)
+    if a.ndim == 2:
+        a = a[None]
+    c_in = in_channels(m)
+    if a.ndim != 3 or a.shape[0] != c_in:
+        raise SeisviewError(f"input of shape {np.shape(x)} for a model with {c_in} input channel(s)",
+                            hint="pass a 2-D section or map (or a (C, H, W) stack for multi-channel models)")
+    if a.shape[1] < 2 or a.shape[2] < 2:
+        raise SeisviewError(f"input of shape {np.shape(x)} is too small", hint="pass at least 2 x 2 samples")
+    if callable(normalize):
+        a = np.asarray(normalize(a), np.float32)
+    elif normalize:
+        a = normalise(a)
+    if multiple is None:
+        multiple = int(getattr(m, "size_multiple", 16) or 1)
+    pad_ok = True
+    if pad is None:
+        pad = 0
+        for name in layers:
+            pad = max(pad, *receptive_field(m, name, multiple))
+        if pad >= MAX_PAD:
+            pad_ok = False
+        pad = min(pad + 1, MAX_PAD)
+    r0, r1, c0, c1 = region if region is not None else (0, a.shape[1], 0, a.shape[2])
+    h, w = r1 - r0, c1 - c0
+    if not (0 <= r0 < r1 <= a.shape[1] and 0 <= c0 < c1 <= a.shape[2]):
+        raise SeisviewError(f"patch {region} outside an input of shape {a.shape[1:]}",
+                            hint="choose a patch inside the section")
+    hp = int(math.ceil((h + 2 * pad) / multiple) * multiple)
+    wp = int(math.ceil((w + 2 * pad) / multiple) * multiple)
+    # mirror-pad the whole input wide enough, then cut the padded patch (real context first)
+    extra_r, extra_c = hp - h - pad, wp - w - pad
+    big = np.pad(a, ((0, 0), (pad, extra_r), (pad, extra_c)), mode="symmetric")
+    xp = big[:, r0:r0 + hp, c0:c0 + wp]
+    t = torch.from_numpy(np.ascontiguousarray(xp))[None].to(device)
+    was_training = m.training
+    m.eval()
+    try:
+        got = _run_hooks(m, t, mods)
+    finally:
+        m.train(was_training)
+    out = {name: LayerActivation(name, got[name][0].float().cpu().numpy(), (hp, wp), (pad, pad, h, w), pad_ok)
+           for name in layers}
+    return ActivationMaps(out, (h, w), pad, request_id, {"region": region, "multiple": multiple})
