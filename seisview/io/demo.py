@@ -1,0 +1,166 @@
+"""The demo survey and sample data: generated once into the cache, real SEG-Y on disk.
+
+* ``demo_survey_path()``: a 3-D post-stack survey (200 x 200 traces x 250 samples at
+  4 ms, inlines 100-299, crosslines 300-499, rotated world grid) with six facies
+  told apart by texture, faults and a salt ridge; ``demo_truth()`` gives the facies
+  id of every sample and ``DEMO_CLASSES`` their names and colours.
+* ``demo_gathers_path()``: matching pre-stack shot gathers with known first breaks
+  (``demo_first_breaks()``), also stored in trace-header bytes 233-236 (int32 us).
+* ``sample_data_paths()``: the real files shipped in ``resources/sample_data``.
+
+Everything is deterministic; files live in ``config.cache_dir()/demo/<version>``
+so a change of the generator (a new version string) regenerates them.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from seisview import config
+from seisview.core.geometry import LineAxis, SurveyGeometry
+from seisview.core.volume import Volume
+from seisview.io.demo_model import DEMO_CLASSES, ModelSpec, build_model
+
+__all__ = ["DEMO_CLASSES", "DEMO_VERSION", "demo_geometry", "demo_survey_path", "demo_truth",
+           "demo_volume", "demo_dir", "sample_data_paths", "RESOURCES"]
+
+DEMO_VERSION = "survey-v1"
+SPEC = ModelSpec()
+IL_FIRST, XL_FIRST = 100, 300
+RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+
+
+def demo_dir() -> Path:
+    """Cache folder of this generator version (created on demand)."""
+    key = hashlib.sha1(repr((DEMO_VERSION, SPEC)).encode()).hexdigest()[:10]
+    p = config.cache_dir() / "demo" / f"{DEMO_VERSION}-{key}"
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def demo_geometry() -> SurveyGeometry:
+    """Geometry of the demo survey: 25 m bins on a grid rotated 32 degrees from north."""
+    theta = np.deg2rad(32.0)
+    bin_m = 25.0
+    # moving one inline steps along (-sin, cos); one crossline along (cos, sin)
+    a0, a3 = -bin_m * np.sin(theta), bin_m * np.cos(theta)
+    a1, a4 = bin_m * np.cos(theta), bin_m * np.sin(theta)
+    x0, y0 = 605_000.0, 6_075_000.0
+    a2 = x0 - a0 * IL_FIRST - a1 * XL_FIRST
+    a5 = y0 - a3 * IL_FIRST - a4 * XL_FIRST
+    return SurveyGeometry(
+        il=LineAxis(IL_FIRST, 1, SPEC.n_il), xl=LineAxis(XL_FIRST, 1, SPEC.n_xl),
+        n_samples=SPEC.n_samples, dt=SPEC.dt_ms, t0=0.0, domain="time", kind="poststack3d",
+        affine=tuple(float(round(v, 6)) for v in (a0, a1, a2, a3, a4, a5)), name="seisview demo survey")
+
+
+def _atomic_save_npy(path: Path, arr: np.ndarray) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
+    with os.fdopen(fd, "wb") as fh:
+        np.save(fh, arr)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+@functools.lru_cache(maxsize=1)
+def _arrays() -> tuple[np.ndarray, np.ndarray]:
+    """Seismic and truth arrays, from the cache or generated (and cached) now."""
+    d = demo_dir()
+    s_path, t_path = d / "seismic.npy", d / "truth.npy"
+    if s_path.exists() and t_path.exists():
+        try:
+            seis, truth = np.load(s_path), np.load(t_path)
+            if seis.shape == truth.shape == (SPEC.n_il, SPEC.n_xl, SPEC.n_samples):
+                return seis, truth
+        except (OSError, ValueError):
+            pass  # a broken cache file is rebuilt below
+    seis, truth = build_model(SPEC)
+    _atomic_save_npy(s_path, seis)
+    _atomic_save_npy(t_path, truth)
+    return seis, truth
+
+
+def demo_volume() -> Volume:
+    """The demo survey as a ``Volume`` (same numbers as the SEG-Y file, without reading it)."""
+    seis, _ = _arrays()
+    return Volume.from_array(seis.copy(), demo_geometry())
+
+
+def demo_truth() -> np.ndarray:
+    """Facies id of every sample, uint8 ``(il, xl, sample)``, ids 1..len(DEMO_CLASSES)."""
+    return _arrays()[1].copy()
+
+
+def write_poststack_segy(path: Path, data: np.ndarray, geometry: SurveyGeometry,
+                         text: str = "") -> None:
+    """Write an inline-sorted IEEE-float post-stack SEG-Y with il/xl at 189/193 and CDP X/Y."""
+    import segyio
+
+    ni, nj, ns = data.shape
+    spec = segyio.spec()
+    spec.ilines = list(geometry.il.numbers)
+    spec.xlines = list(geometry.xl.numbers)
+    spec.samples = list(geometry.samples)
+    spec.format = 5
+    spec.sorting = segyio.TraceSortingFormat.INLINE_SORTING
+    il_no, xl_no = np.meshgrid(geometry.il.numbers, geometry.xl.numbers, indexing="ij")
+    x, y = geometry.world(il_no, xl_no) if geometry.affine else (il_no * 0.0, xl_no * 0.0)
+    xc, yc = np.rint(x * 100).astype(np.int64), np.rint(y * 100).astype(np.int64)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".sgy.tmp")
+    os.close(fd)
+    F = segyio.TraceField
+    with segyio.create(tmp, spec) as f:
+        if text:
+            f.text[0] = segyio.tools.create_text_header(
+                {k + 1: line for k, line in enumerate(text.splitlines()[:40])})
+        B = segyio.BinField
+        f.bin.update({B.Interval: int(round(geometry.dt * 1000)), B.Samples: ns, B.Format: 5})
+        flat = np.ascontiguousarray(data.reshape(ni * nj, ns), dtype=np.float32)
+        k = 0
+        for i in range(ni):
+            for j in range(nj):
+                f.header[k] = {
+                    F.TRACE_SEQUENCE_LINE: k + 1, F.TRACE_SEQUENCE_FILE: k + 1,
+                    F.CDP: k + 1, F.TRACE_SAMPLE_COUNT: ns,
+                    F.TRACE_SAMPLE_INTERVAL: int(round(geometry.dt * 1000)),
+                    F.INLINE_3D: int(il_no[i, j]), F.CROSSLINE_3D: int(xl_no[i, j]),
+                    F.SourceGroupScalar: -100, F.CDP_X: int(xc[i, j]), F.CDP_Y: int(yc[i, j]),
+                    F.SourceX: int(xc[i, j]), F.SourceY: int(yc[i, j]),
+                    F.GroupX: int(xc[i, j]), F.GroupY: int(yc[i, j]),
+                }
+                k += 1
+        f.trace.raw[:] = flat
+    os.replace(tmp, path)
+
+
+_SURVEY_TEXT = """seisview demo survey (generated, deterministic)
+post-stack 3-D, 200 inlines (100-299) x 200 crosslines (300-499)
+250 samples at 4 ms, t0 0 ms, IEEE float (format 5), inline sorted
+inline byte 189, crossline byte 193, CDP X/Y bytes 181/185 in cm
+coordinate scalar -100 at byte 71; 25 m bins, grid rotated 32 deg
+facies: parallel high amplitude, low amplitude continuous,
+clinoforms, chaotic, steep dips, salt; faults; Ricker 28 Hz
+truth: seisview.io.demo.demo_truth()"""
+
+
+def demo_survey_path() -> Path:
+    """Path of the generated demo survey SEG-Y (built on first call, a few seconds)."""
+    path = demo_dir() / "demo_survey.sgy"
+    if not path.exists():
+        seis, _ = _arrays()
+        write_poststack_segy(path, seis, demo_geometry(), text=_SURVEY_TEXT)
+    return path
+
+
+def sample_data_paths() -> dict[str, Path]:
+    """The real sample files shipped in ``resources/sample_data`` (see resources/README.md)."""
+    d = RESOURCES / "sample_data"
+    return {"F3 (very small)": d / "F3_very_small.sgy",
+            "Penobscot crossline 1155": d / "penobscot_xl1155.sgy"}
