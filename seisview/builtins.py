@@ -16,6 +16,16 @@ def manifest() -> dict:
             # -- panels (viewer) --
             # -- panels and tools (interpretation: palette, labels, picks) --
             # -- models and panels (training) --
+            {"kind": "model", "name": "waldeland", "target": "seisview.ml.models.waldeland:WaldelandCNN",
+             "description": "Waldeland 65x65 patch CNN (seed 004), applied densely"},
+            {"kind": "model", "name": "unet", "target": "seisview.ml.models.unet:UNet",
+             "description": "dense U-Net from sparse strokes, coarse texture-scale logits"},
+            {"kind": "model", "name": "vgg16", "target": "seisview.ml.models.vgg:VGG16Facies",
+             "description": "VGG16-style encoder, first layers frozen, new head (SGD fine-tuning)"},
+            {"kind": "model", "name": "resnet", "target": "seisview.ml.models.resnet:ResNetFacies",
+             "description": "ResNet-style encoder with a facies head (seed 004 comparison)"},
+            {"kind": "panel", "name": "training", "target": "seisview.qt.training_panel:TrainingPanel",
+             "description": "train facies models live: start/pause/cancel, curves, label-here-next"},
             # -- models (pretraining, first-break picker) --
             # -- attributes and panels (introspection) --
             # -- panels and commands (plugins, wells) --

@@ -1,0 +1,126 @@
+"""Checkpoints: safetensors weights with seisview's JSON header, written atomically.
+
+A checkpoint is one ``.safetensors`` file whose metadata holds
+``{"format": "seisview-checkpoint/1", "snapshot": <ModelSnapshot.header()>}``; a
+``.json`` sidecar with the same header is written beside it for people and
+the project database. Writing goes to a temporary file, fsync, rename.
+Loading refuses files that are not safetensors (pickles are never unpickled),
+are corrupt, or carry no seisview header.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from seisview.core.errors import SeisviewError
+from seisview.ml.snapshot import ModelSnapshot
+
+FORMAT = "seisview-checkpoint/1"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:  # make the rename durable too
+        dfd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass
+
+
+def save_checkpoint(path: str | Path, snapshot: ModelSnapshot, **extra) -> Path:
+    """Write ``snapshot`` to ``path`` (``.safetensors`` added if missing); returns the path.
+
+    ``extra`` JSON-serialisable items go into the header's ``meta``.
+    """
+    from safetensors.torch import save
+
+    path = Path(path)
+    if path.suffix != ".safetensors":
+        path = path.with_name(path.name + ".safetensors")
+    snap = snapshot.with_meta(**extra) if extra else snapshot
+    header = {"format": FORMAT, "snapshot": snap.header()}
+    tensors = {k: v.detach().cpu().contiguous() for k, v in snap.state.items()}
+    blob = save(tensors, metadata={"seisview": json.dumps(header)})
+    _atomic_write(path, blob)
+    _atomic_write(path.with_suffix(".json"), json.dumps(header, indent=2).encode())
+    return path
+
+
+def _sniff(path: Path) -> None:
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head[:2] == b"PK" or head[:1] == b"\x80":
+        raise SeisviewError(
+            f"{path.name} is a pickle/torch archive; seisview never unpickles files "
+            "because that can run code",
+            hint="export the weights to .safetensors (safetensors.torch.save_file)")
+    if len(head) < 8:
+        raise SeisviewError(f"{path.name} is too short to be a checkpoint (corrupt or truncated)",
+                            hint="pick another checkpoint or retrain")
+
+
+def load_checkpoint(path: str | Path) -> ModelSnapshot:
+    """Read a checkpoint written by :func:`save_checkpoint` into a ``ModelSnapshot``."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise SeisviewError(f"checkpoint {path} not found", hint="check the run id or path")
+    _sniff(path)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+            state = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as exc:
+        raise SeisviewError(f"{path.name} is not a valid safetensors file ({exc})",
+                            hint="the file is corrupt or truncated; pick another checkpoint") from None
+    try:
+        header = json.loads(meta["seisview"])
+        if header.get("format") != FORMAT:
+            raise KeyError("format")
+        h = header["snapshot"]
+    except (KeyError, ValueError, TypeError):
+        raise SeisviewError(f"{path.name} is a safetensors file but not a seisview checkpoint",
+                            hint="for pretrained encoder weights use --init with a model "
+                                 "that accepts them (e.g. vgg16 pretrained=FILE)") from None
+    snap = ModelSnapshot(h["model"], int(h["n_classes"]), dict(h["config"]), state,
+                         int(h.get("version", 0)), float(h.get("clip", 1.0)),
+                         tuple(h.get("class_names", ())), dict(h.get("meta", {})))
+    try:  # prove the weights fit the model they claim to be
+        snap.build()
+    except SeisviewError:
+        raise
+    except Exception as exc:
+        raise SeisviewError(f"{path.name}: weights do not fit model {snap.model!r} "
+                            f"({type(exc).__name__})", hint="the checkpoint is damaged") from None
+    return snap
+
+
+def checkpoint_header(path: str | Path) -> dict:
+    """The JSON header of a checkpoint without loading the weights."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    _sniff(path)
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            return json.loads((f.metadata() or {})["seisview"])
+    except Exception:
+        raise SeisviewError(f"{path.name} is not a seisview checkpoint",
+                            hint="pick a .safetensors file written by seisview") from None

@@ -1,0 +1,227 @@
+"""Training data from painted labels: a frozen snapshot, crops and augmentations.
+
+``make_training_data(volume, labels)`` freezes what training needs from the
+label masks (``{SectionSpec: uint8 mask}``, 0 = unlabelled, k >= 1 = class k)
+and the survey: the scaled sections, their Hilbert quadrature (for random
+phase rotation), and a split of the painted pixels into a training part and a
+held-out part (blocks of traces, so a stroke is split along its length and
+neighbouring pixels do not leak between the two) used for early stopping.
+Crops are sampled class-balanced around painted pixels; the loss is a masked
+cross-entropy over painted pixels only (target -1 elsewhere).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.signal import hilbert
+
+from seisview.core.errors import SeisviewError
+from seisview.core.section import SectionSpec
+from seisview.core.volume import Volume
+
+IGNORE = -1
+
+
+@dataclass(frozen=True, eq=False)
+class LabeledSection:
+    spec: SectionSpec
+    image: np.ndarray   # float32 (H, W), amplitudes / clip, clipped to [-1, 1]
+    quad: np.ndarray    # float32 (H, W), Hilbert quadrature scaled the same way
+    train: np.ndarray   # uint8 (H, W) class ids of the training part (0 = not used)
+    val: np.ndarray     # uint8 (H, W) class ids of the held-out part
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingData:
+    """A frozen training set. ``n_classes`` = number of class ids (outputs of the model)."""
+
+    sections: tuple[LabeledSection, ...]
+    n_classes: int
+    clip: float
+    class_names: tuple[str, ...] = ()
+    version: int = 0
+    train_counts: dict = field(default_factory=dict)
+    val_counts: dict = field(default_factory=dict)
+
+    @property
+    def classes(self) -> list[int]:
+        return sorted(self.train_counts)
+
+    def summary(self) -> str:
+        n_tr = sum(self.train_counts.values())
+        n_va = sum(self.val_counts.values())
+        return (f"{len(self.sections)} section(s), {n_tr} training + {n_va} held-out pixels, "
+                f"classes {self.classes}")
+
+
+def scale_section(arr: np.ndarray, clip: float) -> np.ndarray:
+    """Clip amplitudes at ``clip`` and scale to [-1, 1] (NaN/Inf -> 0), as seed 004 does."""
+    a = np.nan_to_num(np.asarray(arr, np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.clip(a / np.float32(clip), -1.0, 1.0).astype(np.float32)
+
+
+def quadrature(volume: Volume, spec: SectionSpec, clip: float) -> np.ndarray:
+    """Hilbert transform along time of a section's traces, scaled like the section."""
+    if spec.kind != "time":
+        q = np.imag(hilbert(np.nan_to_num(volume.section_array(spec).astype(np.float64)), axis=0))
+        return scale_section(q, clip)
+    # a time slice: transform the traces in a window of samples around it
+    n_s = volume.shape[2]
+    lo, hi = max(0, spec.index - 64), min(n_s, spec.index + 65)
+    win = np.nan_to_num(np.asarray(volume.data[:, :, lo:hi], np.float64))
+    return scale_section(np.imag(hilbert(win, axis=2))[:, :, spec.index - lo], clip)
+
+
+def _as_mapping(labels) -> Mapping:
+    if hasattr(labels, "snapshot") and callable(labels.snapshot):
+        labels = labels.snapshot()
+    if not isinstance(labels, Mapping):
+        raise SeisviewError("labels must be a LabelSet or a {SectionSpec: mask} mapping",
+                            hint="pass LabelSet.snapshot()")
+    return labels
+
+
+def _split(mask: np.ndarray, spec: SectionSpec, rng, val_fraction: float, block: int):
+    """Assign blocks of traces (vertical sections) or tiles (slices) to the held-out part."""
+    h, w = mask.shape
+    cols = np.arange(w) // block
+    if spec.kind == "time":
+        rows = np.arange(h) // block
+        ids = rows[:, None] * (cols.max() + 1) + cols[None, :]
+    else:
+        ids = np.broadcast_to(cols[None, :], mask.shape)
+    n_ids = int(ids.max()) + 1
+    is_val = rng.random(n_ids) < val_fraction
+    held = is_val[ids] & (mask > 0)
+    return np.where(held, 0, mask).astype(np.uint8), np.where(held, mask, 0).astype(np.uint8)
+
+
+def make_training_data(volume: Volume, labels, n_classes: int | None = None, *,
+                       class_names=(), val_fraction: float = 0.2, block: int = 24,
+                       seed: int = 0, version: int = 0, clip: float | None = None) -> TrainingData:
+    """Freeze painted labels and the sections they lie on into a :class:`TrainingData`.
+
+    Raises ``SeisviewError`` (before any training starts) when nothing is painted,
+    only one class is painted, a section lies outside the survey or a mask has the
+    wrong shape.
+    """
+    labels = _as_mapping(labels)
+    clip = float(clip if clip is not None else volume.levels.clip) or 1.0
+    rng = np.random.default_rng(seed)
+    sections, max_id = [], 0
+    train_counts: dict[int, int] = {}
+    val_counts: dict[int, int] = {}
+    for key in sorted(labels, key=lambda k: SectionSpec.from_key(k).key() if isinstance(k, str)
+                      else k.key()):
+        spec = SectionSpec.from_key(key) if isinstance(key, str) else key
+        mask = np.asarray(labels[key])
+        if not mask.any():
+            continue
+        n = volume.n_sections(spec.kind)
+        if not 0 <= spec.index < n:
+            raise SeisviewError(f"labels on {spec.key()} lie outside the survey "
+                                f"({n} {spec.kind} sections)",
+                                hint="the labels belong to another survey; open the right one")
+        if mask.shape != volume.section_shape(spec):
+            raise SeisviewError(f"label mask of {spec.key()} has shape {mask.shape}, the section "
+                                f"is {volume.section_shape(spec)}",
+                                hint="the labels belong to another survey")
+        mask = mask.astype(np.uint8)
+        max_id = max(max_id, int(mask.max()))
+        tr, va = _split(mask, spec, rng, val_fraction, block)
+        image = scale_section(volume.section_array(spec), clip)
+        sections.append(LabeledSection(spec, image, quadrature(volume, spec, clip), tr, va))
+    if not sections:
+        raise SeisviewError("no labels painted yet", hint="paint strokes of two or more classes")
+    # every class needs training pixels: give a class's held-out pixels back if it has none
+    fixed = list(sections)
+    present = set().union(*(set(np.unique(s.train)) | set(np.unique(s.val)) for s in fixed)) - {0}
+    for c in present:
+        if not any((s.train == c).any() for s in fixed):
+            fixed = [LabeledSection(s.spec, s.image, s.quad, np.where(s.val == c, c, s.train)
+                                    .astype(np.uint8), np.where(s.val == c, 0, s.val)
+                                    .astype(np.uint8)) for s in fixed]
+    for s in fixed:
+        for c, k in zip(*np.unique(s.train[s.train > 0], return_counts=True), strict=True):
+            train_counts[int(c)] = train_counts.get(int(c), 0) + int(k)
+        for c, k in zip(*np.unique(s.val[s.val > 0], return_counts=True), strict=True):
+            val_counts[int(c)] = val_counts.get(int(c), 0) + int(k)
+    if len(present) < 2:
+        raise SeisviewError(f"only one class is painted (class {sorted(present)[0]})",
+                            hint="paint strokes of at least two classes")
+    n_classes = int(n_classes or max_id)
+    if max_id > n_classes:
+        raise SeisviewError(f"labels use class id {max_id} but the model has {n_classes} classes",
+                            hint="add the class to the palette or retrain with more classes")
+    return TrainingData(tuple(fixed), n_classes, clip, tuple(class_names), version,
+                        train_counts, val_counts)
+
+
+class CropSampler:
+    """Class-balanced crops around painted training pixels, with augmentations.
+
+    Each crop is placed so that a painted pixel of a randomly chosen class lies
+    inside it. Targets outside the painted training pixels are ``IGNORE``; so are
+    pixels within ``context`` of a crop edge that is not a section edge (the
+    network would see padding there that it never sees when predicting the
+    whole section).
+    """
+
+    def __init__(self, data: TrainingData, crop: int = 128, context: int = 0, *,
+                 phase_rotation: bool = True, flip: bool = True, gain: float = 0.2,
+                 seed: int = 0):
+        self.data = data
+        self.context = int(context)
+        self.phase_rotation, self.flip, self.gain = phase_rotation, flip, gain
+        self.rng = np.random.default_rng(seed)
+        want = max(int(crop), 2 * self.context + 32)
+        self.ch = min(want, min(s.image.shape[0] for s in data.sections))
+        self.cw = min(want, min(s.image.shape[1] for s in data.sections))
+        self.pixels: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        for i, s in enumerate(data.sections):
+            for c in np.unique(s.train[s.train > 0]):
+                r, q = np.nonzero(s.train == c)
+                self.pixels.setdefault(int(c), []).append((i, r, q))
+        self.classes = sorted(self.pixels)
+
+    def _one(self):
+        rng = self.rng
+        entries = self.pixels[self.classes[rng.integers(len(self.classes))]]
+        sizes = np.array([len(e[1]) for e in entries], float)
+        i, rows, cols = entries[rng.choice(len(entries), p=sizes / sizes.sum())]
+        k = rng.integers(len(rows))
+        s = self.data.sections[i]
+        h, w = s.image.shape
+        m = self.context  # keep the chosen pixel out of the masked crop border
+        r0 = int(np.clip(rows[k] - rng.integers(min(m, self.ch // 2), max(self.ch - m, self.ch // 2 + 1)),
+                         0, h - self.ch))
+        c0 = int(np.clip(cols[k] - rng.integers(min(m, self.cw // 2), max(self.cw - m, self.cw // 2 + 1)),
+                         0, w - self.cw))
+        win = (slice(r0, r0 + self.ch), slice(c0, c0 + self.cw))
+        x = s.image[win]
+        if self.phase_rotation:
+            theta = rng.uniform(0, 2 * np.pi)
+            x = x * np.float32(np.cos(theta)) - s.quad[win] * np.float32(np.sin(theta))
+        if self.gain:
+            x = x * np.float32(rng.uniform(1 - self.gain, 1 + self.gain))
+        y = s.train[win].astype(np.int64) - 1  # class id k -> index k-1, unpainted -> -1
+        if m:
+            if r0 > 0:
+                y[:m] = IGNORE
+            if c0 > 0:
+                y[:, :m] = IGNORE
+            if r0 + self.ch < h:
+                y[-m:] = IGNORE
+            if c0 + self.cw < w:
+                y[:, -m:] = IGNORE
+        if self.flip and rng.random() < 0.5:
+            x, y = x[:, ::-1], y[:, ::-1]
+        return np.ascontiguousarray(x, np.float32), np.ascontiguousarray(y)
+
+    def batch(self, n: int):
+        """``x`` float32 ``(n, 1, h, w)`` and ``y`` int64 ``(n, h, w)`` (numpy)."""
+        xs, ys = zip(*(self._one() for _ in range(n)), strict=True)
+        return np.stack(xs)[:, None], np.stack(ys)

@@ -1,0 +1,66 @@
+"""A small dense U-Net for facies from sparse strokes.
+
+``coarse=True`` (the default) puts the classifier on the deepest level
+(1/16 resolution) and upsamples the logits: measured on these machines, a
+full-resolution head trained on a few thin strokes labels reflectors by
+their phase instead of layers by their texture (DESIGN.md, "Lessons
+measured"). ``coarse=False`` gives the classic full-resolution decoder.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import torch
+from torch import nn
+
+from seisview.ml.models.common import FaciesModel, conv_bn_relu, pad_to_multiple, upsample_to
+
+
+def double_conv(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(conv_bn_relu(c_in, c_out), conv_bn_relu(c_out, c_out))
+
+
+class UNet(FaciesModel):
+    def __init__(self, n_classes: int, base: int = 16, depth: int = 4, coarse: bool = True,
+                 dropout: float = 0.2):
+        super().__init__()
+        self.n_classes, self.depth, self.coarse = n_classes, depth, coarse
+        self.stride = 2 ** depth if coarse else 1
+        self.context = 2 ** depth
+        chans = [base * 2 ** i for i in range(depth + 1)]
+        self.down = nn.ModuleList([double_conv(1, chans[0])] +
+                                  [double_conv(chans[i], chans[i + 1]) for i in range(depth)])
+        self.pool = nn.MaxPool2d(2)
+        self.dropout = nn.Dropout2d(dropout)
+        if coarse:
+            self.up = nn.ModuleList()
+            self.dec = nn.ModuleList()
+            self.head = nn.Conv2d(chans[depth], n_classes, 1)
+        else:
+            self.up = nn.ModuleList([nn.ConvTranspose2d(chans[i + 1], chans[i], 2, 2)
+                                     for i in reversed(range(depth))])
+            self.dec = nn.ModuleList([double_conv(2 * chans[i], chans[i])
+                                      for i in reversed(range(depth))])
+            self.head = nn.Conv2d(chans[0], n_classes, 1)
+
+    def named_layers(self):
+        layers = OrderedDict((f"enc{i}", m) for i, m in enumerate(self.down))
+        layers.update((f"dec{i}", m) for i, m in enumerate(self.dec))
+        layers["head"] = self.head
+        return layers
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x, h, w = pad_to_multiple(x, 2 ** self.depth)
+        skips = []
+        for i, block in enumerate(self.down):
+            x = block(x if i == 0 else self.pool(x))
+            skips.append(x)
+        x = self.dropout(x)
+        if not self.coarse:
+            for up, dec, skip in zip(self.up, self.dec, reversed(skips[:-1]), strict=True):
+                x = dec(torch.cat([up(x), skip], dim=1))
+        logits = self.head(x)
+        return upsample_to(logits, x.shape[-2:] if not self.coarse else
+                           (logits.shape[-2] * self.stride, logits.shape[-1] * self.stride)
+                           )[..., :h, :w]

@@ -1,0 +1,266 @@
+"""``train(config, data, state)``: a generator that trains a facies model and reports.
+
+It yields :class:`~seisview.ml.progress.TrainProgress` messages (a loss report
+every few steps; at the end of each epoch a held-out evaluation and a new
+:class:`~seisview.ml.snapshot.ModelSnapshot`) and ends with exactly one of
+``TrainDone``, ``TrainCancelled`` or ``TrainFailed``. It runs the same in the
+GUI worker, the CLI and tests. Recipes follow seed 004: Adam (lr 1e-3,
+betas 0.9/0.999) for the patch CNN, the U-Net and the ResNet; SGD with
+Nesterov momentum 0.9, lr 1e-4 and a 1/(1 + 1e-6 t) decay for VGG
+fine-tuning; early stopping on the held-out labels.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from seisview.core.errors import SeisviewError
+from seisview.core.tasks import Cancelled, TaskState
+from seisview.ml.checkpoint import load_checkpoint, save_checkpoint
+from seisview.ml.data import IGNORE, CropSampler, TrainingData
+from seisview.ml.device import OOMFallback, is_oom, pick_device, seed_everything
+from seisview.ml.models import build_model
+from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
+from seisview.ml.snapshot import ModelSnapshot
+
+log = logging.getLogger(__name__)
+
+SGD_MODELS = ("vgg16",)  # fine-tuned pretrained encoders
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """What to train and how long. ``minutes`` and ``epochs`` both cap the run.
+
+    ``init`` is a ``ModelSnapshot`` or checkpoint path to start from (resume or
+    transfer: matching tensors are copied, the rest stay fresh).
+    ``checkpoint``: when set, the best model is saved there on each improvement,
+    so a crash or a NaN keeps the last good weights.
+    """
+
+    model: str = "unet"
+    model_cfg: dict = field(default_factory=dict)
+    epochs: int = 30
+    steps_per_epoch: int = 25
+    minutes: float | None = None
+    batch_size: int = 8
+    crop: int = 128
+    optimizer: str | None = None  # "adam" | "sgd"; default by model
+    lr: float | None = None
+    weight_decay: float = 1e-4
+    phase_rotation: bool = True
+    flip: bool = True
+    patience: int = 6
+    seed: int = 0
+    device: str | None = None
+    init: object = None
+    checkpoint: str | None = None
+    report_every: int = 5
+    first_snapshot_s: float = 3.0  # end the first epoch early so an overlay comes quickly
+    threads: int | None = None
+
+
+def make_optimizer(cfg: TrainConfig, net: torch.nn.Module):
+    params = [p for p in net.parameters() if p.requires_grad]
+    kind = cfg.optimizer or ("sgd" if cfg.model in SGD_MODELS else "adam")
+    if kind == "adam":
+        opt = torch.optim.Adam(params, lr=cfg.lr or 1e-3, betas=(0.9, 0.999),
+                               weight_decay=cfg.weight_decay)
+        return opt, None
+    if kind == "sgd":
+        opt = torch.optim.SGD(params, lr=cfg.lr or 1e-4, momentum=0.9, nesterov=True,
+                              weight_decay=cfg.weight_decay)
+        return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0 / (1.0 + 1e-6 * t))
+    raise SeisviewError(f"unknown optimizer {kind!r}", hint="use adam or sgd")
+
+
+def transfer_weights(net: torch.nn.Module, init) -> int:
+    """Copy tensors of ``init`` (snapshot or checkpoint path) whose names and shapes match."""
+    snap = init if isinstance(init, ModelSnapshot) else load_checkpoint(init)
+    own = net.state_dict()
+    fit = {k: v for k, v in snap.state.items() if k in own and own[k].shape == v.shape}
+    if not fit:
+        raise SeisviewError(f"no weights of the {snap.model!r} checkpoint fit model "
+                            f"{type(net).__name__}", hint="start from a run of the same model")
+    net.load_state_dict(fit, strict=False)
+    return len(fit)
+
+
+@torch.no_grad()
+def evaluate(net: torch.nn.Module, data: TrainingData, device, which: str = "val") -> dict:
+    """Masked loss and pixel accuracy of ``net`` on the held-out (or training) pixels."""
+    net.eval()
+    tot_loss, n, correct = 0.0, 0, 0
+    for s in data.sections:
+        mask = s.val if which == "val" else s.train
+        if not mask.any():
+            continue
+        x = torch.from_numpy(s.image)[None, None].to(device)
+        logits = net(x)[0]
+        y = torch.from_numpy(mask.astype(np.int64) - 1).to(device)
+        sel = y >= 0
+        lg = logits.permute(1, 2, 0)[sel]
+        tot_loss += float(F.cross_entropy(lg, y[sel], reduction="sum"))
+        correct += int((lg.argmax(1) == y[sel]).sum())
+        n += int(sel.sum())
+    if n == 0:
+        return {}
+    return {f"{which}_loss": tot_loss / n, f"{which}_acc": correct / n}
+
+
+def train(config: TrainConfig, data: TrainingData, state: TaskState | None = None, *,
+          relabel: Callable[[], TrainingData | None] | None = None) -> Iterator:
+    """Train ``config.model`` on ``data``; see the module docstring for the messages.
+
+    ``relabel`` is called between epochs; when it returns new ``TrainingData`` (the
+    interpreter painted more), the next epoch trains on it without a restart.
+    """
+    state = state or TaskState()
+    best: ModelSnapshot | None = None
+    ckpt = ""
+    step = 0
+    try:
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        gen = seed_everything(config.seed)
+        device = pick_device(config.device)
+        net = build_model(config.model, data.n_classes, **config.model_cfg)
+        if config.init is not None:
+            transfer_weights(net, config.init)
+        net.to(device)
+        opt, sched = make_optimizer(config, net)
+        oom = OOMFallback(device, config.batch_size)
+        sampler = CropSampler(data, config.crop, net.context, phase_rotation=config.phase_rotation,
+                              flip=config.flip, seed=config.seed)
+        del gen
+        t0 = time.monotonic()
+        budget = config.minutes * 60 if config.minutes else None
+        total_steps = config.epochs * config.steps_per_epoch
+        best_score, stale, version = -math.inf, 0, 0
+        history: list[dict] = []
+        reason = "epochs"
+        metrics: dict = {}
+
+        def fraction() -> float:
+            f = step / max(total_steps, 1)
+            if budget:
+                f = max(f, (time.monotonic() - t0) / budget)
+            return min(f, 1.0)
+
+        for epoch in range(config.epochs):
+            if relabel is not None and epoch > 0:
+                fresh = relabel()
+                if fresh is not None and fresh is not data:
+                    if fresh.n_classes != data.n_classes:
+                        raise SeisviewError("the number of classes changed during training",
+                                            hint="restart training to add a class")
+                    data = fresh
+                    sampler = CropSampler(data, config.crop, net.context,
+                                          phase_rotation=config.phase_rotation, flip=config.flip,
+                                          seed=config.seed + epoch)
+            net.train()
+            losses, accs = [], []
+            t_epoch = time.monotonic()
+            for _ in range(config.steps_per_epoch):
+                state.check()
+                x_np, y_np = sampler.batch(oom.batch_size)
+                try:
+                    x = torch.from_numpy(x_np).to(oom.device)
+                    y = torch.from_numpy(y_np).to(oom.device)
+                    logits = net(x)
+                    loss = F.cross_entropy(logits, y, ignore_index=IGNORE)
+                    if not torch.isfinite(loss):
+                        yield TrainFailed(f"loss became {float(loss)} at step {step}: training "
+                                          "stopped, the last good model is kept",
+                                          best, ckpt)
+                        return
+                    opt.zero_grad(set_to_none=True)
+                    loss.backward()
+                    opt.step()
+                    if sched is not None:
+                        sched.step()
+                except Exception as exc:
+                    if not is_oom(exc):
+                        raise
+                    msg = oom.on_oom()
+                    net.to(oom.device)
+                    _move_optimizer(opt, oom.device)
+                    yield TrainProgress(epoch, step, math.nan, {}, version, None, fraction(), msg)
+                    continue
+                step += 1
+                with torch.no_grad():
+                    sel = y >= 0
+                    accs.append(float((logits.argmax(1)[sel] == y[sel]).float().mean()))
+                losses.append(float(loss.detach()))
+                if step % config.report_every == 0:
+                    yield TrainProgress(epoch, step, float(np.mean(losses[-config.report_every:])),
+                                        {"train_acc": float(np.mean(accs[-config.report_every:]))},
+                                        version, None, fraction())
+                if budget and time.monotonic() - t0 > budget:
+                    reason = "time"
+                    break
+                if epoch == 0 and time.monotonic() - t_epoch > config.first_snapshot_s:
+                    break
+            state.check()
+            metrics = {"train_loss": float(np.mean(losses)) if losses else math.nan,
+                       "train_acc": float(np.mean(accs)) if accs else math.nan,
+                       **evaluate(net, data, oom.device), "elapsed_s": time.monotonic() - t0,
+                       "steps_per_s": step / max(time.monotonic() - t0, 1e-9)}
+            version += 1
+            snap = ModelSnapshot.of(net, config.model, config.model_cfg, version=version,
+                                    clip=data.clip, class_names=data.class_names,
+                                    meta={"epoch": epoch, "step": step,
+                                          **{k: v for k, v in metrics.items()
+                                             if isinstance(v, float) and math.isfinite(v)}})
+            history.append({"epoch": epoch, "step": step, **metrics})
+            score = metrics.get("val_acc", -metrics["train_loss"])
+            if score > best_score + 1e-4 or best is None:
+                best_score, best, stale = score, snap, 0
+                if config.checkpoint:
+                    ckpt = str(save_checkpoint(config.checkpoint, best))
+            else:
+                stale += 1
+            yield TrainProgress(epoch, step, metrics["train_loss"], metrics, version, snap,
+                                fraction())
+            if reason == "time":
+                break
+            if "val_acc" in metrics and stale >= config.patience:
+                reason = "early stop"
+                break
+        yield TrainDone(best, dict(best.meta), epoch + 1, step, reason, ckpt, tuple(history))
+    except Cancelled:
+        yield TrainCancelled(best, step, ckpt)
+    except SeisviewError as exc:
+        yield TrainFailed(str(exc), best, ckpt)
+    except Exception as exc:  # a bug: keep the traceback in the log, one line for the user
+        log.exception("training failed")
+        yield TrainFailed(f"training failed: {type(exc).__name__}: {exc}", best, ckpt)
+
+
+def _move_optimizer(opt: torch.optim.Optimizer, device) -> None:
+    for st in opt.state.values():
+        for k, v in st.items():
+            if isinstance(v, torch.Tensor):
+                st[k] = v.to(device)
+
+
+def run_to_end(config: TrainConfig, data: TrainingData, state: TaskState | None = None,
+               on_message: Callable[[object], None] | None = None):
+    """Drive :func:`train` to its terminal message (CLI, tests, benchmarks)."""
+    last = None
+    for msg in train(config, data, state):
+        if on_message is not None:
+            on_message(msg)
+        last = msg
+    return last
+
+
+__all__ = ["TrainConfig", "train", "run_to_end", "evaluate", "transfer_weights", "replace"]
