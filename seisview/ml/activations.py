@@ -126,9 +126,22 @@ def as_module(model) -> nn.Module:
                         hint="pass an nn.Module or a training snapshot")
 
 
+def _named_layers(m: nn.Module) -> dict[str, nn.Module]:
+    """The model's own ``named_layers()`` (seisview models) or an empty dict."""
+    fn = getattr(m, "named_layers", None)
+    return dict(fn()) if callable(fn) else {}
+
+
 def layer_names(model, leaves_only: bool = False) -> list[str]:
-    """Names of the model's layers in forward-definition order (the root excluded)."""
+    """Layers worth looking at, shallow to deep.
+
+    seisview models list theirs (``named_layers()``: ``enc0``.., ``dec0``.., ``head``);
+    for any other module, every named sub-module in definition order.
+    """
     m = as_module(model)
+    own = _named_layers(m)
+    if own and not leaves_only:
+        return list(own)
     return [n for n, mod in m.named_modules()
             if n and (not leaves_only or not any(True for _ in mod.children()))]
 
@@ -141,7 +154,7 @@ def in_channels(model) -> int:
 
 
 def _resolve(m: nn.Module, layers) -> dict[str, nn.Module]:
-    mods = dict(m.named_modules())
+    mods = {**dict(m.named_modules()), **_named_layers(m)}
     out = {}
     for name in layers:
         if name not in mods or not name:
