@@ -1,0 +1,334 @@
+"""Label import and export: point files, label images, SEG-Y label cubes, numpy.
+
+* MalenoV / Petrel points: ``inline crossline time_ms [anything]`` per line
+  (tabs or spaces), one file per class (``multi_<class>_ilxl.pts``).
+* OpendTect point sets: ``inline crossline z`` per line, one file per class.
+* Label images (Waldeland style): colours map to classes, resized with nearest
+  neighbour to the section.
+* Export also to a SEG-Y label cube on the survey geometry and to a ``.npy`` cube.
+
+Imports check every point against the survey first and raise with a count and
+an example when any is outside, so nothing is imported half.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from seisview.core.errors import SeisviewError
+from seisview.core.geometry import SurveyGeometry
+from seisview.core.labels import LabelSet
+from seisview.core.palette import Palette
+from seisview.core.section import SectionSpec
+
+POINT_FORMATS = ("malenov", "opendtect")
+_MALENOV_NAME = re.compile(r"^(?:multi_)?(.+?)(?:_ilxl)?$")
+_SECTION_IN_NAME = re.compile(r"(inline|crossline|time)[_:\-]?(\d+)", re.I)
+
+
+# -- points ----------------------------------------------------------------------------
+def read_points(path) -> np.ndarray:
+    """``(N, 3)`` float64 ``inline, crossline, z`` from a text point file.
+
+    Blank lines, ``#`` comments and non-numeric header lines at the top are
+    skipped; separators may be tabs, spaces or commas; extra columns are ignored.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise SeisviewError(f"cannot read {path}: {exc.strerror}") from None
+    rows, lines = [], text.splitlines()
+    started = False
+    for n, line in enumerate(lines, 1):
+        s = line.split("#", 1)[0].replace(",", " ").split()
+        if not s:
+            continue
+        try:
+            rows.append((float(s[0]), float(s[1]), float(s[2])))
+            started = True
+        except (ValueError, IndexError):
+            if not started and not _numeric(s[0]):
+                continue  # a header line
+            raise SeisviewError(f"{path.name} line {n} is not 'inline crossline z': {line.strip()[:60]!r}",
+                                hint="each line needs three numbers") from None
+    if not rows:
+        raise SeisviewError(f"{path.name} holds no points", hint="expected lines of 'inline crossline z'")
+    return np.array(rows, np.float64)
+
+
+def _numeric(tok: str) -> bool:
+    try:
+        float(tok)
+        return True
+    except ValueError:
+        return False
+
+
+def class_name_from_file(path) -> str:
+    """``multi_salt_ilxl.pts`` -> ``salt``; other files -> their stem."""
+    return _MALENOV_NAME.match(Path(path).stem).group(1)
+
+
+def points_to_changes(points: np.ndarray, geometry: SurveyGeometry, class_id: int, *,
+                      on: str = "inline", source: str = "points") -> dict[SectionSpec, tuple]:
+    """Map survey points to ``{section: (flat_idx, values)}``; raises if any point is outside.
+
+    ``on`` picks the sections the points are painted on: ``"inline"`` or ``"crossline"``.
+    """
+    if on not in ("inline", "crossline"):
+        raise SeisviewError(f"points go on inline or crossline sections, not {on!r}")
+    il_i, bad_il = _axis_index(points[:, 0], geometry.il.first, geometry.il.step, geometry.il.count)
+    xl_i, bad_xl = _axis_index(points[:, 1], geometry.xl.first, geometry.xl.step, geometry.xl.count)
+    kf = (points[:, 2] - geometry.t0) / geometry.dt
+    k = np.rint(kf).astype(np.int64)
+    bad_z = ~np.isfinite(kf) | (k < 0) | (k >= geometry.n_samples) | (np.abs(kf - k) > 0.25)
+    bad = bad_il | bad_xl | bad_z
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        il, xl, z = points[i]
+        g = geometry
+        raise SeisviewError(
+            f"{int(bad.sum())} of {len(points)} points in {source} are outside the survey, e.g. point "
+            f"{i + 1}: inline {il:g}, crossline {xl:g}, z {z:g} (survey: inlines {g.il.first}-{g.il.last}"
+            f" step {g.il.step}, crosslines {g.xl.first}-{g.xl.last} step {g.xl.step}, z {g.t0:g}-"
+            f"{g.samples[-1]:g} every {g.dt:g} {g.z_unit}); nothing was imported",
+            hint="check the column order (inline, crossline, z) and that the file belongs to this survey")
+    sec, col = (il_i, xl_i) if on == "inline" else (xl_i, il_i)
+    n_cols = geometry.xl.count if on == "inline" else geometry.il.count
+    out = {}
+    order = np.argsort(sec, kind="stable")
+    bounds = np.flatnonzero(np.diff(sec[order])) + 1
+    for grp in np.split(order, bounds):
+        if len(grp):
+            out[SectionSpec(on, int(sec[grp[0]]))] = (k[grp] * n_cols + col[grp],
+                                                      np.full(len(grp), class_id, np.uint8))
+    return out
+
+
+def _axis_index(values: np.ndarray, first: int, step: int, count: int):
+    q = (values - first) / step
+    idx = np.rint(q).astype(np.int64)
+    bad = ~np.isfinite(q) | (np.abs(q - idx) > 1e-6) | (idx < 0) | (idx >= count)
+    return np.where(bad, 0, idx), bad
+
+
+def merge_changes(target: dict, more: dict) -> None:
+    """Add ``more`` to ``target`` (later values win on a pixel given twice)."""
+    for spec, (idx, vals) in more.items():
+        if spec in target:
+            i0, v0 = target[spec]
+            target[spec] = (np.concatenate([i0, idx]), np.concatenate([v0, vals]))
+        else:
+            target[spec] = (idx, vals)
+
+
+def import_point_files(labels: LabelSet, palette: Palette, files, *, class_names=None,
+                       on: str = "inline") -> dict:
+    """Import point files (one class each) as one stroke; returns a summary dict."""
+    files = [Path(f) for f in files]
+    if class_names and len(class_names) != len(files):
+        raise SeisviewError(f"{len(class_names)} class names for {len(files)} files",
+                            hint="give one --class per file, in the same order, or none")
+    names = list(class_names) if class_names else [class_name_from_file(f) for f in files]
+    changes: dict = {}
+    n_points = 0
+    for f, name in zip(files, names, strict=True):
+        pts = read_points(f)
+        cls = palette.by_name(name, create=True)
+        merge_changes(changes, points_to_changes(pts, labels.geometry, cls.id, on=on, source=f.name))
+        n_points += len(pts)
+    stroke = labels.apply(changes, tool="import")
+    return {"points": n_points, "sections": len(changes), "classes": len(set(names)),
+            "changed_pixels": stroke.n_pixels if stroke else 0}
+
+
+def label_points(labels: LabelSet, class_id: int) -> np.ndarray:
+    """``(N, 3)`` inline, crossline, z of every labelled pixel of ``class_id``, sorted."""
+    g = labels.geometry
+    il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.samples
+    out = []
+    for spec, m in labels.snapshot().items():
+        r, c = np.nonzero(m == class_id)
+        if spec.kind == "inline":
+            out.append(np.column_stack([np.full(len(r), il_no[spec.index]), xl_no[c], z[r]]))
+        elif spec.kind == "crossline":
+            out.append(np.column_stack([il_no[c], np.full(len(r), xl_no[spec.index]), z[r]]))
+        else:
+            out.append(np.column_stack([il_no[r], xl_no[c], np.full(len(r), z[spec.index])]))
+    pts = np.concatenate(out) if out else np.zeros((0, 3))
+    return pts[np.lexsort((pts[:, 2], pts[:, 1], pts[:, 0]))] if len(pts) else pts
+
+
+def export_points(labels: LabelSet, palette: Palette, outdir, fmt: str = "malenov") -> list[Path]:
+    """One point file per class that has labels; returns the files written."""
+    if fmt not in POINT_FORMATS:
+        raise SeisviewError(f"unknown point format {fmt!r}", hint=f"use {' or '.join(POINT_FORMATS)}")
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    counts = labels.class_counts()
+    written = []
+    for cls in palette:
+        if not counts.get(cls.id):
+            continue
+        pts = label_points(labels, cls.id)
+        if fmt == "malenov":  # MalenoV's four tab-separated columns; the 4th is unused
+            name, sep, tail = f"multi_{cls.name}_ilxl.pts", "\t", "\t0"
+        else:
+            name, sep, tail = f"{cls.name}.txt", " ", ""
+        lines = [f"{_num(a)}{sep}{_num(b)}{sep}{_num(c)}{tail}\n" for a, b, c in pts]
+        written.append(atomic_write_text(outdir / name, "".join(lines)))
+    return written
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:.4f}".rstrip("0")
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+# -- label images --------------------------------------------------------------------------
+def parse_section(text: str, geometry: SurveyGeometry) -> SectionSpec:
+    """``inline:339`` / ``crossline:1000`` (line numbers) or ``time:1200`` (ms) -> SectionSpec."""
+    kind, _, val = text.partition(":")
+    kind = kind.strip().lower()
+    try:
+        v = float(val)
+        if kind == "inline":
+            return SectionSpec("inline", int(geometry.il.index_of(int(v))))
+        if kind == "crossline":
+            return SectionSpec("crossline", int(geometry.xl.index_of(int(v))))
+        if kind == "time":
+            k = (v - geometry.t0) / geometry.dt
+            if abs(k - round(k)) < 1e-6 and 0 <= round(k) < geometry.n_samples:
+                return SectionSpec("time", int(round(k)))
+            raise KeyError(text)
+    except (ValueError, KeyError):
+        pass
+    g = geometry
+    raise SeisviewError(f"section {text!r} is not in the survey",
+                        hint=f"write inline:N ({g.il.first}-{g.il.last}), crossline:N "
+                        f"({g.xl.first}-{g.xl.last}) or time:MS ({g.t0:g}-{g.samples[-1]:g})")
+
+
+def section_from_filename(path, geometry: SurveyGeometry) -> SectionSpec | None:
+    m = _SECTION_IN_NAME.search(Path(path).stem)
+    return parse_section(f"{m.group(1)}:{m.group(2)}", geometry) if m else None
+
+
+def read_label_image(path, colors: dict, shape: tuple[int, int]) -> np.ndarray:
+    """Class mask ``shape`` from a colour image: pixels of exactly a listed ``(r, g, b)``
+    (and alpha >= 128) get its class id, anything else 0; nearest-neighbour resize."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as im:
+            rgba = np.asarray(im.convert("RGBA"))
+    except (OSError, ValueError) as exc:
+        raise SeisviewError(f"cannot read image {path}: {exc}") from None
+    h, w = rgba.shape[:2]
+    rows = np.minimum(((np.arange(shape[0]) + 0.5) * h / shape[0]).astype(int), h - 1)
+    cols = np.minimum(((np.arange(shape[1]) + 0.5) * w / shape[1]).astype(int), w - 1)
+    px = rgba[rows][:, cols]
+    out = np.zeros(shape, np.uint8)
+    opaque = px[..., 3] >= 128
+    for rgb, cid in colors.items():
+        out[opaque & np.all(px[..., :3] == np.asarray(rgb, np.uint8), axis=-1)] = cid
+    return out
+
+
+def parse_colors(specs, palette: Palette) -> dict:
+    """``["0,0,255=other", ...]`` -> ``{(0, 0, 255): class id}`` (adds missing classes)."""
+    out = {}
+    for s in specs:
+        rgb_text, _, name = s.partition("=")
+        try:
+            rgb = tuple(int(v) for v in rgb_text.split(","))
+            assert len(rgb) == 3 and all(0 <= v <= 255 for v in rgb) and name
+        except (ValueError, AssertionError):
+            raise SeisviewError(f"colour mapping {s!r} is not R,G,B=class",
+                                hint="write e.g. 255,0,0=salt") from None
+        cls = palette.by_name(name, create=False) if _has(palette, name) else palette.add(name, rgb)
+        out[rgb] = cls.id
+    return out
+
+
+def _has(palette: Palette, name: str) -> bool:
+    return any(c.name.lower() == name.lower() for c in palette)
+
+
+def import_images(labels: LabelSet, palette: Palette, files, *, section: str | None = None,
+                  colors=None) -> dict:
+    """Import label images as one stroke; the section comes from ``section`` or the file name."""
+    g = labels.geometry
+    table = parse_colors(colors, palette) if colors else {c.color: c.id for c in palette}
+    changes: dict = {}
+    for f in files:
+        spec = parse_section(section, g) if section else section_from_filename(f, g)
+        if spec is None:
+            raise SeisviewError(f"which section is {Path(f).name}?",
+                                hint="add --section inline:N (or name the file inline_N.png)")
+        mask = read_label_image(f, table, labels.shape(spec))
+        if not mask.any():
+            raise SeisviewError(f"no pixel of {Path(f).name} has a class colour "
+                                f"({', '.join(f'{palette.get(i).name}={k}' for k, i in table.items())})",
+                                hint="map the image colours with --colors R,G,B=class ...")
+        idx = np.flatnonzero(mask)
+        merge_changes(changes, {spec: (idx, mask.ravel()[idx])})
+    stroke = labels.apply(changes, tool="import")
+    return {"images": len(files), "sections": len(changes),
+            "labelled_pixels": int(sum(len(i) for i, _ in changes.values())),
+            "changed_pixels": stroke.n_pixels if stroke else 0}
+
+
+# -- cubes ------------------------------------------------------------------------------------
+def label_cube(labels: LabelSet, out: np.ndarray | None = None) -> np.ndarray:
+    """``(il, xl, sample)`` uint8 cube of all labels (time slices, then crosslines, then
+    inlines are written, so an inline label wins where sections cross)."""
+    g = labels.geometry
+    cube = np.zeros(g.shape, np.uint8) if out is None else out
+    snap = labels.snapshot()
+    for kind in ("time", "crossline", "inline"):
+        for spec, m in snap.items():
+            if spec.kind != kind:
+                continue
+            view = {"inline": lambda i: cube[i, :, :], "crossline": lambda i: cube[:, i, :],
+                    "time": lambda i: cube[:, :, i]}[kind](spec.index)
+            src = m if kind == "time" else m.T  # vertical masks are (sample, trace)
+            view[src != 0] = src[src != 0]
+    return cube
+
+
+def export_npy(labels: LabelSet, path) -> Path:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp.npy")
+    cube = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=labels.geometry.shape)
+    label_cube(labels, cube)
+    cube.flush()
+    del cube
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def export_segy(labels: LabelSet, path) -> Path:
+    """Class ids as int16 samples on the survey's geometry (0 = unlabelled)."""
+    from seisview.io.segy_write import write_volume_segy
+
+    g = labels.geometry
+    return write_volume_segy(path, label_cube(labels), g, sample_format=3,
+                             text=[f"seisview label cube on {g.name or 'survey'}",
+                                   "sample value = class id, 0 = unlabelled"])
