@@ -1,0 +1,156 @@
+"""SEG-Y byte layout: header fields, sample formats and their decoding.
+
+Everything here is plain numpy on raw bytes, so one code path serves big- and
+little-endian files, SU files and every sample format; segyio is not needed to
+decode (it is used as the reference in tests and benchmarks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+TEXT_BYTES = 3200
+BINARY_BYTES = 400
+TRACE_HEADER_BYTES = 240
+
+# SEG-Y sample format codes -> (name, bytes per sample, numpy kind). 1 is IBM float.
+FORMATS: dict[int, tuple[str, int, str]] = {
+    1: ("ibm32", 4, "u4"),
+    2: ("int32", 4, "i4"),
+    3: ("int16", 2, "i2"),
+    5: ("ieee32", 4, "f4"),
+    6: ("ieee64", 8, "f8"),
+    8: ("int8", 1, "i1"),
+    9: ("int64", 8, "i8"),
+    10: ("uint32", 4, "u4"),
+    11: ("uint16", 2, "u2"),
+    12: ("uint64", 8, "u8"),
+    16: ("uint8", 1, "u1"),
+}
+FORMAT_CODES = {name: code for code, (name, _, _) in FORMATS.items()}
+
+# Binary header fields (1-based file byte, size, signed) used by the scan.
+BIN_DT = (3217, 2, False)
+BIN_NS = (3221, 2, False)
+BIN_FORMAT = (3225, 2, True)
+BIN_EXT_NS = (3269, 4, True)  # rev 2: extended number of samples
+BIN_ENDIAN_CONST = (3297, 4, False)  # rev 2: 16909060 (0x01020304) in the file's byte order
+BIN_REVISION = (3501, 2, False)
+BIN_FIXED_LENGTH = (3503, 2, True)
+BIN_N_EXT_TEXT = (3505, 2, True)
+BIN_N_EXTRA_HEADERS = (3507, 4, True)  # rev 2: additional 240-byte trace headers
+
+# Trace header byte locations (1-based) with their names, as segyio numbers them.
+TRACE_FIELDS = {
+    "tracl": 1, "tracr": 5, "ffid": 9, "channel": 13, "ep": 17, "cdp": 21, "cdp_trace": 25,
+    "trid": 29, "offset": 37, "scalel": 69, "scalco": 71, "sx": 73, "sy": 77, "gx": 81, "gy": 85,
+    "counit": 89, "delrt": 109, "ns": 115, "dt": 117, "cdp_x": 181, "cdp_y": 185,
+    "iline": 189, "xline": 193, "sp": 197, "time_scalar": 215, "fb_us": 233,
+}
+SHORT_FIELDS = {29, 69, 71, 89, 105, 107, 109, 111, 113, 115, 117, 203, 215}
+
+
+@dataclass(frozen=True)
+class TraceLayout:
+    """Where the traces lie in the file and how their samples are stored."""
+
+    data_offset: int  # byte offset of the first trace header
+    header_bytes: int  # 240, or more with rev-2 additional trace headers
+    n_traces: int
+    n_samples: int
+    format_code: int
+    endian: str  # ">" or "<"
+
+    @property
+    def bytes_per_sample(self) -> int:
+        return FORMATS[self.format_code][1]
+
+    @property
+    def trace_bytes(self) -> int:
+        return self.header_bytes + self.n_samples * self.bytes_per_sample
+
+
+def read_int(buf: bytes, byte: int, size: int, signed: bool, endian: str, base: int = 1) -> int:
+    """One integer from ``buf`` at 1-based ``byte`` (``base`` is the file byte of ``buf[0]``)."""
+    off = byte - base
+    return int.from_bytes(buf[off:off + size], "big" if endian == ">" else "little", signed=signed)
+
+
+class HeaderTable:
+    """Trace header fields of every trace, read lazily from a memory map (cached per field)."""
+
+    def __init__(self, raw: np.ndarray, endian: str):
+        self.raw = raw  # (n_traces, trace_bytes) uint8 memmap
+        self.endian = endian
+        self._cache: dict[tuple[int, int], np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return self.raw.shape[0]
+
+    def field(self, byte: int, size: int | None = None) -> np.ndarray:
+        """int64 values of the header word starting at 1-based ``byte`` (2 or 4 bytes, signed)."""
+        size = size or (2 if byte in SHORT_FIELDS else 4)
+        key = (byte, size)
+        if key not in self._cache:
+            cols = np.ascontiguousarray(self.raw[:, byte - 1:byte - 1 + size])
+            self._cache[key] = cols.view(f"{self.endian}i{size}").ravel().astype(np.int64)
+        return self._cache[key]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.field(TRACE_FIELDS[name])
+
+
+def samples_view(raw: np.ndarray, layout: TraceLayout) -> np.ndarray:
+    """``(n_traces, n_samples)`` view of the stored samples in their file dtype (no copy)."""
+    name, bps, kind = FORMATS[layout.format_code]
+    dtype = np.dtype(layout.endian + kind) if bps > 1 else np.dtype(kind)
+    return np.ndarray((raw.shape[0], layout.n_samples), dtype=dtype, buffer=raw,
+                      offset=layout.header_bytes, strides=(raw.strides[0], bps))
+
+
+def ibm_to_float32(words: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """IBM System/360 single floats (as uint32 in native order) to IEEE float32.
+
+    value = (-1)^s * 0.f * 16^(e-64); overflow beyond float32 becomes +-inf.
+    """
+    w = np.asarray(words, dtype=np.uint32)
+    frac = (w & np.uint32(0x00FFFFFF)).astype(np.float32)
+    expo = ((w >> np.uint32(24)) & np.uint32(0x7F)).astype(np.int32) * 4 - 280
+    with np.errstate(over="ignore", under="ignore"):
+        res = np.ldexp(frac, expo, out=out)
+    neg = (w & np.uint32(0x80000000)) != 0
+    np.negative(res, out=res, where=neg)
+    return res
+
+
+def decode(samples: np.ndarray, format_code: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Stored samples (a view from :func:`samples_view` or a copy of rows) to float32."""
+    if format_code == 1:
+        return ibm_to_float32(samples.astype(np.uint32), out=out)
+    if out is None:
+        return samples.astype(np.float32)
+    np.copyto(out, samples, casting="unsafe")
+    return out
+
+
+def float32_to_ibm(values: np.ndarray) -> np.ndarray:
+    """IEEE float32 to IBM single floats as uint32 (native order), truncating the fraction."""
+    v = np.asarray(values, dtype=np.float64)
+    sign = (v < 0).astype(np.uint32) << np.uint32(31)
+    a = np.abs(v)
+    nz = a > 0
+    with np.errstate(divide="ignore"):
+        e = np.where(nz, np.floor(np.log2(np.where(nz, a, 1.0)) / 4.0) + 1, 0)
+    frac = np.where(nz, a / np.power(16.0, e), 0.0)
+    # log rounding can leave frac at 1.0 or below 1/16: renormalise one hex digit
+    up = frac >= 1.0
+    frac[up] /= 16.0
+    e[up] += 1
+    down = nz & (frac < 1 / 16)
+    frac[down] *= 16.0
+    e[down] -= 1
+    fi = np.clip(np.floor(frac * 2**24), 0, 2**24 - 1).astype(np.uint32)
+    ei = np.clip(e + 64, 0, 127).astype(np.uint32)
+    return np.where(nz, sign | (ei << np.uint32(24)) | fi, np.uint32(0)).astype(np.uint32)

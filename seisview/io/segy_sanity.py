@@ -1,0 +1,130 @@
+"""Is the sample format in the binary header telling the truth?
+
+segyio decodes whatever the header says: a bad code (0, 99) or IEEE samples
+labelled IBM (and vice versa) give garbage that can look plausible. Here a
+few traces are decoded both as labelled and in the alternative 4-byte
+formats; the labelled format is kept unless its values are implausible (NaN,
+absurd magnitudes, no sample-to-sample continuity) or the bit patterns prove
+it wrong, and an alternative decodes plausibly. Every switch is a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from seisview.core.errors import SeisviewError
+from seisview.io.segy_format import FORMATS, TraceLayout, decode
+
+_N_PROBE = 64
+_FOUR_BYTE = (1, 5, 2)
+
+
+@dataclass(frozen=True)
+class Plausibility:
+    finite: float  # share of finite values
+    absurd: float  # share of |x| > 1e20 or 0 < |x| < 1e-30
+    smooth: float  # median lag-1 correlation along traces
+    nonzero: int
+
+    @property
+    def ok(self) -> bool:
+        return self.finite > 0.99 and self.absurd < 0.01
+
+
+def probe_rows(raw: np.ndarray, layout: TraceLayout) -> np.ndarray:
+    """Raw sample bytes of up to 64 traces spread over the file, ``(k, n_samples*bps)``."""
+    n = raw.shape[0]
+    idx = np.unique(np.linspace(0, n - 1, min(n, _N_PROBE)).astype(int))
+    return np.asarray(raw[idx, layout.header_bytes:layout.header_bytes + layout.n_samples * 4])
+
+
+def _as(rows: np.ndarray, code: int, endian: str) -> np.ndarray:
+    _, bps, kind = FORMATS[code]
+    dt = np.dtype(endian + kind) if bps > 1 else np.dtype(kind)
+    return decode(np.ascontiguousarray(rows).view(dt), code)
+
+
+def plausibility(x: np.ndarray) -> Plausibility:
+    fin = np.isfinite(x)
+    a = np.abs(np.where(fin, x, 0))
+    absurd = np.count_nonzero((a > 1e20) | ((a > 0) & (a < 1e-30))) + np.count_nonzero(~fin)
+    smooth = []
+    for t in np.where(fin & (a < 1e20), x, 0).astype(np.float64):
+        if t.size > 2 and t.std() > 0:
+            u, v = t[:-1] - t[:-1].mean(), t[1:] - t[1:].mean()
+            den = np.sqrt((u * u).sum() * (v * v).sum())
+            if den > 0:
+                smooth.append((u * v).sum() / den)
+    return Plausibility(float(fin.mean()) if x.size else 1.0, absurd / max(x.size, 1),
+                        float(np.median(smooth)) if smooth else 1.0, int(np.count_nonzero(a)))
+
+
+def _words(rows: np.ndarray, endian: str) -> np.ndarray:
+    w = np.ascontiguousarray(rows).view(endian + "u4").astype(np.uint32).ravel()
+    return w[(w & 0x7FFFFFFF) != 0]
+
+
+def _ibm_unnormalised_share(w: np.ndarray) -> float:
+    """Share of words whose IBM fraction has a zero leading hex digit (never in real IBM data)."""
+    return float(np.mean((w & 0x00F00000) == 0)) if w.size else 0.0
+
+
+def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
+                  forced: int | None = None) -> tuple[int, list[str]]:
+    """The format code to decode with, and warnings about the header's claim."""
+    bps = layout.bytes_per_sample
+    if forced is not None:
+        if forced not in FORMATS or FORMATS[forced][1] != bps:
+            raise SeisviewError(f"sample format {forced} does not fit the file ({bps} bytes per sample)",
+                                hint=f"use a format with {bps}-byte samples")
+        return forced, []
+    warnings: list[str] = []
+    code = layout.format_code
+    if bps != 4:
+        if declared not in FORMATS:
+            warnings.append(f"sample format code {declared} (bytes 3225-3226) is not a SEG-Y format; "
+                            f"the traces hold {bps}-byte samples: read as {FORMATS[code][0]}")
+        return code, warnings
+    rows = probe_rows(raw, layout)
+    e = layout.endian
+    stats = {c: plausibility(_as(rows, c, e)) for c in _FOUR_BYTE}
+    if code not in FORMATS:  # invalid code with 4-byte samples: decide by plausibility
+        good = [c for c in _FOUR_BYTE if stats[c].ok]
+        if not good:
+            raise SeisviewError(f"sample format code {declared} is not a SEG-Y format and no 4-byte format "
+                                "decodes the samples plausibly", hint="pass sample_format= (1 IBM, 5 IEEE, 2 int32)")
+        best = max(good, key=lambda c: stats[c].smooth)
+        warnings.append(f"sample format code {declared} (bytes 3225-3226) is not a SEG-Y format; the samples "
+                        f"decode plausibly as {FORMATS[best][0]} (format {best}): read as that")
+        return best, warnings
+    st = stats[code]
+    alts = [c for c in _FOUR_BYTE if c != code and stats[c].ok]
+    w = _words(rows, e)
+    switch, why = None, ""
+    if code == 1 and w.size >= 200 and _ibm_unnormalised_share(w) > 0.02 and stats[5].ok \
+            and stats[5].smooth >= st.smooth - 0.05:
+        switch, why = 5, f"{_ibm_unnormalised_share(w):.0%} of the words are not normalised IBM floats"
+    elif code == 5 and w.size >= 1000 and _ibm_unnormalised_share(w) == 0 and stats[1].ok \
+            and np.unique((w >> 23) & 0xFF).size >= 4:
+        switch, why = 1, "every word has the bit pattern of a normalised IBM float"
+    elif not st.ok and alts:
+        switch = max(alts, key=lambda c: stats[c].smooth)
+        why = f"as {FORMATS[code][0]} {1 - st.finite + st.absurd:.0%} of the values are NaN or absurd"
+    elif st.ok and alts and st.smooth < 0.2 and max(stats[c].smooth for c in alts) > 0.6:
+        switch = max(alts, key=lambda c: stats[c].smooth)
+        why = f"as {FORMATS[code][0]} the traces are noise (lag-1 correlation {st.smooth:.2f})"
+    if switch is not None:
+        warnings.append(f"binary header says {FORMATS[code][0]} (format {code}) but {why}; the samples decode "
+                        f"plausibly as {FORMATS[switch][0]}: read as format {switch} "
+                        f"(pass sample_format={code} to force the header's format)")
+        return switch, warnings
+    if not st.ok:
+        if st.finite + 0.0 < 0.5 or st.absurd > 0.5:
+            raise SeisviewError(f"samples decode to garbage as {FORMATS[code][0]} (format {code}): "
+                                f"{st.absurd:.0%} absurd values and no other format fits",
+                                hint="the file is damaged or not seismic; pass sample_format= if you know it")
+        warnings.append(f"{1 - st.finite:.1%} of the probed samples are NaN/Inf and {st.absurd:.1%} absurd "
+                        "(|x| > 1e20); display levels ignore them")
+    return code, warnings
