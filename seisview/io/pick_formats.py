@@ -1,0 +1,217 @@
+"""First-break picks from and to CSV, JSON and SEG-Y trace-header words.
+
+* CSV: ``ffid,channel,time_ms[,confidence]`` with a header row. Reading also
+  accepts ``gather``/``shot`` for the key, ``trace`` for the channel and times in
+  seconds (``fb_time_s``, ``time_s``), as in refrapy's pick tables.
+* JSON: ``{"format": "seisview-picks", "key": "ffid", "picks": [[key, channel, time_ms,
+  confidence or null], ...]}``.
+* SEG-Y header: a 4-byte signed integer per trace (default bytes 233-236) holding
+  the pick in microseconds, ``-1`` where there is none; the trace is found by its
+  gather key (default byte 9, FFID) and channel (default byte 13).
+
+Picks are ``{(gather key, channel): (time_ms, confidence or None)}``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from seisview.core.errors import SeisviewError
+from seisview.core.picks import Pick
+
+PICK_FORMATS = ("csv", "json", "segy-header")
+_KEY_COLS = ("ffid", "gather", "shot", "key", "fldr", "cdp")
+_CH_COLS = ("channel", "trace", "chan", "tracf")
+_MS_COLS = ("time_ms", "fb_time_ms", "pick_ms", "fb_ms")
+_S_COLS = ("time_s", "fb_time_s", "pick_s")
+
+Picks = dict[tuple[int, int], tuple[float, float | None]]
+
+
+def guess_format(path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix in (".sgy", ".segy"):
+        return "segy-header"
+    if suffix == ".json":
+        return "json"
+    return "csv"
+
+
+# -- CSV ----------------------------------------------------------------------------------
+def read_csv(path) -> Picks:
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = list(csv.reader(f))
+    except OSError as exc:
+        raise SeisviewError(f"cannot read {path}: {exc.strerror}") from None
+    if not rows:
+        raise SeisviewError(f"{path.name} is empty", hint="expected a header ffid,channel,time_ms")
+    head = [h.strip().lower() for h in rows[0]]
+
+    def col(names):
+        return next((head.index(n) for n in names if n in head), None)
+
+    ki, ci, mi, si, qi = col(_KEY_COLS), col(_CH_COLS), col(_MS_COLS), col(_S_COLS), col(("confidence",))
+    if ki is None or ci is None or (mi is None and si is None):
+        raise SeisviewError(f"{path.name} has no ffid/channel/time columns (header: {','.join(head)[:80]})",
+                            hint="the first row must name the columns: ffid,channel,time_ms[,confidence]")
+    out: Picks = {}
+    for n, row in enumerate(rows[1:], 2):
+        if not any(c.strip() for c in row):
+            continue
+        try:
+            t_txt = row[mi] if mi is not None else row[si]
+            if not t_txt.strip():
+                continue  # no pick on this trace
+            t = float(t_txt) * (1.0 if mi is not None else 1000.0)
+            conf = float(row[qi]) if qi is not None and qi < len(row) and row[qi].strip() else None
+            key = (int(float(row[ki])), int(float(row[ci])))
+        except (ValueError, IndexError):
+            raise SeisviewError(f"{path.name} line {n} is not a pick: {','.join(row)[:60]!r}",
+                                hint="each row needs integer ffid and channel and a numeric time") from None
+        if t >= 0:
+            out[key] = (t, conf)
+    return out
+
+
+def write_csv(path, picks: dict[tuple[int, int], Pick], key_name: str = "ffid") -> Path:
+    with_conf = any(p.confidence is not None for p in picks.values())
+    lines = [f"{key_name},channel,time_ms" + (",confidence" if with_conf else "")]
+    for (g, ch), p in sorted(picks.items()):
+        row = f"{g},{ch},{p.time_ms:.4f}"
+        if with_conf:
+            row += "," + ("" if p.confidence is None else f"{p.confidence:.4f}")
+        lines.append(row)
+    return _atomic_text(Path(path), "\n".join(lines) + "\n")
+
+
+# -- JSON ----------------------------------------------------------------------------------
+def read_json(path) -> Picks:
+    path = Path(path)
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        items = doc["picks"] if isinstance(doc, dict) else doc
+        out: Picks = {}
+        for it in items:
+            if isinstance(it, dict):
+                key = next(it[k] for k in (*_KEY_COLS, "gather_key") if k in it)
+                g, ch, t, conf = key, it["channel"], it["time_ms"], it.get("confidence")
+            else:
+                g, ch, t, *rest = it
+                conf = rest[0] if rest else None
+            out[(int(g), int(ch))] = (float(t), None if conf is None else float(conf))
+        return out
+    except OSError as exc:
+        raise SeisviewError(f"cannot read {path}: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError, StopIteration) as exc:
+        raise SeisviewError(f"{path.name} is not a seisview pick file ({type(exc).__name__}: {exc})",
+                            hint='expected {"picks": [[ffid, channel, time_ms, confidence], ...]}') from None
+
+
+def write_json(path, picks: dict[tuple[int, int], Pick], key_name: str = "ffid") -> Path:
+    doc = {"format": "seisview-picks", "key": key_name, "unit": "ms",
+           "picks": [[g, ch, p.time_ms, p.confidence] for (g, ch), p in sorted(picks.items())]}
+    return _atomic_text(Path(path), json.dumps(doc, indent=0) + "\n")
+
+
+# -- SEG-Y trace headers ---------------------------------------------------------------------
+def _traces(path, key_byte: int, channel_byte: int):
+    from seisview.io.segy_format import HeaderTable
+    from seisview.io.segy_layout import check_path, detect
+
+    p = check_path(path)
+    _, layout = detect(p)
+    raw = np.memmap(p, np.uint8, "r", offset=layout.data_offset,
+                    shape=(layout.n_traces, layout.trace_bytes))
+    h = HeaderTable(raw, layout.endian)
+    return layout, h.field(key_byte, 4 if key_byte not in (115, 117) else 2), h.field(channel_byte), raw
+
+
+def trace_table(path, key_byte: int = 9, channel_byte: int = 13):
+    """``(keys, channels, n_samples, dt_ms)`` of every trace of a SEG-Y file."""
+    layout, keys, chans, _ = _traces(path, key_byte, channel_byte)
+    with open(path, "rb") as f:
+        f.seek(3216)
+        dt_us = int.from_bytes(f.read(2), "big" if layout.endian == ">" else "little")
+    return keys, chans, layout.n_samples, dt_us / 1000.0
+
+
+def read_segy_header(path, byte: int = 233, key_byte: int = 9, channel_byte: int = 13) -> Picks:
+    """Picks stored as int32 microseconds at ``byte`` (negative = no pick)."""
+    layout, keys, chans, raw = _traces(path, key_byte, channel_byte)
+    us = np.ascontiguousarray(raw[:, byte - 1:byte + 3]).view(f"{layout.endian}i4").ravel()
+    ok = us >= 0
+    return {(int(k), int(c)): (float(t) / 1000.0, None)
+            for k, c, t in zip(keys[ok], chans[ok], us[ok], strict=True)}
+
+
+def write_segy_header(src, out, picks: dict[tuple[int, int], Pick], byte: int = 233,
+                      key_byte: int = 9, channel_byte: int = 13) -> tuple[Path, int, int]:
+    """Copy SEG-Y ``src`` to ``out`` with the picks in the header word at ``byte``.
+
+    Returns ``(path, traces written with a pick, picks whose trace is not in the file)``.
+    """
+    out = Path(out)
+    if out.resolve() == Path(src).resolve():
+        raise SeisviewError("will not write picks into the survey file itself",
+                            hint="give another output path")
+    layout, keys, chans, _ = _traces(src, key_byte, channel_byte)
+    where = {(int(k), int(c)): i for i, (k, c) in enumerate(zip(keys, chans, strict=True))}
+    us = np.full(len(keys), -1, np.int64)
+    missing = 0
+    for key, p in picks.items():
+        i = where.get(key)
+        if i is None:
+            missing += 1
+        else:
+            us[i] = int(round(p.time_ms * 1000.0))
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.copyfile(src, tmp)
+    try:
+        raw = np.memmap(tmp, np.uint8, "r+", offset=layout.data_offset,
+                        shape=(layout.n_traces, layout.trace_bytes))
+        raw[:, byte - 1:byte + 3] = us.astype(f"{layout.endian}i4").view(np.uint8).reshape(-1, 4)
+        raw.flush()
+        del raw
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return out, int((us >= 0).sum()), missing
+
+
+# -- checks ------------------------------------------------------------------------------------
+def check_against_survey(picks: Picks, keys: np.ndarray, chans: np.ndarray, n_samples: int,
+                         dt_ms: float, t0_ms: float = 0.0, source: str = "picks") -> None:
+    """Raise (count + example) when picks name traces the survey lacks or times past its end."""
+    known = set(zip(keys.tolist(), chans.tolist(), strict=True))
+    t_end = t0_ms + dt_ms * (n_samples - 1)
+    bad = [(k, t) for k, (t, _) in picks.items()
+           if k not in known or not (math.isfinite(t) and t0_ms <= t <= t_end)]
+    if bad:
+        (g, ch), t = bad[0]
+        raise SeisviewError(
+            f"{len(bad)} of {len(picks)} picks in {source} do not fit the survey, e.g. gather {g} "
+            f"channel {ch} at {t:g} ms (survey: {len(set(keys.tolist()))} gathers, "
+            f"times {t0_ms:g}-{t_end:g} ms); nothing was imported",
+            hint="check the gather key and channel columns belong to this survey")
+
+
+def _atomic_text(path: Path, text: str) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return path
