@@ -45,6 +45,8 @@ def check_path(path) -> Path:
     if p.is_dir():
         raise SeisviewError(f"{p} is a directory, not a SEG-Y file",
                             hint="give the .sgy/.segy file inside it")
+    if not p.is_file():
+        raise SeisviewError(f"{p} is not a regular file", hint="give the path of a SEG-Y file")
     if p.stat().st_size == 0:
         raise SeisviewError(f"{p} is empty (0 bytes)", hint="the copy or export that made it failed; make it again")
     return p
@@ -61,6 +63,14 @@ def _u16(buf: bytes, off: int, endian: str) -> int:
 
 def detect(path: Path) -> tuple[FileHead, TraceLayout]:
     """Byte order, format code, text header and the trace layout of ``path``."""
+    try:
+        return _detect(path)
+    except OSError as exc:
+        raise SeisviewError(f"cannot read {path}: {exc.strerror or exc}",
+                            hint="check the file's permissions and the disk") from exc
+
+
+def _detect(path: Path) -> tuple[FileHead, TraceLayout]:
     size = path.stat().st_size
     with open(path, "rb") as f:
         head = f.read(3600)

@@ -37,10 +37,11 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
     ``seisview.config.ram_budget_bytes()``.
     """
     p = Path(path)
-    if p.is_dir() and p.suffix == ".zarr":
-        from seisview.io.cache import open_cache
+    if p.is_dir():
+        from seisview.io.cache import is_cache, open_cache
 
-        return open_cache(p)
+        if is_cache(p):
+            return open_cache(p)
     rep = report or scan(p, iline, xline, gather_key, sample_format=sample_format, domain=domain)
     state = state or TaskState()
     raw = np.memmap(rep.path, np.uint8, mode="r", offset=rep.layout.data_offset,
@@ -80,7 +81,8 @@ def post_stack_index(rep: ScanReport) -> tuple[SurveyGeometry, np.ndarray, np.nd
 
 
 def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, il_idx: np.ndarray,
-                   xl_idx: np.ndarray, sink, state: TaskState, out: np.ndarray | None = None) -> int:
+                   xl_idx: np.ndarray, sink, state: TaskState, out: np.ndarray | None = None,
+                   step: int | None = None) -> int:
     """Decode the traces a block of inlines at a time and hand ``(i0, i1, block, live)`` to ``sink``.
 
     With ``out`` (the full in-memory cube) blocks are decoded in place. Returns
@@ -89,7 +91,7 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
     n_il, n_xl, ns = geometry.shape
     code = rep.layout.format_code
     view = samples_view(raw, rep.layout)
-    step = max(1, _BLOCK_BYTES // max(1, n_xl * ns * 4))
+    step = step or max(1, _BLOCK_BYTES // max(1, n_xl * ns * 4))
     flat = np.where(il_idx >= 0, il_idx * n_xl + xl_idx, -1)
     regular = flat.size == n_il * n_xl and bool(np.all(flat == np.arange(flat.size)))
     if not regular:

@@ -1,0 +1,112 @@
+"""On-disk cache (zarr) for surveys larger than the RAM budget.
+
+Built once per file by the same block reader as the in-memory load: each
+block of inlines is written to ``data`` ``(il, xl, sample)`` in trace-long
+chunks and, transposed, to ``time_major`` ``(sample, il, xl)``, so inlines,
+crosslines and time slices each read about one chunk row instead of the
+whole file. The folder is written under a temporary name and renamed when
+complete; the survey geometry, dead-trace mask and scan facts travel with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from seisview.core.errors import SeisviewError
+from seisview.core.geometry import SurveyGeometry
+from seisview.core.tasks import TaskState
+from seisview.core.volume import Volume
+
+_FORMAT = "seisview-volume-cache/1"
+_IL_CHUNK = 16  # inlines per block and per chunk, so every write fills whole chunks
+_XL_CHUNK = 16
+_T_CHUNK = 8
+
+
+def cache_path_for(report) -> Path:
+    """Where the cache of a scanned file lives (keyed by path, size, mtime and the scan's choices)."""
+    from seisview.config import cache_dir
+
+    st = os.stat(report.path)
+    key = json.dumps([str(Path(report.path).resolve()), st.st_size, st.st_mtime_ns, report.iline_byte,
+                      report.xline_byte, report.format_code, report.domain])
+    digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+    return cache_dir() / f"{Path(report.path).stem}-{digest}.zarr"
+
+
+def build_cache(report, out, state: TaskState | None = None) -> Path:
+    """Write the zarr cache of a post-stack (or unstructured) scanned file to ``out``."""
+    import zarr
+
+    from seisview.io.segy_load import for_each_block, post_stack_index
+
+    if report.kind == "prestack":
+        raise SeisviewError(f"{Path(report.path).name} is pre-stack; the cache holds post-stack volumes",
+                            hint="open it directly: gathers are read into memory")
+    state = state or TaskState()
+    out = Path(out)
+    geometry, il_idx, xl_idx = post_stack_index(report)
+    n_il, n_xl, ns = geometry.shape
+    tmp = out.with_name(f".{out.name}.part{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    g = zarr.open_group(store=str(tmp), mode="w")
+    data = g.create_array("data", shape=(n_il, n_xl, ns), chunks=(_IL_CHUNK, _XL_CHUNK, ns),
+                          dtype="float32", compressors=None, fill_value=0.0)
+    tm = g.create_array("time_major", shape=(ns, n_il, n_xl),
+                        chunks=(_T_CHUNK, _IL_CHUNK, min(n_xl, 1024)), dtype="float32",
+                        compressors=None, fill_value=0.0)
+    live = np.zeros((n_il, n_xl), bool)
+
+    def sink(i0, i1, block, block_live):
+        data[i0:i1] = block
+        tm[:, i0:i1, :] = np.ascontiguousarray(block.transpose(2, 0, 1))
+        live[i0:i1] = block_live
+
+    raw = np.memmap(report.path, np.uint8, mode="r", offset=report.layout.data_offset,
+                    shape=(report.layout.n_traces, report.layout.trace_bytes))
+    try:
+        for_each_block(report, raw, geometry, il_idx, xl_idx, sink, state, step=_IL_CHUNK)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    g.create_array("live", shape=live.shape, dtype="bool", chunks=live.shape, compressors=None)[:] = live
+    g.attrs.update({"format": _FORMAT, "geometry": geometry.to_dict(), "source": report.path,
+                    "scan": report.to_json_dict()})
+    shutil.rmtree(out, ignore_errors=True)
+    os.replace(tmp, out)
+    return out
+
+
+def is_cache(path) -> bool:
+    p = Path(path)
+    return p.is_dir() and (p / "zarr.json").exists()
+
+
+def open_cache(path) -> Volume:
+    """A zarr-backed :class:`Volume` from a cache folder."""
+    import zarr
+
+    p = Path(path)
+    try:
+        g = zarr.open_group(store=str(p), mode="r")
+        ok = g.attrs.get("format") == _FORMAT
+    except Exception as exc:  # zarr raises several types for foreign folders
+        raise SeisviewError(f"{p} is not a seisview cache ({exc})", hint="make it with `seisview convert`") from exc
+    if not ok:
+        raise SeisviewError(f"{p} is not a seisview volume cache", hint="make it with `seisview convert`")
+    geometry = SurveyGeometry.from_dict(g.attrs["geometry"])
+    return Volume(g["data"], geometry, live=np.asarray(g["live"][:]), time_major=g["time_major"])
+
+
+def cached_volume(report, state: TaskState | None = None) -> Volume:
+    """Open the cache of ``report``'s file, building it first when missing."""
+    path = cache_path_for(report)
+    if not is_cache(path):
+        build_cache(report, path, state)
+    return open_cache(path)
