@@ -8,6 +8,8 @@ import pytest
 from seisview.io import demo
 from seisview.io.demo_model import DEMO_CLASSES, SALT, ModelSpec, build_model
 
+GSPEC_DT = demo.GSPEC.dt_ms
+
 
 def test_model_is_deterministic_and_seed_sensitive():
     spec = ModelSpec(n_il=24, n_xl=32, n_samples=120)
@@ -73,3 +75,60 @@ def test_truth_lines_up_with_seismic_texture(survey):
     env = np.abs(d[il, xl])
     near = np.array([env[n, t - 3:t + 4].max() for n, t in enumerate(top)])
     assert np.median(near) > 2.0 * np.sqrt(np.mean(d[il, xl] ** 2))
+
+
+def test_gathers_file_headers_carry_the_true_first_breaks():
+    import segyio
+
+    path = demo.demo_gathers_path()
+    fb = demo.demo_first_breaks()
+    gs = demo.demo_gatherset()
+    assert len(fb) == gs.data.shape[0] == 12 * 96
+    with segyio.open(path, ignore_geometry=True) as f:
+        ffid = f.attributes(segyio.TraceField.FieldRecord)[:]
+        chan = f.attributes(segyio.TraceField.TraceNumber)[:]
+        fb_us = f.attributes(segyio.TraceField.UnassignedInt1)[:]
+        off = f.attributes(segyio.TraceField.offset)[:] / 100.0
+        sx = f.attributes(segyio.TraceField.SourceX)[:] / 100.0
+        gx = f.attributes(segyio.TraceField.GroupX)[:] / 100.0
+        raw = f.trace.raw[:]
+        assert f.samples[1] - f.samples[0] == pytest.approx(GSPEC_DT)
+    assert np.array_equal(raw, gs.data)
+    assert all(fb[(int(a), int(b))] == t / 1000.0 for a, b, t in zip(ffid, chan, fb_us, strict=True))
+    # offsets agree with the coordinates (the line is straight, so |offset| = distance)
+    sy = gs.headers["sy_m"]
+    gy = gs.headers["gy_m"]
+    assert np.allclose(np.abs(off), np.hypot(gx - sx, gy - sy), atol=0.02)
+    # first breaks grow with |offset| away from each shot and stay inside the record
+    times = np.array([fb[(int(a), int(b))] for a, b in zip(ffid, chan, strict=True)])
+    assert 0 < times.min() and times.max() < 600.0
+    for key in gs.gather_ids:
+        m = ffid == key
+        o, t = np.abs(off[m]), times[m]
+        order = np.argsort(o)
+        assert np.corrcoef(o[order], t[order])[0, 1] > 0.9
+
+
+def test_gathers_signal_starts_at_the_first_break():
+    gs = demo.demo_gatherset()
+    fb = demo.demo_first_breaks()
+    dt = gs.dt_ms
+    before, after = [], []
+    for n in range(0, gs.data.shape[0], 7):
+        t = fb[(int(gs.keys[n]), int(gs.channels[n]))]
+        k = int(np.floor(t / dt))
+        tr = gs.data[n]
+        if k < 30:
+            continue
+        before.append(np.abs(tr[k - 25:k - 1]).max())
+        after.append(np.abs(tr[k + 1:k + 30]).max())
+    ratio = np.array(after) / np.array(before)
+    assert np.median(ratio) > 5  # a clear arrival, but with noise before it
+    # the first half-cycle is weak: the peak within 10 ms of the break is well below the next lobe
+    weak = []
+    for n in range(0, gs.data.shape[0], 7):
+        t = fb[(int(gs.keys[n]), int(gs.channels[n]))]
+        k = int(np.ceil(t / dt))
+        tr = gs.data[n]
+        weak.append(np.abs(tr[k:k + 11]).max() / np.abs(tr[k + 12:k + 26]).max())
+    assert np.median(weak) < 0.6

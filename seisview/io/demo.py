@@ -25,21 +25,27 @@ import numpy as np
 from seisview import config
 from seisview.core.geometry import LineAxis, SurveyGeometry
 from seisview.core.volume import Volume
+from seisview.core.gathers import GatherSet
+from seisview.io.demo_gathers import GatherSpec, ShotRecord, build_gathers
 from seisview.io.demo_model import DEMO_CLASSES, ModelSpec, build_model
 
-__all__ = ["DEMO_CLASSES", "DEMO_VERSION", "demo_geometry", "demo_survey_path", "demo_truth",
-           "demo_volume", "demo_dir", "sample_data_paths", "RESOURCES"]
+__all__ = ["DEMO_CLASSES", "DEMO_VERSION", "GATHERS_VERSION", "demo_geometry", "demo_survey_path", "demo_truth",
+           "demo_volume", "demo_dir", "demo_gathers_path", "demo_gatherset", "demo_first_breaks",
+           "sample_data_paths", "RESOURCES"]
 
 DEMO_VERSION = "survey-v1"
+GATHERS_VERSION = "gathers-v1"
 SPEC = ModelSpec()
+GSPEC = GatherSpec()
+GATHER_INLINE = 200  # the shot line runs along this inline of the demo survey
 IL_FIRST, XL_FIRST = 100, 300
 RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
 
-def demo_dir() -> Path:
-    """Cache folder of this generator version (created on demand)."""
-    key = hashlib.sha1(repr((DEMO_VERSION, SPEC)).encode()).hexdigest()[:10]
-    p = config.cache_dir() / "demo" / f"{DEMO_VERSION}-{key}"
+def demo_dir(version: str = DEMO_VERSION, spec: object = SPEC) -> Path:
+    """Cache folder of a generator version and its parameters (created on demand)."""
+    key = hashlib.sha1(repr((version, spec)).encode()).hexdigest()[:10]
+    p = config.cache_dir() / "demo" / f"{version}-{key}"
     p.mkdir(parents=True, exist_ok=True)
     return p
 
@@ -164,3 +170,89 @@ def sample_data_paths() -> dict[str, Path]:
     d = RESOURCES / "sample_data"
     return {"F3 (very small)": d / "F3_very_small.sgy",
             "Penobscot crossline 1155": d / "penobscot_xl1155.sgy"}
+
+
+# -- pre-stack shot gathers ---------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _shots() -> ShotRecord:
+    return build_gathers(GSPEC)  # half a second: not worth a cache file of its own
+
+
+def _shot_world(x_along: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """World x, y of positions (m) along the shot line (inline GATHER_INLINE, from crossline 300)."""
+    g = demo_geometry()
+    return g.world(np.full_like(x_along, GATHER_INLINE, dtype=float), XL_FIRST + x_along / 25.0)
+
+
+def demo_gatherset() -> GatherSet:
+    """The demo shot gathers as a ``GatherSet`` (same numbers as ``demo_gathers_path()``)."""
+    r = _shots()
+    sx, sy = _shot_world(r.source_x)
+    gx, gy = _shot_world(r.receiver_x)
+    return GatherSet(r.data.copy(), r.ffid.astype(np.int64), r.channel.astype(np.int64),
+                     (r.receiver_x - r.source_x).astype(float), GSPEC.dt_ms, 0.0, "ffid",
+                     headers={"fb_us": np.rint(r.fb_ms * 1000).astype(np.int64),
+                              "sx_m": sx, "sy_m": sy, "gx_m": gx, "gy_m": gy})
+
+
+def demo_first_breaks() -> dict[tuple[int, int], float]:
+    """True first-break time (ms, to the microsecond) of every demo trace, by (ffid, channel)."""
+    r = _shots()
+    us = np.rint(r.fb_ms * 1000).astype(np.int64)
+    return {(int(f), int(c)): float(t) / 1000.0 for f, c, t in zip(r.ffid, r.channel, us, strict=True)}
+
+
+_GATHER_TEXT = f"""seisview demo shot gathers (generated, deterministic)
+{GSPEC.n_shots} shots x {GSPEC.n_channels} channels, {GSPEC.group_m:g} m groups
+{GSPEC.n_samples} samples at {GSPEC.dt_ms:g} ms, IEEE float (format 5), unstructured
+FFID byte 9, channel byte 13, signed offset byte 37 in cm
+coordinate scalar -100 at byte 71, source X/Y 73/77, group X/Y 81/85
+true first break at bytes 233-236, int32 microseconds
+near surface: weathering layer of varying thickness and velocity
+over 1900 and 3300 m/s refractors; weak first half-cycle"""
+
+
+def demo_gathers_path() -> Path:
+    """Path of the generated pre-stack shot-gather SEG-Y with first breaks at byte 233 (us)."""
+    path = demo_dir(GATHERS_VERSION, GSPEC) / "demo_shots.sgy"
+    if not path.exists():
+        write_shots_segy(path, demo_gatherset(), text=_GATHER_TEXT)
+    return path
+
+
+def write_shots_segy(path: Path, gs: GatherSet, text: str = "") -> None:
+    """Unstructured IEEE SEG-Y of a GatherSet: FFID 9, channel 13, offset 37 (cm), fb us at 233."""
+    import segyio
+
+    data = np.ascontiguousarray(gs.data, dtype=np.float32)
+    n, ns = data.shape
+    spec = segyio.spec()
+    spec.tracecount = n
+    spec.samples = list(gs.samples_ms)
+    spec.format = 5
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".sgy.tmp")
+    os.close(fd)
+    F = segyio.TraceField
+    h = gs.headers
+    cm = {k: np.rint(np.asarray(h[k]) * 100).astype(np.int64) for k in ("sx_m", "sy_m", "gx_m", "gy_m")}
+    off_cm = np.rint(np.asarray(gs.offsets) * 100).astype(np.int64)
+    dt_us = int(round(gs.dt_ms * 1000))
+    with segyio.create(tmp, spec) as f:
+        if text:
+            f.text[0] = segyio.tools.create_text_header(
+                {k + 1: line for k, line in enumerate(text.splitlines()[:40])})
+        B = segyio.BinField
+        f.bin.update({B.Interval: dt_us, B.Samples: ns, B.Format: 5, B.Traces: int(GSPEC.n_channels)})
+        for k in range(n):
+            f.header[k] = {
+                F.TRACE_SEQUENCE_LINE: k + 1, F.TRACE_SEQUENCE_FILE: k + 1,
+                F.FieldRecord: int(gs.keys[k]), F.TraceNumber: int(gs.channels[k]),
+                F.offset: int(off_cm[k]), F.SourceGroupScalar: -100,
+                F.SourceX: int(cm["sx_m"][k]), F.SourceY: int(cm["sy_m"][k]),
+                F.GroupX: int(cm["gx_m"][k]), F.GroupY: int(cm["gy_m"][k]),
+                F.TRACE_SAMPLE_COUNT: ns, F.TRACE_SAMPLE_INTERVAL: dt_us, F.TraceIdentificationCode: 1,
+                F.UnassignedInt1: int(h["fb_us"][k]),
+            }
+        f.trace.raw[:] = data
+    os.replace(tmp, path)
