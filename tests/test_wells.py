@@ -146,3 +146,10 @@ def test_cli_well_info_text_json_and_errors(shared_data, tmp_path, capsys):
     assert main(["well", "info", str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot read bad.las as LAS" in err
+
+
+def test_undeclared_common_null_is_masked_and_reported(tmp_path):
+    text = LAS2_STEP0.replace("NULL. -999.25", "NULL. -9999")
+    log = read_las(_write(tmp_path, "n.las", text))
+    assert np.isnan(log.curve("DT")[1]) and log.info["DT"].n_null == 1
+    assert any(p.startswith("DT: 1 samples equal a common null value") for p in log.problems)

@@ -125,7 +125,8 @@ def read_las(path: str | Path) -> WellLog:
     if not path.is_file():
         raise SeisviewError(f"LAS file not found: {path}", hint="check the path")
     try:
-        las = lasio.read(str(path), null_policy="common", ignore_header_errors=False)
+        # "strict" keeps lasio's fast numpy parser; other sentinels are handled below
+        las = lasio.read(str(path), null_policy="strict", ignore_header_errors=False)
     except Exception as exc:  # lasio raises many kinds; the user needs one line
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SeisviewError(f"cannot read {path.name} as LAS: {first}",
@@ -144,6 +145,7 @@ def read_las(path: str | Path) -> WellLog:
     for c in las.curves[1:]:
         m = c.mnemonic.strip().upper()
         cols[m] = np.asarray(c.data, dtype=float)
+    _common_nulls(cols, _header(las, "NULL"), problems)
     order, depth = _order_depth(depth, problems)
     cols = {m: v[order] for m, v in cols.items()}
     step = _step(las, depth, factor, problems)
@@ -166,6 +168,19 @@ def read_las(path: str | Path) -> WellLog:
                   float(null) if isinstance(null, Real) else None, _location(las, problems),
                   problems)
     return log
+
+
+_SENTINELS = (-999.25, -999.0, -9999.0, -99999.0, 9.999e25, -9.999e25)
+
+
+def _common_nulls(cols: dict[str, np.ndarray], declared, problems: list[str]) -> None:
+    """Treat the usual null sentinels as nulls even when the header declares another value."""
+    for m, v in cols.items():
+        bad = np.isin(v, [x for x in _SENTINELS if x != declared])
+        if bad.any():
+            v[bad] = np.nan
+            problems.append(f"{m}: {int(bad.sum())} samples equal a common null value "
+                            f"(e.g. -999.25) but NULL is {declared}; treated as null")
 
 
 def _order_depth(depth: np.ndarray, problems: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -281,8 +296,12 @@ class ElasticLogs:
     sources: dict[str, str]  # vp/vs/rho -> mnemonic used
 
 
-def elastic_logs(log: WellLog) -> ElasticLogs:
-    """Vp, Vs (m/s) and density (kg/m³) from sonic (or velocity) and density curves."""
+def elastic_logs(log: WellLog, mask: bool = True) -> ElasticLogs:
+    """Vp, Vs (m/s) and density (kg/m³) from sonic (or velocity) and density curves.
+
+    Null, zero and negative samples are counted in ``masked`` and set to NaN
+    (``mask=False`` counts them but keeps the values, for recipes that fill them).
+    """
     found = {k: log.find(k) for k in ("DT", "DTS", "RHOB", "VP", "VS")}
     need = [n for n, alts in (("DT", ("DT", "VP")), ("DTS", ("DTS", "VS")), ("RHOB", ("RHOB",)))
             if not any(found[a] for a in alts)]
@@ -296,8 +315,9 @@ def elastic_logs(log: WellLog) -> ElasticLogs:
         if m == found[slow]:
             with np.errstate(divide="ignore", invalid="ignore"):
                 v = (0.3048e6 if unit in _PER_FOOT else 1e6) / v
-            if unit not in _PER_FOOT | _PER_METRE:
-                log.problems.append(f"{m}: slowness unit {unit!r} unknown; assumed us/m")
+            msg = f"{m}: slowness unit {unit!r} unknown; assumed us/m"
+            if unit not in _PER_FOOT | _PER_METRE and msg not in log.problems:
+                log.problems.append(msg)
         elif unit in ("FT/S", "F/S"):
             v = v * 0.3048
         out[key], sources[key] = v, m
@@ -309,5 +329,6 @@ def elastic_logs(log: WellLog) -> ElasticLogs:
     for key, v in out.items():
         bad = ~np.isfinite(v) | (v <= 0)
         masked[sources[key]] = int(bad.sum())
-        v[bad] = np.nan
+        if mask:
+            v[bad] = np.nan
     return ElasticLogs(log.depth, out["vp"], out["vs"], out["rho"], masked, sources)
