@@ -1,0 +1,230 @@
+"""Co-occurrence statistics of layer activations, beside the raw maps and a random network.
+
+For one map, per layer: the whole-map GLCM statistics of each channel's
+activations (:func:`seisview.attributes.cooccurrence.map_stats`), averaged
+over channels. For a pair of maps A and B, per layer: for each channel the
+co-occurrence of (activation of A, activation of B) at the same positions,
+each binned by its own quantiles, on the native cells inside the input's
+area of mirror-padded inputs (:mod:`seisview.ml.activations`), averaged
+over channels (:func:`seisview.attributes.cooccurrence.pair_stats`).
+
+Every network statistic comes with the same statistic of the raw maps
+(layer ``raw``) and of a randomly initialised copy of the network (layer
+``random:<name>``), so a crossplot shows what training adds.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import itertools
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from seisview.attributes.cooccurrence import STATS, map_stats, pair_stats
+from seisview.core.errors import SeisviewError
+from seisview.core.tasks import TaskState
+from seisview.ml.activations import ActivationMaps, LayerActivation, as_module, capture, layer_names
+
+COLUMNS = ("a", "b", "layer", *STATS)
+CHANNEL_ORDERS = ("index", "mean", "std", "max", *STATS)
+
+
+def random_copy(model, seed: int = 0) -> nn.Module:
+    """The same architecture with fresh random weights (every ``reset_parameters``)."""
+    m = copy.deepcopy(as_module(model))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for mod in m.modules():
+            reset = getattr(mod, "reset_parameters", None)
+            if callable(reset):
+                reset()
+            reset_bn = getattr(mod, "reset_running_stats", None)
+            if callable(reset_bn):
+                reset_bn()
+    return m
+
+
+def pair_list(names, pairs="consecutive") -> list[tuple[str, str]]:
+    """``all`` (every two maps), ``consecutive`` (1-2, 2-3, ...), ``none`` or explicit pairs."""
+    names = list(names)
+    if pairs in (None, "none"):
+        return []
+    if pairs == "all":
+        return list(itertools.combinations(names, 2))
+    if pairs == "consecutive":
+        return list(zip(names[:-1], names[1:], strict=True))
+    if isinstance(pairs, str):
+        raise SeisviewError(f"unknown pair mode {pairs!r}", hint="use all, consecutive or none")
+    out = [(str(a), str(b)) for a, b in pairs]
+    missing = sorted({n for p in out for n in p} - set(names))
+    if missing:
+        raise SeisviewError(f"pairs name unknown maps {missing}", hint=f"maps are {names}")
+    return out
+
+
+def _check_maps(maps: Mapping[str, np.ndarray], pairs) -> None:
+    for name, m in maps.items():
+        if np.ndim(m) != 2:
+            raise SeisviewError(f"map {name!r} has shape {np.shape(m)}", hint="maps must be 2-D")
+    for a, b in pairs:
+        if np.shape(maps[a]) != np.shape(maps[b]):
+            raise SeisviewError(
+                f"maps of pair ({a}, {b}) differ in shape: {np.shape(maps[a])} vs {np.shape(maps[b])}",
+                hint="compare maps cut from the same survey area")
+
+
+def _capture_all(model, maps, layers, state: TaskState, done: list, total: int) -> dict[str, ActivationMaps]:
+    out = {}
+    for name, m in maps.items():
+        state.check()
+        out[name] = capture(model, m, layers)
+        done[0] += 1
+        state.set_progress(done[0] / total, f"activations of {name}")
+    return out
+
+
+def _rows_for(label: str, acts: Mapping[str, LayerActivation], single, pairs, levels, shuffles,
+              seed) -> list[dict]:
+    rows = []
+    for name in single:
+        rows.append({"a": name, "b": "", "layer": label,
+                     **map_stats(acts[name], levels=levels, shuffles=shuffles, seed=seed).row()})
+    for a, b in pairs:
+        rows.append({"a": a, "b": b, "layer": label,
+                     **pair_stats(acts[a], acts[b], levels=levels, shuffles=shuffles, seed=seed).row()})
+    return rows
+
+
+def introspect(model, maps: Mapping[str, np.ndarray], layers=None, pairs="consecutive",
+               single: bool = True, levels: int = 8, shuffles: int = 4, seed: int = 0,
+               raw: bool = True, random: bool = True, state: TaskState | None = None) -> list[dict]:
+    """Rows ``a, b, layer, entropy, energy, homogeneity, contrast, mutual_information``.
+
+    ``maps`` are named 2-D arrays; ``layers`` default to all of the model's
+    :func:`~seisview.ml.activations.layer_names`. Rows come for the raw maps
+    (``raw``), each layer of ``model`` and each layer of its random copy
+    (``random:<layer>``), for every single map (``b`` empty, when ``single``)
+    and every pair (see :func:`pair_list`).
+    """
+    state = state or TaskState()
+    if not maps:
+        raise SeisviewError("no maps given", hint="pass at least one map (two for pairs)")
+    maps = {str(k): np.asarray(v, np.float32) for k, v in maps.items()}
+    pl = pair_list(maps, pairs)
+    _check_maps(maps, pl)
+    net = as_module(model)
+    layers = list(layers) if layers else layer_names(net)
+    names = list(maps) if single else []
+    rows: list[dict] = []
+    if raw:
+        rows += _rows_for("raw", maps, names, pl, levels, shuffles, seed)
+    nets = [("", net)] + ([("random:", random_copy(net, seed))] if random else [])
+    total, done = len(maps) * len(nets), [0]
+    for prefix, n in nets:
+        acts = _capture_all(n, maps, layers, state, done, total)
+        for layer in layers:
+            state.check()
+            interior = {k: a[layer].interior() for k, a in acts.items()}
+            rows += _rows_for(prefix + layer, interior, names, pl, levels, shuffles, seed)
+    return rows
+
+
+def write_csv(rows, path: str | Path) -> Path:
+    """Write rows with :data:`COLUMNS` (floats with 6 significant digits)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
+    return path
+
+
+def read_csv(path: str | Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return [{k: (float(v) if k in STATS else v) for k, v in r.items()} for r in csv.DictReader(fh)]
+
+
+def channel_order(act: LayerActivation, by: str = "entropy", levels: int = 8, descending: bool = True,
+                  max_channels: int = 4096) -> np.ndarray:
+    """Channel indices of a layer sorted by a per-channel statistic (:data:`CHANNEL_ORDERS`)."""
+    if by not in CHANNEL_ORDERS:
+        raise SeisviewError(f"unknown channel order {by!r}", hint=f"one of {', '.join(CHANNEL_ORDERS)}")
+    n = act.n_channels
+    if by == "index":
+        return np.arange(n)
+    inner = act.interior()[:max_channels]
+    if by in ("mean", "std", "max"):
+        values = getattr(inner.reshape(len(inner), -1), by)(axis=1)
+    else:
+        small = inner
+        step = max(1, int(math.sqrt(inner.shape[1] * inner.shape[2] / 65536)))
+        if step > 1:  # per-channel GLCMs on a decimated grid keep ordering cheap
+            small = inner[:, ::step, ::step]
+        values = getattr(map_stats(small, levels=levels, shuffles=1 if by == "mutual_information" else 0),
+                         by)
+    values = np.nan_to_num(np.asarray(values, np.float64), nan=-np.inf)
+    order = np.argsort(-values if descending else values, kind="stable")
+    return order.astype(np.int64)
+
+
+# -- the seed's in-phase / out-of-phase experiment ------------------------------------
+
+def phase_pairs(volume, truth=None, times=None, band=(20.0, 45.0), min_distance: float = 0.5):
+    """Maps and pairs for the in-phase / out-of-phase comparison of seed 000.
+
+    For each time index ``k`` the amplitude map ``amp@k`` is paired with the
+    band-passed map ``band@k`` and the envelope ``env@k`` of the same window
+    (in phase: same structure, shared signal). Out-of-phase pairs are
+    amplitude maps of two times whose facies make-up differs (total-variation
+    distance of the ``truth`` class histograms >= ``min_distance``; without
+    truth, times at least 30 samples apart).
+
+    Returns ``(maps, in_phase, out_of_phase)``.
+    """
+    from seisview.attributes.seismic import attribute_map
+
+    n_s = volume.shape[2]
+    times = list(times) if times is not None else list(range(30, n_s - 10, 30))
+    maps: dict[str, np.ndarray] = {}
+    in_phase, out_phase = [], []
+    for k in times:
+        maps[f"amp@{k}"] = attribute_map(volume, k, "amplitude")
+        maps[f"band@{k}"] = attribute_map(volume, k, "bandpass", low_hz=band[0], high_hz=band[1])
+        maps[f"env@{k}"] = attribute_map(volume, k, "envelope")
+        in_phase += [(f"amp@{k}", f"band@{k}"), (f"amp@{k}", f"env@{k}")]
+    for k1, k2 in itertools.combinations(times, 2):
+        if truth is not None:
+            ids = np.arange(int(truth.max()) + 1)
+            h1 = np.bincount(truth[:, :, k1].ravel(), minlength=len(ids)) / truth[:, :, k1].size
+            h2 = np.bincount(truth[:, :, k2].ravel(), minlength=len(ids)) / truth[:, :, k2].size
+            different = 0.5 * np.abs(h1 - h2).sum() >= min_distance
+        else:
+            different = abs(k1 - k2) >= 30
+        if different:
+            out_phase.append((f"amp@{k1}", f"amp@{k2}"))
+    return maps, in_phase, out_phase
+
+
+def separation(rows, in_phase, out_of_phase, stat: str = "entropy", lower: bool = True) -> dict[str, float]:
+    """Per layer, the share of (in-phase, out-of-phase) pairs where the in-phase pair has
+    the lower ``stat`` (or the higher, ``lower=False``, e.g. for mutual information)."""
+    by_layer: dict[str, dict[tuple[str, str], float]] = {}
+    for r in rows:
+        if r["b"]:
+            by_layer.setdefault(r["layer"], {})[(r["a"], r["b"])] = float(r[stat])
+    out = {}
+    for layer, vals in by_layer.items():
+        ins = [vals[p] for p in in_phase if p in vals]
+        outs = [vals[p] for p in out_of_phase if p in vals]
+        if ins and outs:
+            i, o = np.array(ins)[:, None], np.array(outs)[None, :]
+            out[layer] = float(np.mean(i < o) if lower else np.mean(i > o))
+    return out
