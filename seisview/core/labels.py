@@ -437,4 +437,10 @@ def polygon_mask(shape: tuple[int, int], vertices: np.ndarray) -> np.ndarray:
             ca, cb = max(int(np.ceil(a)), 0), min(int(np.floor(b)), shape[1] - 1)
             if ca <= cb:
                 out[y, ca:cb + 1] = True
+    # the outline itself belongs to the polygon (the half-open scanline rule drops the bottom edge)
+    for (ya, xa), (yb, xb) in zip(v, np.roll(v, -1, axis=0), strict=True):
+        n = int(np.ceil(2 * max(abs(yb - ya), abs(xb - xa)))) + 1
+        yy_, xx_ = np.rint(np.linspace(ya, yb, n)).astype(int), np.rint(np.linspace(xa, xb, n)).astype(int)
+        ok = (yy_ >= 0) & (yy_ < shape[0]) & (xx_ >= 0) & (xx_ < shape[1])
+        out[yy_[ok], xx_[ok]] = True
     return out

@@ -1,0 +1,193 @@
+"""The project file: durable journal, reopen, upgrade, refusal of foreign files, full disk, model runs."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+
+import numpy as np
+import pytest
+
+from seisview.core.errors import SeisviewError
+from seisview.core.geometry import LineAxis, SurveyGeometry
+from seisview.core.section import SectionSpec
+from seisview.io.project import SCHEMA_V1, SCHEMA_VERSION, Project
+
+# The full F3 survey, described without its data (the cube is not available here).
+F3 = SurveyGeometry(LineAxis(100, 1, 651), LineAxis(300, 1, 951), 463, 4.0, 0.0, name="F3")
+SMALL = SurveyGeometry.regular(30, 40, 50)
+IL, TS = SectionSpec("inline", 4), SectionSpec("time", 7)
+
+
+def state_hash(project: Project) -> str:
+    h = hashlib.sha1()
+    for spec, m in sorted(project.labels.snapshot().items(), key=lambda kv: kv[0].key()):
+        h.update(spec.key().encode() + m.tobytes())
+    h.update(repr(sorted(project.picks.snapshot().items())).encode())
+    return h.hexdigest()
+
+
+def file_bytes(path) -> bytes:
+    return open(path, "rb").read()
+
+
+def test_create_paint_reopen_keeps_labels_picks_palette_and_undo(tmp_path):
+    path = tmp_path / "p.seisview"
+    with Project.create(path, geometry=F3) as pr:
+        assert pr.geometry == F3 and len(pr.palette) == 9
+        pr.labels.paint(SectionSpec("inline", 239), [(100, 100), (200, 400)], 8, radius=4)
+        pr.labels.fill(SectionSpec("time", 300), 10, 10, 2)
+        pr.labels.polygon(SectionSpec("crossline", 500), [(0, 0), (0, 100), (100, 100)], 3)
+        pr.labels.undo()
+        pr.picks.set(1, 5, 12.5)
+        pr.picks.set_many({(1, 6): (13.0, 0.8), (2, 1): 4.0}, tool="predict")
+        pr.picks.delete(1, 5)
+        pr.palette.add("gas", (0, 255, 0))
+        h = state_hash(pr)
+    with Project.open(path) as pr:
+        assert state_hash(pr) == h
+        assert pr.palette.by_name("gas").id == 10
+        assert pr.labels.can_redo and pr.labels.redo().tool == "polygon"
+        assert pr.picks.get(1, 6).confidence == 0.8 and pr.picks.get(1, 5) is None
+        pr.picks.undo()  # the delete
+        assert pr.picks.get(1, 5).time_ms == 12.5
+        h2 = state_hash(pr)
+    with Project.open(path) as pr:
+        assert state_hash(pr) == h2 and pr.schema_version == SCHEMA_VERSION
+
+
+def test_create_never_overwrites(tmp_path):
+    path = tmp_path / "p.seisview"
+    path.write_bytes(b"precious")
+    with pytest.raises(SeisviewError, match="exists already"):
+        Project.create(path, geometry=SMALL)
+    assert path.read_bytes() == b"precious"
+
+
+def test_undo_all_redo_all_survives_reopen(tmp_path):
+    rng = np.random.default_rng(7)
+    path = tmp_path / "p.seisview"
+    with Project.create(path, geometry=SMALL) as pr:
+        start = state_hash(pr)
+        for _ in range(120):
+            spec = [IL, TS, SectionSpec("crossline", 9)][rng.integers(3)]
+            h, w = pr.labels.shape(spec)
+            if rng.random() < 0.8:
+                pr.labels.paint(spec, rng.uniform(0, [h, w], (3, 2)), int(rng.integers(1, 9)),
+                                radius=int(rng.integers(1, 4)))
+            else:
+                pr.labels.fill(spec, int(rng.integers(h)), int(rng.integers(w)), int(rng.integers(1, 9)))
+        end = state_hash(pr)
+        n = len(pr.labels._history)
+        while pr.labels.undo():
+            pass
+    with Project.open(path) as pr:
+        assert state_hash(pr) == start and not pr.labels.can_undo
+        while pr.labels.redo():
+            pass
+    with Project.open(path) as pr:
+        assert state_hash(pr) == end and len(pr.labels._history) == n
+
+
+def test_foreign_corrupt_and_newer_files_are_refused_untouched(tmp_path, shared_data):
+    foreign = tmp_path / "other.seisview"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE meta(key TEXT, value TEXT)")
+    con.execute("INSERT INTO meta VALUES ('app', 'qgis')")
+    con.commit()
+    con.close()
+    text = tmp_path / "notes.seisview"
+    shutil.copy(shared_data / "labels" / "malenov" / "multi_salt_ilxl.pts", text)
+    good = tmp_path / "good.seisview"
+    with Project.create(good, geometry=SMALL) as pr:
+        pr.labels.paint(IL, [(3, 3)], 1)
+    corrupt = tmp_path / "corrupt.seisview"
+    data = bytearray(file_bytes(good))
+    data[4096:] = bytes(len(data) - 4096)  # pages after the first wiped, header intact
+    corrupt.write_bytes(bytes(data))
+    newer = tmp_path / "newer.seisview"
+    shutil.copy(good, newer)
+    con = sqlite3.connect(newer)
+    con.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    con.commit()
+    con.close()
+    cases = {foreign: "another program", text: "not an SQLite", corrupt: "damaged",
+             newer: "newer seisview"}
+    for path, msg in cases.items():
+        before = file_bytes(path)
+        with pytest.raises(SeisviewError, match=msg):
+            Project.open(path)
+        assert file_bytes(path) == before, path.name
+        assert not (tmp_path / f"{path.name}-wal").exists()
+
+
+def test_old_schema_is_upgraded(tmp_path):
+    path = tmp_path / "v1.seisview"
+    with Project.create(tmp_path / "ref.seisview", geometry=SMALL) as ref:
+        meta = dict(ref._conn.execute("SELECT key, value FROM meta"))
+    con = sqlite3.connect(path)
+    con.executescript(SCHEMA_V1)
+    meta["schema_version"] = "1"
+    con.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+    con.commit()
+    con.close()
+    with Project.open(path) as pr:
+        assert pr.schema_version == SCHEMA_VERSION
+        rid = pr.add_run("facies", "unet", {"lr": 1e-3})
+        assert pr.get_run(rid).status == "running"
+
+
+def test_full_disk_keeps_the_previous_state_and_says_so(tmp_path):
+    path = tmp_path / "p.seisview"
+    with Project.create(path, geometry=F3) as pr:
+        spec = SectionSpec("inline", 239)
+        pr.labels.paint(spec, [(10, 10)], 1, radius=3)
+        before = state_hash(pr)
+        pages = pr._conn.execute("PRAGMA page_count").fetchone()[0]
+        pr._conn.execute(f"PRAGMA max_page_count={pages}")  # the disk is now full
+        with pytest.raises(SeisviewError, match="full.*previous state is kept"):
+            pr.labels.fill(spec, 200, 500, 2)  # ~440,000 changed pixels: needs new pages
+        assert state_hash(pr) == before and not pr.labels.can_redo
+        assert len(pr.labels._history) == 1
+        with pytest.raises(SeisviewError, match="full"):
+            pr.picks.set_many({(1, c): float(c) for c in range(5000)})
+        assert len(pr.picks) == 0
+        pr._conn.execute("PRAGMA max_page_count=1073741823")  # space freed
+        assert pr.labels.fill(spec, 200, 500, 2) is not None
+        after = state_hash(pr)
+    with Project.open(path) as pr:
+        assert state_hash(pr) == after
+
+
+def test_model_runs_api(tmp_path):
+    with Project.create(tmp_path / "p.seisview", geometry=SMALL) as pr:
+        a = pr.add_run("facies", "waldeland", {"lr": 0.001, "epochs": 3})
+        b = pr.add_run("firstbreak", "unet", {})
+        pr.update_run(a, metrics={"loss": 0.9})
+        r = pr.update_run(a, status="done", metrics={"acc": 0.8}, checkpoint="ck/a.safetensors")
+        assert r.metrics == {"loss": 0.9, "acc": 0.8} and r.checkpoint == "ck/a.safetensors"
+        assert [x.id for x in pr.runs()] == [a, b] and [x.id for x in pr.runs("firstbreak")] == [b]
+        with pytest.raises(SeisviewError, match="no model run"):
+            pr.get_run(99)
+        path = pr.path
+    with Project.open(path) as pr:
+        assert pr.get_run(a).status == "done" and pr.get_run(a).config["epochs"] == 3
+
+
+def test_survey_reference_and_changed_survey_warning(tmp_path, shared_data):
+    survey = tmp_path / "f3.sgy"
+    shutil.copy(shared_data / "segy" / "f3" / "F3_very_small.sgy", survey)
+    with Project.create(tmp_path / "p.seisview", survey) as pr:
+        s = pr.survey
+        assert s.geometry.il.first == 200 and s.geometry.n_samples == 463 and len(s.checksum) == 64
+        assert pr.warnings == []
+        path = pr.path
+    with open(survey, "r+b") as f:  # same size, different content
+        f.seek(5000)
+        f.write(b"\x7f\x7f\x7f\x7f")
+    with Project.open(path) as pr:
+        assert any("changed" in w for w in pr.warnings)
+    survey.unlink()
+    with Project.open(path) as pr:
+        assert any("missing" in w for w in pr.warnings) and pr.geometry.xl.count == 11
