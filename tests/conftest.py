@@ -37,3 +37,21 @@ def temp_plugin(tmp_path):
 
     with registry.temporary(tmp_path / "plugin_modules") as tmp:
         yield tmp
+
+
+@pytest.fixture(autouse=True)
+def no_live_workers():
+    """Fail a test that leaves a seisview worker thread running (cancel and wait in teardown)."""
+    yield
+    import sys
+    import time
+
+    workers = sys.modules.get("seisview.qt.workers")
+    if workers is None:
+        return
+    deadline = time.monotonic() + 5.0
+    while workers.live_threads() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    alive = workers.live_threads()
+    if alive:
+        pytest.fail(f"worker thread(s) still alive at teardown: {[t.name for t in alive]}")

@@ -1,0 +1,207 @@
+"""File menu of the viewer: open (scan report, overrides), recent files, sample data, PNG export.
+
+Loading runs ``seisview.io.segy.load`` in a worker with a progress dialog and a
+cancel button (a survey above the RAM budget is converted to the zarr cache
+there). A file that fails to open shows the scan's message in a dialog; the
+window and the survey already open stay as they were.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QKeySequence
+from PyQt6.QtWidgets import QFileDialog, QProgressDialog
+
+from seisview.core.errors import SeisviewError
+from seisview.core.gathers import GatherSet
+from seisview.qt.workers import TaskCancelled, TaskDone, TaskFailed, Worker
+
+log = logging.getLogger(__name__)
+MAX_RECENT = 10
+SEGY_FILTER = "SEG-Y files (*.sgy *.segy *.SGY *.SEGY *.su);;seisview cache (*.zarr);;All files (*)"
+
+
+def _load_file(path, iline, xline, gather_key, *, state, report=None):
+    from seisview.io.segy import load
+
+    return load(path, iline, xline, gather_key, state=state, report=report)
+
+
+def _load_demo(*, state):
+    from seisview.io import demo
+    from seisview.io.segy import load
+
+    state.set_progress(0.05, "building the demo survey")
+    path = demo.demo_survey_path()
+    state.check()
+    vol = demo.demo_volume()
+    state.set_progress(0.7, "demo shot gathers")
+    gpath = demo.demo_gathers_path()
+    gathers = load(gpath, state=state)
+    return {"path": path, "volume": vol, "gathers": gathers}
+
+
+class FileActions:
+    def __init__(self, window):
+        self.w = window
+        self.worker: Worker | None = None
+        self.progress: QProgressDialog | None = None
+        m = window.menu("File")
+        m.addAction("&Open…", QKeySequence("Ctrl+O"), self.open_interactive)
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.sample_menu = m.addMenu("&Sample data")
+        self.sample_menu.addAction("Demo survey with shot gathers (generated)", self.open_demo)
+        self._add_samples()
+        m.addSeparator()
+        m.addAction("&Export view as PNG…", QKeySequence("Ctrl+E"), self.export_interactive)
+        m.addSeparator()
+        m.addAction("&Quit", QKeySequence("Ctrl+Q"), window.close)
+        self.rebuild_recent()
+
+    def _add_samples(self) -> None:
+        try:
+            from seisview.io.demo import demo_gathers_path, sample_data_paths
+        except ImportError:
+            return
+        self.sample_menu.addAction("Demo shot gathers", lambda: self.open_path(demo_gathers_path()))
+        for label, path in sample_data_paths().items():
+            act = self.sample_menu.addAction(label, lambda p=path: self.open_path(p))
+            act.setEnabled(Path(path).exists())
+
+    # -- recent files -------------------------------------------------------------
+    def recent(self) -> list[str]:
+        from seisview.qt.main_window import settings
+
+        v = settings().value("recent/files", [])
+        return [str(x) for x in (v if isinstance(v, list) else [v]) if x]
+
+    def add_recent(self, path) -> None:
+        from seisview.qt.main_window import settings
+
+        p = str(Path(path).resolve())
+        items = [p] + [x for x in self.recent() if x != p]
+        st = settings()
+        st.setValue("recent/files", items[:MAX_RECENT])
+        st.sync()
+        self.rebuild_recent()
+
+    def rebuild_recent(self) -> None:
+        self.recent_menu.clear()
+        items = self.recent()
+        for p in items:
+            self.recent_menu.addAction(p, lambda p=p: self.open_path(p))
+        self.recent_menu.setEnabled(bool(items))
+
+    # -- opening ------------------------------------------------------------------
+    def open_interactive(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open SEG-Y", str(Path.cwd()), SEGY_FILTER)
+        if not path:
+            return
+        from seisview.qt.open_dialog import OpenDialog
+
+        dlg = OpenDialog(path, self.w)
+        if dlg.exec() and dlg.report is not None:
+            self.open_path(path, report=dlg.report, **dlg.overrides())
+
+    def open_path(self, path, iline: int | None = None, xline: int | None = None,
+                  gather_key: int | None = None, report=None) -> Worker | None:
+        """Scan then load ``path`` in a worker; returns the worker, or None when the scan failed."""
+        path = Path(path)
+        if report is None and path.suffix.lower() != ".zarr":
+            try:
+                from seisview.io.segy import scan
+
+                report = scan(path, iline, xline, gather_key)
+            except SeisviewError as exc:
+                self.w.show_error(f"Cannot open {path.name}", str(exc))
+                return None
+            except Exception as exc:  # a reader bug must not kill the window
+                log.exception("scan failed")
+                self.w.show_error(f"Cannot open {path.name}", f"{type(exc).__name__}: {exc}")
+                return None
+        return self._start(_load_file, path, iline, xline, gather_key, report=report,
+                           label=f"Loading {path.name}", on_done=lambda r: self._opened(path, r, report))
+
+    def open_demo(self) -> Worker | None:
+        return self._start(_load_demo, label="Preparing the demo survey", on_done=self._demo_opened)
+
+    def _start(self, fn, *args, label: str, on_done, **kw) -> Worker | None:
+        if self.worker is not None and self.worker.running:
+            self.w.status("another file is still loading; cancel it first")
+            return None
+        w = Worker(fn, *args, name="open", **kw)
+        dlg = QProgressDialog(label, "Cancel", 0, 1000, self.w)
+        dlg.setWindowModality(Qt.WindowModality.WindowModal)
+        dlg.setMinimumDuration(400)
+        dlg.setAutoClose(False)
+        dlg.setAutoReset(False)
+        dlg.canceled.connect(w.cancel)
+        w.progress.connect(lambda f, m: (dlg.setValue(int(f * 1000)), m and dlg.setLabelText(m)))
+        w.finished.connect(lambda end: self._finished(end, dlg, on_done))
+        self.worker, self.progress = w, dlg
+        w.start()
+        return w
+
+    def _finished(self, end, dlg: QProgressDialog, on_done) -> None:
+        dlg.hide()
+        dlg.deleteLater()
+        self.progress = None
+        if isinstance(end, TaskDone):
+            try:
+                on_done(end.result)
+            except Exception as exc:
+                log.exception("showing the survey failed")
+                self.w.show_error("Cannot show the survey", f"{type(exc).__name__}: {exc}")
+        elif isinstance(end, TaskCancelled):
+            self.w.status("loading cancelled")
+        elif isinstance(end, TaskFailed):
+            self.w.show_error("Cannot open the file", end.message)
+
+    def _opened(self, path: Path, result, report) -> None:
+        s = self.w.session
+        if isinstance(result, GatherSet):
+            s.volume = None
+            s.open_gathers(result, path=path, scan=report)
+        else:
+            s.gathers = None
+            s.open_volume(result, path=path, scan=report)
+        self.add_recent(path)
+        self.w.status(f"opened {path.name}")
+
+    def _demo_opened(self, r: dict) -> None:
+        s = self.w.session
+        s.open_volume(r["volume"], path=r["path"])
+        s.open_gathers(r["gathers"])
+        self.w.status("demo survey: generated 3-D cube and shot gathers with known first breaks")
+
+    def wait(self, timeout: float = 60.0) -> bool:
+        """Block until the current load ends (tests); its messages still need the event loop."""
+        return self.worker is None or self.worker.wait(timeout)
+
+    def shutdown(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker.wait(10)
+
+    # -- export ---------------------------------------------------------------------
+    def export_interactive(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.w, "Export view as PNG", "view.png", "PNG (*.png)")
+        if path:
+            self.export_view(path)
+
+    def export_view(self, path, view=None) -> Path:
+        """Save the active view (or ``view``) as a PNG; errors go to a dialog."""
+        view = view or self.w.active_view or self.w.section_views["inline"]
+        path = Path(path)
+        if path.suffix.lower() != ".png":
+            path = path.with_suffix(".png")
+        try:
+            view.export_png(path)
+        except OSError as exc:
+            self.w.show_error("Export failed", f"{exc}; choose a writable folder")
+            raise SeisviewError(str(exc), hint="choose a writable folder") from exc
+        self.w.status(f"saved {path}")
+        return path

@@ -1,0 +1,188 @@
+"""A pyqtgraph plot that shows one 2-D array and forwards mouse events to a :class:`SectionTool`.
+
+Shared by the section, map and gather views. Items live in *plot* coordinates
+(survey units: line numbers, ms, metres) so the axes are right; ``pixel_tf``
+maps array pixels ``(x=col, y=row)`` into plot coordinates, and
+``add_pixel_item`` lets tools draw in pixel coordinates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QPointF, Qt
+from PyQt6.QtGui import QTransform
+from PyQt6.QtWidgets import QApplication, QVBoxLayout, QWidget
+
+from seisview.qt.fast_image import FastImageItem
+from seisview.qt.tools import NavigateTool, SectionTool, ToolEvent, buttons_of, modifiers_of
+
+pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+
+
+class ToolViewBox(pg.ViewBox):
+    """A ViewBox that offers every press/drag/click/wheel to the pane's tool first."""
+
+    def __init__(self, pane: ImagePane, **kw):
+        super().__init__(**kw)
+        self.pane = pane
+        self._tool_drag = False
+
+    def mouseDragEvent(self, ev, axis=None):
+        if ev.isStart():
+            self._tool_drag = self.pane._dispatch("press", ev.buttonDownPos(), ev.modifiers(),
+                                                  ev.buttons() | ev.button())
+        if self._tool_drag:
+            ev.accept()
+            if ev.isFinish():
+                self.pane._dispatch("release", ev.pos(), ev.modifiers(), ev.button())
+                self._tool_drag = False
+            elif not ev.isStart():
+                self.pane._dispatch("move", ev.pos(), ev.modifiers(), ev.buttons())
+            return
+        super().mouseDragEvent(ev, axis)
+
+    def mouseClickEvent(self, ev):
+        took = self.pane._dispatch("press", ev.pos(), ev.modifiers(), ev.button())
+        took = self.pane._dispatch("release", ev.pos(), ev.modifiers(), ev.button()) or took
+        if took:
+            ev.accept()
+            return
+        super().mouseClickEvent(ev)
+
+    def wheelEvent(self, ev, axis=None):
+        steps = ev.delta() / 120.0 if hasattr(ev, "delta") else 0.0
+        if self.pane._dispatch("wheel", ev.pos(), ev.modifiers(), Qt.MouseButton.NoButton, steps):
+            ev.accept()
+            return
+        super().wheelEvent(ev, axis)
+
+
+class ImagePane(QWidget):
+    """Base widget: a plot with an image item, pixel transform and a tool hook."""
+
+    invert_y = True
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.viewbox = ToolViewBox(self)
+        self.plot_widget = pg.PlotWidget(viewBox=self.viewbox, background="w")
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.showGrid(x=False, y=False)
+        self.plot.setMenuEnabled(False)
+        for name in ("left", "bottom"):
+            ax = self.plot.getAxis(name)
+            ax.setPen(pg.mkPen("k"))
+            ax.setTextPen(pg.mkPen("k"))
+        self.viewbox.invertY(self.invert_y)
+        self.image = FastImageItem()
+        self.image.setZValue(0)
+        self.plot.addItem(self.image)
+        self.pixel_tf = QTransform()
+        self._pixel_items: list[pg.GraphicsObject] = []
+        self.array_shape: tuple[int, int] | None = None
+        self.tool: SectionTool = NavigateTool()
+        self.tool.activate(self)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        self.body = lay
+        lay.addWidget(self.plot_widget, 1)
+        self.plot.scene().sigMouseMoved.connect(self._on_scene_move)
+
+    # -- what the tool sees (subclasses override) ---------------------------------
+    def tool_spec(self):
+        raise NotImplementedError
+
+    def on_hover(self, row: float, col: float, inside: bool) -> None:
+        """Mouse moved over the plot (pixel coordinates)."""
+
+    # -- tools ------------------------------------------------------------------
+    def set_tool(self, tool: SectionTool | None) -> None:
+        """Make ``tool`` current (``None`` = navigate); the old one is deactivated."""
+        tool = tool or NavigateTool()
+        if tool is self.tool:
+            return
+        self.tool.deactivate(self)
+        self.tool = tool
+        tool.activate(self)
+        if tool.cursor is not None:
+            self.plot_widget.viewport().setCursor(tool.cursor)
+        else:
+            self.plot_widget.viewport().unsetCursor()
+
+    def _dispatch(self, what: str, view_pos, mods, buttons, delta: float = 0.0) -> bool:
+        if self.array_shape is None:
+            return False
+        p = self.viewbox.mapToView(view_pos)
+        row, col = self.plot_to_pixel(p.x(), p.y())
+        ev = ToolEvent(self.tool_spec(), row, col, modifiers_of(mods), buttons_of(buttons), self,
+                       delta)
+        handler = getattr(self.tool, what)
+        return bool(handler(ev))
+
+    def _on_scene_move(self, scene_pos) -> None:
+        if self.array_shape is None:
+            return
+        p = self.viewbox.mapSceneToView(scene_pos)
+        row, col = self.plot_to_pixel(p.x(), p.y())
+        h, w = self.array_shape
+        inside = 0 <= row < h and 0 <= col < w and self.viewbox.sceneBoundingRect().contains(scene_pos)
+        self.on_hover(row, col, inside)
+        if QApplication.mouseButtons() == Qt.MouseButton.NoButton:
+            ev = ToolEvent(self.tool_spec(), row, col,
+                           modifiers_of(QApplication.keyboardModifiers()), frozenset(), self)
+            self.tool.hover(ev)
+
+    # -- coordinates -------------------------------------------------------------
+    def set_pixel_transform(self, tf: QTransform) -> None:
+        self.pixel_tf = tf
+        self.image.setTransform(tf)
+        for item in self._pixel_items:
+            item.setTransform(tf)
+
+    def plot_to_pixel(self, x: float, y: float) -> tuple[float, float]:
+        inv, ok = self.pixel_tf.inverted()
+        q = inv.map(QPointF(x, y))
+        return q.y(), q.x()
+
+    def pixel_to_plot(self, row: float, col: float) -> tuple[float, float]:
+        q = self.pixel_tf.map(QPointF(col, row))
+        return q.x(), q.y()
+
+    def add_pixel_item(self, item: pg.GraphicsObject, z: float = 50) -> pg.GraphicsObject:
+        """Add an item whose coordinates are array pixels ``(x=col, y=row)``."""
+        item.setTransform(self.pixel_tf)
+        item.setZValue(z)
+        self.plot.addItem(item)
+        self._pixel_items.append(item)
+        return item
+
+    def remove_pixel_item(self, item: pg.GraphicsObject) -> None:
+        if item in self._pixel_items:
+            self._pixel_items.remove(item)
+            self.plot.removeItem(item)
+
+    def auto_range(self) -> None:
+        if self.array_shape is None:
+            return
+        h, w = self.array_shape
+        r = self.pixel_tf.mapRect(pg.QtCore.QRectF(0, 0, w, h))
+        self.viewbox.setRange(rect=r, padding=0.0)
+
+    def zoom(self, factor: float) -> None:
+        """Zoom about the centre (factor > 1 zooms in)."""
+        self.viewbox.scaleBy((1.0 / factor, 1.0 / factor))
+
+    def export_png(self, path) -> None:
+        """Save what this pane shows (with axes) as a PNG."""
+        img = self.grab()
+        if not img.save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+
+
+def linear_pixel_transform(cols: np.ndarray, rows: np.ndarray) -> QTransform:
+    """Pixel (x=col, y=row) -> survey units, with pixel centres on the axis values."""
+    dc = float(cols[1] - cols[0]) if len(cols) > 1 else 1.0
+    dr = float(rows[1] - rows[0]) if len(rows) > 1 else 1.0
+    return QTransform(dc, 0.0, 0.0, dr, float(cols[0]) - 0.5 * dc, float(rows[0]) - 0.5 * dr)

@@ -1,0 +1,337 @@
+"""The viewer's main window: section views, map, gathers, 3-D, docks from plugins.
+
+Extension points for other areas (see docs/INTERFACES.md, "Viewer"):
+``window.session``, ``window.section_views`` (kind -> SectionView),
+``window.map_view``, ``window.gather_view``, ``window.menu("File")``,
+``window.add_tool(tool, target=...)``, ``window.add_panel(...)``,
+``window.status(msg)``. Every ``panel`` contribution in the plugin registry
+becomes a dock; one that fails is reported in the status bar and in
+``window.panel_failures`` and the window carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PyQt6.QtCore import QSettings, Qt, QTimer
+from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
+from PyQt6.QtWidgets import (QComboBox, QDockWidget, QDoubleSpinBox, QLabel, QMainWindow,
+                             QMessageBox, QSplitter, QToolBar, QWidget)
+
+from seisview.config import home
+from seisview.core.session import Session
+from seisview.plugins import registry
+from seisview.qt import colormaps
+from seisview.qt.gather_view import GatherView
+from seisview.qt.layers_panel import LayersPanel
+from seisview.qt.map_view import MapView
+from seisview.qt.section_view import SectionView
+from seisview.qt.tools import NavigateTool, SectionTool
+
+log = logging.getLogger(__name__)
+AREAS = {"right": Qt.DockWidgetArea.RightDockWidgetArea, "left": Qt.DockWidgetArea.LeftDockWidgetArea,
+         "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
+MENU_ORDER = ("File", "View", "Tools", "Help")
+
+
+def settings() -> QSettings:
+    """The user's viewer settings (an ini file under ``seisview.config.home()``)."""
+    return QSettings(str(home() / "viewer.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session | None = None, load_panels: bool = True):
+        super().__init__()
+        self.session = session or Session()
+        self.setWindowTitle("seisview")
+        self.resize(1400, 900)
+        self._menus: dict[str, object] = {}
+        self.panel_failures: list[tuple[str, str]] = []
+        self.panels: dict[str, QDockWidget] = {}
+        self.view3d = None
+        self.last_dialog: QMessageBox | None = None
+        self.active_view = None
+        for name in MENU_ORDER:
+            self.menu(name)
+
+        self.section_views = {k: SectionView(self.session, k) for k in ("inline", "crossline", "time")}
+        self.map_view = MapView(self.session)
+        self.gather_view = GatherView(self.session)
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.section_views["inline"])
+        top.addWidget(self.section_views["crossline"])
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(self.section_views["time"])
+        bottom.addWidget(self.map_view)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(bottom)
+        self.setCentralWidget(self.splitter)
+        for v in (*self.section_views.values(), self.map_view, self.gather_view):
+            v.plot_widget.viewport().installEventFilter(self)
+            v._focus_target = v
+
+        self.gather_dock = self.add_panel("gathers", self.gather_view, "Gathers", "bottom")
+        self.gather_dock.hide()
+        self.layers_panel = LayersPanel(self.session)
+        self.add_panel("layers", self.layers_panel, "Layers", "left")
+
+        self._build_status()
+        self._build_display_toolbar()
+        self._build_tool_bar()
+        from seisview.qt import file_actions
+
+        self.files = file_actions.FileActions(self)
+        self._build_view_menu()
+        self._handles = [(self.session.events.survey, self._on_survey),
+                         (self.session.events.cursor, self._on_cursor),
+                         (self.session.events.display, self._sync_display_widgets)]
+        for sig, slot in self._handles:
+            sig.connect(slot)
+        if load_panels:
+            self.load_panels()
+        self.restore_layout()
+
+    # -- extension points -----------------------------------------------------------
+    def menu(self, title: str):
+        """The menu called ``title`` (made on first use, before Help)."""
+        if title not in self._menus:
+            bar = self.menuBar()
+            before = self._menus.get("Help")
+            m = bar.addMenu(f"&{title}") if before is None else None
+            if m is None:
+                from PyQt6.QtWidgets import QMenu
+
+                m = QMenu(f"&{title}", self)
+                bar.insertMenu(before.menuAction(), m)
+            self._menus[title] = m
+        return self._menus[title]
+
+    def status(self, msg: str, timeout_ms: int = 8000) -> None:
+        self.statusBar().showMessage(msg, timeout_ms)
+
+    def add_panel(self, name: str, widget: QWidget, title: str | None = None,
+                  area: str = "right") -> QDockWidget:
+        """Put ``widget`` in a dock (toggle in View → Panels); returns the dock."""
+        dock = QDockWidget(title or name, self)
+        dock.setObjectName(f"dock-{name}")
+        dock.setWidget(widget)
+        self.addDockWidget(AREAS.get(area, AREAS["right"]), dock)
+        self.panels[name] = dock
+        if "View" in self._menus and hasattr(self, "_panels_menu"):
+            self._panels_menu.addAction(dock.toggleViewAction())
+        return dock
+
+    def load_panels(self) -> None:
+        """One dock per ``panel`` contribution: ``target(main_window) -> QWidget``."""
+        for c in registry.contributions("panel"):
+            if c.name in self.panels:
+                continue
+            try:
+                widget = c.load()(self)
+                meta = c.meta or {}
+                self.add_panel(c.name, widget, meta.get("title", c.name), meta.get("area", "right"))
+            except Exception as exc:  # a broken panel is reported, never fatal
+                msg = f"{type(exc).__name__}: {exc}"
+                log.exception("panel %s failed", c.name)
+                self.panel_failures.append((c.name, msg))
+                self.status(f"panel {c.name!r} could not be loaded: {msg}")
+
+    def add_tool(self, tool: SectionTool, target: str = "section", shortcut: str | None = None) -> QAction:
+        """Offer ``tool`` in the tool bar; ``target`` is "section" (all section views) or "gather"."""
+        act = QAction(tool.label, self, checkable=True)
+        act.setToolTip(tool.tooltip)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        act.triggered.connect(lambda _=False, t=tool, tg=target: self.set_tool(t, tg))
+        self._tool_group.addAction(act)
+        self.tool_bar.addAction(act)
+        self.menu("Tools").addAction(act)
+        self._tool_actions[(target, tool.name)] = act
+        return act
+
+    def set_tool(self, tool: SectionTool | None, target: str = "section") -> None:
+        """Make ``tool`` current on every section view (or on the gather view)."""
+        views = [self.gather_view] if target == "gather" else list(self.section_views.values())
+        if tool is None or isinstance(tool, NavigateTool):
+            views = [*self.section_views.values(), self.gather_view]
+        for v in views:
+            v.set_tool(tool)
+        act = self._tool_actions.get((target, (tool or NavigateTool()).name))
+        if act is not None and not act.isChecked():
+            act.setChecked(True)
+
+    # -- building -------------------------------------------------------------------
+    def _build_status(self) -> None:
+        self.readout = QLabel("")
+        self.readout.setMinimumWidth(420)
+        self.statusBar().addPermanentWidget(self.readout)
+
+    def _build_display_toolbar(self) -> None:
+        tb = QToolBar("Display", self)
+        tb.setObjectName("toolbar-display")
+        self.addToolBar(tb)
+        self.cmap_box = QComboBox()
+        self.cmap_box.addItems(colormaps.names())
+        self.cmap_box.setCurrentText(self.session.colormap)
+        self.cmap_box.currentTextChanged.connect(lambda t: self.session.set_display(colormap=t))
+        self.clip_box = _spin(50, 100, 99, 0.5, " %", 1)
+        self.clip_box.valueChanged.connect(lambda v: self.session.set_display(clip_percentile=v))
+        self.gain_box = _spin(0.05, 100, 1.0, 0.25, " x", 2)
+        self.gain_box.valueChanged.connect(lambda v: self.session.set_display(gain=v))
+        self.agc_box = _spin(0, 5000, 0, 50, " ms", 0)
+        self.agc_box.setSpecialValueText("off")
+        self.agc_box.valueChanged.connect(lambda v: self.session.set_display(agc_ms=v))
+        for label, w in (("Colour map ", self.cmap_box), ("  Clip ", self.clip_box),
+                         ("  Gain ", self.gain_box), ("  AGC ", self.agc_box)):
+            tb.addWidget(QLabel(label))
+            tb.addWidget(w)
+
+    def _sync_display_widgets(self, _what: str = "") -> None:
+        s = self.session
+        for w, v in ((self.clip_box, s.clip_percentile), (self.gain_box, s.gain), (self.agc_box, s.agc_ms)):
+            w.blockSignals(True)
+            w.setValue(v)
+            w.blockSignals(False)
+        self.cmap_box.blockSignals(True)
+        self.cmap_box.setCurrentText(s.colormap)
+        self.cmap_box.blockSignals(False)
+
+    def _build_tool_bar(self) -> None:
+        self.tool_bar = QToolBar("Tools", self)
+        self.tool_bar.setObjectName("toolbar-tools")
+        self.addToolBar(self.tool_bar)
+        self._tool_group = QActionGroup(self)
+        self._tool_group.setExclusive(True)
+        self._tool_actions: dict[tuple[str, str], QAction] = {}
+        nav = self.add_tool(NavigateTool(), "section", "Esc")
+        nav.setChecked(True)
+
+    def _build_view_menu(self) -> None:
+        m = self.menu("View")
+        act = m.addAction("3-D view")
+        act.setShortcut(QKeySequence("Ctrl+3"))
+        act.triggered.connect(self.show_3d)
+        m.addAction("Reset zoom", QKeySequence("Ctrl+0"), self.reset_zoom)
+        self._panels_menu = m.addMenu("Panels")
+        for dock in self.panels.values():
+            self._panels_menu.addAction(dock.toggleViewAction())
+        self.menu("Help").addAction("About seisview", self._about)
+
+    def show_3d(self) -> None:
+        """Open the vispy 3-D view in a dock (made on first use; OpenGL errors are reported)."""
+        if self.view3d is not None:
+            self.panels["3d"].show()
+            return
+        try:
+            from seisview.qt.view3d import View3D
+
+            self.view3d = View3D(self.session)
+        except Exception as exc:
+            log.exception("3-D view failed")
+            self.show_error("3-D view unavailable", f"the 3-D view needs OpenGL: {exc}")
+            return
+        self.add_panel("3d", self.view3d, "3-D view", "right")
+
+    def reset_zoom(self) -> None:
+        for v in (*self.section_views.values(), self.map_view, self.gather_view):
+            v.auto_range()
+
+    # -- events ---------------------------------------------------------------------
+    def eventFilter(self, obj, ev) -> bool:
+        from PyQt6.QtCore import QEvent
+
+        if ev.type() in (QEvent.Type.Enter, QEvent.Type.MouseButtonPress):
+            for v in (*self.section_views.values(), self.map_view, self.gather_view):
+                if v.plot_widget.viewport() is obj:
+                    self.active_view = v
+        return super().eventFilter(obj, ev)
+
+    def _on_survey(self, s: Session) -> None:
+        self.setWindowTitle(f"seisview — {s.title}" if s.path else "seisview")
+        has_gathers = s.gathers is not None
+        self.gather_dock.setVisible(has_gathers)
+        if s.volume is None and has_gathers:
+            self.gather_dock.raise_()
+        self.splitter.setVisible(s.volume is not None or not has_gathers)
+
+    def _on_cursor(self, cur) -> None:
+        s = self.session
+        if cur is None or s.volume is None or cur.origin == "gather":
+            if cur is None:
+                self.readout.setText("")
+            return
+        g = s.geometry
+        parts = []
+        if cur.il_idx is not None:
+            parts.append(f"IL {g.il.first + g.il.step * round(cur.il_idx)}")
+        if cur.xl_idx is not None:
+            parts.append(f"XL {g.xl.first + g.xl.step * round(cur.xl_idx)}")
+        if cur.sample is not None:
+            parts.append(f"{'t' if g.domain == 'time' else 'z'} {g.t0 + g.dt * round(cur.sample):g} {g.z_unit}")
+        if cur.amplitude is not None:
+            parts.append(f"amp {cur.amplitude:.4g}")
+        self.readout.setText("   ".join(parts))
+
+    def show_error(self, title: str, message: str) -> QMessageBox:
+        """A non-blocking error dialog (the window stays usable); kept in ``last_dialog``."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.open()
+        self.last_dialog = box
+        self.status(f"{title}: {message}")
+        return box
+
+    def _about(self) -> None:
+        from seisview import __version__
+
+        QMessageBox.about(self, "About seisview", f"seisview {__version__}\n\nSample data: Dutch F3 "
+                          "(dGB Earth Sciences / TNO, CC BY-SA 3.0), Penobscot 3D (dGB / Nova Scotia "
+                          "OSR, CC BY-SA); segyio test files (LGPL-3.0).")
+
+    # -- layout persistence -------------------------------------------------------------
+    def save_layout(self) -> None:
+        st = settings()
+        st.setValue("window/geometry", self.saveGeometry())
+        st.setValue("window/state", self.saveState())
+        st.setValue("window/splitter", self.splitter.saveState())
+        st.sync()
+
+    def restore_layout(self) -> None:
+        st = settings()
+        geo, state = st.value("window/geometry"), st.value("window/state")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        if state is not None:
+            self.restoreState(state)
+        sp = st.value("window/splitter")
+        if sp is not None:
+            self.splitter.restoreState(sp)
+
+    def closeEvent(self, ev) -> None:
+        self.save_layout()
+        self.files.shutdown()
+        for sig, slot in self._handles:
+            sig.disconnect(slot)
+        if self.view3d is not None:
+            self.view3d.detach()
+        for v in (*self.section_views.values(), self.map_view, self.gather_view):
+            v.detach()
+        super().closeEvent(ev)
+
+
+def _spin(lo: float, hi: float, value: float, step: float, suffix: str, decimals: int) -> QDoubleSpinBox:
+    box = QDoubleSpinBox()
+    box.setRange(lo, hi)
+    box.setDecimals(decimals)
+    box.setSingleStep(step)
+    box.setValue(value)
+    box.setSuffix(suffix)
+    box.setKeyboardTracking(False)
+    return box
+
+
+def process_later(fn) -> None:
+    """Run ``fn`` on the next turn of the event loop."""
+    QTimer.singleShot(0, fn)

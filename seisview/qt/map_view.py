@@ -1,0 +1,197 @@
+"""Amplitude map: the time slice, or a window attribute, drawn in world coordinates.
+
+The image sits on the survey's affine transform, so a rotated survey is drawn
+rotated, with the inline / crossline positions as lines and the survey
+outline. Window attributes (RMS, max |amplitude|) are computed over a constant
+time window centred on the current time slice, in a worker (latest request wins).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtGui import QTransform
+from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QWidget
+
+from seisview.core.session import Session, finite_or_zero
+from seisview.core.tasks import TaskState
+from seisview.qt.colormaps import auto_levels, lut, to_uint8
+from seisview.qt.fast_image import rgb32_table
+from seisview.qt.image_pane import ImagePane
+from seisview.qt.workers import LatestRunner
+
+ATTRIBUTES = ("time slice", "RMS amplitude", "max |amplitude|")
+
+
+def window_attribute(volume, k: int, half: int, attribute: str, state: TaskState | None = None) -> np.ndarray:
+    """``(il, xl)`` RMS or max |amplitude| over samples ``k-half .. k+half`` (NaN/Inf ignored)."""
+    n_s = volume.shape[2]
+    lo, hi = max(0, k - half), min(n_s, k + half + 1)
+    acc = np.zeros(volume.shape[:2], np.float64)
+    for kk in range(lo, hi):
+        if state is not None:
+            state.check()
+        a = finite_or_zero(volume.time_major[kk] if volume.in_memory else volume.time_slice(kk))
+        if attribute == "RMS amplitude":
+            acc += a.astype(np.float64) ** 2
+        else:
+            np.maximum(acc, np.abs(a), out=acc)
+    if attribute == "RMS amplitude":
+        acc = np.sqrt(acc / max(hi - lo, 1))
+    return acc.astype(np.float32)
+
+
+def world_transform(geometry) -> QTransform | None:
+    """Pixel (x=xl_idx, y=il_idx) -> world (x, y) in metres; None without coordinates."""
+    a = geometry.affine
+    if a is None:
+        return None
+    il, xl = geometry.il, geometry.xl
+    # world = a0*il_no + a1*xl_no + a2 with il_no = il.first + il.step*(row-0.5), same for xl
+    m11, m12 = a[1] * xl.step, a[4] * xl.step  # d(world)/d(col)
+    m21, m22 = a[0] * il.step, a[3] * il.step  # d(world)/d(row)
+    x0, y0 = geometry.world(il.first - 0.5 * il.step, xl.first - 0.5 * xl.step)
+    return QTransform(m11, m12, m21, m22, float(x0), float(y0))
+
+
+class MapView(ImagePane):
+    invert_y = False
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.runner = LatestRunner(self)
+        self.runner.result.connect(self._on_attribute)
+        self.values: np.ndarray | None = None
+        self.world = False
+        self._build_header()
+        self.viewbox.setAspectLocked(True)
+        self.outline = pg.PlotDataItem(pen=pg.mkPen((90, 90, 90), width=1))
+        self.lines = {k: pg.PlotDataItem(pen=pg.mkPen((255, 200, 0), width=2)) for k in ("inline", "crossline")}
+        self.marker = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(0, 0, 0, 0), pen=pg.mkPen("k", width=2))
+        for item, z in ((self.outline, 30), *((ln, 40) for ln in self.lines.values()), (self.marker, 50)):
+            item.setZValue(z)
+            self.plot.addItem(item)
+        self._handles = [(session.events.survey, self._on_survey), (session.events.position, self._on_position),
+                         (session.events.display, lambda _w: self.refresh()),
+                         (session.events.cursor, self._on_cursor)]
+        for sig, slot in self._handles:
+            sig.connect(slot)
+        self._on_survey(session)
+
+    def _build_header(self) -> None:
+        row = QHBoxLayout()
+        self.title = QLabel("Map")
+        self.attr_box = QComboBox()
+        self.attr_box.addItems(ATTRIBUTES)
+        self.window_box = QDoubleSpinBox()
+        self.window_box.setRange(0, 2000)
+        self.window_box.setValue(40)
+        self.window_box.setSuffix(" ms window")
+        self.window_box.setKeyboardTracking(False)
+        for w in (self.title, self.attr_box, self.window_box):
+            row.addWidget(w)
+        row.addStretch(1)
+        self.body.insertLayout(0, row)
+        self.attr_box.currentTextChanged.connect(lambda _t: self.refresh())
+        self.window_box.valueChanged.connect(lambda _v: self.refresh())
+
+    def detach(self) -> None:
+        self.runner.cancel_all()
+        for sig, slot in self._handles:
+            try:
+                sig.disconnect(slot)
+            except Exception:
+                pass
+        self._handles = []
+
+    def tool_spec(self):
+        from seisview.core.section import SectionSpec
+
+        return SectionSpec("time", self.session.t_idx)
+
+    # -- session ------------------------------------------------------------------
+    def _on_survey(self, s: Session) -> None:
+        if s.volume is None:
+            self.array_shape = None
+            self.image.clear()
+            return
+        g = s.geometry
+        self.array_shape = g.shape[:2]
+        tf = world_transform(g)
+        self.world = tf is not None
+        if tf is None:  # no coordinates: line numbers, like the time-slice view
+            tf = QTransform(g.xl.step, 0, 0, g.il.step, g.xl.first - 0.5 * g.xl.step,
+                            g.il.first - 0.5 * g.il.step)
+        self.set_pixel_transform(tf)
+        self.plot.setLabel("bottom", "x (m)" if self.world else "crossline")
+        self.plot.setLabel("left", "y (m)" if self.world else "inline")
+        n_il, n_xl = self.array_shape
+        ring = [(0, 0), (0, n_xl), (n_il, n_xl), (n_il, 0), (0, 0)]
+        pts = [self.pixel_to_plot(r, c) for r, c in ring]
+        self.outline.setData([p[0] for p in pts], [p[1] for p in pts])
+        for k in ("inline", "crossline"):
+            self._place_line(k)
+        self.refresh()
+        self.auto_range()
+
+    def _on_position(self, kind: str, _index: int) -> None:
+        if kind == "time":
+            self.refresh()
+        else:
+            self._place_line(kind)
+
+    def _place_line(self, kind: str) -> None:
+        s = self.session
+        n_il, n_xl = self.array_shape
+        if kind == "inline":
+            r = s.il_idx + 0.5
+            pts = [self.pixel_to_plot(r, 0), self.pixel_to_plot(r, n_xl)]
+        else:
+            c = s.xl_idx + 0.5
+            pts = [self.pixel_to_plot(0, c), self.pixel_to_plot(n_il, c)]
+        self.lines[kind].setData([p[0] for p in pts], [p[1] for p in pts])
+
+    def _on_cursor(self, cur) -> None:
+        if cur is None or cur.il_idx is None or cur.xl_idx is None or self.array_shape is None:
+            self.marker.setData([], [])
+            return
+        x, y = self.pixel_to_plot(cur.il_idx + 0.5, cur.xl_idx + 0.5)
+        self.marker.setData([x], [y])
+
+    def on_hover(self, row: float, col: float, inside: bool) -> None:
+        if inside:
+            self.session.set_cursor(row - 0.5, col - 0.5, self.session.t_idx, origin="map")
+
+    # -- drawing ------------------------------------------------------------------
+    @property
+    def attribute(self) -> str:
+        return self.attr_box.currentText()
+
+    def refresh(self) -> None:
+        s = self.session
+        if s.volume is None:
+            return
+        if self.attribute == "time slice":
+            self.runner.cancel_all(wait=None)
+            self._show(s.display_section(s.spec("time")), s.display_levels(), s.colormap)
+            return
+        half = int(round(self.window_box.value() / 2 / s.geometry.dt))
+        self.runner.submit(window_attribute, s.volume, s.t_idx, half, self.attribute)
+
+    def compute_now(self) -> np.ndarray:
+        """Synchronous attribute of the current settings (tests, export)."""
+        s = self.session
+        half = int(round(self.window_box.value() / 2 / s.geometry.dt))
+        out = window_attribute(s.volume, s.t_idx, half, self.attribute)
+        self._on_attribute(0, out)
+        return out
+
+    def _on_attribute(self, _rid: int, values: np.ndarray) -> None:
+        lo, hi = auto_levels(values)
+        self._show(values, (min(lo, 0.0), hi), "viridis")
+
+    def _show(self, values: np.ndarray, levels, cmap: str) -> None:
+        self.values = values
+        self.image.set_indices(to_uint8(values, levels), rgb32_table(lut(cmap)))
+        self.image.setTransform(self.pixel_tf)

@@ -1,0 +1,318 @@
+"""Inline, crossline and time-slice views: a subscriber of the session that draws its layers.
+
+Each view shows ``session.spec(kind)``: the seismic (gain, AGC, clip and colour
+map from the session) and every visible overlay layer on top, the positions
+of the other two views as draggable lines, and the linked crosshair. A slider
+and a spin box (in line numbers / ms) move it; arrows and Page Up/Down step.
+While the slider is dragged the view draws decimated when a full draw is slow.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QEvent, QObject, Qt
+from PyQt6.QtGui import QTransform
+from PyQt6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
+
+from seisview.core.section import SectionSpec
+from seisview.core.session import Session
+from seisview.qt.colormaps import colorize, lut, to_uint8
+from seisview.qt.fast_image import rgb32_table
+from seisview.qt.image_pane import ImagePane, linear_pixel_transform
+
+log = logging.getLogger(__name__)
+
+TITLES = {"inline": "Inline", "crossline": "Crossline", "time": "Time slice"}
+# which positions each view draws as lines: (vertical line, horizontal line)
+OTHER_LINES = {"inline": ("crossline", "time"), "crossline": ("inline", "time"),
+               "time": ("crossline", "inline")}
+KEY_STEPS = {Qt.Key.Key_Right: 1, Qt.Key.Key_Up: 1, Qt.Key.Key_Left: -1, Qt.Key.Key_Down: -1,
+             Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10}
+SLOW_DRAW_S = 0.012  # above this, drag-scrubbing draws every 2nd sample/trace
+
+
+class SectionView(ImagePane):
+    """One section direction (``kind`` in inline / crossline / time) of the session."""
+
+    def __init__(self, session: Session, kind: str, parent: QWidget | None = None):
+        self.invert_y = kind != "time"
+        super().__init__(parent)
+        self.session = session
+        self.kind = kind
+        self.last_draw_s = 0.0
+        self.decimation = 1
+        self._overlay_items: dict[int, pg.ImageItem] = {}
+        self._cursor_inside = False
+        self._build_header()
+        pen = pg.mkPen((40, 40, 40, 200), width=1, style=Qt.PenStyle.DashLine)
+        self.pos_lines = {}
+        for kind_other, angle in zip(OTHER_LINES[kind], (90, 0), strict=True):
+            line = pg.InfiniteLine(angle=angle, movable=True, pen=pg.mkPen((255, 200, 0), width=2),
+                                   hoverPen=pg.mkPen((255, 120, 0), width=3))
+            line.setZValue(80)
+            line.sigPositionChanged.connect(lambda ln, k=kind_other: self._line_moved(k, ln))
+            self.plot.addItem(line)
+            self.pos_lines[kind_other] = line
+        self.cross = [pg.InfiniteLine(angle=a, movable=False, pen=pen) for a in (90, 0)]
+        for c in self.cross:
+            c.setZValue(90)
+            c.hide()
+            self.plot.addItem(c)
+        self.plot_widget.installEventFilter(self)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._handles = []
+        self._subscribe()
+        self.on_survey(session)
+
+    # -- wiring -------------------------------------------------------------------
+    def _build_header(self) -> None:
+        row = QHBoxLayout()
+        self.title = QLabel(TITLES[self.kind])
+        self.title.setMinimumWidth(70)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setTracking(True)
+        self.spin = QDoubleSpinBox() if self.kind == "time" else QSpinBox()
+        self.spin.setKeyboardTracking(False)
+        self.spin.setMinimumWidth(80)
+        row.addWidget(self.title)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.spin)
+        self.body.insertLayout(0, row)
+        self.slider.valueChanged.connect(lambda v: self.session.set_position(self.kind, v))
+        self.slider.sliderReleased.connect(self._slider_released)
+        self.spin.valueChanged.connect(
+            lambda v: self.session.set_position(self.kind, self.session.index_of_line(self.kind, v)))
+
+    def _subscribe(self) -> None:
+        s = self.session
+        pairs = [(s.events.survey, self.on_survey), (s.events.position, self.on_position),
+                 (s.events.display, self._on_display), (s.events.cursor, self.on_cursor),
+                 (s.layers.events.inserted, self._on_layers), (s.layers.events.removed, self._on_layers),
+                 (s.layers.events.moved, self._on_layers), (s.layers.events.changed, self._on_layer_changed)]
+        for sig, slot in pairs:
+            sig.connect(slot)
+            self._handles.append((sig, slot))
+        self.destroyed.connect(lambda *_: self.detach())
+
+    def detach(self) -> None:
+        """Disconnect from the session (called when the view goes away)."""
+        for sig, slot in self._handles:
+            try:
+                sig.disconnect(slot)
+            except Exception:  # already gone
+                pass
+        self._handles = []
+
+    def tool_spec(self) -> SectionSpec:
+        return self.session.spec(self.kind)
+
+    @property
+    def spec(self) -> SectionSpec:
+        return self.session.spec(self.kind)
+
+    # -- session events -----------------------------------------------------------
+    def on_survey(self, _session=None) -> None:
+        s = self.session
+        if s.volume is None:
+            self.array_shape = None
+            self.image.clear()
+            self.setEnabled(False)
+            return
+        self.setEnabled(True)
+        g = s.geometry
+        n = s.n_positions(self.kind)
+        for w in (self.slider, self.spin):
+            w.blockSignals(True)
+        self.slider.setRange(0, n - 1)
+        self.slider.setPageStep(10)
+        if self.kind == "time":
+            self.spin.setDecimals(0 if float(g.dt).is_integer() and float(g.t0).is_integer() else 2)
+            self.spin.setRange(g.t0, g.t0 + g.dt * (n - 1))
+            self.spin.setSingleStep(g.dt)
+            self.spin.setSuffix(f" {g.z_unit}")
+        else:
+            ax = g.il if self.kind == "inline" else g.xl
+            self.spin.setRange(min(ax.first, ax.last), max(ax.first, ax.last))
+            self.spin.setSingleStep(abs(ax.step))
+        for w in (self.slider, self.spin):
+            w.blockSignals(False)
+        zl = f"{'time' if g.domain == 'time' else 'depth'} ({g.z_unit})"
+        labels = {"inline": ("crossline", zl), "crossline": ("inline", zl), "time": ("crossline", "inline")}
+        bottom, left = labels[self.kind]
+        self.plot.setLabel("bottom", bottom)
+        self.plot.setLabel("left", left)
+        sd = s.volume.section(SectionSpec(self.kind, s.position(self.kind)))
+        self.array_shape = sd.array.shape
+        self.set_pixel_transform(linear_pixel_transform(sd.cols, sd.rows))
+        self.on_position(self.kind, s.position(self.kind))
+        for k in OTHER_LINES[self.kind]:
+            self._place_line(k)
+        self.redraw()
+        self.auto_range()
+
+    def on_position(self, kind: str, index: int) -> None:
+        if self.session.volume is None:
+            return
+        if kind == self.kind:
+            for w, v in ((self.slider, index), (self.spin, self.session.line_number(kind, index))):
+                w.blockSignals(True)
+                w.setValue(v)
+                w.blockSignals(False)
+            dec = 2 if (self.slider.isSliderDown() and self.last_draw_s > SLOW_DRAW_S) else 1
+            self.redraw(decimation=dec)
+        elif kind in self.pos_lines:
+            self._place_line(kind)
+
+    def _on_display(self, _what: str) -> None:
+        self.redraw_seismic()
+
+    def on_cursor(self, cur) -> None:
+        if cur is None or self.session.volume is None:
+            for c in self.cross:
+                c.hide()
+            return
+        g = self.session.geometry
+        il = None if cur.il_idx is None else g.il.first + g.il.step * cur.il_idx
+        xl = None if cur.xl_idx is None else g.xl.first + g.xl.step * cur.xl_idx
+        z = None if cur.sample is None else g.t0 + g.dt * cur.sample
+        x, y = {"inline": (xl, z), "crossline": (il, z), "time": (xl, il)}[self.kind]
+        for line, v in zip(self.cross, (x, y), strict=True):
+            if v is None:
+                line.hide()
+            else:
+                line.setValue(v)
+                line.show()
+
+    def _on_layers(self, *_args) -> None:
+        self.redraw_overlays()
+
+    def _on_layer_changed(self, layer, what: str) -> None:
+        if layer is self.session.seismic_layer:
+            if what in ("visible", "opacity"):
+                self.image.setVisible(layer.visible)
+                self.image.setOpacity(layer.opacity)
+            elif what == "data":
+                self.redraw_seismic()
+            return
+        item = self._overlay_items.get(id(layer))
+        if what == "opacity" and item is not None:
+            item.setOpacity(layer.opacity)
+        else:
+            self.redraw_overlays()
+
+    # -- drawing ------------------------------------------------------------------
+    def redraw(self, decimation: int = 1) -> None:
+        self.redraw_seismic(decimation)
+        self.redraw_overlays()
+
+    def redraw_seismic(self, decimation: int | None = None) -> None:
+        s = self.session
+        if s.volume is None:
+            return
+        t0 = time.perf_counter()
+        d = self.decimation if decimation is None else decimation
+        arr = s.display_section(self.spec)
+        if d > 1:
+            arr = arr[::d, ::d]
+        u8 = to_uint8(arr, s.display_levels())
+        self.image.set_indices(u8, rgb32_table(lut(s.colormap)))
+        self.image.setTransform(QTransform.fromScale(d, d) * self.pixel_tf)
+        self.decimation = d
+        layer = s.seismic_layer
+        self.image.setVisible(layer.visible)
+        self.image.setOpacity(layer.opacity)
+        if d == 1:
+            self.last_draw_s = time.perf_counter() - t0
+
+    def redraw_overlays(self) -> None:
+        s = self.session
+        live = set()
+        if s.volume is not None:
+            spec = self.spec
+            h, w = self.array_shape
+            for z, layer in enumerate(s.layers):
+                if layer.kind == "seismic" or not layer.visible:
+                    continue
+                try:
+                    arr = layer.data_for(spec)
+                except Exception as exc:  # a broken overlay must not break the view
+                    log.warning("layer %s failed for %s: %s", layer.name, spec.key(), exc)
+                    arr = None
+                if arr is None:
+                    continue
+                item = self._overlay_items.get(id(layer))
+                if item is None:
+                    item = pg.ImageItem()
+                    self.plot.addItem(item)
+                    self._overlay_items[id(layer)] = item
+                item.setImage(colorize(arr, layer.colormap, layer.levels, layer.categorical),
+                              autoLevels=False, levels=(0, 255))
+                sy, sx = h / arr.shape[0], w / arr.shape[1]
+                item.setTransform(QTransform.fromScale(sx, sy) * self.pixel_tf)
+                item.setOpacity(layer.opacity)
+                item.setZValue(10 + z)
+                live.add(id(layer))
+        for key in [k for k in self._overlay_items if k not in live]:
+            self.plot.removeItem(self._overlay_items.pop(key))
+
+    def _place_line(self, kind: str) -> None:
+        line = self.pos_lines[kind]
+        line.blockSignals(True)
+        line.setValue(self.session.line_number(kind))
+        line.blockSignals(False)
+
+    def _line_moved(self, kind: str, line) -> None:
+        self.session.set_position(kind, self.session.index_of_line(kind, line.value()))
+
+    def _slider_released(self) -> None:
+        if self.decimation != 1:
+            self.redraw(decimation=1)
+
+    # -- crosshair / keys -----------------------------------------------------------
+    def on_hover(self, row: float, col: float, inside: bool) -> None:
+        s = self.session
+        if not inside:
+            if self._cursor_inside:
+                self._cursor_inside = False
+                s.clear_cursor()
+            return
+        self._cursor_inside = True
+        if self.kind == "inline":
+            s.set_cursor(s.il_idx, col - 0.5, row - 0.5, origin=self.kind)
+        elif self.kind == "crossline":
+            s.set_cursor(col - 0.5, s.xl_idx, row - 0.5, origin=self.kind)
+        else:
+            s.set_cursor(row - 0.5, col - 0.5, s.t_idx, origin=self.kind)
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
+        if ev.type() == QEvent.Type.KeyPress and self._step_key(ev):
+            return True
+        return super().eventFilter(obj, ev)
+
+    def keyPressEvent(self, ev) -> None:
+        if not self._step_key(ev):
+            super().keyPressEvent(ev)
+
+    def _step_key(self, ev) -> bool:
+        step = KEY_STEPS.get(Qt.Key(ev.key()))
+        if step is None or self.session.volume is None:
+            return False
+        self.session.step(self.kind, step)
+        return True
+
+
+def section_amplitude(session: Session, kind: str, row: int, col: int) -> float | None:
+    """Amplitude under pixel (row, col) of the current ``kind`` section (None outside)."""
+    v = session.volume
+    if v is None:
+        return None
+    h, w = v.section_shape(SectionSpec(kind, 0))
+    if not (0 <= row < h and 0 <= col < w):
+        return None
+    i, j, k = {"inline": (session.il_idx, col, row), "crossline": (col, session.xl_idx, row),
+               "time": (row, col, session.t_idx)}[kind]
+    return float(np.asarray(v.data[i, j, k]))

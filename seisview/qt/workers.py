@@ -1,0 +1,196 @@
+"""Run a plain function in a worker thread and relay what it says to the GUI thread.
+
+The function is the same one a test or the CLI calls: it takes a
+``state=TaskState`` keyword, calls ``state.check()`` (cancel / pause) and
+``state.set_progress()``, and either returns a result or is a generator that
+yields typed messages (frozen dataclasses) and returns a result at the end::
+
+    def train(config, data, *, state):
+        for step in range(n):
+            state.check()
+            yield TrainProgress(step, loss)
+        return snapshot
+
+    w = Worker(train, config, data)
+    w.message.connect(panel.on_progress)      # each yielded message, in the GUI thread
+    w.progress.connect(bar.set)               # (fraction, text) from state.set_progress
+    w.finished.connect(panel.on_end)          # exactly one TaskDone | TaskCancelled | TaskFailed
+    w.start()
+    ...
+    w.cancel(); w.pause(); w.resume()
+
+Only the GUI thread touches models: the worker gets snapshots and sends
+messages. :class:`LatestRunner` keeps only the newest request alive and drops
+answers to stale ones (section loads, predictions, activation captures).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import logging
+import threading
+import traceback
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from seisview.core.errors import SeisviewError
+from seisview.core.tasks import Cancelled, TaskState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TaskDone:
+    result: Any
+    request_id: int = 0
+
+
+@dataclass(frozen=True)
+class TaskCancelled:
+    request_id: int = 0
+
+
+@dataclass(frozen=True)
+class TaskFailed:
+    error: BaseException
+    message: str  # one line for the user (SeisviewError text, or "Type: message")
+    traceback: str = ""
+    request_id: int = 0
+
+
+TERMINAL = (TaskDone, TaskCancelled, TaskFailed)
+
+_live: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+_ids = itertools.count(1)
+
+
+def live_threads() -> list[threading.Thread]:
+    """Worker threads that are still running (the test fixture checks this is empty)."""
+    return [t for t in list(_live) if t.is_alive()]
+
+
+class Worker(QObject):
+    """One run of ``fn(*args, state=TaskState(), **kwargs)`` in a daemon-free Python thread."""
+
+    message = pyqtSignal(object)  # each yielded message
+    progress = pyqtSignal(float, str)  # state.set_progress(fraction, text)
+    finished = pyqtSignal(object)  # exactly one terminal message
+
+    def __init__(self, fn: Callable, *args, name: str = "", request_id: int | None = None,
+                 parent: QObject | None = None, **kwargs):
+        super().__init__(parent)
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.request_id = next(_ids) if request_id is None else request_id
+        self.name = name or getattr(fn, "__name__", "task")
+        self.state = TaskState(on_progress=lambda f, m: self.progress.emit(f, m))
+        self.terminal: object | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- owner side -------------------------------------------------------------
+    def start(self) -> Worker:
+        if self._thread is not None:
+            raise RuntimeError("a Worker runs once; make a new one")
+        self._thread = threading.Thread(target=self._run, name=f"seisview-{self.name}", daemon=False)
+        _live.add(self._thread)
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self.state.cancel()
+
+    def pause(self) -> None:
+        self.state.pause()
+
+    def resume(self) -> None:
+        self.state.resume()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Join the thread (True when it ended). Queued messages still need the event loop."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    # -- worker thread ----------------------------------------------------------
+    def _run(self) -> None:
+        rid = self.request_id
+        try:
+            out = self.fn(*self.args, state=self.state, **self.kwargs)
+            if inspect.isgenerator(out):
+                while True:
+                    self.state.check()
+                    try:
+                        msg = next(out)
+                    except StopIteration as stop:
+                        out = stop.value
+                        break
+                    self.message.emit(msg)
+            self.state.check()  # a cancel that arrived during the last step still wins
+            end: object = TaskDone(out, rid)
+        except Cancelled:
+            end = TaskCancelled(rid)
+        except SeisviewError as exc:
+            end = TaskFailed(exc, str(exc), traceback.format_exc(), rid)
+        except Exception as exc:  # reported to the GUI, never lost in a thread
+            log.exception("worker %s failed", self.name)
+            end = TaskFailed(exc, f"{type(exc).__name__}: {exc}", traceback.format_exc(), rid)
+        self.terminal = end
+        self.finished.emit(end)
+
+
+class LatestRunner(QObject):
+    """Latest request wins: starting a request cancels the previous one and drops its answer.
+
+    ``result(request_id, value)`` is emitted only for the newest request;
+    ``failed(request_id, TaskFailed)`` likewise.
+    """
+
+    result = pyqtSignal(int, object)
+    failed = pyqtSignal(int, object)
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._current: Worker | None = None
+        self._all: list[Worker] = []
+        self.latest_id = 0
+
+    def submit(self, fn: Callable, *args, **kwargs) -> int:
+        if self._current is not None:
+            self._current.cancel()
+        w = Worker(fn, *args, parent=self, **kwargs)
+        self.latest_id = w.request_id
+        w.finished.connect(self._on_finished)
+        self._current = w
+        self._all = [x for x in self._all if x.running] + [w]
+        w.start()
+        return w.request_id
+
+    def _on_finished(self, end) -> None:
+        if end.request_id != self.latest_id:
+            return  # stale answer
+        if isinstance(end, TaskDone):
+            self.result.emit(end.request_id, end.result)
+        elif isinstance(end, TaskFailed):
+            self.failed.emit(end.request_id, end)
+
+    def cancel_all(self, wait: float | None = 5.0) -> None:
+        for w in self._all:
+            w.cancel()
+        if wait is not None:
+            for w in self._all:
+                w.wait(wait)
+        self._all = []
+        self._current = None
+
+    @property
+    def busy(self) -> bool:
+        return any(w.running for w in self._all)
