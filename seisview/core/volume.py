@@ -82,6 +82,7 @@ class Volume:
         self.live = np.ones(geometry.shape[:2], bool) if live is None else np.asarray(live, bool)
         self._time_major = time_major
         self._levels = levels
+        self.load_warnings: list[str] = []  # what the reader fixed on the way in (non-finite samples, ...)
 
     @classmethod
     def from_array(cls, data: np.ndarray, geometry: SurveyGeometry | None = None, **kw) -> Volume:
@@ -114,7 +115,8 @@ class Volume:
 
     def _level_sample(self) -> np.ndarray:
         if self.in_memory:
-            return self.data
+            # dead traces are zero-filled gaps, not data: keep them out of the percentiles
+            return self.data if self.live.all() else self.data[self.live]
         # on-disk: a spread of inlines is enough for robust percentiles
         idx = np.unique(np.linspace(0, self.shape[0] - 1, min(32, self.shape[0])).astype(int))
         return np.stack([np.asarray(self.data[i]) for i in idx])
@@ -126,9 +128,9 @@ class Volume:
 
     def crossline(self, xl_idx: int) -> np.ndarray:
         """``(sample, il)`` array of one crossline."""
-        if self.in_memory:
-            return np.ascontiguousarray(self.time_major[:, :, xl_idx])
-        return np.asarray(self.data[:, xl_idx, :]).T
+        # (il, xl, sample) rows are contiguous traces: gathering n_il of them and transposing
+        # the small result beats a strided walk through the time-major copy
+        return np.ascontiguousarray(np.asarray(self.data[:, xl_idx, :]).T)
 
     def time_slice(self, k: int) -> np.ndarray:
         """``(il, xl)`` array of one sample index."""

@@ -19,7 +19,7 @@ from seisview.io.segy_format import (
 )
 from seisview.io.segy_text import decode_text
 
-_END_STANZA = "((SEG: ENDTEXT))"
+_END_STANZA = "((SEG:ENDTEXT))"
 
 
 @dataclass
@@ -73,7 +73,7 @@ def detect(path: Path) -> tuple[FileHead, TraceLayout]:
 def _detect(path: Path) -> tuple[FileHead, TraceLayout]:
     size = path.stat().st_size
     with open(path, "rb") as f:
-        head = f.read(3600)
+        head = f.read(3840)  # file headers and the first trace header
         endian = _segy_endian(head) if size >= 3600 else None
         if endian is None:
             su = _su_layout(path, size, head)
@@ -144,7 +144,7 @@ def _extended_text_blocks(f, head: bytes, fh: FileHead) -> list[int]:
             if len(block) < 3200:
                 break
             text, _ = decode_text(block)
-            if _END_STANZA in text.upper().replace(" ", ""):
+            if _END_STANZA in text.upper().replace(" ", "").replace("\n", ""):
                 cands.insert(0, i)
                 break
     return cands

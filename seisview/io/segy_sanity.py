@@ -71,6 +71,14 @@ def _ibm_unnormalised_share(w: np.ndarray) -> float:
     return float(np.mean((w & 0x00F00000) == 0)) if w.size else 0.0
 
 
+def _spans_even_octaves(w: np.ndarray) -> bool:
+    """Enough IEEE values in even-exponent octaves that genuine IEEE data would show
+    mantissas below 1/8 there (about 1 in 6): their total absence then proves IBM."""
+    expo = (w >> 23) & 0xFF
+    even = expo[expo % 2 == 0]
+    return even.size >= 400 and np.unique(even).size >= 4
+
+
 def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
                   forced: int | None = None) -> tuple[int, list[str]]:
     """The format code to decode with, and warnings about the header's claim."""
@@ -90,8 +98,13 @@ def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
     rows = probe_rows(raw, layout)
     e = layout.endian
     stats = {c: plausibility(_as(rows, c, e)) for c in _FOUR_BYTE}
+    w = _words(rows, e)
     if code not in FORMATS:  # invalid code with 4-byte samples: decide by plausibility
         good = [c for c in _FOUR_BYTE if stats[c].ok]
+        if 1 in good and w.size >= 200 and _ibm_unnormalised_share(w) > 0.02:
+            good.remove(1)  # real IBM floats are normalised
+        if 1 in good and _ibm_unnormalised_share(w) == 0 and _spans_even_octaves(w):
+            good = [1]
         if not good:
             raise SeisviewError(f"sample format code {declared} is not a SEG-Y format and no 4-byte format "
                                 "decodes the samples plausibly", hint="pass sample_format= (1 IBM, 5 IEEE, 2 int32)")
@@ -101,13 +114,11 @@ def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
         return best, warnings
     st = stats[code]
     alts = [c for c in _FOUR_BYTE if c != code and stats[c].ok]
-    w = _words(rows, e)
     switch, why = None, ""
     if code == 1 and w.size >= 200 and _ibm_unnormalised_share(w) > 0.02 and stats[5].ok \
             and stats[5].smooth >= st.smooth - 0.05:
         switch, why = 5, f"{_ibm_unnormalised_share(w):.0%} of the words are not normalised IBM floats"
-    elif code == 5 and w.size >= 1000 and _ibm_unnormalised_share(w) == 0 and stats[1].ok \
-            and np.unique((w >> 23) & 0xFF).size >= 4:
+    elif code == 5 and _ibm_unnormalised_share(w) == 0 and stats[1].ok and _spans_even_octaves(w):
         switch, why = 1, "every word has the bit pattern of a normalised IBM float"
     elif not st.ok and alts:
         switch = max(alts, key=lambda c: stats[c].smooth)
