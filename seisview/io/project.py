@@ -373,12 +373,17 @@ class Project:
         self.picks.rebuild(edits, dict(c.execute("SELECT edit_id, state FROM pick_events ORDER BY id")))
 
     def journal_counts(self) -> dict[str, int]:
-        """How many strokes / pick edits the journal holds, and how many are active."""
-        c = self._conn
-        return {"strokes": c.execute("SELECT count(*) FROM strokes").fetchone()[0],
-                "active_strokes": len(self.labels._history),
-                "pick_edits": c.execute("SELECT count(*) FROM pick_edits").fetchone()[0],
-                "picks": len(self.picks)}
+        """Rows of the journal: strokes, pick edits, and undo/redo events (``ops`` = user actions)."""
+        with self._lock:
+            c = self._conn
+            d = {"strokes": c.execute("SELECT count(*) FROM strokes").fetchone()[0],
+                 "pick_edits": c.execute("SELECT count(*) FROM pick_edits").fetchone()[0],
+                 "stroke_events": c.execute("SELECT count(*) FROM stroke_events WHERE state!=?",
+                                            (DROPPED,)).fetchone()[0],
+                 "pick_events": c.execute("SELECT count(*) FROM pick_events WHERE state!=?",
+                                          (DROPPED,)).fetchone()[0]}
+        d["ops"] = sum(d.values())
+        return d
 
     def _save_palette(self) -> None:
         try:
