@@ -1,0 +1,164 @@
+"""3-D view (vispy): the inline, crossline and time slice at the session's positions.
+
+Each plane is an RGBA texture made with the same colour map and clip as the 2-D
+views, with every visible overlay layer blended on top, so paint, prediction
+and activation layers appear here too. The planes follow the 2-D views
+(session positions); an orbit (turntable) camera turns the scene. Needs
+OpenGL: the main window creates it on demand and reports a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from PyQt6.QtWidgets import QVBoxLayout, QWidget
+
+from seisview.core.section import SectionSpec
+from seisview.core.session import Session
+from seisview.qt.colormaps import blend, colorize, lut, to_uint8
+
+log = logging.getLogger(__name__)
+
+
+def plane_matrix(kind: str, index: int, z_scale: float) -> np.ndarray:
+    """vispy (row-vector) matrix taking image pixels (x=col, y=row) to scene (x=xl, y=il, z=-time)."""
+    m = np.eye(4)
+    if kind == "inline":  # (sample, xl) at il = index
+        m[0, :3], m[1, :3], m[2, :3] = (1, 0, 0), (0, 0, -z_scale), (0, 1, 0)
+        m[3, :3] = (0, index + 0.5, 0)
+    elif kind == "crossline":  # (sample, il) at xl = index
+        m[0, :3], m[1, :3], m[2, :3] = (0, 1, 0), (0, 0, -z_scale), (1, 0, 0)
+        m[3, :3] = (index + 0.5, 0, 0)
+    else:  # (il, xl) at sample = index
+        m[0, :3], m[1, :3], m[2, :3] = (1, 0, 0), (0, 1, 0), (0, 0, 1)
+        m[3, :3] = (0, 0, -(index + 0.5) * z_scale)
+    return m
+
+
+def plane_rgba(session: Session, spec: SectionSpec) -> np.ndarray:
+    """The RGBA texture of one plane: seismic plus visible overlays, as in the 2-D views."""
+    table = lut(session.colormap)
+    rgba = table[to_uint8(session.display_section(spec), session.display_levels())].copy()
+    if not session.seismic_layer.visible:
+        rgba[..., :3] = 255
+    h, w = rgba.shape[:2]
+    for layer in session.layers.overlays():
+        if not layer.visible:
+            continue
+        try:
+            arr = layer.data_for(spec)
+        except Exception as exc:
+            log.warning("layer %s failed in 3-D: %s", layer.name, exc)
+            continue
+        if arr is None:
+            continue
+        over = colorize(arr, layer.colormap, layer.levels, layer.categorical)
+        if over.shape[:2] != (h, w):  # coarse overlay: nearest-neighbour stretch
+            ri = (np.arange(h) * over.shape[0] // h)
+            ci = (np.arange(w) * over.shape[1] // w)
+            over = over[ri][:, ci]
+        blend(rgba, over, layer.opacity)
+    return rgba
+
+
+class View3D(QWidget):
+    KINDS = ("inline", "crossline", "time")
+
+    def __init__(self, session: Session, parent: QWidget | None = None):
+        super().__init__(parent)
+        import vispy
+
+        vispy.use(app="pyqt6")
+        from vispy import scene
+
+        self._scene = scene
+        self.session = session
+        self.canvas = scene.SceneCanvas(keys=None, bgcolor="white", parent=self, size=(600, 500))
+        self.view = self.canvas.central_widget.add_view()
+        self.view.camera = scene.cameras.TurntableCamera(fov=30, elevation=25, azimuth=-50)
+        self.planes: dict[str, object] = {}
+        self.box = None
+        self.z_scale = 1.0
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.canvas.native)
+        ev = session.events
+        self._handles = [(ev.survey, self._on_survey), (ev.position, self._on_position),
+                         (ev.display, lambda _w: self.update_planes()),
+                         (session.layers.events.changed, lambda *_a: self.update_planes()),
+                         (session.layers.events.inserted, lambda *_a: self.update_planes()),
+                         (session.layers.events.removed, lambda *_a: self.update_planes())]
+        for sig, slot in self._handles:
+            sig.connect(slot)
+        self._on_survey(session)
+
+    def detach(self) -> None:
+        for sig, slot in self._handles:
+            try:
+                sig.disconnect(slot)
+            except Exception:
+                pass
+        self._handles = []
+
+    def _on_survey(self, s: Session) -> None:
+        for p in self.planes.values():
+            p.parent = None
+        self.planes = {}
+        if self.box is not None:
+            self.box.parent = None
+            self.box = None
+        if s.volume is None:
+            self.canvas.update()
+            return
+        n_il, n_xl, n_s = s.volume.shape
+        # time axis drawn about half as tall as the wider map side
+        self.z_scale = 0.5 * max(n_il, n_xl) / max(n_s, 1)
+        for kind in self.KINDS:
+            img = self._scene.visuals.Image(np.zeros((2, 2, 4), np.uint8), parent=self.view.scene,
+                                            interpolation="nearest")
+            img.transform = self._scene.transforms.MatrixTransform()
+            img.set_gl_state("opaque", depth_test=True, cull_face=False)
+            self.planes[kind] = img
+        zb = -n_s * self.z_scale
+        corners = np.array([[x, y, z] for z in (0, zb) for y in (0, n_il) for x in (0, n_xl)], float)
+        edges = [(0, 1), (1, 3), (3, 2), (2, 0), (4, 5), (5, 7), (7, 6), (6, 4), (0, 4), (1, 5), (2, 6), (3, 7)]
+        seg = np.array([corners[i] for e in edges for i in e])
+        self.box = self._scene.visuals.Line(seg, color=(0.3, 0.3, 0.3, 1), connect="segments",
+                                            parent=self.view.scene)
+        self.view.camera.center = (n_xl / 2, n_il / 2, zb / 2)
+        self.view.camera.distance = 2.2 * max(n_il, n_xl, abs(zb))
+        self.update_planes()
+
+    def _on_position(self, kind: str, _index: int) -> None:
+        if kind in self.planes:
+            self.update_plane(kind)
+            self.canvas.update()
+
+    def update_plane(self, kind: str) -> None:
+        s = self.session
+        spec = s.spec(kind)
+        img = self.planes[kind]
+        img.set_data(plane_rgba(s, spec))
+        img.transform.matrix = plane_matrix(kind, spec.index, self.z_scale)
+
+    def update_planes(self) -> None:
+        if self.session.volume is None or not self.planes:
+            return
+        for kind in self.KINDS:
+            self.update_plane(kind)
+        self.canvas.update()
+
+    def render_image(self) -> np.ndarray:
+        """Render the scene offscreen-to-array (RGBA uint8) through OpenGL (tests, export)."""
+        return np.asarray(self.canvas.render())
+
+    def export_png(self, path) -> None:
+        from PyQt6.QtGui import QImage
+
+        rgba = np.ascontiguousarray(self.render_image())
+        h, w = rgba.shape[:2]
+        QImage(rgba.data, w, h, w * 4, QImage.Format.Format_RGBA8888).save(str(path), "PNG")
+
+    def auto_range(self) -> None:
+        self._on_survey(self.session)
