@@ -158,9 +158,9 @@ def _resolve(m: nn.Module, layers) -> dict[str, nn.Module]:
     out = {}
     for name in layers:
         if name not in mods or not name:
-            near = [n for n in mods if n and name.split(".")[-1] in n][:5]
+            known = list(_named_layers(m)) or [n for n in mods if n][:8]
             raise SeisviewError(f"the model has no layer {name!r}",
-                                hint=f"layers look like {near or list(mods)[1:6]}; see `layer_names()`")
+                                hint=f"choose from {', '.join(known)}")
         out[name] = mods[name]
     return out
 

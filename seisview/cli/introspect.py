@@ -1,0 +1,151 @@
+"""``seisview introspect stats``: co-occurrence statistics of maps through a trained network.
+
+Maps are ``.npy`` files (2-D) or survey slices written ``FILE:KIND:VALUE[:ATTRIBUTE]``:
+``survey.sgy:time:800`` (time or depth in survey units), ``survey.sgy:inline:250``,
+``survey.sgy:crossline:1100`` (line numbers); ``demo`` stands for the demo survey, and
+an optional attribute (``envelope``, ``bandpass``, ``rms``, ``phase``, ``frequency``)
+computes that attribute along time before cutting the slice. One CSV row per map or
+pair and layer: ``a,b,layer,entropy,energy,homogeneity,contrast,mutual_information``
+with ``layer`` a network layer, ``raw`` or ``random:<layer>``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from seisview.core.errors import SeisviewError
+
+_SLICE = re.compile(r"^(?P<path>.+?)(?::(?P<kind>time|depth|inline|crossline):(?P<value>-?[\d.]+)"
+                    r"(?::(?P<attr>[a-z_]+))?)$", re.IGNORECASE)
+
+
+def register(sub, groups) -> None:
+    grp = groups.get("introspect")
+    if grp is None:
+        p = sub.add_parser("introspect", help="activation statistics of maps through a trained network")
+        grp = p.add_subparsers(dest="introspect_command", metavar="SUBCOMMAND")
+        groups["introspect"] = grp
+    s = grp.add_parser("stats", help="single-map and pair co-occurrence statistics per layer (CSV)",
+                       description=__doc__.split("\n\n", 1)[1])
+    s.add_argument("maps", nargs="+", metavar="MAP", help="map.npy or FILE:time:800 (see above)")
+    s.add_argument("--project", help="seisview project file holding the model run")
+    s.add_argument("--run", type=int, help="model run id in the project")
+    s.add_argument("--checkpoint", help="checkpoint file instead of --project/--run")
+    s.add_argument("--layers", help="comma-separated layer names (default: all of the model's)")
+    s.add_argument("--pairs", default="consecutive", choices=("all", "consecutive", "none"),
+                   help="which map pairs to compare (default: consecutive)")
+    s.add_argument("--levels", type=int, default=8, help="quantile levels per map (default 8)")
+    s.add_argument("--shuffles", type=int, default=4, help="shuffles for the MI baseline (default 4)")
+    s.add_argument("--no-single", action="store_true", help="pairs only, no single-map rows")
+    s.add_argument("--no-random", action="store_true", help="skip the randomly initialised copy")
+    s.add_argument("--out", required=True, help="output CSV path")
+    s.set_defaults(func=run_stats)
+
+
+def load_model(project: str | None, run: int | None, checkpoint: str | None):
+    """The ``ModelSnapshot`` of a project's run, or of a checkpoint file."""
+    from seisview.ml.checkpoint import load_checkpoint
+
+    if checkpoint:
+        return load_checkpoint(checkpoint)
+    if not project or run is None:
+        raise SeisviewError("no model given", hint="pass --project P --run ID, or --checkpoint FILE")
+    from seisview.io.project import Project
+
+    with Project.open(project) as p:
+        rec = p.get_run(run)
+    if not rec.checkpoint:
+        raise SeisviewError(f"model run {run} ({rec.status}) has no checkpoint",
+                            hint="train it to the end first, or pick another run (`seisview project runs`)")
+    ckpt = Path(rec.checkpoint)
+    if not ckpt.is_absolute():
+        ckpt = Path(project).expanduser().resolve().parent / ckpt
+    return load_checkpoint(ckpt)
+
+
+def _survey(path: str, cache: dict):
+    if path in cache:
+        return cache[path]
+    if path == "demo":
+        from seisview.io.demo import demo_volume
+
+        vol = demo_volume()
+    else:
+        if not Path(path).is_file():
+            raise SeisviewError(f"survey {path} not found", hint="check the path of the map")
+        from seisview.io.segy import load
+
+        vol = load(path)
+        if not hasattr(vol, "time_slice"):
+            raise SeisviewError(f"{path} is pre-stack", hint="maps come from post-stack surveys")
+    cache[path] = vol
+    return vol
+
+
+def load_map(spec: str, cache: dict | None = None):
+    """A 2-D float32 array from ``map.npy`` or ``FILE:KIND:VALUE[:ATTRIBUTE]``."""
+    import numpy as np
+
+    cache = {} if cache is None else cache
+    if spec.lower().endswith(".npy"):
+        if not Path(spec).is_file():
+            raise SeisviewError(f"map {spec} not found", hint="check the path")
+        try:
+            arr = np.load(spec, allow_pickle=False)
+        except ValueError as exc:
+            raise SeisviewError(f"cannot read {spec}: {exc}", hint="save maps with numpy.save") from None
+        if arr.ndim != 2:
+            raise SeisviewError(f"{spec} holds an array of shape {arr.shape}", hint="maps must be 2-D")
+        return arr.astype(np.float32)
+    m = _SLICE.match(spec)
+    if not m:
+        raise SeisviewError(f"cannot read map {spec!r}",
+                            hint="use map.npy or survey.sgy:time:800 / :inline:NO / :crossline:NO[:attribute]")
+    vol = _survey(m["path"], cache)
+    g = vol.geometry
+    kind, value, attr = m["kind"].lower(), float(m["value"]), (m["attr"] or "amplitude").lower()
+    from seisview.attributes.seismic import ATTRIBUTES, attribute_map, compute
+
+    if attr not in ATTRIBUTES:
+        raise SeisviewError(f"unknown attribute {attr!r} in {spec!r}", hint=f"one of {', '.join(ATTRIBUTES)}")
+    if kind in ("time", "depth"):
+        k = int(round((value - g.t0) / g.dt))
+        if not 0 <= k < g.n_samples:
+            raise SeisviewError(f"{kind} {value:g} outside the survey ({g.t0:g}-{g.samples[-1]:g})",
+                                hint="pick a time inside the survey")
+        return attribute_map(vol, k, attr)
+    axis = g.il if kind == "inline" else g.xl
+    idx = int(round((value - axis.first) / axis.step))
+    if not 0 <= idx < axis.count or axis.first + idx * axis.step != value:
+        raise SeisviewError(f"{kind} {value:g} is not in the survey ({axis.first}-{axis.last})",
+                            hint="use a line number of the survey")
+    sec = vol.inline(idx) if kind == "inline" else vol.crossline(idx)
+    return compute(attr, sec, g.dt, axis=0)
+
+
+def run_stats(args) -> int:
+    import torch
+
+    from seisview.ml.introspect import introspect, write_csv
+
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
+    if args.levels < 2:
+        raise SeisviewError(f"--levels {args.levels}", hint="use at least 2 levels")
+    cache: dict = {}
+    maps = {}
+    for spec in args.maps:
+        if spec in maps:
+            raise SeisviewError(f"map {spec} given twice", hint="list each map once")
+        maps[spec] = load_map(spec, cache)
+    snap = load_model(args.project, args.run, args.checkpoint)
+    layers = [s.strip() for s in args.layers.split(",") if s.strip()] if args.layers else None
+    if args.pairs != "none" and len(maps) < 2 and args.no_single:
+        raise SeisviewError("one map and --no-single leaves nothing to compute", hint="give two maps or more")
+    rows = introspect(snap, maps, layers=layers, pairs=args.pairs if len(maps) > 1 else "none",
+                      single=not args.no_single, levels=args.levels, shuffles=args.shuffles,
+                      random=not args.no_random)
+    out = write_csv(rows, args.out)
+    print(f"{len(rows)} rows ({len(maps)} maps, layers: raw, "
+          f"{', '.join(layers) if layers else 'all'}{'' if args.no_random else ' + random copy'}) -> {out}")
+    return 0
