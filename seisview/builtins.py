@@ -28,6 +28,20 @@ def manifest() -> dict:
              "description": "train facies models live: start/pause/cancel, curves, label-here-next"},
             # -- models (pretraining, first-break picker) --
             # -- attributes and panels (introspection) --
+            # attribute targets: (volume, spec, **params) -> section-shaped array
+            *[{"kind": "attribute", "name": _n, "target": f"seisview.attributes.layers:{_n}",
+               "description": _d, "meta": {"layer_kind": "attribute", "colormap": _c}}
+              for _n, _c, _d in (
+                  ("envelope", "viridis", "instantaneous amplitude (envelope)"),
+                  ("phase", "seismic", "instantaneous phase (rad)"),
+                  ("frequency", "viridis", "instantaneous frequency (Hz)"),
+                  ("rms", "viridis", "RMS amplitude in a window"),
+                  ("bandpass", "seismic", "band-pass filtered amplitude (frequency attribute)"),
+                  ("glcm_energy", "viridis", "GLCM texture energy (angular second moment)"),
+                  ("glcm_entropy", "viridis", "GLCM texture entropy"),
+                  ("glcm_homogeneity", "viridis", "GLCM texture homogeneity"),
+                  ("glcm_contrast", "viridis", "GLCM texture contrast"),
+                  ("glcm_correlation", "viridis", "GLCM texture correlation"))],
             # -- panels and commands (plugins, wells) --
         ],
     }
