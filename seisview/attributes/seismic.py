@@ -88,7 +88,7 @@ def _check_dt(dt_ms: float) -> None:
         raise SeisviewError(f"sample interval {dt_ms!r} ms", hint="pass the survey's positive sample interval")
 
 
-# name -> (function(x, dt_ms, axis, **params), needs a time axis, description)
+# name -> (function(x, dt_ms, axis=, **params), description)
 ATTRIBUTES: dict[str, tuple[Callable, str]] = {
     "amplitude": (lambda x, dt_ms, axis=0: _as_float(x).astype(np.float32), "the input amplitudes"),
     "envelope": (lambda x, dt_ms, axis=0: envelope(x, axis), "instantaneous amplitude |x + iH(x)|"),
@@ -122,8 +122,8 @@ def attribute_map(cube, k: int, name: str = "amplitude", dt_ms: float = 4.0, mar
     array. Only ``margin`` samples either side of ``k`` are read and filtered,
     enough for the Hilbert transform and the band-pass to settle at ``k``.
     """
-    data = getattr(cube, "data", cube)
-    geometry = getattr(cube, "geometry", None)
+    geometry = getattr(cube, "geometry", None)  # a Volume (ndarray.data is a buffer, not this)
+    data = cube.data if geometry is not None else cube
     if geometry is not None:
         dt_ms = geometry.dt
     if np.ndim(data) != 3:
