@@ -8,6 +8,7 @@ unstructured, and falls back to the byte pairs that legacy files commonly use.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -199,7 +200,23 @@ def _offsets_vary_within(keys: np.ndarray, offsets: np.ndarray) -> bool:
     return pairs > np.unique(keys).size
 
 
-def fit_affine(h: HeaderTable, b: Binning) -> tuple[tuple | None, list[str]]:
+_CORNER = re.compile(r"(-?\d+)\s*/\s*(-?\d+)\s*=\s*\(\s*(-?[\d.]+)\s*,\s*(-?[\d.]+)\s*\)")
+
+
+def text_corners_affine(text: str) -> tuple | None:
+    """Exact transform from three survey corners written as ``il/xl = (x,y)`` (OpendTect does)."""
+    pts = [tuple(float(v) for v in m) for m in _CORNER.findall(text)]
+    if len(pts) < 3:
+        return None
+    p = np.array(pts[:3])
+    a = np.c_[p[:, 0], p[:, 1], np.ones(3)]
+    if abs(np.linalg.det(a)) < 1e-9:
+        return None
+    cx, cy = np.linalg.solve(a, p[:, 2]), np.linalg.solve(a, p[:, 3])
+    return (*cx, *cy)
+
+
+def fit_affine(h: HeaderTable, b: Binning, text: str = "") -> tuple[tuple | None, list[str]]:
     """Least-squares il/xl -> world transform from the coordinates in the trace headers.
 
     Tries CDP X/Y (181/185), then source X/Y (73/77), then group X/Y (81/85),
@@ -232,6 +249,9 @@ def fit_affine(h: HeaderTable, b: Binning) -> tuple[tuple | None, list[str]]:
             (ux, kx), *_ = np.linalg.lstsq(a, x, rcond=None)
             (uy, ky), *_ = np.linalg.lstsq(a, y, rcond=None)
             px, py = -uy, ux  # perpendicular, same length: one line spacing
+            corner = text_corners_affine(text)
+            if corner is not None:  # the text header knows the true crossline direction
+                px, py = (corner[1], corner[4]) if b.il.count > 1 else (corner[0], corner[3])
             if b.il.count > 1:
                 c = b.xl.first
                 aff = (ux, px, kx - px * c, uy, py, ky - py * c)

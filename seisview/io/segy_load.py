@@ -62,11 +62,19 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
     live = np.zeros(geometry.shape[:2], bool)
 
     def sink(i0, i1, block, block_live):
-        time_major[:, i0:i1, :] = block.transpose(2, 0, 1)  # block is data[i0:i1], decoded in place
+        transpose_into(time_major, i0, block)  # block is data[i0:i1], decoded in place
         live[i0:i1] = block_live
 
     for_each_block(rep, raw, geometry, il_idx, xl_idx, sink, state, out=data)
     return Volume(data, geometry, live=live, time_major=time_major)
+
+
+def transpose_into(time_major, i0: int, block: np.ndarray, tile: int = 64) -> None:
+    """``time_major[:, i0 + i, :] = block[i].T`` in tiles of crosslines that stay in cache."""
+    n_xl = block.shape[1]
+    for i in range(block.shape[0]):
+        for j in range(0, n_xl, tile):
+            time_major[:, i0 + i, j:j + tile] = block[i, j:j + tile].T
 
 
 def post_stack_index(rep: ScanReport) -> tuple[SurveyGeometry, np.ndarray, np.ndarray]:

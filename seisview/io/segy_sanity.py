@@ -50,13 +50,14 @@ def plausibility(x: np.ndarray) -> Plausibility:
     fin = np.isfinite(x)
     a = np.abs(np.where(fin, x, 0))
     absurd = np.count_nonzero((a > 1e20) | ((a > 0) & (a < 1e-30))) + np.count_nonzero(~fin)
+    t = np.where(fin & (a < 1e20), x, 0).astype(np.float64)
     smooth = []
-    for t in np.where(fin & (a < 1e20), x, 0).astype(np.float64):
-        if t.size > 2 and t.std() > 0:
-            u, v = t[:-1] - t[:-1].mean(), t[1:] - t[1:].mean()
-            den = np.sqrt((u * u).sum() * (v * v).sum())
-            if den > 0:
-                smooth.append((u * v).sum() / den)
+    if t.ndim == 2 and t.shape[1] > 2:
+        u = t[:, :-1] - t[:, :-1].mean(axis=1, keepdims=True)
+        v = t[:, 1:] - t[:, 1:].mean(axis=1, keepdims=True)
+        den = np.sqrt((u * u).sum(axis=1) * (v * v).sum(axis=1))
+        live = den > 0
+        smooth = list((u * v).sum(axis=1)[live] / den[live])
     return Plausibility(float(fin.mean()) if x.size else 1.0, absurd / max(x.size, 1),
                         float(np.median(smooth)) if smooth else 1.0, int(np.count_nonzero(a)))
 

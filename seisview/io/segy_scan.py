@@ -109,7 +109,7 @@ def scan(path, iline: int | None = None, xline: int | None = None, gather_key: i
     warnings += b.warnings
     geometry = None
     if b.il is not None and b.kind.startswith("poststack"):
-        affine, aw = fit_affine(h, b)
+        affine, aw = fit_affine(h, b, fh.text)
         warnings += aw
         geometry = SurveyGeometry(b.il, b.xl, layout.n_samples, dt_us / 1000.0, t0, dom, b.kind,
                                   affine, p.stem)
