@@ -71,13 +71,14 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
     raw = np.memmap(report.path, np.uint8, mode="r", offset=report.layout.data_offset,
                     shape=(report.layout.n_traces, report.layout.trace_bytes))
     try:
-        for_each_block(report, raw, geometry, il_idx, xl_idx, sink, state, step=_IL_CHUNK)
+        bad = for_each_block(report, raw, geometry, il_idx, xl_idx, sink, state, step=_IL_CHUNK)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     g.create_array("live", shape=live.shape, dtype="bool", chunks=live.shape, compressors=None)[:] = live
+    warnings = [*report.warnings] + ([f"{bad} NaN/Inf samples replaced by 0"] if bad else [])
     g.attrs.update({"format": _FORMAT, "geometry": geometry.to_dict(), "source": report.path,
-                    "scan": report.to_json_dict()})
+                    "scan": report.to_json_dict(), "warnings": warnings})
     shutil.rmtree(out, ignore_errors=True)
     os.replace(tmp, out)
     return out
@@ -101,7 +102,9 @@ def open_cache(path) -> Volume:
     if not ok:
         raise SeisviewError(f"{p} is not a seisview volume cache", hint="make it with `seisview convert`")
     geometry = SurveyGeometry.from_dict(g.attrs["geometry"])
-    return Volume(g["data"], geometry, live=np.asarray(g["live"][:]), time_major=g["time_major"])
+    vol = Volume(g["data"], geometry, live=np.asarray(g["live"][:]), time_major=g["time_major"])
+    vol.load_warnings = list(g.attrs.get("warnings", []))
+    return vol
 
 
 def cached_volume(report, state: TaskState | None = None) -> Volume:

@@ -166,7 +166,8 @@ def classify(h: HeaderTable, iline: int | None = None, xline: int | None = None,
         b = _prestack(h, il * mult + xl, None, f"inline*{mult}+crossline")
         b.iline_byte, b.xline_byte = ib, xb
         return b
-    working = [(a, c) for a, c in ALTERNATIVES if (a, c) != (ib, xb) and _grid(h.field(a), h.field(c), offsets).ok]
+    working = [(a, c) for a, c in ((189, 193), *ALTERNATIVES)
+               if (a, c) != (ib, xb) and _grid(h.field(a), h.field(c), offsets).ok]
     if iline is not None or xline is not None:
         hint = (f"try --iline {working[0][0]} --xline {working[0][1]}" if working else
                 "no common byte pair works either; try --gather-key 9 for pre-stack shots")

@@ -65,8 +65,16 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
         transpose_into(time_major, i0, block)  # block is data[i0:i1], decoded in place
         live[i0:i1] = block_live
 
-    for_each_block(rep, raw, geometry, il_idx, xl_idx, sink, state, out=data)
-    return Volume(data, geometry, live=live, time_major=time_major)
+    bad = for_each_block(rep, raw, geometry, il_idx, xl_idx, sink, state, out=data)
+    vol = Volume(data, geometry, live=live, time_major=time_major)
+    vol.load_warnings = [*rep.warnings, *_bad_warning(bad)]
+    return vol
+
+
+def _bad_warning(n_bad: int) -> list[str]:
+    if not n_bad:
+        return []
+    return [f"{n_bad} NaN/Inf samples replaced by 0 (display levels use the finite samples)"]
 
 
 def transpose_into(time_major, i0: int, block: np.ndarray, tile: int = 64) -> None:
