@@ -1,0 +1,116 @@
+"""Activation capture: hooks, measured receptive field, mirror padding, registration, paging."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from seisview.core.errors import SeisviewError
+from seisview.ml.activations import capture, layer_names, receptive_field
+
+torch.set_num_threads(1)
+
+
+class Tiny(nn.Module):
+    """Three 3x3 convolutions, a pool and one more conv: known receptive fields."""
+
+    def __init__(self, wide: int = 8):
+        super().__init__()
+        torch.manual_seed(0)
+        self.c1 = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU())
+        self.c2 = nn.Sequential(nn.Conv2d(4, 4, 3, padding=1), nn.ReLU(),
+                                nn.Conv2d(4, 4, 3, padding=1), nn.ReLU())
+        self.c3 = nn.Sequential(nn.MaxPool2d(2), nn.Conv2d(4, wide, 3, padding=1), nn.ReLU())
+
+    def forward(self, x):
+        return self.c3(self.c2(self.c1(x)))
+
+
+def test_receptive_field_is_measured():
+    m = Tiny()
+    # one 3x3 conv reaches 1 pixel either side of the centre pixel: half-width 1.5 -> 2
+    assert receptive_field(m, "c1") == (2, 2)
+    assert receptive_field(m, "c2") == (4, 4)  # three 3x3 convs: 3.5 -> 4
+    assert receptive_field(m, "c3")[0] >= 6
+
+
+def test_interior_activations_do_not_see_the_network_padding():
+    m = Tiny()
+    x = np.random.default_rng(0).normal(size=(37, 53)).astype(np.float32)
+    auto = capture(m, x, ["c2", "c3"], normalize=False)
+    wide = capture(m, x, ["c2", "c3"], pad=40, normalize=False)
+    for name in ("c2", "c3"):
+        a, b = auto[name].upsampled(), wide[name].upsampled()
+        assert a.shape == b.shape == (auto[name].n_channels, 37, 53)
+    np.testing.assert_allclose(auto["c2"].upsampled(), wide["c2"].upsampled(), atol=1e-5)
+    np.testing.assert_allclose(auto["c2"].interior(), wide["c2"].interior(), atol=1e-5)
+    # without padding the zero padding of the convolutions changes the border activations
+    none = capture(m, x, ["c2"], pad=0, multiple=1, normalize=False)
+    assert np.abs(none["c2"].upsampled() - wide["c2"].upsampled()).max() > 1e-3
+
+
+def test_upsampled_maps_are_registered_on_the_input_grid():
+    # a 4x4 average pool of a linear ramp is the ramp itself (bilinearly, away from the border)
+    m = nn.Sequential(nn.AvgPool2d(4))
+    rows, cols = np.mgrid[0:64, 0:96].astype(np.float32)
+    ramp = 0.5 * rows + 0.25 * cols
+    act = capture(m, ramp, ["0"], pad=8, normalize=False)["0"]
+    assert act.stride == (4.0, 4.0)
+    up = act.upsampled()[0]
+    np.testing.assert_allclose(up[4:-4, 4:-4], ramp[4:-4, 4:-4], atol=1e-4)
+
+
+def test_patch_capture_uses_real_context():
+    m = Tiny()
+    x = np.random.default_rng(1).normal(size=(60, 80)).astype(np.float32)
+    full = capture(m, x, ["c2"], normalize=False)["c2"].upsampled()
+    patch = capture(m, x, ["c2"], region=(20, 40, 30, 62), normalize=False)["c2"]
+    assert patch.shape == (20, 32)
+    np.testing.assert_allclose(patch.upsampled(), full[:, 20:40, 30:62], atol=1e-5)
+
+
+def test_paging_of_wide_layers():
+    m = Tiny(wide=300)
+    x = np.random.default_rng(2).normal(size=(32, 32)).astype(np.float32)
+    act = capture(m, x, ["c3"])["c3"]
+    assert act.n_channels == 300
+    idx, maps = act.page(18, per_page=16)
+    assert idx.tolist() == list(range(288, 300)) and maps.shape == (12, 32, 32)
+    order = np.arange(300)[::-1]
+    idx, _ = act.page(0, per_page=4, order=order)
+    assert idx.tolist() == [299, 298, 297, 296]
+    with pytest.raises(SeisviewError, match="page 19"):
+        act.page(19, per_page=16)
+
+
+def test_bad_requests_are_refused():
+    m = Tiny()
+    x = np.zeros((20, 20), np.float32)
+    with pytest.raises(SeisviewError, match="no layer 'c9'"):
+        capture(m, x, ["c9"])
+    with pytest.raises(SeisviewError, match="input channel"):
+        capture(m, np.zeros((2, 20, 20)), ["c1"])
+    with pytest.raises(SeisviewError, match="patch"):
+        capture(m, x, ["c1"], region=(0, 30, 0, 5))
+
+
+def test_seisview_models_expose_their_layers():
+    from seisview.ml.models import build_model
+    from seisview.ml.snapshot import ModelSnapshot
+
+    net = build_model("unet", 4, base=4)
+    names = layer_names(net)
+    enc = [n for n in names if n.startswith("enc")]
+    assert names[0] == "enc0" and len(enc) >= 3
+    deep = enc[-1]
+    snap = ModelSnapshot.of(net, "unet", {"base": 4})
+    x = np.random.default_rng(3).normal(size=(50, 70)).astype(np.float32)
+    acts = capture(snap, x, ["enc0", deep])
+    assert acts["enc0"].upsampled([0]).shape == (1, 50, 70)
+    s = int(acts[deep].stride[0])
+    assert acts[deep].stride == (s, s) and s >= 8 and acts.pad >= receptive_field(net, deep)[0]
+    # native cells wholly inside the 50 x 70 input: [i s, (i + 1) s) within [pad, pad + n)
+    p = acts.pad
+    assert acts[deep].interior().shape[1:] == ((p + 50) // s - -(-p // s), (p + 70) // s - -(-p // s))
