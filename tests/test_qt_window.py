@@ -1,0 +1,156 @@
+"""The main window on real files: open, step, zoom, colour map, export, bad files, panels, settings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6.QtGui import QImage
+from PyQt6.QtWidgets import QLabel
+
+from seisview.core.volume import Volume
+from seisview.plugins import registry
+from seisview.qt.main_window import MainWindow
+from seisview.qt.workers import TaskCancelled
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow(load_panels=False)
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.files.shutdown()
+    w.close()
+
+
+def _open(qtbot, w, path, **kw):
+    worker = w.files.open_path(path, **kw)
+    assert worker is not None
+    ends = []
+    worker.finished.connect(ends.append)
+    qtbot.waitUntil(lambda: w.files.worker is not None and not w.files.worker.running, timeout=30000)
+    qtbot.waitUntil(lambda: w.files.progress is None, timeout=5000)
+    return worker
+
+
+def _not_blank(img: QImage) -> bool:
+    arr = np.frombuffer(img.convertToFormat(QImage.Format.Format_RGB32).constBits().asstring(
+        img.width() * img.height() * 4), np.uint32)
+    return len(np.unique(arr)) > 50
+
+
+def test_open_real_f3_step_zoom_colormap_export(window, qtbot, shared_data, tmp_path):
+    w = window
+    path = shared_data / "segy/f3/F3_very_small.sgy"
+    _open(qtbot, w, path)
+    s = w.session
+    assert s.volume.shape == (11, 11, 463) and s.path == path and s.scan.kind == "poststack3d"
+    assert "F3_very_small" in w.windowTitle()
+    inl = w.section_views["inline"]
+    assert inl.spin.value() == 205 and inl.plot.getAxis("left").labelText.startswith("time")
+    inl.spin.setValue(208)
+    assert s.il_idx == 8 and w.section_views["time"].pos_lines["inline"].value() == 208
+    w.section_views["crossline"].slider.setValue(2)
+    assert s.xl_idx == 2
+    inl.zoom(3.0)
+    w.cmap_box.setCurrentText("grey")
+    assert s.colormap == "grey"
+    w.gain_box.setValue(2.0)
+    w.agc_box.setValue(200)
+    assert s.gain == 2.0 and s.agc_ms == 200
+    w.section_views["time"].on_hover(3.5, 4.5, True)
+    assert "IL 203" in w.readout.text() and "XL 404" in w.readout.text() and "amp" in w.readout.text()
+    out = w.files.export_view(tmp_path / "inline.png", view=inl)
+    img = QImage(str(out))
+    assert (img.width(), img.height()) == (inl.width(), inl.height()) and _not_blank(img)
+    assert w.files.recent()[0] == str(path.resolve())
+    assert w.map_view.world  # F3 has coordinates
+
+
+def test_bad_file_shows_scan_message_and_window_stays_usable(window, qtbot, shared_data, tmp_path):
+    w = window
+    bad = tmp_path / "broken.sgy"
+    bad.write_bytes(b"not seismic " * 200)
+    assert w.files.open_path(bad) is None
+    box = w.last_dialog
+    assert box is not None and box.isVisible() and "not a SEG-Y file" in box.text()
+    box.close()
+    _open(qtbot, w, shared_data / "segy/segyio/f3.sgy")
+    assert w.session.volume.shape == (23, 18, 75)
+    assert w.session.geometry.t0 == 4.0
+
+
+def test_prestack_file_opens_in_gather_view(window, qtbot, shared_data):
+    w = window
+    _open(qtbot, w, shared_data / "firstbreaks/refrapy-02/field_example_02_shots_with_fb.sgy")
+    s = w.session
+    assert s.gathers is not None and len(s.gathers) == 9 and s.volume is None
+    assert not w.gather_dock.isHidden()
+    gv = w.gather_view
+    assert gv.array_shape == (4000, 24) and gv.plot.getAxis("bottom").labelText == "offset (m)"
+    first = s.gather_key
+    s.step_gather(1)
+    assert s.gather_key != first
+
+
+def test_large_survey_goes_through_the_zarr_cache_with_progress(window, qtbot, shared_data, monkeypatch,
+                                                                tmp_path):
+    monkeypatch.setenv("SEISVIEW_RAM_BUDGET_GB", "0.0000001")
+    w = window
+    worker = w.files.open_path(shared_data / "segy/segyio/f3.sgy")
+    qtbot.waitUntil(lambda: not worker.running and w.files.progress is None, timeout=30000)
+    assert worker.state.progress > 0.5  # the cache build reported progress to the dialog
+    v = w.session.volume
+    assert isinstance(v, Volume) and not v.in_memory
+    assert w.section_views["crossline"].image.image_array().shape == (75, 23)
+    # a cancelled load leaves the open survey alone
+    monkeypatch.setenv("SEISVIEW_CACHE", str(tmp_path / "cache2"))  # not cached yet: a real build
+    worker = w.files.open_path(shared_data / "segy/segyio/f3-lsb.sgy")
+    ends = []
+    worker.finished.connect(ends.append)
+    worker.cancel()
+    qtbot.waitUntil(lambda: bool(ends), timeout=30000)
+    assert isinstance(ends[0], TaskCancelled) and w.session.volume is v
+
+
+def test_panels_from_registry_failures_reported_and_menus(qtbot):
+    def good(main_window):
+        main_window.menu("Labels").addAction("Clear")
+        return QLabel("hello")
+
+    def broken(main_window):
+        raise RuntimeError("panel bug")
+
+    registry.register("panel", "test-good", good, plugin="tests", meta={"title": "Good", "area": "left"})
+    registry.register("panel", "test-broken", broken, plugin="tests")
+    try:
+        w = MainWindow()
+        qtbot.addWidget(w)
+        assert w.panels["test-good"].windowTitle() == "Good"
+        assert any(name == "test-broken" and "panel bug" in msg for name, msg in w.panel_failures)
+        titles = [a.text() for a in w.menuBar().actions()]
+        assert titles.index("&Labels") < titles.index("&Help")
+        w.close()
+    finally:
+        registry.unregister("panel", "test-good")
+        registry.unregister("panel", "test-broken")
+
+
+def test_layout_and_recent_files_remembered(qtbot, tmp_path):
+    w = MainWindow(load_panels=False)
+    qtbot.addWidget(w)
+    w.files.add_recent(tmp_path / "a.sgy")
+    w.files.add_recent(tmp_path / "b.sgy")
+    w.files.add_recent(tmp_path / "a.sgy")
+    w.layers_panel.parentWidget().hide()
+    w.resize(700, 520)  # within the offscreen screen (restoreGeometry clamps)
+    size = w.size()
+    w.close()  # saves the layout
+    w2 = MainWindow(load_panels=False)
+    qtbot.addWidget(w2)
+    assert w2.files.recent()[:2] == [str((tmp_path / "a.sgy").resolve()), str((tmp_path / "b.sgy").resolve())]
+    assert [a.text() for a in w2.files.recent_menu.actions()][:1] == [str((tmp_path / "a.sgy").resolve())]
+    assert w2.panels["layers"].isHidden() and w2.size() == size
+    w2.close()

@@ -1,0 +1,109 @@
+"""Workers: messages relayed to the GUI thread, one terminal message, cancel/pause, latest wins."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import pytest
+
+from seisview.core.errors import SeisviewError
+from seisview.qt.workers import LatestRunner, TaskCancelled, TaskDone, TaskFailed, Worker
+
+
+@dataclass(frozen=True)
+class Step:
+    i: int
+
+
+def counting(n, *, state):
+    for i in range(n):
+        state.check()
+        state.set_progress((i + 1) / n, f"step {i}")
+        yield Step(i)
+    return "finished"
+
+
+def _collect(qtbot, w):
+    msgs, ends, threads = [], [], []
+    w.message.connect(lambda m: (msgs.append(m), threads.append(threading.current_thread())))
+    w.finished.connect(ends.append)
+    return msgs, ends, threads
+
+
+def test_generator_messages_arrive_in_gui_thread_and_end_once(qtbot):
+    w = Worker(counting, 5)
+    msgs, ends, threads = _collect(qtbot, w)
+    prog = []
+    w.progress.connect(lambda f, m: prog.append(f))
+    w.start()
+    qtbot.waitUntil(lambda: len(ends) == 1, timeout=5000)
+    assert msgs == [Step(i) for i in range(5)]
+    assert set(threads) == {threading.main_thread()}
+    assert ends == [TaskDone("finished", w.request_id)] and prog[-1] == 1.0
+    with pytest.raises(RuntimeError):
+        w.start()
+
+
+def test_cancel_and_pause(qtbot):
+    gate = threading.Event()
+
+    def slow(*, state):
+        i = 0
+        while True:
+            state.check()
+            gate.set()
+            i += 1
+            yield Step(i)
+            threading.Event().wait(0.005)
+
+    w = Worker(slow)
+    msgs, ends, _ = _collect(qtbot, w)
+    w.start()
+    assert gate.wait(5)
+    w.pause()
+    qtbot.wait(100)
+    n_paused = len(msgs)
+    qtbot.wait(150)
+    assert len(msgs) <= n_paused + 2  # at most the steps in flight when paused
+    w.resume()
+    qtbot.waitUntil(lambda: len(msgs) > n_paused + 3, timeout=5000)
+    w.cancel()
+    assert w.wait(5)
+    qtbot.waitUntil(lambda: len(ends) == 1, timeout=5000)
+    assert isinstance(ends[0], TaskCancelled)
+
+
+def test_failures_are_reported_not_lost(qtbot):
+    def bad(*, state):
+        raise SeisviewError("no inlines", hint="try --iline 9")
+
+    def bug(*, state):
+        return 1 / 0
+
+    for fn, text in ((bad, "no inlines; try --iline 9"), (bug, "ZeroDivisionError")):
+        w = Worker(fn)
+        _, ends, _ = _collect(qtbot, w)
+        w.start()
+        qtbot.waitUntil(lambda e=ends: len(e) == 1, timeout=5000)
+        assert isinstance(ends[0], TaskFailed) and text in ends[0].message
+
+
+def test_latest_request_wins(qtbot):
+    release = threading.Event()
+
+    def job(value, wait, *, state):
+        if wait:
+            release.wait(5)
+        return value
+
+    r = LatestRunner()
+    got = []
+    r.result.connect(lambda rid, v: got.append((rid, v)))
+    r.submit(job, "old", True)
+    new_id = r.submit(job, "new", False)
+    qtbot.waitUntil(lambda: bool(got), timeout=5000)
+    release.set()
+    r.cancel_all()
+    qtbot.wait(50)
+    assert got == [(new_id, "new")]  # the stale "old" answer was dropped
