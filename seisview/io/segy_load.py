@@ -114,6 +114,7 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
         order = np.argsort(np.where(il_idx >= 0, il_idx, n_il), kind="stable")
         bounds = np.searchsorted(il_idx[order], np.arange(n_il + 1)) if np.all(il_idx >= 0) else \
             np.searchsorted(np.where(il_idx >= 0, il_idx, n_il)[order], np.arange(n_il + 1))
+    dead = rep.headers["trid"] == 2  # trace identification code 2: dead trace
     bad_total = 0
     for i0 in range(0, n_il, step):
         state.check()
@@ -121,14 +122,14 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
         block = out[i0:i1] if out is not None else np.empty((i1 - i0, n_xl, ns), np.float32)
         if regular:
             decode(view[i0 * n_xl:i1 * n_xl], code, out=block.reshape(-1, ns))
-            block_live = np.ones((i1 - i0, n_xl), bool)
+            block_live = ~dead[i0 * n_xl:i1 * n_xl].reshape(i1 - i0, n_xl)
         else:
             sel = np.sort(order[bounds[i0]:bounds[i1]])
             block[...] = 0
             block_live = np.zeros((i1 - i0, n_xl), bool)
             if sel.size:
                 block[il_idx[sel] - i0, xl_idx[sel]] = decode(view[sel], code)
-                block_live[il_idx[sel] - i0, xl_idx[sel]] = True
+                block_live[il_idx[sel] - i0, xl_idx[sel]] = ~dead[sel]
         if code in _FLOAT_FORMATS:
             bad = ~np.isfinite(block)
             if bad.any():
