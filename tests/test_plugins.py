@@ -125,7 +125,8 @@ def test_cli_plugins_list_reports_broken_plugins(temp_plugin, capsys):
     temp_plugin.module("bad_cmd_mod", "def register(subparsers, groups):\n    raise ValueError('bad args')\n")
     temp_plugin.add({"name": "bad-cmd", "contributions": [
         {"kind": "command", "name": "bad", "target": "bad_cmd_mod:register"}]})
-    assert main(["plugins", "list"]) == 0
+    only = ["--only", "good-plugin", "--only", "ghost", "--only", "bad-cmd"]  # skip heavy built-ins
+    assert main(["plugins", "list", *only]) == 0
     out = capsys.readouterr().out
     assert "good-plugin 2.1  [ok]" in out
     assert "ghost  [failed]" in out and "No module named 'no_such_module_xyz'" in out
@@ -133,10 +134,20 @@ def test_cli_plugins_list_reports_broken_plugins(temp_plugin, capsys):
     # the CLI still works with the broken command installed, and the good command runs
     assert main(["hello-test"]) == 0
     assert "hello from plugin" in capsys.readouterr().out
-    assert main(["plugins", "list", "--json"]) == 0
+    assert main(["plugins", "list", "--json", *only]) == 0
     rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)}
-    assert rows["ghost"]["status"] == "failed"
+    assert set(rows) == {"good-plugin", "ghost", "bad-cmd"} and rows["ghost"]["status"] == "failed"
     assert rows["good-plugin"]["contributions"][0]["status"] == "loaded"
+
+
+def test_cli_list_without_loading_shows_every_installed_plugin(capsys):
+    from seisview.cli import main
+
+    assert main(["plugins", "list", "--no-load"]) == 0
+    out = capsys.readouterr().out
+    assert "seisview-builtins" in out and "reflectivity-lab 0.1.0" in out
+    assert "command   reflectivity-lab" in out
+    assert main(["plugins", "list", "--only", "nope"]) == 2
 
 
 def test_cli_disable_unknown_plugin_exits_2(capsys):

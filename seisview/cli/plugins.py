@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+
+from seisview.core.errors import SeisviewError
 
 
 def register(subparsers, groups) -> None:
@@ -13,6 +16,8 @@ def register(subparsers, groups) -> None:
     ls = sub.add_parser("list", help="installed plugins, their contributions and whether they loaded")
     ls.add_argument("--no-load", action="store_true",
                     help="only read the manifests (do not import the contributions)")
+    ls.add_argument("--only", action="append", metavar="NAME",
+                    help="list (and load) only this plugin; repeat for more")
     ls.add_argument("--json", action="store_true", help="print JSON")
     ls.set_defaults(func=cmd_list)
     for action in ("enable", "disable"):
@@ -21,13 +26,19 @@ def register(subparsers, groups) -> None:
         a.set_defaults(func=cmd_toggle, action=action)
 
 
-def plugin_rows(registry, load: bool = True) -> list[dict]:
+def plugin_rows(registry, load: bool = True, only: list[str] | None = None) -> list[dict]:
     """One dict per plugin (status, errors, contributions); used by the CLI and the dialog."""
+    registry.discover()
+    infos = [i for i in registry.plugins.values() if not only or i.name in only]
     if load:
-        registry.check()
-        _check_commands(registry)
+        for info in infos:
+            if info.enabled:
+                for c in info.contributions:
+                    with contextlib.suppress(SeisviewError):
+                        c.load()
+                _check_commands(info.contributions)
     rows = []
-    for info in sorted(registry.plugins.values(), key=lambda i: (i.name != "seisview-builtins", i.name)):
+    for info in sorted(infos, key=lambda i: (i.name != "seisview-builtins", i.name)):
         rows.append({
             "name": info.name, "version": info.version, "source": info.source,
             "status": info.status, "errors": info.problems(),
@@ -40,10 +51,10 @@ def plugin_rows(registry, load: bool = True) -> list[dict]:
     return rows
 
 
-def _check_commands(registry) -> None:
+def _check_commands(contributions) -> None:
     """A command contribution must accept ``(subparsers, groups)``: try it on a scratch parser."""
-    for c in registry.contributions("command"):
-        if c.error or c._obj is None:
+    for c in contributions:
+        if c.kind != "command" or c.error or c._obj is None:
             continue
         scratch = argparse.ArgumentParser(prog="check").add_subparsers()
         try:
@@ -55,7 +66,11 @@ def _check_commands(registry) -> None:
 def cmd_list(args) -> int:
     from seisview.plugins import registry
 
-    rows = plugin_rows(registry, load=not args.no_load)
+    rows = plugin_rows(registry, load=not args.no_load, only=args.only)
+    missing = sorted(set(args.only or ()) - {r["name"] for r in rows})
+    if missing:
+        raise SeisviewError(f"no plugin named {', '.join(missing)}",
+                            hint=f"installed: {', '.join(sorted(registry.plugins))}")
     if args.json:
         print(json.dumps(rows, indent=1))
         return 0
