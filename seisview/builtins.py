@@ -43,5 +43,14 @@ def manifest() -> dict:
                   ("glcm_contrast", "viridis", "GLCM texture contrast"),
                   ("glcm_correlation", "viridis", "GLCM texture correlation"))],
             # -- panels and commands (plugins, wells) --
+            {"kind": "panel", "name": "plugins", "target": "seisview.qt.plugins_dialog:make_panel",
+             "description": "installed plugins, their contributions and errors (also Help → Plugins…)",
+             "meta": {"title": "Plugins", "area": "right"}},
+            {"kind": "panel", "name": "well-logs", "target": "seisview.qt.well_panel:make_panel",
+             "description": "LAS log tracks; the well is placed on the map when it has coordinates",
+             "meta": {"title": "Well logs", "area": "right"}},
+            {"kind": "reader", "name": "las", "target": "seisview.io.wells:read_las",
+             "description": "LAS 2.0/3.0 well logs -> WellLog (not a survey)",
+             "meta": {"extensions": [".las"], "data": "well"}},
         ],
     }

@@ -377,4 +377,43 @@ class TemporaryPlugins:
                 sys.path.remove(p)
 
 
+def status_rows(registry: Registry, load: bool = True, only: list[str] | None = None) -> list[dict]:
+    """One dict per plugin (status, errors, contributions); for `plugins list` and the Plugins dialog."""
+    registry.discover()
+    infos = [i for i in registry.plugins.values() if not only or i.name in only]
+    if load:
+        for info in infos:
+            if info.enabled:
+                for c in info.contributions:
+                    with contextlib.suppress(SeisviewError):
+                        c.load()
+                _check_commands(info.contributions)
+    rows = []
+    for info in sorted(infos, key=lambda i: (i.name != "seisview-builtins", i.name)):
+        rows.append({
+            "name": info.name, "version": info.version, "source": info.source,
+            "status": info.status, "errors": info.problems(),
+            "contributions": [
+                {"kind": c.kind, "name": c.name, "target": c.target if isinstance(c.target, str) else repr(c.target),
+                 "status": c.status, "error": c.error, "description": c.description}
+                for c in info.contributions
+            ],
+        })
+    return rows
+
+
+def _check_commands(contributions) -> None:
+    """A command contribution must accept ``(subparsers, groups)``: try it on a scratch parser."""
+    import argparse
+
+    for c in contributions:
+        if c.kind != "command" or c.error or c._obj is None:
+            continue
+        scratch = argparse.ArgumentParser(prog="check").add_subparsers()
+        try:
+            c._obj(scratch, {})
+        except Exception as exc:  # a broken plugin never takes the CLI down
+            c.record_failure(exc, "register() raised for")
+
+
 registry = Registry()

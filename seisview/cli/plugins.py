@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
 
 from seisview.core.errors import SeisviewError
@@ -26,47 +24,10 @@ def register(subparsers, groups) -> None:
         a.set_defaults(func=cmd_toggle, action=action)
 
 
-def plugin_rows(registry, load: bool = True, only: list[str] | None = None) -> list[dict]:
-    """One dict per plugin (status, errors, contributions); used by the CLI and the dialog."""
-    registry.discover()
-    infos = [i for i in registry.plugins.values() if not only or i.name in only]
-    if load:
-        for info in infos:
-            if info.enabled:
-                for c in info.contributions:
-                    with contextlib.suppress(SeisviewError):
-                        c.load()
-                _check_commands(info.contributions)
-    rows = []
-    for info in sorted(infos, key=lambda i: (i.name != "seisview-builtins", i.name)):
-        rows.append({
-            "name": info.name, "version": info.version, "source": info.source,
-            "status": info.status, "errors": info.problems(),
-            "contributions": [
-                {"kind": c.kind, "name": c.name, "target": c.target if isinstance(c.target, str) else repr(c.target),
-                 "status": c.status, "error": c.error, "description": c.description}
-                for c in info.contributions
-            ],
-        })
-    return rows
-
-
-def _check_commands(contributions) -> None:
-    """A command contribution must accept ``(subparsers, groups)``: try it on a scratch parser."""
-    for c in contributions:
-        if c.kind != "command" or c.error or c._obj is None:
-            continue
-        scratch = argparse.ArgumentParser(prog="check").add_subparsers()
-        try:
-            c._obj(scratch, {})
-        except Exception as exc:  # a broken plugin never takes the CLI down
-            c.record_failure(exc, "register() raised for")
-
-
 def cmd_list(args) -> int:
-    from seisview.plugins import registry
+    from seisview.plugins import registry, status_rows
 
-    rows = plugin_rows(registry, load=not args.no_load, only=args.only)
+    rows = status_rows(registry, load=not args.no_load, only=args.only)
     missing = sorted(set(args.only or ()) - {r["name"] for r in rows})
     if missing:
         raise SeisviewError(f"no plugin named {', '.join(missing)}",
