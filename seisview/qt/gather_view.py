@@ -21,6 +21,7 @@ from seisview.qt.image_pane import ImagePane, linear_pixel_transform
 from seisview.qt.tools import GatherRef
 
 MODES = ("density", "wiggle", "density + wiggle")
+WIGGLE_MAX = 60  # default to wiggles on top up to this many traces
 STEP_KEYS = {Qt.Key.Key_PageDown: 1, Qt.Key.Key_PageUp: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Left: -1}
 
 
@@ -121,7 +122,13 @@ class GatherView(ImagePane):
             self.image.clear()
             self.wiggle.setData([], [])
             return
+        new_size = self.gather is None or self.gather.data.shape[1] != len(gs.trace_indices(int(key)))
         self.gather = gs.gather(int(key))
+        if new_size:  # wiggles only where traces are far enough apart to read
+            self.mode_box.blockSignals(True)
+            self.mode_box.setCurrentText("density + wiggle" if self.gather.data.shape[1] <= WIGGLE_MAX
+                                         else "density")
+            self.mode_box.blockSignals(False)
         self.key_box.blockSignals(True)
         self.key_box.setCurrentText(str(int(key)))
         self.key_box.blockSignals(False)

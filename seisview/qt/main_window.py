@@ -232,7 +232,14 @@ class MainWindow(QMainWindow):
             log.exception("3-D view failed")
             self.show_error("3-D view unavailable", f"the 3-D view needs OpenGL: {exc}")
             return
-        self.add_panel("3d", self.view3d, "3-D view", "right")
+        self.view3d.setMinimumSize(320, 260)
+        dock = self.add_panel("3d", self.view3d, "3-D view", "right")
+        others = [d for n, d in self.panels.items() if n != "3d" and not d.isHidden()
+                  and self.dockWidgetArea(d) == AREAS["right"]]
+        if others:  # share the right column as a tab instead of squeezing everyone
+            self.tabifyDockWidget(others[0], dock)
+        dock.show()
+        dock.raise_()
 
     def reset_zoom(self) -> None:
         for v in (*self.section_views.values(), self.map_view, self.gather_view):
@@ -251,7 +258,10 @@ class MainWindow(QMainWindow):
     def _on_survey(self, s: Session) -> None:
         self.setWindowTitle(f"seisview — {s.title}" if s.path else "seisview")
         has_gathers = s.gathers is not None
+        was_hidden = self.gather_dock.isHidden()
         self.gather_dock.setVisible(has_gathers)
+        if has_gathers and was_hidden and s.volume is not None:
+            self.resizeDocks([self.gather_dock], [max(220, self.height() // 3)], Qt.Orientation.Vertical)
         if s.volume is None and has_gathers:
             self.gather_dock.raise_()
         self.splitter.setVisible(s.volume is not None or not has_gathers)

@@ -54,11 +54,23 @@ def world_transform(geometry) -> QTransform | None:
     return QTransform(m11, m12, m21, m22, float(x0), float(y0))
 
 
+class PlainAxis(pg.AxisItem):
+    """Axis with plain numbers (world coordinates read 6078000, not 6.078e+06)."""
+
+    def tickStrings(self, values, scale, spacing):
+        return [f"{v:.0f}" if abs(v) >= 1000 or spacing >= 1 else f"{v:g}" for v in values]
+
+
 class MapView(ImagePane):
     invert_y = False
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
+        self.plot.setAxisItems({"left": PlainAxis("left"), "bottom": PlainAxis("bottom")})
+        for name in ("left", "bottom"):
+            ax = self.plot.getAxis(name)
+            ax.setPen(pg.mkPen("k"))
+            ax.setTextPen(pg.mkPen("k"))
         self.session = session
         self.runner = LatestRunner(self)
         self.runner.result.connect(self._on_attribute)

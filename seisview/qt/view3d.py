@@ -126,8 +126,7 @@ class View3D(QWidget):
         seg = np.array([corners[i] for e in edges for i in e])
         self.box = self._scene.visuals.Line(seg, color=(0.3, 0.3, 0.3, 1), connect="segments",
                                             parent=self.view.scene)
-        self.view.camera.center = (n_xl / 2, n_il / 2, zb / 2)
-        self.view.camera.distance = 2.2 * max(n_il, n_xl, abs(zb))
+        self.view.camera.set_range(x=(0, n_xl), y=(0, n_il), z=(zb, 0), margin=0.08)
         self.update_planes()
 
     def _on_position(self, kind: str, _index: int) -> None:
