@@ -79,6 +79,22 @@ def run_lab(source: str | Path | TutorialData, epochs: int = 100, lr: float = 1e
             nets: tuple[str, ...] = tuple(NETS), seed: int = 0, avo_interface: int | None = None,
             on_epoch: Callable[[EpochReport], None] | None = None,
             state: TaskState | None = None, recipe: Recipe = Recipe()) -> LabResult:
+    """Train and test; ``on_epoch`` receives every :class:`EpochReport` (see :func:`iter_lab`)."""
+    gen = iter_lab(source, epochs, lr, nets, seed, avo_interface, state=state, recipe=recipe)
+    while True:
+        try:
+            rep = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        if on_epoch is not None:
+            on_epoch(rep)
+
+
+def iter_lab(source: str | Path | TutorialData, epochs: int = 100, lr: float = 1e-3,
+             nets: tuple[str, ...] = tuple(NETS), seed: int = 0, avo_interface: int | None = None,
+             *, state: TaskState | None = None, recipe: Recipe = Recipe()):
+    """Generator form for GUI workers: yields an :class:`EpochReport` per net and epoch,
+    returns the :class:`LabResult`."""
     data = source if isinstance(source, TutorialData) else build(source, recipe)
     unknown = [n for n in nets if n not in NETS]
     if unknown:
@@ -99,8 +115,7 @@ def run_lab(source: str | Path | TutorialData, epochs: int = 100, lr: float = 1e
             seconds[n] += time.perf_counter() - t0
             val_mse = float(np.mean((model.predict(X[n]["val"]) + prior[n]["val"] - y["val"]) ** 2))
             history[n].append((train_mse, val_mse))
-            if on_epoch is not None:
-                on_epoch(EpochReport(n, epoch, train_mse, val_mse))
+            yield EpochReport(n, epoch, train_mse, val_mse)
         if state is not None:
             state.set_progress(epoch / epochs, f"epoch {epoch}/{epochs}")
     errors = {n: {s: float(np.mean((m.predict(X[n][s]) + prior[n][s] - y[s]) ** 2)) for s in SPLITS}
