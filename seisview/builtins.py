@@ -15,6 +15,10 @@ def manifest() -> dict:
              "description": "SEG-Y rev 0/1/2: post-stack 3-D/2-D, pre-stack, unstructured"},
             # -- panels (viewer) --
             # -- panels and tools (interpretation: palette, labels, picks) --
+            {"kind": "panel", "name": "labels", "target": "seisview.qt.labels_panel:make_panel",
+             "description": "facies classes, brush/eraser/fill/polygon, labelled sections, first-break "
+                            "picking, File → New/Open project",
+             "meta": {"title": "Labels & picks", "area": "right"}},
             # -- models and panels (training) --
             {"kind": "model", "name": "waldeland", "target": "seisview.ml.models.waldeland:WaldelandCNN",
              "description": "Waldeland 65x65 patch CNN (seed 004), applied densely"},
