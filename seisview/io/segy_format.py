@@ -79,22 +79,35 @@ def read_int(buf: bytes, byte: int, size: int, signed: bool, endian: str, base: 
 
 
 class HeaderTable:
-    """Trace header fields of every trace, read lazily from a memory map (cached per field)."""
+    """Trace header fields of every trace, read lazily from a memory map (cached per field).
+
+    Files with up to ~1M traces get one contiguous copy of their 240-byte
+    headers (one sequential pass); larger ones are read field by field so the
+    copy never costs gigabytes.
+    """
+
+    COPY_LIMIT = 256 * 1024**2
 
     def __init__(self, raw: np.ndarray, endian: str):
         self.raw = raw  # (n_traces, trace_bytes) uint8 memmap
         self.endian = endian
         self._cache: dict[tuple[int, int], np.ndarray] = {}
+        self._compact: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.raw.shape[0]
+
+    def _source(self) -> np.ndarray:
+        if self._compact is None and self.raw.shape[0] * TRACE_HEADER_BYTES <= self.COPY_LIMIT:
+            self._compact = np.ascontiguousarray(self.raw[:, :TRACE_HEADER_BYTES])
+        return self._compact if self._compact is not None else self.raw
 
     def field(self, byte: int, size: int | None = None) -> np.ndarray:
         """int64 values of the header word starting at 1-based ``byte`` (2 or 4 bytes, signed)."""
         size = size or (2 if byte in SHORT_FIELDS else 4)
         key = (byte, size)
         if key not in self._cache:
-            cols = np.ascontiguousarray(self.raw[:, byte - 1:byte - 1 + size])
+            cols = np.ascontiguousarray(self._source()[:, byte - 1:byte - 1 + size])
             self._cache[key] = cols.view(f"{self.endian}i{size}").ravel().astype(np.int64)
         return self._cache[key]
 

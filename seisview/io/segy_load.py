@@ -77,7 +77,7 @@ def _bad_warning(n_bad: int) -> list[str]:
     return [f"{n_bad} NaN/Inf samples replaced by 0 (display levels use the finite samples)"]
 
 
-def transpose_into(time_major, i0: int, block: np.ndarray, tile: int = 64) -> None:
+def transpose_into(time_major, i0: int, block: np.ndarray, tile: int = 128) -> None:
     """``time_major[:, i0 + i, :] = block[i].T`` in tiles of crosslines that stay in cache."""
     n_xl = block.shape[1]
     for i in range(block.shape[0]):
