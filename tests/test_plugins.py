@@ -111,6 +111,7 @@ def test_temporary_registry_is_restored(temp_plugin):
 
 
 def test_builtins_and_reflectivity_lab_are_discovered():
+    registry.discover()
     assert "seisview-builtins" in registry.plugins
     assert "reflectivity-lab" in registry.plugins  # installed by scripts/install.sh
     assert "reflectivity-lab" in registry.names("command")

@@ -1,0 +1,61 @@
+"""The lab panel trains in a worker, draws live loss curves, the error table and the AVO plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("PyQt6")
+
+WELLS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "wells"
+
+
+def test_manifest_contributes_a_command_and_a_panel():
+    from seisview.plugins import registry
+
+    registry.discover()
+    info = registry.plugins["reflectivity-lab"]
+    assert {(c.kind, c.name) for c in info.contributions} == {
+        ("command", "reflectivity-lab"), ("panel", "reflectivity-lab")}
+    assert registry.get("panel", "reflectivity-lab").__name__ == "make_panel"
+
+
+def test_panel_trains_and_shows_results(qtbot):
+    from seisview_reflectivity_lab.panel import ReflectivityLabPanel
+
+    p = ReflectivityLabPanel()
+    qtbot.addWidget(p)
+    p.path_edit.setText(str(WELLS / "R-39.las"))
+    p.epochs.setValue(3)
+    for n, box in p.net_boxes.items():
+        box.setChecked(n in ("numpy", "numpy-residual"))
+    worker = p.start()
+    with qtbot.waitSignal(worker.finished, timeout=60000):
+        pass
+    qtbot.waitUntil(lambda: p.result is not None, timeout=5000)
+    assert [len(p.history[n]) for n in ("numpy", "numpy-residual")] == [3, 3]
+    curve = p._curves[("numpy", "val")]
+    xs, ys = curve.xData, curve.yData  # raw data (getData() is log10 in log mode)
+    assert list(xs) == [1, 2, 3] and ys[-1] == pytest.approx(p.history["numpy"][-1][1])
+    assert p.table.columnCount() == 4 and p.table.rowCount() == 5
+    assert float(p.table.item(1, 0).text()) == pytest.approx(p.result.errors["numpy"]["val"] ** 0.5, abs=1e-4)
+    names = [it.name() for it in p.avo_plot.getPlotItem().listDataItems()]
+    assert names[:2] == ["exact Zoeppritz", "numpy"] and "shuey" in names
+    assert p.status.text().startswith("done: 3 epochs") and p.run_btn.isEnabled()
+
+
+def test_bad_las_fails_in_the_panel_not_the_app(qtbot, tmp_path):
+    from seisview_reflectivity_lab.panel import ReflectivityLabPanel
+
+    bad = tmp_path / "bad.las"
+    bad.write_text("nonsense")
+    p = ReflectivityLabPanel()
+    qtbot.addWidget(p)
+    p.path_edit.setText(str(bad))
+    p.epochs.setValue(1)
+    worker = p.start()
+    with qtbot.waitSignal(worker.finished, timeout=30000):
+        pass
+    qtbot.waitUntil(lambda: p.status.text().startswith("failed:"), timeout=5000)
+    assert "cannot read bad.las as LAS" in p.status.text()
