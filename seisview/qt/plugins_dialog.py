@@ -12,8 +12,17 @@ import logging
 
 from PyQt6.QtCore import QTimer
 from PyQt6.QtGui import QBrush, QColor
-from PyQt6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QPushButton,
-                             QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from seisview.core.errors import SeisviewError
 from seisview.plugins import Registry, registry, status_rows

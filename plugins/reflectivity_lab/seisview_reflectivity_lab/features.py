@@ -36,6 +36,9 @@ class Recipe:
     seed: int = 42
 
 
+TUTORIAL = Recipe()
+
+
 @dataclass(frozen=True)
 class Split:
     """Raw features (n, 7: six rock properties and the angle in degrees) and targets."""
@@ -79,7 +82,7 @@ def target(raw: np.ndarray) -> np.ndarray:
     return zoeppritz_rpp(*raw.T).real
 
 
-def tutorial_logs(log: WellLog, recipe: Recipe = Recipe()):
+def tutorial_logs(log: WellLog, recipe: Recipe = TUTORIAL):
     """Vp, Vs, ρ and depth after the tutorial's cleaning (drop, fill, decimate) and a report."""
     el = elastic_logs(log, mask=False)
     n = log.depth.size - recipe.drop_last
@@ -104,7 +107,7 @@ def tutorial_logs(log: WellLog, recipe: Recipe = Recipe()):
     return cols["Vp"][s], cols["Vs"][s], cols["rho"][s], log.depth[:n][s], report
 
 
-def build(source: str | Path | WellLog, recipe: Recipe = Recipe()) -> TutorialData:
+def build(source: str | Path | WellLog, recipe: Recipe = TUTORIAL) -> TutorialData:
     """Build the tutorial's splits from a LAS file (or an already read log)."""
     log = source if isinstance(source, WellLog) else read_las(source)
     vp, vs, rho, depth, report = tutorial_logs(log, recipe)

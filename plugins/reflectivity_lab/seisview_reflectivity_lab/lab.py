@@ -21,7 +21,7 @@ import numpy as np
 
 from seisview.core.tasks import TaskState
 
-from .features import Recipe, TutorialData, build, target
+from .features import TUTORIAL, Recipe, TutorialData, build, target
 from .numpy_net import NumpyMLP
 from .physics import aki_richards_rpp, shuey_rpp
 
@@ -78,7 +78,7 @@ def make_net(name: str, n_in: int, seed: int):
 def run_lab(source: str | Path | TutorialData, epochs: int = 100, lr: float = 1e-3,
             nets: tuple[str, ...] = tuple(NETS), seed: int = 0, avo_interface: int | None = None,
             on_epoch: Callable[[EpochReport], None] | None = None,
-            state: TaskState | None = None, recipe: Recipe = Recipe()) -> LabResult:
+            state: TaskState | None = None, recipe: Recipe = TUTORIAL) -> LabResult:
     """Train and test; ``on_epoch`` receives every :class:`EpochReport` (see :func:`iter_lab`)."""
     gen = iter_lab(source, epochs, lr, nets, seed, avo_interface, state=state, recipe=recipe)
     while True:
@@ -92,7 +92,7 @@ def run_lab(source: str | Path | TutorialData, epochs: int = 100, lr: float = 1e
 
 def iter_lab(source: str | Path | TutorialData, epochs: int = 100, lr: float = 1e-3,
              nets: tuple[str, ...] = tuple(NETS), seed: int = 0, avo_interface: int | None = None,
-             *, state: TaskState | None = None, recipe: Recipe = Recipe()):
+             *, state: TaskState | None = None, recipe: Recipe = TUTORIAL):
     """Generator form for GUI workers: yields an :class:`EpochReport` per net and epoch,
     returns the :class:`LabResult`."""
     data = source if isinstance(source, TutorialData) else build(source, recipe)
