@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from seisview_reflectivity_lab.lab import run_lab
 from seisview_reflectivity_lab.numpy_net import NumpyMLP
 

@@ -6,11 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from seisview_reflectivity_lab.features import build
+from seisview_reflectivity_lab.physics import (
+    aki_richards_rpp,
+    shuey_rpp,
+    zoeppritz_rpp,
+    zoeppritz_rpp_matrix,
+)
 
 from seisview.core.errors import SeisviewError
-from seisview_reflectivity_lab.features import build
-from seisview_reflectivity_lab.physics import (aki_richards_rpp, shuey_rpp, zoeppritz_rpp,
-                                               zoeppritz_rpp_matrix)
 
 WELLS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "wells"  # ../shared beside the repo
 ROCK = (2500.0, 1200.0, 2300.0, 2800.0, 1500.0, 2400.0)
