@@ -1,0 +1,317 @@
+"""Activation panel: a page of channel maps of one layer, registered on the current section.
+
+The capture runs in a worker (:class:`~seisview.qt.workers.LatestRunner`: a
+newer request cancels the older, whose answer is dropped), for the section
+the chosen view shows, with the newest model snapshot. Channel maps are
+drawn at their native resolution with the image placed over the section's
+pixel grid (no upsampling for the grid), so hovering a map moves the linked
+crosshair to the same il/xl/time as the section. Clicking a map adds it as an
+``activation`` overlay layer (own colour map and opacity in the layers
+panel) that follows the section as new captures arrive.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QRectF, Qt, QTimer, pyqtSignal
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seisview.core.section import SectionSpec
+from seisview.qt.workers import LatestRunner
+
+log = logging.getLogger(__name__)
+pg.setConfigOptions(imageAxisOrder="row-major")  # arrays are (row, col), as in every seisview view
+ORDERS = ("std", "mean", "max", "index", "entropy", "energy", "homogeneity", "contrast")
+
+
+@dataclass(frozen=True)
+class ActivationPage:
+    """What the worker sends back: one layer's capture, its channel order and one page."""
+
+    spec: SectionSpec
+    layer: str
+    version: int
+    activations: object  # ActivationMaps (all requested layers)
+    order: np.ndarray
+    channels: np.ndarray
+    page: int
+    n_pages: int
+
+
+def activation_job(net, array, layers, layer, spec, order_by="std", page=0, per_page=16, clip=None,
+                   version=0, *, state=None) -> ActivationPage:
+    """Capture ``layers`` for ``array`` and pick one page of ``layer`` (runs in a worker)."""
+    import torch
+
+    from seisview.ml.activations import capture
+    from seisview.ml.introspect import channel_order
+
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
+    norm = (lambda a: np.clip(a / clip, -1, 1).astype(np.float32)) if clip else True
+    acts = capture(net, array, sorted(set(layers) | {layer}), normalize=norm)
+    if state is not None:
+        state.check()
+    act = acts[layer]
+    order = channel_order(act, order_by)
+    n_pages = max(1, -(-act.n_channels // per_page))
+    page = min(max(page, 0), n_pages - 1)
+    return ActivationPage(spec, layer, version, acts, order, order[page * per_page:(page + 1) * per_page],
+                          page, n_pages)
+
+
+class ActivationPanel(QWidget):
+    """Grid of channel maps of a layer; click one to overlay it on the section views."""
+
+    page_shown = pyqtSignal(object)  # ActivationPage, after it is drawn
+
+    def __init__(self, session, parent: QWidget | None = None, per_page: int = 16, columns: int = 4):
+        super().__init__(parent)
+        self.session = session
+        self.per_page, self.columns = per_page, columns
+        self.snapshot = None
+        self._net = None
+        self.current: ActivationPage | None = None
+        self.overlays: dict[str, tuple[str, int]] = {}  # layer name -> (net layer, channel)
+        self.runner = LatestRunner(self)
+        self.runner.result.connect(self._on_result)
+        self.runner.failed.connect(lambda _rid, f: self.info.setText(f"capture failed: {f.message}"))
+        self._build()
+        self._cells: list[tuple[pg.ViewBox, pg.ImageItem, pg.TextItem]] = []
+        self._pending = QTimer(self, singleShot=True, interval=30, timeout=self.request)
+        session.events.position.connect(self._on_position)
+        session.events.survey.connect(lambda *_: self.schedule())
+
+    # -- widgets -----------------------------------------------------------------------
+    def _build(self) -> None:
+        self.model_label = QLabel("no model yet: train one, or load a checkpoint")
+        load = QPushButton("Load checkpoint…")
+        load.clicked.connect(self._load_dialog)
+        self.kind_box = QComboBox()
+        self.kind_box.addItems(["inline", "crossline", "time"])
+        self.layer_box = QComboBox()
+        self.order_box = QComboBox()
+        self.order_box.addItems(ORDERS)
+        self.page_box = QSpinBox(minimum=1, maximum=1, prefix="page ")
+        for w in (self.kind_box, self.layer_box, self.order_box):
+            w.currentTextChanged.connect(lambda *_: self.schedule())
+        self.page_box.valueChanged.connect(lambda *_: self.schedule())
+        self.grid = pg.GraphicsLayoutWidget()
+        self.grid.setBackground("w")
+        self.info = QLabel("")
+        row1, row2 = QHBoxLayout(), QHBoxLayout()
+        row1.addWidget(self.model_label, 1)
+        row1.addWidget(load)
+        for label, w in (("section", self.kind_box), ("layer", self.layer_box), ("order", self.order_box)):
+            row2.addWidget(QLabel(label))
+            row2.addWidget(w)
+        row2.addWidget(self.page_box)
+        lay = QVBoxLayout(self)
+        lay.addLayout(row1)
+        lay.addLayout(row2)
+        lay.addWidget(self.grid, 1)
+        lay.addWidget(self.info)
+
+    def _load_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Model checkpoint", "", "Checkpoints (*.safetensors)")
+        if path:
+            self.load_checkpoint(path)
+
+    def load_checkpoint(self, path) -> None:
+        from seisview.ml.checkpoint import load_checkpoint
+
+        try:
+            self.set_snapshot(load_checkpoint(path))
+        except Exception as exc:  # a bad file is reported in the panel, never fatal
+            self.info.setText(str(exc))
+
+    # -- model and requests ----------------------------------------------------------------
+    def set_snapshot(self, snapshot) -> None:
+        """Use a new model snapshot (or any nn.Module); the shown page is recomputed."""
+        from seisview.ml.activations import as_module, layer_names
+
+        self.snapshot = snapshot
+        self._net = as_module(snapshot)
+        names = layer_names(self._net)
+        keep = self.layer_box.currentText()
+        self.layer_box.blockSignals(True)
+        if [self.layer_box.itemText(i) for i in range(self.layer_box.count())] != names:
+            self.layer_box.clear()
+            self.layer_box.addItems(names)
+            self.layer_box.setCurrentText(keep if keep in names else names[0])
+        self.layer_box.blockSignals(False)
+        version = getattr(snapshot, "version", 0)
+        self.model_label.setText(f"{getattr(snapshot, 'model', type(self._net).__name__)} v{version}")
+        self.schedule()
+
+    def _on_position(self, kind: str, _index: int) -> None:
+        if kind == self.kind_box.currentText():
+            self.schedule()
+
+    def schedule(self) -> None:
+        """Coalesce bursts (slider drags, combo changes) into one request."""
+        self._pending.start()
+
+    def request(self) -> int | None:
+        """Submit a capture for the current section, layer, order and page."""
+        vol = self.session.volume
+        layer = self.layer_box.currentText()
+        if self._net is None or vol is None or not layer:
+            return None
+        spec = self.session.spec(self.kind_box.currentText())
+        array = vol.section_array(spec)
+        wanted = {lay for lay, _ in self.overlays.values()}
+        return self.runner.submit(activation_job, self._net, array, wanted, layer, spec,
+                                  self.order_box.currentText(), self.page_box.value() - 1, self.per_page,
+                                  getattr(self.snapshot, "clip", None), getattr(self.snapshot, "version", 0),
+                                  name="activations")
+
+    # -- results -----------------------------------------------------------------------------
+    def _on_result(self, _rid: int, page: ActivationPage) -> None:
+        self.current = page
+        self.page_box.blockSignals(True)
+        self.page_box.setMaximum(page.n_pages)
+        self.page_box.setValue(page.page + 1)
+        self.page_box.blockSignals(False)
+        self._draw(page)
+        for name in self.overlays:
+            if name in self.session.layers:
+                self.session.layers[name].refresh()
+        act = page.activations[page.layer]
+        self.info.setText(f"{page.layer}: {act.n_channels} channels, stride {act.stride[0]:g}, "
+                          f"page {page.page + 1}/{page.n_pages}, ordered by {self.order_box.currentText()}"
+                          f"{'' if act.pad_ok else ' (receptive field wider than the padding)'}")
+        self.page_shown.emit(page)
+
+    def _ensure_cells(self, n: int) -> None:
+        from seisview.qt.colormaps import lut
+
+        while len(self._cells) < n:
+            i = len(self._cells)
+            vb = self.grid.addViewBox(row=i // self.columns, col=i % self.columns)
+            vb.setMouseEnabled(False, False)
+            vb.invertY(True)
+            img = pg.ImageItem()
+            img.setLookupTable(lut("viridis"))
+            vb.addItem(img)
+            title = pg.TextItem("", color="k", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 200))
+            title.setParentItem(vb)
+            self._cells.append((vb, img, title))
+            img.mouseClickEvent = lambda ev, i=i: self._clicked(i, ev)
+            vb.scene().sigMouseMoved.connect(lambda pos, i=i: self._hover(i, pos))
+
+    def _draw(self, page: ActivationPage) -> None:
+        act = page.activations[page.layer]
+        self._ensure_cells(len(page.channels))
+        top, left, h, w = act.box
+        hp, wp = act.padded_shape
+        for i, (vb, img, title) in enumerate(self._cells):
+            visible = i < len(page.channels)
+            vb.setVisible(visible)
+            if not visible:
+                continue
+            ch = int(page.channels[i])
+            native = act.native[ch]
+            lo, hi = np.percentile(act.interior(ch), [2, 98]) if native.size else (0.0, 1.0)
+            img.setImage(native, levels=(float(lo), float(hi) if hi > lo else float(lo) + 1.0),
+                         autoLevels=False)
+            img.setRect(QRectF(-left, -top, wp, hp))  # native cells placed on section pixels
+            vb.setRange(xRange=(0, w), yRange=(0, h), padding=0)
+            title.setText(f"#{ch}")
+
+    # -- interaction -----------------------------------------------------------------------------
+    def _hover(self, i: int, scene_pos) -> None:
+        if self.current is None or i >= len(self.current.channels):
+            return
+        vb = self._cells[i][0]
+        if not vb.isVisible() or not vb.sceneBoundingRect().contains(scene_pos):
+            return
+        p = vb.mapSceneToView(scene_pos)
+        self.hover_at(p.y(), p.x(), int(self.current.channels[i]))
+
+    def hover_at(self, row: float, col: float, channel: int) -> None:
+        """Linked crosshair and read-out at section pixel ``(row, col)`` of a channel map."""
+        page = self.current
+        act = page.activations[page.layer]
+        h, w = act.shape
+        if not (0 <= row < h and 0 <= col < w):
+            return
+        s, spec = self.session, page.spec
+        if spec.kind == "inline":
+            s.set_cursor(spec.index, col - 0.5, row - 0.5, origin="activation")
+        elif spec.kind == "crossline":
+            s.set_cursor(col - 0.5, spec.index, row - 0.5, origin="activation")
+        else:
+            s.set_cursor(row - 0.5, col - 0.5, spec.index, origin="activation")
+        sr, sc = act.stride
+        top, left, _, _ = act.box
+        value = act.native[channel, int((row + top) / sr), int((col + left) / sc)]
+        self.info.setText(f"{page.layer} #{channel} at {spec.key()} row {int(row)} col {int(col)}: "
+                          f"{value:.4g}")
+
+    def _clicked(self, i: int, ev) -> None:
+        if self.current is not None and i < len(self.current.channels):
+            ev.accept()
+            self.add_overlay(self.current.layer, int(self.current.channels[i]))
+
+    def add_overlay(self, layer: str, channel: int, colormap: str = "inferno", opacity: float = 0.6):
+        """An ``activation`` layer showing one channel on every view of the captured kind."""
+        from seisview.core.layers import Layer
+
+        name = f"activation: {layer} #{channel}"
+        if name in self.session.layers:
+            return self.session.layers[name]
+        self.overlays[name] = (layer, channel)
+        lay = Layer(name, "activation", source=lambda spec: self._overlay(spec, layer, channel),
+                    colormap=colormap, opacity=opacity, meta={"layer": layer, "channel": channel})
+        self.session.layers.append(lay)
+        if self.current is None or layer not in self.current.activations.layers:
+            self.schedule()  # capture that layer too
+        return lay
+
+    def _overlay(self, spec, layer: str, channel: int):
+        page = self.current
+        if page is None or spec.key() != page.spec.key() or layer not in page.activations.layers:
+            return None
+        return page.activations[layer].upsampled([channel])[0]
+
+    def shutdown(self) -> None:
+        self._pending.stop()
+        self.runner.cancel_all()
+
+    def closeEvent(self, ev) -> None:
+        self.shutdown()
+        super().closeEvent(ev)
+
+
+def connect_training(panel, main_window) -> bool:
+    """Follow the training panel's snapshots (any signal named ``snapshot``/``snapshot_ready``)."""
+    dock = getattr(main_window, "panels", {}).get("training")
+    widget = dock.widget() if dock is not None else None
+    for name in ("snapshot", "snapshot_ready", "new_snapshot"):
+        sig = getattr(widget, name, None)
+        if sig is not None and hasattr(sig, "connect"):
+            sig.connect(panel.set_snapshot)
+            return True
+    return False
+
+
+def make_panel(main_window) -> ActivationPanel:
+    panel = ActivationPanel(main_window.session, main_window)
+    # the training dock may be created after this one: connect once all panels exist
+    QTimer.singleShot(0, lambda: connect_training(panel, main_window))
+    if hasattr(main_window, "destroyed"):
+        main_window.destroyed.connect(lambda *_: panel.shutdown())
+    return panel
