@@ -18,7 +18,7 @@ def manifest() -> dict:
             {"kind": "panel", "name": "labels", "target": "seisview.qt.labels_panel:make_panel",
              "description": "facies classes, brush/eraser/fill/polygon, labelled sections, first-break "
                             "picking, File → New/Open project",
-             "meta": {"title": "Labels & picks", "area": "right"}},
+             "meta": {"title": "Labels and picks", "area": "right"}},
             # -- models and panels (training) --
             {"kind": "model", "name": "waldeland", "target": "seisview.ml.models.waldeland:WaldelandCNN",
              "description": "Waldeland 65x65 patch CNN (seed 004), applied densely"},
@@ -46,6 +46,13 @@ def manifest() -> dict:
                   ("glcm_homogeneity", "viridis", "GLCM texture homogeneity"),
                   ("glcm_contrast", "viridis", "GLCM texture contrast"),
                   ("glcm_correlation", "viridis", "GLCM texture correlation"))],
+            {"kind": "panel", "name": "activations", "target": "seisview.qt.activation_panel:make_panel",
+             "description": "channel maps of a layer on the current section, live with training; "
+                            "click one to overlay it",
+             "meta": {"title": "Activations", "area": "right"}},
+            {"kind": "panel", "name": "crossplot", "target": "seisview.qt.crossplot_panel:make_panel",
+             "description": "activation statistics crossplot (in/out-of-phase pairs), lasso, CSV/PNG",
+             "meta": {"title": "Statistics crossplot", "area": "bottom"}},
             # -- panels and commands (plugins, wells) --
             {"kind": "panel", "name": "plugins", "target": "seisview.qt.plugins_dialog:make_panel",
              "description": "installed plugins, their contributions and errors (also Help → Plugins…)",

@@ -1,0 +1,320 @@
+"""Crossplot panel: any statistic at any layer against any other, for maps or map pairs.
+
+Rows are those of :func:`seisview.ml.introspect.introspect` (or of a CSV from
+``seisview introspect stats``): one point per map or pair, its x and y read
+from the rows of the chosen layers (``raw``, a layer, ``random:<layer>``).
+Points are coloured by group (e.g. in phase / out of phase). A lasso selects
+points; the selection is emitted (``selection_changed``) and, for slices of
+the open survey, moves the map view to the first selected slice. Export as
+CSV and PNG. With a model, the statistics are recomputed in a worker on each
+new training snapshot (latest request wins).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seisview.attributes.cooccurrence import STATS
+from seisview.qt.workers import LatestRunner
+
+_TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+          (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+_TIME = re.compile(r"(?:^|[:@])(?:time:)?(\d+(?:\.\d+)?)(?::[a-z_]+)?$")
+
+
+class LassoViewBox(pg.ViewBox):
+    """A ViewBox that, in lasso mode, turns a drag into a polygon (view coordinates)."""
+
+    def __init__(self, on_lasso, **kw):
+        super().__init__(**kw)
+        self.lasso = False
+        self._on_lasso = on_lasso
+        self._path: list[tuple[float, float]] = []
+        self._curve = pg.PlotCurveItem(pen=pg.mkPen((0, 0, 0), width=1, style=Qt.PenStyle.DashLine))
+        self.addItem(self._curve, ignoreBounds=True)
+
+    def mouseDragEvent(self, ev, axis=None):
+        if not self.lasso or ev.button() != Qt.MouseButton.LeftButton:
+            return super().mouseDragEvent(ev, axis)
+        ev.accept()
+        p = self.mapToView(ev.pos())
+        if ev.isStart():
+            self._path = []
+        self._path.append((p.x(), p.y()))
+        xs, ys = zip(*(self._path + self._path[:1]), strict=True)
+        self._curve.setData(np.array(xs), np.array(ys))
+        if ev.isFinish():
+            self._curve.setData([], [])
+            self._on_lasso(np.array(self._path))
+
+
+def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Boolean mask of ``(n, 2)`` points inside a closed ``(m, 2)`` polygon."""
+    if len(polygon) < 3 or len(points) == 0:
+        return np.zeros(len(points), bool)
+    from skimage.measure import points_in_poly
+
+    return points_in_poly(points, polygon)
+
+
+class CrossplotPanel(QWidget):
+    selection_changed = pyqtSignal(list)  # [(a, b), ...] of the selected points
+
+    def __init__(self, session=None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.rows: list[dict] = []
+        self.groups: dict[tuple[str, str], str] = {}
+        self.keys: list[tuple[str, str]] = []
+        self.xy = np.zeros((0, 2))
+        self.selected: list[tuple[str, str]] = []
+        self.snapshot = None
+        self.runner = LatestRunner(self)
+        self.runner.result.connect(lambda _rid, res: self.set_rows(*res))
+        self.runner.failed.connect(lambda _rid, f: self.info.setText(f"statistics failed: {f.message}"))
+        self._build()
+
+    # -- widgets ------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.x_layer, self.y_layer = QComboBox(), QComboBox()
+        self.x_stat, self.y_stat = QComboBox(), QComboBox()
+        for box in (self.x_stat, self.y_stat):
+            box.addItems(STATS)
+        self.y_stat.setCurrentText("entropy")
+        for box in (self.x_layer, self.y_layer, self.x_stat, self.y_stat):
+            box.currentTextChanged.connect(lambda *_: self.redraw())
+        self.lasso_box = QCheckBox("lasso")
+        self.lasso_box.toggled.connect(self._set_lasso)
+        self.live_box = QCheckBox("follow training")
+        self.live_box.setChecked(True)
+        buttons = []
+        for text, slot in (("Load CSV…", self._load_dialog), ("Export CSV…", self._csv_dialog),
+                           ("Export PNG…", self._png_dialog)):
+            b = QPushButton(text)
+            b.clicked.connect(slot)
+            buttons.append(b)
+        self.viewbox = LassoViewBox(self._on_lasso)
+        self.plot_widget = pg.PlotWidget(viewBox=self.viewbox, background="w")
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.addLegend(offset=(5, 5))
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.scatters: dict[str, pg.ScatterPlotItem] = {}
+        self.highlight = pg.ScatterPlotItem(size=14, pen=pg.mkPen("k", width=2), brush=None, symbol="o")
+        self.plot.addItem(self.highlight)
+        self.info = QLabel("no statistics yet: load a CSV, or train a model")
+        self.info.setWordWrap(True)
+        axes = QHBoxLayout()
+        for label, a, b in (("x", self.x_stat, self.x_layer), ("y", self.y_stat, self.y_layer)):
+            axes.addWidget(QLabel(label))
+            axes.addWidget(a)
+            axes.addWidget(QLabel("@"))
+            axes.addWidget(b)
+        tools = QHBoxLayout()
+        tools.addWidget(self.lasso_box)
+        tools.addWidget(self.live_box)
+        tools.addStretch(1)
+        for b in buttons:
+            tools.addWidget(b)
+        lay = QVBoxLayout(self)
+        lay.addLayout(axes)
+        lay.addLayout(tools)
+        lay.addWidget(self.plot_widget, 1)
+        lay.addWidget(self.info)
+
+    def _set_lasso(self, on: bool) -> None:
+        self.viewbox.lasso = on
+        self.viewbox.setMouseEnabled(not on, not on)
+
+    # -- data ------------------------------------------------------------------------------
+    def set_rows(self, rows, groups: dict | None = None) -> None:
+        """Show new statistics rows; ``groups`` maps ``(a, b)`` to a group name."""
+        self.rows = list(rows)
+        self.groups = dict(groups or {})
+        layers = list(dict.fromkeys(r["layer"] for r in self.rows))
+        for box, default in ((self.x_layer, 0), (self.y_layer, -1)):
+            keep = box.currentText()
+            box.blockSignals(True)
+            box.clear()
+            box.addItems(layers)
+            if keep in layers:
+                box.setCurrentText(keep)
+            elif layers:
+                deep = [n for n in layers if n != "raw" and not n.startswith("random:")] or layers
+                box.setCurrentText(deep[default])
+            box.blockSignals(False)
+        self.redraw()
+
+    def _value_table(self) -> dict:
+        return {(r["a"], r["b"] or "", r["layer"]): r for r in self.rows}
+
+    def redraw(self) -> None:
+        table = self._value_table()
+        xl, yl = self.x_layer.currentText(), self.y_layer.currentText()
+        xs, ys = self.x_stat.currentText(), self.y_stat.currentText()
+        keys = list(dict.fromkeys((r["a"], r["b"] or "") for r in self.rows))
+        self.keys, pts = [], []
+        for k in keys:
+            rx, ry = table.get((*k, xl)), table.get((*k, yl))
+            if rx is not None and ry is not None:
+                self.keys.append(k)
+                pts.append((float(rx[xs]), float(ry[ys])))
+        self.xy = np.array(pts, float).reshape(-1, 2)
+        for item in self.scatters.values():
+            self.plot.removeItem(item)
+        self.scatters.clear()
+        if self.plot.legend is not None:
+            self.plot.legend.clear()
+        names = [self.group_of(k) for k in self.keys]
+        for gi, g in enumerate(dict.fromkeys(names)):
+            sel = np.array([n == g for n in names])
+            item = pg.ScatterPlotItem(self.xy[sel, 0], self.xy[sel, 1], size=9, name=g,
+                                      brush=pg.mkBrush(*_TAB10[gi % 10], 200), pen=None)
+            self.plot.addItem(item)
+            self.scatters[g] = item
+        self.plot.setLabel("bottom", f"{xs} @ {xl}")
+        self.plot.setLabel("left", f"{ys} @ {yl}")
+        self._show_selection()
+        if self.rows:
+            self.info.setText(f"{len(self.keys)} points, {len(self.scatters)} groups")
+
+    def group_of(self, key: tuple[str, str]) -> str:
+        return self.groups.get(key, "pair" if key[1] else "single map")
+
+    # -- selection -----------------------------------------------------------------------------
+    def _on_lasso(self, polygon: np.ndarray) -> None:
+        inside = points_in_polygon(self.xy, polygon)
+        self.select([k for k, ok in zip(self.keys, inside, strict=True) if ok])
+
+    def select(self, keys) -> None:
+        """Select points by key; highlights them and links back to the maps."""
+        self.selected = [tuple(k) for k in keys]
+        self._show_selection()
+        self.selection_changed.emit(list(self.selected))
+        if self.selected:
+            shown = ", ".join(" / ".join(x for x in k if x) for k in self.selected[:6])
+            more = f" and {len(self.selected) - 6} more" if len(self.selected) > 6 else ""
+            self.info.setText(f"selected {len(self.selected)}: {shown}{more}")
+            self._goto(self.selected[0])
+
+    def _show_selection(self) -> None:
+        idx = [i for i, k in enumerate(self.keys) if k in set(self.selected)]
+        self.highlight.setData(self.xy[idx, 0] if idx else [], self.xy[idx, 1] if idx else [])
+
+    def _goto(self, key) -> None:
+        """Show the first selected map's time slice in the map view (survey slices only)."""
+        s = self.session
+        if s is None or getattr(s, "volume", None) is None:
+            return
+        m = _TIME.search(key[0])
+        if m is None:
+            return
+        g = s.geometry
+        if "@" in key[0]:  # phase-pair names carry the sample index
+            k = int(float(m.group(1)))
+        else:
+            k = int(round((float(m.group(1)) - g.t0) / g.dt))
+        if 0 <= k < g.n_samples:
+            s.set_position("time", k)
+
+    # -- export ----------------------------------------------------------------------------------
+    def export_csv(self, path) -> Path:
+        path = Path(path)
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["a", "b", "group", f"x:{self.x_stat.currentText()}@{self.x_layer.currentText()}",
+                        f"y:{self.y_stat.currentText()}@{self.y_layer.currentText()}", "selected"])
+            sel = set(self.selected)
+            for k, (x, y) in zip(self.keys, self.xy, strict=True):
+                w.writerow([k[0], k[1], self.group_of(k), f"{x:.6g}", f"{y:.6g}", int(k in sel)])
+        return path
+
+    def export_png(self, path) -> Path:
+        path = Path(path)
+        if not self.plot_widget.grab().save(str(path)):
+            from seisview.core.errors import SeisviewError
+
+            raise SeisviewError(f"could not write {path}", hint="check the folder and the file name")
+        return path
+
+    def _load_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Statistics CSV", "", "CSV (*.csv)")
+        if path:
+            from seisview.ml.introspect import read_csv
+
+            try:
+                self.set_rows(read_csv(path))
+            except Exception as exc:  # a malformed file is reported, not fatal
+                self.info.setText(f"cannot read {path}: {exc}")
+
+    def _csv_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export points", "crossplot.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def _png_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export picture", "crossplot.png", "PNG (*.png)")
+        if path:
+            self.export_png(path)
+
+    # -- live statistics ---------------------------------------------------------------------------
+    def set_snapshot(self, snapshot) -> None:
+        """Recompute the statistics of the survey's phase pairs with a new model snapshot."""
+        self.snapshot = snapshot
+        s = self.session
+        if not self.live_box.isChecked() or s is None or getattr(s, "volume", None) is None:
+            return
+        self.info.setText(f"computing statistics for model v{getattr(snapshot, 'version', 0)}…")
+        self.runner.submit(phase_pair_job, snapshot, s.volume, name="crossplot-stats")
+
+    def shutdown(self) -> None:
+        self.runner.cancel_all()
+
+    def closeEvent(self, ev) -> None:
+        self.shutdown()
+        super().closeEvent(ev)
+
+
+def phase_pair_job(snapshot, volume, layers=None, *, state=None):
+    """Rows and groups of the in-phase / out-of-phase experiment for ``volume`` (worker)."""
+    import torch
+
+    from seisview.ml.activations import as_module, layer_names
+    from seisview.ml.introspect import introspect, phase_pairs
+
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
+    net = as_module(snapshot)
+    if layers is None:
+        names = layer_names(net)
+        enc = [n for n in names if n.startswith(("enc", "conv", "stage"))] or names
+        layers = [enc[0], enc[-1]]
+    step = max(20, volume.shape[2] // 8)
+    maps, in_phase, out_phase = phase_pairs(volume, times=range(step, volume.shape[2] - 10, step))
+    rows = introspect(net, maps, layers=layers, pairs=in_phase + out_phase, single=False, state=state)
+    groups = {**{p: "in phase" for p in in_phase}, **{p: "out of phase" for p in out_phase}}
+    return rows, groups
+
+
+def make_panel(main_window) -> CrossplotPanel:
+    from PyQt6.QtCore import QTimer
+
+    from seisview.qt.activation_panel import connect_training
+
+    panel = CrossplotPanel(main_window.session, main_window)
+    QTimer.singleShot(0, lambda: connect_training(panel, main_window))
+    return panel
