@@ -31,7 +31,7 @@ def test_survey_file_matches_volume_and_geometry(survey):
 
     path, vol, truth = survey
     g = vol.geometry
-    assert vol.shape == truth.shape == (200, 200, 250)
+    assert vol.shape == truth.shape == (200, 200, 300)
     with segyio.open(path) as f:
         assert list(f.ilines[[0, -1]]) == [100, 299] and list(f.xlines[[0, -1]]) == [300, 499]
         assert f.samples[1] - f.samples[0] == pytest.approx(4.0)
@@ -42,6 +42,12 @@ def test_survey_file_matches_volume_and_geometry(survey):
         assert h[segyio.TraceField.CDP_X] / 100 == pytest.approx(float(x), abs=0.01)
         assert h[segyio.TraceField.CDP_Y] / 100 == pytest.approx(float(y), abs=0.01)
     assert np.array_equal(cube, vol.data)
+    # seisview's own reader sees the same survey
+    from seisview.io import segy
+
+    loaded = segy.load(path)
+    assert loaded.geometry.il == g.il and loaded.geometry.xl == g.xl and loaded.geometry.dt == 4.0
+    assert np.allclose(loaded.geometry.affine, g.affine, atol=1e-3)
     # rotated grid: both axes move x and y
     a = g.affine
     assert abs(a[0]) > 1 and abs(a[1]) > 1 and abs(a[3]) > 1 and abs(a[4]) > 1
@@ -94,6 +100,11 @@ def test_gathers_file_headers_carry_the_true_first_breaks():
         raw = f.trace.raw[:]
         assert f.samples[1] - f.samples[0] == pytest.approx(GSPEC_DT)
     assert np.array_equal(raw, gs.data)
+    from seisview.io import segy
+
+    loaded = segy.load(path)
+    assert np.array_equal(loaded.headers["fb_us"], gs.headers["fb_us"])
+    assert np.array_equal(loaded.keys, gs.keys) and np.allclose(loaded.offsets, gs.offsets)
     assert all(fb[(int(a), int(b))] == t / 1000.0 for a, b, t in zip(ffid, chan, fb_us, strict=True))
     # offsets agree with the coordinates (the line is straight, so |offset| = distance)
     sy = gs.headers["sy_m"]

@@ -1,6 +1,6 @@
 """The demo survey and sample data: generated once into the cache, real SEG-Y on disk.
 
-* ``demo_survey_path()``: a 3-D post-stack survey (200 x 200 traces x 250 samples at
+* ``demo_survey_path()``: a 3-D post-stack survey (200 x 200 traces x 300 samples at
   4 ms, inlines 100-299, crosslines 300-499, rotated world grid) with six facies
   told apart by texture, faults and a salt ridge; ``demo_truth()`` gives the facies
   id of every sample and ``DEMO_CLASSES`` their names and colours.
@@ -23,13 +23,15 @@ from pathlib import Path
 import numpy as np
 
 from seisview import config
+from seisview.core.gathers import GatherSet
 from seisview.core.geometry import LineAxis, SurveyGeometry
 from seisview.core.volume import Volume
-from seisview.core.gathers import GatherSet
 from seisview.io.demo_gathers import GatherSpec, ShotRecord, build_gathers
 from seisview.io.demo_model import DEMO_CLASSES, ModelSpec, build_model
+from seisview.io.segy import write_gathers_segy, write_volume_segy
 
-__all__ = ["DEMO_CLASSES", "DEMO_VERSION", "GATHERS_VERSION", "demo_geometry", "demo_survey_path", "demo_truth",
+__all__ = ["DEMO_CLASSES", "DEMO_VERSION", "GATHERS_VERSION", "demo_geometry", "demo_survey_path",
+           "demo_truth",
            "demo_volume", "demo_dir", "demo_gathers_path", "demo_gatherset", "demo_first_breaks",
            "sample_data_paths", "RESOURCES"]
 
@@ -43,8 +45,13 @@ RESOURCES = Path(__file__).resolve().parents[2] / "resources"
 
 
 def demo_dir(version: str = DEMO_VERSION, spec: object = SPEC) -> Path:
-    """Cache folder of a generator version and its parameters (created on demand)."""
-    key = hashlib.sha1(repr((version, spec)).encode()).hexdigest()[:10]
+    """Cache folder of a generator version, its parameters and its source (created on demand).
+
+    Hashing the generator's source file too means an edited generator never
+    serves files built by the old one.
+    """
+    src = Path(__file__).with_name("demo_model.py" if isinstance(spec, ModelSpec) else "demo_gathers.py")
+    key = hashlib.sha1(repr((version, spec)).encode() + src.read_bytes()).hexdigest()[:10]
     p = config.cache_dir() / "demo" / f"{version}-{key}"
     p.mkdir(parents=True, exist_ok=True)
     return p
@@ -75,6 +82,15 @@ def _atomic_save_npy(path: Path, arr: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
+def _prune_stale(prefix: str, keep: Path) -> None:
+    """Remove cache folders of older builds of the same generator (each is ~100 MB)."""
+    import shutil
+
+    for old in keep.parent.glob(f"{prefix}-*"):
+        if old != keep and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
+
+
 @functools.lru_cache(maxsize=1)
 def _arrays() -> tuple[np.ndarray, np.ndarray]:
     """Seismic and truth arrays, from the cache or generated (and cached) now."""
@@ -87,6 +103,7 @@ def _arrays() -> tuple[np.ndarray, np.ndarray]:
                 return seis, truth
         except (OSError, ValueError):
             pass  # a broken cache file is rebuilt below
+    _prune_stale(DEMO_VERSION.split("-")[0], d)
     seis, truth = build_model(SPEC)
     _atomic_save_npy(s_path, seis)
     _atomic_save_npy(t_path, truth)
@@ -104,53 +121,12 @@ def demo_truth() -> np.ndarray:
     return _arrays()[1].copy()
 
 
-def write_poststack_segy(path: Path, data: np.ndarray, geometry: SurveyGeometry,
-                         text: str = "") -> None:
-    """Write an inline-sorted IEEE-float post-stack SEG-Y with il/xl at 189/193 and CDP X/Y."""
-    import segyio
-
-    ni, nj, ns = data.shape
-    spec = segyio.spec()
-    spec.ilines = list(geometry.il.numbers)
-    spec.xlines = list(geometry.xl.numbers)
-    spec.samples = list(geometry.samples)
-    spec.format = 5
-    spec.sorting = segyio.TraceSortingFormat.INLINE_SORTING
-    il_no, xl_no = np.meshgrid(geometry.il.numbers, geometry.xl.numbers, indexing="ij")
-    x, y = geometry.world(il_no, xl_no) if geometry.affine else (il_no * 0.0, xl_no * 0.0)
-    xc, yc = np.rint(x * 100).astype(np.int64), np.rint(y * 100).astype(np.int64)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".sgy.tmp")
-    os.close(fd)
-    F = segyio.TraceField
-    with segyio.create(tmp, spec) as f:
-        if text:
-            f.text[0] = segyio.tools.create_text_header(
-                {k + 1: line for k, line in enumerate(text.splitlines()[:40])})
-        B = segyio.BinField
-        f.bin.update({B.Interval: int(round(geometry.dt * 1000)), B.Samples: ns, B.Format: 5})
-        flat = np.ascontiguousarray(data.reshape(ni * nj, ns), dtype=np.float32)
-        k = 0
-        for i in range(ni):
-            for j in range(nj):
-                f.header[k] = {
-                    F.TRACE_SEQUENCE_LINE: k + 1, F.TRACE_SEQUENCE_FILE: k + 1,
-                    F.CDP: k + 1, F.TRACE_SAMPLE_COUNT: ns,
-                    F.TRACE_SAMPLE_INTERVAL: int(round(geometry.dt * 1000)),
-                    F.INLINE_3D: int(il_no[i, j]), F.CROSSLINE_3D: int(xl_no[i, j]),
-                    F.SourceGroupScalar: -100, F.CDP_X: int(xc[i, j]), F.CDP_Y: int(yc[i, j]),
-                    F.SourceX: int(xc[i, j]), F.SourceY: int(yc[i, j]),
-                    F.GroupX: int(xc[i, j]), F.GroupY: int(yc[i, j]),
-                }
-                k += 1
-        f.trace.raw[:] = flat
-    os.replace(tmp, path)
-
-
 _SURVEY_TEXT = """seisview demo survey (generated, deterministic)
 post-stack 3-D, 200 inlines (100-299) x 200 crosslines (300-499)
-250 samples at 4 ms, t0 0 ms, IEEE float (format 5), inline sorted
-inline byte 189, crossline byte 193, CDP X/Y bytes 181/185 in cm
-coordinate scalar -100 at byte 71; 25 m bins, grid rotated 32 deg
+300 samples at 4 ms, t0 0 ms, IEEE float (format 5), inline sorted
+inline bytes 189 and 9, crossline bytes 193 and 21, world X/Y at
+181/185 and 73/77 in cm, coordinate scalar -100 at byte 71
+25 m bins, grid rotated 32 deg
 facies: parallel high amplitude, low amplitude continuous,
 clinoforms, chaotic, steep dips, salt; faults; Ricker 28 Hz
 truth: seisview.io.demo.demo_truth()"""
@@ -161,7 +137,7 @@ def demo_survey_path() -> Path:
     path = demo_dir() / "demo_survey.sgy"
     if not path.exists():
         seis, _ = _arrays()
-        write_poststack_segy(path, seis, demo_geometry(), text=_SURVEY_TEXT)
+        write_volume_segy(path, seis, demo_geometry(), sample_format=5, text=_SURVEY_TEXT.splitlines())
     return path
 
 
@@ -217,42 +193,6 @@ def demo_gathers_path() -> Path:
     """Path of the generated pre-stack shot-gather SEG-Y with first breaks at byte 233 (us)."""
     path = demo_dir(GATHERS_VERSION, GSPEC) / "demo_shots.sgy"
     if not path.exists():
-        write_shots_segy(path, demo_gatherset(), text=_GATHER_TEXT)
+        _prune_stale(GATHERS_VERSION.split("-")[0], path.parent)
+        write_gathers_segy(path, demo_gatherset(), sample_format=5, text=_GATHER_TEXT.splitlines())
     return path
-
-
-def write_shots_segy(path: Path, gs: GatherSet, text: str = "") -> None:
-    """Unstructured IEEE SEG-Y of a GatherSet: FFID 9, channel 13, offset 37 (cm), fb us at 233."""
-    import segyio
-
-    data = np.ascontiguousarray(gs.data, dtype=np.float32)
-    n, ns = data.shape
-    spec = segyio.spec()
-    spec.tracecount = n
-    spec.samples = list(gs.samples_ms)
-    spec.format = 5
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".sgy.tmp")
-    os.close(fd)
-    F = segyio.TraceField
-    h = gs.headers
-    cm = {k: np.rint(np.asarray(h[k]) * 100).astype(np.int64) for k in ("sx_m", "sy_m", "gx_m", "gy_m")}
-    off_cm = np.rint(np.asarray(gs.offsets) * 100).astype(np.int64)
-    dt_us = int(round(gs.dt_ms * 1000))
-    with segyio.create(tmp, spec) as f:
-        if text:
-            f.text[0] = segyio.tools.create_text_header(
-                {k + 1: line for k, line in enumerate(text.splitlines()[:40])})
-        B = segyio.BinField
-        f.bin.update({B.Interval: dt_us, B.Samples: ns, B.Format: 5, B.Traces: int(GSPEC.n_channels)})
-        for k in range(n):
-            f.header[k] = {
-                F.TRACE_SEQUENCE_LINE: k + 1, F.TRACE_SEQUENCE_FILE: k + 1,
-                F.FieldRecord: int(gs.keys[k]), F.TraceNumber: int(gs.channels[k]),
-                F.offset: int(off_cm[k]), F.SourceGroupScalar: -100,
-                F.SourceX: int(cm["sx_m"][k]), F.SourceY: int(cm["sy_m"][k]),
-                F.GroupX: int(cm["gx_m"][k]), F.GroupY: int(cm["gy_m"][k]),
-                F.TRACE_SAMPLE_COUNT: ns, F.TRACE_SAMPLE_INTERVAL: dt_us, F.TraceIdentificationCode: 1,
-                F.UnassignedInt1: int(h["fb_us"][k]),
-            }
-        f.trace.raw[:] = data
-    os.replace(tmp, path)
