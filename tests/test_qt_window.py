@@ -9,6 +9,8 @@ from PyQt6.QtWidgets import QLabel
 
 from seisview.core.volume import Volume
 from seisview.plugins import registry
+from seisview.qt.colormaps import lut, to_uint8
+from seisview.qt.fast_image import rgb32_table
 from seisview.qt.main_window import MainWindow
 from seisview.qt.workers import TaskCancelled
 
@@ -104,7 +106,15 @@ def test_large_survey_goes_through_the_zarr_cache_with_progress(window, qtbot, s
     assert worker.state.progress > 0.5  # the cache build reported progress to the dialog
     v = w.session.volume
     assert isinstance(v, Volume) and not v.in_memory
-    assert w.section_views["crossline"].image.image_array().shape == (75, 23)
+    xl = w.section_views["crossline"]
+    qtbot.waitUntil(lambda: xl.image.image_array() is not None
+                    and xl.image.image_array().shape == (75, 23), timeout=10000)
+    xl.slider.setValue(3)  # read in a worker, drawn when it arrives
+    want = np.asarray(v.data[:, 3, :]).T
+    qtbot.waitUntil(lambda: not xl.loader.busy, timeout=10000)
+    qtbot.wait(20)
+    expect = rgb32_table(lut(w.session.colormap))[to_uint8(want, w.session.display_levels())]
+    np.testing.assert_array_equal(xl.image.image_array(), expect)
     # a cancelled load leaves the open survey alone
     monkeypatch.setenv("SEISVIEW_CACHE", str(tmp_path / "cache2"))  # not cached yet: a real build
     worker = w.files.open_path(shared_data / "segy/segyio/f3-lsb.sgy")

@@ -258,7 +258,13 @@ class Session:
         v = self.volume
         if v is None:
             return None
-        arr = v.section_array(spec)
+        if spec.kind == "inline" and v.in_memory:
+            # rows of the time-major copy are contiguous: no transposed walk over the inline
+            arr = v.time_major[:, spec.index, :]
+        elif spec.kind == "time" and v.in_memory:
+            arr = v.time_major[spec.index]  # read-only use: no copy
+        else:
+            arr = v.section_array(spec)
         w = self.agc_samples()
         if w:
             if spec.kind == "time":

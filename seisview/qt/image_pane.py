@@ -136,6 +136,8 @@ class ImagePane(QWidget):
 
     # -- coordinates -------------------------------------------------------------
     def set_pixel_transform(self, tf: QTransform) -> None:
+        if tf == self.pixel_tf and self.image.transform() == tf:
+            return  # unchanged: setting it again costs a scene re-index
         self.pixel_tf = tf
         self.image.setTransform(tf)
         for item in self._pixel_items:

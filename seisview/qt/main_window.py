@@ -12,12 +12,20 @@ becomes a dock; one that fails is reported in the status bar and in
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
-from PyQt6.QtWidgets import (QComboBox, QDockWidget, QDoubleSpinBox, QLabel, QMainWindow,
-                             QMessageBox, QSplitter, QToolBar, QWidget)
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QDoubleSpinBox,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
 
 from seisview.config import home
 from seisview.core.session import Session

@@ -41,6 +41,10 @@ def window_attribute(volume, k: int, half: int, attribute: str, state: TaskState
     return acc.astype(np.float32)
 
 
+def _slice(session: Session, spec, *, state=None):
+    return spec, session.display_section(spec)
+
+
 def world_transform(geometry) -> QTransform | None:
     """Pixel (x=xl_idx, y=il_idx) -> world (x, y) in metres; None without coordinates."""
     a = geometry.affine
@@ -185,8 +189,11 @@ class MapView(ImagePane):
         if s.volume is None:
             return
         if self.attribute == "time slice":
-            self.runner.cancel_all(wait=None)
-            self._show(s.display_section(s.spec("time")), s.display_levels(), s.colormap)
+            if s.volume.in_memory:
+                self.runner.cancel_all(wait=None)
+                self._show(s.display_section(s.spec("time")), s.display_levels(), s.colormap)
+            else:  # on-disk: read in a worker
+                self.runner.submit(_slice, s, s.spec("time"))
             return
         half = int(round(self.window_box.value() / 2 / s.geometry.dt))
         self.runner.submit(window_attribute, s.volume, s.t_idx, half, self.attribute)
@@ -199,11 +206,17 @@ class MapView(ImagePane):
         self._on_attribute(0, out)
         return out
 
-    def _on_attribute(self, _rid: int, values: np.ndarray) -> None:
+    def _on_attribute(self, _rid: int, values) -> None:
+        if isinstance(values, tuple):  # a time slice read in the worker
+            spec, arr = values
+            if spec == self.session.spec("time") and self.attribute == "time slice":
+                self._show(arr, self.session.display_levels(), self.session.colormap)
+            return
         lo, hi = auto_levels(values)
         self._show(values, (min(lo, 0.0), hi), "viridis")
 
     def _show(self, values: np.ndarray, levels, cmap: str) -> None:
         self.values = values
         self.image.set_indices(to_uint8(values, levels), rgb32_table(lut(cmap)))
-        self.image.setTransform(self.pixel_tf)
+        if self.image.transform() != self.pixel_tf:
+            self.image.setTransform(self.pixel_tf)

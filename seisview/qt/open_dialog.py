@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PyQt6.QtWidgets import (QCheckBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel,
-                             QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout)
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+)
 
 from seisview.core.errors import SeisviewError
 

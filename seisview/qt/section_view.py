@@ -23,6 +23,7 @@ from seisview.core.session import Session
 from seisview.qt.colormaps import colorize, lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane, linear_pixel_transform
+from seisview.qt.workers import LatestRunner
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,9 @@ class SectionView(ImagePane):
         self.plot_widget.installEventFilter(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._handles = []
+        self.loader = LatestRunner(self)
+        self.loader.result.connect(self._on_loaded)
+        self.loader.failed.connect(lambda _rid, f: log.warning("section read failed: %s", f.message))
         self._subscribe()
         self.on_survey(session)
 
@@ -100,6 +104,7 @@ class SectionView(ImagePane):
 
     def detach(self) -> None:
         """Disconnect from the session (called when the view goes away)."""
+        self.loader.cancel_all()
         for sig, slot in self._handles:
             try:
                 sig.disconnect(slot)
@@ -213,19 +218,29 @@ class SectionView(ImagePane):
         s = self.session
         if s.volume is None:
             return
-        t0 = time.perf_counter()
         d = self.decimation if decimation is None else decimation
-        arr = s.display_section(self.spec)
-        if d > 1:
-            arr = arr[::d, ::d]
-        u8 = to_uint8(arr, s.display_levels())
+        if not s.volume.in_memory:  # on-disk (zarr): read in a worker, the newest request wins
+            self.loader.submit(_display_u8, s, self.spec, d, s.display_levels())
+            return
+        t0 = time.perf_counter()
+        self._show_u8(self.spec, d, _display_u8(s, self.spec, d, s.display_levels()), t0)
+
+    def _on_loaded(self, _rid: int, result) -> None:
+        spec, d, u8 = result
+        if spec == self.spec and self.session.volume is not None:
+            self._show_u8(spec, d, u8, None)
+
+    def _show_u8(self, spec: SectionSpec, d: int, u8: np.ndarray, t0: float | None) -> None:
+        s = self.session
         self.image.set_indices(u8, rgb32_table(lut(s.colormap)))
-        self.image.setTransform(QTransform.fromScale(d, d) * self.pixel_tf)
+        tf = QTransform.fromScale(d, d) * self.pixel_tf
+        if tf != self.image.transform():  # re-setting it re-indexes the scene (~10 ms)
+            self.image.setTransform(tf)
         self.decimation = d
         layer = s.seismic_layer
         self.image.setVisible(layer.visible)
         self.image.setOpacity(layer.opacity)
-        if d == 1:
+        if d == 1 and t0 is not None:
             self.last_draw_s = time.perf_counter() - t0
 
     def redraw_overlays(self) -> None:
@@ -303,6 +318,15 @@ class SectionView(ImagePane):
             return False
         self.session.step(self.kind, step)
         return True
+
+
+def _display_u8(session: Session, spec: SectionSpec, d: int, levels, state=None):
+    """The seismic section as 8-bit colour indices (also run in a worker for on-disk volumes)."""
+    arr = session.display_section(spec)
+    if d > 1:
+        arr = arr[::d, ::d]
+    u8 = to_uint8(arr, levels)
+    return (spec, d, u8) if state is not None else u8
 
 
 def section_amplitude(session: Session, kind: str, row: int, col: int) -> float | None:

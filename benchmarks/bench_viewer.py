@@ -1,0 +1,155 @@
+"""Viewer speed goals on an F3-sized cube (651 x 951 x 462), side by side in one process.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_viewer.py            # F3 size
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_viewer.py --size ci  # small, quick
+
+Measured with the three linked section views on screen (1000 x 600 each), so a
+step also moves the position lines in the other two views:
+
+* inline step drawn: ``session.step("inline", 1)`` until Qt has painted every
+  view (read + colour map + set image + paint), p95 over the steps, beside the
+  raw in-memory copy of the same section (``np.ascontiguousarray`` of the
+  ``(sample, xl)`` array). Goal: p95 <= 16 ms and <= 3x the copy.
+* time-slice step drawn: same for the time slice. Goal: p95 <= 16 ms.
+* scrubbing: the inline slider is held down and moved one line every 10 ms
+  while a 5 ms timer probes the event loop; the longest gap between probe
+  ticks is the stall. Goal: <= 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+
+SIZES = {"f3": (651, 951, 462), "ci": (120, 160, 200)}
+
+
+def make_volume(shape):
+    """A layered, dipping, faulted synthetic cube (cheap to make, realistic to draw)."""
+    from seisview.core.volume import Volume
+
+    n_il, n_xl, n_s = shape
+    pad = n_il // 4 + 2
+    k = np.arange(n_s + pad, dtype=np.float32)[None, :]
+    j = np.arange(n_xl, dtype=np.float32)[:, None]
+    rng = np.random.default_rng(0)
+    shift = 0.03 * j + np.where(j > n_xl * 0.6, 12.0, 0.0)  # dip and a fault
+    base = np.sin((k + shift) * 0.35) * (1 + 0.5 * np.sin(k * 0.01))
+    base += rng.standard_normal(base.shape).astype(np.float32) * 0.2
+    data = np.empty(shape, np.float32)
+    for i in range(n_il):  # reflectors rise slowly along the inlines
+        s0 = (i // 4) % pad
+        data[i] = base[:, s0:s0 + n_s]
+    return Volume.from_array(data)
+
+
+def percentile_ms(ts, q=95):
+    return float(np.percentile(np.asarray(ts) * 1e3, q))
+
+
+def main(argv=None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size", choices=sorted(SIZES), default="f3")
+    ap.add_argument("--steps", type=int, default=80)
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args(argv)
+
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    from seisview.core.session import Session
+    from seisview.qt.section_view import SectionView
+
+    t0 = time.perf_counter()
+    vol = make_volume(SIZES[args.size])
+    _ = vol.time_major, vol.levels  # built once at load in the real app
+    print(f"volume {vol.shape} made in {time.perf_counter() - t0:.1f} s")
+    s = Session()
+    s.open_volume(vol)
+    views = {k: SectionView(s, k) for k in ("inline", "crossline", "time")}
+    for v in views.values():
+        v.resize(1000, 600)
+        v.show()
+    for _ in range(5):
+        app.processEvents()
+
+    def drawn_steps(kind):
+        drawn, copy = [], []
+        s.set_position(kind, 0)
+        app.processEvents()
+        for _ in range(args.steps):
+            t = time.perf_counter()
+            s.step(kind, 1)
+            app.processEvents()  # paints every dirty view
+            drawn.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            np.ascontiguousarray(vol.section_array(s.spec(kind)))
+            copy.append(time.perf_counter() - t)
+        return drawn, copy
+
+    res = {"size": list(vol.shape)}
+    for kind in ("inline", "time"):
+        drawn, copy = drawn_steps(kind)
+        res[kind] = {"drawn_p95_ms": percentile_ms(drawn), "drawn_p50_ms": percentile_ms(drawn, 50),
+                     "copy_p95_ms": percentile_ms(copy), "copy_p50_ms": percentile_ms(copy, 50)}
+        res[kind]["ratio_p50"] = res[kind]["drawn_p50_ms"] / res[kind]["copy_p50_ms"]
+
+    # scrubbing: slider held down, one line per 10 ms, probe timer every 5 ms
+    inl = views["inline"]
+    gaps, last = [], [time.perf_counter()]
+
+    def probe():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    probe_timer = QTimer()
+    probe_timer.timeout.connect(probe)
+    probe_timer.start(5)
+    inl.slider.setSliderDown(True)
+    n = s.n_positions("inline")
+
+    def scrub():
+        inl.slider.setValue((inl.slider.value() + 1) % n)
+
+    scrub_timer = QTimer()
+    scrub_timer.timeout.connect(scrub)
+    scrub_timer.start(10)
+    t_end = time.perf_counter() + 3.0
+    last[0] = time.perf_counter()
+    while time.perf_counter() < t_end:
+        app.processEvents()
+        time.sleep(0.001)
+    scrub_timer.stop()
+    probe_timer.stop()
+    inl.slider.setSliderDown(False)
+    res["scrub"] = {"max_stall_ms": float(max(gaps) * 1e3), "p99_gap_ms": percentile_ms(gaps, 99),
+                    "decimated_while_dragging": inl.last_draw_s > 0.012,
+                    "full_draw_ms": inl.last_draw_s * 1e3}
+
+    print(f"{'':22s}{'drawn p50':>11s}{'drawn p95':>11s}{'copy p50':>10s}{'ratio':>8s}   goal")
+    for kind, goal in (("inline", "p95 <= 16 ms, <= 3x copy"), ("time", "p95 <= 16 ms")):
+        r = res[kind]
+        print(f"{kind + ' step':22s}{r['drawn_p50_ms']:9.2f}ms{r['drawn_p95_ms']:9.2f}ms"
+              f"{r['copy_p50_ms']:8.2f}ms{r['ratio_p50']:7.1f}x   {goal}")
+    sc = res["scrub"]
+    print(f"scrub: longest event-loop stall {sc['max_stall_ms']:.1f} ms (p99 gap {sc['p99_gap_ms']:.1f} ms),"
+          f" goal <= 50 ms; full inline draw {sc['full_draw_ms']:.1f} ms")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f, indent=2)
+    for v in views.values():
+        v.close()
+    return res
+
+
+if __name__ == "__main__":
+    main()
