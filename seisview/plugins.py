@@ -392,7 +392,7 @@ def status_rows(registry: Registry, load: bool = True, only: list[str] | None = 
     for info in sorted(infos, key=lambda i: (i.name != "seisview-builtins", i.name)):
         rows.append({
             "name": info.name, "version": info.version, "source": info.source,
-            "status": info.status, "errors": info.problems(),
+            "status": info.status, "errors": info.problems(), "manifest_errors": list(info.errors),
             "contributions": [
                 {"kind": c.kind, "name": c.name, "target": c.target if isinstance(c.target, str) else repr(c.target),
                  "status": c.status, "error": c.error, "description": c.description}

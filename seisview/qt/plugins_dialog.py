@@ -69,7 +69,7 @@ class PluginsWidget(QWidget):
                                    row["source"]])
             top.setData(0, 256, row["name"])  # Qt.UserRole: the plugin name for enable/disable
             self._colour(top, row["status"])
-            for err in row["errors"]:
+            for err in row["manifest_errors"]:  # contribution errors show on their own rows
                 e = QTreeWidgetItem(["error", "", "failed", err])
                 self._colour(e, "failed")
                 e.setToolTip(3, self._traceback(row["name"]) or err)
