@@ -45,6 +45,7 @@ class TrainingData:
     version: int = 0
     train_counts: dict = field(default_factory=dict)
     val_counts: dict = field(default_factory=dict)
+    context: tuple[np.ndarray, ...] = ()  # unlabelled scaled sections (batch-norm statistics)
 
     @property
     def classes(self) -> list[int]:
@@ -101,7 +102,8 @@ def _split(mask: np.ndarray, spec: SectionSpec, rng, val_fraction: float, block:
 
 def make_training_data(volume: Volume, labels, n_classes: int | None = None, *,
                        class_names=(), val_fraction: float = 0.2, block: int = 24,
-                       seed: int = 0, version: int = 0, clip: float | None = None) -> TrainingData:
+                       seed: int = 0, version: int = 0, clip: float | None = None,
+                       n_context: int = 4) -> TrainingData:
     """Freeze painted labels and the sections they lie on into a :class:`TrainingData`.
 
     Raises ``SeisviewError`` (before any training starts) when nothing is painted,
@@ -157,7 +159,23 @@ def make_training_data(volume: Volume, labels, n_classes: int | None = None, *,
         raise SeisviewError(f"labels use class id {max_id} but the model has {n_classes} classes",
                             hint="add the class to the palette or retrain with more classes")
     return TrainingData(tuple(fixed), n_classes, clip, tuple(class_names), version,
-                        train_counts, val_counts)
+                        train_counts, val_counts, context_sections(volume, fixed, clip, n_context))
+
+
+def context_sections(volume: Volume, labelled, clip: float, n: int) -> tuple[np.ndarray, ...]:
+    """A few evenly spread unlabelled sections of the kinds that carry labels.
+
+    They need no labels: training uses them to estimate batch-norm statistics on
+    whole sections of this survey, the input that prediction sees.
+    """
+    kinds = sorted({s.spec.kind for s in labelled})
+    out = []
+    for kind in kinds:
+        m = volume.n_sections(kind)
+        k = max(1, n // len(kinds))
+        for i in np.unique(np.linspace(0, m - 1, k + 2)[1:-1].astype(int)):
+            out.append(scale_section(volume.section_array(SectionSpec(kind, int(i))), clip))
+    return tuple(out)
 
 
 class CropSampler:

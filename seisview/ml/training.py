@@ -95,6 +95,33 @@ def transfer_weights(net: torch.nn.Module, init) -> int:
 
 
 @torch.no_grad()
+def calibrate_norm(net: torch.nn.Module, data: TrainingData, device) -> None:
+    """Re-estimate batch-norm statistics on whole sections (labelled and context ones).
+
+    Running averages over a few dozen augmented crops lag far behind the weights
+    early in training, so a snapshot in eval mode would predict nonsense for the
+    first minute; a cumulative average over whole sections of this survey fixes it.
+    """
+    bns = [m for m in net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    if not bns:
+        return
+    saved = [(m, m.momentum) for m in bns]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    net.eval()
+    for m in bns:
+        m.train()
+    try:
+        for img in [s.image for s in data.sections] + list(data.context):
+            net(torch.from_numpy(img)[None, None].to(device))
+    finally:
+        for m, mom in saved:
+            m.momentum = mom
+        net.eval()
+
+
+@torch.no_grad()
 def evaluate(net: torch.nn.Module, data: TrainingData, device, which: str = "val") -> dict:
     """Masked loss and pixel accuracy of ``net`` on the held-out (or training) pixels."""
     net.eval()
@@ -210,9 +237,12 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                 if epoch == 0 and time.monotonic() - t_epoch > config.first_snapshot_s:
                     break
             state.check()
+            calibrate_norm(net, data, oom.device)
             metrics = {"train_loss": float(np.mean(losses)) if losses else math.nan,
                        "train_acc": float(np.mean(accs)) if accs else math.nan,
                        **evaluate(net, data, oom.device), "elapsed_s": time.monotonic() - t0,
+                       "n_labelled": float(sum(data.train_counts.values())
+                                           + sum(data.val_counts.values())),
                        "steps_per_s": step / max(time.monotonic() - t0, 1e-9)}
             version += 1
             snap = ModelSnapshot.of(net, config.model, config.model_cfg, version=version,

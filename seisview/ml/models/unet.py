@@ -29,14 +29,18 @@ class UNet(FaciesModel):
         self.stride = 2 ** depth if coarse else 1
         self.context = 2 ** depth
         chans = [base * 2 ** i for i in range(depth + 1)]
-        self.down = nn.ModuleList([double_conv(1, chans[0])] +
-                                  [double_conv(chans[i], chans[i + 1]) for i in range(depth)])
+        # The coarse variant never needs full-resolution features: its first block works at
+        # half resolution (a strided 5x5 stem), which makes a training step ~3x cheaper.
+        first = (nn.Sequential(conv_bn_relu(1, chans[0], 5, 2), conv_bn_relu(chans[0], chans[0]))
+                 if coarse else double_conv(1, chans[0]))
+        self.down = nn.ModuleList([first] +
+                                  [double_conv(chans[i], chans[i + 1]) for i in range(depth - coarse)])
         self.pool = nn.MaxPool2d(2)
         self.dropout = nn.Dropout2d(dropout)
         if coarse:
             self.up = nn.ModuleList()
             self.dec = nn.ModuleList()
-            self.head = nn.Conv2d(chans[depth], n_classes, 1)
+            self.head = nn.Conv2d(chans[depth - 1], n_classes, 1)
         else:
             self.up = nn.ModuleList([nn.ConvTranspose2d(chans[i + 1], chans[i], 2, 2)
                                      for i in reversed(range(depth))])

@@ -1,0 +1,231 @@
+"""``seisview train`` and ``seisview predict``: headless training and prediction.
+
+Heavy imports (torch, the project store) happen inside the command functions so
+that ``seisview info`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from seisview.core.errors import SeisviewError
+
+
+def register(sub, groups) -> None:
+    p = sub.add_parser("train", help="train a model on the project's labels or picks",
+                       description="Train a facies model on the painted labels (or a first-break "
+                       "picker on the picks), record the run in the project and print its id "
+                       "on the last line.")
+    p.add_argument("project", help="the .seisview project file")
+    p.add_argument("--task", choices=("facies", "firstbreak"), default="facies")
+    p.add_argument("--model", default=None,
+                   help="facies: waldeland, unet (default), vgg16, resnet or a plugin model")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--minutes", type=float, default=None, help="stop after this much time")
+    p.add_argument("--device", choices=("cpu", "cuda"), default=None,
+                   help="default: CUDA when present")
+    p.add_argument("--init", default=None,
+                   help="start from a run id of this project, a seisview checkpoint, or "
+                        "pretrained weights (torchvision-format file for vgg16)")
+    p.add_argument("--steps-per-epoch", type=int, default=25)
+    p.add_argument("--batch-size", type=int, default=8)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+    q = sub.add_parser("predict", help="predict facies with a trained run",
+                       description="Predict the class ids of one section (.npy: samples x "
+                       "traces) or of the whole survey (.npy: inline, crossline, sample; "
+                       ".sgy: a class cube on the survey geometry).")
+    q.add_argument("project")
+    q.add_argument("--run", required=True, type=int, help="run id printed by `seisview train`")
+    q.add_argument("--out", required=True, help="output .npy or .sgy")
+    q.add_argument("--section", default=None,
+                   help="inline:N, crossline:N (line numbers) or time:MS; default whole survey")
+    q.add_argument("--device", choices=("cpu", "cuda"), default=None)
+    q.add_argument("--quiet", action="store_true")
+    q.set_defaults(func=cmd_predict)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (only when it is a terminal or forced)."""
+
+    def __init__(self, quiet: bool = False, width: int = 30):
+        self.quiet, self.width = quiet, width
+        self._last = 0.0
+
+    def update(self, fraction: float, text: str, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.quiet or (not force and now - self._last < 0.2):
+            return
+        self._last = now
+        n = int(round(fraction * self.width))
+        line = f"\r[{'#' * n}{'.' * (self.width - n)}] {fraction * 100:5.1f}% {text}"
+        sys.stderr.write(line[:120].ljust(120) if sys.stderr.isatty() else line.strip() + "\n")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if not self.quiet and sys.stderr.isatty():
+            sys.stderr.write("\n")
+
+
+def _fmt(metrics: dict) -> str:
+    keys = ("train_loss", "train_acc", "val_loss", "val_acc")
+    return " ".join(f"{k} {metrics[k]:.3f}" for k in keys if k in metrics)
+
+
+def cmd_train(args) -> int:
+    from seisview.io.project import Project
+
+    with Project.open(args.project) as project:
+        if args.task == "firstbreak":
+            return _train_firstbreak(project, args)
+        return _train_facies(project, args)
+
+
+def _train_firstbreak(project, args) -> int:
+    try:
+        from seisview.ml.firstbreak import cli_train
+    except ImportError as exc:
+        raise SeisviewError(f"first-break training is not available ({exc})",
+                            hint="install a seisview with seisview.ml.firstbreak") from None
+    run_id = cli_train(project, args)
+    print(run_id)
+    return 0
+
+
+def _train_facies(project, args) -> int:
+    from seisview.core.tasks import TaskState
+    from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
+    from seisview.ml.runs import (
+        checkpoint_path,
+        clean_metrics,
+        project_training_data,
+        project_volume,
+        resolve_init,
+    )
+    from seisview.ml.training import TrainConfig, train
+
+    model = args.model or "unet"
+    from seisview.plugins import registry
+    if model not in registry.names("model"):
+        raise SeisviewError(f"unknown model {model!r}",
+                            hint=f"available: {', '.join(registry.names('model'))}")
+    volume = project_volume(project)
+    data = project_training_data(project, volume, seed=args.seed)  # says so before starting
+    init, pretrained = resolve_init(project, args.init)
+    model_cfg = {"pretrained": pretrained} if pretrained else {}
+    if pretrained and model != "vgg16":
+        raise SeisviewError(f"--init {args.init}: pretrained encoder files fit vgg16 only",
+                            hint="use --model vgg16, or --init with a run id")
+    config = TrainConfig(model=model, model_cfg=model_cfg, epochs=args.epochs,
+                         minutes=args.minutes, steps_per_epoch=args.steps_per_epoch,
+                         batch_size=args.batch_size, seed=args.seed, device=args.device, init=init)
+    record = {k: v for k, v in vars(config).items() if k not in ("init",)}
+    record["init"] = args.init
+    run_id = project.add_run("facies", model, record)
+    ckpt = checkpoint_path(project, run_id)
+    config = TrainConfig(**{**vars(config), "checkpoint": str(ckpt)})
+    print(f"run {run_id}: {model} on {data.summary()}", file=sys.stderr)
+    bar = ProgressBar(args.quiet)
+    state = TaskState()
+    last = None
+    try:
+        for msg in train(config, data, state):
+            if isinstance(msg, TrainProgress):
+                bar.update(msg.fraction, f"epoch {msg.epoch + 1} step {msg.step} "
+                           f"loss {msg.loss:.3f} {msg.message}", force=msg.snapshot is not None)
+            last = msg
+    except KeyboardInterrupt:
+        state.cancel()
+        last = TrainCancelled(None)
+    bar.close()
+    if isinstance(last, TrainDone):
+        project.update_run(run_id, status="done", checkpoint=last.checkpoint,
+                           metrics={**clean_metrics(last.metrics), "epochs": last.epochs,
+                                    "steps": last.steps})
+        print(f"done ({last.reason}) after {last.epochs} epochs, {last.steps} steps: "
+              f"{_fmt(last.metrics)}", file=sys.stderr)
+        print(f"checkpoint {last.checkpoint}", file=sys.stderr)
+        print(run_id)
+        return 0
+    if isinstance(last, TrainFailed):
+        project.update_run(run_id, status="failed", checkpoint=last.checkpoint or None,
+                           metrics={"error": 0.0})
+        raise SeisviewError(f"run {run_id} failed: {last.message}",
+                            hint=f"last good checkpoint {last.checkpoint}" if last.checkpoint
+                            else "check the labels and try a smaller learning rate")
+    project.update_run(run_id, status="cancelled",
+                       checkpoint=getattr(last, "checkpoint", "") or None)
+    print(f"run {run_id} cancelled", file=sys.stderr)
+    print(run_id)
+    return 1
+
+
+def parse_section(text: str, geometry):
+    """``inline:N`` / ``crossline:N`` (line numbers) or ``time:MS`` -> SectionSpec (indices)."""
+    from seisview.core.section import SectionSpec
+
+    kind, _, value = text.partition(":")
+    try:
+        v = float(value)
+    except ValueError:
+        raise SeisviewError(f"--section {text!r} is not KIND:NUMBER",
+                            hint="e.g. inline:150, crossline:420 or time:800") from None
+    if kind in ("inline", "crossline"):
+        axis = geometry.il if kind == "inline" else geometry.xl
+        idx = (v - axis.first) / axis.step
+        if not (0 <= idx < axis.count) or idx != int(idx):
+            raise SeisviewError(f"{kind} {value} is not in the survey "
+                                f"({axis.first}..{axis.first + axis.step * (axis.count - 1)} "
+                                f"step {axis.step})", hint="give a line number of the survey")
+        return SectionSpec(kind, int(idx))
+    if kind == "time":
+        k = int(round((v - geometry.t0) / geometry.dt))
+        if not 0 <= k < geometry.n_samples:
+            raise SeisviewError(f"time {value} is outside the survey "
+                                f"({geometry.t0}..{geometry.t0 + geometry.dt * (geometry.n_samples - 1)})",
+                                hint="give a time within the trace length")
+        return SectionSpec("time", k)
+    raise SeisviewError(f"--section kind {kind!r} unknown", hint="use inline:, crossline: or time:")
+
+
+def cmd_predict(args) -> int:
+    from pathlib import Path
+
+    import numpy as np
+
+    from seisview.core.tasks import TaskState
+    from seisview.io.project import Project
+    from seisview.ml.inference import export_segy, predict_section, predict_volume
+    from seisview.ml.runs import project_volume, run_snapshot
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".npy", ".sgy", ".segy"):
+        raise SeisviewError(f"--out {out.name}: unknown format", hint="use .npy or .sgy")
+    with Project.open(args.project) as project:
+        snap = run_snapshot(project, args.run)
+        volume = project_volume(project)
+    if args.section:
+        if out.suffix.lower() != ".npy":
+            raise SeisviewError("a single section is written as .npy",
+                                hint="drop --section to write a SEG-Y class cube")
+        spec = parse_section(args.section, volume.geometry)
+        pred = predict_section(snap, volume.section_array(spec), device=args.device)
+        np.save(out, pred.classes)
+        print(f"{spec.key()}: {pred.classes.shape} class ids -> {out}", file=sys.stderr)
+        return 0
+    bar = ProgressBar(args.quiet)
+    state = TaskState(on_progress=lambda f, m: bar.update(f, m))
+    classes, conf = predict_volume(snap, volume, state, device=args.device)
+    bar.close()
+    if out.suffix.lower() == ".npy":
+        np.save(out, classes)
+    else:
+        export_segy(out, classes, volume)
+    counts = np.bincount(classes.ravel(), minlength=snap.n_classes + 1)[1:]
+    print(f"{classes.shape} class ids -> {out}; class fractions "
+          + " ".join(f"{i + 1}:{c / classes.size:.2f}" for i, c in enumerate(counts)),
+          file=sys.stderr)
+    return 0

@@ -1,0 +1,166 @@
+"""Dense prediction of sections and volumes from a ``ModelSnapshot``.
+
+``predict_section`` gives per-class probabilities, the class map (label ids)
+and the softmax entropy (uncertainty) of one section in a single forward
+pass; ``label_here_next`` ranks the most uncertain regions for the
+interpreter; ``predict_volume`` runs section by section as a cancellable job
+and ``export_segy`` writes the class (or probability) cube on the survey
+geometry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from seisview.core.errors import SeisviewError
+from seisview.core.tasks import TaskState
+from seisview.core.volume import Volume
+from seisview.ml.data import scale_section
+from seisview.ml.device import is_oom, pick_device
+from seisview.ml.snapshot import ModelSnapshot
+
+
+@dataclass(frozen=True, eq=False)
+class SectionPrediction:
+    probs: np.ndarray     # float32 (C, H, W), softmax over classes
+    classes: np.ndarray   # uint8 (H, W), label ids 1..C
+    entropy: np.ndarray   # float32 (H, W), softmax entropy in nats (0 = certain)
+    version: int = 0      # snapshot version it came from
+
+    def probability(self, class_id: int) -> np.ndarray:
+        return self.probs[class_id - 1]
+
+    @property
+    def max_entropy(self) -> float:
+        return float(np.log(self.probs.shape[0]))
+
+
+@dataclass(frozen=True)
+class Region:
+    """A box in section array coordinates to label next; ``score`` = mean entropy."""
+
+    row: int
+    col: int
+    height: int
+    width: int
+    score: float
+
+    @property
+    def center(self) -> tuple[int, int]:
+        return self.row + self.height // 2, self.col + self.width // 2
+
+
+_NET_CACHE: dict[tuple[int, str], torch.nn.Module] = {}
+
+
+def _net_for(model, device) -> tuple[torch.nn.Module, float | None, int]:
+    if isinstance(model, ModelSnapshot):
+        key = (id(model), str(device))
+        net = _NET_CACHE.get(key)
+        if net is None:
+            _NET_CACHE.clear()  # keep one built model: the latest snapshot
+            net = _NET_CACHE[key] = model.build(device)
+        return net, model.clip, model.version
+    return model.eval(), None, 0
+
+
+@torch.no_grad()
+def predict_section(model, array: np.ndarray, clip: float | None = None,
+                    device: str | torch.device | None = None, scaled: bool = False
+                    ) -> SectionPrediction:
+    """Predict one section ``(H, W)`` (raw amplitudes unless ``scaled``).
+
+    ``model`` is a ``ModelSnapshot`` (its clip is used) or a built ``nn.Module``
+    (then give ``clip``). On a CUDA out-of-memory error it retries on the CPU.
+    """
+    dev = pick_device(device) if not isinstance(device, torch.device) else device
+    net, snap_clip, version = _net_for(model, dev)
+    clip = clip if clip is not None else snap_clip
+    if clip is None and not scaled:
+        raise SeisviewError("predict_section needs the amplitude clip for a bare network",
+                            hint="pass a ModelSnapshot or clip=")
+    x = np.asarray(array, np.float32) if scaled else scale_section(array, clip)
+    t = torch.from_numpy(np.ascontiguousarray(x))[None, None]
+    try:
+        logits = net(t.to(dev))[0]
+    except Exception as exc:
+        if not (is_oom(exc) and dev.type != "cpu"):
+            raise
+        torch.cuda.empty_cache()
+        net = net.to("cpu")
+        logits = net(t)[0]
+    probs = torch.softmax(logits.float(), 0)
+    ent = -(probs * torch.log(probs.clamp_min(1e-12))).sum(0)
+    probs_np = probs.cpu().numpy().astype(np.float32)
+    return SectionPrediction(probs_np, (probs_np.argmax(0) + 1).astype(np.uint8),
+                             ent.cpu().numpy().astype(np.float32), version)
+
+
+def label_here_next(entropy: np.ndarray, n: int = 8, window: int = 32,
+                    exclude: np.ndarray | None = None) -> list[Region]:
+    """The ``n`` most uncertain non-overlapping ``window``-sized boxes, best first.
+
+    ``exclude`` (bool or mask, same shape) marks pixels already labelled; boxes
+    are scored by the mean entropy of their unlabelled pixels.
+    """
+    e = np.asarray(entropy, np.float64)
+    if exclude is not None:
+        e = np.where(np.asarray(exclude) > 0, 0.0, e)
+    h, w = e.shape
+    wh, ww = min(window, h), min(window, w)
+    step_h, step_w = max(wh // 2, 1), max(ww // 2, 1)
+    cands = []
+    for r in range(0, max(h - wh, 0) + 1, step_h):
+        for c in range(0, max(w - ww, 0) + 1, step_w):
+            cands.append((float(e[r:r + wh, c:c + ww].mean()), r, c))
+    cands.sort(reverse=True)
+    taken: list[Region] = []
+    for score, r, c in cands:
+        if len(taken) >= n:
+            break
+        if any(abs(r - t.row) < wh and abs(c - t.col) < ww for t in taken):
+            continue
+        taken.append(Region(r, c, wh, ww, score))
+    return taken
+
+
+def predict_volume(snapshot: ModelSnapshot, volume: Volume, state: TaskState | None = None,
+                   kind: str = "inline", device=None, indices=None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Class ids ``uint8 (il, xl, sample)`` and max probability ``float32`` of a whole volume.
+
+    Runs one section at a time (``kind`` inline or crossline), reporting progress and
+    honouring pause/cancel through ``state``. ``indices`` restricts it to some sections
+    (the others stay 0).
+    """
+    from seisview.core.section import SectionSpec
+
+    state = state or TaskState()
+    if kind not in ("inline", "crossline"):
+        raise SeisviewError(f"volume prediction runs along inlines or crosslines, not {kind!r}")
+    n = volume.n_sections(kind)
+    todo = list(range(n)) if indices is None else [int(i) for i in indices]
+    classes = np.zeros(volume.shape, np.uint8)
+    conf = np.zeros(volume.shape, np.float32)
+    for k, i in enumerate(todo):
+        state.check()
+        p = predict_section(snapshot, volume.section_array(SectionSpec(kind, i)), device=device)
+        if kind == "inline":
+            classes[i], conf[i] = p.classes.T, p.probs.max(0).T
+        else:
+            classes[:, i], conf[:, i] = p.classes.T, p.probs.max(0).T
+        state.set_progress((k + 1) / len(todo), f"{kind} {k + 1}/{len(todo)}")
+    return classes, conf
+
+
+def export_segy(path: str | Path, cube: np.ndarray, volume: Volume) -> Path:
+    """Write a class or probability cube on the survey geometry (atomic write)."""
+    from seisview.io.segy import write_volume_segy
+
+    path = Path(path)
+    write_volume_segy(path, np.asarray(cube, np.float32), volume.geometry, live=volume.live)
+    return path
