@@ -143,3 +143,12 @@ def test_gathers_signal_starts_at_the_first_break():
         tr = gs.data[n]
         weak.append(np.abs(tr[k:k + 11]).max() / np.abs(tr[k + 12:k + 26]).max())
     assert np.median(weak) < 0.6
+
+
+def test_demo_classes_make_a_palette_with_matching_ids():
+    from seisview.core.palette import Palette
+
+    pal = Palette(DEMO_CLASSES)
+    assert [c.id for c in pal] == list(range(1, len(DEMO_CLASSES) + 1))
+    assert [c.name for c in pal] == [n for n, _ in DEMO_CLASSES]
+    assert len({c for _, c in DEMO_CLASSES}) == len(DEMO_CLASSES)

@@ -22,7 +22,7 @@ from scipy import ndimage, signal
 # id -> (name, colour); ids are 1..K in this order, 0 is never used in the truth.
 DEMO_CLASSES: list[tuple[str, str]] = [
     ("parallel_high_amplitude", "#1f77b4"),
-    ("low_amplitude_continuous", "#aec7e8"),
+    ("low_amplitude_continuous", "#17becf"),
     ("clinoforms", "#2ca02c"),
     ("chaotic", "#ff7f0e"),
     ("steep_dips", "#9467bd"),
