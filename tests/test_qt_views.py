@@ -176,17 +176,17 @@ def test_overlay_layer_drawn_stretched_and_with_opacity(qtbot):
     coarse[:, 1] = 2
     layer = s.layers.append(Layer("pred", "prediction", source=lambda spec: coarse, colormap=table,
                                   opacity=0.5))
-    item = v._overlay_items[id(layer)]
+    item = v.overlay_items[id(layer)]
     assert item.opacity() == 0.5 and item.image.shape == (6, 3, 4)
     br = item.mapRectToView(item.boundingRect())
     assert br.width() == pytest.approx(30 * 2, rel=1e-6)  # 30 inlines, step 2
     layer.opacity = 0.8
     assert item.opacity() == 0.8
     layer.visible = False
-    assert id(layer) not in v._overlay_items
+    assert id(layer) not in v.overlay_items
     layer.visible = True
     s.layers.remove(layer)
-    assert not v._overlay_items
+    assert not v.overlay_items
 
 
 def test_crosshair_links_views_and_reads_amplitude(qtbot):
@@ -219,6 +219,12 @@ def test_map_in_world_coordinates_and_window_attributes(qtbot):
     mx = window_attribute(s.volume, k, 2, "max |amplitude|")
     np.testing.assert_allclose(mx, np.abs(s.volume.data[:, :, k - 2:k + 3]).max(-1))
     m.runner.cancel_all()
+    seen = []
+    layer = s.layers.append(Layer("amp", "attribute", source=lambda spec: seen.append(spec) or
+                                  np.arange(30 * 40, dtype=float).reshape(30, 40)))
+    assert m.overlay_items[id(layer)].image.shape == (30, 40, 4) and seen[-1] == s.spec("time")
+    s.step("time", 1)
+    assert seen[-1] == s.spec("time")  # the map asks the layer for the new slice
     m.attr_box.setCurrentText("time slice")
     np.testing.assert_array_equal(m.values, s.display_section(s.spec("time")))
 

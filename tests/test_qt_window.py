@@ -164,3 +164,27 @@ def test_layout_and_recent_files_remembered(qtbot, tmp_path):
     assert [a.text() for a in w2.files.recent_menu.actions()][:1] == [str((tmp_path / "a.sgy").resolve())]
     assert w2.panels["layers"].isHidden() and w2.size() == size
     w2.close()
+
+
+def test_open_dialog_shows_scan_report_and_byte_overrides(qtbot, shared_data):
+    from PyQt6.QtWidgets import QDialogButtonBox
+
+    from seisview.qt.open_dialog import OpenDialog
+
+    dlg = OpenDialog(shared_data / "segy/f3/F3_very_small.sgy")
+    qtbot.addWidget(dlg)
+    text = dlg.text.toPlainText()
+    assert "inlines 200-210" in text and "crosslines 400-410" in text and "byte 189" in text
+    open_btn = dlg.buttons.button(QDialogButtonBox.StandardButton.Open)
+    assert open_btn.isEnabled()
+    dlg.override.setChecked(True)
+    dlg.il_byte.setValue(1)
+    dlg.xl_byte.setValue(5)  # the trace sequence numbers: not a survey grid
+    dlg.rescan()
+    assert dlg.overrides() == {"iline": 1, "xline": 5}
+    assert dlg.report is None and not open_btn.isEnabled()
+    assert "do not form a survey grid" in dlg.text.toPlainText()  # the scan's own message
+    dlg.il_byte.setValue(189)
+    dlg.xl_byte.setValue(193)
+    dlg.rescan()
+    assert dlg.report is not None and open_btn.isEnabled()

@@ -8,16 +8,20 @@ maps array pixels ``(x=col, y=row)`` into plot coordinates, and
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QTransform
 from PyQt6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
+from seisview.qt.colormaps import colorize
 from seisview.qt.fast_image import FastImageItem
 from seisview.qt.tools import NavigateTool, SectionTool, ToolEvent, buttons_of, modifiers_of
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+log = logging.getLogger(__name__)
 
 
 class ToolViewBox(pg.ViewBox):
@@ -81,6 +85,7 @@ class ImagePane(QWidget):
         self.pixel_tf = QTransform()
         self._pixel_items: list[pg.GraphicsObject] = []
         self.array_shape: tuple[int, int] | None = None
+        self.overlay_items: dict[int, pg.ImageItem] = {}  # id(layer) -> item
         self.tool: SectionTool = NavigateTool()
         self.tool.activate(self)
         lay = QVBoxLayout(self)
@@ -133,6 +138,38 @@ class ImagePane(QWidget):
             ev = ToolEvent(self.tool_spec(), row, col,
                            modifiers_of(QApplication.keyboardModifiers()), frozenset(), self)
             self.tool.hover(ev)
+
+    # -- overlay layers ----------------------------------------------------------
+    def draw_overlays(self, layers, spec) -> None:
+        """One image item per visible overlay layer, stacked in list order over the base image."""
+        live = set()
+        if self.array_shape is not None:
+            h, w = self.array_shape
+            for z, layer in enumerate(layers):
+                if layer.kind == "seismic" or not layer.visible:
+                    continue
+                try:
+                    arr = layer.data_for(spec)
+                except Exception as exc:  # a broken overlay must not break the view
+                    log.warning("layer %s failed for %s: %s", layer.name, spec.key(), exc)
+                    arr = None
+                if arr is None:
+                    continue
+                item = self.overlay_items.get(id(layer))
+                if item is None:
+                    item = pg.ImageItem()
+                    self.plot.addItem(item)
+                    self.overlay_items[id(layer)] = item
+                item.setImage(colorize(arr, layer.colormap, layer.levels, layer.categorical),
+                              autoLevels=False, levels=(0, 255))
+                tf = QTransform.fromScale(w / arr.shape[1], h / arr.shape[0]) * self.pixel_tf
+                if tf != item.transform():
+                    item.setTransform(tf)
+                item.setOpacity(layer.opacity)
+                item.setZValue(10 + z)
+                live.add(id(layer))
+        for key in [k for k in self.overlay_items if k not in live]:
+            self.plot.removeItem(self.overlay_items.pop(key))
 
     # -- coordinates -------------------------------------------------------------
     def set_pixel_transform(self, tf: QTransform) -> None:

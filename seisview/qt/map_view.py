@@ -90,7 +90,11 @@ class MapView(ImagePane):
             self.plot.addItem(item)
         self._handles = [(session.events.survey, self._on_survey), (session.events.position, self._on_position),
                          (session.events.display, lambda _w: self.refresh()),
-                         (session.events.cursor, self._on_cursor)]
+                         (session.events.cursor, self._on_cursor),
+                         (session.layers.events.inserted, self._redraw_overlays),
+                         (session.layers.events.removed, self._redraw_overlays),
+                         (session.layers.events.moved, self._redraw_overlays),
+                         (session.layers.events.changed, self._redraw_overlays)]
         for sig, slot in self._handles:
             sig.connect(slot)
         self._on_survey(session)
@@ -149,11 +153,17 @@ class MapView(ImagePane):
         for k in ("inline", "crossline"):
             self._place_line(k)
         self.refresh()
+        self._redraw_overlays()
         self.auto_range()
+
+    def _redraw_overlays(self, *_args) -> None:
+        s = self.session
+        self.draw_overlays(s.layers if s.volume is not None else [], s.spec("time"))
 
     def _on_position(self, kind: str, _index: int) -> None:
         if kind == "time":
             self.refresh()
+            self._redraw_overlays()
         else:
             self._place_line(kind)
 

@@ -20,7 +20,7 @@ from PyQt6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QSpinB
 
 from seisview.core.section import SectionSpec
 from seisview.core.session import Session
-from seisview.qt.colormaps import colorize, lut, to_uint8
+from seisview.qt.colormaps import lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane, linear_pixel_transform
 from seisview.qt.workers import LatestRunner
@@ -46,7 +46,6 @@ class SectionView(ImagePane):
         self.kind = kind
         self.last_draw_s = 0.0
         self.decimation = 1
-        self._overlay_items: dict[int, pg.ImageItem] = {}
         self._cursor_inside = False
         self._build_header()
         pen = pg.mkPen((40, 40, 40, 200), width=1, style=Qt.PenStyle.DashLine)
@@ -203,7 +202,7 @@ class SectionView(ImagePane):
             elif what == "data":
                 self.redraw_seismic()
             return
-        item = self._overlay_items.get(id(layer))
+        item = self.overlay_items.get(id(layer))
         if what == "opacity" and item is not None:
             item.setOpacity(layer.opacity)
         else:
@@ -245,34 +244,7 @@ class SectionView(ImagePane):
 
     def redraw_overlays(self) -> None:
         s = self.session
-        live = set()
-        if s.volume is not None:
-            spec = self.spec
-            h, w = self.array_shape
-            for z, layer in enumerate(s.layers):
-                if layer.kind == "seismic" or not layer.visible:
-                    continue
-                try:
-                    arr = layer.data_for(spec)
-                except Exception as exc:  # a broken overlay must not break the view
-                    log.warning("layer %s failed for %s: %s", layer.name, spec.key(), exc)
-                    arr = None
-                if arr is None:
-                    continue
-                item = self._overlay_items.get(id(layer))
-                if item is None:
-                    item = pg.ImageItem()
-                    self.plot.addItem(item)
-                    self._overlay_items[id(layer)] = item
-                item.setImage(colorize(arr, layer.colormap, layer.levels, layer.categorical),
-                              autoLevels=False, levels=(0, 255))
-                sy, sx = h / arr.shape[0], w / arr.shape[1]
-                item.setTransform(QTransform.fromScale(sx, sy) * self.pixel_tf)
-                item.setOpacity(layer.opacity)
-                item.setZValue(10 + z)
-                live.add(id(layer))
-        for key in [k for k in self._overlay_items if k not in live]:
-            self.plot.removeItem(self._overlay_items.pop(key))
+        self.draw_overlays(s.layers if s.volume is not None else [], self.spec)
 
     def _place_line(self, kind: str) -> None:
         line = self.pos_lines[kind]
