@@ -40,6 +40,9 @@ def test_pick_onset_and_snap():
     for start in (80.0, 95.0):
         for method in ("energy_ratio", "aic"):
             assert abs(onset.snap(x, start, 10.0, 0.5, method=method) - 87.0) <= 1.0
+    # phase snaps follow a lobe instead of the onset (first lobe of a 40 Hz sine: +6.25 ms)
+    assert abs(onset.snap(x, 90.0, 5.0, 0.5, method="peak") - 93.25) <= 1.0
+    assert abs(onset.snap(x, 100.0, 5.0, 0.5, method="trough") - 105.75) <= 1.0
     # the snap stays inside its window even when a stronger onset lies outside it
     assert 20.0 <= onset.snap(x, 30.0, 10.0, 0.5) <= 40.0
     assert np.isnan(onset.pick_onset(np.zeros(300), 1.0))

@@ -113,6 +113,7 @@ def aic(trace: np.ndarray) -> np.ndarray:
 
 
 _METHODS = ("sta_lta", "energy_ratio", "mer", "aic")
+_PHASES = ("peak", "trough", "extremum")
 
 
 def characteristic(trace: np.ndarray, dt_ms: float, method: str = "energy_ratio",
@@ -133,9 +134,12 @@ def snap(trace: np.ndarray, t_ms: float, window_ms: float, dt_ms: float, *, meth
          cf_ms: float = 10.0, t0_ms: float = 0.0) -> float:
     """Nearest onset to ``t_ms``: the CF maximum within ``t_ms +/- window_ms``.
 
-    For ``aic`` the CF is computed on the window (plus a margin) only, as AIC is
-    meant for a segment holding one onset. Returns ``t_ms`` unchanged when the
-    window falls outside the trace or the trace is flat there.
+    ``method`` is an onset CF (``energy_ratio``, ``mer``, ``sta_lta``, ``aic``) or a
+    phase, for interpreters who pick on a later, stronger lobe: ``peak``,
+    ``trough`` or ``extremum`` (largest |amplitude|). For ``aic`` the CF is
+    computed on the window (plus a margin) only, as AIC is meant for a segment
+    holding one onset. Returns ``t_ms`` unchanged when the window falls outside
+    the trace or the trace is flat there.
     """
     x = np.asarray(trace, np.float64)
     ns = x.size
@@ -145,7 +149,10 @@ def snap(trace: np.ndarray, t_ms: float, window_ms: float, dt_ms: float, *, meth
     lo, hi = max(lo, 0), min(hi, ns)
     if hi - lo < 2:
         return float(t_ms)
-    if method == "aic":
+    if method in _PHASES:
+        seg = x[lo:hi] - np.median(x)
+        cf = {"peak": seg, "trough": -seg, "extremum": np.abs(seg)}[method]
+    elif method == "aic":
         m = _n(cf_ms, dt_ms)
         a, b = max(lo - m, 0), min(hi + m, ns)
         cf = -aic(x[a:b])[lo - a:hi - a]
