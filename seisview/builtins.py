@@ -31,6 +31,16 @@ def manifest() -> dict:
             {"kind": "panel", "name": "training", "target": "seisview.qt.training_panel:TrainingPanel",
              "description": "train facies models live: start/pause/cancel, curves, label-here-next"},
             # -- models (pretraining, first-break picker) --
+            {"kind": "model", "name": "autoencoder",
+             "target": "seisview.ml.models.autoencoder:ConvAutoencoder",
+             "description": "masked conv autoencoder, self-supervised pretraining (seed 001)",
+             "meta": {"task": "pretrain"}},
+            {"kind": "model", "name": "gan", "target": "seisview.ml.models.gan:PatchGAN",
+             "description": "GAN, spectral-norm discriminator, BCE on logits (seed 001)",
+             "meta": {"task": "pretrain"}},
+            {"kind": "model", "name": "fb-unet", "target": "seisview.ml.models.fb_unet:FirstBreakUNet",
+             "description": "first-break U-Net on gathers (Heaviside target, pick + confidence)",
+             "meta": {"task": "firstbreak"}},
             # -- attributes and panels (introspection) --
             # attribute targets: (volume, spec, **params) -> section-shaped array
             *[{"kind": "attribute", "name": _n, "target": f"seisview.attributes.layers:{_n}",

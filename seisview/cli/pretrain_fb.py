@@ -1,0 +1,233 @@
+"""``seisview pretrain`` and ``seisview picks predict``; also the body of
+``seisview train --task firstbreak`` (called through ``seisview.ml.firstbreak.cli_train``).
+
+Runs are recorded in the project like facies runs: a ``model_runs`` row and a
+checkpoint ``<project>.runs/run-<id>.safetensors``. Heavy imports stay inside
+the functions so ``seisview info`` starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from seisview.core.errors import SeisviewError
+
+
+def register(sub, groups) -> None:
+    p = sub.add_parser("pretrain", help="self-supervised pretraining on the survey (no labels)",
+                       description="Pretrain an autoencoder or a GAN on every section or gather "
+                       "of the project's survey; its encoder can start a first-break picker "
+                       "(`seisview train --task firstbreak --init RUN`). Prints the run id last.")
+    p.add_argument("project", help="the .seisview project file")
+    p.add_argument("--model", choices=("autoencoder", "gan"), default="autoencoder")
+    p.add_argument("--minutes", type=float, default=None, help="stop after this much time")
+    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_pretrain)
+
+    picks = groups.get("picks")
+    if picks is None:
+        g = sub.add_parser("picks", help="first-break picks")
+        picks = g.add_subparsers(dest="picks_command", metavar="ACTION")
+        groups["picks"] = picks
+    q = picks.add_parser("predict", help="pick every trace with a trained first-break run",
+                         description="Write ffid,channel,time_ms,confidence for every trace of "
+                         "every gather of the project's survey.")
+    q.add_argument("project")
+    q.add_argument("--run", required=True, type=int, help="run id printed by `seisview train`")
+    q.add_argument("--out", required=True, help="output .csv")
+    q.add_argument("--accept", type=float, default=None, metavar="CONF",
+                   help="also store predictions with confidence >= CONF in the project's picks "
+                        "(one undo step; hand picks are kept)")
+    q.set_defaults(func=cmd_picks_predict)
+
+
+class _Bar:
+    def __init__(self, quiet: bool):
+        try:
+            from seisview.cli.ml import ProgressBar
+        except ImportError:  # training CLI not installed: plain lines
+            ProgressBar = None
+        self.bar = ProgressBar(quiet) if ProgressBar else None
+        self.quiet = quiet
+
+    def update(self, fraction: float, text: str, force: bool = False) -> None:
+        if self.bar is not None:
+            self.bar.update(fraction, text, force)
+        elif not self.quiet and force:
+            print(f"{fraction:6.1%} {text}", file=sys.stderr)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def project_gathers(project):
+    """The project's survey as a ``GatherSet`` (first-break work needs pre-stack gathers)."""
+    from pathlib import Path
+
+    from seisview.core.gathers import GatherSet
+    from seisview.io.segy import load
+
+    ref = project.survey
+    if not ref.path or not Path(ref.path).is_file():
+        raise SeisviewError(f"the project's survey {ref.path or '(none)'} is missing",
+                            hint="create the project with --survey PATH of a shot-gather file")
+    data = load(ref.path, iline=ref.iline, xline=ref.xline, gather_key=ref.gather_key)
+    if not isinstance(data, GatherSet):
+        raise SeisviewError("first-break picking needs pre-stack gathers; this project holds a "
+                            "post-stack survey", hint="make a project on a shot-gather SEG-Y")
+    return data
+
+
+def project_data(project):
+    """Gathers for gather projects, the volume for post-stack ones (pretraining takes either)."""
+    if project.survey.geometry is not None:
+        from seisview.ml.runs import project_volume
+
+        return project_volume(project)
+    return project_gathers(project)
+
+
+def _drive(gen, bar: _Bar):
+    """Run a training generator with a progress bar; returns the terminal message."""
+    from seisview.ml.progress import TrainCancelled, TrainProgress
+
+    last = None
+    try:
+        for msg in gen:
+            if isinstance(msg, TrainProgress):
+                bar.update(msg.fraction, f"step {msg.step} loss {msg.loss:.4f} {msg.message}",
+                           force=msg.snapshot is not None)
+            last = msg
+    except KeyboardInterrupt:
+        last = TrainCancelled(None)
+    bar.close()
+    return last
+
+
+def _finish(project, run_id: int, last, task: str, print_id: bool = True) -> int:
+    from seisview.ml.checkpoint import save_checkpoint
+    from seisview.ml.progress import TrainDone, TrainFailed
+    from seisview.ml.runs import checkpoint_path, clean_metrics
+
+    snap = getattr(last, "snapshot", None)
+    ckpt = str(save_checkpoint(checkpoint_path(project, run_id), snap, run_id=run_id)) \
+        if snap is not None else None
+    if isinstance(last, TrainDone):
+        metrics = {**clean_metrics(last.metrics), "steps": float(last.steps)}
+        project.update_run(run_id, status="done", checkpoint=ckpt, metrics=metrics)
+        shown = " ".join(f"{k} {v:.3g}" for k, v in metrics.items()
+                         if k in ("loss", "val_within", "val_mae_samples", "masked_mse", "steps"))
+        print(f"{task} done ({last.reason}) after {last.steps} steps: {shown}", file=sys.stderr)
+        print(f"checkpoint {ckpt}", file=sys.stderr)
+        if print_id:
+            print(run_id)
+        return 0
+    if isinstance(last, TrainFailed):
+        project.update_run(run_id, status="failed", checkpoint=ckpt)
+        raise SeisviewError(f"run {run_id} failed: {last.message}",
+                            hint="check the picks, or train with fewer steps")
+    project.update_run(run_id, status="cancelled", checkpoint=ckpt)
+    print(f"run {run_id} cancelled", file=sys.stderr)
+    if print_id:
+        print(run_id)
+    return 1
+
+
+def cmd_pretrain(args) -> int:
+    from seisview.io.project import Project
+    from seisview.ml.pretrain import PretrainConfig, config_dict, pretrain
+
+    with Project.open(args.project) as project:
+        data = project_data(project)
+        config = PretrainConfig(model=args.model, minutes=args.minutes, steps=args.steps,
+                                seed=args.seed, window_ms=_picked_window_ms(project, data))
+        run_id = project.add_run("pretrain", args.model, config_dict(config))
+        print(f"run {run_id}: {args.model} pretraining on {type(data).__name__}", file=sys.stderr)
+        last = _drive(pretrain(config, data), _Bar(args.quiet))
+        return _finish(project, run_id, last, "pretraining")
+
+
+def _picked_window_ms(project, data):
+    """For gathers with picks, pretrain on the time window the picker will look at."""
+    from seisview.core.gathers import GatherSet
+
+    if not isinstance(data, GatherSet) or not len(project.picks):
+        return None
+    from seisview.ml.fb_data import window_samples
+    from seisview.ml.firstbreak import normalise_picks
+
+    return window_samples(data, normalise_picks(project.picks)) * data.dt_ms
+
+
+def train_firstbreak(project, args) -> int:
+    """``seisview train PROJECT --task firstbreak``; prints and returns the run id."""
+    from seisview.core.tasks import TaskState
+    from seisview.ml.firstbreak import MODEL, FirstBreakConfig, FirstBreakData, train
+    from seisview.ml.runs import resolve_init
+
+    model = getattr(args, "model", None) or MODEL
+    if model != MODEL:
+        raise SeisviewError(f"--task firstbreak trains model {MODEL!r}, not {model!r}",
+                            hint=f"leave out --model or use --model {MODEL}")
+    data = FirstBreakData(project_gathers(project), project.picks)
+    init, pretrained = resolve_init(project, getattr(args, "init", None))
+    if pretrained:
+        raise SeisviewError(f"--init {args.init}: not a seisview checkpoint",
+                            hint="use a run id of `seisview pretrain` or of a first-break run")
+    steps = int(getattr(args, "epochs", 30)) * int(getattr(args, "steps_per_epoch", 25) or 25)
+    config = FirstBreakConfig(steps=steps, minutes=getattr(args, "minutes", None),
+                              batch_size=getattr(args, "batch_size", 8) or 8,
+                              seed=getattr(args, "seed", 0) or 0, init=init)
+    record = {**config.record(), "init": getattr(args, "init", None)}
+    run_id = project.add_run("firstbreak", MODEL, record)
+    print(f"run {run_id}: {MODEL} on {data.summary()}", file=sys.stderr)
+    last = _drive(train(config, data, TaskState()), _Bar(getattr(args, "quiet", False)))
+    _finish(project, run_id, last, "first-break training", print_id=False)
+    return run_id  # cli.ml prints it on the last line
+
+
+def cmd_picks_predict(args) -> int:
+    import numpy as np
+
+    from seisview.io.project import Project
+    from seisview.ml.firstbreak import predict_picks
+    from seisview.ml.runs import run_snapshot
+
+    with Project.open(args.project) as project:
+        snap = run_snapshot(project, args.run)
+        gathers = project_gathers(project)
+        picks = predict_picks(snap, gathers)
+        _write_csv(args.out, picks)
+        conf = np.array([c for _, c in picks.values()])
+        print(f"{len(picks)} traces of {len(gathers)} gathers picked into {args.out} "
+              f"(median confidence {np.median(conf):.2f}, {np.mean(conf < 0.5):.0%} below 0.5)",
+              file=sys.stderr)
+        if args.accept is not None:
+            keep = {k: (t, c) for k, (t, c) in picks.items()
+                    if c >= args.accept and project.picks.get(*k) is None}
+            if keep:
+                project.picks.set_many({k: v for k, v in keep.items()}, tool="predict")
+            print(f"accepted {len(keep)} predicted picks into the project", file=sys.stderr)
+    return 0
+
+
+def _write_csv(path, picks) -> None:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        raise SeisviewError(f"--out {path}: picks are written as CSV", hint="name it picks.csv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["ffid,channel,time_ms,confidence"]
+    lines += [f"{k[0]},{k[1]},{t:.3f},{c:.3f}" for k, (t, c) in sorted(picks.items())]
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".csv.tmp")
+    with os.fdopen(fd, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

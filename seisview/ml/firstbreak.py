@@ -1,0 +1,348 @@
+"""First-break picker: train a gather U-Net on the interpreter's picks, predict every trace.
+
+``train(config, data, state)`` is a generator with the same messages as facies
+training (``TrainProgress`` … then one of ``TrainDone`` / ``TrainCancelled`` /
+``TrainFailed``); ``predict_picks(snapshot, gatherset)`` returns
+``{(gather key, channel): (time_ms, confidence)}`` for every trace. The
+network learns the interpreter's convention (first weak deflection or a later
+strong phase) from a few picked gathers: see DESIGN.md, "First-break
+conventions differ".
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from seisview.core.errors import SeisviewError
+from seisview.core.gathers import GatherSet
+from seisview.core.tasks import Cancelled, TaskState
+from seisview.ml.fb_data import (
+    PickedGather,
+    gather_input,
+    picked_gathers,
+    picks_by_trace,
+    random_crops,
+    window_samples,
+)
+from seisview.ml.models.autoencoder import load_encoder
+from seisview.ml.models.fb_unet import FirstBreakUNet, picks_from_probability
+from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
+from seisview.ml.snapshot import ModelSnapshot
+
+MODEL = "fb-unet"
+
+
+@dataclass(frozen=True)
+class FirstBreakConfig:
+    """How to train the picker. ``steps`` and ``minutes`` both cap the run.
+
+    ``init``: a ``ModelSnapshot`` to start from: a first-break run (resume) or an
+    autoencoder / GAN pretraining run (its encoder is transferred).
+    ``tolerance`` is the ±samples (of the data's own sample interval) a pick
+    must be within to count as right in the validation metric.
+    """
+
+    widths: tuple[int, ...] = (16, 32, 64, 128)
+    steps: int = 1500
+    minutes: float | None = None
+    batch_size: int = 8
+    crop: int = 256  # time samples of a training crop (after decimation)
+    traces: int = 32  # traces of a training crop
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    compress: float = 20.0
+    target_dt_ms: float = 1.0
+    val_fraction: float = 0.2
+    tolerance: float = 2.0
+    eval_every: int = 100
+    report_every: int = 25
+    patience: int = 6  # evaluations without improvement before stopping early
+    seed: int = 0
+    threads: int | None = None
+    init: object | None = None
+
+    def record(self) -> dict:
+        d = {k: v for k, v in asdict(self).items() if k != "init"}
+        d["widths"] = list(self.widths)
+        return d
+
+
+@dataclass
+class FirstBreakData:
+    """Training data: the gathers and the picks, ``{(gather key, channel): time_ms}``."""
+
+    gathers: GatherSet
+    picks: dict
+
+    def __post_init__(self):
+        if not isinstance(self.gathers, GatherSet):
+            raise SeisviewError("first-break training needs pre-stack gathers",
+                                hint="open a shot-gather SEG-Y file (unstructured)")
+        self.picks = normalise_picks(self.picks)
+        t = picks_by_trace(self.gathers, self.picks)
+        self.trace_ms = t
+        if not np.isfinite(t).any():
+            raise SeisviewError("no first-break picks on the traces of these gathers",
+                                hint="pick a few gathers first (or import picks)")
+        self.picked_keys = [int(k) for k in self.gathers.gather_ids
+                            if np.isfinite(t[self.gathers.trace_indices(int(k))]).any()]
+
+    def summary(self) -> str:
+        return (f"{int(np.isfinite(self.trace_ms).sum())} picks on {len(self.picked_keys)} of "
+                f"{len(self.gathers)} gathers")
+
+
+def normalise_picks(picks) -> dict:
+    """``{(key, channel): time_ms}`` from a PickSet, its snapshot or a plain mapping."""
+    if hasattr(picks, "snapshot"):
+        picks = picks.snapshot()
+    out = {}
+    for k, v in dict(picks).items():
+        t = getattr(v, "time_ms", v)
+        if isinstance(t, tuple):
+            t = t[0]
+        if t is not None and math.isfinite(float(t)):
+            out[(int(k[0]), int(k[1]))] = float(t)
+    return out
+
+
+def _factor(dt_ms: float, target_dt_ms: float) -> int:
+    return max(1, int(round(target_dt_ms / dt_ms)))
+
+
+def _split(items: list[PickedGather], fraction: float, rng) -> tuple[list, list]:
+    """Hold out a random share of each gather's picked traces for early stopping."""
+    train, val = [], []
+    for it in items:
+        picked = np.flatnonzero(np.isfinite(it.pick))
+        n_val = int(round(fraction * picked.size)) if picked.size >= 5 else 0
+        held = rng.choice(picked, n_val, replace=False) if n_val else np.array([], int)
+        p_tr, p_val = it.pick.copy(), np.full_like(it.pick, np.nan)
+        p_tr[held], p_val[held] = np.nan, it.pick[held]
+        train.append(PickedGather(it.key, it.x, p_tr, it.channels))
+        if n_val:
+            val.append(PickedGather(it.key, it.x, p_val, it.channels))
+    return train, val
+
+
+def build_picker(config: dict) -> FirstBreakUNet:
+    return FirstBreakUNet(1, tuple(config.get("widths", (16, 32, 64, 128))))
+
+
+def _init_weights(net: FirstBreakUNet, init) -> str:
+    if init is None:
+        return ""
+    if isinstance(init, ModelSnapshot) and init.model == MODEL:
+        net.load_state_dict(init.state)
+        return f"resumed from {MODEL} v{init.version}"
+    from seisview.ml.pretrain import encoder_from_snapshot
+
+    state = encoder_from_snapshot(init) if isinstance(init, ModelSnapshot) else dict(init)
+    n = load_encoder(net, state)
+    if n == 0:
+        raise SeisviewError("the pretrained encoder does not fit the picker",
+                            hint="pretrain with the picker's widths")
+    return f"encoder from {getattr(init, 'model', 'state')} ({n} tensors)"
+
+
+def _probability(net, x: np.ndarray, factor: int) -> np.ndarray:
+    """Arrival probability ``(fine sample, trace)`` of one prepared gather ``x`` (coarse)."""
+    with torch.no_grad():
+        p = torch.sigmoid(net(torch.from_numpy(x)[None, None]))[0, 0].numpy()
+    if factor == 1:
+        return p
+    # back to the data's sampling: the step is fitted on the interpolated probability,
+    # which keeps sub-sample precision of the coarse grid (resample_poly is centred)
+    fine = np.arange(p.shape[0] * factor) / factor
+    grid = np.arange(p.shape[0])
+    return np.stack([np.interp(fine, grid, p[:, j]) for j in range(p.shape[1])], axis=1)
+
+
+def _validate(net, val: list[PickedGather], factor: int, tolerance: float) -> dict:
+    net.eval()
+    errs = []
+    for it in val:
+        pick, _ = picks_from_probability(_probability(net, it.x, factor))
+        ok = np.isfinite(it.pick)
+        errs.append(pick[ok] - it.pick[ok] * factor)
+    net.train()
+    e = np.concatenate(errs) if errs else np.array([])
+    if e.size == 0:
+        return {}
+    return {"val_within": float(np.mean(np.abs(e) <= tolerance + 1e-9)),
+            "val_mae_samples": float(np.mean(np.abs(e))), "val_n": float(e.size)}
+
+
+def _snapshot(net, config: FirstBreakConfig, meta: dict, version: int) -> ModelSnapshot:
+    state = {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
+    return ModelSnapshot(MODEL, 1, {"widths": list(config.widths)}, state, version, 1.0, (),
+                         {"task": "firstbreak", **meta})
+
+
+def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | None = None
+          ) -> Iterator:
+    """Train the picker on ``data``; yields ``TrainProgress`` and one terminal message."""
+    state = state or TaskState()
+    best: ModelSnapshot | None = None
+    step = 0
+    try:
+        if config.threads:
+            torch.set_num_threads(config.threads)
+        torch.manual_seed(config.seed)
+        rng = np.random.default_rng(config.seed)
+        g = data.gathers
+        factor = _factor(g.dt_ms, config.target_dt_ms)
+        net = build_picker({"widths": config.widths})
+        how = _init_weights(net, config.init)
+        n_window = window_samples(g, data.picks, factor * net.factor)
+        items = picked_gathers(g, data.picks, n_window, config.compress, factor,
+                               keys=data.picked_keys)
+        train_items, val_items = _split(items, config.val_fraction, rng)
+        meta = {"window_ms": n_window * g.dt_ms, "factor_dt_ms": factor * g.dt_ms,
+                "compress": config.compress, "dt_ms": g.dt_ms, "init": how,
+                "trained_on": data.picked_keys}
+        n_time = min(config.crop, items[0].x.shape[0])
+        n_time -= n_time % net.factor
+        n_trace = min(config.traces, max(it.x.shape[1] for it in items))
+        opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        t0 = time.monotonic()
+        budget = config.minutes * 60 if config.minutes else None
+        best_score, stale, version, losses, history = (-math.inf, 0, 0, [], [])
+        reason = "steps"
+        net.train()
+
+        def fraction() -> float:
+            f = step / max(config.steps, 1)
+            return min(max(f, (time.monotonic() - t0) / budget) if budget else f, 1.0)
+
+        while step < config.steps:
+            state.check()
+            x, y, m = (torch.from_numpy(a) for a in
+                       random_crops(train_items, rng, config.batch_size, n_time, n_trace))
+            loss = (F.binary_cross_entropy_with_logits(net(x), y, reduction="none") * m).sum() \
+                / m.sum().clamp(min=1)
+            if not torch.isfinite(loss):
+                yield TrainFailed(f"loss became {float(loss)} at step {step}: training stopped, "
+                                  "the last good model is kept", best)
+                return
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            step += 1
+            losses.append(float(loss.detach()))
+            out_of_time = bool(budget and time.monotonic() - t0 > budget)
+            last = step == config.steps or out_of_time
+            if step % config.eval_every == 0 or last:
+                metrics = {"loss": float(np.mean(losses[-config.eval_every:])),
+                           **_validate(net, val_items or train_items, factor, config.tolerance),
+                           "elapsed_s": time.monotonic() - t0,
+                           "steps_per_s": step / max(time.monotonic() - t0, 1e-9)}
+                history.append({"step": step, **metrics})
+                score = metrics.get("val_within", 0.0) - 1e-3 * metrics.get("val_mae_samples", 0)
+                snap = None
+                if score > best_score:
+                    best_score, stale = score, 0
+                    version += 1
+                    snap = best = _snapshot(net, config, {**meta, "step": step, **metrics}, version)
+                else:
+                    stale += 1
+                yield TrainProgress(0, step, metrics["loss"], metrics, version, snap, fraction(),
+                                    f"val within ±{config.tolerance:g}: "
+                                    f"{metrics.get('val_within', math.nan):.0%}")
+                if stale >= config.patience:
+                    reason = "early stop"
+                    break
+            elif step % config.report_every == 0:
+                yield TrainProgress(0, step, float(np.mean(losses[-config.report_every:])), {},
+                                    version, None, fraction())
+            if out_of_time:
+                reason = "time"
+                break
+        metrics = dict(best.meta) if best else {}
+        metrics = {k: v for k, v in metrics.items() if isinstance(v, int | float)}
+        yield TrainDone(best, metrics, 1, step, reason, "", tuple(history))
+    except Cancelled:
+        yield TrainCancelled(best, step)
+    except SeisviewError as exc:
+        yield TrainFailed(str(exc), best)
+
+
+def cli_train(project, args) -> int:
+    """Body of ``seisview train --task firstbreak`` (lives with the other CLI code)."""
+    from seisview.cli.pretrain_fb import train_firstbreak
+
+    return train_firstbreak(project, args)
+
+
+def run_training(config: FirstBreakConfig, data: FirstBreakData,
+                 state: TaskState | None = None) -> TrainDone:
+    """Run :func:`train` to the end; returns ``TrainDone`` or raises ``SeisviewError``."""
+    last = None
+    for msg in train(config, data, state):
+        last = msg
+    if isinstance(last, TrainDone):
+        return last
+    raise SeisviewError(getattr(last, "message", "first-break training was cancelled"))
+
+
+# -- prediction ----------------------------------------------------------------------------
+def load_picker(snapshot: ModelSnapshot) -> FirstBreakUNet:
+    if snapshot.model != MODEL:
+        raise SeisviewError(f"run of model {snapshot.model!r} is not a first-break picker",
+                            hint="use a run trained with `seisview train --task firstbreak`")
+    net = build_picker(snapshot.config)
+    net.load_state_dict(snapshot.state)
+    net.eval()
+    return net
+
+
+def predict_gather(net, snapshot: ModelSnapshot, traces: np.ndarray, dt_ms: float,
+                   t0_ms: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """``(time_ms, confidence)`` per trace of raw ``traces`` ``(trace, sample)``."""
+    meta = snapshot.meta
+    factor = _factor(dt_ms, float(meta.get("factor_dt_ms", dt_ms)))
+    n = int(round(float(meta.get("window_ms", traces.shape[1] * dt_ms)) / dt_ms))
+    n = min(max(n, 1), traces.shape[1])
+    x = gather_input(traces, n, factor, float(meta.get("compress", 20.0)))
+    prob = _probability(net, x, factor)[:n]
+    pick, conf = picks_from_probability(prob)
+    dead = ~np.any(traces[:, :n], axis=1)
+    conf[dead] = 0.0
+    return t0_ms + pick * dt_ms, conf
+
+
+def predict_picks(snapshot: ModelSnapshot, gatherset: GatherSet, state: TaskState | None = None,
+                  keys=None) -> dict[tuple[int, int], tuple[float, float]]:
+    """``{(gather key, channel): (time_ms, confidence)}`` for every trace of the gathers."""
+    state = state or TaskState()
+    net = load_picker(snapshot)
+    ids = list(gatherset.gather_ids if keys is None else keys)
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for i, key in enumerate(ids):
+        state.check()
+        idx = gatherset.trace_indices(int(key))
+        t, c = predict_gather(net, snapshot, gatherset.data[idx], gatherset.dt_ms,
+                              gatherset.t0_ms)
+        for ch, ti, ci in zip(gatherset.channels[idx], t, c, strict=True):
+            out[(int(key), int(ch))] = (float(ti), float(ci))
+        state.set_progress((i + 1) / len(ids), f"gather {key}")
+    return out
+
+
+def score_picks(predicted: Mapping, truth: Mapping, dt_ms: float, tolerance: float = 2.0,
+                keys=None) -> dict:
+    """Share of true picks matched within ±``tolerance`` samples, mean |error| and bias (ms)."""
+    d = [predicted[k][0] - t for k, t in truth.items()
+         if k in predicted and (keys is None or k[0] in keys)]
+    d = np.asarray(d, float)
+    if d.size == 0:
+        return {"n": 0, "within": math.nan, "mae_ms": math.nan, "median_bias_ms": math.nan}
+    return {"n": int(d.size), "within": float(np.mean(np.abs(d) <= tolerance * dt_ms + 1e-9)),
+            "mae_ms": float(np.mean(np.abs(d))), "median_bias_ms": float(np.median(d))}
