@@ -68,8 +68,7 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
         tm[:, i0:i1, :] = np.ascontiguousarray(block.transpose(2, 0, 1))
         live[i0:i1] = block_live
 
-    raw = np.memmap(report.path, np.uint8, mode="r", offset=report.layout.data_offset,
-                    shape=(report.layout.n_traces, report.layout.trace_bytes))
+    raw = report.headers.raw
     try:
         bad = for_each_block(report, raw, geometry, il_idx, xl_idx, sink, state, step=_IL_CHUNK)
     except BaseException:

@@ -44,8 +44,7 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
             return open_cache(p)
     rep = report or scan(p, iline, xline, gather_key, sample_format=sample_format, domain=domain)
     state = state or TaskState()
-    raw = np.memmap(rep.path, np.uint8, mode="r", offset=rep.layout.data_offset,
-                    shape=(rep.layout.n_traces, rep.layout.trace_bytes))
+    raw = rep.headers.raw  # the scan's memory map: its pages are already mapped
     if rep.kind == "prestack":
         return _gathers(rep, raw)
     geometry, il_idx, xl_idx = post_stack_index(rep)

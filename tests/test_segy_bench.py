@@ -1,0 +1,28 @@
+"""The CI-sized survey I/O benchmark (benchmarks/bench_io.py) and its ratio goals.
+
+Ratios, never wall-clock times: segyio (or a raw read of the file) is timed
+side by side with seisview in the same process, so a slow or busy machine
+slows both sides alike.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def test_ci_benchmark_ratios(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    try:
+        import bench_io
+    finally:
+        sys.path.remove(str(BENCH))
+    res = bench_io.run("ci", tmp_path, repeat=5)
+    print(bench_io.report(res))
+    r, g = res["ratios"], res["goals"]
+    assert r["time_slice"] >= g["time_slice"], bench_io.report(res)
+    assert r["crossline"] >= g["crossline"], bench_io.report(res)
+    assert r["inline"] >= g["inline"], bench_io.report(res)
+    assert r["load_ieee_max"] <= g["load_ieee_max"], bench_io.report(res)
