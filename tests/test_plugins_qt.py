@@ -93,6 +93,8 @@ def _write_las(tmp_path, extra_header: str):
 
 
 def test_well_panel_tracks_and_map_placement(window, qtbot, shared_data, tmp_path):
+    from PyQt6.QtCore import Qt
+
     from seisview.io.segy import load
 
     w = window
@@ -108,6 +110,9 @@ def test_well_panel_tracks_and_map_placement(window, qtbot, shared_data, tmp_pat
     assert "far outside" in wp.location.text() and wp.map_items == []
     assert list(wp.tracks) == ["GR", "CALI", "DT4P", "DT4S", "RHOB", "NPOR"]
     assert "105 ≤ 0 hidden" in wp.tracks["DT4S"].titleLabel.text
+    bs = wp.curve_list.findItems("BS", Qt.MatchFlag.MatchExactly)[0]
+    bs.setCheckState(Qt.CheckState.Checked)  # ticking a curve adds its track
+    assert list(wp.tracks)[-1] == "BS" and len(wp.tracks) == 7
     # no coordinates
     wp.load_path(_write_las(tmp_path, ""))
     assert wp.location.text().startswith("No coordinates in the LAS header")

@@ -13,7 +13,17 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from seisview.core.errors import SeisviewError
 from seisview.io.wells import WellLog, read_las
@@ -44,6 +54,11 @@ class WellPanel(QWidget):
         self.title.setWordWrap(True)
         self.location = QLabel("")
         self.location.setWordWrap(True)
+        self.curve_list = QListWidget()  # tick the curves to show as tracks
+        self.curve_list.setFlow(QListWidget.Flow.LeftToRight)
+        self.curve_list.setWrapping(True)
+        self.curve_list.setMaximumHeight(56)
+        self.curve_list.itemChanged.connect(self._on_curve_ticked)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground("w")
         top = QHBoxLayout()
@@ -52,6 +67,7 @@ class WellPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.location)
+        lay.addWidget(self.curve_list)
         lay.addWidget(self.graphics, 1)
         self.open_btn.clicked.connect(self._choose)
         if self.session is not None:
@@ -82,8 +98,25 @@ class WellPanel(QWidget):
                            f"{wl.depth[0]:.1f}–{wl.depth[-1]:.1f} m, step {step}; "
                            f"{len(wl.problems)} problem(s)")
         self.title.setToolTip("\n".join(wl.problems) or "no problems found")
-        self._draw_tracks(mnemonics or default_tracks(wl))
+        shown = mnemonics or default_tracks(wl)
+        self.curve_list.blockSignals(True)
+        self.curve_list.clear()
+        for m in wl.mnemonics:
+            item = QListWidgetItem(m)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if m in shown else Qt.CheckState.Unchecked)
+            item.setToolTip(f"{wl.info[m].description} [{wl.info[m].unit}], {wl.info[m].n_null} nulls")
+            self.curve_list.addItem(item)
+        self.curve_list.blockSignals(False)
+        self._draw_tracks(shown)
         self.place_on_map()
+
+    def _on_curve_ticked(self, _item=None) -> None:
+        ticked = [self.curve_list.item(i).text() for i in range(self.curve_list.count())
+                  if self.curve_list.item(i).checkState() == Qt.CheckState.Checked]
+        # keep the tracks already shown in place; newly ticked curves go to the right
+        order = [m for m in self.tracks if m in ticked] + [m for m in ticked if m not in self.tracks]
+        self._draw_tracks(order)
 
     def _draw_tracks(self, mnemonics: list[str]) -> None:
         self.graphics.clear()
