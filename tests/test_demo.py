@@ -152,3 +152,13 @@ def test_demo_classes_make_a_palette_with_matching_ids():
     assert [c.id for c in pal] == list(range(1, len(DEMO_CLASSES) + 1))
     assert [c.name for c in pal] == [n for n, _ in DEMO_CLASSES]
     assert len({c for _, c in DEMO_CLASSES}) == len(DEMO_CLASSES)
+
+
+def test_unwritable_cache_is_a_one_line_error(tmp_path, monkeypatch):
+    from seisview.core.errors import SeisviewError
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setattr(demo.config, "cache_dir", lambda: blocker)
+    with pytest.raises(SeisviewError, match="cannot write the demo data"):
+        demo.demo_gathers_path()

@@ -30,8 +30,18 @@ def test_characteristic_functions_mark_the_onset():
     # stacks of traces give the same rows as single traces
     two = np.stack([x, _synthetic(200.0, seed=1)])
     assert np.allclose(onset.energy_ratio(two, 1.0)[0], onset.energy_ratio(x, 1.0))
-    with pytest.raises(ValueError, match="unknown onset method"):
+    from seisview.core.errors import SeisviewError
+
+    with pytest.raises(SeisviewError, match="unknown onset method"):
         onset.characteristic(x, 1.0, "nope")
+    with pytest.raises(SeisviewError, match="unknown onset method"):
+        onset.snap(x, 100.0, 5.0, 1.0, method="nope")
+    with pytest.raises(SeisviewError, match="not positive"):
+        onset.snap(x, 100.0, 5.0, 0.0)
+    with pytest.raises(SeisviewError, match="one trace"):
+        onset.pick_onset(np.stack([x, x]), 1.0)
+    with pytest.raises(SeisviewError, match="sample, trace"):
+        onset.pick_gather(x, 1.0)
 
 
 def test_pick_onset_and_snap():

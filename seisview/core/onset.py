@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from seisview.core.errors import SeisviewError
+
 __all__ = ["sta_lta", "energy_ratio", "modified_energy_ratio", "aic", "characteristic",
            "pick_onset", "snap", "pick_gather", "pick_stats"]
 
@@ -30,6 +32,9 @@ _EPS = 1e-20
 
 
 def _n(ms: float, dt_ms: float) -> int:
+    if not dt_ms > 0:
+        raise SeisviewError(f"sample interval {dt_ms} ms is not positive",
+                            hint="pass the trace's sample interval in ms")
     return max(1, int(round(ms / dt_ms)))
 
 
@@ -127,7 +132,8 @@ def characteristic(trace: np.ndarray, dt_ms: float, method: str = "energy_ratio"
         return modified_energy_ratio(trace, dt_ms, window_ms)
     if method == "aic":
         return -aic(trace)
-    raise ValueError(f"unknown onset method {method!r}; use one of {', '.join(_METHODS)}")
+    raise SeisviewError(f"unknown onset method {method!r}",
+                        hint=f"use one of {', '.join(_METHODS + _PHASES)}")
 
 
 def snap(trace: np.ndarray, t_ms: float, window_ms: float, dt_ms: float, *, method: str = "energy_ratio",
@@ -142,6 +148,9 @@ def snap(trace: np.ndarray, t_ms: float, window_ms: float, dt_ms: float, *, meth
     the trace or the trace is flat there.
     """
     x = np.asarray(trace, np.float64)
+    if method not in _METHODS + _PHASES:
+        characteristic(x[:4], dt_ms, method)  # raises the one-line error
+    _n(cf_ms, dt_ms)  # checks dt_ms
     ns = x.size
     k = (t_ms - t0_ms) / dt_ms
     w = window_ms / dt_ms
@@ -202,7 +211,8 @@ def pick_onset(trace: np.ndarray, dt_ms: float, *, sta_ms: float = 3.0, lta_ms: 
     """
     x = np.asarray(trace, np.float64)
     if x.ndim != 1:
-        raise ValueError("pick_onset takes one trace; use pick_gather for (sample, trace) arrays")
+        raise SeisviewError(f"pick_onset takes one trace, got an array of shape {x.shape}",
+                            hint="use pick_gather for (sample, trace) arrays")
     if not np.isfinite(x).all() or not np.any(x):
         return float("nan")
     x = x - np.median(x)  # DC offsets (common on land geophones) bias every energy CF
@@ -224,7 +234,8 @@ def pick_gather(data: np.ndarray, dt_ms: float, *, sta_ms: float = 3.0, lta_ms: 
     """
     x = np.asarray(data, np.float64)
     if x.ndim != 2:
-        raise ValueError("pick_gather takes a (sample, trace) array")
+        raise SeisviewError(f"pick_gather takes a (sample, trace) array, got shape {x.shape}",
+                            hint="pass one gather, time down")
     rows = np.ascontiguousarray(x.T)
     dead = ~np.isfinite(rows).all(axis=1) | ~np.any(rows, axis=1)
     rows[dead] = 0.0

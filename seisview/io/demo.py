@@ -14,6 +14,7 @@ so a change of the generator (a new version string) regenerates them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import os
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from seisview import config
+from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
 from seisview.core.geometry import LineAxis, SurveyGeometry
 from seisview.core.volume import Volume
@@ -52,9 +54,20 @@ def demo_dir(version: str = DEMO_VERSION, spec: object = SPEC) -> Path:
     """
     src = Path(__file__).with_name("demo_model.py" if isinstance(spec, ModelSpec) else "demo_gathers.py")
     key = hashlib.sha1(repr((version, spec)).encode() + src.read_bytes()).hexdigest()[:10]
-    p = config.cache_dir() / "demo" / f"{version}-{key}"
-    p.mkdir(parents=True, exist_ok=True)
+    with _cache_errors():
+        p = config.cache_dir() / "demo" / f"{version}-{key}"
+        p.mkdir(parents=True, exist_ok=True)
     return p
+
+
+@contextlib.contextmanager
+def _cache_errors():
+    """A cache folder that cannot be written (read-only, disk full) is a one-line user error."""
+    try:
+        yield
+    except OSError as e:
+        raise SeisviewError(f"cannot write the demo data to the cache ({e.strerror or e})",
+                            hint="free disk space or point SEISVIEW_CACHE to a writable folder") from e
 
 
 def demo_geometry() -> SurveyGeometry:
@@ -105,8 +118,9 @@ def _arrays() -> tuple[np.ndarray, np.ndarray]:
             pass  # a broken cache file is rebuilt below
     _prune_stale(DEMO_VERSION.split("-")[0], d)
     seis, truth = build_model(SPEC)
-    _atomic_save_npy(s_path, seis)
-    _atomic_save_npy(t_path, truth)
+    with _cache_errors():
+        _atomic_save_npy(s_path, seis)
+        _atomic_save_npy(t_path, truth)
     return seis, truth
 
 
@@ -137,7 +151,8 @@ def demo_survey_path() -> Path:
     path = demo_dir() / "demo_survey.sgy"
     if not path.exists():
         seis, _ = _arrays()
-        write_volume_segy(path, seis, demo_geometry(), sample_format=5, text=_SURVEY_TEXT.splitlines())
+        with _cache_errors():
+            write_volume_segy(path, seis, demo_geometry(), sample_format=5, text=_SURVEY_TEXT.splitlines())
     return path
 
 
@@ -194,5 +209,6 @@ def demo_gathers_path() -> Path:
     path = demo_dir(GATHERS_VERSION, GSPEC) / "demo_shots.sgy"
     if not path.exists():
         _prune_stale(GATHERS_VERSION.split("-")[0], path.parent)
-        write_gathers_segy(path, demo_gatherset(), sample_format=5, text=_GATHER_TEXT.splitlines())
+        with _cache_errors():
+            write_gathers_segy(path, demo_gatherset(), sample_format=5, text=_GATHER_TEXT.splitlines())
     return path
