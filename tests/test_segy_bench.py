@@ -1,8 +1,9 @@
 """The CI-sized survey I/O benchmark (benchmarks/bench_io.py) and its ratio goals.
 
-Ratios, never wall-clock times: segyio (or a raw read of the file) is timed
-side by side with seisview in the same process, so a slow or busy machine
-slows both sides alike.
+Ratios, never absolute times: segyio (or a raw read of the file) is timed
+side by side with seisview in the same process, best of several runs, in CPU
+time of the process (wall-clock ratios are printed too), so a busy shared
+machine does not decide the outcome.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def test_ci_benchmark_ratios(tmp_path):
         import bench_io
     finally:
         sys.path.remove(str(BENCH))
-    res = bench_io.run("ci", tmp_path, repeat=5)
+    res = bench_io.run("ci", tmp_path, repeat=5, ibm=False)
     print(bench_io.report(res))
     r, g = res["ratios"], res["goals"]
     assert r["time_slice"] >= g["time_slice"], bench_io.report(res)

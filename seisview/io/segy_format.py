@@ -99,7 +99,10 @@ class HeaderTable:
 
     def _source(self) -> np.ndarray:
         if self._compact is None and self.raw.shape[0] * TRACE_HEADER_BYTES <= self.COPY_LIMIT:
-            self._compact = np.ascontiguousarray(self.raw[:, :TRACE_HEADER_BYTES])
+            # one 240-byte record per trace: numpy copies each as a block, not byte by byte
+            rec = np.ndarray((self.raw.shape[0],), dtype=np.dtype((np.void, TRACE_HEADER_BYTES)),
+                             buffer=self.raw, strides=(self.raw.strides[0],))
+            self._compact = rec.copy().view(np.uint8).reshape(-1, TRACE_HEADER_BYTES)
         return self._compact if self._compact is not None else self.raw
 
     def field(self, byte: int, size: int | None = None) -> np.ndarray:
@@ -107,8 +110,10 @@ class HeaderTable:
         size = size or (2 if byte in SHORT_FIELDS else 4)
         key = (byte, size)
         if key not in self._cache:
-            cols = np.ascontiguousarray(self._source()[:, byte - 1:byte - 1 + size])
-            self._cache[key] = cols.view(f"{self.endian}i{size}").ravel().astype(np.int64)
+            src = self._source()
+            col = np.ndarray((src.shape[0],), dtype=f"{self.endian}i{size}", buffer=src,
+                             offset=byte - 1, strides=(src.strides[0],))
+            self._cache[key] = col.astype(np.int64)
         return self._cache[key]
 
     def __getitem__(self, name: str) -> np.ndarray:
