@@ -54,6 +54,12 @@ class LabResult:
     seconds: dict[str, float]
     target_std: dict[str, float]  # split -> standard deviation of the true reflectivity
     report: list[str] = field(default_factory=list)
+    models: dict = field(default_factory=dict, repr=False)  # trained nets, for more AVO curves
+    data: TutorialData | None = field(default=None, repr=False)
+
+    def avo_at(self, k: int) -> dict[str, np.ndarray]:
+        """AVO curves (exact, formulas, every trained net) at another interface ``k``."""
+        return avo_curves(self.data, k, self.models, {n: NETS[n][1] for n in self.models})
 
     def to_json_dict(self) -> dict:
         rmse = {k: {s: float(np.sqrt(v)) for s, v in e.items()} for k, e in self.errors.items()}
@@ -126,7 +132,7 @@ def iter_lab(source: str | Path | TutorialData, epochs: int = 100, lr: float = 1
     avo = avo_curves(data, k, models, inputs)
     return LabResult(epochs, lr, errors, history, avo, k, float(data.depth[k]),
                      {n: round(s, 3) for n, s in seconds.items()},
-                     {s: float(np.std(y[s])) for s in SPLITS}, list(data.report))
+                     {s: float(np.std(y[s])) for s in SPLITS}, list(data.report), models, data)
 
 
 def _prior(raw: np.ndarray, residual: bool) -> np.ndarray:

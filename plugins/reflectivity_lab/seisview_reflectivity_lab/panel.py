@@ -76,6 +76,12 @@ class ReflectivityLabPanel(QWidget):
         self.status = QLabel("7-300-1 sigmoid network, per-sample gradient descent, lr 0.001 (seed 002)")
         self.status.setWordWrap(True)
 
+        self.interface = QSpinBox()
+        self.interface.setPrefix("AVO at interface ")
+        self.interface.setEnabled(False)
+        self.interface.setKeyboardTracking(False)
+        self.interface.valueChanged.connect(self._on_interface)
+
         grid = QGridLayout()
         grid.addWidget(QLabel("Well"), 0, 0)
         grid.addWidget(self.path_edit, 0, 1, 1, 4)
@@ -87,6 +93,7 @@ class ReflectivityLabPanel(QWidget):
         grid.addLayout(boxes, 1, 1, 1, 3)
         grid.addWidget(self.run_btn, 1, 4)
         grid.addWidget(self.stop_btn, 1, 5)
+        grid.addWidget(self.interface, 2, 0, 1, 2)
 
         self.loss_plot = pg.PlotWidget(title="Loss (MSE): training solid, validation dashed")
         self.loss_plot.setLogMode(y=True)
@@ -97,6 +104,7 @@ class ReflectivityLabPanel(QWidget):
         self.avo_plot.setLabel("left", "R_pp (real part)")
         self.avo_plot.addLegend(offset=(-10, 10))
         self.table = QTableWidget(len(SPLITS), 0)
+        self.table.setToolTip("RMSE of R_pp (real part) on each test; Shuey and Aki–Richards are formulas")
         self.table.setVerticalHeaderLabels([SPLIT_NAMES[s] for s in SPLITS])
         for w in (self.loss_plot, self.avo_plot):
             w.setBackground("w")
@@ -187,23 +195,37 @@ class ReflectivityLabPanel(QWidget):
                 item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                 self.table.setItem(i, j, item)
         self.table.resizeColumnsToContents()
+        self.interface.blockSignals(True)
+        self.interface.setRange(0, len(r.data.rocks) - 1 if r.data is not None else r.avo_interface)
+        self.interface.setValue(r.avo_interface)
+        self.interface.setEnabled(r.data is not None)
+        self.interface.blockSignals(False)
+        self.draw_avo(r.avo, r.avo_interface, r.avo_depth)
+        nn = [k for k in names if k in NETS]
+        rmse = ", ".join(f"{n} {np.sqrt(r.errors[n]['new_angle']):.4f}" for n in nn)
+        self.status.setText(f"done: {r.epochs} epochs. New-angle (30°) RMSE: {rmse}; "
+                            f"trained on 0–20° (shaded).")
+
+    def _on_interface(self, k: int) -> None:
+        r = self.result
+        if r is None or r.data is None:
+            return
+        self.draw_avo(r.avo_at(k), k, float(r.data.depth[k]))
+
+    def draw_avo(self, a: dict, k: int, depth: float) -> None:
+        names = [n for n in a if n in NETS]
         p = self.avo_plot
+        p.setTitle(f"AVO at interface {k} ({depth:.1f} m): exact Zoeppritz vs networks")
         p.clear()
         region = pg.LinearRegionItem((0, 20), movable=False, brush=pg.mkBrush(200, 200, 200, 60))
         p.addItem(region)
-        a = r.avo
         p.plot(a["angle"], a["exact"], pen=pg.mkPen("k", width=3), name="exact Zoeppritz")
-        for n in (*[k for k in names if k in NETS], "shuey"):
+        for n in (*names, "shuey"):
             style = Qt.PenStyle.DotLine if n == "shuey" else Qt.PenStyle.SolidLine
             p.plot(a["angle"], a[n], pen=pg.mkPen(COLOURS[n], width=2, style=style), name=n)
         lo, hi = np.percentile(a["exact"], [0, 100])
         span = max(hi - lo, 0.02)
         p.setYRange(lo - span, hi + span)  # a network that blows up far outside stays readable
-        nn = [k for k in names if k in NETS]
-        rmse = ", ".join(f"{n} {np.sqrt(r.errors[n]['new_angle']):.4f}" for n in nn)
-        self.status.setText(f"done: {r.epochs} epochs. New-angle (30°) RMSE: {rmse}; "
-                            f"AVO at interface {r.avo_interface} ({r.avo_depth:.0f} m), "
-                            f"trained on 0–20° (shaded).")
 
     def closeEvent(self, ev) -> None:  # noqa: N802 (Qt name)
         if self.worker is not None:

@@ -43,6 +43,31 @@ def test_panel_trains_and_shows_results(qtbot):
     names = [it.name() for it in p.avo_plot.getPlotItem().listDataItems()]
     assert names[:2] == ["exact Zoeppritz", "numpy"] and "shuey" in names
     assert p.status.text().startswith("done: 3 epochs") and p.run_btn.isEnabled()
+    # another interface: the trained nets are evaluated there against the exact curve
+    k = 1000
+    p.interface.setValue(k)
+    assert f"interface {k} (" in p.avo_plot.getPlotItem().titleLabel.text
+    from seisview_reflectivity_lab.physics import zoeppritz_rpp
+
+    exact = p.avo_plot.getPlotItem().listDataItems()[0].yData
+    assert exact[0] == pytest.approx(zoeppritz_rpp(*p.result.data.rocks[k], 0.0).real)
+
+
+def test_stop_cancels_training(qtbot):
+    from seisview_reflectivity_lab.panel import ReflectivityLabPanel
+
+    p = ReflectivityLabPanel()
+    qtbot.addWidget(p)
+    p.path_edit.setText(str(WELLS / "R-39.las"))
+    p.epochs.setValue(5000)
+    for n, box in p.net_boxes.items():
+        box.setChecked(n == "numpy")
+    worker = p.start()
+    qtbot.waitUntil(lambda: len(p.history.get("numpy", [])) >= 1, timeout=30000)
+    with qtbot.waitSignal(worker.finished, timeout=30000):
+        p.stop_btn.click()
+    qtbot.waitUntil(lambda: p.status.text() == "stopped", timeout=5000)
+    assert p.result is None and p.run_btn.isEnabled() and len(p.history["numpy"]) < 5000
 
 
 def test_bad_las_fails_in_the_panel_not_the_app(qtbot, tmp_path):
