@@ -153,3 +153,11 @@ def test_undeclared_common_null_is_masked_and_reported(tmp_path):
     log = read_las(_write(tmp_path, "n.las", text))
     assert np.isnan(log.curve("DT")[1]) and log.info["DT"].n_null == 1
     assert any(p.startswith("DT: 1 samples equal a common null value") for p in log.problems)
+
+
+def test_wrapped_las(tmp_path):
+    text = (LAS2_STEP0.replace("WRAP. NO : w", "WRAP. YES : wrapped").split("~A")[0]
+            + "~A\n100.0\n50 300\n100.2\n51 -999.25\n100.9\n52\n310\n101.5\n53 320\n")
+    log = read_las(_write(tmp_path, "wrap.las", text))
+    np.testing.assert_array_equal(log.curve("GR"), [50, 51, 52, 53])
+    assert log.info["DT"].n_null == 1 and log.step is None

@@ -102,7 +102,9 @@ class WellLog:
         return {
             "path": str(self.path), "well": self.name, "uwi": self.uwi, "las_version": self.version,
             "depth": {"unit_in_file": self.depth_unit, "start_m": float(self.depth[0]),
-                      "stop_m": float(self.depth[-1]), "step_m": self.step, "samples": int(self.depth.size)},
+                      "stop_m": float(self.depth[-1]),
+                      "step_m": None if self.step is None else round(self.step, 6),
+                      "samples": int(self.depth.size)},
             "null_value": self.null_value,
             "curves": [vars(i) for i in self.info.values()],
             "aliases": {c: m for c in ALIASES if (m := self.find(c))},

@@ -74,3 +74,13 @@ def test_missing_curves_are_named(tmp_path):
                    "~A\n1 10 300\n2 20 310\n")
     with pytest.raises(SeisviewError, match=r"lacks curves: needs DTS .*RHOB .*found: GR, DTC"):
         build(las)
+
+
+def test_a_short_log_says_how_many_interfaces_the_recipe_needs(tmp_path):
+    rows = "\n".join(f"{100 + 0.5 * i:.1f} {300 + i % 7} {600 + i % 5} {2300 + i % 3}" for i in range(300))
+    las = tmp_path / "short.las"
+    las.write_text("~VERSION\nVERS. 2.0 : v\nWRAP. NO : w\n~WELL\nSTRT.M 100 : s\nSTOP.M 249.5 : s\n"
+                   "STEP.M 0.5 : s\nNULL. -999.25 : n\n~CURVE\nDEPT.M : d\nDTC.US/M : p\nDTSM.US/M : s\n"
+                   "DEN.K/M3 : r\n~A\n" + rows + "\n")
+    with pytest.raises(SeisviewError, match=r"short.las gives 39 interfaces; the tutorial needs 700"):
+        build(las)
