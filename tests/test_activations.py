@@ -114,3 +114,27 @@ def test_seisview_models_expose_their_layers():
     # native cells wholly inside the 50 x 70 input: [i s, (i + 1) s) within [pad, pad + n)
     p = acts.pad
     assert acts[deep].interior().shape[1:] == ((p + 50) // s - -(-p // s), (p + 70) // s - -(-p // s))
+
+
+def test_concurrent_captures_of_one_model_do_not_mix():
+    """The panel's worker threads may capture with the same model at once (latest wins)."""
+    import threading
+
+    m = Tiny()
+    xs = [np.random.default_rng(i).normal(size=(40, 40)).astype(np.float32) for i in range(4)]
+    layers = [["c1"], ["c2"], ["c3"], ["c1", "c3"]]
+    expect = [capture(m, x, lay) for x, lay in zip(xs, layers, strict=True)]
+    got: list = [None] * 4
+
+    def run(i):
+        got[i] = capture(m, xs[i], layers[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for e, g in zip(expect, got, strict=True):
+        assert set(e.layers) == set(g.layers)
+        for name in e.layers:
+            np.testing.assert_allclose(e[name].native, g[name].native, atol=1e-6)

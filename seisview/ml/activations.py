@@ -185,9 +185,12 @@ def _first_tensor(out):
 def _run_hooks(m: nn.Module, x: torch.Tensor, layers: dict[str, nn.Module], keep_grad: bool = False):
     got: dict[str, torch.Tensor] = {}
     handles = []
+    owner = threading.get_ident()  # several threads may run the same model: record only ours
 
     def make(name):
         def hook(_mod, _inp, out):
+            if threading.get_ident() != owner:
+                return
             t = _first_tensor(out)
             if t is None or t.ndim != 4:
                 raise SeisviewError(f"layer {name!r} does not output (N, C, H, W) maps",

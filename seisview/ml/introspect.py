@@ -135,6 +135,18 @@ def introspect(model, maps: Mapping[str, np.ndarray], layers=None, pairs="consec
     return rows
 
 
+def usable_layers(model, shape: tuple[int, int], min_cells: int = 64, layers=None) -> list[str]:
+    """Layers whose activations of a ``shape`` map keep at least ``min_cells`` interior cells.
+
+    Deep layers of small maps have too few cells for stable statistics; one
+    capture of a blank map tells which layers are usable.
+    """
+    net = as_module(model)
+    names = list(layers) if layers else layer_names(net)
+    acts = capture(net, np.zeros(shape, np.float32), names, normalize=False)
+    return [n for n in names if int(np.prod(acts[n].interior().shape[1:])) >= min_cells]
+
+
 def write_csv(rows, path: str | Path) -> Path:
     """Write rows with :data:`COLUMNS` (floats with 6 significant digits)."""
     path = Path(path)

@@ -59,6 +59,8 @@ def activation_job(net, array, layers, layer, spec, order_by="std", page=0, per_
     from seisview.ml.activations import capture
     from seisview.ml.introspect import channel_order
 
+    if state is not None:
+        state.check()  # a newer request may already have replaced this one
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
     norm = (lambda a: np.clip(a / clip, -1, 1).astype(np.float32)) if clip else True
     acts = capture(net, array, sorted(set(layers) | {layer}), normalize=norm)

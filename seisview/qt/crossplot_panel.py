@@ -295,14 +295,15 @@ def phase_pair_job(snapshot, volume, layers=None, *, state=None):
     import torch
 
     from seisview.ml.activations import as_module, layer_names
-    from seisview.ml.introspect import introspect, phase_pairs
+    from seisview.ml.introspect import introspect, phase_pairs, usable_layers
 
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
     net = as_module(snapshot)
-    if layers is None:
+    if layers is None:  # the shallowest and the deepest encoder layer that keeps 8 x 8 cells
         names = layer_names(net)
         enc = [n for n in names if n.startswith(("enc", "conv", "stage"))] or names
-        layers = [enc[0], enc[-1]]
+        enc = usable_layers(net, volume.shape[:2], 64, enc) or enc[:1]
+        layers = list(dict.fromkeys([enc[0], enc[-1]]))
     step = max(20, volume.shape[2] // 8)
     maps, in_phase, out_phase = phase_pairs(volume, times=range(step, volume.shape[2] - 10, step))
     rows = introspect(net, maps, layers=layers, pairs=in_phase + out_phase, single=False, state=state)

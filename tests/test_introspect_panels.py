@@ -1,0 +1,127 @@
+"""Activation and crossplot panels in a main window (offscreen Qt)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("pytestqt")
+torch.set_num_threads(1)
+
+
+@pytest.fixture
+def window(qtbot):
+    from seisview.core.volume import Volume
+    from seisview.qt.activation_panel import make_panel as make_activations
+    from seisview.qt.crossplot_panel import make_panel as make_crossplot
+    from seisview.qt.main_window import MainWindow
+
+    w = MainWindow(load_panels=False)
+    qtbot.addWidget(w)
+    rng = np.random.default_rng(0)
+    vol = Volume.from_array(np.cumsum(rng.normal(size=(40, 48, 96)), axis=2).astype(np.float32))
+    w.session.open_volume(vol)
+    act, xp = make_activations(w), make_crossplot(w)
+    w.add_panel("activations", act, "Activations")
+    w.add_panel("crossplot", xp, "Statistics crossplot", "bottom")
+    w.resize(1200, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w, act, xp
+    act.shutdown()
+    xp.shutdown()
+
+
+@pytest.fixture(scope="module")
+def snapshot():
+    from seisview.ml.models import build_model
+    from seisview.ml.snapshot import ModelSnapshot
+
+    torch.manual_seed(0)
+    return ModelSnapshot.of(build_model("unet", 3, base=4), "unet", {"base": 4}, version=1)
+
+
+def test_activation_panel_pages_follow_the_section_and_overlay(window, snapshot, qtbot):
+    w, panel, _ = window
+    s = w.session
+    with qtbot.waitSignal(panel.page_shown, timeout=20000) as sig:
+        panel.set_snapshot(snapshot)
+    page = sig.args[0]
+    assert page.spec == s.spec("inline") and page.layer == "enc0"
+    assert len(page.channels) == min(16, page.activations["enc0"].n_channels)
+    # ordered by the chosen statistic (std, descending)
+    act = page.activations["enc0"]
+    std = act.interior().reshape(act.n_channels, -1).std(axis=1)
+    assert np.all(np.diff(std[page.order]) <= 1e-6)
+    # hovering a channel map moves the linked crosshair to the same section position
+    panel.hover_at(30.2, 12.7, int(page.channels[0]))
+    assert s.cursor.origin == "activation" and s.cursor.il_idx == s.il_idx
+    assert s.cursor.xl_idx == pytest.approx(12.2) and s.cursor.sample == pytest.approx(29.7)
+    # click -> overlay layer; it follows the section when the inline changes
+    layer = panel.add_overlay("enc0", int(page.channels[0]))
+    assert layer.kind == "activation" and layer in list(s.layers)
+    assert layer.data_for(s.spec("inline")).shape == (96, 48)
+    with qtbot.waitSignal(panel.page_shown, timeout=20000) as sig:
+        s.set_position("inline", 7)
+    assert sig.args[0].spec.index == 7
+    assert layer.data_for(s.spec("inline")) is not None
+    assert layer.data_for(s.spec("crossline")) is None  # captured on inlines only
+
+
+def test_activation_requests_latest_wins(window, snapshot, qtbot):
+    w, panel, _ = window
+    panel.set_snapshot(snapshot)
+    panel._pending.stop()
+    shown = []
+    panel.page_shown.connect(shown.append)
+    ids = []
+    for i in (3, 9, 21):
+        w.session.set_position("inline", i)
+        panel._pending.stop()
+        ids.append(panel.request())
+    qtbot.waitUntil(lambda: bool(shown) and not panel.runner.busy, timeout=20000)
+    assert [p.spec.index for p in shown] == [21]  # stale answers were dropped
+
+
+def test_deep_layer_with_many_channels_is_paged(window, snapshot, qtbot):
+    _, panel, _ = window
+    panel.set_snapshot(snapshot)
+    deep = [panel.layer_box.itemText(i) for i in range(panel.layer_box.count())
+            if panel.layer_box.itemText(i).startswith("enc")][-1]
+    with qtbot.waitSignal(panel.page_shown, timeout=20000) as sig:
+        panel.layer_box.setCurrentText(deep)
+    page = sig.args[0]
+    n = page.activations[deep].n_channels
+    assert n > 16 and page.n_pages == -(-n // 16) and len(page.channels) == 16
+    with qtbot.waitSignal(panel.page_shown, timeout=20000) as sig:
+        panel.page_box.setValue(page.n_pages)
+    last = sig.args[0]
+    assert last.page == page.n_pages - 1 and len(last.channels) == n - 16 * (page.n_pages - 1)
+
+
+def test_crossplot_live_lasso_and_exports(window, snapshot, qtbot, tmp_path):
+    w, _, xp = window
+    with qtbot.waitSignal(xp.runner.result, timeout=60000):
+        xp.set_snapshot(snapshot)
+    groups = set(xp.groups.values())
+    assert groups == {"in phase", "out of phase"}
+    layers = {xp.x_layer.itemText(i) for i in range(xp.x_layer.count())}
+    assert "raw" in layers and any(n.startswith("random:") for n in layers)
+    assert len(xp.keys) == len(xp.xy) > 0 and np.isfinite(xp.xy).all()
+    # a lasso around the left half of the points selects exactly those points
+    x, y = xp.xy[:, 0], xp.xy[:, 1]
+    u = np.unique(x)
+    cut = (u[len(u) // 2 - 1] + u[len(u) // 2]) / 2  # between two points, never on one
+    poly = np.array([[x.min() - 1, y.min() - 1], [cut, y.min() - 1], [cut, y.max() + 1], [x.min() - 1, y.max() + 1]])
+    with qtbot.waitSignal(xp.selection_changed) as sig:
+        xp._on_lasso(poly)
+    expect = [k for k, xv in zip(xp.keys, x, strict=True) if xv < cut]
+    assert sorted(sig.args[0]) == sorted(expect)
+    first = xp.selected[0][0]  # "amp@K": the map view moves to time slice K
+    assert w.session.t_idx == int(first.split("@")[1])
+    out = xp.export_csv(tmp_path / "points.csv").read_text().splitlines()
+    assert len(out) == len(xp.keys) + 1 and out[0].startswith("a,b,group,x:")
+    assert sum(line.endswith(",1") for line in out[1:]) == len(expect)
+    png = xp.export_png(tmp_path / "plot.png")
+    assert png.stat().st_size > 1000
