@@ -31,9 +31,9 @@ def test_panel_trains_and_shows_results(qtbot):
     for n, box in p.net_boxes.items():
         box.setChecked(n in ("numpy", "numpy-residual"))
     worker = p.start()
-    with qtbot.waitSignal(worker.finished, timeout=60000):
-        pass
-    qtbot.waitUntil(lambda: p.result is not None, timeout=5000)
+    # wait on the panel's state, not the signal: a fast worker may finish before a waiter connects
+    qtbot.waitUntil(lambda: p.result is not None, timeout=60000)
+    assert not worker.running or worker.wait(5)
     assert [len(p.history[n]) for n in ("numpy", "numpy-residual")] == [3, 3]
     curve = p._curves[("numpy", "val")]
     xs, ys = curve.xData, curve.yData  # raw data (getData() is log10 in log mode)
@@ -64,9 +64,9 @@ def test_stop_cancels_training(qtbot):
         box.setChecked(n == "numpy")
     worker = p.start()
     qtbot.waitUntil(lambda: len(p.history.get("numpy", [])) >= 1, timeout=30000)
-    with qtbot.waitSignal(worker.finished, timeout=30000):
-        p.stop_btn.click()
-    qtbot.waitUntil(lambda: p.status.text() == "stopped", timeout=5000)
+    p.stop_btn.click()
+    qtbot.waitUntil(lambda: p.status.text() == "stopped", timeout=30000)
+    assert worker.wait(5)
     assert p.result is None and p.run_btn.isEnabled() and len(p.history["numpy"]) < 5000
 
 
@@ -80,7 +80,6 @@ def test_bad_las_fails_in_the_panel_not_the_app(qtbot, tmp_path):
     p.path_edit.setText(str(bad))
     p.epochs.setValue(1)
     worker = p.start()
-    with qtbot.waitSignal(worker.finished, timeout=30000):
-        pass
-    qtbot.waitUntil(lambda: p.status.text().startswith("failed:"), timeout=5000)
+    qtbot.waitUntil(lambda: p.status.text().startswith("failed:"), timeout=30000)
+    assert worker.wait(5)
     assert "cannot read bad.las as LAS" in p.status.text()
