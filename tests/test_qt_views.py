@@ -12,7 +12,7 @@ from seisview.core.gathers import GatherSet
 from seisview.core.geometry import LineAxis, SurveyGeometry
 from seisview.core.layers import Layer
 from seisview.core.section import SectionSpec
-from seisview.core.session import Session
+from seisview.core.session import Session, build_u8_cube
 from seisview.core.volume import Volume
 from seisview.qt.colormaps import lut, to_uint8
 from seisview.qt.gather_view import GatherView
@@ -93,6 +93,25 @@ def test_inline_view_steps_by_slider_spin_and_keys(qtbot):
     idx = to_uint8(s.volume.data[20, :, :].T, s.display_levels())
     for row, col in ((11, 7), (0, 0), (59, 39)):
         assert _pixel_rgb(v, row, col) == _lut_rgb("seismic", idx[row, col])
+
+
+def test_display_cube_draws_the_same_picture(qtbot):
+    s = _session(nan=True)
+    views = [_view(qtbot, s, k) for k in ("inline", "crossline", "time")]
+    s.set_display(gain=1.5)
+    float_path = [v.image.image_array().copy() for v in views]
+    key = s.display_key()
+    s.set_u8_cube(key, build_u8_cube(s.volume, key[1], block=7))
+    assert s.section_u8(s.spec("inline")) is not None
+    for v, ref in zip(views, float_path, strict=True):
+        v.redraw()
+        np.testing.assert_array_equal(v.image.image_array(), ref)
+    s.set_display(gain=2.0)  # the cube no longer matches: not used
+    assert s.section_u8(s.spec("inline")) is None
+    s.set_display(gain=1.5)
+    assert s.section_u8(s.spec("time")) is not None
+    s.set_display(agc_ms=100)
+    assert s.display_key() is None and s.section_u8(s.spec("time")) is None
 
 
 def test_time_slice_axes_position_lines_and_colormap(qtbot):

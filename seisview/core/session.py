@@ -65,6 +65,7 @@ class Session:
         self.agc_ms = 0.0  # 0 = off
         self.cursor: Cursor | None = None
         self._levels_cache: dict[tuple, float] = {}
+        self._u8: tuple | None = None  # (display_key, uint8 cube) for fast stepping
         self.layers = LayerList()
         self.seismic_layer = Layer(SEISMIC, "seismic", source=self.display_section, colormap="seismic")
         self.layers.append(self.seismic_layer)
@@ -273,6 +274,31 @@ class Session:
                 arr = agc(arr, w, axis=0)
         return finite_or_zero(arr)
 
+    # -- 8-bit display cube (fast stepping) --------------------------------------
+    def display_key(self) -> tuple | None:
+        """What an 8-bit display cube must have been built for (None: no cube possible)."""
+        v = self.volume
+        if v is None or not v.in_memory or self.agc_samples():
+            return None
+        return (id(v), self.display_levels())
+
+    def set_u8_cube(self, key: tuple, cube: np.ndarray) -> None:
+        """Install a cube made by :func:`build_u8_cube` for ``key`` (ignored when stale)."""
+        if key == self.display_key():
+            self._u8 = (key, cube)
+
+    def section_u8(self, spec: SectionSpec) -> np.ndarray | None:
+        """Colour indices of a section from the 8-bit cube, or None when there is no current cube."""
+        u8 = getattr(self, "_u8", None)
+        if u8 is None or u8[0] != self.display_key():
+            return None
+        cube = u8[1]
+        if spec.kind == "inline":
+            return cube[:, spec.index, :]
+        if spec.kind == "crossline":
+            return cube[:, :, spec.index]
+        return cube[spec.index]
+
     def display_levels(self) -> tuple[float, float]:
         """Symmetric ``(-c, c)``: the clip percentile of |amplitude| divided by the gain."""
         c = self._clip_value()
@@ -299,6 +325,38 @@ class Session:
 
 
 # -- amplitude processing (numpy only) ------------------------------------------
+def build_u8_cube(volume, levels: tuple[float, float], state=None, block: int = 16) -> np.ndarray:
+    """Quantise an in-memory volume once to ``(sample, il, xl)`` uint8 colour indices.
+
+    Stepping then costs one table look-up per pixel instead of a float rescale
+    (the same numbers :func:`to_u8` gives section by section). ~n_samples/block steps,
+    each checking ``state`` for cancel and reporting progress.
+    """
+    tm = volume.time_major
+    n_s = tm.shape[0]
+    out = np.empty(tm.shape, np.uint8)
+    for k0 in range(0, n_s, block):
+        if state is not None:
+            state.check()
+            state.set_progress(k0 / n_s, "display cache")
+        k1 = min(n_s, k0 + block)
+        to_u8(finite_or_zero(tm[k0:k1]), levels, out=out[k0:k1])
+    return out
+
+
+def to_u8(arr: np.ndarray, levels: tuple[float, float], out: np.ndarray | None = None) -> np.ndarray:
+    """Scale ``arr`` so ``levels`` map to 0..255 (clipped); NaN must already be gone."""
+    lo, hi = levels
+    scale = np.float32(255.0 / (hi - lo)) if hi > lo else np.float32(1.0)
+    tmp = np.subtract(arr, np.float32(lo), dtype=np.float32)
+    np.multiply(tmp, scale, out=tmp)
+    np.clip(tmp, 0, 255, out=tmp)
+    if out is None:
+        out = np.empty(tmp.shape, np.uint8)
+    np.copyto(out, tmp, casting="unsafe")
+    return out
+
+
 def finite_or_zero(arr: np.ndarray) -> np.ndarray:
     """float32 copy-free when already finite; NaN/Inf replaced by 0 (the neutral colour)."""
     arr = np.asarray(arr, dtype=np.float32)

@@ -10,6 +10,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from seisview.core.session import to_u8
+
 # name -> control points (position 0..1, RGB 0..255); perceptual maps come from pyqtgraph
 _RAMPS = {
     # seismic convention: negative blue, zero white, positive red
@@ -63,15 +65,7 @@ def lut(name: str) -> np.ndarray:
 
 def to_uint8(arr: np.ndarray, levels: tuple[float, float], out: np.ndarray | None = None) -> np.ndarray:
     """Scale ``arr`` so ``levels`` map to 0..255 (clipped). NaN must already be gone."""
-    lo, hi = levels
-    scale = np.float32(255.0 / (hi - lo)) if hi > lo else np.float32(1.0)
-    tmp = np.subtract(arr, np.float32(lo), dtype=np.float32)
-    np.multiply(tmp, scale, out=tmp)
-    np.clip(tmp, 0, 255, out=tmp)
-    if out is None:
-        out = np.empty(tmp.shape, np.uint8)
-    np.copyto(out, tmp, casting="unsafe")
-    return out
+    return to_u8(arr, levels, out)
 
 
 def colorize(arr: np.ndarray, cmap, levels: tuple[float, float] | None = None,

@@ -31,6 +31,7 @@ from seisview.config import home
 from seisview.core.session import Session
 from seisview.plugins import registry
 from seisview.qt import colormaps
+from seisview.qt.display_cache import DisplayCacheBuilder
 from seisview.qt.gather_view import GatherView
 from seisview.qt.layers_panel import LayersPanel
 from seisview.qt.map_view import MapView
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         for name in MENU_ORDER:
             self.menu(name)
 
+        self.display_cache = DisplayCacheBuilder(self.session, self)
         self.section_views = {k: SectionView(self.session, k) for k in ("inline", "crossline", "time")}
         self.map_view = MapView(self.session)
         self.gather_view = GatherView(self.session)
@@ -330,6 +332,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, ev) -> None:
         self.save_layout()
         self.files.shutdown()
+        self.display_cache.detach()
         for sig, slot in self._handles:
             sig.disconnect(slot)
         if self.view3d is not None:

@@ -294,10 +294,14 @@ class SectionView(ImagePane):
 
 def _display_u8(session: Session, spec: SectionSpec, d: int, levels, state=None):
     """The seismic section as 8-bit colour indices (also run in a worker for on-disk volumes)."""
-    arr = session.display_section(spec)
-    if d > 1:
-        arr = arr[::d, ::d]
-    u8 = to_uint8(arr, levels)
+    u8 = session.section_u8(spec) if state is None else None  # the display cube, when built
+    if u8 is not None:
+        u8 = u8[::d, ::d] if d > 1 else u8
+    else:
+        arr = session.display_section(spec)
+        if d > 1:
+            arr = arr[::d, ::d]
+        u8 = to_uint8(arr, levels)
     return (spec, d, u8) if state is not None else u8
 
 
