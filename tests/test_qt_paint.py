@@ -86,6 +86,10 @@ def test_paint_fill_undo_redo_and_reopen(window, qtbot, shared_data, tmp_path):
     ov = ctl.overlays["inline"]
     salt = argb_table(proj.palette.lut(1.0))[8]
     assert ov.argb()[100, 5] == salt and ov.argb()[0, 0] == 0
+    r0, r1, c0, c1 = ov.last_update_rect  # the last stamp redrew only around the brush
+    assert r1 - r0 <= 5 and c1 - c0 <= 5
+    table = argb_table(proj.palette.lut(1.0))
+    assert np.array_equal(ov.argb(), table[m])  # and the partial updates add up to the mask
     # fill the rest of the section with class 1, on the crossline view too
     panel.use_tool("fill")
     ctl.set_class(1)

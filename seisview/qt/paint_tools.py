@@ -95,7 +95,11 @@ class LabelOverlay(pg.GraphicsObject):
     def paint(self, p: QPainter, option, widget=None) -> None:
         if self._img is None:
             return
-        r = option.exposedRect.intersected(self.boundingRect()) if option is not None else self.boundingRect()
+        r = self.boundingRect()
+        if option is not None:
+            r = r.intersected(option.exposedRect)
+        if p.hasClipping():  # the dirty region of the screen, in item (pixel) coordinates
+            r = r.intersected(p.clipBoundingRect())
         if r.isEmpty():
             return
         src = r.toAlignedRect().intersected(self._img.rect())  # only the exposed pixels
