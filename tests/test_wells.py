@@ -138,10 +138,13 @@ def test_cli_well_info_text_json_and_errors(shared_data, tmp_path, capsys):
     assert main(["well", "info", str(las)]) == 0
     out = capsys.readouterr().out
     assert "depth 2193.04-3388.16 m, step 0.1524 m, 7843 samples" in out and "DT4S" in out
+    assert ("elastic logs: Vp from DT4P, Vs from DT4S, density from RHOB; "
+            "samples masked (null, zero or negative): DT4S 105") in out
     assert main(["well", "info", str(_write(tmp_path, "t3.las", LAS3)), "--json"]) == 0
     d = json.loads(capsys.readouterr().out)
     assert d["aliases"] == {"DT": "DTC", "DTS": "DTS", "RHOB": "DEN"} and d["depth"]["samples"] == 3
     assert d["las_version"] == "3.0" and d["depth"]["unit_in_file"] == "FT"
+    assert d["elastic"]["masked"] == {"DTC": 1, "DTS": 1, "DEN": 0}
     bad = _write(tmp_path, "bad.las", "garbage\n")
     assert main(["well", "info", str(bad)]) == 2
     err = capsys.readouterr().err

@@ -16,10 +16,17 @@ def register(subparsers, groups) -> None:
 
 
 def cmd_info(args) -> int:
-    from seisview.io.wells import read_las
+    from seisview.core.errors import SeisviewError
+    from seisview.io.wells import elastic_logs, read_las
 
     log = read_las(args.las)
+    try:  # Vp, Vs, density: which curves, how many samples are unusable
+        el = elastic_logs(log)
+        elastic = {"sources": el.sources, "masked": el.masked}
+    except SeisviewError as exc:
+        elastic = {"unavailable": str(exc)}
     d = log.to_json_dict()
+    d["elastic"] = elastic
     if args.json:
         print(json.dumps(d, indent=1))
         return 0
@@ -38,6 +45,13 @@ def cmd_info(args) -> int:
         hi = f"{c['max']:.4g}" if c["max"] is not None else "-"
         print(f"{c['mnemonic']:<8} {c['unit']:<8} {c['n_null']:>6} {lo:>11} {hi:>11}  "
               f"{c['alias_of'] or '':<5}  {c['description']}")
+    if "sources" in elastic:
+        src = elastic["sources"]
+        masked = ", ".join(f"{m} {n}" for m, n in elastic["masked"].items() if n) or "none"
+        print(f"elastic logs: Vp from {src['vp']}, Vs from {src['vs']}, density from {src['rho']}; "
+              f"samples masked (null, zero or negative): {masked}")
+    else:
+        print(f"elastic logs: unavailable ({elastic['unavailable']})")
     print("problems:" if d["problems"] else "problems: none")
     for p in d["problems"]:
         print(f"  - {p}")
