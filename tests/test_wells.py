@@ -127,6 +127,8 @@ def test_utm_matches_known_values():
     e, n, zone = latlon_to_utm(45.0, -63.0)  # on zone 20's central meridian
     assert zone == 20 and e == pytest.approx(500_000.0, abs=1e-6)
     assert n == pytest.approx(0.9996 * 4_984_944.378, abs=1.0)  # k0 x meridian arc to 45°
+    e, n, zone = latlon_to_utm(43.6426, -79.3871)  # CN Tower, published as 17T 630084 4833438
+    assert zone == 17 and e == pytest.approx(630084, abs=15) and n == pytest.approx(4833438, abs=15)
     e, n, zone = latlon_to_utm(-33.9, 18.4)
     assert zone == 34 and n < 10_000_000 and 200_000 < e < 500_000
 
