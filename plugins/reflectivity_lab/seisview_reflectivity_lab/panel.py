@@ -132,6 +132,11 @@ class ReflectivityLabPanel(QWidget):
         """Start training in a worker; returns it (None when the inputs are wrong)."""
         if self.worker is not None and self.worker.running:
             return self.worker
+        if not self.path_edit.text().strip():  # the well open in the Well logs panel, if any
+            panels = getattr(self.main_window, "panels", {}) or {}
+            well = getattr(panels["well-logs"].widget(), "well", None) if "well-logs" in panels else None
+            if well is not None:
+                self.path_edit.setText(str(well.path))
         nets, path = self.selected_nets(), self.path_edit.text().strip()
         if not nets or not path:
             self.status.setText("Choose a LAS file and at least one network.")
