@@ -128,19 +128,32 @@ def samples_view(raw: np.ndarray, layout: TraceLayout) -> np.ndarray:
                       offset=layout.header_bytes, strides=(raw.strides[0], bps))
 
 
+def _ibm_scale_table() -> np.ndarray:
+    """Scale of an IBM word by its top byte (sign + 7-bit exponent): +-16^(e-64) / 2^24."""
+    top = np.arange(256)
+    with np.errstate(over="ignore", under="ignore"):
+        scale = np.ldexp(np.float32(1.0), (4 * (top & 0x7F) - 280).astype(np.int32))
+    return np.where(top & 0x80, -scale, scale).astype(np.float32)
+
+
+_IBM_SCALE = _ibm_scale_table()
+
+
 def ibm_to_float32(words: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """IBM System/360 single floats (as uint32 in native order) to IEEE float32.
 
-    value = (-1)^s * 0.f * 16^(e-64); overflow beyond float32 becomes +-inf.
+    value = (-1)^s * 0.f * 16^(e-64): the 24-bit fraction is exact in float32
+    and the scale is a power of two looked up by the top byte, so one multiply
+    per sample gives the correctly rounded result (overflow becomes +-inf).
     """
     w = np.asarray(words, dtype=np.uint32)
-    frac = (w & np.uint32(0x00FFFFFF)).astype(np.float32)
-    expo = ((w >> np.uint32(24)) & np.uint32(0x7F)).astype(np.int32) * 4 - 280
+    scale = np.take(_IBM_SCALE, w >> np.uint32(24))
+    frac = np.bitwise_and(w, np.uint32(0x00FFFFFF))
+    if out is None:
+        out = np.empty(w.shape, np.float32)
     with np.errstate(over="ignore", under="ignore"):
-        res = np.ldexp(frac, expo, out=out)
-    neg = (w & np.uint32(0x80000000)) != 0
-    np.negative(res, out=res, where=neg)
-    return res
+        np.multiply(frac, scale, out=out, dtype=np.float32, casting="unsafe")
+    return out
 
 
 def decode(samples: np.ndarray, format_code: int, out: np.ndarray | None = None) -> np.ndarray:
