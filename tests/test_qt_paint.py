@@ -12,7 +12,6 @@ from PyQt6.QtGui import QMouseEvent
 from PyQt6.QtWidgets import QApplication
 
 from seisview.core.section import SectionSpec
-from seisview.io.project import Project
 from seisview.io.segy import load, scan
 from seisview.qt import project_actions
 from seisview.qt.labels_panel import make_panel

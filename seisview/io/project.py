@@ -213,6 +213,8 @@ class Project:
         if not path.is_file():
             raise SeisviewError(f"project {path} not found",
                                 hint="create it with `seisview project new`")
+        if not os.access(path, os.R_OK):
+            raise SeisviewError(f"project {path} cannot be read (permission denied)")
         with open(path, "rb") as f:
             head = f.read(16)
         if head != _SQLITE_MAGIC:
@@ -220,6 +222,9 @@ class Project:
                                 hint="choose a .seisview file; the file was left untouched")
         conn = None
         try:
+            if not os.access(path, os.W_OK) or not os.access(path.resolve().parent, os.W_OK):
+                raise SeisviewError(f"project {path} is read-only (its journal needs to be written)",
+                                    hint="copy it to a writable folder and open the copy")
             conn = sqlite3.connect(f"file:{path.resolve()}?mode=rw", uri=True,
                                    isolation_level=None, check_same_thread=False)
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
