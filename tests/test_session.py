@@ -86,11 +86,25 @@ def test_cursor_reads_amplitude_at_nearest_sample():
     assert s.set_cursor(None, 1, 1).amplitude is None
 
 
+def test_one_signed_cubes_get_percentile_levels_and_a_sequential_map():
+    s = Session()
+    s.open_volume(_volume())  # all values >= 0, like a velocity cube
+    assert not s.symmetric and s.colormap == "viridis"
+    lo, hi = s.display_levels()
+    assert 0 <= lo < 60 and 450 < hi <= 507
+    s.set_display(gain=2.0)
+    lo2, hi2 = s.display_levels()
+    assert (lo2 + hi2) / 2 == pytest.approx((lo + hi) / 2) and hi2 - lo2 == pytest.approx((hi - lo) / 2)
+
+
 def test_display_settings_levels_gain_and_nan():
     s = Session()
     got = []
     s.events.display.connect(got.append)
-    s.open_volume(_volume(nan=True))
+    vol = _volume(nan=True)
+    vol.data -= 250.0  # seismic: both signs
+    s.open_volume(vol)
+    assert s.symmetric and s.colormap == "seismic"
     lo, hi = s.display_levels()
     assert lo == -hi and hi > 0
     s.set_display(gain=2.0, colormap="grey", clip_percentile=90)

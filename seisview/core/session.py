@@ -26,6 +26,7 @@ from seisview.core.section import SECTION_KINDS, SectionSpec
 from seisview.core.volume import robust_levels
 
 SEISMIC = "seismic"
+DIVERGING = ("seismic", "red-white-blue", "brown-white-black")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,9 @@ class Session:
         n_il, n_xl, n_s = volume.shape
         self._pos = {"inline": n_il // 2, "crossline": n_xl // 2, "time": n_s // 2}
         self.cursor = None
+        if not self.symmetric and self.colormap in DIVERGING:
+            # velocity / impedance cubes: a diverging map would paint everything one colour
+            self.seismic_layer.colormap = "viridis"
         self.events.survey.emit(self)
         self.seismic_layer.refresh()
 
@@ -300,14 +304,32 @@ class Session:
         return cube[spec.index]
 
     def display_levels(self) -> tuple[float, float]:
-        """Symmetric ``(-c, c)``: the clip percentile of |amplitude| divided by the gain."""
-        c = self._clip_value()
-        return (-c / self.gain, c / self.gain)
+        """Colour levels after clip and gain.
 
-    def _clip_value(self) -> float:
+        Seismic amplitudes (both signs): symmetric ``(-c, c)`` with ``c`` the clip
+        percentile of |amplitude|, divided by the gain. One-signed data (velocity,
+        impedance, attribute cubes): the ``(100-p, p)`` percentiles, the half-range
+        divided by the gain about its middle.
+        """
+        lv = self._levels()
+        if self.symmetric:
+            return (-lv.clip / self.gain, lv.clip / self.gain)
+        mid, half = (lv.lo + lv.hi) / 2, (lv.hi - lv.lo) / 2 / self.gain
+        return (mid - half, mid + half)
+
+    @property
+    def symmetric(self) -> bool:
+        """True for zero-centred data (seismic); False when the samples are one-signed."""
+        v = self.volume
+        if v is None or self.agc_samples():
+            return True
+        lv = v.levels
+        return not (lv.lo >= 0 or lv.hi <= 0)
+
+    def _levels(self):
         v = self.volume
         if v is None:
-            return 1.0
+            return robust_levels(np.array([-1.0, 1.0]))
         key = (self.clip_percentile, self.agc_samples())
         if key not in self._levels_cache:
             if key[1]:  # AGC output has its own range: measure it on a few sections
@@ -315,12 +337,12 @@ class Session:
                 sample = np.concatenate([
                     self.display_section(SectionSpec("inline", n_il // 2)).ravel(),
                     self.display_section(SectionSpec("crossline", n_xl // 2)).ravel()])
-                self._levels_cache[key] = robust_levels(sample, self.clip_percentile).clip
+                self._levels_cache[key] = robust_levels(sample, self.clip_percentile)
             elif self.clip_percentile == v.levels.percentile:
-                self._levels_cache[key] = v.levels.clip
+                self._levels_cache[key] = v.levels
             else:
                 sample = v._level_sample() if hasattr(v, "_level_sample") else np.asarray(v.data)
-                self._levels_cache[key] = robust_levels(sample, self.clip_percentile).clip
+                self._levels_cache[key] = robust_levels(sample, self.clip_percentile)
         return self._levels_cache[key]
 
 

@@ -77,6 +77,10 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
         self.splitter.addWidget(bottom)
+        self._top, self._bottom = top, bottom
+        for sp in (top, bottom, self.splitter):
+            for i in range(sp.count()):
+                sp.setStretchFactor(i, 1)
         self.setCentralWidget(self.splitter)
         for v in (*self.section_views.values(), self.map_view, self.gather_view):
             v.plot_widget.viewport().installEventFilter(self)
@@ -101,6 +105,7 @@ class MainWindow(QMainWindow):
             sig.connect(slot)
         if load_panels:
             self.load_panels()
+        self._default_dock_sizes()
         self.restore_layout()
 
     # -- extension points -----------------------------------------------------------
@@ -127,11 +132,28 @@ class MainWindow(QMainWindow):
         dock = QDockWidget(title or name, self)
         dock.setObjectName(f"dock-{name}")
         dock.setWidget(widget)
-        self.addDockWidget(AREAS.get(area, AREAS["right"]), dock)
+        where = AREAS.get(area, AREAS["right"])
+        self.addDockWidget(where, dock)
+        # panels sharing a side become tabs, so the section views keep their room
+        first = next((d for d in self.panels.values() if self.dockWidgetArea(d) == where
+                      and not d.isFloating() and d is not self.panels.get("gathers")), None)
+        if first is not None:
+            self.tabifyDockWidget(first, dock)
+            first.raise_()
         self.panels[name] = dock
         if "View" in self._menus and hasattr(self, "_panels_menu"):
             self._panels_menu.addAction(dock.toggleViewAction())
         return dock
+
+    def _default_dock_sizes(self) -> None:
+        """Side docks take a quarter of the window, the sections the rest (until the user moves them)."""
+        w, h = self.width(), self.height()
+        for area, orient, size in (("right", Qt.Orientation.Horizontal, w // 4),
+                                   ("left", Qt.Orientation.Horizontal, w // 7),
+                                   ("bottom", Qt.Orientation.Vertical, h // 4)):
+            docks = [d for d in self.panels.values() if self.dockWidgetArea(d) == AREAS[area]]
+            if docks:
+                self.resizeDocks(docks, [size] * len(docks), orient)
 
     def load_panels(self) -> None:
         """One dock per ``panel`` contribution: ``target(main_window) -> QWidget``."""
@@ -275,6 +297,11 @@ class MainWindow(QMainWindow):
         if s.volume is None and has_gathers:
             self.gather_dock.raise_()
         self.splitter.setVisible(s.volume is not None or not has_gathers)
+        if s.volume is not None:  # a 2-D line: only the section along it is worth showing
+            n_il, n_xl, _ = s.volume.shape
+            self.section_views["inline"].setVisible(n_xl > 1)
+            self.section_views["crossline"].setVisible(n_il > 1)
+            self._bottom.setVisible(n_il > 1 and n_xl > 1)
 
     def _on_cursor(self, cur) -> None:
         s = self.session

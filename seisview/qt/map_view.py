@@ -138,6 +138,7 @@ class MapView(ImagePane):
             return
         g = s.geometry
         self.array_shape = g.shape[:2]
+        self.window_box.setSuffix(f" {g.z_unit} window")
         tf = world_transform(g)
         self.world = tf is not None
         if tf is None:  # no coordinates: line numbers, like the time-slice view
