@@ -125,3 +125,24 @@ def test_crossplot_live_lasso_and_exports(window, snapshot, qtbot, tmp_path):
     assert sum(line.endswith(",1") for line in out[1:]) == len(expect)
     png = xp.export_png(tmp_path / "plot.png")
     assert png.stat().st_size > 1000
+
+
+def test_attributes_menu_adds_layers_computed_off_the_gui_thread(window, qtbot):
+    from seisview.attributes.seismic import envelope
+
+    w, _, _ = window
+    menu = w.menu("Attributes")
+    texts = [a.text() for a in menu.actions()]
+    assert "Add envelope layer" in texts and "Add glcm entropy layer" in texts
+    next(a for a in menu.actions() if a.text() == "Add envelope layer").trigger()
+    layer = w.session.layers["attribute: envelope"]
+    assert layer.kind == "attribute"
+    src = layer.meta["async_source"]
+    spec = w.session.spec("inline")
+    qtbot.waitUntil(lambda: layer.data_for(spec) is not None and not src.busy, timeout=20000)
+    np.testing.assert_allclose(layer.data_for(spec), envelope(w.session.volume.inline(spec.index)), rtol=1e-5)
+    # a time slice is computed from the traces around it, not from the slice alone
+    tspec = w.session.spec("time")
+    qtbot.waitUntil(lambda: layer.data_for(tspec) is not None and not src.busy, timeout=20000)
+    assert layer.data_for(tspec).shape == w.session.volume.section_shape(tspec)
+    src.shutdown()

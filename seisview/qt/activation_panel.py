@@ -312,6 +312,10 @@ def connect_training(panel, main_window) -> bool:
 
 def make_panel(main_window) -> ActivationPanel:
     panel = ActivationPanel(main_window.session, main_window)
+    if hasattr(main_window, "menu"):  # attribute layers come with the introspection panels
+        from seisview.qt.attribute_layers import install_menu
+
+        install_menu(main_window)
     # the training dock may be created after this one: connect once all panels exist
     QTimer.singleShot(0, lambda: connect_training(panel, main_window))
     if hasattr(main_window, "destroyed"):
