@@ -66,6 +66,14 @@ def test_facts_of_generated_files(files):
     assert r["no_lines.sgy"].kind == "unstructured" and r["no_lines.sgy"].warnings
 
 
+def test_2d_line_numbered_by_cdp_only(tmp_path):
+    p = make(tmp_path / "line.sgy", n_il=1, n_xl=30, il_byte=1, xl_byte=21, coords=False)
+    # tracl (byte 1) holds the trace sequence anyway; only the CDP at 21 numbers the line
+    r = scan(p)
+    assert r.kind == "poststack2d" and (r.xline_byte, r.geometry.xl.first, r.geometry.xl.count) == (21, 20, 30)
+    assert load(p).shape == (1, 30, 50)
+
+
 def test_missing_and_duplicate_traces(files):
     r = scan(files["missing.sgy"])
     assert (r.missing_traces, r.duplicate_traces) == (3, 1)

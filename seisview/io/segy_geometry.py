@@ -186,6 +186,13 @@ def classify(h: HeaderTable, iline: int | None = None, xline: int | None = None,
         return b
     if repeats:
         return _prestack(h, ffid, 9, "ffid")
+    cdp = h["cdp"]
+    g2d = _grid(np.ones_like(cdp), cdp, offsets)
+    if g2d.ok and g2d.duplicates == 0 and cdp.size > 1:  # a 2-D line numbered by CDP only
+        b = _post(h, g2d, None, 21)
+        b.warnings.insert(0, f"no inline/crossline numbers at 189/193 ({g.reason}); read as a 2-D line "
+                             "along the CDP numbers of byte 21")
+        return b
     tried = ", ".join(f"{a}/{c}" for a, c in ((ib, xb), *ALTERNATIVES))
     b = Binning("unstructured", "none")
     b.warnings.append(f"no inline/crossline numbers found (tried bytes {tried}; at 189/193: {g.reason}) "

@@ -14,8 +14,18 @@ from pathlib import Path
 
 from seisview.core.errors import SeisviewError
 from seisview.io.segy_format import (
-    BIN_ENDIAN_CONST, BIN_EXT_NS, BIN_FORMAT, BIN_N_EXT_TEXT, BIN_N_EXTRA_HEADERS, BIN_NS,
-    BIN_REVISION, FORMATS, TEXT_BYTES, TRACE_HEADER_BYTES, TraceLayout, read_int,
+    BIN_ENDIAN_CONST,
+    BIN_EXT_NS,
+    BIN_FORMAT,
+    BIN_N_EXT_TEXT,
+    BIN_N_EXTRA_HEADERS,
+    BIN_NS,
+    BIN_REVISION,
+    FORMATS,
+    TEXT_BYTES,
+    TRACE_HEADER_BYTES,
+    TraceLayout,
+    read_int,
 )
 from seisview.io.segy_text import decode_text
 
@@ -193,7 +203,7 @@ def _trace_layout(f, head: bytes, fh: FileHead) -> TraceLayout:
     n_traces, left = divmod(size - off, tb)
     if n_ext:
         f.seek(3600)
-        for i in range(n_ext):
+        for _ in range(n_ext):
             fh.extended_text.append(decode_text(f.read(3200))[0])
     elif 0 < n_ext_decl < 1000 or n_ext_decl == -1:
         fh.warnings.append(f"binary header declares {n_ext_decl} extended text headers (bytes 3505-3506) but "

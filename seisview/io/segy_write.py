@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from seisview.core.errors import SeisviewError
-from seisview.core.geometry import SurveyGeometry
 from seisview.core.gathers import GatherSet
+from seisview.core.geometry import SurveyGeometry
 from seisview.io.segy_format import FORMAT_CODES, FORMATS, float32_to_ibm
 from seisview.io.segy_text import encode_text
 
