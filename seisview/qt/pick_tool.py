@@ -80,10 +80,10 @@ class PickController(QObject):
         # a gap in the channels breaks the line (NaN), so an unpicked trace shows as a gap
         gaps = np.flatnonzero(np.diff(x) > 1)
         xl, tl = np.insert(x, gaps + 1, np.nan), np.insert(t, gaps + 1, np.nan)
-        gv.set_marks("picks", xl + 0.5, tl, color=HAND_COLOR, style="line")
+        gv.set_marks("picks", xl, tl, color=HAND_COLOR, style="line")
         model = np.isfinite(conf)
         if model.any():
-            gv.set_marks("pick_confidence", x[model] + 0.5, t[model], style="points", size=6,
+            gv.set_marks("pick_confidence", x[model], t[model], style="points", size=6,
                          colors=confidence_colors(conf[model]))
         else:
             gv.clear_marks("pick_confidence")
@@ -169,7 +169,7 @@ class PickTool(SectionTool):
         gv = self.ctl.window.gather_view
         if self.pending:
             x = np.array(sorted(self.pending), float)
-            gv.set_marks("pending", x + 0.5, [self.pending[int(i)] for i in x], color=PENDING_COLOR,
+            gv.set_marks("pending", x, [self.pending[int(i)] for i in x], color=PENDING_COLOR,
                          style="points", size=5)
         else:
             gv.clear_marks("pending")
