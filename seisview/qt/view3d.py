@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import QVBoxLayout, QWidget
 from seisview.core.section import SectionSpec
 from seisview.core.session import Session
 from seisview.qt.colormaps import blend, colorize, lut, to_uint8
+from seisview.qt.workers import LatestRunner
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,22 @@ def plane_matrix(kind: str, index: int, z_scale: float) -> np.ndarray:
     return m
 
 
-def plane_rgba(session: Session, spec: SectionSpec) -> np.ndarray:
+def seismic_u8(session: Session, spec: SectionSpec, state=None) -> np.ndarray:
+    """Colour indices of the seismic plane (from the display cube when there is one)."""
+    u8 = session.section_u8(spec)
+    if u8 is None:
+        u8 = to_uint8(session.display_section(spec), session.display_levels())
+    return u8
+
+
+def _read_plane(session: Session, spec: SectionSpec, *, state=None):
+    return spec, seismic_u8(session, spec)
+
+
+def plane_rgba(session: Session, spec: SectionSpec, u8: np.ndarray | None = None) -> np.ndarray:
     """The RGBA texture of one plane: seismic plus visible overlays, as in the 2-D views."""
     table = lut(session.colormap)
-    rgba = table[to_uint8(session.display_section(spec), session.display_levels())].copy()
+    rgba = table[seismic_u8(session, spec) if u8 is None else u8]
     if not session.seismic_layer.visible:
         rgba[..., :3] = 255
     h, w = rgba.shape[:2]
@@ -78,6 +91,9 @@ class View3D(QWidget):
         self.view = self.canvas.central_widget.add_view()
         self.view.camera = scene.cameras.TurntableCamera(fov=30, elevation=25, azimuth=-50)
         self.planes: dict[str, object] = {}
+        self.loaders = {k: LatestRunner(self) for k in self.KINDS}
+        for r in self.loaders.values():
+            r.result.connect(lambda _rid, res: self._show_plane(*res))
         self.box = None
         self.z_scale = 1.0
         lay = QVBoxLayout(self)
@@ -94,6 +110,8 @@ class View3D(QWidget):
         self._on_survey(session)
 
     def detach(self) -> None:
+        for r in self.loaders.values():
+            r.cancel_all()
         for sig, slot in self._handles:
             try:
                 sig.disconnect(slot)
@@ -137,9 +155,18 @@ class View3D(QWidget):
     def update_plane(self, kind: str) -> None:
         s = self.session
         spec = s.spec(kind)
-        img = self.planes[kind]
-        img.set_data(plane_rgba(s, spec))
-        img.transform.matrix = plane_matrix(kind, spec.index, self.z_scale)
+        if not s.volume.in_memory:  # on-disk: read in a worker, draw when it arrives
+            self.loaders[kind].submit(_read_plane, s, spec)
+            return
+        self._show_plane(spec, None)
+
+    def _show_plane(self, spec: SectionSpec, u8) -> None:
+        img = self.planes.get(spec.kind)
+        if img is None or spec != self.session.spec(spec.kind):
+            return  # stale
+        img.set_data(plane_rgba(self.session, spec, u8))
+        img.transform.matrix = plane_matrix(spec.kind, spec.index, self.z_scale)
+        self.canvas.update()
 
     def update_planes(self) -> None:
         if self.session.volume is None or not self.planes:
