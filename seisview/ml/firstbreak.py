@@ -182,7 +182,8 @@ def _validate(net, val: list[PickedGather], factor: int, tolerance: float) -> di
 
 def _snapshot(net, config: FirstBreakConfig, meta: dict, version: int) -> ModelSnapshot:
     state = {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
-    return ModelSnapshot(MODEL, 1, {"widths": list(config.widths)}, state, version, 1.0, (),
+    # n_classes 2 (arrived or not) satisfies build_model, which load_checkpoint uses
+    return ModelSnapshot(MODEL, 2, {"widths": list(config.widths)}, state, version, 1.0, (),
                          {"task": "firstbreak", **meta})
 
 

@@ -131,7 +131,8 @@ class PatchSampler:
 # -- training ----------------------------------------------------------------------------
 def _snapshot(net, config: PretrainConfig, version: int, meta: dict) -> ModelSnapshot:
     state = {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
-    return ModelSnapshot(config.model, 1, config.model_config(), state, version, 1.0, (),
+    # n_classes 2 (real/fake, or input/not) satisfies build_model, which checkpoints use
+    return ModelSnapshot(config.model, 2, config.model_config(), state, version, 1.0, (),
                          {"task": "pretrain", **meta})
 
 

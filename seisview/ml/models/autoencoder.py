@@ -82,8 +82,10 @@ class ConvAutoencoder(nn.Module):
     bounded), trained with a mean-squared reconstruction loss.
     """
 
-    def __init__(self, in_channels: int = 1, widths=DEFAULT_WIDTHS, latent_channels: int = 8):
+    def __init__(self, in_channels: int = 1, widths=DEFAULT_WIDTHS, latent_channels: int = 8,
+                 n_classes: int = 2):
         super().__init__()
+        self.n_classes = n_classes  # accepted for build_model; an autoencoder has no classes
         self.encoder = Encoder(in_channels, widths)
         w = self.encoder.widths
         self.to_latent = nn.Conv2d(w[-1], latent_channels, 1)

@@ -21,8 +21,12 @@ from seisview.ml.models.autoencoder import DEFAULT_WIDTHS, ConvBlock, Encoder
 
 
 class FirstBreakUNet(nn.Module):
-    def __init__(self, in_channels: int = 1, widths=DEFAULT_WIDTHS):
+    """``n_classes`` is accepted for ``build_model`` (snapshots record 2: arrived or not);
+    the network has one output, the arrival logit."""
+
+    def __init__(self, in_channels: int = 1, widths=DEFAULT_WIDTHS, n_classes: int = 2):
         super().__init__()
+        self.n_classes = n_classes
         self.encoder = Encoder(in_channels, widths)
         w = self.encoder.widths
         self.ups = nn.ModuleList(
@@ -55,8 +59,9 @@ def picks_from_probability(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
     The pick ``k`` minimises ``sum(p[:k]) + sum(1 - p[k:])``, the L1 distance
     to a Heaviside step starting at ``k`` (robust to isolated flickers, unlike
-    the first crossing of 0.5). Confidence is the contrast of the probability
-    just after the pick against just before it (within 16 samples), in [0, 1].
+    the first crossing of 0.5). Confidence is how well the probability matches
+    that step within 16 samples of the pick: 1 for a clean jump from 0 to 1,
+    0 for a flat 0.5 (no opinion).
 
     Returns ``(pick_sample, confidence)`` as float arrays of length ``trace``.
     """
@@ -70,9 +75,7 @@ def picks_from_probability(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     w = 16
     conf = np.empty(p.shape[1])
     for j, kj in enumerate(pick):
-        after = p[kj:kj + w, j]
-        before = p[max(kj - w, 0):kj, j]
-        a = after.mean() if after.size else 1.0
-        b = before.mean() if before.size else 0.0
-        conf[j] = np.clip(a - b, 0.0, 1.0)
+        lo, hi = max(kj - w, 0), min(kj + w, n_t)
+        step = (np.arange(lo, hi) >= kj).astype(np.float64)
+        conf[j] = np.clip(1.0 - 2.0 * np.abs(p[lo:hi, j] - step).mean(), 0.0, 1.0) if hi > lo else 0.0
     return pick.astype(np.float64), conf

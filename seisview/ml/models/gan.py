@@ -68,8 +68,10 @@ class Discriminator(nn.Module):
 class PatchGAN(nn.Module):
     """Generator and discriminator together, so one snapshot holds both."""
 
-    def __init__(self, latent_dim: int = 64, patch=(64, 32), widths=DEFAULT_WIDTHS):
+    def __init__(self, latent_dim: int = 64, patch=(64, 32), widths=DEFAULT_WIDTHS,
+                 n_classes: int = 2):
         super().__init__()
+        self.n_classes = n_classes  # accepted for build_model; real/fake is the only output
         self.generator = Generator(latent_dim, patch, widths)
         self.discriminator = Discriminator(widths)
 

@@ -1,0 +1,183 @@
+"""First-break picker: step fit, U-Net shapes, learning a convention, messages, bad input, CLI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from seisview.core.errors import SeisviewError
+from seisview.core.gathers import GatherSet
+from seisview.core.tasks import TaskState
+from seisview.ml.fb_data import normalise_traces, picks_from_headers
+from seisview.ml.firstbreak import (
+    FirstBreakConfig,
+    FirstBreakData,
+    predict_picks,
+    run_training,
+    score_picks,
+    train,
+)
+from seisview.ml.models.fb_unet import FirstBreakUNet, picks_from_probability
+from seisview.ml.progress import TrainCancelled, TrainDone, TrainProgress
+
+torch.set_num_threads(1)
+TINY = dict(widths=(8, 16, 32), batch_size=4, crop=96, traces=16, threads=1, eval_every=50)
+REFRAPY = "firstbreaks/refrapy-02/field_example_02_shots_with_fb.sgy"
+
+
+def synthetic_gathers(n_gathers=6, n_traces=24, n_samples=192, dt=1.0, seed=0):
+    """Shots with a linear-moveout first arrival whose first lobe is weak (the pick is the
+    onset of that weak lobe), later strong arrivals and noise; the true onset in ms."""
+    rng = np.random.default_rng(seed)
+    data, keys, chans, offs, fb = [], [], [], [], []
+    t = np.arange(n_samples) * dt
+    for g in range(n_gathers):
+        src = rng.uniform(0, n_traces)
+        v = rng.uniform(0.25, 0.45)  # traces per ms
+        t0 = rng.uniform(10, 25)
+        for c in range(n_traces):
+            off = abs(c - src)
+            onset = t0 + off / v
+            tau = t - onset
+            arr = np.where(tau > 0, np.sin(2 * np.pi * tau / 16) * np.exp(-tau / 30), 0.0)
+            arr = np.where((tau > 0) & (tau < 8), 0.3 * arr, arr)
+            late = np.where(t > onset + 40, np.sin(2 * np.pi * (t - onset) / 25) * 3, 0.0)
+            x = (arr + late) / (1 + 0.05 * off) + rng.normal(0, 0.01, n_samples)
+            data.append(x.astype(np.float32))
+            keys.append(g + 1)
+            chans.append(c + 1)
+            offs.append(c - src)
+            fb.append(onset)
+    gs = GatherSet(np.stack(data), np.array(keys), np.array(chans), np.array(offs), dt)
+    truth = {(k, c): float(f) for k, c, f in zip(keys, chans, fb, strict=True)}
+    return gs, truth
+
+
+@pytest.fixture(scope="module")
+def synth():
+    return synthetic_gathers()
+
+
+@pytest.fixture(scope="module")
+def trained(synth):
+    gs, truth = synth
+    picks = {k: v for k, v in truth.items() if k[0] in (1, 2, 3)}
+    done = run_training(FirstBreakConfig(steps=150, **TINY), FirstBreakData(gs, picks))
+    return done
+
+
+def test_step_fit_finds_the_step_and_rates_it():
+    p = np.zeros((100, 3))
+    p[40:, 0] = 1.0
+    p[:, 1] = 0.5  # no opinion
+    p[60:, 2] = 1.0
+    p[20, 2] = 1.0  # an isolated flicker must not move the pick
+    pick, conf = picks_from_probability(p)
+    assert pick[0] == 40 and pick[2] == 60
+    assert conf[0] > 0.95 and conf[2] > 0.9 and conf[1] < 0.1
+
+
+def test_unet_keeps_any_gather_size():
+    net = FirstBreakUNet(widths=(4, 8, 16))
+    out = net(torch.randn(2, 1, 37, 13))
+    assert out.shape == (2, 1, 37, 13)
+
+
+def test_normalisation_is_per_trace_and_bounded():
+    x = np.random.default_rng(0).normal(size=(3, 500)) * np.array([[1], [100], [1e4]])
+    y = normalise_traces(x, 20.0)
+    assert np.abs(y).max() < 1.6
+    assert np.allclose(np.percentile(np.abs(y), 50, axis=1), np.percentile(np.abs(y[0]), 50),
+                       atol=0.05)  # gain differences between traces are gone
+
+
+def test_picker_learns_picks_of_three_gathers(synth, trained):
+    gs, truth = synth
+    assert isinstance(trained, TrainDone) and trained.snapshot is not None
+    pred = predict_picks(trained.snapshot, gs)
+    assert len(pred) == len(gs.keys)  # every trace of every gather
+    s = score_picks(pred, truth, gs.dt_ms, tolerance=2, keys={4, 5, 6})
+    assert s["n"] == 72 and s["within"] >= 0.8, s
+    conf = np.array([c for _, c in pred.values()])
+    assert ((conf >= 0) & (conf <= 1)).all() and np.median(conf) > 0.5
+
+
+def test_training_messages_and_best_snapshot(trained):
+    hist = trained.history
+    assert [h["step"] for h in hist] == [50, 100, 150]
+    assert trained.snapshot.meta["val_within"] == max(h["val_within"] for h in hist)
+    assert trained.snapshot.meta["trained_on"] == [1, 2, 3]
+
+
+def test_cancel_returns_cancelled(synth):
+    gs, truth = synth
+    state = TaskState()
+    msgs = []
+    for m in train(FirstBreakConfig(steps=500, report_every=2, **TINY), FirstBreakData(gs, truth),
+                   state):
+        msgs.append(m)
+        if isinstance(m, TrainProgress):
+            state.cancel()
+    assert isinstance(msgs[-1], TrainCancelled) and len(msgs) == 2
+
+
+def test_bad_input_says_so(synth):
+    gs, _ = synth
+    with pytest.raises(SeisviewError, match="no first-break picks"):
+        FirstBreakData(gs, {})
+    with pytest.raises(SeisviewError, match="no first-break picks"):
+        FirstBreakData(gs, {(99, 1): 10.0})  # picks on gathers that are not there
+    with pytest.raises(SeisviewError, match="pre-stack gathers"):
+        FirstBreakData(np.zeros((3, 3)), {(1, 1): 1.0})
+
+
+def test_other_snapshot_refused(synth):
+    from seisview.ml.pretrain import PretrainConfig, run_pretrain
+
+    gs, _ = synth
+    ae = run_pretrain(PretrainConfig(widths=(4, 8), steps=1, batch_size=2), gs)
+    with pytest.raises(SeisviewError, match="not a first-break picker"):
+        predict_picks(ae.snapshot, gs)
+
+
+def test_real_refrapy_shots_end_to_end(shared_data):
+    from seisview.io.segy import load
+
+    gs = load(shared_data / REFRAPY)
+    truth = picks_from_headers(gs)
+    assert len(truth) == 207 and gs.dt_ms == 0.25
+    picks = {k: v for k, v in truth.items() if k[0] in (1, 6, 10)}
+    done = run_training(FirstBreakConfig(steps=4, **TINY), FirstBreakData(gs, picks))
+    meta = done.snapshot.meta
+    assert meta["factor_dt_ms"] == 1.0  # 0.25 ms data is decimated 4x for the network
+    assert meta["window_ms"] >= 1.5 * max(picks.values())
+    pred = predict_picks(done.snapshot, gs, keys=[3])
+    t = np.array([v[0] for v in pred.values()])
+    assert len(pred) == 24 and (t >= 0).all() and (t <= meta["window_ms"]).all()
+
+
+def test_cli_train_predict_accept(tmp_path, synth, capsys):
+    from seisview.cli import main
+    from seisview.io.project import Project
+    from seisview.io.segy import write_gathers_segy
+
+    gs, truth = synth
+    sgy = tmp_path / "shots.sgy"
+    write_gathers_segy(sgy, gs)
+    proj = tmp_path / "p.seisview"
+    with Project.create(proj, sgy) as p:
+        p.picks.set_many({k: v for k, v in truth.items() if k[0] <= 2})
+    assert main(["train", str(proj), "--task", "firstbreak", "--epochs", "1",
+                 "--steps-per-epoch", "3", "--batch-size", "2", "--quiet"]) == 0
+    run = int(capsys.readouterr().out.strip().splitlines()[-1])
+    out = tmp_path / "picks.csv"
+    assert main(["picks", "predict", str(proj), "--run", str(run), "--out", str(out),
+                 "--accept", "0"]) == 0
+    lines = out.read_text().splitlines()
+    assert lines[0] == "ffid,channel,time_ms,confidence" and len(lines) == 1 + len(gs.keys)
+    with Project.open(proj) as p:
+        assert len(p.picks) == len(gs.keys)  # 48 hand picks kept, the rest accepted
+        assert p.picks.get(1, 1).confidence is None
+        assert p.get_run(run).status == "done"
+    assert main(["picks", "predict", str(proj), "--run", "999", "--out", str(out)]) == 2
