@@ -36,7 +36,7 @@ def thin_strokes(truth_section: np.ndarray, fraction: float = 0.02, width: int =
     budget = int(fraction * h * w)
     per_stroke = budget // max(len(classes) * strokes_per_class, 1)
     length = max(per_stroke // width, 4)
-    out = np.zeros_like(truth_section, np.uint8)
+    out = np.zeros((h, w), np.uint8)  # C order: the trim below writes through ravel()
     for c in classes:
         body = truth_section == c
         # keep away from the body's edges so the stroke is clearly inside it
@@ -52,7 +52,7 @@ def thin_strokes(truth_section: np.ndarray, fraction: float = 0.02, width: int =
                 if rows.size == 0:
                     continue
                 mid = int(np.median(rows))
-                lo, hi = max(mid - width // 2, 0), min(mid + width // 2 + 1, h)
+                lo, hi = max(mid - (width - 1) // 2, 0), min(mid + width // 2 + 1, h)
                 out[lo:hi, col] = np.where(body[lo:hi, col], c, out[lo:hi, col])
     # trim to the budget if rounding overshot
     idx = np.flatnonzero(out)

@@ -70,12 +70,15 @@ def _net_for(model, device) -> tuple[torch.nn.Module, float | None, int]:
 
 @torch.no_grad()
 def predict_section(model, array: np.ndarray, clip: float | None = None,
-                    device: str | torch.device | None = None, scaled: bool = False
-                    ) -> SectionPrediction:
+                    device: str | torch.device | None = None, scaled: bool = False,
+                    phases: int = 1) -> SectionPrediction:
     """Predict one section ``(H, W)`` (raw amplitudes unless ``scaled``).
 
     ``model`` is a ``ModelSnapshot`` (its clip is used) or a built ``nn.Module``
-    (then give ``clip``). On a CUDA out-of-memory error it retries on the CPU.
+    (then give ``clip``). ``phases`` > 1 averages the probabilities over that many
+    phase rotations of a vertical section (test-time augmentation matching the
+    training's random phase rotation; costs ``phases`` forward passes). On a CUDA
+    out-of-memory error it retries on the CPU.
     """
     dev = pick_device(device) if not isinstance(device, torch.device) else device
     net, snap_clip, version = _net_for(model, dev)
@@ -84,16 +87,23 @@ def predict_section(model, array: np.ndarray, clip: float | None = None,
         raise SeisviewError("predict_section needs the amplitude clip for a bare network",
                             hint="pass a ModelSnapshot or clip=")
     x = np.asarray(array, np.float32) if scaled else scale_section(array, clip)
-    t = torch.from_numpy(np.ascontiguousarray(x))[None, None]
+    inputs = [x]
+    if phases > 1:
+        from scipy.signal import hilbert
+
+        q = np.imag(hilbert(x.astype(np.float64), axis=0)).astype(np.float32)
+        inputs = [x * np.float32(np.cos(a)) - q * np.float32(np.sin(a))
+                  for a in np.arange(phases) * (2 * np.pi / phases)]
+    t = torch.from_numpy(np.ascontiguousarray(np.stack(inputs)))[:, None]
     try:
-        logits = net(t.to(dev))[0]
+        logits = net(t.to(dev))
     except Exception as exc:
         if not (is_oom(exc) and dev.type != "cpu"):
             raise
         torch.cuda.empty_cache()
         net = net.to("cpu")
-        logits = net(t)[0]
-    probs = torch.softmax(logits.float(), 0)
+        logits = net(t)
+    probs = torch.softmax(logits.float(), 1).mean(0)
     ent = -(probs * torch.log(probs.clamp_min(1e-12))).sum(0)
     probs_np = probs.cpu().numpy().astype(np.float32)
     return SectionPrediction(probs_np, (probs_np.argmax(0) + 1).astype(np.uint8),

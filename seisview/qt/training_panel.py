@@ -1,0 +1,404 @@
+"""The Training dock: train a facies model live on the painted labels and watch it learn.
+
+Start / pause / resume / cancel a ``seisview.ml.training.train`` run in a
+worker thread; a progress bar and live loss / accuracy curves follow it. Every
+new model snapshot re-predicts the visible sections into the prediction,
+probability and uncertainty layers; new strokes join the next epoch; the
+"label here next" list jumps to the most uncertain regions of the inline.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pyqtgraph as pg
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from seisview.core.errors import SeisviewError
+from seisview.qt.prediction_layers import PredictionLayers
+from seisview.qt.workers import TaskFailed, Worker
+
+FACIES_MODELS = ("unet", "waldeland", "vgg16", "resnet")
+
+
+def _train(config, data, *, state, relabel=None):
+    from seisview.ml.training import train
+
+    yield from train(config, data, state, relabel=relabel)
+
+
+def _predict_volume(snapshot, volume, *, state):
+    from seisview.ml.inference import predict_volume
+
+    return predict_volume(snapshot, volume, state)
+
+
+class TrainingPanel(QWidget):
+    def __init__(self, window):
+        super().__init__()
+        self.window = window
+        self.session = window.session
+        self.worker: Worker | None = None
+        self.volume_worker: Worker | None = None
+        self.layers: PredictionLayers | None = None
+        self.snapshot = None
+        self.run_id: int | None = None
+        self.curves: dict[str, list] = {"loss": [], "train_acc": [], "val_acc": []}
+        self._pending = None  # newest label snapshot, taken in the GUI thread
+        self._lock = threading.Lock()
+        self._data_kw: dict = {}
+        self._build()
+        self._sync_buttons()
+
+    # -- widgets -------------------------------------------------------------------------
+    def _build(self) -> None:
+        lay = QVBoxLayout(self)
+        form = QFormLayout()
+        self.model = QComboBox()
+        from seisview.plugins import registry
+        names = [n for n in FACIES_MODELS if n in registry.names("model")]
+        self.model.addItems(names)
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 10000)
+        self.epochs.setValue(30)
+        self.minutes = QDoubleSpinBox()
+        self.minutes.setRange(0.0, 600.0)
+        self.minutes.setValue(2.0)
+        self.minutes.setSpecialValueText("no limit")
+        form.addRow("Model", self.model)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Minutes", self.minutes)
+        lay.addLayout(form)
+
+        row = QHBoxLayout()
+        self.start_btn = QPushButton("Train")
+        self.pause_btn = QPushButton("Pause")
+        self.pause_btn.setCheckable(True)
+        self.cancel_btn = QPushButton("Cancel")
+        self.start_btn.clicked.connect(self.start)
+        self.pause_btn.toggled.connect(self.set_paused)
+        self.cancel_btn.clicked.connect(self.cancel)
+        for b in (self.start_btn, self.pause_btn, self.cancel_btn):
+            row.addWidget(b)
+        lay.addLayout(row)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 1000)
+        lay.addWidget(self.bar)
+        self.status = QLabel("Paint strokes of two or more classes, then press Train.")
+        self.status.setWordWrap(True)
+        lay.addWidget(self.status)
+
+        self.loss_plot = pg.PlotWidget(title="loss")
+        self.acc_plot = pg.PlotWidget(title="accuracy")
+        self.acc_plot.setYRange(0, 1)
+        self.acc_plot.addLegend(offset=(5, 5))
+        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("w", width=1.5))
+        self.train_curve = self.acc_plot.plot(pen=pg.mkPen((80, 160, 255), width=1.5),
+                                              name="train")
+        self.val_curve = self.acc_plot.plot(pen=pg.mkPen((255, 140, 0), width=2), symbol="o",
+                                            symbolSize=5, name="held-out")
+        for p in (self.loss_plot, self.acc_plot):
+            p.setMinimumHeight(110)
+            p.setLabel("bottom", "step")
+        lay.addWidget(self.loss_plot)
+        lay.addWidget(self.acc_plot)
+
+        over = QFormLayout()
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(50)
+        self.opacity.valueChanged.connect(self._set_opacity)
+        self.show_layer = QComboBox()
+        self.show_layer.addItems(["class map", "probability", "uncertainty"])
+        self.show_layer.currentIndexChanged.connect(self._show_layer)
+        self.prob_class = QComboBox()
+        self.prob_class.currentIndexChanged.connect(self._set_prob_class)
+        over.addRow("Overlay", self.show_layer)
+        over.addRow("Opacity", self.opacity)
+        over.addRow("Probability of", self.prob_class)
+        lay.addLayout(over)
+
+        lay.addWidget(QLabel("Label here next (most uncertain):"))
+        self.next_list = QListWidget()
+        self.next_list.itemActivated.connect(self._jump)
+        self.next_list.itemClicked.connect(self._jump)
+        lay.addWidget(self.next_list)
+        row2 = QHBoxLayout()
+        self.volume_btn = QPushButton("Predict volume")
+        self.volume_btn.clicked.connect(self.predict_volume)
+        row2.addWidget(self.volume_btn)
+        lay.addLayout(row2)
+
+    # -- state ---------------------------------------------------------------------------
+    @property
+    def training(self) -> bool:
+        return self.worker is not None and self.worker.running
+
+    def _sync_buttons(self) -> None:
+        t = self.training
+        self.start_btn.setEnabled(not t)
+        self.pause_btn.setEnabled(t)
+        self.cancel_btn.setEnabled(t)
+        self.volume_btn.setEnabled(self.snapshot is not None)
+
+    def _say(self, text: str) -> None:
+        self.status.setText(text)
+        if hasattr(self.window, "status"):
+            self.window.status(text)
+
+    def _ensure_layers(self, project) -> PredictionLayers:
+        if self.layers is None:
+            self.layers = PredictionLayers(self.session, getattr(project, "palette", None), self)
+            self.layers.updated.connect(self._on_predictions)
+            self.layers.failed.connect(lambda m: self._say(f"prediction failed: {m}"))
+        return self.layers
+
+    # -- training ------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Snapshot the labels and start training; returns False (and says why) if it cannot."""
+        from seisview.ml.data import make_training_data
+        from seisview.ml.runs import checkpoint_path, palette_classes
+        from seisview.ml.training import TrainConfig
+
+        if self.training:
+            return False
+        vol, project = self.session.volume, self.session.project
+        if vol is None or project is None:
+            self._say("Open a survey and a project (File → New project) and paint labels first.")
+            return False
+        n, names = palette_classes(project)
+        self._data_kw = dict(n_classes=n, class_names=names)
+        try:
+            data = make_training_data(vol, project.labels.snapshot(), **self._data_kw)
+        except SeisviewError as exc:
+            self._say(str(exc))
+            return False
+        model = self.model.currentText()
+        minutes = self.minutes.value() or None
+        config = TrainConfig(model=model, epochs=self.epochs.value(), minutes=minutes)
+        self.run_id = project.add_run("facies", model, {"model": model, "epochs": config.epochs,
+                                                        "minutes": minutes, "source": "gui"})
+        config = TrainConfig(**{**vars(config),
+                                "checkpoint": str(checkpoint_path(project, self.run_id))})
+        self._ensure_layers(project)
+        self.prob_class.blockSignals(True)
+        self.prob_class.clear()
+        self.prob_class.addItems([f"{i + 1} {nm}" for i, nm in enumerate(names)])
+        self.prob_class.blockSignals(False)
+        for k in self.curves:
+            self.curves[k] = []
+        self._handle = project.labels.events.stroke.connect(self._on_stroke)
+        self.worker = Worker(_train, config, data, relabel=self._relabel, name="train")
+        self.worker.message.connect(self._on_message)
+        self.worker.finished.connect(self._on_finished)
+        self.worker.start()
+        self._say(f"run {self.run_id}: training {model} on {data.summary()}")
+        self._sync_buttons()
+        return True
+
+    def _on_stroke(self, _stroke) -> None:
+        project = self.session.project
+        if project is not None:
+            with self._lock:
+                self._pending = project.labels.snapshot()
+
+    def _relabel(self):
+        """Called by the worker between epochs: new training data if strokes were added."""
+        from seisview.ml.data import make_training_data
+
+        with self._lock:
+            snap, self._pending = self._pending, None
+        if snap is None:
+            return None
+        try:
+            return make_training_data(self.session.volume, snap, **self._data_kw)
+        except SeisviewError:
+            return None
+
+    def set_paused(self, paused: bool) -> None:
+        if self.worker is None:
+            return
+        if paused:
+            self.worker.pause()
+            self.pause_btn.setText("Resume")
+        else:
+            self.worker.resume()
+            self.pause_btn.setText("Pause")
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker.resume()
+
+    def _on_message(self, msg) -> None:
+        from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
+
+        if isinstance(msg, TrainProgress):
+            self.bar.setValue(int(msg.fraction * 1000))
+            if msg.snapshot is None:
+                if msg.loss == msg.loss:  # not NaN (an OOM notice)
+                    self.curves["loss"].append((msg.step, msg.loss))
+                    self.curves["train_acc"].append((msg.step, msg.metrics.get("train_acc", 0)))
+            else:
+                if "val_acc" in msg.metrics:
+                    self.curves["val_acc"].append((msg.step, msg.metrics["val_acc"]))
+                self.snapshot = msg.snapshot
+                self.layers.request(msg.snapshot)
+                acc = msg.metrics.get("val_acc")
+                self._say(f"epoch {msg.epoch + 1}, step {msg.step}: loss {msg.loss:.3f}"
+                          + (f", held-out accuracy {acc:.2f}" if acc is not None else ""))
+            if msg.message:
+                self._say(msg.message)
+            self._draw_curves()
+        elif isinstance(msg, TrainDone | TrainCancelled | TrainFailed):
+            self._finish(msg)
+
+    def _finish(self, msg) -> None:
+        from seisview.ml.progress import TrainDone, TrainFailed
+        from seisview.ml.runs import clean_metrics
+
+        project = self.session.project
+        if msg.snapshot is not None:
+            self.snapshot = msg.snapshot
+            self.layers.request(msg.snapshot)
+        status = ("done" if isinstance(msg, TrainDone) else
+                  "failed" if isinstance(msg, TrainFailed) else "cancelled")
+        if project is not None and self.run_id is not None:
+            metrics = clean_metrics(msg.metrics) if isinstance(msg, TrainDone) else {}
+            project.update_run(self.run_id, status=status, metrics=metrics,
+                               checkpoint=msg.checkpoint or None)
+        if isinstance(msg, TrainDone):
+            self.bar.setValue(1000)
+            self._say(f"run {self.run_id} done ({msg.reason}); best model from epoch "
+                      f"{msg.snapshot.meta.get('epoch', 0) + 1}")
+        elif isinstance(msg, TrainFailed):
+            self._say(f"run {self.run_id} failed: {msg.message}")
+        else:
+            self._say(f"run {self.run_id} cancelled")
+
+    def _on_finished(self, end) -> None:
+        if isinstance(end, TaskFailed):
+            self._say(f"training stopped: {end.message}")
+        project = self.session.project
+        if project is not None:
+            try:
+                project.labels.events.stroke.disconnect(self._on_stroke)
+            except (ValueError, RuntimeError):
+                pass
+        self.pause_btn.setChecked(False)
+        self._sync_buttons()
+
+    def _draw_curves(self) -> None:
+        for key, curve in (("loss", self.loss_curve), ("train_acc", self.train_curve),
+                           ("val_acc", self.val_curve)):
+            pts = self.curves[key]
+            if pts:
+                x, y = zip(*pts, strict=True)
+                curve.setData(list(x), list(y))
+
+    # -- overlays --------------------------------------------------------------------------
+    def _set_opacity(self, v: int) -> None:
+        if self.layers is not None:
+            for layer in self.layers.layers:
+                layer.opacity = v / 100
+
+    def _show_layer(self, i: int) -> None:
+        if self.layers is not None:
+            for k, layer in enumerate(self.layers.layers):
+                layer.visible = k == i
+
+    def _set_prob_class(self, i: int) -> None:
+        if self.layers is not None and i >= 0:
+            self.layers.set_chosen_class(i + 1)
+
+    def _on_predictions(self, preds) -> None:
+        """Fill "label here next" from the current inline's uncertainty."""
+        from seisview.ml.inference import label_here_next
+
+        spec = self.session.spec("inline")
+        pred = preds.get(spec)
+        if pred is None:
+            return
+        project = self.session.project
+        labelled = project.labels.mask(spec) if project is not None else None
+        g = self.session.volume.geometry
+        self.next_list.clear()
+        for r in label_here_next(pred.entropy / pred.max_entropy, n=6, window=32,
+                                 exclude=labelled):
+            row, col = r.center
+            text = (f"inline {g.il.first + g.il.step * spec.index}, crossline "
+                    f"{g.xl.first + g.xl.step * col}, {g.t0 + g.dt * row:.0f} ms "
+                    f"(uncertainty {r.score:.2f})")
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, (spec.index, col, row))
+            self.next_list.addItem(item)
+
+    def _jump(self, item: QListWidgetItem) -> None:
+        il, xl, sample = item.data(Qt.ItemDataRole.UserRole)
+        self.session.set_position("inline", il)
+        self.session.set_position("crossline", xl)
+        self.session.set_position("time", sample)
+        self.session.set_cursor(il, xl, sample, origin="training")
+
+    # -- whole volume ------------------------------------------------------------------------
+    def predict_volume(self) -> None:
+        if self.snapshot is None or self.session.volume is None:
+            return
+        if self.volume_worker is not None and self.volume_worker.running:
+            self.volume_worker.cancel()
+            return
+        self.volume_worker = Worker(_predict_volume, self.snapshot, self.session.volume,
+                                    name="predict-volume")
+        self.volume_worker.progress.connect(lambda f, m: (self.bar.setValue(int(f * 1000)),
+                                                          self._say(f"predicting volume: {m}")))
+        self.volume_worker.finished.connect(self._on_volume)
+        self.volume_btn.setText("Cancel volume prediction")
+        self.volume_worker.start()
+
+    def _on_volume(self, end) -> None:
+        from seisview.qt.workers import TaskDone
+
+        self.volume_btn.setText("Predict volume")
+        if isinstance(end, TaskDone):
+            self.layers.set_cube(*end.result)
+            self._say("volume predicted: time slices show the class map")
+        elif isinstance(end, TaskFailed):
+            self._say(f"volume prediction failed: {end.message}")
+
+    def export_cube(self, path) -> None:
+        from seisview.ml.inference import export_segy
+
+        if self.layers is None or self.layers.cube is None:
+            raise SeisviewError("no volume prediction yet", hint="press Predict volume first")
+        export_segy(path, self.layers.cube[0], self.session.volume)
+
+    # -- teardown ----------------------------------------------------------------------------
+    def shutdown(self, wait: float = 5.0) -> None:
+        for w in (self.worker, self.volume_worker):
+            if w is not None:
+                w.cancel()
+                w.resume()
+        for w in (self.worker, self.volume_worker):
+            if w is not None:
+                w.wait(wait)
+        if self.layers is not None:
+            self.layers.runner.cancel_all(wait)
+
+    def closeEvent(self, ev) -> None:  # noqa: N802 (Qt name)
+        self.shutdown()
+        super().closeEvent(ev)

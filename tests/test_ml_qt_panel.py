@@ -1,0 +1,97 @@
+"""The Training dock: train → overlays appear, label-here-next, pause/cancel, new strokes join."""
+
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from seisview.core.section import SectionSpec
+from seisview.core.session import Session
+from seisview.io.project import Project
+from seisview.ml.evaluation import thin_strokes
+
+pytest.importorskip("PyQt6")
+
+
+@pytest.fixture()
+def setup(tmp_path, qtbot):
+    import torch
+
+    from seisview.core.geometry import LineAxis, SurveyGeometry
+    from seisview.core.volume import Volume
+    from seisview.io.demo import demo_truth, demo_volume
+    from seisview.io.segy import write_volume_segy
+    from seisview.qt.training_panel import TrainingPanel
+
+    torch.set_num_threads(1)
+    data = np.array(demo_volume().data[80:86, 10:90, :128], np.float32)
+    truth = np.array(demo_truth()[80:86, 10:90, :128])
+    geom = SurveyGeometry(LineAxis(1, 1, 6), LineAxis(1, 1, 80), 128, 4.0, 0.0)
+    write_volume_segy(tmp_path / "s.sgy", data, geom)
+    project = Project.create(tmp_path / "p.seisview", tmp_path / "s.sgy")
+    session = Session()
+    session.open_volume(Volume(data, geom))
+    session.project = project
+    messages = []
+    window = SimpleNamespace(session=session, status=messages.append)
+    panel = TrainingPanel(window)
+    qtbot.addWidget(panel)
+    panel.epochs.setValue(200)
+    panel.minutes.setValue(0)
+    yield panel, session, project, truth
+    panel.shutdown()
+    project.close()
+
+
+def _paint(project, truth, il, fraction=0.06, classes=None):
+    strokes = thin_strokes(truth[il].T, fraction=fraction)
+    if classes is not None:
+        strokes[~np.isin(strokes, classes)] = 0
+    idx = np.flatnonzero(strokes)
+    project.labels.apply({SectionSpec("inline", il): (idx, strokes.ravel()[idx])})
+
+
+def test_train_shows_overlays_and_label_here_next_then_cancels_fast(setup, qtbot):
+    panel, session, project, truth = setup
+    assert not panel.start()  # nothing painted yet: says so, starts nothing
+    assert "no labels" in panel.status.text()
+    _paint(project, truth, 3)
+    session.set_position("inline", 3)
+    assert panel.start() and panel.training
+    layer = session.layers["prediction"]
+    spec = session.spec("inline")
+    qtbot.waitUntil(lambda: layer.data_for(spec) is not None, timeout=60000)
+    classes = layer.data_for(spec)
+    assert classes.shape == (128, 80) and classes.min() >= 1
+    unc = session.layers["uncertainty"].data_for(spec)
+    assert unc.shape == (128, 80) and 0 <= unc.min() and unc.max() <= 1
+    qtbot.waitUntil(lambda: panel.next_list.count() > 0, timeout=30000)
+    panel.next_list.item(0).setSelected(True)
+    panel._jump(panel.next_list.item(0))
+    il, xl, _ = panel.next_list.item(0).data(0x0100)
+    assert session.il_idx == il and session.xl_idx == xl
+    assert panel.curves["loss"]
+
+    panel.pause_btn.setChecked(True)
+    panel.cancel()
+    t0 = time.monotonic()
+    panel.worker.wait(5)
+    assert time.monotonic() - t0 < 1.0
+    qtbot.waitUntil(lambda: not panel.training, timeout=5000)
+    qtbot.waitUntil(lambda: project.get_run(panel.run_id).status == "cancelled", timeout=5000)
+    assert panel.start_btn.isEnabled()
+
+
+def test_new_strokes_join_the_running_training(setup, qtbot):
+    panel, session, project, truth = setup
+    _paint(project, truth, 1)
+    assert panel.start()
+    seen = []
+    panel.worker.message.connect(lambda m: getattr(m, "snapshot", None) is not None
+                                 and hasattr(m, "metrics") and seen.append(m.metrics["n_labelled"]))
+    qtbot.waitUntil(lambda: len(seen) >= 1, timeout=60000)
+    _paint(project, truth, 4)
+    qtbot.waitUntil(lambda: len(seen) >= 1 and seen[-1] > seen[0], timeout=60000)
+    panel.cancel()
+    qtbot.waitUntil(lambda: not panel.training, timeout=5000)

@@ -1,0 +1,158 @@
+"""train(): message protocol, early snapshots, cancel/pause, NaN handling, relabel, seeds, transfer."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from seisview.core.section import SectionSpec
+from seisview.core.tasks import TaskState
+from seisview.core.volume import Volume
+from seisview.ml.checkpoint import load_checkpoint
+from seisview.ml.data import make_training_data
+from seisview.ml.evaluation import thin_strokes
+from seisview.ml.models.unet import UNet
+from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
+from seisview.ml.training import TrainConfig, train, transfer_weights
+from seisview.plugins import registry
+
+torch.set_num_threads(1)
+FAST = dict(model="unet", model_cfg={"base": 4}, batch_size=2, crop=64, steps_per_epoch=3,
+            report_every=1, first_snapshot_s=60.0, threads=1)
+
+
+@pytest.fixture(scope="module")
+def demo_small():
+    from seisview.io.demo import demo_truth, demo_volume
+
+    vol = demo_volume()
+    data = np.array(vol.data[60:66, :80, :128])
+    truth = np.array(demo_truth()[60:66, :80, :128])
+    return Volume.from_array(data), truth
+
+
+def _data(demo_small, sections=(2,), fraction=0.05):
+    vol, truth = demo_small
+    labels = {SectionSpec("inline", i): thin_strokes(truth[i].T, fraction) for i in sections}
+    return make_training_data(vol, labels, n_classes=6)
+
+
+def test_messages_snapshots_and_checkpoint(demo_small, tmp_path):
+    data = _data(demo_small)
+    cfg = TrainConfig(**FAST, epochs=2, checkpoint=str(tmp_path / "run"))
+    msgs = list(train(cfg, data))
+    assert isinstance(msgs[-1], TrainDone) and not any(isinstance(m, TrainDone) for m in msgs[:-1])
+    prog = [m for m in msgs if isinstance(m, TrainProgress)]
+    snaps = [m for m in prog if m.snapshot is not None]
+    assert [m.snapshot_version for m in snaps] == [1, 2]
+    assert [m.step for m in prog if m.snapshot is None] == [1, 2, 3, 4, 5, 6]
+    assert all(np.isfinite(m.loss) for m in prog)
+    assert {"train_loss", "train_acc", "val_acc", "n_labelled"} <= set(snaps[-1].metrics)
+    done = msgs[-1]
+    assert done.epochs == 2 and done.steps == 6 and done.reason == "epochs"
+    back = load_checkpoint(done.checkpoint)
+    assert back.version == done.snapshot.version
+    assert 0 <= prog[-1].fraction <= 1
+
+
+def test_cancel_returns_quickly_with_the_best_snapshot(demo_small):
+    data = _data(demo_small)
+    state = TaskState()
+    gen = train(TrainConfig(**FAST, epochs=100), data, state)
+    seen = []
+    t_cancel = None
+    for msg in gen:
+        seen.append(msg)
+        if isinstance(msg, TrainProgress) and msg.snapshot is not None and t_cancel is None:
+            state.cancel()
+            t_cancel = time.monotonic()
+    assert isinstance(seen[-1], TrainCancelled)
+    assert seen[-1].snapshot is not None and seen[-1].snapshot.version == 1
+    assert time.monotonic() - t_cancel < 1.0
+
+
+def test_pause_blocks_training_and_resume_continues(demo_small):
+    data = _data(demo_small)
+    state = TaskState()
+    steps = []
+
+    def run():
+        for msg in train(TrainConfig(**FAST, epochs=3), data, state):
+            steps.append(msg)
+
+    th = threading.Thread(target=run)
+    state.pause()
+    th.start()
+    time.sleep(0.4)
+    assert steps == []  # paused before the first step
+    state.resume()
+    th.join(60)
+    assert not th.is_alive() and isinstance(steps[-1], TrainDone)
+
+
+class NaNAfter(UNet):
+    """A U-Net whose loss turns NaN after a few forward passes in training mode."""
+
+    calls = 0
+
+    def forward(self, x):
+        out = super().forward(x)
+        if self.training and out.shape[0] == 2:
+            NaNAfter.calls += 1
+            if NaNAfter.calls > 4:
+                return out * float("nan")
+        return out
+
+
+def test_nan_loss_stops_with_a_message_and_keeps_the_last_good_checkpoint(demo_small, tmp_path):
+    registry.register("model", "nan-unet", NaNAfter, replace=True)
+    try:
+        NaNAfter.calls = 0
+        data = _data(demo_small)
+        cfg = TrainConfig(**{**FAST, "model": "nan-unet"}, epochs=5,
+                          checkpoint=str(tmp_path / "nan"))
+        msgs = list(train(cfg, data))
+        last = msgs[-1]
+        assert isinstance(last, TrainFailed) and "nan" in last.message.lower()
+        assert last.snapshot is not None and last.snapshot.version == 1
+        ck = load_checkpoint(last.checkpoint)
+    finally:
+        registry.unregister("model", "nan-unet")
+    assert all(torch.isfinite(v).all() for v in ck.state.values() if v.is_floating_point())
+
+
+def test_new_labels_are_picked_up_between_epochs(demo_small):
+    first = _data(demo_small, (2,))
+    more = _data(demo_small, (2, 4))
+    calls = []
+
+    def relabel():
+        calls.append(1)
+        return more if len(calls) == 1 else None
+
+    msgs = list(train(TrainConfig(**FAST, epochs=3), first, relabel=relabel))
+    counts = [m.metrics["n_labelled"] for m in msgs
+              if isinstance(m, TrainProgress) and m.snapshot is not None]
+    assert counts[0] < counts[1] == counts[2] and len(calls) == 2
+
+
+def test_same_seed_same_run_and_transfer_copies_weights(demo_small):
+    data = _data(demo_small)
+    cfg = TrainConfig(**FAST, epochs=1)
+    a = [m.loss for m in train(cfg, data) if isinstance(m, TrainProgress)]
+    b = [m.loss for m in train(cfg, data) if isinstance(m, TrainProgress)]
+    assert a == b
+    done = list(train(cfg, data))[-1]
+    net = UNet(6, base=4)
+    assert transfer_weights(net, done.snapshot) == len(net.state_dict())
+    assert all(torch.equal(net.state_dict()[k], v) for k, v in done.snapshot.state.items())
+
+
+def test_bad_input_ends_in_a_failed_message(demo_small):
+    data = _data(demo_small)
+    msgs = list(train(TrainConfig(**{**FAST, "model": "nope"}, epochs=1), data))
+    assert len(msgs) == 1 and isinstance(msgs[0], TrainFailed) and "nope" in msgs[0].message
+    msgs = list(train(TrainConfig(**{**FAST, "device": "tpu"}, epochs=1), data))
+    assert isinstance(msgs[0], TrainFailed) and "device" in msgs[0].message
