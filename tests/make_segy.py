@@ -72,7 +72,7 @@ def make(path, *, n_il=5, n_xl=5, ns=50, il0=1, xl0=20, il_step=1, xl_step=1, so
          xl_byte=193, drop=(), duplicate=(), values="position", declared_format=None,
          declared_ns=None, trace_ns=None, rev=0x0100, ext_text=0, declared_ext_text=None,
          extra_headers=0, su=False, garbage_rev2=False, legacy_181=False, truncate=0,
-         coords=True, spikes=False, bin_dt=None, lines=True) -> Path:
+         coords=True, spikes=False, bin_dt=None, lines=True, zero_lines=()) -> Path:
     """Write one test file and return its path (see the module doc for the sample values)."""
     path = Path(path)
     il_no = il0 + il_step * np.arange(n_il)
@@ -135,7 +135,7 @@ def make(path, *, n_il=5, n_xl=5, ns=50, il0=1, xl0=20, il_step=1, xl_step=1, so
         h[114:116] = pack("H", trace_ns if trace_ns is not None else ns)
         h[116:118] = pack("H", dt_us)
         h[214:216] = pack("h", delay_scalar)
-        if lines:
+        if lines and t not in zero_lines:
             h[il_byte - 1:il_byte + 3] = pack("i", int(il_t[t]))
             h[xl_byte - 1:xl_byte + 3] = pack("i", int(xl_t[t]))
         if coords and lines:  # world = rotated grid, 25 m bins, in cm with scalar -100
@@ -179,6 +179,7 @@ CATALOGUE = {
     "absurd_ns.sgy": ("binary header says 65000 samples", {"declared_ns": 65000}),
     "truncated.sgy": ("last trace cut short", {"truncate": 77}),
     "spikes.sgy": ("NaN, Inf and 1e30 samples", {"spikes": True}),
+    "junk_traces.sgy": ("two traces without line numbers (0/0)", {"zero_lines": (3, 17)}),
     "no_lines.sgy": ("no line numbers or coordinates anywhere (unstructured)", {"lines": False}),
 }
 

@@ -84,6 +84,14 @@ def test_missing_and_duplicate_traces(files):
     assert v.levels.lo > 1.0  # zero-filled gaps stay out of the display levels
 
 
+def test_traces_without_line_numbers_are_left_out(files):
+    r = scan(files["junk_traces.sgy"])
+    assert r.geometry.il.first == 1 and r.missing_traces == 2 and any("(0)" in w for w in r.warnings)
+    v = load(files["junk_traces.sgy"])
+    assert v.live.sum() == 23 and not v.live[0, 3] and not v.live[3, 2]
+    assert np.array_equal(v.data[v.live], _expected({})[v.live])
+
+
 def test_truncated_file_reads_complete_traces(files):
     r = scan(files["truncated.sgy"])
     assert r.n_traces == 24 and r.missing_traces == 1 and any("truncated" in w for w in r.warnings)

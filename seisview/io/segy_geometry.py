@@ -23,6 +23,7 @@ BYTE_NAMES = {1: "trace seq", 5: "trace seq in file", 9: "FFID", 13: "channel", 
               21: "CDP", 189: "inline", 193: "crossline", 197: "shotpoint"}
 MIN_FILL = 0.25  # bins holding a trace / bins of the bounding grid, below which a pair is rejected
 MAX_DUPLICATE_SHARE = 0.05
+MAX_JUNK_SHARE = 0.10  # traces numbered 0 among numbered ones, left out up to this share
 
 
 @dataclass
@@ -55,6 +56,7 @@ class _Grid:
     xl_idx: np.ndarray | None = None
     n_bins: int = 0
     duplicates: int = 0
+    junk: int = 0  # traces with line number 0 among numbered ones, left out
 
 
 def line_axis(values: np.ndarray) -> LineAxis:
@@ -73,26 +75,34 @@ def _grid(il: np.ndarray, xl: np.ndarray, offsets: np.ndarray) -> _Grid:
     if not il.any() or not xl.any():
         which = "inline" if not il.any() else "crossline"
         return _Grid(False, f"{which} numbers all zero")
-    if max(np.abs(il).max(), np.abs(xl).max()) > 2**30:
+    # a few traces without line numbers (0) among numbered ones are junk, not line 0
+    junk = (il == 0) | (xl == 0)
+    n_junk = int(junk.sum())
+    if n_junk > MAX_JUNK_SHARE * n:
+        junk[:] = False
+        n_junk = 0
+    ok = ~junk
+    il_v, xl_v, off_v = il[ok], xl[ok], offsets[ok]
+    if max(np.abs(il_v).max(), np.abs(xl_v).max()) > 2**30:
         return _Grid(False, "values too large for line numbers")
-    ax_il, ax_xl = line_axis(il), line_axis(xl)
+    ax_il, ax_xl = line_axis(il_v), line_axis(xl_v)
     cells = ax_il.count * ax_xl.count
-    key = _pair_key(il, xl)
+    key = _pair_key(il_v, xl_v)
     uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     n_bins = uniq.size
     if n_bins / cells < MIN_FILL:
         return _Grid(False, f"{n_bins} bins scattered over a {ax_il.count} x {ax_xl.count} grid")
-    dups = n - n_bins
-    g = _Grid(True, il=ax_il, xl=ax_xl, n_bins=n_bins, duplicates=dups)
+    dups = il_v.size - n_bins
+    g = _Grid(True, il=ax_il, xl=ax_xl, n_bins=n_bins, duplicates=dups, junk=n_junk)
     if dups:
         shared = counts[inverse] > 1
         n_shared_bins = np.unique(key[shared]).size
-        if np.unique(_pair_key(key[shared], offsets[shared])).size > n_shared_bins:
+        if np.unique(_pair_key(key[shared], off_v[shared])).size > n_shared_bins:
             return _Grid(False, "several offsets per bin", prestack=True, il=ax_il, xl=ax_xl)
         if dups > MAX_DUPLICATE_SHARE * n:
             return _Grid(False, f"{dups} of {n} traces share a bin with another trace")
-    g.il_idx = ((il - ax_il.first) // ax_il.step).astype(np.int64)
-    g.xl_idx = ((xl - ax_xl.first) // ax_xl.step).astype(np.int64)
+    g.il_idx = np.where(ok, (il - ax_il.first) // ax_il.step, -1).astype(np.int64)
+    g.xl_idx = np.where(ok, (xl - ax_xl.first) // ax_xl.step, -1).astype(np.int64)
     return g
 
 
@@ -116,14 +126,18 @@ def _post(h: HeaderTable, g: _Grid, ib: int, xb: int) -> Binning:
     b.duplicates = g.duplicates
     if g.duplicates:
         # keep the last trace of each bin: re-exports usually append corrections
-        flat = g.il_idx * g.xl.count + g.xl_idx
+        flat = np.where(g.il_idx >= 0, g.il_idx * g.xl.count + g.xl_idx, -1)
         _, last_rev = np.unique(flat[::-1], return_index=True)
         keep = np.zeros(flat.size, bool)
         keep[flat.size - 1 - last_rev] = True
+        keep &= flat >= 0
         b.il_idx = np.where(keep, g.il_idx, -1)
         b.xl_idx = np.where(keep, g.xl_idx, -1)
         b.warnings.append(f"{g.duplicates} duplicate traces (same inline/crossline as an earlier trace); "
                           "the last copy of each is used")
+    if g.junk:
+        b.warnings.append(f"{g.junk} traces have no inline/crossline number (0) among numbered ones; "
+                          "left out")
     if b.missing:
         b.warnings.append(f"{b.missing} of {g.il.count * g.xl.count} bins have no trace; "
                           "they are filled with zeros and marked dead")
