@@ -142,3 +142,82 @@ def test_hundred_kill_9_never_lose_a_committed_action(tmp_path):
           f"taking that one action back on a copy); "
           f"integrity {ok}; every reopen matched the last committed state")
     assert ok == "ok" and reported > 100
+
+
+GUI_CHILD = r'''
+import hashlib, os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+import numpy as np
+from PyQt6.QtWidgets import QApplication
+app = QApplication([])
+from seisview.io.segy import load, scan
+from seisview.qt import project_actions
+from seisview.qt.labels_panel import make_panel
+from seisview.qt.main_window import MainWindow
+from seisview.qt.tools import ToolEvent
+
+survey, project = sys.argv[1], sys.argv[2]
+w = MainWindow(load_panels=False)
+panel = make_panel(w)
+w.add_panel("labels", panel, "Labels and picks")
+w.show()
+w.session.open_volume(load(survey), path=survey, scan=scan(survey))
+proj = project_actions.new_project(w, project)
+ctl, v = panel.ctl, w.section_views["inline"]
+panel.use_tool("brush")
+rng = np.random.default_rng(5)
+n = 0
+while True:
+    h, wd = v.array_shape
+    pts = rng.uniform(0, [h, wd], (4, 2))
+    ctl.set_class(int(rng.integers(1, 10)))
+    ev = lambda p, b: ToolEvent(v.spec, p[0], p[1], frozenset(), frozenset(b), v)
+    tool = ctl.tools["brush"]
+    tool.press(ev(pts[0], ("left",)))
+    for p in pts[1:]:
+        tool.move(ev(p, ("left",)))
+    tool.release(ev(pts[-1], ()))
+    app.processEvents()
+    n += 1
+    if n % 4 == 0:
+        w.session.step("inline", 1)
+    hsh = hashlib.sha1()
+    for spec, m in sorted(proj.labels.snapshot().items(), key=lambda kv: kv[0].key()):
+        hsh.update(spec.key().encode() + m.tobytes())
+    hsh.update(repr(sorted(proj.picks.snapshot().items())).encode())
+    print(proj.journal_counts()["ops"], hsh.hexdigest(), flush=True)
+'''
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
+def test_the_window_killed_while_painting_keeps_every_finished_stroke(tmp_path, shared_data):
+    """The whole app painting through its brush tool, killed with SIGKILL mid-session."""
+    import subprocess
+
+    project = tmp_path / "gui.seisview"
+    env = {**os.environ, "SEISVIEW_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen([sys.executable, "-c", GUI_CHILD,
+                             str(shared_data / "segy" / "f3" / "F3_very_small.sgy"), str(project)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    lines = []
+    try:
+        while len(lines) < 12:
+            line = proc.stdout.readline().decode()
+            assert line, "the painting process ended early"
+            lines.append(line)
+        time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        rest = proc.communicate(timeout=30)[0].decode()
+    lines += rest.split("\n")[:-1] if rest else []
+    last_ops, last_hash = lines[-1].split()
+    with Project.open(project) as pr:
+        ops, h = pr.journal_counts()["ops"], state_hash(pr)
+        n_sections = len(pr.labels.labelled_sections())
+    assert ops in (int(last_ops), int(last_ops) + 1)
+    if ops == int(last_ops):
+        assert h == last_hash
+    else:
+        assert _state_before_last_action(project, tmp_path) == last_hash
+    print(f"\nGUI process killed after {len(lines)} finished strokes on {n_sections} inlines: "
+          f"all {ops} in the reopened project")
