@@ -202,7 +202,13 @@ class MapView(ImagePane):
         if self.attribute == "time slice":
             if s.volume.in_memory:
                 self.runner.cancel_all(wait=None)
-                self._show(s.display_section(s.spec("time")), s.display_levels(), s.colormap)
+                spec = s.spec("time")
+                u8 = s.section_u8(spec)  # the display cube, when the window has built it
+                if u8 is None:
+                    self._show(s.display_section(spec), s.display_levels(), s.colormap)
+                else:
+                    self.values = s.volume.time_major[spec.index]
+                    self._show_u8(u8, s.colormap)
             else:  # on-disk: read in a worker
                 self.runner.submit(_slice, s, s.spec("time"))
             return
@@ -228,6 +234,9 @@ class MapView(ImagePane):
 
     def _show(self, values: np.ndarray, levels, cmap: str) -> None:
         self.values = values
-        self.image.set_indices(to_uint8(values, levels), rgb32_table(lut(cmap)))
+        self._show_u8(to_uint8(values, levels), cmap)
+
+    def _show_u8(self, u8: np.ndarray, cmap: str) -> None:
+        self.image.set_indices(u8, rgb32_table(lut(cmap)))
         if self.image.transform() != self.pixel_tf:
             self.image.setTransform(self.pixel_tf)
