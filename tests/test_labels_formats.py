@@ -78,6 +78,16 @@ def test_points_outside_the_survey_are_rejected_whole(tmp_path, shared_data, bad
         assert pr.labels.labelled_sections() == [] and pr.journal_counts()["strokes"] == 0
 
 
+def test_times_in_seconds_are_recognised(tmp_path):
+    pts = tmp_path / "salt.txt"
+    pts.write_text("339 820 1.820\n339 821 1.824\n")
+    with Project.create(tmp_path / "p.seisview", geometry=F3) as pr:
+        with pytest.raises(SeisviewError, match="look like seconds"):
+            lf.import_point_files(pr.labels, pr.palette, [pts])
+        lf.import_point_files(pr.labels, pr.palette, [pts], z_unit="s")
+        assert pr.labels.mask(SectionSpec("inline", 239))[455, 520] == pr.palette.by_name("salt").id
+
+
 def test_another_surveys_points_are_all_rejected(tmp_path, shared_data):
     small = SurveyGeometry(LineAxis(200, 1, 11), LineAxis(400, 1, 11), 463, 4.0, 0.0)
     with Project.create(tmp_path / "p.seisview", geometry=small) as pr:

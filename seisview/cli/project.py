@@ -39,6 +39,8 @@ def register(subparsers, groups) -> None:
     imp.add_argument("--section", help="section of an image: inline:N, crossline:N (line numbers) or time:MS")
     imp.add_argument("--on", default="inline", choices=("inline", "crossline"),
                      help="which sections point files are painted on (default inline)")
+    imp.add_argument("--z-unit", default="ms", choices=("ms", "s", "m"),
+                     help="unit of the z column of point files (default ms; m for depth surveys)")
     imp.add_argument("--colors", nargs="+", metavar="R,G,B=CLASS",
                      help="image colour -> class (default: the palette colours)")
     imp.set_defaults(func=cmd_labels_import)
@@ -114,7 +116,7 @@ def cmd_labels_import(args) -> int:
                   f"on {s['sections']} section(s) into {pr.path.name}")
         else:
             s = lf.import_point_files(pr.labels, pr.palette, args.files, class_names=args.classes,
-                                      on=args.on)
+                                      on=args.on, z_unit=args.z_unit)
             print(f"imported {s['points']} points of {s['classes']} class(es) on {s['sections']} "
                   f"section(s) into {pr.path.name} ({s['changed_pixels']} pixels changed)")
     return 0

@@ -89,6 +89,11 @@ def points_to_changes(points: np.ndarray, geometry: SurveyGeometry, class_id: in
     bad_z = ~np.isfinite(kf) | (k < 0) | (k >= geometry.n_samples) | (np.abs(kf - k) > 0.25)
     bad = bad_il | bad_xl | bad_z
     if bad.any():
+        hint = "check the column order (inline, crossline, z) and that the file belongs to this survey"
+        zs = points[:, 2] * 1000.0
+        if bad_z.all() and not (bad_il | bad_xl).any() and np.all(
+                (zs >= geometry.t0) & (zs <= geometry.samples[-1])):
+            hint = "the z values look like seconds: import with --z-unit s"
         i = int(np.flatnonzero(bad)[0])
         il, xl, z = points[i]
         g = geometry
@@ -96,8 +101,7 @@ def points_to_changes(points: np.ndarray, geometry: SurveyGeometry, class_id: in
             f"{int(bad.sum())} of {len(points)} points in {source} are outside the survey, e.g. point "
             f"{i + 1}: inline {il:g}, crossline {xl:g}, z {z:g} (survey: inlines {g.il.first}-{g.il.last}"
             f" step {g.il.step}, crosslines {g.xl.first}-{g.xl.last} step {g.xl.step}, z {g.t0:g}-"
-            f"{g.samples[-1]:g} every {g.dt:g} {g.z_unit}); nothing was imported",
-            hint="check the column order (inline, crossline, z) and that the file belongs to this survey")
+            f"{g.samples[-1]:g} every {g.dt:g} {g.z_unit}); nothing was imported", hint=hint)
     sec, col = (il_i, xl_i) if on == "inline" else (xl_i, il_i)
     n_cols = geometry.xl.count if on == "inline" else geometry.il.count
     out = {}
@@ -128,8 +132,11 @@ def merge_changes(target: dict, more: dict) -> None:
 
 
 def import_point_files(labels: LabelSet, palette: Palette, files, *, class_names=None,
-                       on: str = "inline") -> dict:
-    """Import point files (one class each) as one stroke; returns a summary dict."""
+                       on: str = "inline", z_unit: str = "ms") -> dict:
+    """Import point files (one class each) as one stroke; returns a summary dict.
+
+    ``z_unit`` "s" multiplies z by 1000 (OpendTect can write times in seconds).
+    """
     files = [Path(f) for f in files]
     if class_names and len(class_names) != len(files):
         raise SeisviewError(f"{len(class_names)} class names for {len(files)} files",
@@ -139,6 +146,8 @@ def import_point_files(labels: LabelSet, palette: Palette, files, *, class_names
     n_points = 0
     for f, name in zip(files, names, strict=True):
         pts = read_points(f)
+        if z_unit == "s":
+            pts[:, 2] *= 1000.0
         cls = palette.by_name(name, create=True)
         merge_changes(changes, points_to_changes(pts, labels.geometry, cls.id, on=on, source=f.name))
         n_points += len(pts)
