@@ -265,6 +265,7 @@ class MainWindow(QMainWindow):
             self.show_error("3-D view unavailable", f"the 3-D view needs OpenGL: {exc}")
             return
         self.view3d.setMinimumSize(320, 260)
+        self.view3d.canvas.native.installEventFilter(self)
         dock = self.add_panel("3d", self.view3d, "3-D view", "right")
         others = [d for n, d in self.panels.items() if n != "3d" and not d.isHidden()
                   and self.dockWidgetArea(d) == AREAS["right"]]
@@ -285,6 +286,8 @@ class MainWindow(QMainWindow):
             for v in (*self.section_views.values(), self.map_view, self.gather_view):
                 if v.plot_widget.viewport() is obj:
                     self.active_view = v
+            if self.view3d is not None and obj is self.view3d.canvas.native:
+                self.active_view = self.view3d  # File → Export renders the 3-D scene
         return super().eventFilter(obj, ev)
 
     def _on_survey(self, s: Session) -> None:
@@ -293,7 +296,7 @@ class MainWindow(QMainWindow):
         was_hidden = self.gather_dock.isHidden()
         self.gather_dock.setVisible(has_gathers)
         if has_gathers and was_hidden and s.volume is not None:
-            self.resizeDocks([self.gather_dock], [max(220, self.height() // 3)], Qt.Orientation.Vertical)
+            self.resizeDocks([self.gather_dock], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
         if s.volume is None and has_gathers:
             self.gather_dock.raise_()
         self.splitter.setVisible(s.volume is not None or not has_gathers)
