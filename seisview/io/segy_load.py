@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
 from seisview.core.geometry import LineAxis, SurveyGeometry
 from seisview.core.tasks import TaskState
@@ -46,6 +47,13 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
     state = state or TaskState()
     raw = rep.headers.raw  # the scan's memory map: its pages are already mapped
     if rep.kind == "prestack":
+        from seisview.config import ram_budget_bytes
+
+        need = 4 * rep.n_traces * rep.n_samples
+        if need > ram_budget_bytes():
+            raise SeisviewError(f"pre-stack file of {need / 1024**3:.1f} GB (as float32) exceeds the RAM budget "
+                                f"of {ram_budget_bytes() / 1024**3:.1f} GB",
+                                hint="raise SEISVIEW_RAM_BUDGET_GB or cut the file into fewer gathers")
         return _gathers(rep, raw)
     geometry, il_idx, xl_idx = post_stack_index(rep)
     if use_cache is None:
