@@ -180,6 +180,10 @@ def test_thousand_random_strokes_undo_all_redo_all():
             s = labels.paint(spec, [(rng.integers(h), rng.integers(w))], cls, radius=1)
         n += s is not None
     end = state_hash(labels)
+    fresh = np.zeros(256, np.int64)  # the running class counts agree with the masks
+    for m in labels.snapshot().values():
+        fresh += np.bincount(m.ravel(), minlength=256)
+    assert labels.class_counts() == {k: int(fresh[k]) for k in range(1, 256) if fresh[k]}
     for _ in range(1000):
         assert labels.undo() is not None
     assert state_hash(labels) == start

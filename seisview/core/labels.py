@@ -101,6 +101,7 @@ class LabelSet:
         self.journal = journal
         self.events = LabelEvents()
         self._masks: dict[SectionSpec, np.ndarray] = {}
+        self._counts: dict[SectionSpec, np.ndarray] = {}  # pixels per class id, kept up to date
         self._history = UndoStack()
         self._next_id = 1
         self._active: dict | None = None  # stroke in progress
@@ -113,6 +114,8 @@ class LabelSet:
         m = self._masks.get(spec)
         if m is None:
             m = self._masks[spec] = np.zeros(self.shape(spec), np.uint8)
+            self._counts[spec] = np.zeros(256, np.int64)
+            self._counts[spec][0] = m.size
         return m
 
     def mask(self, spec: SectionSpec) -> np.ndarray:
@@ -128,13 +131,14 @@ class LabelSet:
     def labelled_sections(self) -> list[tuple[SectionSpec, int]]:
         """Sections with labels and their labelled-pixel counts, in kind/index order."""
         order = {"inline": 0, "crossline": 1, "time": 2}
-        out = [(s, int(np.count_nonzero(m))) for s, m in self._masks.items()]
+        out = [(s, int(m.size - self._counts[s][0])) for s, m in self._masks.items()]
         return sorted([o for o in out if o[1]], key=lambda o: (order[o[0].kind], o[0].index))
 
     def class_counts(self) -> dict[int, int]:
+        """Labelled pixels per class id over all sections (strokes in progress not included)."""
         counts = np.zeros(256, np.int64)
-        for m in self._masks.values():
-            counts += np.bincount(m.ravel(), minlength=256)
+        for c in self._counts.values():
+            counts += c
         return {int(k): int(counts[k]) for k in np.nonzero(counts)[0] if k}
 
     def snapshot(self) -> dict[SectionSpec, np.ndarray]:
@@ -227,7 +231,12 @@ class LabelSet:
         rr, cc = np.nonzero(sub_new != sub_old)
         idx = (rr + r0).astype(np.int64) * m.shape[1] + (cc + c0)
         part = LabelPart(a["spec"], idx, sub_old[rr, cc].copy(), sub_new[rr, cc].copy())
-        return self._commit(a["tool"], a["class"], (part,))
+        self._count(part.spec, part.old, part.new)
+        try:
+            return self._commit(a["tool"], a["class"], (part,))
+        except BaseException:
+            self._count(part.spec, part.new, part.old)
+            raise
 
     def cancel(self) -> None:
         """Abandon the stroke in progress and restore the section."""
@@ -288,6 +297,10 @@ class LabelSet:
             m = self._mask(spec)
             idx = np.asarray(idx, np.int64)
             values = np.broadcast_to(np.asarray(values, np.uint8), idx.shape)
+            if len(np.unique(idx)) != len(idx):  # a pixel given twice: its last value wins
+                _, last = np.unique(idx[::-1], return_index=True)
+                keep_last = len(idx) - 1 - last
+                idx, values = idx[keep_last], values[keep_last]
             flat = m.reshape(-1)
             if len(idx) and (idx.min() < 0 or idx.max() >= flat.size):
                 raise SeisviewError(f"label pixels outside section {spec.key()}")
@@ -317,8 +330,14 @@ class LabelSet:
         self.events.history.emit()
         return stroke
 
+    def _count(self, spec: SectionSpec, old: np.ndarray, new: np.ndarray) -> None:
+        c = self._counts[spec]
+        c -= np.bincount(old, minlength=256)
+        c += np.bincount(new, minlength=256)
+
     def _write(self, spec: SectionSpec, idx: np.ndarray, values: np.ndarray) -> None:
         m = self._mask(spec)
+        self._count(spec, m.reshape(-1)[idx], values)
         m.reshape(-1)[idx] = values
         if len(idx):
             rr, cc = np.divmod(idx, m.shape[1])
@@ -364,10 +383,13 @@ class LabelSet:
     def rebuild(self, strokes, states: dict[int, str]) -> None:
         """Replace all masks by the replay of journal ``strokes`` (used on project open)."""
         self._masks.clear()
+        self._counts.clear()
         self._active = None
         for s in self._history.rebuild(strokes, states):
             for p in s.parts:
                 self._mask(p.spec).reshape(-1)[p.idx] = p.new
+        for spec, m in self._masks.items():
+            self._counts[spec] = np.bincount(m.ravel(), minlength=256).astype(np.int64)
         self._next_id = max((s.id for s in strokes), default=0) + 1
         self.events.history.emit()
 
