@@ -29,7 +29,8 @@ def manifest() -> dict:
             {"kind": "model", "name": "resnet", "target": "seisview.ml.models.resnet:ResNetFacies",
              "description": "ResNet-style encoder with a facies head (seed 004 comparison)"},
             {"kind": "panel", "name": "training", "target": "seisview.qt.training_panel:TrainingPanel",
-             "description": "train facies models live: start/pause/cancel, curves, label-here-next"},
+             "description": "train facies models live: start/pause/cancel, curves, label-here-next",
+             "meta": {"title": "Training", "area": "right"}},
             # -- models (pretraining, first-break picker) --
             {"kind": "model", "name": "autoencoder",
              "target": "seisview.ml.models.autoencoder:ConvAutoencoder",
