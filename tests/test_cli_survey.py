@@ -58,6 +58,9 @@ def test_convert_writes_a_cache_that_opens(shared_data, tmp_path, capsys):
     assert main(["convert", str(src), str(out)]) == 0
     z, m = load(out), load(src)
     assert np.array_equal(z.time_slice(10), m.time_slice(10))
+    capsys.readouterr()
+    d = _info_json(capsys, out)
+    assert d["cache"] == str(out) and d["inlines"]["count"] == 23 and d["t0_ms"] == 4
     assert main(["convert", str(shared_data / "segy/segyio/shot-gather.sgy"), str(tmp_path / "s.zarr")]) == 2
 
 
