@@ -168,3 +168,28 @@ def test_layer_rule_io_imports_no_qt_or_torch():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'PyQt6', 'pyqtgraph', 'vispy')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_damaged_headers_never_escape_as_tracebacks(tmp_path):
+    """Random damage to binary and trace headers, and truncation: open, or refuse with SeisviewError."""
+    base = make(tmp_path / "base.sgy", values="seismic").read_bytes()
+    rng = np.random.default_rng(0)
+    outcomes = {"opened": 0, "refused": 0}
+    for k in range(60):
+        b = bytearray(base)
+        if k % 3 == 0:
+            for _ in range(rng.integers(1, 6)):
+                b[3200 + rng.integers(0, 400)] = rng.integers(0, 256)
+        elif k % 3 == 1:
+            for _ in range(rng.integers(1, 40)):
+                b[3600 + rng.integers(0, 25) * 440 + rng.integers(0, 240)] = rng.integers(0, 256)
+        else:
+            b = b[:rng.integers(0, len(b))]
+        p = tmp_path / f"damaged{k}.sgy"
+        p.write_bytes(bytes(b))
+        try:
+            load(p)
+            outcomes["opened"] += 1
+        except SeisviewError:
+            outcomes["refused"] += 1
+    assert outcomes["opened"] > 10 and outcomes["refused"] > 5
