@@ -40,7 +40,7 @@ def test_labels_cli_on_f3(tmp_path, capsys, shared_data):
     rc, out, _ = run(capsys, "labels", "export", proj, tmp_path / "pts", "--format", "malenov")
     assert rc == 0 and (tmp_path / "pts" / "multi_salt_ilxl.pts").is_file()
     rc, out, _ = run(capsys, "project", "info", proj)
-    assert rc == 0 and "8:salt=3" in out and "inline:5" in out
+    assert rc == 0 and "8:salt=3" in out and "inline 205 (2 px)" in out and "inline 206 (1 px)" in out
 
 
 def test_image_import_cli(tmp_path, capsys, shared_data):

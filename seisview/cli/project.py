@@ -95,10 +95,20 @@ def cmd_info(args) -> int:
         counts = pr.labels.class_counts() if s.geometry is not None else {}
         print("classes: " + ", ".join(f"{c.id}:{c.name}={counts.get(c.id, 0)}" for c in pr.palette))
         secs = pr.labels.labelled_sections() if s.geometry is not None else []
-        print(f"labelled sections: {len(secs)} " + " ".join(sp.key() for sp, _ in secs[:20]))
+        print(f"labelled sections: {len(secs)} " + ", ".join(
+            f"{sp.kind} {_line(s.geometry, sp)} ({n} px)" for sp, n in secs[:20]))
         print(f"picks: {len(pr.picks)} on {len(pr.picks.gathers())} gathers; "
               f"model runs: {len(pr.runs())}")
     return 0
+
+
+def _line(g, spec) -> str:
+    """Line number (inline/crossline) or time of a section, as the user knows it."""
+    if spec.kind == "inline":
+        return str(g.il.first + g.il.step * spec.index)
+    if spec.kind == "crossline":
+        return str(g.xl.first + g.xl.step * spec.index)
+    return f"{g.t0 + g.dt * spec.index:g} {g.z_unit}"
 
 
 def cmd_labels_import(args) -> int:
