@@ -282,3 +282,17 @@ def test_gather_view_density_wiggle_normalisation_marks_and_export(qtbot, tmp_pa
     v.export_png(out)
     img = QImage(str(out))
     assert (img.width(), img.height()) == (v.width(), v.height())
+
+
+def test_slow_draws_decimate_while_dragging_and_full_on_release(qtbot):
+    s = _session()
+    v = _view(qtbot, s, "inline")
+    v.last_draw_s = 1.0  # pretend full draws are slow
+    v.slider.setSliderDown(True)
+    v.slider.setValue(5)
+    assert s.il_idx == 5 and v.decimation == 2 and v.image.image_array().shape == (30, 20)
+    br = v.image.mapRectToView(v.image.boundingRect())
+    assert br.width() == pytest.approx(40.0) and br.height() == pytest.approx(60 * 4.0)  # same extent
+    v.slider.setSliderDown(False)
+    v.slider.sliderReleased.emit()
+    assert v.decimation == 1 and v.image.image_array().shape == (60, 40)
