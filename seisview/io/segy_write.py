@@ -134,7 +134,6 @@ def write_volume_segy(path, volume_array, geometry: SurveyGeometry, *, live=None
         cx, cy = np.rint(x.ravel() * 100).astype(np.int64), np.rint(y.ravel() * 100).astype(np.int64)
     else:
         cx = cy = np.zeros(n_il * n_xl, np.int64)
-    flat = np.asarray(arr).reshape(n_il * n_xl, ns) if isinstance(arr, np.ndarray) else None
     lines = text or [
         f"seisview export: {geometry.name or 'volume'}",
         f"inlines {geometry.il.first}-{geometry.il.last} step {geometry.il.step} (bytes 189, 9)",
@@ -147,19 +146,21 @@ def write_volume_segy(path, volume_array, geometry: SurveyGeometry, *, live=None
     lines = ([*lines, *[""] * 38])[:38] + ["SEG Y REV1", "END TEXTUAL HEADER"]
 
     def chunks():
-        idx_all = np.flatnonzero(keep)
+        # whole inlines at a time: one read per block also for zarr-backed cubes
+        step = max(1, _CHUNK_TRACES // max(n_xl, 1))
         seq = 0
-        for s in range(0, idx_all.size, _CHUNK_TRACES):
-            idx = idx_all[s:s + _CHUNK_TRACES]
+        for i0 in range(0, n_il, step):
+            i1 = min(i0 + step, n_il)
+            idx = np.arange(i0 * n_xl, i1 * n_xl)
+            idx_keep = keep[idx]
+            idx = idx[idx_keep]
             n = idx.size
-            if flat is not None:
-                samples = np.asarray(flat[idx], np.float32)
-            else:  # array-like (zarr): read the inline rows we need
-                i, j = np.divmod(idx, n_xl)
-                samples = np.stack([np.asarray(arr[a, b], np.float32) for a, b in zip(i, j, strict=True)])
+            if not n:
+                continue
+            samples = np.asarray(arr[i0:i1], np.float32).reshape(-1, ns)[idx_keep]
             seqno = np.arange(seq + 1, seq + n + 1)
             seq += n
-            il_i, xl_i = np.divmod(idx, n_xl)
+            xl_i = idx % n_xl
             fields = {1: seqno, 5: seqno, 9: il_no.ravel()[idx], 13: xl_i + 1, 21: xl_no.ravel()[idx],
                       29: np.where(live.ravel()[idx], 1, 2), 71: -100, 73: cx[idx], 77: cy[idx],
                       109: delay, 115: ns, 117: dt_code, 181: cx[idx], 185: cy[idx],
