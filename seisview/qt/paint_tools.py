@@ -254,7 +254,9 @@ class BrushTool(SectionTool):
 
     def activate(self, view) -> None:
         ring = QGraphicsEllipseItem()
-        ring.setPen(QPen(QColor(255, 255, 255, 200), 0))
+        pen = QPen(QColor(20, 20, 20, 230), 2)
+        pen.setCosmetic(True)  # 2 screen pixels whatever the zoom
+        ring.setPen(pen)
         ring.hide()
         view.add_pixel_item(ring, z=60)
         self._ring[id(view)] = ring
