@@ -167,21 +167,21 @@ def decode(samples: np.ndarray, format_code: int, out: np.ndarray | None = None)
 
 
 def float32_to_ibm(values: np.ndarray) -> np.ndarray:
-    """IEEE float32 to IBM single floats as uint32 (native order), truncating the fraction."""
-    v = np.asarray(values, dtype=np.float64)
-    sign = (v < 0).astype(np.uint32) << np.uint32(31)
-    a = np.abs(v)
-    nz = a > 0
-    with np.errstate(divide="ignore"):
-        e = np.where(nz, np.floor(np.log2(np.where(nz, a, 1.0)) / 4.0) + 1, 0)
-    frac = np.where(nz, a / np.power(16.0, e), 0.0)
-    # log rounding can leave frac at 1.0 or below 1/16: renormalise one hex digit
-    up = frac >= 1.0
-    frac[up] /= 16.0
-    e[up] += 1
-    down = nz & (frac < 1 / 16)
-    frac[down] *= 16.0
-    e[down] -= 1
-    fi = np.clip(np.floor(frac * 2**24), 0, 2**24 - 1).astype(np.uint32)
-    ei = np.clip(e + 64, 0, 127).astype(np.uint32)
-    return np.where(nz, sign | (ei << np.uint32(24)) | fi, np.uint32(0)).astype(np.uint32)
+    """IEEE float32 to IBM single floats as uint32 (native order), fraction rounded to nearest.
+
+    Non-finite values become 0 (IBM has no NaN/Inf); magnitudes beyond IBM's
+    range saturate, tiny ones flush to 0.
+    """
+    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
+    sign = np.where(v < 0, np.uint32(0x80000000), np.uint32(0))
+    m, e = np.frexp(np.abs(v))  # |v| = m * 2^e, m in [0.5, 1)
+    e16 = -((-e) // 4)  # ceil(e / 4): |v| = frac * 16^e16 with frac in [1/16, 1)
+    fi = np.rint(np.ldexp(m, e - 4 * e16 + 24)).astype(np.int64)
+    carry = fi >= 1 << 24  # rounding reached 1.0: one hex digit up
+    fi = np.where(carry, 1 << 20, fi)
+    ei = e16 + 64 + carry
+    under, over = ei < 0, ei > 127
+    fi = np.where(under, 0, np.where(over, (1 << 24) - 1, fi))
+    ei = np.clip(ei, 0, 127)
+    word = sign | (ei.astype(np.uint32) << np.uint32(24)) | fi.astype(np.uint32)
+    return np.where((v == 0) | under, np.uint32(0), word).astype(np.uint32)
