@@ -64,7 +64,8 @@ class TrainConfig:
     init: object = None
     checkpoint: str | None = None
     report_every: int = 5
-    first_snapshot_s: float = 3.0  # end the first epoch early so an overlay comes quickly
+    first_snapshot_s: float = 2.0  # end the first epoch early so an overlay comes quickly...
+    first_snapshot_steps: int = 6  # ...but not before this many steps
     threads: int | None = None
 
 
@@ -205,7 +206,7 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                     logits = net(x)
                     loss = F.cross_entropy(logits, y, ignore_index=IGNORE)
                     if not torch.isfinite(loss):
-                        yield TrainFailed(f"loss became {float(loss)} at step {step}: training "
+                        yield TrainFailed(f"loss became {loss.item()} at step {step}: training "
                                           "stopped, the last good model is kept",
                                           best, ckpt)
                         return
@@ -234,7 +235,9 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                 if budget and time.monotonic() - t0 > budget:
                     reason = "time"
                     break
-                if epoch == 0 and time.monotonic() - t_epoch > config.first_snapshot_s:
+                # the first overlay should come soon, but not from a model that saw 1 batch
+                if (epoch == 0 and len(losses) >= config.first_snapshot_steps
+                        and time.monotonic() - t_epoch > config.first_snapshot_s):
                     break
             state.check()
             calibrate_norm(net, data, oom.device)
