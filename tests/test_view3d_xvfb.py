@@ -54,6 +54,27 @@ SCRIPT = textwrap.dedent(r'''
     settle()
     rgb3 = v.render_image()[..., :3].astype(int)
     out["moved"] = float((np.abs(rgb3 - rgb2).sum(-1) > 30).mean())
+    # Ctrl+drag on the crossline plane moves it along its normal (and the session with it)
+    # (a point of the crossline plane not hidden behind another plane from this camera)
+    picks = []
+    for fy in (0.1, 0.3, 0.5, 0.7, 0.9):
+        for fz in (0.1, 0.5, 0.9):
+            c = np.array([[s.xl_idx + 0.5, n_il * fy, -n_s * v.z_scale * fz]])
+            pos = v._scene_to_canvas(c)[0]
+            hit = v.pick_plane(pos)
+            picks.append(None if hit is None else hit[0])
+            if picks[-1] == "crossline":
+                break
+        if picks[-1] == "crossline":
+            break
+    out["picked"] = picks[-1]
+    out["off_survey"] = v.pick_plane((2, 2))  # a corner of the canvas: nothing there
+    xl0 = s.xl_idx
+    if v.start_drag(pos):
+        screen = v._drag["screen"]
+        v.drag_to(pos + 6 * screen)
+        v.end_drag()
+    out["dragged"] = s.xl_idx - xl0
     v.export_png(sys.argv[1])
     print("RESULT " + json.dumps(out))
 ''')
@@ -76,3 +97,5 @@ def test_view3d_renders_planes_in_real_window(tmp_path):
     assert r["green"] > 0.02, r  # overlay layer blended into the inline plane
     assert r["moved"] > 0.01, r  # moving the inline moved the plane
     assert png.stat().st_size > 2000
+    assert r["picked"] == "crossline" and r["dragged"] == 6, r  # Ctrl+drag moved the plane
+    assert r["off_survey"] is None

@@ -3,7 +3,8 @@
 Each plane is an RGBA texture made with the same colour map and clip as the 2-D
 views, with every visible overlay layer blended on top, so paint, prediction
 and activation layers appear here too. The planes follow the 2-D views
-(session positions); an orbit (turntable) camera turns the scene. Needs
+(session positions), and Ctrl+drag on a plane moves it (and the 2-D views)
+along its normal; an orbit (turntable) camera turns the scene. Needs
 OpenGL: the main window creates it on demand and reports a failure.
 """
 
@@ -99,6 +100,10 @@ class View3D(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.canvas.native)
+        self._drag: dict | None = None
+        self.canvas.events.mouse_press.connect(self._on_mouse_press)
+        self.canvas.events.mouse_move.connect(self._on_mouse_move)
+        self.canvas.events.mouse_release.connect(self._on_mouse_release)
         ev = session.events
         self._handles = [(ev.survey, self._on_survey), (ev.position, self._on_position),
                          (ev.display, lambda _w: self.update_planes()),
@@ -174,6 +179,79 @@ class View3D(QWidget):
         for kind in self.KINDS:
             self.update_plane(kind)
         self.canvas.update()
+
+    # -- Ctrl+drag moves a plane along its normal (the camera ignores Ctrl+drag) ------
+    def _scene_to_canvas(self, pts: np.ndarray) -> np.ndarray:
+        tr = self.view.scene.node_transform(self.canvas.scene)
+        out = tr.map(np.c_[pts, np.ones(len(pts))])
+        return out[:, :2] / out[:, 3:4]
+
+    def _ray(self, pos) -> tuple[np.ndarray, np.ndarray]:
+        tr = self.view.scene.node_transform(self.canvas.scene)
+        a = tr.imap([pos[0], pos[1], -1, 1])
+        b = tr.imap([pos[0], pos[1], 1, 1])
+        a, b = a[:3] / a[3], b[:3] / b[3]
+        return a, b - a
+
+    def pick_plane(self, pos) -> tuple[str, np.ndarray] | None:
+        """The plane under canvas position ``pos`` nearest the eye, with the hit point."""
+        if self.session.volume is None:
+            return None
+        n_il, n_xl, n_s = self.session.volume.shape
+        s, zs = self.session, self.z_scale
+        o, d = self._ray(pos)
+        best = None
+        for kind, axis, value in (("inline", 1, s.il_idx + 0.5), ("crossline", 0, s.xl_idx + 0.5),
+                                  ("time", 2, -(s.t_idx + 0.5) * zs)):
+            if abs(d[axis]) < 1e-12:
+                continue
+            t = (value - o[axis]) / d[axis]
+            p = o + t * d
+            inside = (0 <= p[0] <= n_xl) and (0 <= p[1] <= n_il) and (-n_s * zs <= p[2] <= 0)
+            if inside and (best is None or t < best[0]):
+                best = (t, kind, p)
+        return None if best is None else (best[1], best[2])
+
+    def start_drag(self, pos) -> bool:
+        hit = self.pick_plane(pos)
+        if hit is None:
+            return False
+        kind, p = hit
+        normal = {"inline": (0, 1, 0), "crossline": (1, 0, 0), "time": (0, 0, -self.z_scale)}[kind]
+        a, b = self._scene_to_canvas(np.array([p, p + np.array(normal, float)]))
+        self._drag = {"kind": kind, "pos": np.asarray(pos[:2], float), "index": self.session.position(kind),
+                      "screen": b - a}
+        self.view.camera.interactive = False
+        return True
+
+    def drag_to(self, pos) -> None:
+        d = self._drag
+        if d is None:
+            return
+        sv = d["screen"]
+        n2 = float(sv @ sv)
+        if n2 < 1e-9:
+            return
+        steps = float((np.asarray(pos[:2], float) - d["pos"]) @ sv) / n2
+        self.session.set_position(d["kind"], d["index"] + int(round(steps)))
+
+    def end_drag(self) -> None:
+        self._drag = None
+        self.view.camera.interactive = True
+
+    def _on_mouse_press(self, ev) -> None:
+        from vispy.util import keys
+
+        if ev.button == 1 and keys.CONTROL in ev.modifiers and self.start_drag(ev.pos):
+            ev.handled = True
+
+    def _on_mouse_move(self, ev) -> None:
+        if self._drag is not None:
+            self.drag_to(ev.pos)
+
+    def _on_mouse_release(self, ev) -> None:
+        if self._drag is not None:
+            self.end_drag()
 
     def render_image(self) -> np.ndarray:
         """Render the scene offscreen-to-array (RGBA uint8) through OpenGL (tests, export)."""
