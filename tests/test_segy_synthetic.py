@@ -92,6 +92,18 @@ def test_traces_without_line_numbers_are_left_out(files):
     assert np.array_equal(v.data[v.live], _expected({})[v.live])
 
 
+def test_triangular_dead_zones_are_binned_and_masked(tmp_path):
+    # real surveys lose the corners of their rectangle: drop two triangles of a 10 x 12 grid
+    n_il, n_xl = 10, 12
+    drop = [i * n_xl + j for i in range(n_il) for j in range(n_xl) if i + j < 4 or (n_il - 1 - i) + j < 3]
+    p = make(tmp_path / "tri.sgy", n_il=n_il, n_xl=n_xl, drop=drop, sorting="inline")
+    r = scan(p)
+    assert r.missing_traces == len(drop) and (r.geometry.il.count, r.geometry.xl.count) == (n_il, n_xl)
+    v = load(p)
+    assert v.live.sum() == n_il * n_xl - len(drop) and not v.live[0, 0] and not v.live[-1, 0] and v.live[5, 5]
+    assert v.data[5, 5, 0] == pytest.approx(6 + 25 / 100)
+
+
 def test_truncated_file_reads_complete_traces(files):
     r = scan(files["truncated.sgy"])
     assert r.n_traces == 24 and r.missing_traces == 1 and any("truncated" in w for w in r.warnings)
