@@ -126,14 +126,14 @@ def build_model(spec: ModelSpec = ModelSpec()) -> tuple[np.ndarray, np.ndarray]:
 
     # -- per-facies sequences over stratigraphic coordinate u
     du, u0, u1 = 0.5, -1500.0, 3000.0
-    seq_par = _Seq(_blocky(rng, 12.0, 0.11, u0, u1, du, strong_every=2), u0, du)
+    seq_par = _Seq(_blocky(rng, 12.0, 0.08, u0, u1, du, strong_every=1), u0, du)
     seq_low = _Seq(_blocky(rng, 6.0, 0.035, u0, u1, du), u0, du)
     seq_cli = _Seq(_blocky(rng, 2.5, 0.08, u0, u1, du), u0, du)  # u in traces here
     seq_dip = _Seq(_blocky(rng, 11.0, 0.09, u0, u1, du, strong_every=4), u0, du)
     clino_len = 10.0 + 10.0 * _field(rng, (ni, 1), sig, 0, 1)  # design traces
     # rotated blocks of the deep unit: alternating dips, block edges not aligned with lines
-    block_w = 55.0
-    block_dip = rng.uniform(1.6, 3.0, size=16) * rng.choice([-1, 1], size=16)
+    block_w = 85.0
+    block_dip = rng.uniform(1.8, 3.0, size=16) * rng.choice([-1, 1], size=16)
     mean = {PARALLEL: 0.0, LOWAMP: 0.06, CLINO: 0.10, CHAOTIC: 0.13, DIPS: 0.20, SALT: 0.75}
     # chaotic texture: anisotropic smoothed noise at the model grid (discontinuous, hummocky)
     chaos = rng.standard_normal((ni, nj, nt), dtype=np.float32)
