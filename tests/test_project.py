@@ -191,3 +191,13 @@ def test_survey_reference_and_changed_survey_warning(tmp_path, shared_data):
     survey.unlink()
     with Project.open(path) as pr:
         assert any("missing" in w for w in pr.warnings) and pr.geometry.xl.count == 11
+
+
+def test_second_opening_is_warned_about(tmp_path):
+    path = tmp_path / "p.seisview"
+    with Project.create(path, geometry=SMALL) as first:
+        with Project.open(path) as second:
+            assert any("open in another" in w for w in second.warnings)
+            assert not first.warnings
+    with Project.open(path) as again:  # closed: no warning
+        assert again.warnings == []

@@ -158,9 +158,30 @@ class Project:
             raise SeisviewError(f"{path} is damaged and cannot be read ({exc})",
                                 hint="open a backup copy; the file was left untouched") from None
         project._check_survey()
+        project._claim()
         return project
 
+    def _claim(self) -> None:
+        """Note (as a warning) when another process has this project open: its edits are saved
+        too, but each process shows only its own until the project is reopened."""
+        self._flock = None
+        try:
+            import fcntl
+        except ImportError:  # Windows: no advisory locks, no warning
+            return
+        f = open(self.path, "rb")  # held while the project is open
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._flock = f
+        except OSError:
+            f.close()
+            self._warn(f"{self.path.name} is open in another seisview window or command; "
+                       "close the other one, or reopen this project to see its edits")
+
     def close(self) -> None:
+        if getattr(self, "_flock", None) is not None:
+            self._flock.close()
+            self._flock = None
         with self._lock:
             if self._conn is None:
                 return
