@@ -114,12 +114,23 @@ class Volume:
         return self._levels
 
     def _level_sample(self) -> np.ndarray:
+        n_il, n_xl, ns = self.shape
         if self.in_memory:
-            # dead traces are zero-filled gaps, not data: keep them out of the percentiles
-            return self.data if self.live.all() else self.data[self.live]
+            # dead traces are zero-filled gaps, not data: keep them out of the percentiles;
+            # large cubes are sampled by whole traces (cache-friendly, ~2M samples)
+            if self.data.size <= 2_000_000:
+                return self.data if self.live.all() else self.data[self.live]
+            live_idx = np.flatnonzero(self.live.ravel())
+            if live_idx.size == 0:
+                return np.zeros(1, np.float32)
+            k = min(live_idx.size, max(1, 2_000_000 // ns))
+            pick = np.sort(np.random.default_rng(0).choice(live_idx, k, replace=False))
+            return self.data[pick // n_xl, pick % n_xl]
         # on-disk: a spread of inlines is enough for robust percentiles
-        idx = np.unique(np.linspace(0, self.shape[0] - 1, min(32, self.shape[0])).astype(int))
-        return np.stack([np.asarray(self.data[i]) for i in idx])
+        idx = np.unique(np.linspace(0, n_il - 1, min(32, n_il)).astype(int))
+        sample = np.stack([np.asarray(self.data[i]) for i in idx])
+        live = self.live[idx]
+        return sample[live] if live.any() else sample
 
     # -- sections ---------------------------------------------------------
     def inline(self, il_idx: int) -> np.ndarray:
