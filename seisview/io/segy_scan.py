@@ -139,7 +139,11 @@ def _sampling(h: HeaderTable, fh: FileHead, name: str, domain: str | None):
     if not dt:
         dt = 4000
         warnings.append("sample interval missing (0 in binary and trace headers); assuming 4 ms")
-    delay = int(h["delrt"][0])
+    delays = h["delrt"]
+    delay = int(delays[0])
+    if delays.min() != delays.max():
+        warnings.append(f"traces start at different times (delay {delays.min()}..{delays.max()} at byte 109); "
+                        "the first trace's delay is used for all")
     scal = int(h["time_scalar"][0])
     if scal in (0, 1):
         t0 = float(delay)
