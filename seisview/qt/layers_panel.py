@@ -106,5 +106,8 @@ class LayersPanel(QWidget):
 
     def detach(self) -> None:
         for sig, slot in self._handles:
-            sig.disconnect(slot)
+            try:
+                sig.disconnect(slot)
+            except Exception:  # already gone
+                pass
         self._handles = []

@@ -365,6 +365,8 @@ class MainWindow(QMainWindow):
         self.display_cache.detach()
         for sig, slot in self._handles:
             sig.disconnect(slot)
+        self._handles = []
+        self.layers_panel.detach()
         if self.view3d is not None:
             self.view3d.detach()
         for v in (*self.section_views.values(), self.map_view, self.gather_view):
