@@ -91,7 +91,10 @@ def test_prestack_file_opens_in_gather_view(window, qtbot, shared_data):
     _open(qtbot, w, shared_data / "firstbreaks/refrapy-02/field_example_02_shots_with_fb.sgy")
     s = w.session
     assert s.gathers is not None and len(s.gathers) == 9 and s.volume is None
-    assert not w.gather_dock.isHidden()
+    assert w.central.currentWidget() is w._gather_holder and w.gather_view.isVisible()  # centre stage
+    _open(qtbot, w, shared_data / "segy/segyio/f3.sgy")  # a volume again: sections back, gathers gone
+    assert w.central.currentWidget() is w.splitter and w.gather_dock.isHidden()
+    _open(qtbot, w, shared_data / "firstbreaks/refrapy-02/field_example_02_shots_with_fb.sgy")
     gv = w.gather_view
     assert gv.array_shape == (4000, 24) and gv.plot.getAxis("bottom").labelText == "offset (m)"
     first = s.gather_key

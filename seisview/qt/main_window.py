@@ -23,7 +23,9 @@ from PyQt6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QToolBar,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -81,7 +83,13 @@ class MainWindow(QMainWindow):
         for sp in (top, bottom, self.splitter):
             for i in range(sp.count()):
                 sp.setStretchFactor(i, 1)
-        self.setCentralWidget(self.splitter)
+        # the centre shows the sections, or the gathers when a pre-stack file is open alone
+        self.central = QStackedWidget()
+        self.central.addWidget(self.splitter)
+        self._gather_holder = QWidget()
+        QVBoxLayout(self._gather_holder).setContentsMargins(0, 0, 0, 0)
+        self.central.addWidget(self._gather_holder)
+        self.setCentralWidget(self.central)
         for v in (*self.section_views.values(), self.map_view, self.gather_view):
             v.plot_widget.viewport().installEventFilter(self)
             v._focus_target = v
@@ -293,13 +301,19 @@ class MainWindow(QMainWindow):
     def _on_survey(self, s: Session) -> None:
         self.setWindowTitle(f"seisview — {s.title}" if s.path else "seisview")
         has_gathers = s.gathers is not None
-        was_hidden = self.gather_dock.isHidden()
-        self.gather_dock.setVisible(has_gathers)
-        if has_gathers and was_hidden and s.volume is not None:
-            self.resizeDocks([self.gather_dock], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
-        if s.volume is None and has_gathers:
-            self.gather_dock.raise_()
-        self.splitter.setVisible(s.volume is not None or not has_gathers)
+        if s.volume is None and has_gathers:  # gathers alone: they take the centre
+            if self.gather_view.parent() is not self._gather_holder:
+                self._gather_holder.layout().addWidget(self.gather_view)
+            self.gather_dock.hide()
+            self.central.setCurrentWidget(self._gather_holder)
+        else:
+            if self.gather_dock.widget() is not self.gather_view:
+                self.gather_dock.setWidget(self.gather_view)
+            self.central.setCurrentWidget(self.splitter)
+            was_hidden = self.gather_dock.isHidden()
+            self.gather_dock.setVisible(has_gathers)
+            if has_gathers and was_hidden:
+                self.resizeDocks([self.gather_dock], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
         if s.volume is not None:  # a 2-D line: only the section along it is worth showing
             n_il, n_xl, _ = s.volume.shape
             self.section_views["inline"].setVisible(n_xl > 1)
