@@ -97,6 +97,8 @@ def test_prestack_file_opens_in_gather_view(window, qtbot, shared_data):
     _open(qtbot, w, shared_data / "firstbreaks/refrapy-02/field_example_02_shots_with_fb.sgy")
     gv = w.gather_view
     assert gv.array_shape == (4000, 24) and gv.plot.getAxis("bottom").labelText == "offset (m)"
+    gv.on_hover(400.5, 3.5, True)  # sample 400 = 100 ms at 0.25 ms, 4th trace
+    assert "FFID" in w.readout.text() and "ch 4" in w.readout.text() and "t 100 ms" in w.readout.text()
     first = s.gather_key
     s.step_gather(1)
     assert s.gather_key != first

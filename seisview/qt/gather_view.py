@@ -56,6 +56,7 @@ class GatherView(ImagePane):
         self.wiggle.setZValue(20)
         self.plot.addItem(self.wiggle)
         self.marks: dict[str, pg.PlotDataItem] = {}
+        self.readout = None  # callable(str): the main window's status read-out
         self._build_header()
         self._handles = [(session.events.survey, self._on_survey), (session.events.gather, self._on_gather),
                          (session.events.display, self._on_display)]
@@ -182,6 +183,21 @@ class GatherView(ImagePane):
             self.wiggle.show()
         else:
             self.wiggle.hide()
+
+    def on_hover(self, row: float, col: float, inside: bool) -> None:
+        """Status read-out under the mouse: gather, channel, offset, time, amplitude."""
+        if self.readout is None:
+            return
+        g, gs = self.gather, self.session.gathers
+        if not inside or g is None or gs is None:
+            self.readout("")
+            return
+        r, c = int(row), int(col)
+        off = float(g.offsets[c])
+        text = (f"{gs.key_name.upper()} {g.key}   ch {int(g.channels[c])}"
+                + (f"   offset {off:g} m" if np.isfinite(off) else "")
+                + f"   t {gs.samples_ms[r]:g} ms   amp {float(g.data[r, c]):.4g}")
+        self.readout(text)
 
     def set_marks(self, name: str, trace_idx, time_ms, color=(255, 0, 0), style: str = "line",
                   size: float = 7.0, colors=None) -> pg.PlotDataItem:

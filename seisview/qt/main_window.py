@@ -207,6 +207,7 @@ class MainWindow(QMainWindow):
         self.readout = QLabel("")
         self.readout.setMinimumWidth(420)
         self.statusBar().addPermanentWidget(self.readout)
+        self.gather_view.readout = self.readout.setText
 
     def _build_display_toolbar(self) -> None:
         tb = QToolBar("Display", self)
