@@ -44,6 +44,7 @@ class DisplayCacheBuilder(QObject):
         v = s.volume
         if v.data.size > ram_budget_bytes() // 2:  # the cube costs 1 byte per sample
             return
+        _ = v.time_major  # made here, once, if the volume came without it (never in two threads)
         self.runner.submit(_build, v, key, key[1])
 
     def _done(self, _rid: int, result) -> None:
