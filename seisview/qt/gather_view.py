@@ -11,7 +11,16 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QEvent, QObject, Qt
-from PyQt6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PyQt6.QtGui import QPainterPath
+from PyQt6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGraphicsPathItem,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QWidget,
+)
 
 from seisview.core.session import Session, finite_or_zero
 from seisview.core.volume import robust_levels
@@ -23,6 +32,17 @@ from seisview.qt.tools import GatherRef
 MODES = ("density", "wiggle", "density + wiggle")
 WIGGLE_MAX = 60  # default to wiggles on top up to this many traces
 STEP_KEYS = {Qt.Key.Key_PageDown: 1, Qt.Key.Key_PageUp: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Left: -1}
+
+
+def _positive_lobes(x: np.ndarray, t: np.ndarray) -> QPainterPath:
+    """One closed polygon per trace between its baseline and its positive excursions."""
+    n_s, n_tr = x.shape
+    base = np.arange(n_tr, dtype=float)[None, :]
+    right = np.maximum(x, base)
+    xs = np.concatenate([right, np.repeat(base, n_s, 0)[::-1], np.full((1, n_tr), np.nan)], 0)
+    ys = np.concatenate([t, t[::-1], [np.nan]])
+    ys = np.repeat(ys[:, None], n_tr, 1)
+    return pg.arrayToQPath(xs.T.ravel(), ys.T.ravel(), connect="finite")
 
 
 class OffsetAxis(pg.AxisItem):
@@ -55,6 +75,11 @@ class GatherView(ImagePane):
         self.wiggle = pg.PlotCurveItem(pen=pg.mkPen("k", width=1), connect="finite")
         self.wiggle.setZValue(20)
         self.plot.addItem(self.wiggle)
+        self.fill = QGraphicsPathItem()  # variable area: positive lobes filled black
+        self.fill.setBrush(pg.mkBrush(0, 0, 0, 200))
+        self.fill.setPen(pg.mkPen(None))
+        self.fill.setZValue(19)
+        self.plot.addItem(self.fill)
         self.marks: dict[str, pg.PlotDataItem] = {}
         self.readout = None  # callable(str): the main window's status read-out
         self._build_header()
@@ -181,8 +206,11 @@ class GatherView(ImagePane):
             ys = np.tile(np.append(t, np.nan), n_tr)
             self.wiggle.setData(xs, ys)
             self.wiggle.show()
+            self.fill.setPath(_positive_lobes(x, t))
+            self.fill.show()
         else:
             self.wiggle.hide()
+            self.fill.hide()
 
     def on_hover(self, row: float, col: float, inside: bool) -> None:
         """Status read-out under the mouse: gather, channel, offset, time, amplitude."""
