@@ -272,6 +272,8 @@ def test_gather_view_density_wiggle_normalisation_marks_and_export(qtbot, tmp_pa
     assert s.gather_key == 13
     v.mode_box.setCurrentText("wiggle")
     assert not v.image.isVisible() and v.wiggle.isVisible()
+    lobes = v.fill.path().boundingRect()  # variable area: positive lobes right of their baselines
+    assert not v.fill.path().isEmpty() and lobes.left() >= -1e-6 and lobes.right() <= n_tr - 1 + 0.7
     item = v.set_marks("fb", np.arange(n_tr), 40 + 2.0 * np.arange(n_tr))
     xs, ys = item.getData()
     assert len(xs) == n_tr and ys[3] == 46.0
