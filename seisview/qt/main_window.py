@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from PyQt6.QtCore import QSettings, Qt, QTimer
+from PyQt6.QtCore import QSettings, Qt
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -92,7 +92,6 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.central)
         for v in (*self.section_views.values(), self.map_view, self.gather_view):
             v.plot_widget.viewport().installEventFilter(self)
-            v._focus_target = v
 
         self.gather_dock = self.add_panel("gathers", self.gather_view, "Gathers", "bottom")
         self.gather_dock.hide()
@@ -399,7 +398,3 @@ def _spin(lo: float, hi: float, value: float, step: float, suffix: str, decimals
     box.setKeyboardTracking(False)
     return box
 
-
-def process_later(fn) -> None:
-    """Run ``fn`` on the next turn of the event loop."""
-    QTimer.singleShot(0, fn)
