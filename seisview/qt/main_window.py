@@ -114,6 +114,8 @@ class MainWindow(QMainWindow):
             self.load_panels()
         self._default_dock_sizes()
         self.restore_layout()
+        if self.session.volume is not None or self.session.gathers is not None:
+            self._on_survey(self.session)  # a session that was open before the window
 
     # -- extension points -----------------------------------------------------------
     def menu(self, title: str):
