@@ -181,3 +181,39 @@ def test_cli_train_predict_accept(tmp_path, synth, capsys):
         assert p.picks.get(1, 1).confidence is None
         assert p.get_run(run).status == "done"
     assert main(["picks", "predict", str(proj), "--run", "999", "--out", str(out)]) == 2
+
+
+def test_qt_panel_trains_overlays_and_accepts(qtbot, tmp_path, synth):
+    from seisview.io.project import Project
+    from seisview.io.segy import write_gathers_segy
+    from seisview.qt.fb_overlay import MARK, FirstBreakPanel
+    from seisview.qt.main_window import MainWindow
+
+    gs, truth = synth
+    write_gathers_segy(tmp_path / "shots.sgy", gs)
+    project = Project.create(tmp_path / "p.seisview", tmp_path / "shots.sgy")
+    project.picks.set_many({k: v for k, v in truth.items() if k[0] <= 2})
+    w = MainWindow(load_panels=False)
+    qtbot.addWidget(w)
+    panel = FirstBreakPanel(w)
+    try:
+        w.session.open_gathers(gs)
+        w.session.project = project
+        w.session.set_gather(4)
+        panel.steps.setValue(10)
+        panel.options = {k: v for k, v in TINY.items() if k != "threads"}
+        panel.train_btn.click()
+        qtbot.waitUntil(lambda: bool(panel.predictions) and panel.worker is None, timeout=60000)
+        assert len(panel.predictions) == len(gs.keys)
+        item = w.gather_view.marks[MARK]
+        assert len(item.xData) == 24 and np.isfinite(item.yData).all()
+        run = project.runs("firstbreak")[-1]
+        assert run.status == "done" and run.checkpoint
+        panel.min_conf.setValue(0.0)
+        n = panel.accept()
+        assert n == len(gs.keys) - 48 and len(project.picks) == len(gs.keys)
+        project.picks.undo()
+        assert len(project.picks) == 48
+    finally:
+        panel.shutdown()
+        project.close()

@@ -114,8 +114,13 @@ def window_samples(gathers: GatherSet, picks: Mapping, factor: int = 8,
 
 
 def random_crops(items: list[PickedGather], rng: np.random.Generator, batch: int,
-                 n_time: int, n_trace: int, gain: bool = True):
-    """``(x, target, mask)`` float32 batches ``(batch, 1, n_time, n_trace)``.
+                 n_time: int, n_trace: int, gain: bool = True, edge_weight: float = 0.0,
+                 edge_width: float = 8.0):
+    """``(x, target, weight)`` float32 batches ``(batch, 1, n_time, n_trace)``.
+
+    ``weight`` is 0 on unpicked traces and ``1 + edge_weight·exp(-|t - pick|/edge_width)``
+    on picked ones: most samples are far from the pick and easy, so weighting the
+    ones near it makes the few gathers' picks teach faster.
 
     Crops start anywhere in time (some hold no pick: all 0 or all 1 is a valid
     answer the network must also give), traces are a contiguous run, mirrored at
@@ -140,6 +145,8 @@ def random_crops(items: list[PickedGather], rng: np.random.Generator, batch: int
         h, w = x.shape
         xs[b, 0, :h, :w] = x
         t = np.arange(n_time)[:, None]
-        ys[b, 0, :, :w] = (t >= np.nan_to_num(p, nan=1e9)[None, :]).astype(np.float32)
-        ms[b, 0, :h, :w] = np.isfinite(p)[None, :]
+        pp = np.nan_to_num(p, nan=1e9)[None, :]
+        ys[b, 0, :, :w] = (t >= pp).astype(np.float32)
+        wt = np.isfinite(p)[None, :] * (1.0 + edge_weight * np.exp(-np.abs(t - pp) / edge_width))
+        ms[b, 0, :h, :w] = wt[:h]
     return xs, ys, ms

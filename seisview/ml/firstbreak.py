@@ -58,6 +58,7 @@ class FirstBreakConfig:
     lr: float = 1e-3
     weight_decay: float = 1e-4
     compress: float = 20.0
+    edge_weight: float = 4.0  # extra loss weight of samples near the pick (see random_crops)
     target_dt_ms: float = 1.0
     val_fraction: float = 0.2
     tolerance: float = 2.0
@@ -226,7 +227,8 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         while step < config.steps:
             state.check()
             x, y, m = (torch.from_numpy(a) for a in
-                       random_crops(train_items, rng, config.batch_size, n_time, n_trace))
+                       random_crops(train_items, rng, config.batch_size, n_time, n_trace,
+                                    edge_weight=config.edge_weight))
             loss = (F.binary_cross_entropy_with_logits(net(x), y, reduction="none") * m).sum() \
                 / m.sum().clamp(min=1)
             if not torch.isfinite(loss):
