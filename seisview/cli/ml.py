@@ -112,9 +112,12 @@ def _train_facies(project, args) -> int:
     if model not in registry.names("model"):
         raise SeisviewError(f"unknown model {model!r}",
                             hint=f"available: {', '.join(registry.names('model'))}")
+    from seisview.ml.device import pick_device
+
+    pick_device(args.device)  # an unavailable GPU is a user error before anything starts
+    init, pretrained = resolve_init(project, args.init)
     volume = project_volume(project)
     data = project_training_data(project, volume, seed=args.seed)  # says so before starting
-    init, pretrained = resolve_init(project, args.init)
     model_cfg = {"pretrained": pretrained} if pretrained else {}
     if pretrained and model != "vgg16":
         raise SeisviewError(f"--init {args.init}: pretrained encoder files fit vgg16 only",
