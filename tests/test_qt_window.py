@@ -64,6 +64,8 @@ def test_open_real_f3_step_zoom_colormap_export(window, qtbot, shared_data, tmp_
     assert s.gain == 2.0 and s.agc_ms == 200
     w.section_views["time"].on_hover(3.5, 4.5, True)
     assert "IL 203" in w.readout.text() and "XL 404" in w.readout.text() and "amp" in w.readout.text()
+    x, y = s.geometry.world(203, 404)
+    assert f"X {float(x):.0f}" in w.readout.text() and f"Y {float(y):.0f}" in w.readout.text()
     w.agc_box.setValue(0)  # the 8-bit display cube is built in the background for fast stepping
     qtbot.waitUntil(lambda: s.section_u8(s.spec("inline")) is not None, timeout=10000)
     out = w.files.export_view(tmp_path / "inline.png", view=inl)

@@ -338,6 +338,9 @@ class MainWindow(QMainWindow):
             parts.append(f"{'t' if g.domain == 'time' else 'z'} {g.t0 + g.dt * round(cur.sample):g} {g.z_unit}")
         if cur.amplitude is not None:
             parts.append(f"amp {cur.amplitude:.4g}")
+        if g.affine is not None and cur.il_idx is not None and cur.xl_idx is not None:
+            x, y = g.world(g.il.first + g.il.step * cur.il_idx, g.xl.first + g.xl.step * cur.xl_idx)
+            parts.append(f"X {float(x):.0f}  Y {float(y):.0f}")
         self.readout.setText("   ".join(parts))
 
     def show_error(self, title: str, message: str) -> QMessageBox:
