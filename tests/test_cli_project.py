@@ -37,6 +37,8 @@ def test_labels_cli_on_f3(tmp_path, capsys, shared_data):
     assert rc == 0 and "(11, 11, 463)" in out
     cube = np.load(tmp_path / "cube.npy")
     assert cube[5, 5, 250] == 8 and cube[6, 5, 250] == 8 and np.count_nonzero(cube) == 3
+    rc, _, err = run(capsys, "labels", "export", proj, tmp_path / "no" / "cube.npy", "--format", "npy")
+    assert rc == 2 and "cannot write" in err
     rc, out, _ = run(capsys, "labels", "export", proj, tmp_path / "pts", "--format", "malenov")
     assert rc == 0 and (tmp_path / "pts" / "multi_salt_ilxl.pts").is_file()
     rc, out, _ = run(capsys, "project", "info", proj)

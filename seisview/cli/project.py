@@ -7,6 +7,8 @@ Each command prints a one-line summary; bad input raises ``SeisviewError``
 
 from __future__ import annotations
 
+import contextlib
+
 KEY_NAMES = {9: "ffid", 21: "cdp", 17: "ep", 5: "tracr"}
 
 
@@ -132,6 +134,18 @@ def cmd_labels_import(args) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _writing(out):
+    """Turn a failed write (no such folder, no space, no permission) into one clear line."""
+    from seisview.core.errors import SeisviewError
+
+    try:
+        yield
+    except OSError as exc:
+        raise SeisviewError(f"cannot write {out}: {exc.strerror or exc}",
+                            hint="check the folder exists, is writable and has free space") from None
+
+
 def cmd_labels_export(args) -> int:
     from seisview.core.errors import SeisviewError
     from seisview.io import label_formats as lf
@@ -143,12 +157,14 @@ def cmd_labels_export(args) -> int:
         n_secs = len(pr.labels.labelled_sections())
         n_px = sum(pr.labels.class_counts().values())
         if args.format in lf.POINT_FORMATS:
-            files = lf.export_points(pr.labels, pr.palette, args.out, args.format)
+            with _writing(args.out):
+                files = lf.export_points(pr.labels, pr.palette, args.out, args.format)
             print(f"exported {n_px} labelled points of {len(files)} class(es) on {n_secs} section(s) "
                   f"to {args.out}")
         else:
-            out = lf.export_segy(pr.labels, args.out) if args.format == "segy" else \
-                lf.export_npy(pr.labels, args.out)
+            with _writing(args.out):
+                out = lf.export_segy(pr.labels, args.out) if args.format == "segy" else \
+                    lf.export_npy(pr.labels, args.out)
             print(f"exported a {args.format} label cube {pr.geometry.shape} with {n_px} labelled "
                   f"samples from {n_secs} section(s) to {out}")
     return 0
@@ -196,13 +212,17 @@ def cmd_picks_export(args) -> int:
                                 hint="pick on the gather view or `seisview picks import` first")
         key_byte, key_name = _bytes(pr)
         if fmt == "csv":
-            pf.write_csv(args.file, picks, key_name)
+            with _writing(args.file):
+                pf.write_csv(args.file, picks, key_name)
         elif fmt == "json":
-            pf.write_json(args.file, picks, key_name)
+            with _writing(args.file):
+                pf.write_json(args.file, picks, key_name)
         else:
             if not pr.survey.path:
                 raise SeisviewError("the project has no survey file to copy the headers from")
-            _, n, missing = pf.write_segy_header(pr.survey.path, args.file, picks, args.byte, key_byte)
+            with _writing(args.file):
+                _, n, missing = pf.write_segy_header(pr.survey.path, args.file, picks, args.byte,
+                                                     key_byte)
             if missing:
                 print(f"warning: {missing} picks name traces that are not in {pr.survey.path}")
         print(f"exported {len(picks)} picks on {len(pr.picks.gathers())} gather(s) to {args.file}")
