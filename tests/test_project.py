@@ -143,13 +143,19 @@ def test_full_disk_keeps_the_previous_state_and_says_so(tmp_path):
     with Project.create(path, geometry=F3) as pr:
         spec = SectionSpec("inline", 239)
         pr.labels.paint(spec, [(10, 10)], 1, radius=3)
-        before = state_hash(pr)
+        before, counts = state_hash(pr), pr.labels.class_counts()
         pages = pr._conn.execute("PRAGMA page_count").fetchone()[0]
         pr._conn.execute(f"PRAGMA max_page_count={pages}")  # the disk is now full
         with pytest.raises(SeisviewError, match="full.*previous state is kept"):
             pr.labels.fill(spec, 200, 500, 2)  # ~440,000 changed pixels: needs new pages
         assert state_hash(pr) == before and not pr.labels.can_redo
-        assert len(pr.labels._history) == 1
+        assert len(pr.labels._history) == 1 and pr.labels.class_counts() == counts
+        pr.labels.begin(spec, 5, radius=80)  # a brush drag hits the full disk on release too
+        for r, c in [(0, 0), (460, 300), (0, 600), (460, 950)]:
+            pr.labels.drag_to(r, c)
+        with pytest.raises(SeisviewError, match="full"):
+            pr.labels.end()
+        assert state_hash(pr) == before and pr.labels.class_counts() == counts
         with pytest.raises(SeisviewError, match="full"):
             pr.picks.set_many({(1, c): float(c) for c in range(5000)})
         assert len(pr.picks) == 0

@@ -222,12 +222,8 @@ class LabelSet:
         rr, cc = np.nonzero(sub_new != sub_old)
         idx = (rr + r0).astype(np.int64) * m.shape[1] + (cc + c0)
         part = LabelPart(a["spec"], idx, sub_old[rr, cc].copy(), sub_new[rr, cc].copy())
-        self._count(part.spec, part.old, part.new)
-        try:
-            return self._commit(a["tool"], a["class"], (part,))
-        except BaseException:
-            self._count(part.spec, part.new, part.old)
-            raise
+        self._count(part.spec, part.old, part.new)  # a failed commit takes it back via _write
+        return self._commit(a["tool"], a["class"], (part,))
 
     def cancel(self) -> None:
         """Abandon the stroke in progress and restore the section."""
