@@ -81,6 +81,9 @@ def test_eraser_and_preserve_existing():
     assert not np.any(m == 2) and np.array_equal(m == 1, before == 1)
     labels.paint(IL, [(10, 20)], 0, radius=30, erase=True)
     assert not labels.mask(IL).any()
+    n = len(labels._history)
+    labels.paint(IL, [(10, 20)], 0, radius=30, erase=True)  # nothing left to erase
+    assert len(labels._history) == n  # no empty undo step
 
 
 def test_fill_stays_within_the_region_of_the_seed_label():

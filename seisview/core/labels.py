@@ -220,6 +220,8 @@ class LabelSet:
         m = self._masks[a["spec"]]
         sub_new, sub_old = m[r0:r1, c0:c1], a["before"][r0:r1, c0:c1]
         rr, cc = np.nonzero(sub_new != sub_old)
+        if len(rr) == 0:  # painted over its own class only: no undo step, no journal row
+            return None
         idx = (rr + r0).astype(np.int64) * m.shape[1] + (cc + c0)
         part = LabelPart(a["spec"], idx, sub_old[rr, cc].copy(), sub_new[rr, cc].copy())
         self._count(part.spec, part.old, part.new)  # a failed commit takes it back via _write
