@@ -3,6 +3,7 @@
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_viewer.py            # F3 size
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_viewer.py --size ci  # small, quick
     ... --clock cpu   # GUI-thread CPU time instead of wall clock (shared, loaded machines)
+    ... --zarr        # also the large-survey path (zarr cache, sections read in workers)
 
 Measured with the three linked section views on screen (1000 x 600 each), so a
 step also moves the position lines in the other two views:
@@ -62,17 +63,101 @@ def percentile_ms(ts, q=95):
     return float(np.percentile(np.asarray(ts) * 1e3, q))
 
 
+def scrub_stall(app, view, seconds: float = 3.0) -> dict:
+    """Hold ``view``'s slider down and move it one line per 10 ms; a 5 ms timer probes the loop."""
+    from PyQt6.QtCore import QTimer
+
+    gaps, last = [], [time.perf_counter()]
+
+    def probe():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    probe_timer = QTimer()
+    probe_timer.timeout.connect(probe)
+    probe_timer.start(5)
+    view.slider.setSliderDown(True)
+    n = view.session.n_positions(view.kind)
+    scrub_timer = QTimer()
+    scrub_timer.timeout.connect(lambda: view.slider.setValue((view.slider.value() + 1) % n))
+    scrub_timer.start(10)
+    t_end = time.perf_counter() + seconds
+    last[0] = time.perf_counter()
+    while time.perf_counter() < t_end:
+        app.processEvents()
+        time.sleep(0.001)
+    scrub_timer.stop()
+    probe_timer.stop()
+    view.slider.setSliderDown(False)
+    view.slider.sliderReleased.emit()
+    return {"max_stall_ms": float(max(gaps) * 1e3), "p99_gap_ms": percentile_ms(gaps, 99)}
+
+
+def zarr_scrub(app, vol, n_il: int = 160) -> dict:
+    """The large-survey path: a SEG-Y above the RAM budget opens through the zarr cache and its
+    sections are read in workers; scrub it and time one step until the new inline is drawn."""
+    import tempfile
+    from pathlib import Path
+
+    from seisview.core.geometry import SurveyGeometry
+    from seisview.core.session import Session
+    from seisview.io.segy import load, write_volume_segy
+    from seisview.qt.section_view import SectionView
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["SEISVIEW_CACHE"] = tmp
+        os.environ["SEISVIEW_RAM_BUDGET_GB"] = "0.001"
+        sub = np.asarray(vol.data[:n_il])
+        path = write_volume_segy(Path(tmp) / "big.sgy", sub, SurveyGeometry.regular(*sub.shape))
+        zvol = load(path)
+        assert not zvol.in_memory, "expected a zarr-backed volume"
+        s = Session()
+        s.open_volume(zvol)
+        view = SectionView(s, "inline")
+        view.resize(1000, 600)
+        view.show()
+        out = scrub_stall(app, view)
+        times = []
+        for _ in range(15):
+            want = s.position("inline") + 1 if s.position("inline") + 1 < n_il else 0
+            t = time.perf_counter()
+            s.set_position("inline", want)
+            while view.loader.busy or view.image.image_array() is None:
+                app.processEvents()
+            app.processEvents()
+            times.append(time.perf_counter() - t)
+        view.loader.cancel_all()
+        view.close()
+        mem = Session()
+        mem.open_volume(type(vol).from_array(sub))
+        mview = SectionView(mem, "inline")
+        mview.resize(1000, 600)
+        mview.show()
+        mtimes = []
+        for i in range(15):
+            t = time.perf_counter()
+            mem.set_position("inline", i)
+            app.processEvents()
+            mtimes.append(time.perf_counter() - t)
+        mview.close()
+        out.update(shape=list(zvol.shape), step_drawn_p50_ms=percentile_ms(times, 50),
+                   in_memory_step_p50_ms=percentile_ms(mtimes, 50))
+        return out
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", choices=sorted(SIZES), default="f3")
     ap.add_argument("--steps", type=int, default=40, help="steps per round")
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--zarr", action="store_true",
+                    help="also scrub a survey opened through the zarr cache (writes a temporary SEG-Y)")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                     help="wall: perf_counter; cpu: the GUI thread's CPU time (excludes waiting for a core)")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args(argv)
 
-    from PyQt6.QtCore import QTimer
     from PyQt6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -140,38 +225,11 @@ def main(argv=None) -> dict:
         for kind in ("inline", "time"):
             res[f"{kind}_{path}"] = summarise(drawn_steps(kind))
 
-    # scrubbing: slider held down, one line per 10 ms, probe timer every 5 ms
     inl = views["inline"]
-    gaps, last = [], [time.perf_counter()]
-
-    def probe():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    probe_timer = QTimer()
-    probe_timer.timeout.connect(probe)
-    probe_timer.start(5)
-    inl.slider.setSliderDown(True)
-    n = s.n_positions("inline")
-
-    def scrub():
-        inl.slider.setValue((inl.slider.value() + 1) % n)
-
-    scrub_timer = QTimer()
-    scrub_timer.timeout.connect(scrub)
-    scrub_timer.start(10)
-    t_end = time.perf_counter() + 3.0
-    last[0] = time.perf_counter()
-    while time.perf_counter() < t_end:
-        app.processEvents()
-        time.sleep(0.001)
-    scrub_timer.stop()
-    probe_timer.stop()
-    inl.slider.setSliderDown(False)
-    res["scrub"] = {"max_stall_ms": float(max(gaps) * 1e3), "p99_gap_ms": percentile_ms(gaps, 99),
-                    "decimated_while_dragging": inl.last_draw_s > 0.012,
-                    "full_draw_ms": inl.last_draw_s * 1e3}
+    res["scrub"] = scrub_stall(app, inl)
+    res["scrub"].update(decimated_while_dragging=inl.last_draw_s > 0.012, full_draw_ms=inl.last_draw_s * 1e3)
+    if args.zarr:
+        res["zarr"] = zarr_scrub(app, vol)
 
     print(f"clock: {args.clock}")
     print(f"{'':26s}{'drawn p50':>11s}{'drawn p95':>11s}{'copy p50':>10s}{'copy p95':>10s}"
@@ -188,6 +246,11 @@ def main(argv=None) -> dict:
     sc = res["scrub"]
     print(f"scrub: longest event-loop stall {sc['max_stall_ms']:.1f} ms (p99 gap {sc['p99_gap_ms']:.1f} ms),"
           f" goal <= 50 ms; full inline draw {sc['full_draw_ms']:.1f} ms")
+    if args.zarr:
+        z = res["zarr"]
+        print(f"on-disk (zarr cache, {z['shape']}): longest stall while scrubbing {z['max_stall_ms']:.1f} ms; "
+              f"one inline read + drawn in {z['step_drawn_p50_ms']:.1f} ms p50 "
+              f"({z['in_memory_step_p50_ms']:.1f} ms from memory)")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(res, f, indent=2)

@@ -91,6 +91,7 @@ def test_failures_are_reported_not_lost(qtbot):
 
 def test_latest_request_wins(qtbot):
     release = threading.Event()
+    n_threads = threading.active_count()
 
     def job(value, wait, *, state):
         if wait:
@@ -101,9 +102,11 @@ def test_latest_request_wins(qtbot):
     got = []
     r.result.connect(lambda rid, v: got.append((rid, v)))
     r.submit(job, "old", True)
+    r.submit(job, "middle", False)  # queued, then replaced before it ever runs
     new_id = r.submit(job, "new", False)
-    qtbot.waitUntil(lambda: bool(got), timeout=5000)
+    assert r.busy and threading.active_count() <= n_threads + 1  # one worker thread at a time
     release.set()
+    qtbot.waitUntil(lambda: bool(got) and not r.busy, timeout=5000)
     r.cancel_all()
     qtbot.wait(50)
-    assert got == [(new_id, "new")]  # the stale "old" answer was dropped
+    assert got == [(new_id, "new")]  # the stale "old" answer was dropped, "middle" never ran

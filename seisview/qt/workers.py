@@ -148,10 +148,13 @@ class Worker(QObject):
 
 
 class LatestRunner(QObject):
-    """Latest request wins: starting a request cancels the previous one and drops its answer.
+    """Latest request wins, one thread at a time.
 
-    ``result(request_id, value)`` is emitted only for the newest request;
-    ``failed(request_id, TaskFailed)`` likewise.
+    ``submit`` cancels the running request and queues the new one; it starts
+    when the running one has ended (a cancelled read still finishes its chunk,
+    and stacking threads would only fight the GUI for the interpreter lock).
+    Requests queued meanwhile replace each other. ``result(request_id, value)``
+    and ``failed(request_id, TaskFailed)`` are emitted for the newest request only.
     """
 
     result = pyqtSignal(int, object)
@@ -160,21 +163,29 @@ class LatestRunner(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._current: Worker | None = None
-        self._all: list[Worker] = []
+        self._pending: tuple | None = None
         self.latest_id = 0
 
     def submit(self, fn: Callable, *args, **kwargs) -> int:
-        if self._current is not None:
+        rid = next(_ids)
+        self.latest_id = rid
+        if self._current is not None and self._current.running:
             self._current.cancel()
-        w = Worker(fn, *args, parent=self, **kwargs)
-        self.latest_id = w.request_id
+            self._pending = (rid, fn, args, kwargs)
+        else:
+            self._start(rid, fn, args, kwargs)
+        return rid
+
+    def _start(self, rid: int, fn: Callable, args, kwargs) -> None:
+        w = Worker(fn, *args, request_id=rid, parent=self, **kwargs)
         w.finished.connect(self._on_finished)
         self._current = w
-        self._all = [x for x in self._all if x.running] + [w]
         w.start()
-        return w.request_id
 
     def _on_finished(self, end) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._start(*pending)
         if end.request_id != self.latest_id:
             return  # stale answer
         if isinstance(end, TaskDone):
@@ -183,14 +194,14 @@ class LatestRunner(QObject):
             self.failed.emit(end.request_id, end)
 
     def cancel_all(self, wait: float | None = 5.0) -> None:
-        for w in self._all:
+        """Cancel the running request and drop the queued one (join the thread unless wait=None)."""
+        self._pending = None
+        w = self._current
+        if w is not None:
             w.cancel()
-        if wait is not None:
-            for w in self._all:
+            if wait is not None:
                 w.wait(wait)
-        self._all = []
-        self._current = None
 
     @property
     def busy(self) -> bool:
-        return any(w.running for w in self._all)
+        return self._pending is not None or (self._current is not None and self._current.running)
