@@ -123,18 +123,31 @@ def _co_stats(ca: np.ndarray, cb: np.ndarray, levels: int, shuffles: int, seed: 
                    s["mi"], base, int(ca.shape[1]))
 
 
-def pair_stats(a, b, levels: int = 8, shuffles: int = 4, seed: int = 0, mask=None) -> CoStats:
+_SHIFTS = ((0.5, 0.5), (0.5, 0.0), (0.0, 0.5), (0.25, 0.75), (0.75, 0.25), (0.25, 0.25),
+           (0.75, 0.75), (0.5, 0.25))
+
+
+def pair_stats(a, b, levels: int = 8, shuffles: int = 4, seed: int = 0, mask=None,
+               baseline: str = "shuffle") -> CoStats:
     """Statistics of the co-occurrence of A and B at the same positions.
 
     ``a`` and ``b`` are maps ``(H, W)`` or channel stacks ``(C, H, W)`` of the
     same shape; ``mask`` (``(H, W)`` bool) restricts the positions (e.g. the
     interior of an activation map). Non-finite positions are left out.
+
+    ``baseline``: ``shuffle`` subtracts the MI of B at randomly permuted
+    positions (removes the small-sample bias of independent positions);
+    ``shift`` subtracts the MI of B circularly shifted by large 2-D offsets,
+    which keeps each map's spatial autocorrelation and so also removes the
+    larger bias of smooth maps with few independent cells (deep layers).
     """
     A, B = _stack(a, "A"), _stack(b, "B")
     if A.shape != B.shape:
         raise SeisviewError(
             f"maps of a pair differ in shape: A {tuple(np.shape(a))} vs B {tuple(np.shape(b))}",
             hint="compare maps cut from the same survey area (same inline/crossline range)")
+    if baseline not in ("shuffle", "shift"):
+        raise SeisviewError(f"unknown MI baseline {baseline!r}", hint="use 'shuffle' or 'shift'")
     ok = _valid(A, B)
     if mask is not None:
         ok &= np.asarray(mask, bool)
@@ -144,7 +157,24 @@ def pair_stats(a, b, levels: int = 8, shuffles: int = 4, seed: int = 0, mask=Non
                             hint="use larger maps or fewer levels")
     ca = quantile_levels(A[:, ok], levels)
     cb = quantile_levels(B[:, ok], levels)
-    return _co_stats(ca, cb, levels, shuffles, seed)
+    if baseline == "shuffle":
+        return _co_stats(ca, cb, levels, shuffles, seed)
+    s = _co_stats(ca, cb, levels, 0, seed)
+    full_a = np.zeros(A.shape, np.uint8)
+    full_b = np.zeros(B.shape, np.uint8)
+    full_a[:, ok], full_b[:, ok] = ca, cb
+    h, w = ok.shape
+    base = []
+    for fy, fx in _SHIFTS[:max(1, min(int(shuffles), len(_SHIFTS)))]:
+        dy, dx = int(round(h * fy)), int(round(w * fx))
+        both = ok & np.roll(ok, (dy, dx), axis=(0, 1))
+        if both.sum() < 4 * levels:
+            continue
+        rolled = np.roll(full_b, (dy, dx), axis=(1, 2))
+        base.append(_matrix_stats(_joint_hist(full_a[:, both], rolled[:, both], levels))["mi"])
+    mi_base = np.mean(base, axis=0) if base else np.zeros_like(s.mi_raw)
+    return CoStats(s.entropy, s.energy, s.homogeneity, s.contrast, s.mi_raw - mi_base, s.mi_raw,
+                   mi_base, s.n)
 
 
 def map_stats(a, levels: int = 8, distance: int = 1, angles=(0, 90), shuffles: int = 4,

@@ -36,7 +36,10 @@ def register(sub, groups) -> None:
     s.add_argument("--pairs", default="consecutive", choices=("all", "consecutive", "none"),
                    help="which map pairs to compare (default: consecutive)")
     s.add_argument("--levels", type=int, default=8, help="quantile levels per map (default 8)")
-    s.add_argument("--shuffles", type=int, default=4, help="shuffles for the MI baseline (default 4)")
+    s.add_argument("--shuffles", type=int, default=4, help="shuffles (or shifts) for the MI baseline (default 4)")
+    s.add_argument("--baseline", choices=("shuffle", "shift"), default="shuffle",
+                   help="MI baseline: shuffled positions (default) or large circular shifts, which "
+                        "keep spatial autocorrelation (smooth deep layers, few cells)")
     s.add_argument("--no-single", action="store_true", help="pairs only, no single-map rows")
     s.add_argument("--no-random", action="store_true", help="skip the randomly initialised copy")
     s.add_argument("--out", required=True, help="output CSV path")
@@ -144,7 +147,7 @@ def run_stats(args) -> int:
         raise SeisviewError("one map and --no-single leaves nothing to compute", hint="give two maps or more")
     rows = introspect(snap, maps, layers=layers, pairs=args.pairs if len(maps) > 1 else "none",
                       single=not args.no_single, levels=args.levels, shuffles=args.shuffles,
-                      random=not args.no_random)
+                      random=not args.no_random, baseline=args.baseline)
     out = write_csv(rows, args.out)
     print(f"{len(rows)} rows ({len(maps)} maps, layers: raw, "
           f"{', '.join(layers) if layers else 'all'}{'' if args.no_random else ' + random copy'}) -> {out}")

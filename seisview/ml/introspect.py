@@ -90,27 +90,30 @@ def _capture_all(model, maps, layers, state: TaskState, done: list, total: int) 
 
 
 def _rows_for(label: str, acts: Mapping[str, LayerActivation], single, pairs, levels, shuffles,
-              seed) -> list[dict]:
+              seed, baseline="shuffle") -> list[dict]:
     rows = []
     for name in single:
         rows.append({"a": name, "b": "", "layer": label,
                      **map_stats(acts[name], levels=levels, shuffles=shuffles, seed=seed).row()})
     for a, b in pairs:
         rows.append({"a": a, "b": b, "layer": label,
-                     **pair_stats(acts[a], acts[b], levels=levels, shuffles=shuffles, seed=seed).row()})
+                     **pair_stats(acts[a], acts[b], levels=levels, shuffles=shuffles, seed=seed,
+                                  baseline=baseline).row()})
     return rows
 
 
 def introspect(model, maps: Mapping[str, np.ndarray], layers=None, pairs="consecutive",
                single: bool = True, levels: int = 8, shuffles: int = 4, seed: int = 0,
-               raw: bool = True, random: bool = True, state: TaskState | None = None) -> list[dict]:
+               raw: bool = True, random: bool = True, state: TaskState | None = None,
+               baseline: str = "shuffle") -> list[dict]:
     """Rows ``a, b, layer, entropy, energy, homogeneity, contrast, mutual_information``.
 
     ``maps`` are named 2-D arrays; ``layers`` default to all of the model's
     :func:`~seisview.ml.activations.layer_names`. Rows come for the raw maps
     (``raw``), each layer of ``model`` and each layer of its random copy
     (``random:<layer>``), for every single map (``b`` empty, when ``single``)
-    and every pair (see :func:`pair_list`).
+    and every pair (see :func:`pair_list`). ``baseline``: how the pair MI is
+    corrected (``shuffle`` or ``shift``, see :func:`~seisview.attributes.cooccurrence.pair_stats`).
     """
     state = state or TaskState()
     if not maps:
@@ -123,7 +126,7 @@ def introspect(model, maps: Mapping[str, np.ndarray], layers=None, pairs="consec
     names = list(maps) if single else []
     rows: list[dict] = []
     if raw:
-        rows += _rows_for("raw", maps, names, pl, levels, shuffles, seed)
+        rows += _rows_for("raw", maps, names, pl, levels, shuffles, seed, baseline)
     nets = [("", net)] + ([("random:", random_copy(net, seed))] if random else [])
     total, done = len(maps) * len(nets), [0]
     for prefix, n in nets:
@@ -131,7 +134,7 @@ def introspect(model, maps: Mapping[str, np.ndarray], layers=None, pairs="consec
         for layer in layers:
             state.check()
             interior = {k: a[layer].interior() for k, a in acts.items()}
-            rows += _rows_for(prefix + layer, interior, names, pl, levels, shuffles, seed)
+            rows += _rows_for(prefix + layer, interior, names, pl, levels, shuffles, seed, baseline)
     return rows
 
 
