@@ -304,15 +304,3 @@ def _display_u8(session: Session, spec: SectionSpec, d: int, levels, state=None)
         u8 = to_uint8(arr, levels)
     return (spec, d, u8) if state is not None else u8
 
-
-def section_amplitude(session: Session, kind: str, row: int, col: int) -> float | None:
-    """Amplitude under pixel (row, col) of the current ``kind`` section (None outside)."""
-    v = session.volume
-    if v is None:
-        return None
-    h, w = v.section_shape(SectionSpec(kind, 0))
-    if not (0 <= row < h and 0 <= col < w):
-        return None
-    i, j, k = {"inline": (session.il_idx, col, row), "crossline": (col, session.xl_idx, row),
-               "time": (row, col, session.t_idx)}[kind]
-    return float(np.asarray(v.data[i, j, k]))
