@@ -137,7 +137,7 @@ def test_hundred_kill_9_never_lose_a_committed_action(tmp_path):
     with Project.open(path) as pr:
         ok = pr._conn.execute("PRAGMA integrity_check").fetchone()[0]
         counts = pr.journal_counts()
-    print(f"\n100 kill -9 in {time.perf_counter() - t0:.1f} s: {reported} actions reported, "
+    print(f"\n100 kill -9 in {time.perf_counter() - t0:.1f} s: {reported} reports from the children, "
           f"journal {counts}; {in_flight} kills landed after a commit and before its report (each checked by "
           f"taking that one action back on a copy); "
           f"integrity {ok}; every reopen matched the last committed state")
@@ -219,5 +219,6 @@ def test_the_window_killed_while_painting_keeps_every_finished_stroke(tmp_path, 
         assert h == last_hash
     else:
         assert _state_before_last_action(project, tmp_path) == last_hash
-    print(f"\nGUI process killed after {len(lines)} finished strokes on {n_sections} inlines: "
-          f"all {ops} in the reopened project")
+    print(f"\nGUI process killed after reporting {len(lines)} finished strokes on {n_sections} "
+          f"inlines: the reopened project holds {ops} (the stroke in flight "
+          f"{'had been committed' if ops > int(last_ops) else 'was not'})")
