@@ -197,3 +197,17 @@ def test_open_dialog_shows_scan_report_and_byte_overrides(qtbot, shared_data):
     dlg.xl_byte.setValue(193)
     dlg.rescan()
     assert dlg.report is not None and open_btn.isEnabled()
+
+
+def test_errors_in_slots_are_reported_not_fatal(window, monkeypatch):
+    import sys
+
+    from seisview.qt.app import install_excepthook
+
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)  # put pytest-qt's hook back afterwards
+    install_excepthook(window)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        sys.excepthook(*sys.exc_info())
+    assert "internal error: ValueError: boom" in window.statusBar().currentMessage()

@@ -45,6 +45,28 @@ def _open_project(window, path: Path):
     return window.files.open_path(ref.path, ref.iline, ref.xline, ref.gather_key)
 
 
+def install_excepthook(window) -> None:
+    """Errors raised inside Qt slots are logged and shown in the status bar instead of aborting
+    the application (PyQt's default for an unhandled exception in a slot)."""
+    import traceback
+
+    def hook(exc_type, exc, tb):
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.error("unhandled error in the GUI:\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+        from seisview.config import log_path
+
+        root = exc.__cause__ or exc  # psygnal wraps a subscriber's error in EmitLoopError
+        line = (str(root).strip().splitlines() or [""])[0]
+        try:
+            window.status(f"internal error: {type(root).__name__}: {line} (details in {log_path()})", 15000)
+        except RuntimeError:  # the window is already gone
+            pass
+
+    sys.excepthook = hook
+
+
 def run(path=None, iline: int | None = None, xline: int | None = None,
         gather_key: int | None = None) -> int:
     """Show the main window and run the event loop; returns the exit status."""
@@ -52,6 +74,7 @@ def run(path=None, iline: int | None = None, xline: int | None = None,
     from seisview.qt.main_window import MainWindow
 
     window = MainWindow()
+    install_excepthook(window)
     window.show()
     open_in_window(window, path, iline, xline, gather_key)
     rc = app.exec()
