@@ -65,7 +65,7 @@ def test_picks_cli_round_trip(tmp_path, capsys, shared_data):
     assert rc == 0 and "prestack" in out
     rc, out, _ = run(capsys, "picks", "import", proj, d / "field_example_02_picks.csv")
     assert rc == 0 and out.startswith("imported 207 picks on 9 gather(s)")
-    for fmt, name in (("csv", "p.csv"), ("json", "p.json"), ("segy-header", "p.sgy")):
+    for fmt, name in (("csv", "p.csv"), ("json", "p.json"), ("segy-header", "p.sgy"), ("sgt", "p.sgt")):
         rc, out, _ = run(capsys, "picks", "export", proj, tmp_path / name, "--format", fmt)
         assert rc == 0 and "exported 207 picks on 9 gather(s)" in out
     with Project.open(proj) as pr:
@@ -74,6 +74,8 @@ def test_picks_cli_round_trip(tmp_path, capsys, shared_data):
     run(capsys, "project", "new", p2, "--survey", d / "field_example_02_shots_with_fb.sgy")
     rc, out, _ = run(capsys, "picks", "import", p2, tmp_path / "p.sgy")
     assert rc == 0
+    rc, out, _ = run(capsys, "picks", "import", p2, d / "picks" / "field_example_02.sgt")
+    assert rc == 0 and "207 picks on 9 gather(s)" in out
     with Project.open(p2) as pr:
         assert {k: p.time_ms for k, p in pr.picks.snapshot().items()} == pytest.approx(
             {k: p.time_ms for k, p in before.items()})

@@ -101,3 +101,27 @@ def test_picks_in_a_project_survive_reopen(tmp_path, refrapy):
         assert pr.picks.snapshot() == snap and pr.picks.get(1, 1).time_ms == 6.0
         pr.picks.undo()
         assert pr.picks.get(1, 1).time_ms == pytest.approx(5.067)
+
+
+def test_pygimli_sgt_picks_match_the_refrapy_table(tmp_path, refrapy):
+    from seisview.io.pick_sgt import read_sgt, sgt_picks, write_sgt
+
+    survey = refrapy / "field_example_02_shots_with_fb.sgy"
+    pos, meas = read_sgt(refrapy / "picks" / "field_example_02.sgt")
+    assert pos.shape == (57, 2) and meas.shape == (207, 3)
+    got = sgt_picks(refrapy / "picks" / "field_example_02.sgt", survey)  # matched by source/group X
+    table = pf.read_csv(refrapy / "field_example_02_picks.csv")
+    assert set(got) == set(table)
+    assert max(abs(got[k][0] - table[k][0]) for k in table) < 1e-9
+    picks = {k: Pick(t) for k, (t, _) in table.items()}
+    out, n, missing = write_sgt(tmp_path / "p.sgt", picks, survey)
+    assert n == 207 and missing == 0
+    assert sgt_picks(out, survey) == {k: (p.time_ms, None) for k, p in picks.items()}
+    other = tmp_path / "other.sgt"  # another line's geometry: nothing matches
+    other.write_text("2\n#x y\n1000 0\n1005 0\n1\n#s g t\n1 2 0.01\n")
+    with pytest.raises(SeisviewError, match="1 of 1 picks .* match no trace"):
+        sgt_picks(other, survey)
+    bad = tmp_path / "bad.sgt"
+    bad.write_text("3\n0 0\n")
+    with pytest.raises(SeisviewError, match="not a pyGIMLi"):
+        read_sgt(bad)

@@ -60,8 +60,9 @@ def register(subparsers, groups) -> None:
         q = sub.add_parser(name, help=helptext)
         q.add_argument("project")
         q.add_argument("file", metavar="FILE" if name == "import" else "OUT")
-        q.add_argument("--format", choices=("csv", "json", "segy-header"),
-                       help="default: from the file suffix (.sgy/.segy -> segy-header, .json, else csv)")
+        q.add_argument("--format", choices=("csv", "json", "segy-header", "sgt"),
+                       help="default: from the file suffix (.sgy/.segy -> segy-header, .json, "
+                       ".sgt = pyGIMLi/refrapy, else csv)")
         q.add_argument("--byte", type=int, default=233,
                        help="trace-header byte of the int32 pick in microseconds (default 233)")
         q.set_defaults(func=func)
@@ -170,6 +171,18 @@ def cmd_labels_export(args) -> int:
     return 0
 
 
+def _survey_file(pr):
+    """The project's survey SEG-Y (trace headers are needed for this format)."""
+    from pathlib import Path
+
+    from seisview.core.errors import SeisviewError
+
+    if not pr.survey.path or not Path(pr.survey.path).is_file():
+        raise SeisviewError(f"the survey file of {pr.path.name} is not available "
+                            f"({pr.survey.path or 'none'})", hint="this format needs its trace headers")
+    return pr.survey.path
+
+
 def _bytes(pr):
     key_byte = pr.survey.gather_key or 9
     return key_byte, KEY_NAMES.get(key_byte, "key")
@@ -187,6 +200,10 @@ def cmd_picks_import(args) -> int:
             picks = pf.read_csv(args.file)
         elif fmt == "json":
             picks = pf.read_json(args.file)
+        elif fmt == "sgt":
+            from seisview.io.pick_sgt import sgt_picks
+
+            picks = sgt_picks(args.file, _survey_file(pr), key_byte)
         else:
             picks = pf.read_segy_header(args.file, args.byte, key_byte)
         survey = Path(pr.survey.path) if pr.survey.path else None
@@ -218,11 +235,14 @@ def cmd_picks_export(args) -> int:
             with _writing(args.file):
                 pf.write_json(args.file, picks, key_name)
         else:
-            if not pr.survey.path:
-                raise SeisviewError("the project has no survey file to copy the headers from")
+            from seisview.io.pick_sgt import write_sgt
+
+            survey = _survey_file(pr)
             with _writing(args.file):
-                _, n, missing = pf.write_segy_header(pr.survey.path, args.file, picks, args.byte,
-                                                     key_byte)
+                if fmt == "sgt":
+                    _, n, missing = write_sgt(args.file, picks, survey, key_byte)
+                else:
+                    _, n, missing = pf.write_segy_header(survey, args.file, picks, args.byte, key_byte)
             if missing:
                 print(f"warning: {missing} picks name traces that are not in {pr.survey.path}")
         print(f"exported {len(picks)} picks on {len(pr.picks.gathers())} gather(s) to {args.file}")

@@ -5,6 +5,7 @@
   seconds (``fb_time_s``, ``time_s``), as in refrapy's pick tables.
 * JSON: ``{"format": "seisview-picks", "key": "ffid", "picks": [[key, channel, time_ms,
   confidence or null], ...]}``.
+* pyGIMLi / refrapy ``.sgt`` (see ``seisview.io.pick_sgt``), matched to traces by source/group X.
 * SEG-Y header: a 4-byte signed integer per trace (default bytes 233-236) holding
   the pick in microseconds, ``-1`` where there is none; the trace is found by its
   gather key (default byte 9, FFID) and channel (default byte 13).
@@ -26,7 +27,7 @@ import numpy as np
 from seisview.core.errors import SeisviewError
 from seisview.core.picks import Pick
 
-PICK_FORMATS = ("csv", "json", "segy-header")
+PICK_FORMATS = ("csv", "json", "segy-header", "sgt")
 _KEY_COLS = ("ffid", "gather", "shot", "key", "fldr", "cdp")
 _CH_COLS = ("channel", "trace", "chan", "tracf")
 _MS_COLS = ("time_ms", "fb_time_ms", "pick_ms", "fb_ms")
@@ -41,6 +42,8 @@ def guess_format(path) -> str:
         return "segy-header"
     if suffix == ".json":
         return "json"
+    if suffix == ".sgt":
+        return "sgt"
     return "csv"
 
 
