@@ -62,6 +62,8 @@ def test_open_real_f3_step_zoom_colormap_export(window, qtbot, shared_data, tmp_
     w.gain_box.setValue(2.0)
     w.agc_box.setValue(200)
     assert s.gain == 2.0 and s.agc_ms == 200
+    lo, hi = s.display_levels()
+    assert w.colorbar.toolTip() == f"grey: {lo:.4g} .. {hi:.4g}" and not w.colorbar.pixmap().isNull()
     w.section_views["time"].on_hover(3.5, 4.5, True)
     assert "IL 203" in w.readout.text() and "XL 404" in w.readout.text() and "amp" in w.readout.text()
     x, y = s.geometry.world(203, 404)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 from PyQt6.QtCore import QSettings, Qt
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import (
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
 
         self._build_status()
         self._build_display_toolbar()
+        self._update_colorbar()
         self._build_tool_bar()
         from seisview.qt import file_actions
 
@@ -225,12 +227,30 @@ class MainWindow(QMainWindow):
         self.agc_box = _spin(0, 5000, 0, 50, " ms", 0)
         self.agc_box.setSpecialValueText("off")
         self.agc_box.valueChanged.connect(lambda v: self.session.set_display(agc_ms=v))
+        self.colorbar = QLabel()
+        self.colorbar.setToolTip("colour map and levels of the seismic")
         for label, w in (("Colour map ", self.cmap_box), ("  Clip ", self.clip_box),
-                         ("  Gain ", self.gain_box), ("  AGC ", self.agc_box)):
+                         ("  Gain ", self.gain_box), ("  AGC ", self.agc_box), ("  ", self.colorbar)):
             tb.addWidget(QLabel(label))
             tb.addWidget(w)
 
+    def _update_colorbar(self, announce: bool = False) -> None:
+        """A small colour bar with the current levels (what -c .. c means in amplitude)."""
+        from PyQt6.QtGui import QImage, QPixmap
+
+        s = self.session
+        rgba = np.ascontiguousarray(np.repeat(colormaps.lut(s.colormap)[None, :, :], 12, 0))
+        img = QImage(rgba.data, 256, 12, 256 * 4, QImage.Format.Format_RGBA8888)
+        self.colorbar.setPixmap(QPixmap.fromImage(img.scaled(128, 12)))
+        if s.volume is not None:
+            lo, hi = s.display_levels()
+            self.colorbar.setToolTip(f"{s.colormap}: {lo:.4g} .. {hi:.4g}")
+        if s.volume is not None and announce:
+            self.status(f"levels {lo:.4g} .. {hi:.4g} ({s.colormap}, clip {s.clip_percentile:g} %, "
+                        f"gain {s.gain:g}{', AGC ' + format(s.agc_ms, 'g') + ' ms' if s.agc_ms else ''})", 4000)
+
     def _sync_display_widgets(self, _what: str = "") -> None:
+        self._update_colorbar(announce=True)
         s = self.session
         for w, v in ((self.clip_box, s.clip_percentile), (self.gain_box, s.gain), (self.agc_box, s.agc_ms)):
             w.blockSignals(True)
@@ -302,6 +322,7 @@ class MainWindow(QMainWindow):
 
     def _on_survey(self, s: Session) -> None:
         self.setWindowTitle(f"seisview — {s.title}" if s.path else "seisview")
+        self._update_colorbar()
         has_gathers = s.gathers is not None
         if s.volume is None and has_gathers:  # gathers alone: they take the centre
             if self.gather_view.parent() is not self._gather_holder:
