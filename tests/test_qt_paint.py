@@ -232,6 +232,8 @@ def test_pick_tool_snaps_on_real_shots_and_undo(window, qtbot, shared_data, tmp_
     tool.press(ev(100.5, 2.5, mods=("ctrl",)))
     tool.move(ev(200.5, 8.5, mods=("ctrl",)))
     tool.release(ev(200.5, 8.5, (), ("ctrl",)))
+    v_app = abs(g.offsets[8] - g.offsets[2]) / (100 * gs.dt_ms) * 1000.0
+    assert f"apparent velocity {v_app:.0f} m/s" in w.statusBar().currentMessage()
     chans, times, _ = proj.picks.for_gather(g.key)
     assert {int(g.channels[t]) for t in range(2, 9)} <= set(chans.tolist())
     assert "picks" in gv.marks

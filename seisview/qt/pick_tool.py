@@ -147,6 +147,7 @@ class PickTool(SectionTool):
         if self.mode == "line":
             self.pending = {}
             self._visit(*self.start, ev.col, ev.row)
+            self._show_velocity(ev)
         else:
             self._visit(*self.last, ev.col, ev.row)
         self.last = (ev.col, ev.row)
@@ -164,6 +165,17 @@ class PickTool(SectionTool):
             else:
                 self.pending[tr] = self.ctl.time_at(tr, row)
         self._show_pending()
+
+    def _show_velocity(self, ev: ToolEvent) -> None:
+        """Apparent velocity of the moveout line (offset change over time change), in the status bar."""
+        g = self.ctl.window.gather_view.gather
+        gs = self.ctl.session.gathers
+        n = len(g.offsets)
+        a, b = int(min(max(self.start[0], 0), n - 1)), int(min(max(ev.col, 0), n - 1))
+        d_off = abs(float(g.offsets[b]) - float(g.offsets[a]))
+        d_t = abs(ev.row - self.start[1]) * gs.dt_ms
+        if np.isfinite(d_off) and d_t > 0 and a != b:
+            self.ctl.window.status(f"moveout line: apparent velocity {1000.0 * d_off / d_t:.0f} m/s")
 
     def _show_pending(self) -> None:
         gv = self.ctl.window.gather_view
