@@ -13,13 +13,10 @@ from __future__ import annotations
 
 import logging
 
-import numpy as np
 from PyQt6.QtCore import QSettings, Qt
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import (
-    QComboBox,
     QDockWidget,
-    QDoubleSpinBox,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -33,8 +30,8 @@ from PyQt6.QtWidgets import (
 from seisview.config import home
 from seisview.core.session import Session
 from seisview.plugins import registry
-from seisview.qt import colormaps
 from seisview.qt.display_cache import DisplayCacheBuilder
+from seisview.qt.display_toolbar import DisplayToolBar
 from seisview.qt.gather_view import GatherView
 from seisview.qt.layers_panel import LayersPanel
 from seisview.qt.map_view import MapView
@@ -100,16 +97,18 @@ class MainWindow(QMainWindow):
         self.add_panel("layers", self.layers_panel, "Layers", "left")
 
         self._build_status()
-        self._build_display_toolbar()
-        self._update_colorbar()
+        self.display_bar = DisplayToolBar(self.session, self.status, self)
+        self.addToolBar(self.display_bar)
+        bar = self.display_bar  # short names for scripts and tests
+        self.cmap_box, self.clip_box, self.gain_box = bar.cmap_box, bar.clip_box, bar.gain_box
+        self.agc_box, self.colorbar = bar.agc_box, bar.colorbar
         self._build_tool_bar()
         from seisview.qt import file_actions
 
         self.files = file_actions.FileActions(self)
         self._build_view_menu()
         self._handles = [(self.session.events.survey, self._on_survey),
-                         (self.session.events.cursor, self._on_cursor),
-                         (self.session.events.display, self._sync_display_widgets)]
+                         (self.session.events.cursor, self._on_cursor)]
         for sig, slot in self._handles:
             sig.connect(slot)
         if load_panels:
@@ -212,54 +211,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.readout)
         self.gather_view.readout = self.readout.setText
 
-    def _build_display_toolbar(self) -> None:
-        tb = QToolBar("Display", self)
-        tb.setObjectName("toolbar-display")
-        self.addToolBar(tb)
-        self.cmap_box = QComboBox()
-        self.cmap_box.addItems(colormaps.names())
-        self.cmap_box.setCurrentText(self.session.colormap)
-        self.cmap_box.currentTextChanged.connect(lambda t: self.session.set_display(colormap=t))
-        self.clip_box = _spin(50, 100, 99, 0.5, " %", 1)
-        self.clip_box.valueChanged.connect(lambda v: self.session.set_display(clip_percentile=v))
-        self.gain_box = _spin(0.05, 100, 1.0, 0.25, " x", 2)
-        self.gain_box.valueChanged.connect(lambda v: self.session.set_display(gain=v))
-        self.agc_box = _spin(0, 5000, 0, 50, " ms", 0)
-        self.agc_box.setSpecialValueText("off")
-        self.agc_box.valueChanged.connect(lambda v: self.session.set_display(agc_ms=v))
-        self.colorbar = QLabel()
-        self.colorbar.setToolTip("colour map and levels of the seismic")
-        for label, w in (("Colour map ", self.cmap_box), ("  Clip ", self.clip_box),
-                         ("  Gain ", self.gain_box), ("  AGC ", self.agc_box), ("  ", self.colorbar)):
-            tb.addWidget(QLabel(label))
-            tb.addWidget(w)
-
-    def _update_colorbar(self, announce: bool = False) -> None:
-        """A small colour bar with the current levels (what -c .. c means in amplitude)."""
-        from PyQt6.QtGui import QImage, QPixmap
-
-        s = self.session
-        rgba = np.ascontiguousarray(np.repeat(colormaps.lut(s.colormap)[None, :, :], 12, 0))
-        img = QImage(rgba.data, 256, 12, 256 * 4, QImage.Format.Format_RGBA8888)
-        self.colorbar.setPixmap(QPixmap.fromImage(img.scaled(128, 12)))
-        if s.volume is not None:
-            lo, hi = s.display_levels()
-            self.colorbar.setToolTip(f"{s.colormap}: {lo:.4g} .. {hi:.4g}")
-        if s.volume is not None and announce:
-            self.status(f"levels {lo:.4g} .. {hi:.4g} ({s.colormap}, clip {s.clip_percentile:g} %, "
-                        f"gain {s.gain:g}{', AGC ' + format(s.agc_ms, 'g') + ' ms' if s.agc_ms else ''})", 4000)
-
-    def _sync_display_widgets(self, _what: str = "") -> None:
-        self._update_colorbar(announce=True)
-        s = self.session
-        for w, v in ((self.clip_box, s.clip_percentile), (self.gain_box, s.gain), (self.agc_box, s.agc_ms)):
-            w.blockSignals(True)
-            w.setValue(v)
-            w.blockSignals(False)
-        self.cmap_box.blockSignals(True)
-        self.cmap_box.setCurrentText(s.colormap)
-        self.cmap_box.blockSignals(False)
-
     def _build_tool_bar(self) -> None:
         self.tool_bar = QToolBar("Tools", self)
         self.tool_bar.setObjectName("toolbar-tools")
@@ -322,7 +273,6 @@ class MainWindow(QMainWindow):
 
     def _on_survey(self, s: Session) -> None:
         self.setWindowTitle(f"seisview — {s.title}" if s.path else "seisview")
-        self._update_colorbar()
         has_gathers = s.gathers is not None
         if s.volume is None and has_gathers:  # gathers alone: they take the centre
             if self.gather_view.parent() is not self._gather_holder:
@@ -403,6 +353,7 @@ class MainWindow(QMainWindow):
         self.save_layout()
         self.files.shutdown()
         self.display_cache.detach()
+        self.display_bar.detach()
         for sig, slot in self._handles:
             sig.disconnect(slot)
         self._handles = []
@@ -412,15 +363,4 @@ class MainWindow(QMainWindow):
         for v in (*self.section_views.values(), self.map_view, self.gather_view):
             v.detach()
         super().closeEvent(ev)
-
-
-def _spin(lo: float, hi: float, value: float, step: float, suffix: str, decimals: int) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    box.setRange(lo, hi)
-    box.setDecimals(decimals)
-    box.setSingleStep(step)
-    box.setValue(value)
-    box.setSuffix(suffix)
-    box.setKeyboardTracking(False)
-    return box
 
