@@ -96,6 +96,10 @@ def run(name: str, args) -> list[dict]:
                                patience=10 ** 6)
         done = run_training(cfg, data)
         pred = predict_picks(done.snapshot, gs, keys=sorted(test))
+        if args.save_dir:
+            from seisview.ml.checkpoint import save_checkpoint
+
+            save_checkpoint(Path(args.save_dir) / f"fb-{name}-{init}", done.snapshot)
         rows.append({"data": name, "method": f"U-Net, {init}" + (" pretrained" if snap else ""),
                      **score_all(pred, truth, gs.dt_ms, test), "cpu_s": time.process_time() - c0,
                      "pretrain_cpu_s": pre_s, "best_step": done.snapshot.meta.get("step"),
@@ -123,6 +127,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--save-dir", default=None, help="keep each picker's checkpoint here")
     args = ap.parse_args()
     args.inits = args.inits.split(",")
     torch.set_num_threads(args.threads)

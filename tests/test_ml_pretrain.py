@@ -13,7 +13,7 @@ from seisview.core.tasks import TaskState
 from seisview.core.volume import Volume
 from seisview.ml.models.autoencoder import ConvAutoencoder, Encoder, load_encoder
 from seisview.ml.models.fb_unet import FirstBreakUNet
-from seisview.ml.models.gan import Discriminator, PatchGAN, discriminator_loss
+from seisview.ml.models.gan import Discriminator, discriminator_loss
 from seisview.ml.pretrain import (
     PretrainConfig,
     encoder_from_snapshot,

@@ -46,7 +46,7 @@ def picks_by_trace(gathers: GatherSet, picks: Mapping) -> np.ndarray:
     out = np.full(len(gathers.keys), np.nan)
     if not picks:
         return out
-    index = {(int(k), int(c)): i for i, (k, c) in enumerate(zip(gathers.keys, gathers.channels))}
+    index = {(int(k), int(c)): i for i, (k, c) in enumerate(zip(gathers.keys, gathers.channels, strict=False))}
     for (k, c), t in picks.items():
         i = index.get((int(k), int(c)))
         if i is not None and t is not None and np.isfinite(t) and t >= 0:
@@ -61,7 +61,7 @@ def picks_from_headers(gathers: GatherSet, name: str = "fb_us", unit_ms: float =
                             hint="load the picks from the project or a CSV instead")
     v = np.asarray(gathers.headers[name], dtype=np.float64)
     return {(int(k), int(c)): float(t) * unit_ms
-            for k, c, t in zip(gathers.keys, gathers.channels, v) if t > 0}
+            for k, c, t in zip(gathers.keys, gathers.channels, v, strict=False) if t > 0}
 
 
 def gather_input(traces: np.ndarray, n_window: int, factor: int, compress: float) -> np.ndarray:
@@ -122,8 +122,9 @@ def random_crops(items: list[PickedGather], rng: np.random.Generator, batch: int
     on picked ones: most samples are far from the pick and easy, so weighting the
     ones near it makes the few gathers' picks teach faster.
 
-    Crops start anywhere in time (some hold no pick: all 0 or all 1 is a valid
-    answer the network must also give), traces are a contiguous run, mirrored at
+    Most crops are placed so that the picks of their traces fall inside (the
+    step is what there is to learn); one in five starts anywhere (no pick inside:
+    all 0 or all 1 is an answer the network must also give). Traces are a contiguous run, mirrored at
     random (split spreads look the same both ways). ``gain`` jitters the
     amplitude scale, which after the log compression is a shift the picker
     must not depend on.
@@ -134,8 +135,16 @@ def random_crops(items: list[PickedGather], rng: np.random.Generator, batch: int
     for b in range(batch):
         it = items[rng.integers(len(items))]
         nt, nn = it.x.shape
-        t0 = int(rng.integers(0, max(nt - n_time, 0) + 1))
         j0 = int(rng.integers(0, max(nn - n_trace, 0) + 1))
+        hi = max(nt - n_time, 0)
+        p_in = it.pick[j0:j0 + n_trace]
+        p_in = p_in[np.isfinite(p_in)]
+        if p_in.size and rng.random() < 0.8:
+            lo_t = int(np.clip(p_in.max() - n_time + 8, 0, hi))
+            hi_t = int(np.clip(p_in.min() - 8, lo_t, hi))
+            t0 = int(rng.integers(lo_t, hi_t + 1))
+        else:
+            t0 = int(rng.integers(0, hi + 1))
         x = it.x[t0:t0 + n_time, j0:j0 + n_trace]
         p = it.pick[j0:j0 + n_trace] - t0
         if gain:

@@ -272,7 +272,7 @@ def transfer_encoder(net: torch.nn.Module, source) -> int:
     convs = [m for m in body.modules() if isinstance(m, torch.nn.Conv2d)]
     n = 0
     with torch.no_grad():
-        for name, conv in zip(names, convs):
+        for name, conv in zip(names, convs, strict=False):
             w = state[f"{name}.weight"]
             if conv.weight.shape != w.shape:
                 break

@@ -162,9 +162,7 @@ class FirstBreakPanel(QWidget):
         self._handles = []
 
     def _on_message(self, msg) -> None:
-        from seisview.ml.progress import TrainProgress
-
-        from seisview.ml.progress import TrainDone
+        from seisview.ml.progress import TrainDone, TrainProgress
 
         if isinstance(msg, TrainDone) and msg.snapshot is not None:
             self.snapshot = msg.snapshot
