@@ -213,3 +213,25 @@ def test_errors_in_slots_are_reported_not_fatal(window, monkeypatch):
     except ValueError:
         sys.excepthook(*sys.exc_info())
     assert "internal error: ValueError: boom" in window.statusBar().currentMessage()
+
+
+def test_tool_selector_one_tool_at_a_time(window):
+    from seisview.qt.tools import SectionTool
+
+    class Brush(SectionTool):
+        name, label = "brush-test", "Brush (test)"
+
+    class Pick(SectionTool):
+        name, label = "pick-test", "Pick (test)"
+
+    brush, pick = Brush(), Pick()
+    a_brush = window.add_tool(brush, "section")
+    a_pick = window.add_tool(pick, "gather")
+    assert a_brush in window.menu("Tools").actions()
+    a_brush.trigger()
+    assert all(v.tool is brush for v in window.section_views.values())
+    a_pick.trigger()
+    assert window.gather_view.tool is pick and not a_brush.isChecked()
+    assert all(v.tool.name == "navigate" for v in window.section_views.values())
+    window.set_tool(None)
+    assert window.gather_view.tool.name == "navigate"

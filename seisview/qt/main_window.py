@@ -194,12 +194,19 @@ class MainWindow(QMainWindow):
         return act
 
     def set_tool(self, tool: SectionTool | None, target: str = "section") -> None:
-        """Make ``tool`` current on every section view (or on the gather view)."""
-        views = [self.gather_view] if target == "gather" else list(self.section_views.values())
+        """Make ``tool`` current on every section view (or on the gather view).
+
+        One tool is current at a time: the views of the other target go back to navigating.
+        """
+        sections = list(self.section_views.values())
         if tool is None or isinstance(tool, NavigateTool):
-            views = [*self.section_views.values(), self.gather_view]
-        for v in views:
+            on, off = [*sections, self.gather_view], []
+        else:
+            on, off = ([self.gather_view], sections) if target == "gather" else (sections, [self.gather_view])
+        for v in on:
             v.set_tool(tool)
+        for v in off:
+            v.set_tool(None)
         act = self._tool_actions.get((target, (tool or NavigateTool()).name))
         if act is not None and not act.isChecked():
             act.setChecked(True)
