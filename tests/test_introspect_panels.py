@@ -146,3 +146,19 @@ def test_attributes_menu_adds_layers_computed_off_the_gui_thread(window, qtbot):
     qtbot.waitUntil(lambda: layer.data_for(tspec) is not None and not src.busy, timeout=20000)
     assert layer.data_for(tspec).shape == w.session.volume.section_shape(tspec)
     src.shutdown()
+
+
+def test_panels_follow_the_training_panel(window, snapshot, qtbot):
+    from PyQt6.QtWidgets import QWidget
+
+    from seisview.qt.activation_panel import connect_training
+
+    w, panel, _ = window
+    training = QWidget()
+    training.snapshot = None
+    w.add_panel("training", training, "Training")
+    assert connect_training(panel, w)
+    with qtbot.waitSignal(panel.page_shown, timeout=20000):
+        training.snapshot = snapshot  # what the training panel does on each new snapshot
+    assert panel.snapshot is snapshot
+    panel._training_timer.stop()

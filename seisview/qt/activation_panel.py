@@ -299,15 +299,33 @@ class ActivationPanel(QWidget):
 
 
 def connect_training(panel, main_window) -> bool:
-    """Follow the training panel's snapshots (any signal named ``snapshot``/``snapshot_ready``)."""
+    """Follow the training panel's snapshots.
+
+    Uses its ``snapshot_ready(ModelSnapshot)`` signal when it has one; otherwise
+    watches its ``snapshot`` attribute (a cheap 1 s timer in the GUI thread).
+    """
     dock = getattr(main_window, "panels", {}).get("training")
     widget = dock.widget() if dock is not None else None
-    for name in ("snapshot", "snapshot_ready", "new_snapshot"):
+    if widget is None:
+        return False
+    for name in ("snapshot_ready", "new_snapshot"):
         sig = getattr(widget, name, None)
         if sig is not None and hasattr(sig, "connect"):
             sig.connect(panel.set_snapshot)
             return True
-    return False
+    if not hasattr(widget, "snapshot"):
+        return False
+    seen = [getattr(widget, "snapshot", None)]
+
+    def poll():
+        snap = getattr(widget, "snapshot", None)
+        if snap is not None and snap is not seen[0]:
+            seen[0] = snap
+            panel.set_snapshot(snap)
+
+    panel._training_timer = QTimer(panel, interval=1000, timeout=poll)
+    panel._training_timer.start()
+    return True
 
 
 def make_panel(main_window) -> ActivationPanel:

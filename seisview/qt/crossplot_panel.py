@@ -111,6 +111,7 @@ class CrossplotPanel(QWidget):
             buttons.append(b)
         self.viewbox = LassoViewBox(self._on_lasso)
         self.plot_widget = pg.PlotWidget(viewBox=self.viewbox, background="w")
+        self.plot_widget.setMinimumHeight(220)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.addLegend(offset=(5, 5))
         self.plot.showGrid(x=True, y=True, alpha=0.2)
