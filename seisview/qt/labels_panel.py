@@ -12,6 +12,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor, QIcon, QKeySequence, QPixmap, QShortcut
 from PyQt6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QColorDialog,
     QDoubleSpinBox,
     QFormLayout,
@@ -143,8 +144,13 @@ class LabelsPanel(QWidget):
         self.window_ms.setValue(self.picking.window_ms)
         self.window_ms.setSuffix(" ms")
         self.window_ms.valueChanged.connect(lambda v: setattr(self.picking, "window_ms", v))
+        self.snap_method = QComboBox()
+        self.snap_method.addItems(["energy_ratio", "sta_lta", "mer", "aic"])
+        self.snap_method.setToolTip("characteristic function whose maximum marks the onset")
+        self.snap_method.currentTextChanged.connect(lambda m: setattr(self.picking, "method", m))
         self.pick_count = QLabel()
         fl.addRow("", self.snap)
+        fl.addRow("Snap to", self.snap_method)
         fl.addRow("Snap window", self.window_ms)
         fl.addRow("Picks", self.pick_count)
         lay.addWidget(box)

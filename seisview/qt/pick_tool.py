@@ -39,6 +39,7 @@ class PickController(QObject):
         self.project = None
         self.snap = True
         self.window_ms = 8.0
+        self.method = "energy_ratio"  # onset characteristic function: energy_ratio | sta_lta | mer | aic
         self.tool = PickTool(self)
         self._handles: list = []
         self.session.events.project.connect(self.set_project)
@@ -94,7 +95,7 @@ class PickController(QObject):
         t = gs.t0_ms + (row - 0.5) * gs.dt_ms
         if self.snap:
             data = self.window.gather_view.gather.data
-            t = snap(data[:, trace_pos], t, self.window_ms, gs.dt_ms, t0_ms=gs.t0_ms)
+            t = snap(data[:, trace_pos], t, self.window_ms, gs.dt_ms, method=self.method, t0_ms=gs.t0_ms)
         return float(max(t, gs.t0_ms))
 
     def undo(self):
