@@ -131,9 +131,12 @@ def test_large_survey_goes_through_the_zarr_cache_with_progress(window, qtbot, s
     worker = w.files.open_path(shared_data / "segy/segyio/f3-lsb.sgy")
     ends = []
     worker.finished.connect(ends.append)
-    worker.cancel()
+    from PyQt6.QtWidgets import QPushButton
+
+    w.files.progress.findChild(QPushButton).click()  # the progress dialog's Cancel button
     qtbot.waitUntil(lambda: bool(ends), timeout=30000)
     assert isinstance(ends[0], TaskCancelled) and w.session.volume is v
+    assert "cancelled" in w.statusBar().currentMessage()
 
 
 def test_panels_from_registry_failures_reported_and_menus(qtbot):
@@ -235,3 +238,23 @@ def test_tool_selector_one_tool_at_a_time(window):
     assert all(v.tool.name == "navigate" for v in window.section_views.values())
     window.set_tool(None)
     assert window.gather_view.tool.name == "navigate"
+
+
+def test_layers_panel_toggles_visibility_opacity_and_order(window):
+    from seisview.core.layers import Layer
+
+    s = window.session
+    panel = window.layers_panel
+    a = s.layers.append(Layer("a", "probability", source=lambda spec: None, opacity=0.3))
+    s.layers.append(Layer("b", "uncertainty", source=lambda spec: None))
+    names = [panel.list.item(i).text().split()[0] for i in range(panel.list.count())]
+    assert names == ["b", "a", "seismic"]  # top first
+    item = panel.list.item(1)
+    item.setCheckState(item.checkState().__class__.Unchecked)
+    assert a.visible is False
+    panel.list.setCurrentRow(1)
+    assert panel.opacity.value() == 30
+    panel.opacity.setValue(80)
+    assert a.opacity == 0.8
+    panel.up.click()
+    assert s.layers.names() == ["seismic", "b", "a"]
