@@ -258,3 +258,16 @@ def test_layers_panel_toggles_visibility_opacity_and_order(window):
     assert a.opacity == 0.8
     panel.up.click()
     assert s.layers.names() == ["seismic", "b", "a"]
+
+
+def test_cli_without_a_display_says_so_in_one_line(shared_data):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-m", "seisview", str(shared_data / "segy/f3/F3_very_small.sgy")],
+                          capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("seisview: error: no graphical display") and "xvfb-run" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -9,6 +9,20 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
+def check_display() -> None:
+    """Fail with one line, not a Qt abort, when there is no screen to show the window on."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        from seisview.core.errors import SeisviewError
+
+        raise SeisviewError("no graphical display (DISPLAY is not set)",
+                            hint="run seisview on a desktop, over `ssh -X`, or as `xvfb-run -a seisview ...`; "
+                            "headless commands such as `seisview info PATH` need no display")
+
+
 def make_app():
     """The QApplication (created once)."""
     from PyQt6.QtWidgets import QApplication
@@ -70,6 +84,7 @@ def install_excepthook(window) -> None:
 def run(path=None, iline: int | None = None, xline: int | None = None,
         gather_key: int | None = None) -> int:
     """Show the main window and run the event loop; returns the exit status."""
+    check_display()
     app = make_app()
     from seisview.qt.main_window import MainWindow
 
