@@ -58,6 +58,7 @@ class TrainConfig:
     weight_decay: float = 1e-4
     phase_rotation: bool = True
     flip: bool = True
+    gain: float = 0.2  # random amplitude scaling +- this fraction
     patience: int = 6
     seed: int = 0
     device: str | None = None
@@ -66,6 +67,7 @@ class TrainConfig:
     report_every: int = 5
     first_snapshot_s: float = 2.0  # end the first epoch early so an overlay comes quickly...
     first_snapshot_steps: int = 6  # ...but not before this many steps
+    ema: float = 0.0  # > 0: snapshots hold an exponential moving average of the weights
     threads: int | None = None
 
 
@@ -167,8 +169,9 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
         opt, sched = make_optimizer(config, net)
         oom = OOMFallback(device, config.batch_size)
         sampler = CropSampler(data, config.crop, net.context, phase_rotation=config.phase_rotation,
-                              flip=config.flip, seed=config.seed)
+                              gain=config.gain, flip=config.flip, seed=config.seed)
         del gen
+        ema = WeightAverage(net, config.ema) if config.ema > 0 else None
         t0 = time.monotonic()
         budget = config.minutes * 60 if config.minutes else None
         total_steps = config.epochs * config.steps_per_epoch
@@ -192,7 +195,8 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                                             hint="restart training to add a class")
                     data = fresh
                     sampler = CropSampler(data, config.crop, net.context,
-                                          phase_rotation=config.phase_rotation, flip=config.flip,
+                                          phase_rotation=config.phase_rotation,
+                                          gain=config.gain, flip=config.flip,
                                           seed=config.seed + epoch)
             net.train()
             losses, accs = [], []
@@ -215,6 +219,8 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                     opt.step()
                     if sched is not None:
                         sched.step()
+                    if ema is not None:
+                        ema.update(net)
                 except Exception as exc:
                     if not is_oom(exc):
                         raise
@@ -240,15 +246,16 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                         and time.monotonic() - t_epoch > config.first_snapshot_s):
                     break
             state.check()
-            calibrate_norm(net, data, oom.device)
+            shown = ema.model(net) if ema is not None else net
+            calibrate_norm(shown, data, oom.device)
             metrics = {"train_loss": float(np.mean(losses)) if losses else math.nan,
                        "train_acc": float(np.mean(accs)) if accs else math.nan,
-                       **evaluate(net, data, oom.device), "elapsed_s": time.monotonic() - t0,
+                       **evaluate(shown, data, oom.device), "elapsed_s": time.monotonic() - t0,
                        "n_labelled": float(sum(data.train_counts.values())
                                            + sum(data.val_counts.values())),
                        "steps_per_s": step / max(time.monotonic() - t0, 1e-9)}
             version += 1
-            snap = ModelSnapshot.of(net, config.model, config.model_cfg, version=version,
+            snap = ModelSnapshot.of(shown, config.model, config.model_cfg, version=version,
                                     clip=data.clip, class_names=data.class_names,
                                     meta={"epoch": epoch, "step": step,
                                           **{k: v for k, v in metrics.items()
@@ -276,6 +283,31 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
     except Exception as exc:  # a bug: keep the traceback in the log, one line for the user
         log.exception("training failed")
         yield TrainFailed(f"training failed: {type(exc).__name__}: {exc}", best, ckpt)
+
+
+class WeightAverage:
+    """Exponential moving average of a model's floating-point weights (smoother snapshots)."""
+
+    def __init__(self, net: torch.nn.Module, decay: float):
+        self.decay = float(decay)
+        self.state = {k: v.detach().clone() for k, v in net.state_dict().items()
+                      if v.is_floating_point()}
+
+    @torch.no_grad()
+    def update(self, net: torch.nn.Module) -> None:
+        for k, v in net.state_dict().items():
+            if k in self.state:
+                if self.state[k].device != v.device:
+                    self.state[k] = self.state[k].to(v.device)
+                self.state[k].mul_(self.decay).add_(v.detach(), alpha=1 - self.decay)
+
+    def model(self, net: torch.nn.Module) -> torch.nn.Module:
+        """A copy of ``net`` holding the averaged weights (batch-norm stats recalibrated later)."""
+        import copy
+
+        avg = copy.deepcopy(net)
+        avg.load_state_dict({**net.state_dict(), **self.state})
+        return avg
 
 
 def _move_optimizer(opt: torch.optim.Optimizer, device) -> None:
