@@ -162,3 +162,24 @@ def test_panels_follow_the_training_panel(window, snapshot, qtbot):
         training.snapshot = snapshot  # what the training panel does on each new snapshot
     assert panel.snapshot is snapshot
     panel._training_timer.stop()
+
+
+def test_patch_under_the_cursor(window, snapshot, qtbot):
+    from seisview.qt.activation_panel import PATCH
+
+    w, panel, _ = window
+    s = w.session
+    panel.patch = 32
+    panel.set_snapshot(snapshot)
+    s.set_cursor(s.il_idx, 30.0, 50.0, origin="inline")  # crossline index 30, sample 50
+    with qtbot.waitSignal(panel.page_shown, timeout=20000) as sig:
+        panel.kind_box.setCurrentText(PATCH)
+    page = sig.args[0]
+    act = page.activations[page.layer]
+    assert page.spec == s.spec("inline") and act.shape == (32, 32) and page.origin == (34, 14)
+    full = panel.add_overlay(page.layer, int(page.channels[0])).data_for(s.spec("inline"))
+    assert full.shape == (96, 48)
+    inside = np.isfinite(full)
+    assert inside[34:66, 14:46].all() and inside.sum() == 32 * 32  # NaN (transparent) elsewhere
+    panel.hover_at(2.0, 3.0, int(page.channels[0]))  # patch pixel -> section pixel
+    assert s.cursor.sample == pytest.approx(35.5) and s.cursor.xl_idx == pytest.approx(16.5)

@@ -49,10 +49,14 @@ class ActivationPage:
     channels: np.ndarray
     page: int
     n_pages: int
+    origin: tuple[int, int] = (0, 0)  # (row, col) of the captured patch in the section
+
+
+PATCH = "patch at cursor"
 
 
 def activation_job(net, array, layers, layer, spec, order_by="std", page=0, per_page=16, clip=None,
-                   version=0, *, state=None) -> ActivationPage:
+                   version=0, region=None, *, state=None) -> ActivationPage:
     """Capture ``layers`` for ``array`` and pick one page of ``layer`` (runs in a worker)."""
     import torch
 
@@ -63,15 +67,16 @@ def activation_job(net, array, layers, layer, spec, order_by="std", page=0, per_
         state.check()  # a newer request may already have replaced this one
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
     norm = (lambda a: np.clip(a / clip, -1, 1).astype(np.float32)) if clip else True
-    acts = capture(net, array, sorted(set(layers) | {layer}), normalize=norm)
+    acts = capture(net, array, sorted(set(layers) | {layer}), normalize=norm, region=region)
     if state is not None:
         state.check()
     act = acts[layer]
     order = channel_order(act, order_by)
     n_pages = max(1, -(-act.n_channels // per_page))
     page = min(max(page, 0), n_pages - 1)
+    origin = (region[0], region[2]) if region is not None else (0, 0)
     return ActivationPage(spec, layer, version, acts, order, order[page * per_page:(page + 1) * per_page],
-                          page, n_pages)
+                          page, n_pages, origin)
 
 
 class ActivationPanel(QWidget):
@@ -79,10 +84,11 @@ class ActivationPanel(QWidget):
 
     page_shown = pyqtSignal(object)  # ActivationPage, after it is drawn
 
-    def __init__(self, session, parent: QWidget | None = None, per_page: int = 16, columns: int = 4):
+    def __init__(self, session, parent: QWidget | None = None, per_page: int = 16, columns: int = 4,
+                 patch: int = 128):
         super().__init__(parent)
         self.session = session
-        self.per_page, self.columns = per_page, columns
+        self.per_page, self.columns, self.patch = per_page, columns, patch
         self.snapshot = None
         self._net = None
         self.current: ActivationPage | None = None
@@ -95,6 +101,7 @@ class ActivationPanel(QWidget):
         self._pending = QTimer(self, singleShot=True, interval=30, timeout=self.request)
         session.events.position.connect(self._on_position)
         session.events.survey.connect(lambda *_: self.schedule())
+        session.events.cursor.connect(self._on_cursor)
 
     # -- widgets -----------------------------------------------------------------------
     def _build(self) -> None:
@@ -102,7 +109,7 @@ class ActivationPanel(QWidget):
         load = QPushButton("Load checkpoint…")
         load.clicked.connect(self._load_dialog)
         self.kind_box = QComboBox()
-        self.kind_box.addItems(["inline", "crossline", "time"])
+        self.kind_box.addItems(["inline", "crossline", "time", PATCH])
         self.layer_box = QComboBox()
         self.order_box = QComboBox()
         self.order_box.addItems(ORDERS)
@@ -162,6 +169,26 @@ class ActivationPanel(QWidget):
         if kind == self.kind_box.currentText():
             self.schedule()
 
+    def _on_cursor(self, cur) -> None:
+        if self.kind_box.currentText() == PATCH and cur is not None and cur.origin != "activation":
+            self.schedule()
+
+    def _patch(self, vol):
+        """Spec and region of the patch under the cursor (the section's centre without one)."""
+        cur = self.session.cursor
+        kind = cur.origin if cur is not None and cur.origin in ("inline", "crossline", "time") else "inline"
+        spec = self.session.spec(kind)
+        h, w = vol.section_shape(spec)
+        if cur is None or cur.origin != kind:
+            row, col = h // 2, w // 2
+        else:
+            row, col = {"inline": (cur.sample, cur.xl_idx), "crossline": (cur.sample, cur.il_idx),
+                        "time": (cur.il_idx, cur.xl_idx)}[kind]
+        ph, pw = min(self.patch, h), min(self.patch, w)
+        r0 = int(np.clip(round(row) - ph // 2, 0, h - ph))
+        c0 = int(np.clip(round(col) - pw // 2, 0, w - pw))
+        return spec, (r0, r0 + ph, c0, c0 + pw)
+
     def schedule(self) -> None:
         """Coalesce bursts (slider drags, combo changes) into one request."""
         self._pending.start()
@@ -172,13 +199,17 @@ class ActivationPanel(QWidget):
         layer = self.layer_box.currentText()
         if self._net is None or vol is None or not layer:
             return None
-        spec = self.session.spec(self.kind_box.currentText())
+        region = None
+        if self.kind_box.currentText() == PATCH:
+            spec, region = self._patch(vol)
+        else:
+            spec = self.session.spec(self.kind_box.currentText())
         array = vol.section_array(spec)
         wanted = {lay for lay, _ in self.overlays.values()}
         return self.runner.submit(activation_job, self._net, array, wanted, layer, spec,
                                   self.order_box.currentText(), self.page_box.value() - 1, self.per_page,
                                   getattr(self.snapshot, "clip", None), getattr(self.snapshot, "version", 0),
-                                  name="activations")
+                                  region, name="activations")
 
     # -- results -----------------------------------------------------------------------------
     def _on_result(self, _rid: int, page: ActivationPage) -> None:
@@ -251,6 +282,7 @@ class ActivationPanel(QWidget):
         if not (0 <= row < h and 0 <= col < w):
             return
         s, spec = self.session, page.spec
+        row, col = row + page.origin[0], col + page.origin[1]  # patch -> section pixels
         if spec.kind == "inline":
             s.set_cursor(spec.index, col - 0.5, row - 0.5, origin="activation")
         elif spec.kind == "crossline":
@@ -259,7 +291,7 @@ class ActivationPanel(QWidget):
             s.set_cursor(row - 0.5, col - 0.5, spec.index, origin="activation")
         sr, sc = act.stride
         top, left, _, _ = act.box
-        value = act.native[channel, int((row + top) / sr), int((col + left) / sc)]
+        value = act.native[channel, int((row - page.origin[0] + top) / sr), int((col - page.origin[1] + left) / sc)]
         self.info.setText(f"{page.layer} #{channel} at {spec.key()} row {int(row)} col {int(col)}: "
                           f"{value:.4g}")
 
@@ -287,7 +319,14 @@ class ActivationPanel(QWidget):
         page = self.current
         if page is None or spec.key() != page.spec.key() or layer not in page.activations.layers:
             return None
-        return page.activations[layer].upsampled([channel])[0]
+        up = page.activations[layer].upsampled([channel])[0]
+        if page.origin == (0, 0) and page.activations.meta.get("region") is None:
+            return up
+        vol = self.session.volume
+        full = np.full(vol.section_shape(spec), np.nan, np.float32)  # NaN: transparent outside the patch
+        r0, c0 = page.origin
+        full[r0:r0 + up.shape[0], c0:c0 + up.shape[1]] = up
+        return full
 
     def shutdown(self) -> None:
         self._pending.stop()
