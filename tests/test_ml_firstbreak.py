@@ -217,3 +217,14 @@ def test_qt_panel_trains_overlays_and_accepts(qtbot, tmp_path, synth):
     finally:
         panel.shutdown()
         project.close()
+
+
+def test_consistency_refits_a_gross_outlier_but_not_the_apex():
+    from seisview.ml.models.fb_unet import consistent_picks
+
+    n_t, picks = 200, np.array([60, 50, 40, 30, 20, 30, 40, 50, 150, 70, 80, 90])
+    p = (np.arange(n_t)[:, None] >= picks[None, :]).astype(float)
+    p[55:, 8] = np.where(np.arange(55, n_t) < 65, 0.45, p[55:, 8])  # weak true step at 60
+    fixed, refit = consistent_picks(p, picks.astype(float), tol=10)
+    assert refit.tolist() == [False] * 8 + [True] + [False] * 3
+    assert 50 <= fixed[8] <= 70 and fixed[4] == 20  # the apex of the V stays

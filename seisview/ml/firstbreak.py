@@ -32,7 +32,12 @@ from seisview.ml.fb_data import (
     window_samples,
 )
 from seisview.ml.models.autoencoder import load_encoder
-from seisview.ml.models.fb_unet import FirstBreakUNet, picks_from_probability
+from seisview.ml.models.fb_unet import (
+    FirstBreakUNet,
+    consistent_picks,
+    picks_from_probability,
+    step_confidence,
+)
 from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
 from seisview.ml.snapshot import ModelSnapshot
 
@@ -307,8 +312,13 @@ def load_picker(snapshot: ModelSnapshot) -> FirstBreakUNet:
 
 
 def predict_gather(net, snapshot: ModelSnapshot, traces: np.ndarray, dt_ms: float,
-                   t0_ms: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """``(time_ms, confidence)`` per trace of raw ``traces`` ``(trace, sample)``."""
+                   t0_ms: float = 0.0, tol_ms: float | None = 8.0) -> tuple[np.ndarray, np.ndarray]:
+    """``(time_ms, confidence)`` per trace of raw ``traces`` ``(trace, sample)``, spatial order.
+
+    With ``tol_ms``, picks more than that from the moveout of their neighbours on
+    both sides are re-fitted near it (:func:`consistent_picks`) and their
+    confidence halved, so the interpreter sees them.
+    """
     meta = snapshot.meta
     factor = _factor(dt_ms, float(meta.get("factor_dt_ms", dt_ms)))
     n = int(round(float(meta.get("window_ms", traces.shape[1] * dt_ms)) / dt_ms))
@@ -316,13 +326,16 @@ def predict_gather(net, snapshot: ModelSnapshot, traces: np.ndarray, dt_ms: floa
     x = gather_input(traces, n, factor, float(meta.get("compress", 20.0)))
     prob = _probability(net, x, factor)[:n]
     pick, conf = picks_from_probability(prob)
+    if tol_ms and prob.shape[1] >= 3:
+        pick, refit = consistent_picks(prob, pick, max(tol_ms / dt_ms, 8.0))
+        conf = step_confidence(prob, pick) * np.where(refit, 0.5, 1.0)
     dead = ~np.any(traces[:, :n], axis=1)
     conf[dead] = 0.0
     return t0_ms + pick * dt_ms, conf
 
 
 def predict_picks(snapshot: ModelSnapshot, gatherset: GatherSet, state: TaskState | None = None,
-                  keys=None) -> dict[tuple[int, int], tuple[float, float]]:
+                  keys=None, tol_ms: float | None = 8.0) -> dict[tuple[int, int], tuple[float, float]]:
     """``{(gather key, channel): (time_ms, confidence)}`` for every trace of the gathers."""
     state = state or TaskState()
     net = load_picker(snapshot)
@@ -332,7 +345,7 @@ def predict_picks(snapshot: ModelSnapshot, gatherset: GatherSet, state: TaskStat
         state.check()
         idx = gatherset.trace_indices(int(key))
         t, c = predict_gather(net, snapshot, gatherset.data[idx], gatherset.dt_ms,
-                              gatherset.t0_ms)
+                              gatherset.t0_ms, tol_ms)
         for ch, ti, ci in zip(gatherset.channels[idx], t, c, strict=True):
             out[(int(key), int(ch))] = (float(ti), float(ci))
         state.set_progress((i + 1) / len(ids), f"gather {key}")

@@ -54,28 +54,82 @@ class FirstBreakUNet(nn.Module):
         return self.head(y)[..., :t, :n]
 
 
-def picks_from_probability(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Best single step per trace of ``prob`` ``(time, trace)`` in [0, 1].
-
-    The pick ``k`` minimises ``sum(p[:k]) + sum(1 - p[k:])``, the L1 distance
-    to a Heaviside step starting at ``k`` (robust to isolated flickers, unlike
-    the first crossing of 0.5). Confidence is how well the probability matches
-    that step within 16 samples of the pick: 1 for a clean jump from 0 to 1,
-    0 for a flat 0.5 (no opinion).
-
-    Returns ``(pick_sample, confidence)`` as float arrays of length ``trace``.
-    """
+def step_costs(prob: np.ndarray) -> np.ndarray:
+    """``cost[k, j] = sum(p[:k, j]) + sum(1 - p[k:, j])``: L1 distance of trace ``j`` of
+    ``prob`` ``(time, trace)`` to a Heaviside step starting at sample ``k`` (0..time)."""
     p = np.clip(np.asarray(prob, dtype=np.float64), 0.0, 1.0)
     n_t = p.shape[0]
     c = np.vstack([np.zeros((1, p.shape[1])), np.cumsum(p, axis=0)])  # c[k] = sum p[:k]
-    total = c[-1]
     k = np.arange(n_t + 1)[:, None]
-    cost = c + (n_t - k) - (total - c)
-    pick = np.argmin(cost, axis=0)
-    w = 16
+    return c + (n_t - k) - (c[-1] - c)
+
+
+def step_confidence(prob: np.ndarray, pick: np.ndarray, w: int = 16) -> np.ndarray:
+    """How well ``prob`` matches a step at ``pick`` within ``w`` samples: 1 = a clean jump
+    from 0 to 1, 0 = a flat 0.5 (no opinion)."""
+    p = np.asarray(prob, dtype=np.float64)
+    n_t = p.shape[0]
     conf = np.empty(p.shape[1])
-    for j, kj in enumerate(pick):
+    for j, kj in enumerate(np.asarray(pick, int)):
         lo, hi = max(kj - w, 0), min(kj + w, n_t)
         step = (np.arange(lo, hi) >= kj).astype(np.float64)
         conf[j] = np.clip(1.0 - 2.0 * np.abs(p[lo:hi, j] - step).mean(), 0.0, 1.0) if hi > lo else 0.0
-    return pick.astype(np.float64), conf
+    return conf
+
+
+def picks_from_probability(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Best single step per trace of ``prob`` ``(time, trace)`` in [0, 1].
+
+    The pick minimises :func:`step_costs` (robust to isolated flickers, unlike
+    the first crossing of 0.5); the confidence is :func:`step_confidence`.
+    Returns ``(pick_sample, confidence)`` as float arrays of length ``trace``.
+    """
+    pick = np.argmin(step_costs(prob), axis=0)
+    return pick.astype(np.float64), step_confidence(prob, pick)
+
+
+def consistent_picks(prob: np.ndarray, pick: np.ndarray, tol: float, side: int = 2
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Re-fit picks that disagree with the moveout of their neighbours on *both* sides.
+
+    Each side's ``side`` nearest picks give a straight-line prediction for the
+    trace (one-sided, so the V of a split spread at the source is no outlier); a
+    pick more than ``tol`` samples from both predictions is re-fitted within
+    ``tol`` of the nearer one, worst first, so one outlier does not condemn its
+    neighbours. Returns ``(pick, refitted mask)``; traces must be in spatial order.
+    """
+    pick = np.asarray(pick, float).copy()
+    n = pick.size
+    refit = np.zeros(n, bool)
+    cost = None
+    for _ in range(n):
+        dev, pred = _moveout_deviation(pick, side)
+        dev[refit] = 0.0  # each trace is re-fitted once
+        j = int(np.argmax(dev))
+        if dev[j] <= tol:
+            break
+        if cost is None:
+            cost = step_costs(prob)
+        lo = int(np.clip(pred[j] - tol, 0, cost.shape[0] - 1))
+        hi = int(np.clip(pred[j] + tol, lo, cost.shape[0] - 1))
+        pick[j] = lo + int(np.argmin(cost[lo:hi + 1, j]))
+        refit[j] = True
+    return pick, refit
+
+
+def _moveout_deviation(pick: np.ndarray, side: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per trace: distance to the nearer one-sided line prediction, and that prediction."""
+    n = pick.size
+    dev, pred = np.zeros(n), pick.copy()
+    for j in range(n):
+        preds = []
+        for idx in (np.arange(max(j - side, 0), j), np.arange(j + 1, min(j + 1 + side, n))):
+            if idx.size >= 2:
+                a, b = np.polyfit(idx, pick[idx], 1)
+                preds.append(a * j + b)
+            elif idx.size == 1:
+                preds.append(pick[idx[0]])
+        if preds:
+            q = min(preds, key=lambda v: abs(pick[j] - v))
+            dev[j], pred[j] = abs(pick[j] - q), q
+    return dev, pred
