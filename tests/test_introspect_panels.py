@@ -183,3 +183,22 @@ def test_patch_under_the_cursor(window, snapshot, qtbot):
     assert inside[34:66, 14:46].all() and inside.sum() == 32 * 32  # NaN (transparent) elsewhere
     panel.hover_at(2.0, 3.0, int(page.channels[0]))  # patch pixel -> section pixel
     assert s.cursor.sample == pytest.approx(35.5) and s.cursor.xl_idx == pytest.approx(16.5)
+
+
+def test_crossplot_rows_from_the_cli_link_to_survey_slices(window, tmp_path):
+    from seisview.ml.introspect import read_csv, write_csv
+
+    w, _, xp = window
+    g = w.session.geometry
+    t_ms = g.t0 + 40 * g.dt
+    rows = [{"a": f"demo:time:{t_ms:g}", "b": f"demo:time:{t_ms:g}:envelope", "layer": lay, "entropy": e,
+             "energy": 0.1, "homogeneity": 0.5, "contrast": 1.0, "mutual_information": 0.2}
+            for lay, e in (("raw", 4.0), ("enc0", 3.0))]
+    rows += [{"a": f"x.sgy:inline:{g.il.first + 5}", "b": "", "layer": lay, "entropy": 5.0, "energy": 0.1,
+              "homogeneity": 0.5, "contrast": 1.0, "mutual_information": 0.3} for lay in ("raw", "enc0")]
+    xp.set_rows(read_csv(write_csv(rows, tmp_path / "s.csv")))
+    assert len(xp.keys) == 2 and set(xp.scatters) == {"pair", "single map"}
+    xp.select([xp.keys[0]])
+    assert w.session.t_idx == 40
+    xp.select([xp.keys[1]])
+    assert w.session.il_idx == 5

@@ -35,7 +35,8 @@ from seisview.qt.workers import LatestRunner
 
 _TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
-_TIME = re.compile(r"(?:^|[:@])(?:time:)?(\d+(?:\.\d+)?)(?::[a-z_]+)?$")
+_SLICE = re.compile(r":(time|inline|crossline):(-?\d+(?:\.\d+)?)(?::[a-z_]+)?$")
+_PHASE = re.compile(r"@(\d+)$")
 
 
 class LassoViewBox(pg.ViewBox):
@@ -218,20 +219,25 @@ class CrossplotPanel(QWidget):
         self.highlight.setData(self.xy[idx, 0] if idx else [], self.xy[idx, 1] if idx else [])
 
     def _goto(self, key) -> None:
-        """Show the first selected map's time slice in the map view (survey slices only)."""
+        """Show the first selected map's slice in its view (survey slices only)."""
         s = self.session
         if s is None or getattr(s, "volume", None) is None:
             return
-        m = _TIME.search(key[0])
-        if m is None:
-            return
-        g = s.geometry
-        if "@" in key[0]:  # phase-pair names carry the sample index
-            k = int(float(m.group(1)))
+        g, name = s.geometry, key[0]
+        m = _SLICE.search(name)
+        if m is not None:  # FILE:time:800 / FILE:inline:NO / FILE:crossline:NO (survey units)
+            kind, value = m.group(1), float(m.group(2))
+            if kind == "time":
+                idx = int(round((value - g.t0) / g.dt))
+            else:
+                axis = g.il if kind == "inline" else g.xl
+                idx = int(round((value - axis.first) / axis.step))
+        elif (m := _PHASE.search(name)) is not None:  # phase-pair names carry the sample index
+            kind, idx = "time", int(m.group(1))
         else:
-            k = int(round((float(m.group(1)) - g.t0) / g.dt))
-        if 0 <= k < g.n_samples:
-            s.set_position("time", k)
+            return
+        if 0 <= idx < s.n_positions(kind):
+            s.set_position(kind, idx)
 
     # -- export ----------------------------------------------------------------------------------
     def export_csv(self, path) -> Path:
