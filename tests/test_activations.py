@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from seisview.core.errors import SeisviewError
-from seisview.ml.activations import capture, layer_names, receptive_field
+from seisview.ml.activations import capture, layer_geometry, layer_names, receptive_field
 
 torch.set_num_threads(1)
 
@@ -138,3 +138,30 @@ def test_concurrent_captures_of_one_model_do_not_mix():
         assert set(e.layers) == set(g.layers)
         for name in e.layers:
             np.testing.assert_allclose(e[name].native, g[name].native, atol=1e-6)
+
+
+def test_valid_convolutions_are_registered_by_measurement():
+    """A 'valid' (unpadded) strided layer: cell i is centred at 2 i + 3.5, not at (i + 0.5) x ratio."""
+    conv = nn.Conv2d(1, 1, 7, stride=2, padding=0, bias=False)
+    with torch.no_grad():
+        conv.weight.fill_(1 / 49)  # a 7 x 7 mean: of a linear ramp, the ramp at the centre
+    m = nn.Sequential(conv)
+    geo = layer_geometry(m, "0", multiple=1)
+    assert geo.step == (2.0, 2.0) and geo.offset == (3.5, 3.5) and geo.half == (4, 4)
+    rows, cols = np.mgrid[0:40, 0:50].astype(np.float32)
+    ramp = 0.5 * rows + 0.25 * cols
+    act = capture(m, ramp, ["0"], normalize=False, multiple=1)["0"]
+    # away from the mirrored border (the mean of a mirrored ramp is not the ramp)
+    np.testing.assert_allclose(act.upsampled()[0][5:-5, 5:-5], ramp[5:-5, 5:-5], atol=1e-4)
+    assert act.cell_at(10, 20) == ((10 + act.box[0] - 3) // 2, (20 + act.box[1] - 3) // 2)
+
+
+def test_waldeland_patch_network_is_captured():
+    from seisview.ml.models import build_model
+
+    net = build_model("waldeland", 4)
+    x = np.random.default_rng(5).normal(size=(70, 90)).astype(np.float32)
+    acts = capture(net, x, layer_names(net))
+    for name, act in acts.layers.items():
+        assert act.upsampled([0]).shape == (1, 70, 90), name
+        assert act.interior().shape[1] >= 1 and np.isfinite(act.native).all()

@@ -84,9 +84,13 @@ def test_activation_requests_latest_wins(window, snapshot, qtbot):
     assert [p.spec.index for p in shown] == [21]  # stale answers were dropped
 
 
-def test_deep_layer_with_many_channels_is_paged(window, snapshot, qtbot):
+def test_deep_layer_with_many_channels_is_paged(window, qtbot):
+    from seisview.ml.models import build_model
+    from seisview.ml.snapshot import ModelSnapshot
+
     _, panel, _ = window
-    panel.set_snapshot(snapshot)
+    wide = ModelSnapshot.of(build_model("unet", 3, base=16), "unet", {"base": 16}, version=1)
+    panel.set_snapshot(wide)
     deep = [panel.layer_box.itemText(i) for i in range(panel.layer_box.count())
             if panel.layer_box.itemText(i).startswith("enc")][-1]
     with qtbot.waitSignal(panel.page_shown, timeout=20000) as sig:

@@ -42,6 +42,11 @@ class LayerActivation:
     padded_shape: tuple[int, int]
     box: tuple[int, int, int, int]
     pad_ok: bool = True  # False when the receptive field exceeded the padding
+    # measured registration: the centre of cell (i, j) lies at padded-input coordinates
+    # (offset[0] + i * step[0], offset[1] + j * step[1]) (pixel p spans [p, p + 1));
+    # None: cells assumed to tile the padded input evenly
+    step: tuple[float, float] | None = None
+    offset: tuple[float, float] | None = None
 
     @property
     def n_channels(self) -> int:
@@ -49,7 +54,24 @@ class LayerActivation:
 
     @property
     def stride(self) -> tuple[float, float]:
+        if self.step is not None:
+            return self.step
         return (self.padded_shape[0] / self.native.shape[1], self.padded_shape[1] / self.native.shape[2])
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        """Padded-input coordinates of the centre of cell (0, 0)."""
+        if self.offset is not None:
+            return self.offset
+        sr, sc = self.stride
+        return sr / 2, sc / 2
+
+    def cell_at(self, row: float, col: float) -> tuple[int, int]:
+        """Native cell nearest to input pixel ``(row, col)`` (input, not padded, coordinates)."""
+        (sr, sc), (orr, oc) = self.stride, self.origin
+        i = int(round((self.box[0] + row + 0.5 - orr) / sr))
+        j = int(round((self.box[1] + col + 0.5 - oc) / sc))
+        return min(max(i, 0), self.native.shape[1] - 1), min(max(j, 0), self.native.shape[2] - 1)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -63,13 +85,15 @@ class LayerActivation:
         return self.native[ch, r0:r1, c0:c1]
 
     def _interior_cells(self):
+        """Cells whose footprint (centre +- step / 2) lies inside the input's area."""
         top, left, h, w = self.box
-        sr, sc = self.stride
-        r0, r1 = math.ceil(top / sr - 1e-9), math.floor((top + h) / sr + 1e-9)
-        c0, c1 = math.ceil(left / sc - 1e-9), math.floor((left + w) / sc + 1e-9)
-        if r1 <= r0 or c1 <= c0:  # coarser than the input: keep the cell(s) under its centre
-            r0 = min(int((top + h / 2) / sr), self.native.shape[1] - 1)
-            c0 = min(int((left + w / 2) / sc), self.native.shape[2] - 1)
+        (sr, sc), (orr, oc) = self.stride, self.origin
+        r0 = max(0, math.ceil((top - orr) / sr + 0.5 - 1e-9))
+        r1 = min(self.native.shape[1], math.floor((top + h - orr) / sr - 0.5 + 1e-9) + 1)
+        c0 = max(0, math.ceil((left - oc) / sc + 0.5 - 1e-9))
+        c1 = min(self.native.shape[2], math.floor((left + w - oc) / sc - 0.5 + 1e-9) + 1)
+        if r1 <= r0 or c1 <= c0:  # coarser than the input: keep the cell under its centre
+            r0, c0 = self.cell_at(h / 2, w / 2)
             r1, c1 = r0 + 1, c0 + 1
         return (r0, r1), (c0, c1)
 
@@ -79,10 +103,12 @@ class LayerActivation:
         if sel.ndim == 2:
             sel = sel[None]
         top, left, h, w = self.box
-        t = torch.from_numpy(np.ascontiguousarray(sel, dtype=np.float32))[None]
-        if tuple(sel.shape[1:]) != tuple(self.padded_shape):
-            t = nn.functional.interpolate(t, size=self.padded_shape, mode="bilinear", align_corners=False)
-        return t[0, :, top:top + h, left:left + w].numpy()
+        (sr, sc), (orr, oc) = self.stride, self.origin
+        ri, rw = _linear_weights((top + np.arange(h) + 0.5 - orr) / sr, sel.shape[1])
+        ci, cw = _linear_weights((left + np.arange(w) + 0.5 - oc) / sc, sel.shape[2])
+        rows = sel[:, ri[0]] * (1 - rw)[None, :, None] + sel[:, ri[1]] * rw[None, :, None]
+        out = rows[:, :, ci[0]] * (1 - cw) + rows[:, :, ci[1]] * cw
+        return out.astype(np.float32, copy=False)
 
     def page(self, page: int, per_page: int = 16, order=None) -> tuple[np.ndarray, np.ndarray]:
         """Channel indices and upsampled maps of one page (in ``order`` if given)."""
@@ -93,6 +119,14 @@ class LayerActivation:
                                 hint=f"choose a page in 0..{n_pages - 1}")
         sel = idx[page * per_page:(page + 1) * per_page]
         return sel, self.upsampled(sel)
+
+
+def _linear_weights(u: np.ndarray, n: int):
+    """Neighbour indices and weights for linear interpolation at fractional cells ``u``."""
+    u = np.clip(u, 0, n - 1)
+    i0 = np.floor(u).astype(np.int64)
+    i1 = np.minimum(i0 + 1, n - 1)
+    return (i0, i1), (u - i0).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -147,7 +181,15 @@ def layer_names(model, leaves_only: bool = False) -> list[str]:
 
 
 def in_channels(model) -> int:
-    for mod in as_module(model).modules():
+    """Input channels: the model's ``in_channels``; 1 for seisview models (sections);
+    else the first convolution's."""
+    m = as_module(model)
+    explicit = getattr(m, "in_channels", None)
+    if isinstance(explicit, int):
+        return explicit
+    if _named_layers(m):  # the seisview model contract: (B, 1, H, W) amplitudes
+        return 1
+    for mod in m.modules():
         if isinstance(mod, nn.Conv2d | nn.ConvTranspose2d):
             return int(mod.in_channels)
     return 1
@@ -216,22 +258,48 @@ def _run_hooks(m: nn.Module, x: torch.Tensor, layers: dict[str, nn.Module], keep
     return got
 
 
-_RF_CACHE: dict[tuple, tuple[int, int]] = {}
-_RF_LOCK = threading.Lock()
+@dataclass(frozen=True)
+class LayerGeometry:
+    """Measured receptive-field half-width and cell registration of one layer."""
+
+    half: tuple[int, int]
+    step: tuple[float, float]
+    offset: tuple[float, float]
 
 
-def receptive_field(model, layer: str, multiple: int = 16) -> tuple[int, int]:
-    """Half-width (rows, cols) of a layer's receptive field, measured by gradients.
+_GEOMETRY: dict[tuple, LayerGeometry] = {}
+_GEOMETRY_LOCK = threading.Lock()
 
-    One output cell near the centre is back-propagated to a random input; the
-    extent of the non-zero gradient is the receptive field. The probe grows
-    until the support no longer reaches the probe's edge (or ``MAX_PAD``).
+
+def _support(m, mod, layer, x, cy, cx):
+    """Bounding box of the input gradient of output cell (cy, cx): (r0, r1, c0, c1), r1/c1 exclusive."""
+    x = x.detach().clone().requires_grad_(True)
+    with torch.enable_grad():
+        out = _run_hooks(m, x, mod, keep_grad=True)[layer]
+        cy, cx = min(cy, out.shape[2] - 1), min(cx, out.shape[3] - 1)
+        out[:, :, cy, cx].abs().sum().backward()
+    g = x.grad.abs().sum(axis=(0, 1)).numpy()
+    rows, cols = np.nonzero(g > 0)
+    if rows.size == 0:
+        return None, out.shape
+    return (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1), out.shape
+
+
+def layer_geometry(model, layer: str, multiple: int = 16) -> LayerGeometry:
+    """Receptive field and registration of a layer, measured by back-propagation.
+
+    The gradient support of an output cell near the centre gives the
+    receptive field (its half-width around the cell's centre); the shift of
+    that support between two cells ``d`` apart gives the step and the offset
+    of the cell grid in input pixels (valid convolutions, internal padding or
+    odd strides included). The probe grows until the support no longer
+    reaches its edge (or ``MAX_PAD``). Cached per architecture and layer.
     """
     m = as_module(model)
-    key = (id(m), layer, multiple)
-    with _RF_LOCK:
-        if key in _RF_CACHE:
-            return _RF_CACHE[key]
+    key = (type(m).__qualname__, hash(repr(m)), layer, multiple)
+    with _GEOMETRY_LOCK:
+        if key in _GEOMETRY:
+            return _GEOMETRY[key]
     mod = _resolve(m, [layer])
     c_in = in_channels(m)
     was_training = m.training
@@ -241,30 +309,44 @@ def receptive_field(model, layer: str, multiple: int = 16) -> tuple[int, int]:
     try:
         while True:
             size = int(math.ceil(size / multiple) * multiple)
-            x = torch.randn(2, c_in, size, size, generator=gen, requires_grad=True)
-            with torch.enable_grad():
-                out = _run_hooks(m, x, mod, keep_grad=True)[layer]
-                cy, cx = out.shape[2] // 2, out.shape[3] // 2
-                out[:, :, cy, cx].abs().sum().backward()
-            g = x.grad.abs().sum(axis=(0, 1)).numpy()
-            rows, cols = np.nonzero(g > 0)
-            if rows.size == 0:
-                half = (0, 0)
+            x = torch.randn(4, c_in, size, size, generator=gen)
+            probe = _run_hooks(m, x, mod)[layer]
+            h, w = probe.shape[2], probe.shape[3]
+            cy, cx = h // 2, w // 2
+            box, _ = _support(m, mod, layer, x, cy, cx)
+            ratio = (size / h, size / w)
+            if box is None:  # no dependence on the input at all
+                geo = LayerGeometry((0, 0), ratio, (ratio[0] / 2, ratio[1] / 2))
                 break
-            # centre of the chosen cell in input pixels
-            py = (cy + 0.5) * size / out.shape[2]
-            px = (cx + 0.5) * size / out.shape[3]
-            half = (int(math.ceil(max(py - rows.min(), rows.max() + 1 - py))),
-                    int(math.ceil(max(px - cols.min(), cols.max() + 1 - px))))
-            touches = rows.min() == 0 or cols.min() == 0 or rows.max() == size - 1 or cols.max() == size - 1
+            dy, dx = min(4, cy), min(4, cx)
+            box2, _ = _support(m, mod, layer, x, cy - dy, cx - dx)
+            centre = ((box[0] + box[1]) / 2, (box[2] + box[3]) / 2)
+            step = list(ratio)
+            if box2 is not None:
+                c2 = ((box2[0] + box2[1]) / 2, (box2[2] + box2[3]) / 2)
+                for k, (d, a, b) in enumerate(((dy, centre[0], c2[0]), (dx, centre[1], c2[1]))):
+                    measured = (a - b) / d if d else 0.0
+                    # global layers (support = whole probe) do not move: keep the size ratio
+                    if measured > 0 and abs(measured - step[k]) <= 0.25 * step[k]:
+                        step[k] = measured
+            offset = (centre[0] - cy * step[0], centre[1] - cx * step[1])
+            half = (int(math.ceil(max(centre[0] - box[0], box[1] - centre[0]))),
+                    int(math.ceil(max(centre[1] - box[2], box[3] - centre[1]))))
+            geo = LayerGeometry(half, (step[0], step[1]), offset)
+            touches = box[0] == 0 or box[2] == 0 or box[1] == size or box[3] == size
             if not touches or size >= 2 * MAX_PAD:
                 break
             size *= 2
     finally:
         m.train(was_training)
-    with _RF_LOCK:
-        _RF_CACHE[key] = half
-    return half
+    with _GEOMETRY_LOCK:
+        _GEOMETRY[key] = geo
+    return geo
+
+
+def receptive_field(model, layer: str, multiple: int = 16) -> tuple[int, int]:
+    """Half-width (rows, cols) of a layer's receptive field (see :func:`layer_geometry`)."""
+    return layer_geometry(model, layer, multiple).half
 
 
 def normalise(x: np.ndarray) -> np.ndarray:
@@ -322,10 +404,11 @@ def capture(model, x, layers, pad: int | None = None, multiple: int | None = Non
     if multiple is None:
         multiple = int(getattr(m, "size_multiple", 16) or 1)
     pad_ok = True
+    geo = {name: layer_geometry(m, name, multiple) for name in layers}
     if pad is None:
         pad = 0
         for name in layers:
-            pad = max(pad, *receptive_field(m, name, multiple))
+            pad = max(pad, *geo[name].half)
         if pad >= MAX_PAD:
             pad_ok = False
         pad = min(pad + 1, MAX_PAD)
@@ -347,6 +430,7 @@ def capture(model, x, layers, pad: int | None = None, multiple: int | None = Non
         got = _run_hooks(m, t, mods)
     finally:
         m.train(was_training)
-    out = {name: LayerActivation(name, got[name][0].float().cpu().numpy(), (hp, wp), (pad, pad, h, w), pad_ok)
+    out = {name: LayerActivation(name, got[name][0].float().cpu().numpy(), (hp, wp), (pad, pad, h, w), pad_ok,
+                                 geo[name].step, geo[name].offset)
            for name in layers}
     return ActivationMaps(out, (h, w), pad, request_id, {"region": region, "multiple": multiple})

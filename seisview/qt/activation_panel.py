@@ -249,7 +249,9 @@ class ActivationPanel(QWidget):
         act = page.activations[page.layer]
         self._ensure_cells(len(page.channels))
         top, left, h, w = act.box
-        hp, wp = act.padded_shape
+        (sr, sc), (orr, oc) = act.stride, act.origin
+        # native cells placed on section pixels by the measured registration
+        rect = QRectF(oc - sc / 2 - left, orr - sr / 2 - top, act.native.shape[2] * sc, act.native.shape[1] * sr)
         for i, (vb, img, title) in enumerate(self._cells):
             visible = i < len(page.channels)
             vb.setVisible(visible)
@@ -260,7 +262,7 @@ class ActivationPanel(QWidget):
             lo, hi = np.percentile(act.interior(ch), [2, 98]) if native.size else (0.0, 1.0)
             img.setImage(native, levels=(float(lo), float(hi) if hi > lo else float(lo) + 1.0),
                          autoLevels=False)
-            img.setRect(QRectF(-left, -top, wp, hp))  # native cells placed on section pixels
+            img.setRect(rect)
             vb.setRange(xRange=(0, w), yRange=(0, h), padding=0)
             title.setText(f"#{ch}")
 
@@ -289,9 +291,7 @@ class ActivationPanel(QWidget):
             s.set_cursor(col - 0.5, spec.index, row - 0.5, origin="activation")
         else:
             s.set_cursor(row - 0.5, col - 0.5, spec.index, origin="activation")
-        sr, sc = act.stride
-        top, left, _, _ = act.box
-        value = act.native[channel, int((row - page.origin[0] + top) / sr), int((col - page.origin[1] + left) / sc)]
+        value = act.native[(channel, *act.cell_at(row - page.origin[0], col - page.origin[1]))]
         self.info.setText(f"{page.layer} #{channel} at {spec.key()} row {int(row)} col {int(col)}: "
                           f"{value:.4g}")
 
