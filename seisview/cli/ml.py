@@ -28,7 +28,7 @@ def register(sub, groups) -> None:
     p.add_argument("--init", default=None,
                    help="start from a run id of this project, a seisview checkpoint, or "
                         "pretrained weights (torchvision-format file for vgg16)")
-    p.add_argument("--steps-per-epoch", type=int, default=25)
+    p.add_argument("--steps-per-epoch", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -44,6 +44,8 @@ def register(sub, groups) -> None:
     q.add_argument("--section", default=None,
                    help="inline:N, crossline:N (line numbers) or time:MS; default whole survey")
     q.add_argument("--device", choices=("cpu", "cuda"), default=None)
+    q.add_argument("--phases", type=int, default=4,
+                   help="average over this many phase rotations (1 = a single pass, 4x faster)")
     q.add_argument("--quiet", action="store_true")
     q.set_defaults(func=cmd_predict)
 
@@ -205,6 +207,8 @@ def cmd_predict(args) -> int:
     from seisview.ml.runs import project_volume, run_snapshot
 
     out = Path(args.out)
+    if args.phases < 1:
+        raise SeisviewError("--phases must be at least 1", hint="use 1 (fast) or 4 (default)")
     if out.suffix.lower() not in (".npy", ".sgy", ".segy"):
         raise SeisviewError(f"--out {out.name}: unknown format", hint="use .npy or .sgy")
     with Project.open(args.project) as project:
@@ -215,13 +219,14 @@ def cmd_predict(args) -> int:
             raise SeisviewError("a single section is written as .npy",
                                 hint="drop --section to write a SEG-Y class cube")
         spec = parse_section(args.section, volume.geometry)
-        pred = predict_section(snap, volume.section_array(spec), device=args.device)
+        phases = args.phases if spec.kind != "time" else 1
+        pred = predict_section(snap, volume.section_array(spec), device=args.device, phases=phases)
         np.save(out, pred.classes)
         print(f"{spec.key()}: {pred.classes.shape} class ids -> {out}", file=sys.stderr)
         return 0
     bar = ProgressBar(args.quiet)
     state = TaskState(on_progress=lambda f, m: bar.update(f, m))
-    classes, conf = predict_volume(snap, volume, state, device=args.device)
+    classes, conf = predict_volume(snap, volume, state, device=args.device, phases=args.phases)
     bar.close()
     if out.suffix.lower() == ".npy":
         np.save(out, classes)

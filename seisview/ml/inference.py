@@ -139,7 +139,7 @@ def label_here_next(entropy: np.ndarray, n: int = 8, window: int = 32,
 
 
 def predict_volume(snapshot: ModelSnapshot, volume: Volume, state: TaskState | None = None,
-                   kind: str = "inline", device=None, indices=None
+                   kind: str = "inline", device=None, indices=None, phases: int = 1
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Class ids ``uint8 (il, xl, sample)`` and max probability ``float32`` of a whole volume.
 
@@ -158,7 +158,8 @@ def predict_volume(snapshot: ModelSnapshot, volume: Volume, state: TaskState | N
     conf = np.zeros(volume.shape, np.float32)
     for k, i in enumerate(todo):
         state.check()
-        p = predict_section(snapshot, volume.section_array(SectionSpec(kind, i)), device=device)
+        p = predict_section(snapshot, volume.section_array(SectionSpec(kind, i)), device=device,
+                            phases=phases)
         if kind == "inline":
             classes[i], conf[i] = p.classes.T, p.probs.max(0).T
         else:

@@ -49,7 +49,7 @@ class TrainConfig:
     model: str = "unet"
     model_cfg: dict = field(default_factory=dict)
     epochs: int = 30
-    steps_per_epoch: int = 25
+    steps_per_epoch: int = 10
     minutes: float | None = None
     batch_size: int = 8
     crop: int = 128
@@ -58,8 +58,8 @@ class TrainConfig:
     weight_decay: float = 1e-4
     phase_rotation: bool = True
     flip: bool = True
-    gain: float = 0.2  # random amplitude scaling +- this fraction
-    patience: int = 6
+    gain: float = 0.0  # random amplitude scaling +- this fraction (amplitude is a facies cue)
+    patience: int = 2  # epochs without a strictly better held-out accuracy
     seed: int = 0
     device: str | None = None
     init: object = None
@@ -67,7 +67,7 @@ class TrainConfig:
     report_every: int = 5
     first_snapshot_s: float = 2.0  # end the first epoch early so an overlay comes quickly...
     first_snapshot_steps: int = 6  # ...but not before this many steps
-    ema: float = 0.0  # > 0: snapshots hold an exponential moving average of the weights
+    ema: float = 0.9  # > 0: snapshots hold an exponential moving average of the weights
     threads: int | None = None
 
 
@@ -261,9 +261,14 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                                           **{k: v for k, v in metrics.items()
                                              if isinstance(v, float) and math.isfinite(v)}})
             history.append({"epoch": epoch, "step": step, **metrics})
+            # Held-out strokes lie beside the training strokes, so their accuracy saturates
+            # early while the net goes on to overfit the labelled section (measured: the
+            # best unseen-section accuracy comes a few epochs after saturation). A tie keeps
+            # the later snapshot but does not reset the patience counter.
             score = metrics.get("val_acc", -metrics["train_loss"])
-            if score > best_score + 1e-4 or best is None:
-                best_score, best, stale = score, snap, 0
+            if best is None or score >= best_score - 1e-4:
+                stale = 0 if best is None or score > best_score + 1e-4 else stale + 1
+                best_score, best = max(score, best_score), snap
                 if config.checkpoint:
                     ckpt = str(save_checkpoint(config.checkpoint, best))
             else:

@@ -1,7 +1,7 @@
 """A small dense U-Net for facies from sparse strokes.
 
 ``coarse=True`` (the default) puts the classifier on the deepest level
-(1/16 resolution) and upsamples the logits: measured on these machines, a
+(1/8 resolution with the default depth 3) and upsamples the logits: measured here, a
 full-resolution head trained on a few thin strokes labels reflectors by
 their phase instead of layers by their texture (DESIGN.md, "Lessons
 measured"). ``coarse=False`` gives the classic full-resolution decoder.
@@ -22,7 +22,7 @@ def double_conv(c_in: int, c_out: int) -> nn.Sequential:
 
 
 class UNet(FaciesModel):
-    def __init__(self, n_classes: int, base: int = 16, depth: int = 4, coarse: bool = True,
+    def __init__(self, n_classes: int, base: int = 16, depth: int = 3, coarse: bool = True,
                  dropout: float = 0.2):
         super().__init__()
         self.n_classes, self.depth, self.coarse = n_classes, depth, coarse
