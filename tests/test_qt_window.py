@@ -150,13 +150,14 @@ def test_panels_from_registry_failures_reported_and_menus(qtbot):
     registry.register("panel", "test-good", good, plugin="tests", meta={"title": "Good", "area": "left"})
     registry.register("panel", "test-broken", broken, plugin="tests")
     try:
-        w = MainWindow()
-        qtbot.addWidget(w)
+        w = MainWindow()  # deleted below, so not handed to qtbot
         assert w.panels["test-good"].windowTitle() == "Good"
         assert any(name == "test-broken" and "panel bug" in msg for name, msg in w.panel_failures)
         titles = [a.text() for a in w.menuBar().actions()]
         assert titles.index("&Labels") < titles.index("&Help")
         w.close()
+        w.deleteLater()  # every panel of every area was built: take them all down now
+        qtbot.wait(20)
     finally:
         registry.unregister("panel", "test-good")
         registry.unregister("panel", "test-broken")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from PyQt6.QtCore import QSettings, Qt
+from PyQt6.QtCore import QSettings, Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
@@ -358,6 +358,15 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, ev) -> None:
         self.save_layout()
+        # panels hear about it (their closeEvent stops their workers) and no timer of the window's
+        # tree fires into a closed window
+        own = {self.gather_view, self.layers_panel, self.view3d}
+        for dock in self.panels.values():
+            w = dock.widget()
+            if w is not None and w not in own:
+                w.close()
+        for timer in self.findChildren(QTimer):
+            timer.stop()
         self.files.shutdown()
         self.display_cache.detach()
         self.display_bar.detach()
