@@ -149,9 +149,11 @@ class SectionView(ImagePane):
         bottom, left = labels[self.kind]
         self.plot.setLabel("bottom", bottom)
         self.plot.setLabel("left", left)
-        sd = s.volume.section(SectionSpec(self.kind, s.position(self.kind)))
-        self.array_shape = sd.array.shape
-        self.set_pixel_transform(linear_pixel_transform(sd.cols, sd.rows))
+        # axes from the geometry alone (no section read: it may live on disk)
+        rows, cols = {"inline": (g.samples, g.xl.numbers), "crossline": (g.samples, g.il.numbers),
+                      "time": (g.il.numbers, g.xl.numbers)}[self.kind]
+        self.array_shape = (len(rows), len(cols))
+        self.set_pixel_transform(linear_pixel_transform(cols, rows))
         self.on_position(self.kind, s.position(self.kind))
         for k in OTHER_LINES[self.kind]:
             self._place_line(k)
