@@ -1,12 +1,13 @@
 """Training and inference benchmarks on the demo survey (ratios side by side in one run).
 
     python benchmarks/bench_ml.py                 # everything (~15 min on 2 busy cores)
-    python benchmarks/bench_ml.py dense quality   # some parts: dense, overlay, quality, seed004
+    python benchmarks/bench_ml.py dense quality   # parts: dense, overlay, gui, quality, seed004
 
 * dense    : the Waldeland patch CNN on a full F3-sized inline (462 x 951), one dense pass vs
              one 65x65 patch per pixel (timed on a random subset of pixels, extrapolated), and
              the accuracy of both on the same pixels of the demo survey after training.
 * overlay  : from "Train" (labels snapshot) to the first class map of the visible inline.
+* gui      : the same through the Training dock (worker thread, Qt event loop, layers).
 * quality  : thin strokes on <= 2 % of one inline, accuracy and per-class recall on 10 inlines
              never labelled, after each epoch (best accuracy comes early).
 * seed004  : patch CNN vs VGG16-style vs ResNet-style on the same strokes, train vs test accuracy.
@@ -33,12 +34,12 @@ from seisview.ml.training import TrainConfig, train
 TRAIN_IL = 100
 TEST_IL = [5, 25, 45, 65, 85, 120, 140, 160, 180, 195]
 K = len(DEMO_CLASSES)
-BEST = dict(model="unet", model_cfg={"depth": 3})
+BEST = dict(model="unet")  # the defaults: depth 3 (1/8 logits), EMA 0.9, patience 2
 
 
 def setup():
     vol, truth = demo_volume(), demo_truth()
-    strokes = thin_strokes(truth[TRAIN_IL].T, 0.02, width=2, strokes_per_class=4)
+    strokes = thin_strokes(truth[TRAIN_IL].T, 0.02, width=1, strokes_per_class=4)
     data = make_training_data(vol, {SectionSpec("inline", TRAIN_IL): strokes}, n_classes=K)
     return vol, truth, strokes, data
 
@@ -87,7 +88,7 @@ def bench_dense():
           f"pixels) -> {t_pix / t_dense:.0f}x")
 
     vol, truth, _, data = setup()
-    rows, done = run(TrainConfig(model="waldeland", epochs=8, steps_per_epoch=15, minutes=1.5),
+    rows, done = run(TrainConfig(model="waldeland", epochs=8, minutes=1.5),
                      data, vol, truth, "waldeland")
     snap = done.snapshot
     net = snap.build()
@@ -112,7 +113,7 @@ def bench_overlay():
     t0 = time.monotonic()
     data = make_training_data(vol, {SectionSpec("inline", TRAIN_IL): strokes}, n_classes=K)
     t_data = time.monotonic() - t0
-    cfg = TrainConfig(**BEST, epochs=50, steps_per_epoch=25, first_snapshot_s=3.0)
+    cfg = TrainConfig(**BEST, epochs=50)
     for msg in train(cfg, data):
         if isinstance(msg, TrainProgress) and msg.snapshot is not None:
             t_snap = time.monotonic() - t0
@@ -125,17 +126,65 @@ def bench_overlay():
           f"{TRAIN_IL + 10}: {s['accuracy']:.3f}")
 
 
+def bench_gui():
+    print("\n== press Train in the Training dock -> first class map on the visible inline (Qt)")
+    import os
+    import tempfile
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PyQt6.QtWidgets import QApplication
+
+    from seisview.core.palette import Palette
+    from seisview.core.session import Session
+    from seisview.io.demo import demo_survey_path
+    from seisview.io.project import Project
+    from seisview.qt.training_panel import TrainingPanel
+
+    app = QApplication.instance() or QApplication([])
+    vol, truth, strokes, _ = setup()
+    pal = Palette.from_list([{"id": i + 1, "name": n, "color": c}
+                             for i, (n, c) in enumerate(DEMO_CLASSES)])
+    with tempfile.TemporaryDirectory() as tmp:
+        project = Project.create(Path(tmp) / "b.seisview", demo_survey_path(), palette=pal)
+        idx = np.flatnonzero(strokes)
+        project.labels.apply({SectionSpec("inline", TRAIN_IL): (idx, strokes.ravel()[idx])})
+        session = Session()
+        session.open_volume(vol)
+        session.project = project
+        session.set_position("inline", TRAIN_IL + 20)
+        panel = TrainingPanel(SimpleNamespace(session=session, status=lambda m: None))
+        spec = session.spec("inline")
+        t0 = time.monotonic()
+        if not panel.start():
+            raise SystemExit(f"training did not start: {panel.status.text()}")
+        layer = session.layers["prediction"]
+        while layer.data_for(spec) is None and time.monotonic() - t0 < 120:
+            app.processEvents()
+            time.sleep(0.005)
+        t_first = time.monotonic() - t0
+        s = score(layer.data_for(spec), truth[TRAIN_IL + 20].T, K)
+        panel.shutdown()
+        app.processEvents()
+        project.close()
+    print(f"  first overlay {t_first:.2f} s after Train (accuracy of that overlay "
+          f"{s['accuracy']:.3f})")
+
+
 def bench_quality(minutes=2.0):
     print("\n== quality: thin strokes on one inline -> 10 never-labelled inlines")
     vol, truth, strokes, data = setup()
-    print(f"  strokes cover {(strokes > 0).mean() * 100:.2f} % of inline {TRAIN_IL + 100} "
+    print(f"  strokes cover {(strokes > 0).mean() * 100:.2f} % of inline index {TRAIN_IL} "
           f"({data.summary()})")
-    rows, done = run(TrainConfig(**BEST, epochs=40, steps_per_epoch=10, minutes=minutes),
-                     data, vol, truth, "unet")
-    s = test_score(done.snapshot, vol, truth)
+    rows, done = run(TrainConfig(**BEST, epochs=40, minutes=minutes), data, vol, truth, "unet")
     names = [n for n, _ in DEMO_CLASSES]
-    print(f"  best (early-stopped) snapshot v{done.snapshot.version}: accuracy {s['accuracy']:.3f}"
-          f", recall " + ", ".join(f"{names[c - 1]} {r:.2f}" for c, r in s["recall"].items()))
+    print(f"  stopped: {done.reason} after {done.steps} steps, {rows[-1][0]:.0f} s")
+    for phases in (1, 4):
+        s = test_score(done.snapshot, vol, truth, phases)
+        print(f"  early-stopped snapshot v{done.snapshot.version}, {phases} phase(s): accuracy "
+              f"{s['accuracy']:.3f}, recall "
+              + ", ".join(f"{names[c - 1]} {r:.2f}" for c, r in s["recall"].items()))
     best = max(rows, key=lambda r: r[4]["accuracy"])
     print(f"  best test accuracy over the run {best[4]['accuracy']:.3f} at {best[0]:.0f} s "
           f"(min recall {best[4]['min_recall']:.3f})")
@@ -146,8 +195,8 @@ def bench_seed004(minutes=1.5):
     vol, truth, _, data = setup()
     out = []
     for name, cfg in (("waldeland", {}), ("vgg16", {"width": 0.25}), ("resnet", {"base": 16})):
-        rows, done = run(TrainConfig(model=name, model_cfg=cfg, epochs=40, steps_per_epoch=10,
-                                     minutes=minutes), data, vol, truth, name)
+        rows, done = run(TrainConfig(model=name, model_cfg=cfg, epochs=40, minutes=minutes,
+                                     patience=100), data, vol, truth, name)
         final = rows[-1]
         out.append((name, final[2], final[3], final[4]["accuracy"], final[4]["min_recall"],
                     final[1], sum(p.numel() for p in done.snapshot.state.values())))
@@ -159,6 +208,6 @@ def bench_seed004(minutes=1.5):
 
 if __name__ == "__main__":
     torch.set_num_threads(2)
-    parts = sys.argv[1:] or ["dense", "overlay", "quality", "seed004"]
+    parts = sys.argv[1:] or ["dense", "overlay", "gui", "quality", "seed004"]
     for part in parts:
         globals()[f"bench_{part}"]()

@@ -62,6 +62,7 @@ class TrainingPanel(QWidget):
         self._pending = None  # newest label snapshot, taken in the GUI thread
         self._lock = threading.Lock()
         self._data_kw: dict = {}
+        self._closing = False
         self._build()
         self._sync_buttons()
 
@@ -248,6 +249,8 @@ class TrainingPanel(QWidget):
     def _on_message(self, msg) -> None:
         from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
 
+        if self._closing:
+            return
         if isinstance(msg, TrainProgress):
             self.bar.setValue(int(msg.fraction * 1000))
             if msg.snapshot is None:
@@ -275,7 +278,8 @@ class TrainingPanel(QWidget):
         project = self.session.project
         if msg.snapshot is not None:
             self.snapshot = msg.snapshot
-            self.layers.request(msg.snapshot)
+            if msg.snapshot.version != self.layers.version:  # the best one is not shown
+                self.layers.request(msg.snapshot)
         status = ("done" if isinstance(msg, TrainDone) else
                   "failed" if isinstance(msg, TrainFailed) else "cancelled")
         if project is not None and self.run_id is not None:
@@ -389,6 +393,8 @@ class TrainingPanel(QWidget):
 
     # -- teardown ----------------------------------------------------------------------------
     def shutdown(self, wait: float = 5.0) -> None:
+        """Cancel and join every worker of the panel (window close, tests)."""
+        self._closing = True
         for w in (self.worker, self.volume_worker):
             if w is not None:
                 w.cancel()
