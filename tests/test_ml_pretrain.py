@@ -80,7 +80,7 @@ def test_gan_trains_on_gathers_and_transfers_to_picker():
     assert all(np.isfinite([h["d_loss"], h["g_loss"]]).all() for h in hist)
     enc = encoder_from_snapshot(done.snapshot)
     assert not any("parametrizations" in k for k in enc)  # spectral norm folded in
-    net = FirstBreakUNet(widths=(4, 8, 16))
+    net = FirstBreakUNet(2, widths=(4, 8, 16))  # gathers: linear + log-compressed channels
     assert load_encoder(net, enc) == len(enc)
     assert torch.equal(net.encoder.blocks[2].conv1.weight, enc["blocks.2.conv1.weight"])
 

@@ -26,6 +26,7 @@ from seisview.core.tasks import Cancelled, TaskState
 from seisview.ml.fb_data import (
     PickedGather,
     gather_input,
+    input_channels,
     picked_gathers,
     picks_by_trace,
     random_crops,
@@ -139,7 +140,8 @@ def _split(items: list[PickedGather], fraction: float, rng) -> tuple[list, list]
 
 
 def build_picker(config: dict) -> FirstBreakUNet:
-    return FirstBreakUNet(1, tuple(config.get("widths", (16, 32, 64, 128))))
+    return FirstBreakUNet(int(config.get("in_channels", 1)),
+                          tuple(config.get("widths", (16, 32, 64, 128))))
 
 
 def _init_weights(net: FirstBreakUNet, init) -> str:
@@ -161,7 +163,7 @@ def _init_weights(net: FirstBreakUNet, init) -> str:
 def _probability(net, x: np.ndarray, factor: int) -> np.ndarray:
     """Arrival probability ``(fine sample, trace)`` of one prepared gather ``x`` (coarse)."""
     with torch.no_grad():
-        p = torch.sigmoid(net(torch.from_numpy(x)[None, None]))[0, 0].numpy()
+        p = torch.sigmoid(net(torch.from_numpy(x)[None]))[0, 0].numpy()
     if factor == 1:
         return p
     # back to the data's sampling: the step is fitted on the interpolated probability,
@@ -189,7 +191,8 @@ def _validate(net, val: list[PickedGather], factor: int, tolerance: float) -> di
 def _snapshot(net, config: FirstBreakConfig, meta: dict, version: int) -> ModelSnapshot:
     state = {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
     # n_classes 2 (arrived or not) satisfies build_model, which load_checkpoint uses
-    return ModelSnapshot(MODEL, 2, {"widths": list(config.widths)}, state, version, 1.0, (),
+    return ModelSnapshot(MODEL, 2, {"widths": list(config.widths),
+                                    "in_channels": input_channels(config.compress)}, state, version, 1.0, (),
                          {"task": "firstbreak", **meta})
 
 
@@ -206,7 +209,8 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         rng = np.random.default_rng(config.seed)
         g = data.gathers
         factor = _factor(g.dt_ms, config.target_dt_ms)
-        net = build_picker({"widths": config.widths})
+        net = build_picker({"widths": config.widths,
+                            "in_channels": input_channels(config.compress)})
         how = _init_weights(net, config.init)
         n_window = window_samples(g, data.picks, factor * net.factor)
         items = picked_gathers(g, data.picks, n_window, config.compress, factor,
@@ -215,9 +219,9 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         meta = {"window_ms": n_window * g.dt_ms, "factor_dt_ms": factor * g.dt_ms,
                 "compress": config.compress, "dt_ms": g.dt_ms, "init": how,
                 "trained_on": data.picked_keys}
-        n_time = min(config.crop, items[0].x.shape[0])
+        n_time = min(config.crop, items[0].x.shape[1])
         n_time -= n_time % net.factor
-        n_trace = min(config.traces, max(it.x.shape[1] for it in items))
+        n_trace = min(config.traces, max(it.x.shape[2] for it in items))
         opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         t0 = time.monotonic()
         budget = config.minutes * 60 if config.minutes else None

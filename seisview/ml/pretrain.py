@@ -67,17 +67,18 @@ class PretrainConfig:
 
 
 def build_pretrain_model(name: str, config: dict) -> torch.nn.Module:
+    c = int(config.get("in_channels", 1))
     if name == "autoencoder":
-        return ConvAutoencoder(1, tuple(config["widths"]), config.get("latent_channels", 8))
+        return ConvAutoencoder(c, tuple(config["widths"]), config.get("latent_channels", 8))
     if name == "gan":
         return PatchGAN(config.get("latent_dim", 64), tuple(config.get("patch", (64, 32))),
-                        tuple(config["widths"]))
+                        tuple(config["widths"]), in_channels=c)
     raise SeisviewError(f"unknown pretraining model {name!r}", hint=f"use one of {MODELS}")
 
 
 # -- data --------------------------------------------------------------------------------
 def sections_of(data, config: PretrainConfig) -> list[np.ndarray]:
-    """2-D ``(sample, trace)`` float32 arrays to cut patches from.
+    """``(channel, sample, trace)`` float32 arrays to cut patches from.
 
     ``data`` is a ``GatherSet`` (each gather, prepared as the picker sees it), a
     ``Volume`` (every inline and crossline, scaled by the volume's robust clip
@@ -94,19 +95,19 @@ def sections_of(data, config: PretrainConfig) -> list[np.ndarray]:
         n_il, n_xl, _ = data.shape
         out = [np.clip(data.inline(i) / clip, -1, 1).astype(np.float32) for i in range(n_il)]
         out += [np.clip(data.crossline(j) / clip, -1, 1).astype(np.float32) for j in range(n_xl)]
-        return out
+        return [a[None] for a in out]
     out = [np.asarray(a, np.float32) for a in data]
     if not out or any(a.ndim != 2 for a in out):
         raise SeisviewError("pretraining needs gathers, a survey volume or 2-D sections",
                             hint="open a survey or a gather file first")
-    return out
+    return [a[None] for a in out]
 
 
 class PatchSampler:
     """Random ``patch``-sized crops (zero-padded where a section is smaller), random mirror."""
 
     def __init__(self, sections: list[np.ndarray], patch: tuple[int, int], seed: int):
-        self.sections = [s for s in sections if s.size]
+        self.sections = [s for s in sections if s.size]  # (channel, sample, trace)
         if not self.sections:
             raise SeisviewError("no data to pretrain on", hint="the survey or gathers are empty")
         self.patch = patch
@@ -116,15 +117,15 @@ class PatchSampler:
 
     def batch(self, n: int) -> torch.Tensor:
         ph, pw = self.patch
-        out = np.zeros((n, 1, ph, pw), np.float32)
+        out = np.zeros((n, self.sections[0].shape[0], ph, pw), np.float32)
         for b in range(n):
             s = self.sections[self.rng.choice(len(self.sections), p=self.p)]
-            i = self.rng.integers(0, max(s.shape[0] - ph, 0) + 1)
-            j = self.rng.integers(0, max(s.shape[1] - pw, 0) + 1)
-            crop = s[i:i + ph, j:j + pw]
+            i = self.rng.integers(0, max(s.shape[1] - ph, 0) + 1)
+            j = self.rng.integers(0, max(s.shape[2] - pw, 0) + 1)
+            crop = s[:, i:i + ph, j:j + pw]
             if self.rng.random() < 0.5:
-                crop = crop[:, ::-1]
-            out[b, 0, :crop.shape[0], :crop.shape[1]] = crop
+                crop = crop[:, :, ::-1]
+            out[b, :, :crop.shape[1], :crop.shape[2]] = crop
         return torch.from_numpy(out)
 
 
@@ -132,7 +133,8 @@ class PatchSampler:
 def _snapshot(net, config: PretrainConfig, version: int, meta: dict) -> ModelSnapshot:
     state = {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
     # n_classes 2 (real/fake, or input/not) satisfies build_model, which checkpoints use
-    return ModelSnapshot(config.model, 2, config.model_config(), state, version, 1.0, (),
+    mcfg = {**config.model_config(), "in_channels": int(net.encoder.blocks[0].conv1.in_channels)}
+    return ModelSnapshot(config.model, 2, mcfg, state, version, 1.0, (),
                          {"task": "pretrain", **meta})
 
 
@@ -146,7 +148,8 @@ def pretrain(config: PretrainConfig, data, state: TaskState | None = None) -> It
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     sampler = PatchSampler(sections_of(data, config), tuple(config.patch), config.seed)
-    net = build_pretrain_model(config.model, config.model_config())
+    net = build_pretrain_model(config.model, {**config.model_config(),
+                                              "in_channels": sampler.sections[0].shape[0]})
     net.train()
     if config.model == "autoencoder":
         opts = [torch.optim.Adam(net.parameters(), lr=config.lr)]

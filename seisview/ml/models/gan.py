@@ -26,7 +26,8 @@ class Generator(nn.Module):
     [-1, 1], not probabilities.
     """
 
-    def __init__(self, latent_dim: int = 64, patch=(64, 32), widths=DEFAULT_WIDTHS):
+    def __init__(self, latent_dim: int = 64, patch=(64, 32), widths=DEFAULT_WIDTHS,
+                 out_channels: int = 1):
         super().__init__()
         self.latent_dim = int(latent_dim)
         self.patch = (int(patch[0]), int(patch[1]))
@@ -42,7 +43,7 @@ class Generator(nn.Module):
             layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(a, b, 3, padding=1),
                        nn.BatchNorm2d(b), nn.LeakyReLU(0.1)]
         self.body = nn.Sequential(*layers)
-        self.head = nn.Conv2d(w[-1], 1, 3, padding=1)
+        self.head = nn.Conv2d(w[-1], out_channels, 3, padding=1)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         x = self.fc(z).view(z.shape[0], self.w0, *self.start)
@@ -55,9 +56,9 @@ class Generator(nn.Module):
 class Discriminator(nn.Module):
     """Spectral-normalised :class:`Encoder` → global average → one logit per patch (no sigmoid)."""
 
-    def __init__(self, widths=DEFAULT_WIDTHS):
+    def __init__(self, widths=DEFAULT_WIDTHS, in_channels: int = 1):
         super().__init__()
-        self.encoder = Encoder(1, widths, norm="none", spectral=True)
+        self.encoder = Encoder(in_channels, widths, norm="none", spectral=True)
         self.head = spectral_norm(nn.Linear(self.encoder.widths[-1], 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -69,11 +70,11 @@ class PatchGAN(nn.Module):
     """Generator and discriminator together, so one snapshot holds both."""
 
     def __init__(self, latent_dim: int = 64, patch=(64, 32), widths=DEFAULT_WIDTHS,
-                 n_classes: int = 2):
+                 n_classes: int = 2, in_channels: int = 1):
         super().__init__()
         self.n_classes = n_classes  # accepted for build_model; real/fake is the only output
-        self.generator = Generator(latent_dim, patch, widths)
-        self.discriminator = Discriminator(widths)
+        self.generator = Generator(latent_dim, patch, widths, in_channels)
+        self.discriminator = Discriminator(widths, in_channels)
 
     @property
     def encoder(self) -> Encoder:
