@@ -59,12 +59,14 @@ class ProgressBar:
 
     def update(self, fraction: float, text: str, force: bool = False) -> None:
         now = time.monotonic()
-        if self.quiet or (not force and now - self._last < 0.2):
+        tty = sys.stderr.isatty()
+        # on a terminal redraw at most 5x a second; in a log only the epoch lines
+        if self.quiet or (not force and (not tty or now - self._last < 0.2)):
             return
         self._last = now
         n = int(round(fraction * self.width))
         line = f"\r[{'#' * n}{'.' * (self.width - n)}] {fraction * 100:5.1f}% {text}"
-        sys.stderr.write(line[:120].ljust(120) if sys.stderr.isatty() else line.strip() + "\n")
+        sys.stderr.write(line[:120].ljust(120) if tty else line.strip() + "\n")
         sys.stderr.flush()
 
     def close(self) -> None:
@@ -225,7 +227,7 @@ def cmd_predict(args) -> int:
         print(f"{spec.key()}: {pred.classes.shape} class ids -> {out}", file=sys.stderr)
         return 0
     bar = ProgressBar(args.quiet)
-    state = TaskState(on_progress=lambda f, m: bar.update(f, m))
+    state = TaskState(on_progress=lambda f, m: bar.update(f, m, force=f >= 1.0))
     classes, conf = predict_volume(snap, volume, state, device=args.device, phases=args.phases)
     bar.close()
     if out.suffix.lower() == ".npy":
