@@ -306,34 +306,37 @@ def layer_geometry(model, layer: str, multiple: int = 16) -> LayerGeometry:
     m.eval()
     size = 64
     gen = torch.Generator().manual_seed(0)
+
+    def out_shape(n):
+        with torch.no_grad():
+            return _run_hooks(m, torch.zeros(1, c_in, n, n), mod)[layer].shape[2:]
+
     try:
         while True:
             size = int(math.ceil(size / multiple) * multiple)
-            x = torch.randn(4, c_in, size, size, generator=gen)
-            probe = _run_hooks(m, x, mod)[layer]
-            h, w = probe.shape[2], probe.shape[3]
+            x = torch.randn(2, c_in, size, size, generator=gen)
+            h, w = out_shape(size)
+            # the step is exact from how the output grows with the input (by 64 or more, a
+            # multiple of any power-of-two stride up to 64)
+            delta = multiple * math.ceil(64 / multiple)
+            h2, w2 = out_shape(size + delta)
+            step = (delta / max(h2 - h, 1), delta / max(w2 - w, 1))
             cy, cx = h // 2, w // 2
             box, _ = _support(m, mod, layer, x, cy, cx)
-            ratio = (size / h, size / w)
             if box is None:  # no dependence on the input at all
-                geo = LayerGeometry((0, 0), ratio, (ratio[0] / 2, ratio[1] / 2))
+                geo = LayerGeometry((0, 0), step, (step[0] / 2, step[1] / 2))
                 break
-            dy, dx = min(4, cy), min(4, cx)
+            dy, dx = min(2, cy), min(2, cx)
             box2, _ = _support(m, mod, layer, x, cy - dy, cx - dx)
-            centre = ((box[0] + box[1]) / 2, (box[2] + box[3]) / 2)
-            step = list(ratio)
-            if box2 is not None:
-                c2 = ((box2[0] + box2[1]) / 2, (box2[2] + box2[3]) / 2)
-                for k, (d, a, b) in enumerate(((dy, centre[0], c2[0]), (dx, centre[1], c2[1]))):
-                    measured = (a - b) / d if d else 0.0
-                    # global layers (support = whole probe) do not move: keep the size ratio
-                    if measured > 0 and abs(measured - step[k]) <= 0.25 * step[k]:
-                        step[k] = measured
-            offset = (centre[0] - cy * step[0], centre[1] - cx * step[1])
+            boxes = [(box, cy, cx)] + ([(box2, cy - dy, cx - dx)] if box2 is not None else [])
+            # the cell grid's offset: support centres minus cell index x step, averaged
+            offset = (float(np.mean([(b[0] + b[1]) / 2 - i * step[0] for b, i, _ in boxes])),
+                      float(np.mean([(b[2] + b[3]) / 2 - j * step[1] for b, _, j in boxes])))
+            centre = (offset[0] + cy * step[0], offset[1] + cx * step[1])
             half = (int(math.ceil(max(centre[0] - box[0], box[1] - centre[0]))),
                     int(math.ceil(max(centre[1] - box[2], box[3] - centre[1]))))
-            geo = LayerGeometry(half, (step[0], step[1]), offset)
-            touches = box[0] == 0 or box[2] == 0 or box[1] == size or box[3] == size
+            geo = LayerGeometry(half, step, offset)
+            touches = any(b[0] == 0 or b[2] == 0 or b[1] == size or b[3] == size for b, _, _ in boxes)
             if not touches or size >= 2 * MAX_PAD:
                 break
             size *= 2
