@@ -67,9 +67,7 @@ class GatherView(ImagePane):
     def __init__(self, session: Session, parent: QWidget | None = None):
         self.offset_axis = OffsetAxis()
         super().__init__(parent)
-        self.plot.setAxisItems({"bottom": self.offset_axis})
-        self.offset_axis.setPen(pg.mkPen("k"))
-        self.offset_axis.setTextPen(pg.mkPen("k"))
+        self.set_axis("bottom", self.offset_axis)
         self.session = session
         self.gather = None
         self.wiggle = pg.PlotCurveItem(pen=pg.mkPen("k", width=1), connect="finite")

@@ -72,6 +72,10 @@ class ImagePane(QWidget):
         self.viewbox = ToolViewBox(self)
         self.plot_widget = pg.PlotWidget(viewBox=self.viewbox, background="w")
         self.plot = self.plot_widget.getPlotItem()
+        # a ViewBox made in Python stays owned by its Python wrapper even inside the scene; if
+        # garbage collection deleted it first, the scene would keep a dangling item (a segfault
+        # in QGraphicsScene::itemsBoundingRect). Hand it to its C++ parent like pyqtgraph's own.
+        self.viewbox.setParentItem(self.plot)
         self.plot.showGrid(x=False, y=False)
         self.plot.setMenuEnabled(False)
         for name in ("left", "bottom"):
@@ -94,6 +98,14 @@ class ImagePane(QWidget):
         self.body = lay
         lay.addWidget(self.plot_widget, 1)
         self.plot.scene().sigMouseMoved.connect(self._on_scene_move)
+
+    def set_axis(self, name: str, axis: pg.AxisItem) -> pg.AxisItem:
+        """Replace the ``name`` axis ("left", "bottom") with ``axis``, owned by the plot (see above)."""
+        self.plot.setAxisItems({name: axis})
+        axis.setParentItem(self.plot)
+        axis.setPen(pg.mkPen("k"))
+        axis.setTextPen(pg.mkPen("k"))
+        return axis
 
     # -- what the tool sees (subclasses override) ---------------------------------
     def tool_spec(self):
@@ -212,6 +224,19 @@ class ImagePane(QWidget):
     def zoom(self, factor: float) -> None:
         """Zoom about the centre (factor > 1 zooms in)."""
         self.viewbox.scaleBy((1.0 / factor, 1.0 / factor))
+
+    def closeEvent(self, ev) -> None:
+        """Closing a pane ends it: unsubscribe and empty its scene now, while everything in it is
+        consistent, rather than whenever the garbage collector gets to it."""
+        if not getattr(self, "_closed", False):
+            self._closed = True
+            detach = getattr(self, "detach", None)
+            if detach is not None:
+                detach()
+            for item in list(self._pixel_items):
+                self.remove_pixel_item(item)
+            self.plot_widget.close()  # pyqtgraph clears the scene
+        super().closeEvent(ev)
 
     def export_png(self, path) -> None:
         """Save what this pane shows (with axes) as a PNG."""

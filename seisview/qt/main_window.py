@@ -377,6 +377,6 @@ class MainWindow(QMainWindow):
         if self.view3d is not None:
             self.view3d.detach()
         for v in (*self.section_views.values(), self.map_view, self.gather_view):
-            v.detach()
+            v.close()  # unsubscribes and empties its scene (see ImagePane.closeEvent)
         super().closeEvent(ev)
 

@@ -70,11 +70,8 @@ class MapView(ImagePane):
 
     def __init__(self, session: Session, parent: QWidget | None = None):
         super().__init__(parent)
-        self.plot.setAxisItems({"left": PlainAxis("left"), "bottom": PlainAxis("bottom")})
         for name in ("left", "bottom"):
-            ax = self.plot.getAxis(name)
-            ax.setPen(pg.mkPen("k"))
-            ax.setTextPen(pg.mkPen("k"))
+            self.set_axis(name, PlainAxis(name))
         self.session = session
         self.runner = LatestRunner(self)
         self.runner.result.connect(self._on_attribute)
