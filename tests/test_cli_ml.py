@@ -62,6 +62,11 @@ def test_train_records_a_run_and_predict_writes_sections_and_cubes(tmp_path, sur
     assert main(["predict", str(proj), "--run", str(run_id), "--out", str(sgy), "--quiet"]) == 0
     from seisview.io.segy import load
     assert np.array_equal(np.asarray(load(sgy).data), vol.astype(np.float32))
+    prob = tmp_path / "prob.sgy"
+    assert main(["predict", str(proj), "--run", str(run_id), "--out", str(prob), "--probability",
+                 "--phases", "1", "--quiet"]) == 0
+    p = np.asarray(load(prob).data)
+    assert p.shape == vol.shape and 1 / 9 <= p.min() and p.max() <= 1  # 9 palette classes
 
     # transfer from the finished run
     rc = main(["train", str(proj), "--epochs", "1", "--steps-per-epoch", "1", "--batch-size", "2",

@@ -46,6 +46,8 @@ def register(sub, groups) -> None:
     q.add_argument("--device", choices=("cpu", "cuda"), default=None)
     q.add_argument("--phases", type=int, default=4,
                    help="average over this many phase rotations (1 = a single pass, 4x faster)")
+    q.add_argument("--probability", action="store_true",
+                   help="write the probability of the predicted class (float) instead of ids")
     q.add_argument("--quiet", action="store_true")
     q.set_defaults(func=cmd_predict)
 
@@ -223,17 +225,20 @@ def cmd_predict(args) -> int:
         spec = parse_section(args.section, volume.geometry)
         phases = args.phases if spec.kind != "time" else 1
         pred = predict_section(snap, volume.section_array(spec), device=args.device, phases=phases)
-        np.save(out, pred.classes)
-        print(f"{spec.key()}: {pred.classes.shape} class ids -> {out}", file=sys.stderr)
+        arr = pred.probs.max(0) if args.probability else pred.classes
+        np.save(out, arr)
+        print(f"{spec.key()}: {arr.shape} {'probabilities' if args.probability else 'class ids'}"
+              f" -> {out}", file=sys.stderr)
         return 0
     bar = ProgressBar(args.quiet)
     state = TaskState(on_progress=lambda f, m: bar.update(f, m, force=f >= 1.0))
     classes, conf = predict_volume(snap, volume, state, device=args.device, phases=args.phases)
     bar.close()
+    cube = conf if args.probability else classes
     if out.suffix.lower() == ".npy":
-        np.save(out, classes)
+        np.save(out, cube)
     else:
-        export_segy(out, classes, volume)
+        export_segy(out, cube, volume)
     counts = np.bincount(classes.ravel(), minlength=snap.n_classes + 1)[1:]
     print(f"{classes.shape} class ids -> {out}; class fractions "
           + " ".join(f"{i + 1}:{c / classes.size:.2f}" for i, c in enumerate(counts)),

@@ -4,7 +4,8 @@ The encoder's layout is torchvision's ``vgg16().features`` (13 3x3
 convolutions in five blocks with max pooling), so a torchvision-format state
 dict (``features.N.weight``/``bias``) loads unchanged; the grey section is
 repeated into three channels. The first ``freeze`` convolutions keep their
-weights; a new 1x1 head on block ``head_block`` (4 = stride 8) is trained.
+weights (default: 4 when ``pretrained`` weights are loaded, else none); a new head on
+block ``head_block`` (4 = stride 8) is trained.
 ``width`` < 1 narrows every layer for CPU experiments (then pretrained files
 do not fit and loading one says so).
 """
@@ -24,7 +25,8 @@ VGG16_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M",
 
 
 class VGG16Facies(FaciesModel):
-    def __init__(self, n_classes: int, width: float = 1.0, freeze: int = 4, head_block: int = 4,
+    def __init__(self, n_classes: int, width: float = 1.0, freeze: int | None = None,
+                 head_block: int = 4,
                  dropout: float = 0.5, pretrained: str | None = None):
         super().__init__()
         self.n_classes, self.width = n_classes, width
@@ -46,9 +48,14 @@ class VGG16Facies(FaciesModel):
         self.dropout = nn.Dropout2d(dropout)
         self.head = nn.Sequential(nn.Conv2d(c_in, c_in, 3, padding=1), nn.ReLU(inplace=True),
                                   nn.Conv2d(c_in, n_classes, 1))
+        for m in self.modules():  # torchvision's VGG initialisation (deep plain stacks need it)
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.zeros_(m.bias)
         if pretrained:
             load_torchvision_vgg(self, pretrained)
-        self.freeze(freeze)
+        # freezing only makes sense for learned weights: random frozen filters just hurt
+        self.freeze((4 if pretrained else 0) if freeze is None else freeze)
 
     def freeze(self, n_convs: int) -> None:
         convs = [m for m in self.features if isinstance(m, nn.Conv2d)]
