@@ -206,3 +206,20 @@ def test_crossplot_rows_from_the_cli_link_to_survey_slices(window, tmp_path):
     assert w.session.t_idx == 40
     xp.select([xp.keys[1]])
     assert w.session.il_idx == 5
+
+
+def test_crossplot_of_maps_listed_by_the_user(window, snapshot, qtbot):
+    w, _, xp = window
+    xp.snapshot = snapshot
+    g = w.session.geometry
+    xp.maps_edit.setText(f"time:{g.t0 + 40 * g.dt:g} time:{g.t0 + 40 * g.dt:g}:envelope time:{g.t0 + 80 * g.dt:g}")
+    xp.pairs_box.setCurrentText("all")
+    with qtbot.waitSignal(xp.runner.result, timeout=60000):
+        xp.recompute()
+    assert len(xp.keys) == 3 and {xp.group_of(k) for k in xp.keys} == {"pair"}
+    xp.select([xp.keys[0]])
+    assert w.session.t_idx == 40
+    xp.maps_edit.setText("time:99999")
+    with qtbot.waitSignal(xp.runner.failed, timeout=20000):
+        xp.recompute()
+    assert "outside the survey" in xp.info.text()

@@ -25,6 +25,7 @@ from PyQt6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -35,7 +36,7 @@ from seisview.qt.workers import LatestRunner
 
 _TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
-_SLICE = re.compile(r":(time|inline|crossline):(-?\d+(?:\.\d+)?)(?::[a-z_]+)?$")
+_SLICE = re.compile(r"(?:^|:)(time|inline|crossline):(-?\d+(?:\.\d+)?)(?::[a-z_]+)?$")
 _PHASE = re.compile(r"@(\d+)$")
 
 
@@ -104,6 +105,15 @@ class CrossplotPanel(QWidget):
         self.lasso_box.toggled.connect(self._set_lasso)
         self.live_box = QCheckBox("follow training")
         self.live_box.setChecked(True)
+        self.maps_edit = QLineEdit()
+        self.maps_edit.setPlaceholderText("maps: empty = in/out-of-phase pairs of the survey, or e.g. "
+                                          "time:600 time:600:envelope time:900 inline:250")
+        self.maps_edit.returnPressed.connect(self.recompute)
+        self.pairs_box = QComboBox()
+        self.pairs_box.addItems(["all", "consecutive", "none"])
+        self.pairs_box.setToolTip("which pairs of the listed maps to compare (none: single maps)")
+        compute = QPushButton("Compute")
+        compute.clicked.connect(self.recompute)
         buttons = []
         for text, slot in (("Load CSV…", self._load_dialog), ("Export CSV…", self._csv_dialog),
                            ("Export PNG…", self._png_dialog)):
@@ -130,12 +140,17 @@ class CrossplotPanel(QWidget):
         tools = QHBoxLayout()
         tools.addWidget(self.lasso_box)
         tools.addWidget(self.live_box)
+        chooser = QHBoxLayout()
+        chooser.addWidget(self.maps_edit, 1)
+        chooser.addWidget(self.pairs_box)
+        chooser.addWidget(compute)
         tools.addStretch(1)
         for b in buttons:
             tools.addWidget(b)
         lay = QVBoxLayout(self)
         lay.addLayout(axes)
         lay.addLayout(tools)
+        lay.addLayout(chooser)
         lay.addWidget(self.plot_widget, 1)
         lay.addWidget(self.info)
 
@@ -281,13 +296,23 @@ class CrossplotPanel(QWidget):
 
     # -- live statistics ---------------------------------------------------------------------------
     def set_snapshot(self, snapshot) -> None:
-        """Recompute the statistics of the survey's phase pairs with a new model snapshot."""
+        """Recompute the statistics of the chosen maps with a new model snapshot."""
         self.snapshot = snapshot
+        if self.live_box.isChecked():
+            self.recompute()
+
+    def recompute(self) -> int | None:
+        """Statistics of the listed maps (or the survey's phase pairs) with the current model."""
         s = self.session
-        if not self.live_box.isChecked() or s is None or getattr(s, "volume", None) is None:
-            return
-        self.info.setText(f"computing statistics for model v{getattr(snapshot, 'version', 0)}…")
-        self.runner.submit(phase_pair_job, snapshot, s.volume, name="crossplot-stats")
+        if self.snapshot is None or s is None or getattr(s, "volume", None) is None:
+            self.info.setText("needs an open survey and a model (train one, or wait for a snapshot)")
+            return None
+        specs = self.maps_edit.text().split()
+        self.info.setText(f"computing statistics for model v{getattr(self.snapshot, 'version', 0)}…")
+        if not specs:
+            return self.runner.submit(phase_pair_job, self.snapshot, s.volume, name="crossplot-stats")
+        return self.runner.submit(map_set_job, self.snapshot, s.volume, specs, self.pairs_box.currentText(),
+                                  name="crossplot-stats")
 
     def shutdown(self) -> None:
         self.runner.cancel_all()
@@ -316,6 +341,27 @@ def phase_pair_job(snapshot, volume, layers=None, *, state=None):
     rows = introspect(net, maps, layers=layers, pairs=in_phase + out_phase, single=False, state=state)
     groups = {**{p: "in phase" for p in in_phase}, **{p: "out of phase" for p in out_phase}}
     return rows, groups
+
+
+def map_set_job(snapshot, volume, specs, pairs="all", layers=None, *, state=None):
+    """Rows of user-listed slices of the open survey (``time:600[:attribute]``, ``inline:NO``)."""
+    import torch
+
+    from seisview.cli.introspect import load_map
+    from seisview.ml.activations import as_module, layer_names
+    from seisview.ml.introspect import introspect, usable_layers
+
+    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
+    maps = {spec: load_map(f"survey:{spec}", {"survey": volume}) for spec in specs}
+    net = as_module(snapshot)
+    if layers is None:
+        enc = [n for n in layer_names(net) if n.startswith(("enc", "conv", "stage"))] or layer_names(net)
+        shape = next(iter(maps.values())).shape
+        enc = usable_layers(net, shape, 64, enc) or enc[:1]
+        layers = list(dict.fromkeys([enc[0], enc[-1]]))
+    rows = introspect(net, maps, layers=layers, pairs=pairs if len(maps) > 1 else "none",
+                      single=pairs == "none" or len(maps) == 1, state=state)
+    return rows, {}
 
 
 def make_panel(main_window) -> CrossplotPanel:
