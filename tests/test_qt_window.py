@@ -272,3 +272,17 @@ def test_cli_without_a_display_says_so_in_one_line(shared_data):
     assert proc.returncode == 2
     assert proc.stderr.startswith("seisview: error: no graphical display") and "xvfb-run" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_opening_a_project_opens_its_survey(window, qtbot, shared_data, tmp_path):
+    from seisview.io.project import Project
+    from seisview.qt.app import open_in_window
+
+    survey = shared_data / "segy/f3/F3_very_small.sgy"
+    Project.create(tmp_path / "f3.seisview", survey).close()
+    worker = open_in_window(window, tmp_path / "f3.seisview")
+    assert worker is not None and window.session.project is not None
+    qtbot.waitUntil(lambda: not worker.running and window.files.progress is None, timeout=30000)
+    assert window.session.volume.shape == (11, 11, 463) and window.session.path == survey
+    window.session.project.close()
+    window.session.project = None
