@@ -192,9 +192,13 @@ def bench_frames(seconds=12.0):
     app = QApplication.instance() or QApplication([])
     vol, truth, strokes, data = setup()
     # bare loop throughput, same config
-    cfg = TrainConfig(**BEST, epochs=3, minutes=seconds / 60, patience=100)
-    bare = [m for m in train(cfg, data) if isinstance(m, TrainProgress) and m.snapshot]
-    bare_sps = bare[-1].metrics["steps_per_s"]
+    cfg = TrainConfig(**BEST, epochs=100, minutes=seconds / 60, patience=100)
+
+    def bare_loop():
+        msgs = [m for m in train(cfg, data) if isinstance(m, TrainProgress) and m.snapshot]
+        return msgs[-1].step / seconds
+
+    bare_before = bare_loop()
     pal = Palette.from_list([{"id": i + 1, "name": n, "color": c}
                              for i, (n, c) in enumerate(DEMO_CLASSES)])
     with tempfile.TemporaryDirectory() as tmp:
@@ -227,7 +231,7 @@ def bench_frames(seconds=12.0):
             return np.array(gaps[1:], float)
 
         idle = sample(4.0)
-        panel.epochs.setValue(3)
+        panel.epochs.setValue(100)
         panel.minutes.setValue(seconds / 60)
         panel.start()
         busy = sample(seconds)
@@ -237,6 +241,7 @@ def bench_frames(seconds=12.0):
         steps = sps[-1][0] if sps else 0
         project.close()
         w.close()
+    bare_sps = (bare_before + bare_loop()) / 2  # load on these shared machines drifts
     p99i, p99b = np.percentile(idle, 99), np.percentile(busy, 99)
     print(f"  timer interval p99 idle {p99i:.0f} ms, while training {p99b:.0f} ms "
           f"(ratio {p99b / p99i:.2f}); longest stall {busy.max():.0f} ms")

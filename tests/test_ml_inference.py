@@ -100,3 +100,16 @@ def test_dense_patch_inference_is_far_faster_than_per_pixel():
     on_grid = [(i, r, c) for i, (r, c) in enumerate(zip(rr, cc, strict=True)) if r % 8 == c % 8 == 0]
     for i, r, c in on_grid:
         assert torch.allclose(dense[0, :, r, c], per[i], atol=1e-4)
+
+
+def test_a_new_snapshot_never_gets_an_older_snapshots_network():
+    outs = []
+    sec = np.random.default_rng(2).standard_normal((40, 40)).astype(np.float32)
+    for seed in range(4):  # snapshots die and new ones may reuse their id()
+        torch.manual_seed(seed)
+        net = build_model("unet", 3, base=4)
+        snap = ModelSnapshot.of(net, "unet", {"base": 4}, clip=1.0)
+        expect = predict_section(net.eval(), sec, clip=1.0).probs
+        outs.append(np.allclose(predict_section(snap, sec).probs, expect, atol=1e-5))
+        del snap, net
+    assert all(outs)

@@ -10,6 +10,8 @@ geometry.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,16 +56,18 @@ class Region:
         return self.row + self.height // 2, self.col + self.width // 2
 
 
-_NET_CACHE: dict[tuple[int, str], torch.nn.Module] = {}
+# built networks of live snapshots (weak keys: an id() could be reused by a new snapshot)
+_NET_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHE_LOCK = threading.Lock()
 
 
 def _net_for(model, device) -> tuple[torch.nn.Module, float | None, int]:
     if isinstance(model, ModelSnapshot):
-        key = (id(model), str(device))
-        net = _NET_CACHE.get(key)
-        if net is None:
-            _NET_CACHE.clear()  # keep one built model: the latest snapshot
-            net = _NET_CACHE[key] = model.build(device)
+        with _CACHE_LOCK:
+            nets = _NET_CACHE.setdefault(model, {})
+            net = nets.get(str(device))
+            if net is None:
+                net = nets[str(device)] = model.build(device)
         return net, model.clip, model.version
     return model.eval(), None, 0
 
