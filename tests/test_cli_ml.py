@@ -84,7 +84,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, survey, capsys):
     assert main(["train", str(one)]) == 2
     assert "only one class" in capsys.readouterr().err
     assert main(["train", str(one), "--model", "alexnet"]) == 2
-    assert "unknown model" in capsys.readouterr().err
+    assert "unknown facies model" in capsys.readouterr().err
     assert main(["predict", str(one), "--run", "9", "--out", str(tmp_path / "x.npy")]) == 2
     assert "no model run 9" in capsys.readouterr().err
     import torch

@@ -156,3 +156,17 @@ def test_bad_input_ends_in_a_failed_message(demo_small):
     assert len(msgs) == 1 and isinstance(msgs[0], TrainFailed) and "nope" in msgs[0].message
     msgs = list(train(TrainConfig(**{**FAST, "device": "tpu"}, epochs=1), data))
     assert isinstance(msgs[0], TrainFailed) and "device" in msgs[0].message
+
+
+def test_transfer_from_self_supervised_pretraining_copies_the_encoder():
+    from seisview.ml.models import build_model
+    from seisview.ml.models.autoencoder import DEFAULT_WIDTHS
+    from seisview.ml.snapshot import ModelSnapshot
+
+    torch.manual_seed(3)
+    ae = build_model("autoencoder", 2)
+    snap = ModelSnapshot.of(ae, "autoencoder", {"widths": list(DEFAULT_WIDTHS)})
+    net = UNet(6, coarse=False)
+    assert transfer_weights(net, snap) == 2 * len(DEFAULT_WIDTHS)
+    first = next(m for m in net.down.modules() if isinstance(m, torch.nn.Conv2d))
+    assert torch.equal(first.weight, next(v for k, v in snap.state.items() if v.ndim == 4))

@@ -115,9 +115,11 @@ def _train_facies(project, args) -> int:
 
     model = args.model or "unet"
     from seisview.plugins import registry
-    if model not in registry.names("model"):
-        raise SeisviewError(f"unknown model {model!r}",
-                            hint=f"available: {', '.join(registry.names('model'))}")
+    facies = [c.name for c in registry.contributions("model")
+              if c.meta.get("task", "facies") == "facies"]
+    if model not in facies:
+        raise SeisviewError(f"unknown facies model {model!r}",
+                            hint=f"available: {', '.join(facies)}")
     from seisview.ml.device import pick_device
 
     pick_device(args.device)  # an unavailable GPU is a user error before anything starts

@@ -34,6 +34,7 @@ from seisview.ml.snapshot import ModelSnapshot
 log = logging.getLogger(__name__)
 
 SGD_MODELS = ("vgg16",)  # fine-tuned pretrained encoders
+PRETRAINED_ENCODERS = ("autoencoder", "gan")  # seisview.ml.pretrain snapshots
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,10 @@ def make_optimizer(cfg: TrainConfig, net: torch.nn.Module):
 def transfer_weights(net: torch.nn.Module, init) -> int:
     """Copy tensors of ``init`` (snapshot or checkpoint path) whose names and shapes match."""
     snap = init if isinstance(init, ModelSnapshot) else load_checkpoint(init)
+    if snap.model in PRETRAINED_ENCODERS:  # self-supervised pretraining: copy its encoder
+        from seisview.ml.pretrain import transfer_encoder
+
+        return transfer_encoder(net, snap)
     own = net.state_dict()
     fit = {k: v for k, v in snap.state.items() if k in own and own[k].shape == v.shape}
     if not fit:

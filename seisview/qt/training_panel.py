@@ -72,7 +72,10 @@ class TrainingPanel(QWidget):
         form = QFormLayout()
         self.model = QComboBox()
         from seisview.plugins import registry
-        names = [n for n in FACIES_MODELS if n in registry.names("model")]
+        facies = [c.name for c in registry.contributions("model")
+                  if c.meta.get("task", "facies") == "facies"]
+        names = [n for n in FACIES_MODELS if n in facies]
+        names += sorted(n for n in facies if n not in FACIES_MODELS)  # plugin models
         self.model.addItems(names)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 10000)
