@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -32,8 +33,8 @@ from seisview.ml.models.waldeland import extract_patches
 from seisview.ml.progress import TrainProgress
 from seisview.ml.training import TrainConfig, train
 
-TRAIN_IL = 100
-TEST_IL = [5, 25, 45, 65, 85, 120, 140, 160, 180, 195]
+TRAIN_IL = int(os.environ.get("BENCH_TRAIN_IL", 100))  # inline index painted with strokes
+TEST_IL = [i for i in (5, 25, 45, 65, 85, 120, 140, 160, 180, 195, 105) if i != TRAIN_IL][:10]
 K = len(DEMO_CLASSES)
 BEST = dict(model="unet")  # the defaults: depth 3 (1/8 logits), EMA 0.9, patience 2
 
