@@ -220,6 +220,6 @@ def test_crossplot_of_maps_listed_by_the_user(window, snapshot, qtbot):
     xp.select([xp.keys[0]])
     assert w.session.t_idx == 40
     xp.maps_edit.setText("time:99999")
-    with qtbot.waitSignal(xp.runner.failed, timeout=20000):
+    with qtbot.waitSignal(xp.runner.failed, timeout=20000):  # submitted right after the last answer
         xp.recompute()
     assert "outside the survey" in xp.info.text()

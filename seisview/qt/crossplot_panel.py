@@ -32,7 +32,7 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.attributes.cooccurrence import STATS
-from seisview.qt.workers import LatestRunner
+from seisview.qt.attribute_layers import Runner
 
 _TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
@@ -87,7 +87,7 @@ class CrossplotPanel(QWidget):
         self.xy = np.zeros((0, 2))
         self.selected: list[tuple[str, str]] = []
         self.snapshot = None
-        self.runner = LatestRunner(self)
+        self.runner = Runner(self)
         self.runner.result.connect(lambda _rid, res: self.set_rows(*res))
         self.runner.failed.connect(lambda _rid, f: self.info.setText(f"statistics failed: {f.message}"))
         self._build()
