@@ -209,6 +209,7 @@ def test_qt_panel_trains_overlays_and_accepts(qtbot, tmp_path, synth):
         assert len(item.xData) == 24 and np.isfinite(item.yData).all()
         run = project.runs("firstbreak")[-1]
         assert run.status == "done" and run.checkpoint
+        assert panel.init_box.count() == 2 and str(run.id) in panel.init_box.itemText(1)
         panel.min_conf.setValue(0.0)
         n = panel.accept()
         assert n == len(gs.keys) - 48 and len(project.picks) == len(gs.keys)

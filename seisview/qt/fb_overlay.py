@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -50,10 +51,11 @@ class FirstBreakPanel(QWidget):
         self.options: dict = {}  # extra FirstBreakConfig fields (model size in tests, init)
         self._build()
         self._handles = [(self.session.events.gather, self._on_gather),
-                         (self.session.events.survey, self._on_survey)]
+                         (self.session.events.survey, self._on_survey),
+                         (self.session.events.project, self._on_project)]
         for sig, slot in self._handles:
             sig.connect(slot)
-        self._update_buttons()
+        self._on_project(self.session.project)
 
     # -- layout ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -64,6 +66,10 @@ class FirstBreakPanel(QWidget):
         self.steps.setValue(600)
         self.steps.setToolTip("training steps (a few minutes on 2 CPU cores for 600)")
         form.addRow("Steps", self.steps)
+        self.init_box = QComboBox()
+        self.init_box.setToolTip("start from scratch, from a pretraining run (its encoder) or "
+                                 "from an earlier first-break run of the project")
+        form.addRow("Start from", self.init_box)
         self.min_conf = QDoubleSpinBox()
         self.min_conf.setRange(0.0, 1.0)
         self.min_conf.setSingleStep(0.05)
@@ -105,6 +111,14 @@ class FirstBreakPanel(QWidget):
         self.accept_btn.setEnabled(bool(self.predictions) and self.session.project is not None)
 
     # -- jobs -----------------------------------------------------------------------
+    def _on_project(self, project) -> None:
+        self.init_box.clear()
+        self.init_box.addItem("scratch", None)
+        for run in (project.runs() if project is not None else []):
+            if run.task in ("pretrain", "firstbreak") and run.status == "done" and run.checkpoint:
+                self.init_box.addItem(f"run {run.id}: {run.model}", run.checkpoint)
+        self._update_buttons()
+
     def _picks(self):
         p = self.session.project
         return p.picks if p is not None else None
@@ -122,9 +136,20 @@ class FirstBreakPanel(QWidget):
         except SeisviewError as exc:
             self.info.setText(str(exc))
             return
-        config = FirstBreakConfig(**{"steps": int(self.steps.value()), **self.options})
+        init = None
+        if self.init_box.currentData():
+            from seisview.ml.checkpoint import load_checkpoint
+
+            try:
+                init = load_checkpoint(self.init_box.currentData())
+            except SeisviewError as exc:
+                self.info.setText(str(exc))
+                return
+        config = FirstBreakConfig(**{"steps": int(self.steps.value()), "init": init,
+                                     **self.options})
         project = self.session.project
-        self.run_id = project.add_run("firstbreak", "fb-unet", config.record()) if project else None
+        record = {**config.record(), "init": self.init_box.currentText()}
+        self.run_id = project.add_run("firstbreak", "fb-unet", record) if project else None
         self.info.setText(f"training on {data.summary()}")
         self.worker = Worker(train, config, data, name="fb-train")
         self.worker.message.connect(self._on_message)
@@ -195,6 +220,7 @@ class FirstBreakPanel(QWidget):
                                run_id=self.run_id)
         project.update_run(self.run_id, status="done", checkpoint=str(path),
                            metrics=clean_metrics(self.snapshot.meta))
+        self._on_project(project)  # the new run can start the next one
 
     def _on_predicted(self, end) -> None:
         from seisview.qt.workers import TaskDone, TaskFailed
