@@ -1,12 +1,12 @@
-"""``seisview introspect stats``: co-occurrence statistics of maps through a trained network.
+"""`seisview introspect stats`: co-occurrence statistics of maps through a trained network.
 
-Maps are ``.npy`` files (2-D) or survey slices written ``FILE:KIND:VALUE[:ATTRIBUTE]``:
-``survey.sgy:time:800`` (time or depth in survey units), ``survey.sgy:inline:250``,
-``survey.sgy:crossline:1100`` (line numbers); ``demo`` stands for the demo survey, and
-an optional attribute (``envelope``, ``bandpass``, ``rms``, ``phase``, ``frequency``)
+Maps are `.npy` files (2-D) or survey slices written `FILE:KIND:VALUE[:ATTRIBUTE]`:
+`survey.sgy:time:800` (time or depth in survey units), `survey.sgy:inline:250`,
+`survey.sgy:crossline:1100` (line numbers); `demo` stands for the demo survey, and
+an optional attribute (`envelope`, `bandpass`, `rms`, `phase`, `frequency`)
 computes that attribute along time before cutting the slice. One CSV row per map or
-pair and layer: ``a,b,layer,entropy,energy,homogeneity,contrast,mutual_information``
-with ``layer`` a network layer, ``raw`` or ``random:<layer>``.
+pair and layer: `a,b,layer,entropy,energy,homogeneity,contrast,mutual_information`
+with `layer` a network layer, `raw` or `random:<layer>`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def register(sub, groups) -> None:
 
 
 def load_model(project: str | None, run: int | None, checkpoint: str | None):
-    """The ``ModelSnapshot`` of a project's run, or of a checkpoint file."""
+    """The `ModelSnapshot` of a project's run, or of a checkpoint file."""
     from seisview.ml.checkpoint import load_checkpoint
 
     if checkpoint:
@@ -87,7 +87,7 @@ def _survey(path: str, cache: dict):
 
 
 def load_map(spec: str, cache: dict | None = None):
-    """A 2-D float32 array from ``map.npy`` or ``FILE:KIND:VALUE[:ATTRIBUTE]``."""
+    """A 2-D float32 array from `map.npy` or `FILE:KIND:VALUE[:ATTRIBUTE]`."""
     import numpy as np
 
     cache = {} if cache is None else cache
