@@ -110,3 +110,20 @@ def test_latest_request_wins(qtbot):
     r.cancel_all()
     qtbot.wait(50)
     assert got == [(new_id, "new")]  # the stale "old" answer was dropped, "middle" never ran
+
+
+def test_request_submitted_from_the_result_slot_still_runs(qtbot):
+    """A request made while the answered worker's thread is winding down must start, not strand."""
+    runner = LatestRunner()
+    results = []
+
+    def on_result(rid, value):
+        results.append(value)
+        if len(results) == 1:  # the previous thread has not exited yet at this point
+            runner.submit(lambda *, state: "second")
+
+    runner.result.connect(on_result)
+    runner.submit(lambda *, state: "first")
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+    assert results == ["first", "second"]
+    runner.cancel_all()

@@ -22,19 +22,7 @@ from seisview.qt.workers import LatestRunner
 log = logging.getLogger(__name__)
 
 
-class Runner(LatestRunner):
-    """``LatestRunner`` that never strands a request behind a worker whose answer is already out.
-
-    A worker thread lives a moment after emitting its terminal message; a request
-    submitted in that moment would be queued behind a finish that was already
-    handled, and never start. Join such a thread first (it is ending anyway).
-    """
-
-    def submit(self, fn, *args, **kwargs) -> int:
-        cur = getattr(self, "_current", None)
-        if cur is not None and cur.running and cur.terminal is not None:
-            cur.wait(2.0)
-        return super().submit(fn, *args, **kwargs)
+Runner = LatestRunner  # kept for callers of the old name
 
 
 def _compute(fn, volume, spec, params, *, state=None):

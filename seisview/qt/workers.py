@@ -163,6 +163,7 @@ class LatestRunner(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._current: Worker | None = None
+        self._ending: Worker | None = None  # answered, its thread still winding down
         self._pending: tuple | None = None
         self.latest_id = 0
 
@@ -183,6 +184,10 @@ class LatestRunner(QObject):
         w.start()
 
     def _on_finished(self, end) -> None:
+        # The thread lives a moment after its terminal message: forget it now, so a
+        # request submitted in that moment starts at once instead of waiting for a
+        # finish that was already handled.
+        self._ending, self._current = self._current, None
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self._start(*pending)
@@ -196,11 +201,11 @@ class LatestRunner(QObject):
     def cancel_all(self, wait: float | None = 5.0) -> None:
         """Cancel the running request and drop the queued one (join the thread unless wait=None)."""
         self._pending = None
-        w = self._current
-        if w is not None:
-            w.cancel()
-            if wait is not None:
-                w.wait(wait)
+        for w in (self._current, self._ending):
+            if w is not None:
+                w.cancel()
+                if wait is not None:
+                    w.wait(wait)
 
     @property
     def busy(self) -> bool:
