@@ -97,9 +97,9 @@ def run(name: str, args) -> list[dict]:
         done = run_training(cfg, data)
         pred = predict_picks(done.snapshot, gs, keys=sorted(test))
         if args.save_dir:
-            from seisview.ml.checkpoint import save_checkpoint
+            from seisview.ml.firstbreak import save_run_checkpoint
 
-            save_checkpoint(Path(args.save_dir) / f"fb-{name}-{init}", done.snapshot)
+            save_run_checkpoint(Path(args.save_dir) / f"fb-{name}-{init}", done.snapshot)
         rows.append({"data": name, "method": f"U-Net, {init}" + (" pretrained" if snap else ""),
                      **score_all(pred, truth, gs.dt_ms, test), "cpu_s": time.process_time() - c0,
                      "pretrain_cpu_s": pre_s, "best_step": done.snapshot.meta.get("step"),

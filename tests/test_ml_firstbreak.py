@@ -229,3 +229,14 @@ def test_consistency_refits_a_gross_outlier_but_not_the_apex():
     fixed, refit = consistent_picks(p, picks.astype(float), tol=10)
     assert refit.tolist() == [False] * 8 + [True] + [False] * 3
     assert 50 <= fixed[8] <= 70 and fixed[4] == 20  # the apex of the V stays
+
+
+def test_saved_runs_always_load(tmp_path, trained):
+    """A header length ending in 0x80 must not make the loader call the file a pickle."""
+    from seisview.ml.checkpoint import load_checkpoint
+    from seisview.ml.firstbreak import save_run_checkpoint
+
+    for i in range(6):  # different meta lengths: different header lengths
+        snap = trained.snapshot.with_meta(note="n" * (i * 37))
+        back = load_checkpoint(save_run_checkpoint(tmp_path / f"r{i}", snap))
+        assert back.meta["note"] == snap.meta["note"]

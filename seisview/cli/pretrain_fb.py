@@ -108,12 +108,12 @@ def _drive(gen, bar: _Bar):
 
 
 def _finish(project, run_id: int, last, task: str, print_id: bool = True) -> int:
-    from seisview.ml.checkpoint import save_checkpoint
+    from seisview.ml.firstbreak import save_run_checkpoint
     from seisview.ml.progress import TrainDone, TrainFailed
     from seisview.ml.runs import checkpoint_path, clean_metrics
 
     snap = getattr(last, "snapshot", None)
-    ckpt = str(save_checkpoint(checkpoint_path(project, run_id), snap, run_id=run_id)) \
+    ckpt = str(save_run_checkpoint(checkpoint_path(project, run_id), snap, run_id=run_id)) \
         if snap is not None else None
     if isinstance(last, TrainDone):
         metrics = {**clean_metrics(last.metrics), "steps": float(last.steps)}

@@ -213,10 +213,10 @@ class FirstBreakPanel(QWidget):
         project = self.session.project
         if project is None or self.run_id is None or self.snapshot is None:
             return
-        from seisview.ml.checkpoint import save_checkpoint
+        from seisview.ml.firstbreak import save_run_checkpoint
         from seisview.ml.runs import checkpoint_path, clean_metrics
 
-        path = save_checkpoint(checkpoint_path(project, self.run_id), self.snapshot,
+        path = save_run_checkpoint(checkpoint_path(project, self.run_id), self.snapshot,
                                run_id=self.run_id)
         project.update_run(self.run_id, status="done", checkpoint=str(path),
                            metrics=clean_metrics(self.snapshot.meta))
