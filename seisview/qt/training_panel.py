@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import (
@@ -36,10 +37,30 @@ from seisview.qt.workers import TaskFailed, Worker
 FACIES_MODELS = ("unet", "waldeland", "vgg16", "resnet")
 
 
-def _train(config, data, *, state, relabel=None):
+def _train(config, volume, labels, data_kw, *, state, relabel=None):
+    """Worker body: freeze the training data (Hilbert transforms etc.) off the GUI thread."""
+    from seisview.ml.data import make_training_data
+    from seisview.ml.progress import TrainFailed
     from seisview.ml.training import train
 
+    try:
+        data = make_training_data(volume, labels, **data_kw)
+    except SeisviewError as exc:
+        yield TrainFailed(str(exc))
+        return
     yield from train(config, data, state, relabel=relabel)
+
+
+def _check_labels(labels) -> str:
+    """The cheap part of the training-data checks, done at once in the GUI thread."""
+    classes = set()
+    for mask in labels.values():
+        classes.update(int(c) for c in np.unique(mask) if c)
+    if not classes:
+        return "no labels painted yet; paint strokes of two or more classes"
+    if len(classes) == 1:
+        return f"only one class is painted (class {classes.pop()}); paint at least two classes"
+    return ""
 
 
 def _predict_volume(snapshot, volume, *, state):
@@ -175,7 +196,6 @@ class TrainingPanel(QWidget):
     # -- training ------------------------------------------------------------------------
     def start(self) -> bool:
         """Snapshot the labels and start training; returns False (and says why) if it cannot."""
-        from seisview.ml.data import make_training_data
         from seisview.ml.runs import checkpoint_path, palette_classes
         from seisview.ml.training import TrainConfig
 
@@ -186,11 +206,12 @@ class TrainingPanel(QWidget):
             self._say("Open a survey and a project (File → New project) and paint labels first.")
             return False
         n, names = palette_classes(project)
-        self._data_kw = dict(n_classes=n, class_names=names)
-        try:
-            data = make_training_data(vol, project.labels.snapshot(), **self._data_kw)
-        except SeisviewError as exc:
-            self._say(str(exc))
+        labels = project.labels.snapshot()
+        used = max((int(m.max()) for m in labels.values() if m.size), default=0)
+        self._data_kw = dict(n_classes=max(n, used), class_names=names)
+        problem = _check_labels(labels)
+        if problem:
+            self._say(problem)
             return False
         model = self.model.currentText()
         minutes = self.minutes.value() or None
@@ -207,11 +228,14 @@ class TrainingPanel(QWidget):
         for k in self.curves:
             self.curves[k] = []
         self._handle = project.labels.events.stroke.connect(self._on_stroke)
-        self.worker = Worker(_train, config, data, relabel=self._relabel, name="train")
+        self.worker = Worker(_train, config, vol, labels, self._data_kw, relabel=self._relabel,
+                             name="train")
         self.worker.message.connect(self._on_message)
         self.worker.finished.connect(self._on_finished)
         self.worker.start()
-        self._say(f"run {self.run_id}: training {model} on {data.summary()}")
+        n_px = sum(int((m > 0).sum()) for m in labels.values())
+        self._say(f"run {self.run_id}: training {model} on {n_px} labelled pixels "
+                  f"in {len(labels)} section(s)")
         self._sync_buttons()
         return True
 
