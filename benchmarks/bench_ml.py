@@ -244,8 +244,10 @@ def bench_frames(seconds=12.0):
         w.close()
     bare_sps = (bare_before + bare_loop()) / 2  # load on these shared machines drifts
     p99i, p99b = np.percentile(idle, 99), np.percentile(busy, 99)
+    at = np.cumsum(busy)[np.argmax(busy)] / 1000
     print(f"  timer interval p99 idle {p99i:.0f} ms, while training {p99b:.0f} ms "
-          f"(ratio {p99b / p99i:.2f}); longest stall {busy.max():.0f} ms")
+          f"(ratio {p99b / p99i:.2f}); longest stall {busy.max():.0f} ms at {at:.1f} s; "
+          f"intervals > 50 ms: {(busy > 50).sum()} of {busy.size}")
     print(f"  training steps/s: bare loop {bare_sps:.2f}, in the GUI {steps / seconds:.2f} "
           f"(ratio {steps / seconds / bare_sps:.2f})")
 
