@@ -229,7 +229,7 @@ def cmd_predict(args) -> int:
         pred = predict_section(snap, volume.section_array(spec), device=args.device, phases=phases)
         arr = pred.probs.max(0) if args.probability else pred.classes
         np.save(out, arr)
-        print(f"{spec.key()}: {arr.shape} {'probabilities' if args.probability else 'class ids'}"
+        print(f"{args.section} (index {spec.index}): {arr.shape} {'probabilities' if args.probability else 'class ids'}"
               f" -> {out}", file=sys.stderr)
         return 0
     bar = ProgressBar(args.quiet)
