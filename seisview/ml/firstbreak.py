@@ -131,12 +131,18 @@ def _factor(dt_ms: float, target_dt_ms: float) -> int:
 
 
 def _split(items: list[PickedGather], fraction: float, rng) -> tuple[list, list]:
-    """Hold out a random share of each gather's picked traces for early stopping."""
+    """Hold out a contiguous block of each gather's picked traces for early stopping.
+
+    A block, not scattered traces: a held-out trace between two training traces
+    is nearly free to predict, which made every refinement look useless and the
+    scores far better than on unpicked gathers.
+    """
     train, val = [], []
     for it in items:
         picked = np.flatnonzero(np.isfinite(it.pick))
         n_val = int(round(fraction * picked.size)) if picked.size >= 5 else 0
-        held = rng.choice(picked, n_val, replace=False) if n_val else np.array([], int)
+        start = int(rng.integers(0, picked.size - n_val + 1)) if n_val else 0
+        held = picked[start:start + n_val]
         p_tr, p_val = it.pick.copy(), np.full_like(it.pick, np.nan)
         p_tr[held], p_val[held] = np.nan, it.pick[held]
         train.append(PickedGather(it.key, it.x, p_tr, it.channels))
