@@ -180,7 +180,8 @@ def train_firstbreak(project, args) -> int:
     steps = int(getattr(args, "epochs", 30)) * int(getattr(args, "steps_per_epoch", 25) or 25)
     config = FirstBreakConfig(steps=steps, minutes=getattr(args, "minutes", None),
                               batch_size=getattr(args, "batch_size", 8) or 8,
-                              seed=getattr(args, "seed", 0) or 0, init=init)
+                              seed=getattr(args, "seed", 0) or 0, init=init,
+                              device=getattr(args, "device", None))
     record = {**config.record(), "init": getattr(args, "init", None)}
     run_id = project.add_run("firstbreak", MODEL, record)
     print(f"run {run_id}: {MODEL} on {data.summary()}", file=sys.stderr)

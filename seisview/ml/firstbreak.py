@@ -79,6 +79,7 @@ class FirstBreakConfig:
     patience: int = 6  # evaluations without improvement before stopping early
     seed: int = 0
     threads: int | None = None
+    device: str | None = None  # "cpu", "cuda" or None (CUDA when present)
     init: object | None = None
 
     def record(self) -> dict:
@@ -174,8 +175,9 @@ def _init_weights(net: FirstBreakUNet, init) -> str:
 
 def _probability(net, x: np.ndarray, factor: int) -> np.ndarray:
     """Arrival probability ``(fine sample, trace)`` of one prepared gather ``x`` (coarse)."""
+    dev = next(net.parameters()).device
     with torch.no_grad():
-        p = torch.sigmoid(net(torch.from_numpy(x)[None]))[0, 0].numpy()
+        p = torch.sigmoid(net(torch.from_numpy(x)[None].to(dev)))[0, 0].cpu().numpy()
     if factor == 1:
         return p
     # back to the data's sampling: the step is fitted on the interpolated probability,
@@ -200,7 +202,7 @@ def _validate(net, val: list[PickedGather], factor: int, tolerance: float) -> di
             "val_mae_samples": float(np.mean(np.abs(e))), "val_n": float(e.size)}
 
 
-def _snapshot(net, config: FirstBreakConfig, meta: dict, version: int) -> ModelSnapshot:
+def _snapshot(net, config: FirstBreakConfig, meta: dict, version: int) -> ModelSnapshot:  # CPU copy
     state = {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
     # n_classes 2 (arrived or not) satisfies build_model, which load_checkpoint uses
     return ModelSnapshot(MODEL, 2, {"widths": list(config.widths),
@@ -224,6 +226,10 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         net = build_picker({"widths": config.widths,
                             "in_channels": input_channels(config.compress)})
         how = _init_weights(net, config.init)
+        from seisview.ml.device import pick_device
+
+        device = pick_device(config.device)
+        net.to(device)
         n_window = window_samples(g, data.picks, factor * net.factor)
         items = picked_gathers(g, data.picks, n_window, config.compress, factor,
                                keys=data.picked_keys)
@@ -247,7 +253,7 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
 
         while step < config.steps:
             state.check()
-            x, y, m = (torch.from_numpy(a) for a in
+            x, y, m = (torch.from_numpy(a).to(device) for a in
                        random_crops(train_items, rng, config.batch_size, n_time, n_trace,
                                     edge_weight=config.edge_weight))
             loss = (F.binary_cross_entropy_with_logits(net(x), y, reduction="none") * m).sum() \
