@@ -170,3 +170,35 @@ def test_transfer_from_self_supervised_pretraining_copies_the_encoder():
     assert transfer_weights(net, snap) == 2 * len(DEFAULT_WIDTHS)
     first = next(m for m in net.down.modules() if isinstance(m, torch.nn.Conv2d))
     assert torch.equal(first.weight, next(v for k, v in snap.state.items() if v.ndim == 4))
+
+
+class OOMUNet(UNet):
+    """Raises the CUDA out-of-memory error for batches larger than one."""
+
+    def forward(self, x):
+        if self.training and x.shape[0] > 1:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")
+        return super().forward(x)
+
+
+def test_out_of_memory_halves_the_batch_and_goes_on(demo_small):
+    from seisview.core.errors import SeisviewError
+    from seisview.ml.device import OOMFallback
+
+    fb = OOMFallback(torch.device("cuda"), 4)
+    assert "halved to 2" in fb.on_oom() and fb.batch_size == 2
+    fb.on_oom()
+    assert "CPU" in fb.on_oom() and fb.device.type == "cpu"
+    with pytest.raises(SeisviewError, match="even with batch 1"):
+        fb.on_oom()
+
+    registry.register("model", "oom-unet", OOMUNet, replace=True)
+    try:
+        cfg = TrainConfig(**{**FAST, "model": "oom-unet", "batch_size": 4}, epochs=1)
+        msgs = list(train(cfg, _data(demo_small)))
+    finally:
+        registry.unregister("model", "oom-unet")
+    notes = [m.message for m in msgs if isinstance(m, TrainProgress) and m.message]
+    assert notes == ["out of memory on cpu: batch halved to 2",
+                     "out of memory on cpu: batch halved to 1"]
+    assert isinstance(msgs[-1], TrainDone) and msgs[-1].steps == 3

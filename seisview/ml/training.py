@@ -206,7 +206,8 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
             net.train()
             losses, accs = [], []
             t_epoch = time.monotonic()
-            for _ in range(config.steps_per_epoch):
+            done_in_epoch = 0
+            while done_in_epoch < config.steps_per_epoch:  # an OOM retry is not a step
                 state.check()
                 x_np, y_np = sampler.batch(oom.batch_size)
                 try:
@@ -235,6 +236,7 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                     yield TrainProgress(epoch, step, math.nan, {}, version, None, fraction(), msg)
                     continue
                 step += 1
+                done_in_epoch += 1
                 with torch.no_grad():
                     sel = y >= 0
                     accs.append(float((logits.argmax(1)[sel] == y[sel]).float().mean()))
