@@ -90,7 +90,8 @@ def test_deep_layer_with_many_channels_is_paged(window, qtbot):
 
     _, panel, _ = window
     wide = ModelSnapshot.of(build_model("unet", 3, base=16), "unet", {"base": 16}, version=1)
-    panel.set_snapshot(wide)
+    with qtbot.waitSignal(panel.page_shown, timeout=20000):  # the worker lists the layers
+        panel.set_snapshot(wide)
     deep = [panel.layer_box.itemText(i) for i in range(panel.layer_box.count())
             if panel.layer_box.itemText(i).startswith("enc")][-1]
     with qtbot.waitSignal(panel.page_shown, timeout=20000) as sig:
@@ -152,20 +153,65 @@ def test_attributes_menu_adds_layers_computed_off_the_gui_thread(window, qtbot):
     src.shutdown()
 
 
-def test_panels_follow_the_training_panel(window, snapshot, qtbot):
-    from PyQt6.QtWidgets import QWidget
+class _Training:
+    """Stands in for the training panel: a ``snapshot`` and its ``snapshot_ready`` signal."""
 
+    def __new__(cls):
+        from PyQt6.QtCore import pyqtSignal
+        from PyQt6.QtWidgets import QWidget
+
+        class Training(QWidget):
+            snapshot_ready = pyqtSignal(object)
+
+        w = Training()
+        w.snapshot = None
+        return w
+
+
+def test_panels_follow_the_training_panel(window, snapshot, qtbot):
     from seisview.qt.activation_panel import connect_training
 
-    w, panel, _ = window
-    training = QWidget()
-    training.snapshot = None
-    w.add_panel("training", training, "Training")
-    assert connect_training(panel, w)
+    w, panel, xp = window
+    training = _Training()
+    w.add_panel("training", training, "Training", "bottom")
+    assert connect_training(panel, w) and connect_training(xp, w)
     with qtbot.waitSignal(panel.page_shown, timeout=20000):
         training.snapshot = snapshot  # what the training panel does on each new snapshot
-    assert panel.snapshot is snapshot
-    panel._training_timer.stop()
+        training.snapshot_ready.emit(snapshot)
+    assert panel.snapshot is snapshot and xp.snapshot is snapshot
+    xp.shutdown()  # disconnects: later snapshots are not followed
+    panel.shutdown()
+    training.snapshot_ready.emit(None)
+    assert panel.snapshot is snapshot and xp.snapshot is snapshot and panel._training is None
+
+
+def test_hidden_panels_do_no_work_until_shown(window, snapshot, qtbot):
+    """A snapshot reaching a hidden tab submits nothing; showing it computes once, off the GUI thread."""
+    import threading
+
+    import seisview.qt.activation_panel as ap
+
+    w, panel, xp = window
+    w.panels["activations"].hide()
+    w.panels["crossplot"].hide()
+    qtbot.waitUntil(lambda: not panel.isVisible() and not xp.isVisible(), timeout=5000)
+    ids = (panel.runner.latest_id, xp.runner.latest_id)
+    panel.set_snapshot(snapshot)
+    xp.set_snapshot(snapshot)
+    qtbot.wait(100)  # past the 30 ms coalescing timer
+    assert (panel.runner.latest_id, xp.runner.latest_id) == ids and not panel.runner.busy
+    built_in = []
+    real = ap.module_of
+    ap.module_of = lambda m: built_in.append(threading.current_thread().name) or real(m)
+    try:
+        with qtbot.waitSignal(panel.page_shown, timeout=20000), \
+                qtbot.waitSignal(xp.runner.result, timeout=60000):
+            w.panels["activations"].show()
+            w.panels["crossplot"].show()
+    finally:
+        ap.module_of = real
+    assert panel.runner.latest_id != ids[0] and xp.runner.latest_id != ids[1]
+    assert built_in and threading.main_thread().name not in built_in  # the network is built in a worker
 
 
 def test_patch_under_the_cursor(window, snapshot, qtbot):

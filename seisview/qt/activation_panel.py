@@ -13,6 +13,8 @@ panel) that follows the section as new captures arrive.
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,24 +52,54 @@ class ActivationPage:
     page: int
     n_pages: int
     origin: tuple[int, int] = (0, 0)  # (row, col) of the captured patch in the section
+    names: tuple[str, ...] = ()  # every layer of the model, shallow to deep
+    levels: np.ndarray | None = None  # (len(channels), 2) display levels (2-98 % of the interior)
 
 
 PATCH = "patch at cursor"
+# networks built from snapshots, per snapshot (weak keys: a dropped snapshot frees its network);
+# built in the worker, never in the GUI thread (building + loading weights takes 50-100 ms)
+_NETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_NETS_LOCK = threading.Lock()
+
+
+def module_of(model):
+    """The ``nn.Module`` of a model or snapshot, built once per snapshot (call it in a worker)."""
+    from seisview.ml.activations import as_module
+
+    try:
+        with _NETS_LOCK:
+            net = _NETS.get(model)
+            if net is None:
+                net = _NETS[model] = as_module(model)
+        return net
+    except TypeError:  # not weak-referenceable: build every time
+        return as_module(model)
 
 
 def activation_job(net, array, layers, layer, spec, order_by="std", page=0, per_page=16, clip=None,
                    version=0, region=None, *, state=None) -> ActivationPage:
-    """Capture ``layers`` for ``array`` and pick one page of ``layer`` (runs in a worker)."""
+    """Capture ``layers`` for ``array`` and pick one page of ``layer`` (runs in a worker).
+
+    ``net`` is a model or a snapshot (built here, off the GUI thread); an empty
+    ``layer`` means the model's first layer. Display levels are computed here too,
+    so the GUI thread only hands ready arrays to the images.
+    """
     import torch
 
-    from seisview.ml.activations import capture
+    from seisview.ml.activations import capture, layer_names
     from seisview.ml.introspect import channel_order
 
     if state is not None:
         state.check()  # a newer request may already have replaced this one
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
+    net = module_of(net)
+    names = tuple(layer_names(net))
+    if layer not in names:
+        layer = names[0]
+    layers = {lay for lay in layers if lay in names}
     norm = (lambda a: np.clip(a / clip, -1, 1).astype(np.float32)) if clip else True
-    acts = capture(net, array, sorted(set(layers) | {layer}), normalize=norm, region=region)
+    acts = capture(net, array, sorted(layers | {layer}), normalize=norm, region=region)
     if state is not None:
         state.check()
     act = acts[layer]
@@ -75,8 +107,12 @@ def activation_job(net, array, layers, layer, spec, order_by="std", page=0, per_
     n_pages = max(1, -(-act.n_channels // per_page))
     page = min(max(page, 0), n_pages - 1)
     origin = (region[0], region[2]) if region is not None else (0, 0)
-    return ActivationPage(spec, layer, version, acts, order, order[page * per_page:(page + 1) * per_page],
-                          page, n_pages, origin)
+    channels = order[page * per_page:(page + 1) * per_page]
+    levels = np.zeros((len(channels), 2), np.float32)
+    for i, ch in enumerate(channels):
+        lo, hi = np.percentile(act.interior(int(ch)), [2, 98]) if act.native[int(ch)].size else (0.0, 1.0)
+        levels[i] = lo, (hi if hi > lo else lo + 1.0)
+    return ActivationPage(spec, layer, version, acts, order, channels, page, n_pages, origin, names, levels)
 
 
 class ActivationPanel(QWidget):
@@ -90,7 +126,9 @@ class ActivationPanel(QWidget):
         self.session = session
         self.per_page, self.columns, self.patch = per_page, columns, patch
         self.snapshot = None
-        self._net = None
+        self._net = None  # the model or snapshot the worker captures with
+        self._stale = False  # a request came while hidden: run it when shown
+        self._training = None  # (signal, slot) of the followed training panel
         self.current: ActivationPage | None = None
         self.overlays: dict[str, tuple[str, int]] = {}  # layer name -> (net layer, channel)
         self.runner = Runner(self)
@@ -148,22 +186,26 @@ class ActivationPanel(QWidget):
 
     # -- model and requests ----------------------------------------------------------------
     def set_snapshot(self, snapshot) -> None:
-        """Use a new model snapshot (or any nn.Module); the shown page is recomputed."""
-        from seisview.ml.activations import as_module, layer_names
+        """Use a new model snapshot (or any nn.Module); the shown page is recomputed.
 
+        Cheap in the GUI thread: the network is built (and its layers listed) by
+        the capture worker, and only while the panel is visible.
+        """
         self.snapshot = snapshot
-        self._net = as_module(snapshot)
-        names = layer_names(self._net)
+        self._net = snapshot
+        version = getattr(snapshot, "version", 0)
+        self.model_label.setText(f"{getattr(snapshot, 'model', type(snapshot).__name__)} v{version}")
+        self.schedule()
+
+    def _set_layer_names(self, names) -> None:
+        if [self.layer_box.itemText(i) for i in range(self.layer_box.count())] == list(names):
+            return
         keep = self.layer_box.currentText()
         self.layer_box.blockSignals(True)
-        if [self.layer_box.itemText(i) for i in range(self.layer_box.count())] != names:
-            self.layer_box.clear()
-            self.layer_box.addItems(names)
-            self.layer_box.setCurrentText(keep if keep in names else names[0])
+        self.layer_box.clear()
+        self.layer_box.addItems(list(names))
+        self.layer_box.setCurrentText(keep if keep in names else names[0])
         self.layer_box.blockSignals(False)
-        version = getattr(snapshot, "version", 0)
-        self.model_label.setText(f"{getattr(snapshot, 'model', type(self._net).__name__)} v{version}")
-        self.schedule()
 
     def _on_position(self, kind: str, _index: int) -> None:
         if kind == self.kind_box.currentText():
@@ -194,11 +236,15 @@ class ActivationPanel(QWidget):
         self._pending.start()
 
     def request(self) -> int | None:
-        """Submit a capture for the current section, layer, order and page."""
+        """Submit a capture for the current section, layer, order and page (only when visible)."""
         vol = self.session.volume
-        layer = self.layer_box.currentText()
-        if self._net is None or vol is None or not layer:
+        layer = self.layer_box.currentText()  # empty before the first capture: the first layer
+        if self._net is None or vol is None:
             return None
+        if not self.isVisible():  # a hidden tab does no work; showEvent catches up
+            self._stale = True
+            return None
+        self._stale = False
         region = None
         if self.kind_box.currentText() == PATCH:
             spec, region = self._patch(vol)
@@ -214,6 +260,8 @@ class ActivationPanel(QWidget):
     # -- results -----------------------------------------------------------------------------
     def _on_result(self, _rid: int, page: ActivationPage) -> None:
         self.current = page
+        if page.names:
+            self._set_layer_names(page.names)
         self.page_box.blockSignals(True)
         self.page_box.setMaximum(page.n_pages)
         self.page_box.setValue(page.page + 1)
@@ -233,7 +281,8 @@ class ActivationPanel(QWidget):
 
         while len(self._cells) < n:
             i = len(self._cells)
-            vb = self.grid.addViewBox(row=i // self.columns, col=i % self.columns)
+            # no context menu: building one per cell costs ~15 ms of GUI time each
+            vb = self.grid.addViewBox(row=i // self.columns, col=i % self.columns, enableMenu=False)
             vb.setMouseEnabled(False, False)
             vb.invertY(True)
             img = pg.ImageItem()
@@ -258,10 +307,12 @@ class ActivationPanel(QWidget):
             if not visible:
                 continue
             ch = int(page.channels[i])
-            native = act.native[ch]
-            lo, hi = np.percentile(act.interior(ch), [2, 98]) if native.size else (0.0, 1.0)
-            img.setImage(native, levels=(float(lo), float(hi) if hi > lo else float(lo) + 1.0),
-                         autoLevels=False)
+            if page.levels is not None:
+                lo, hi = (float(v) for v in page.levels[i])
+            else:  # a page made by an older job
+                lo, hi = (float(v) for v in np.percentile(act.interior(ch), [2, 98]))
+                hi = hi if hi > lo else lo + 1.0
+            img.setImage(act.native[ch], levels=(lo, hi), autoLevels=False)
             img.setRect(rect)
             vb.setRange(xRange=(0, w), yRange=(0, h), padding=0)
             title.setText(f"#{ch}")
@@ -328,7 +379,13 @@ class ActivationPanel(QWidget):
         full[r0:r0 + up.shape[0], c0:c0 + up.shape[1]] = up
         return full
 
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        if self._stale:  # snapshots or moves arrived while hidden: one capture of the newest
+            self.schedule()
+
     def shutdown(self) -> None:
+        disconnect_training(self)
         self._pending.stop()
         self.runner.cancel_all()
 
@@ -338,33 +395,33 @@ class ActivationPanel(QWidget):
 
 
 def connect_training(panel, main_window) -> bool:
-    """Follow the training panel's snapshots.
+    """Follow the training panel's ``snapshot_ready(ModelSnapshot)`` signal.
 
-    Uses its ``snapshot_ready(ModelSnapshot)`` signal when it has one; otherwise
-    watches its ``snapshot`` attribute (a cheap 1 s timer in the GUI thread).
+    The connection is kept on ``panel._training`` so ``disconnect_training``
+    (called by the panel's ``shutdown``) can undo it; a panel without that
+    signal is not followed (False).
     """
     dock = getattr(main_window, "panels", {}).get("training")
     widget = dock.widget() if dock is not None else None
-    if widget is None:
+    sig = getattr(widget, "snapshot_ready", None)
+    if sig is None or not hasattr(sig, "connect"):
         return False
-    for name in ("snapshot_ready", "new_snapshot"):
-        sig = getattr(widget, name, None)
-        if sig is not None and hasattr(sig, "connect"):
-            sig.connect(panel.set_snapshot)
-            return True
-    if not hasattr(widget, "snapshot"):
-        return False
-    seen = [getattr(widget, "snapshot", None)]
-
-    def poll():
-        snap = getattr(widget, "snapshot", None)
-        if snap is not None and snap is not seen[0]:
-            seen[0] = snap
-            panel.set_snapshot(snap)
-
-    panel._training_timer = QTimer(panel, interval=1000, timeout=poll)
-    panel._training_timer.start()
+    disconnect_training(panel)
+    sig.connect(panel.set_snapshot)
+    panel._training = (sig, panel.set_snapshot)
+    if getattr(widget, "snapshot", None) is not None:  # a model trained before this panel existed
+        panel.set_snapshot(widget.snapshot)
     return True
+
+
+def disconnect_training(panel) -> None:
+    held, panel._training = getattr(panel, "_training", None), None
+    if held is not None:
+        sig, slot = held
+        try:
+            sig.disconnect(slot)
+        except (TypeError, RuntimeError):  # the training panel is gone already
+            pass
 
 
 def make_panel(main_window) -> ActivationPanel:

@@ -87,6 +87,8 @@ class CrossplotPanel(QWidget):
         self.xy = np.zeros((0, 2))
         self.selected: list[tuple[str, str]] = []
         self.snapshot = None
+        self._stale = False  # a snapshot came while hidden: recompute when shown
+        self._training = None  # (signal, slot) of the followed training panel
         self.runner = Runner(self)
         self.runner.result.connect(lambda _rid, res: self.set_rows(*res))
         self.runner.failed.connect(lambda _rid, f: self.info.setText(f"statistics failed: {f.message}"))
@@ -296,9 +298,22 @@ class CrossplotPanel(QWidget):
 
     # -- live statistics ---------------------------------------------------------------------------
     def set_snapshot(self, snapshot) -> None:
-        """Recompute the statistics of the chosen maps with a new model snapshot."""
+        """Recompute the statistics of the chosen maps with a new model snapshot.
+
+        Only while the panel is visible: a hidden tab keeps the newest snapshot
+        and recomputes once when shown (the statistics take seconds of CPU).
+        """
         self.snapshot = snapshot
-        if self.live_box.isChecked():
+        if not self.live_box.isChecked():
+            return
+        if self.isVisible():
+            self.recompute()
+        else:
+            self._stale = True
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        if self._stale and self.live_box.isChecked():
             self.recompute()
 
     def recompute(self) -> int | None:
@@ -307,6 +322,7 @@ class CrossplotPanel(QWidget):
         if self.snapshot is None or s is None or getattr(s, "volume", None) is None:
             self.info.setText("needs an open survey and a model (train one, or wait for a snapshot)")
             return None
+        self._stale = False
         specs = self.maps_edit.text().split()
         self.info.setText(f"computing statistics for model v{getattr(self.snapshot, 'version', 0)}…")
         if not specs:
@@ -315,6 +331,9 @@ class CrossplotPanel(QWidget):
                                   name="crossplot-stats")
 
     def shutdown(self) -> None:
+        from seisview.qt.activation_panel import disconnect_training
+
+        disconnect_training(self)
         self.runner.cancel_all()
 
     def closeEvent(self, ev) -> None:

@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import Qt, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -70,6 +70,9 @@ def _predict_volume(snapshot, volume, *, state):
 
 
 class TrainingPanel(QWidget):
+    # each new model snapshot, in the GUI thread (activations and crossplot panels follow it)
+    snapshot_ready = pyqtSignal(object)
+
     def __init__(self, window):
         super().__init__()
         self.window = window
@@ -289,6 +292,7 @@ class TrainingPanel(QWidget):
                     self.curves["val_acc"].append((msg.step, msg.metrics["val_acc"]))
                 self.snapshot = msg.snapshot
                 self.layers.request(msg.snapshot)
+                self.snapshot_ready.emit(msg.snapshot)
                 acc = msg.metrics.get("val_acc")
                 self._say(f"epoch {msg.epoch + 1}, step {msg.step}: loss {msg.loss:.3f}"
                           + (f", held-out accuracy {acc:.2f}" if acc is not None else ""))
@@ -307,6 +311,7 @@ class TrainingPanel(QWidget):
             self.snapshot = msg.snapshot
             if msg.snapshot.version != self.layers.version:  # the best one is not shown
                 self.layers.request(msg.snapshot)
+                self.snapshot_ready.emit(msg.snapshot)  # the followers show the best one too
         status = ("done" if isinstance(msg, TrainDone) else
                   "failed" if isinstance(msg, TrainFailed) else "cancelled")
         if project is not None and self.run_id is not None:
