@@ -86,6 +86,8 @@ def test_train_shows_overlays_and_label_here_next_then_cancels_fast(setup, qtbot
 def test_new_strokes_join_the_running_training(setup, qtbot):
     panel, session, project, truth = setup
     _paint(project, truth, 1)
+    ready = []
+    panel.snapshot_ready.connect(ready.append)  # what the activations / crossplot panels follow
     assert panel.start()
     seen = []
     panel.worker.message.connect(lambda m: getattr(m, "snapshot", None) is not None
@@ -95,3 +97,5 @@ def test_new_strokes_join_the_running_training(setup, qtbot):
     qtbot.waitUntil(lambda: len(seen) >= 1 and seen[-1] > seen[0], timeout=60000)
     panel.cancel()
     qtbot.waitUntil(lambda: not panel.training, timeout=5000)
+    assert ready and ready[-1].version == panel.snapshot.version  # announced, ending on the kept one
+    assert len({s.version for s in ready}) == len(ready)  # each version once

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -341,6 +343,26 @@ class CrossplotPanel(QWidget):
         super().closeEvent(ev)
 
 
+# attribute maps of a survey do not change with the model: compute them once per volume
+# (2-3 s of CPU each time otherwise, on every training snapshot); weak keys free them
+# with the volume
+_MAPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MAPS_LOCK = threading.Lock()
+
+
+def _cached(volume, key, make):
+    try:
+        with _MAPS_LOCK:
+            hit = _MAPS.setdefault(volume, {}).get(key)
+    except TypeError:  # a volume that cannot be weakly referenced: no cache
+        return make()
+    if hit is None:
+        hit = make()
+        with _MAPS_LOCK:
+            _MAPS.setdefault(volume, {})[key] = hit
+    return hit
+
+
 def phase_pair_job(snapshot, volume, layers=None, *, state=None):
     """Rows and groups of the in-phase / out-of-phase experiment for ``volume`` (worker)."""
     import torch
@@ -356,7 +378,9 @@ def phase_pair_job(snapshot, volume, layers=None, *, state=None):
         enc = usable_layers(net, volume.shape[:2], 64, enc) or enc[:1]
         layers = list(dict.fromkeys([enc[0], enc[-1]]))
     step = max(20, volume.shape[2] // 8)
-    maps, in_phase, out_phase = phase_pairs(volume, times=range(step, volume.shape[2] - 10, step))
+    times = tuple(range(step, volume.shape[2] - 10, step))
+    maps, in_phase, out_phase = _cached(volume, ("phase-pairs", times),
+                                        lambda: phase_pairs(volume, times=times))
     rows = introspect(net, maps, layers=layers, pairs=in_phase + out_phase, single=False, state=state)
     groups = {**{p: "in phase" for p in in_phase}, **{p: "out of phase" for p in out_phase}}
     return rows, groups
@@ -371,7 +395,8 @@ def map_set_job(snapshot, volume, specs, pairs="all", layers=None, *, state=None
     from seisview.ml.introspect import introspect, usable_layers
 
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
-    maps = {spec: load_map(f"survey:{spec}", {"survey": volume}) for spec in specs}
+    maps = {spec: _cached(volume, ("map", spec), lambda spec=spec: load_map(f"survey:{spec}", {"survey": volume}))
+            for spec in specs}
     net = as_module(snapshot)
     if layers is None:
         enc = [n for n in layer_names(net) if n.startswith(("enc", "conv", "stage"))] or layer_names(net)

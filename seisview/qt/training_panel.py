@@ -51,6 +51,31 @@ def _train(config, volume, labels, data_kw, *, state, relabel=None):
     yield from train(config, data, state, relabel=relabel)
 
 
+def _warm_imports() -> None:
+    """Import what the first training step needs (runs in a thread at panel creation).
+
+    Making the first optimizer imports ``torch._dynamo`` and with it sympy:
+    800 modules, 1-4 s, and import holds the interpreter lock in long chunks,
+    which stalled the GUI for 200-280 ms right after "Train". Done while the
+    window starts, the user's first Train costs no import.
+    """
+    import torch
+
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+
+
+_warm_thread: threading.Thread | None = None
+
+
+def warm_up() -> threading.Thread:
+    """Start (once per process) the import warm-up thread; join it to wait for it."""
+    global _warm_thread
+    if _warm_thread is None:
+        _warm_thread = threading.Thread(target=_warm_imports, name="seisview-warm-imports", daemon=True)
+        _warm_thread.start()
+    return _warm_thread
+
+
 def _check_labels(labels) -> str:
     """The cheap part of the training-data checks, done at once in the GUI thread."""
     classes = set()
@@ -87,6 +112,8 @@ class TrainingPanel(QWidget):
         self._lock = threading.Lock()
         self._data_kw: dict = {}
         self._closing = False
+        self._announced = None  # version of the last snapshot_ready
+        self.warm_thread = warm_up()
         self._build()
         self._sync_buttons()
 
@@ -204,6 +231,7 @@ class TrainingPanel(QWidget):
 
         if self.training:
             return False
+        self._announced = None  # a new run numbers its snapshots afresh
         vol, project = self.session.volume, self.session.project
         if vol is None or project is None:
             self._say("Open a survey and a project (File → New project) and paint labels first.")
@@ -292,7 +320,7 @@ class TrainingPanel(QWidget):
                     self.curves["val_acc"].append((msg.step, msg.metrics["val_acc"]))
                 self.snapshot = msg.snapshot
                 self.layers.request(msg.snapshot)
-                self.snapshot_ready.emit(msg.snapshot)
+                self._announce(msg.snapshot)
                 acc = msg.metrics.get("val_acc")
                 self._say(f"epoch {msg.epoch + 1}, step {msg.step}: loss {msg.loss:.3f}"
                           + (f", held-out accuracy {acc:.2f}" if acc is not None else ""))
@@ -301,6 +329,11 @@ class TrainingPanel(QWidget):
             self._draw_curves()
         elif isinstance(msg, TrainDone | TrainCancelled | TrainFailed):
             self._finish(msg)
+
+    def _announce(self, snapshot) -> None:
+        if snapshot.version != self._announced:
+            self._announced = snapshot.version
+            self.snapshot_ready.emit(snapshot)
 
     def _finish(self, msg) -> None:
         from seisview.ml.progress import TrainDone, TrainFailed
@@ -311,7 +344,7 @@ class TrainingPanel(QWidget):
             self.snapshot = msg.snapshot
             if msg.snapshot.version != self.layers.version:  # the best one is not shown
                 self.layers.request(msg.snapshot)
-                self.snapshot_ready.emit(msg.snapshot)  # the followers show the best one too
+            self._announce(msg.snapshot)  # the followers end on the best one too
         status = ("done" if isinstance(msg, TrainDone) else
                   "failed" if isinstance(msg, TrainFailed) else "cancelled")
         if project is not None and self.run_id is not None:
