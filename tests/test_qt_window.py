@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PyQt6.QtGui import QImage
@@ -283,6 +285,7 @@ def test_opening_a_project_opens_its_survey(window, qtbot, shared_data, tmp_path
     worker = open_in_window(window, tmp_path / "f3.seisview")
     assert worker is not None and window.session.project is not None
     qtbot.waitUntil(lambda: not worker.running and window.files.progress is None, timeout=30000)
-    assert window.session.volume.shape == (11, 11, 463) and window.session.path == survey
+    assert window.session.volume.shape == (11, 11, 463)
+    assert Path(window.session.path).resolve() == survey.resolve()
     window.session.project.close()
     window.session.project = None
