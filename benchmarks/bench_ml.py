@@ -213,7 +213,6 @@ def bench_frames(seconds=12.0):
         w.session.project = project
         panel = w.panels["training"].widget()
         getattr(panel, "warm_thread", None) and panel.warm_thread.join()  # startup imports done
-        shown = [n for n, d in w.panels.items() if d.widget().isVisible()]
         clock, gaps = QElapsedTimer(), []
 
         def tick():
@@ -238,6 +237,7 @@ def bench_frames(seconds=12.0):
         for _ in range(3):  # let startup work (first paints, first captures) settle
             app.processEvents()
         idle = sample(4.0)
+        shown = [n for n, d in w.panels.items() if not d.widget().visibleRegion().isEmpty()]
         panel.epochs.setValue(100)
         panel.minutes.setValue(seconds / 60)
         panel.start()

@@ -99,3 +99,21 @@ def test_new_strokes_join_the_running_training(setup, qtbot):
     qtbot.waitUntil(lambda: not panel.training, timeout=5000)
     assert ready and ready[-1].version == panel.snapshot.version  # announced, ending on the kept one
     assert len({s.version for s in ready}) == len(ready)  # each version once
+
+
+def test_new_predictions_redraw_only_the_shown_overlays(qtbot):
+    """Each refresh makes every view recolour its overlays in the GUI thread: hidden ones stay quiet."""
+    from seisview.qt.prediction_layers import PredictionLayers
+
+    session = Session()
+    layers = PredictionLayers(session)
+    fired = []
+    for layer in layers.layers:
+        layer.events.data.connect(lambda layer=layer: fired.append(layer.name))
+    layers._on_result(0, (1, {}))
+    assert fired == ["prediction"]  # probability and uncertainty start hidden
+    layers.uncertainty.visible = True
+    fired.clear()
+    layers._on_result(0, (2, {}))
+    assert sorted(fired) == ["prediction", "uncertainty"]
+    layers.close()

@@ -129,8 +129,12 @@ class PredictionLayers(QObject):
         self.probability.refresh()
 
     def refresh(self) -> None:
+        # Each refresh makes every view redraw (and recolour) all its overlays, in the GUI
+        # thread: refresh only the shown layers; a hidden one reads the newest data when
+        # it is switched on.
         for layer in self.layers:
-            layer.refresh()
+            if layer.visible:
+                layer.refresh()
 
     def _on_position(self, kind, _idx) -> None:
         if kind in VERTICAL and self.snapshot is not None:
