@@ -196,7 +196,7 @@ def bench_frames(seconds=12.0):
     cfg = TrainConfig(**BEST, epochs=100, minutes=seconds / 60, patience=100)
 
     def bare_loop():
-        msgs = [m for m in train(cfg, data) if isinstance(m, TrainProgress) and m.snapshot]
+        msgs = [m for m in train(cfg, data) if isinstance(m, TrainProgress)]
         return msgs[-1].step / seconds
 
     bare_before = bare_loop()
@@ -240,12 +240,14 @@ def bench_frames(seconds=12.0):
         shown = [n for n, d in w.panels.items() if not d.widget().visibleRegion().isEmpty()]
         panel.epochs.setValue(100)
         panel.minutes.setValue(seconds / 60)
+        panel.extra_config = {"patience": 100}  # as the bare loop: no early stop inside the window
+        last = []
         panel.start()
+        panel.worker.message.connect(lambda m: isinstance(m, TrainProgress) and last.append(m.step))
         busy = sample(seconds)
-        sps = [m for m in panel.curves["loss"]]
         panel.shutdown()
         app.processEvents()
-        steps = sps[-1][0] if sps else 0
+        steps = last[-1] if last else 0
         project.close()
         w.close()
     bare_sps = (bare_before + bare_loop()) / 2  # load on these shared machines drifts

@@ -65,8 +65,12 @@ _NETS_LOCK = threading.Lock()
 
 def module_of(model):
     """The ``nn.Module`` of a model or snapshot, built once per snapshot (call it in a worker)."""
+    from torch import nn
+
     from seisview.ml.activations import as_module
 
+    if isinstance(model, nn.Module):  # nothing to build (and a module must not key its own cache)
+        return model
     try:
         with _NETS_LOCK:
             net = _NETS.get(model)

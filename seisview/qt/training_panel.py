@@ -113,6 +113,7 @@ class TrainingPanel(QWidget):
         self._data_kw: dict = {}
         self._closing = False
         self._announced = None  # version of the last snapshot_ready
+        self.extra_config: dict = {}  # more TrainConfig fields (patience, ...) for scripts / benchmarks
         self.warm_thread = warm_up()
         self._build()
         self._sync_buttons()
@@ -246,7 +247,8 @@ class TrainingPanel(QWidget):
             return False
         model = self.model.currentText()
         minutes = self.minutes.value() or None
-        config = TrainConfig(model=model, epochs=self.epochs.value(), minutes=minutes)
+        config = TrainConfig(**{"model": model, "epochs": self.epochs.value(), "minutes": minutes,
+                                **self.extra_config})
         self.run_id = project.add_run("facies", model, {"model": model, "epochs": config.epochs,
                                                         "minutes": minutes, "source": "gui"})
         config = TrainConfig(**{**vars(config),
