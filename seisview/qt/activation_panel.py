@@ -63,6 +63,22 @@ _NETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _NETS_LOCK = threading.Lock()
 
 
+def lower_thread_priority(nice: int = 5) -> None:
+    """Let the GUI thread go first: raise this worker thread's nice value (Linux; else nothing).
+
+    The panels' captures, statistics and predictions are extras beside training
+    and the GUI; on busy cores the scheduler then serves the event loop first.
+    The thread ends with its request, so the value is never lowered again.
+    """
+    import os
+
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except (AttributeError, OSError):  # not Linux, or not allowed: run at the same priority
+        pass
+
+
 def module_of(model):
     """The ``nn.Module`` of a model or snapshot, built once per snapshot (call it in a worker)."""
     from torch import nn
@@ -96,6 +112,7 @@ def activation_job(net, array, layers, layer, spec, order_by="std", page=0, per_
 
     if state is not None:
         state.check()  # a newer request may already have replaced this one
+    lower_thread_priority()
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
     net = module_of(net)
     names = tuple(layer_names(net))

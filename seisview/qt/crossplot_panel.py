@@ -34,6 +34,7 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.attributes.cooccurrence import STATS
+from seisview.qt.activation_panel import lower_thread_priority
 from seisview.qt.attribute_layers import Runner
 
 _TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -370,6 +371,7 @@ def phase_pair_job(snapshot, volume, layers=None, *, state=None):
     from seisview.ml.activations import as_module, layer_names
     from seisview.ml.introspect import introspect, phase_pairs, usable_layers
 
+    lower_thread_priority()
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
     net = as_module(snapshot)
     if layers is None:  # the shallowest and the deepest encoder layer that keeps 8 x 8 cells
@@ -394,6 +396,7 @@ def map_set_job(snapshot, volume, specs, pairs="all", layers=None, *, state=None
     from seisview.ml.activations import as_module, layer_names
     from seisview.ml.introspect import introspect, usable_layers
 
+    lower_thread_priority()
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
     maps = {spec: _cached(volume, ("map", spec), lambda spec=spec: load_map(f"survey:{spec}", {"survey": volume}))
             for spec in specs}

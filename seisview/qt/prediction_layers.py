@@ -22,7 +22,9 @@ VERTICAL = ("inline", "crossline")
 def _predict_specs(snapshot, volume, specs, *, state):
     """Worker body: predict the given sections with one snapshot."""
     from seisview.ml.inference import predict_section
+    from seisview.qt.activation_panel import lower_thread_priority
 
+    lower_thread_priority()
     out = {}
     for spec in specs:
         state.check()
