@@ -234,7 +234,6 @@ def test_consistency_refits_a_gross_outlier_but_not_the_apex():
 def test_saved_runs_always_load(tmp_path, trained):
     """A header length ending in 0x80 must not make the loader call the file a pickle."""
     from seisview.ml.checkpoint import load_checkpoint, save_checkpoint
-    from seisview.ml.firstbreak import save_run_checkpoint
 
     for i in range(300):  # one meta length in 256 gives a header length ending in 0x80
         snap = trained.snapshot.with_meta(note="n" * i)
@@ -243,5 +242,5 @@ def test_saved_runs_always_load(tmp_path, trained):
             break
     else:
         pytest.fail("no header length ending in 0x80 found")
-    back = load_checkpoint(save_run_checkpoint(tmp_path / "run", snap))
+    back = load_checkpoint(plain)
     assert back.meta["note"] == snap.meta["note"]

@@ -63,14 +63,23 @@ def save_checkpoint(path: str | Path, snapshot: ModelSnapshot, **extra) -> Path:
 
 
 def _sniff(path: Path) -> None:
+    """Refuse pickles and torch zip archives before any parser sees them.
+
+    A safetensors file starts with its JSON header length (u64, little-endian)
+    followed by ``{``; that length's low byte may be anything, 0x80 included,
+    so the pickle opcode test only applies to files that are not safetensors.
+    """
     with open(path, "rb") as fh:
-        head = fh.read(16)
+        head = fh.read(9)
+    size = path.stat().st_size
+    if len(head) == 9 and head[8:9] == b"{" and 8 + int.from_bytes(head[:8], "little") <= size:
+        return
     if head[:2] == b"PK" or head[:1] == b"\x80":
         raise SeisviewError(
             f"{path.name} is a pickle/torch archive; seisview never unpickles files "
             "because that can run code",
             hint="export the weights to .safetensors (safetensors.torch.save_file)")
-    if len(head) < 8:
+    if len(head) < 9:
         raise SeisviewError(f"{path.name} is too short to be a checkpoint (corrupt or truncated)",
                             hint="pick another checkpoint or retrain")
 

@@ -354,21 +354,10 @@ def refine(traces: np.ndarray, t_ms: np.ndarray, dt_ms: float, t0_ms: float, sna
 
 
 def save_run_checkpoint(path, snapshot: ModelSnapshot, **extra):
-    """``checkpoint.save_checkpoint`` that the loader can always read back.
-
-    A safetensors file starts with its header length (u64, little-endian);
-    ``checkpoint._sniff`` refuses any file whose first byte is 0x80 as a pickle,
-    which hits one header length in 256. Until that check parses the length,
-    a different-length padding entry moves the first byte off 0x80.
-    """
+    """Save a picker run's checkpoint (kept as a name for the CLI and the panel)."""
     from seisview.ml.checkpoint import save_checkpoint
 
-    for pad in range(4):
-        path_out = save_checkpoint(path, snapshot, **extra, **({"pad": "x" * pad} if pad else {}))
-        with open(path_out, "rb") as fh:
-            if fh.read(1) != b"\x80":
-                return path_out
-    return path_out
+    return save_checkpoint(path, snapshot, **extra)
 
 
 def run_training(config: FirstBreakConfig, data: FirstBreakData,
