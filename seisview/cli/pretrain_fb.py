@@ -216,9 +216,9 @@ def cmd_picks_predict(args) -> int:
 
 
 def _write_csv(path, picks) -> None:
-    import os
-    import tempfile
     from pathlib import Path
+
+    from seisview.io.atomic import atomic_write_text
 
     path = Path(path)
     if path.suffix.lower() != ".csv":
@@ -226,9 +226,4 @@ def _write_csv(path, picks) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     lines = ["ffid,channel,time_ms,confidence"]
     lines += [f"{k[0]},{k[1]},{t:.3f},{c:.3f}" for k, (t, c) in sorted(picks.items())]
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".csv.tmp")
-    with os.fdopen(fd, "w") as fh:
-        fh.write("\n".join(lines) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    atomic_write_text(path, "\n".join(lines) + "\n")

@@ -17,8 +17,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +26,7 @@ from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
 from seisview.core.geometry import LineAxis, SurveyGeometry
 from seisview.core.volume import Volume
+from seisview.io.atomic import atomic_open
 from seisview.io.demo_gathers import GatherSpec, ShotRecord, build_gathers
 from seisview.io.demo_model import DEMO_CLASSES, ModelSpec, build_model
 from seisview.io.segy import write_gathers_segy, write_volume_segy
@@ -87,12 +86,8 @@ def demo_geometry() -> SurveyGeometry:
 
 
 def _atomic_save_npy(path: Path, arr: np.ndarray) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npy.tmp")
-    with os.fdopen(fd, "wb") as fh:
+    with atomic_open(path, "wb", suffix=".npy.tmp") as fh:
         np.save(fh, arr)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 def _prune_stale(prefix: str, keep: Path) -> None:

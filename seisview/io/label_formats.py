@@ -13,7 +13,6 @@ an example when any is outside, so nothing is imported half.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from seisview.core.geometry import SurveyGeometry
 from seisview.core.labels import LabelSet
 from seisview.core.palette import Palette
 from seisview.core.section import SectionSpec
+from seisview.io.atomic import atomic_path, atomic_write_text  # noqa: F401  (atomic_write_text: re-exported)
 
 POINT_FORMATS = ("malenov", "opendtect")
 _MALENOV_NAME = re.compile(r"^(?:multi_)?(.+?)(?:_ilxl)?$")
@@ -198,16 +198,6 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:.4f}".rstrip("0")
 
 
-def atomic_write_text(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return path
-
-
 # -- label images --------------------------------------------------------------------------
 def parse_section(text: str, geometry: SurveyGeometry) -> SectionSpec:
     """``inline:339`` / ``crossline:1000`` (line numbers) or ``time:1200`` (ms) -> SectionSpec."""
@@ -322,14 +312,11 @@ def label_cube(labels: LabelSet, out: np.ndarray | None = None) -> np.ndarray:
 
 def export_npy(labels: LabelSet, path) -> Path:
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp.npy")
-    cube = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=labels.geometry.shape)
-    label_cube(labels, cube)
-    cube.flush()
-    del cube
-    with open(tmp, "rb+") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".tmp.npy") as tmp:
+        cube = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=labels.geometry.shape)
+        label_cube(labels, cube)
+        cube.flush()
+        del cube
     return path
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
 import shutil
 from pathlib import Path
 
@@ -26,6 +25,7 @@ import numpy as np
 
 from seisview.core.errors import SeisviewError
 from seisview.core.picks import Pick
+from seisview.io.atomic import atomic_path, atomic_write_text
 
 PICK_FORMATS = ("csv", "json", "segy-header", "sgt")
 _KEY_COLS = ("ffid", "gather", "shot", "key", "fldr", "cdp")
@@ -93,7 +93,7 @@ def write_csv(path, picks: dict[tuple[int, int], Pick], key_name: str = "ffid") 
         if with_conf:
             row += "," + ("" if p.confidence is None else f"{p.confidence:.4f}")
         lines.append(row)
-    return _atomic_text(Path(path), "\n".join(lines) + "\n")
+    return atomic_write_text(Path(path), "\n".join(lines) + "\n")
 
 
 # -- JSON ----------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def read_json(path) -> Picks:
 def write_json(path, picks: dict[tuple[int, int], Pick], key_name: str = "ffid") -> Path:
     doc = {"format": "seisview-picks", "key": key_name, "unit": "ms",
            "picks": [[g, ch, p.time_ms, p.confidence] for (g, ch), p in sorted(picks.items())]}
-    return _atomic_text(Path(path), json.dumps(doc, indent=0) + "\n")
+    return atomic_write_text(Path(path), json.dumps(doc, indent=0) + "\n")
 
 
 # -- SEG-Y trace headers ---------------------------------------------------------------------
@@ -176,20 +176,13 @@ def write_segy_header(src, out, picks: dict[tuple[int, int], Pick], byte: int = 
             missing += 1
         else:
             us[i] = int(round(p.time_ms * 1000.0))
-    tmp = out.with_name(f".{out.name}.tmp")
-    shutil.copyfile(src, tmp)
-    try:
+    with atomic_path(out) as tmp:
+        shutil.copyfile(src, tmp)
         raw = np.memmap(tmp, np.uint8, "r+", offset=layout.data_offset,
                         shape=(layout.n_traces, layout.trace_bytes))
         raw[:, byte - 1:byte + 3] = us.astype(f"{layout.endian}i4").view(np.uint8).reshape(-1, 4)
         raw.flush()
         del raw
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, out)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
     return out, int((us >= 0).sum()), missing
 
 
@@ -209,12 +202,3 @@ def check_against_survey(picks: Picks, keys: np.ndarray, chans: np.ndarray, n_sa
             f"times {t0_ms:g}-{t_end:g} ms); nothing was imported",
             hint="check the gather key and channel columns belong to this survey")
 
-
-def _atomic_text(path: Path, text: str) -> Path:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "w", encoding="utf-8", newline="") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-    return path

@@ -7,7 +7,6 @@ half-written file under the final name.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ import numpy as np
 from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
 from seisview.core.geometry import SurveyGeometry
+from seisview.io.atomic import atomic_open
 from seisview.io.segy_format import FORMAT_CODES, FORMATS, float32_to_ibm
 from seisview.io.segy_text import encode_text
 
@@ -90,19 +90,11 @@ def _resolve_format(sample_format: int | str) -> int:
 
 def _write_file(path: Path, text: bytes, binary: bytes, chunks) -> Path:
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(text)
-            f.write(binary)
-            for block in chunks:
-                f.write(block.tobytes())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_open(path, "wb") as f:
+        f.write(text)
+        f.write(binary)
+        for block in chunks:
+            f.write(block.tobytes())
     return path
 
 

@@ -11,11 +11,10 @@ are corrupt, or carry no seisview header.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from seisview.core.errors import SeisviewError
+from seisview.io.atomic import atomic_write_bytes
 from seisview.ml.snapshot import ModelSnapshot
 
 FORMAT = "seisview-checkpoint/1"
@@ -23,24 +22,7 @@ FORMAT = "seisview-checkpoint/1"
 
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:  # make the rename durable too
-        dfd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dfd)
-        finally:
-            os.close(dfd)
-    except OSError:
-        pass
+    atomic_write_bytes(path, data)
 
 
 def save_checkpoint(path: str | Path, snapshot: ModelSnapshot, **extra) -> Path:

@@ -1,0 +1,81 @@
+"""Atomic file writes: write a temporary file beside the target, fsync, rename.
+
+A crash or a full disk never leaves a half-written file under the real name:
+readers see the old file or the new one. The temporary name is unique per
+call (pid + random part), so two writers of the same path do not collide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+
+def _tmp_name(path: Path, suffix: str) -> Path:
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}{suffix}")
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename itself durable (best effort: not every OS/filesystem allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; once the block has filled it, fsync and rename.
+
+    For writers that need a file name rather than a handle (memmaps, copies).
+    On error the temporary file is removed and ``path`` is left untouched.
+    """
+    path = Path(path)
+    tmp = _tmp_name(path, suffix)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | Path, mode: str = "wb", suffix: str = ".tmp", **open_kw: Any) -> Iterator[IO]:
+    """``open(path, mode)`` that only replaces ``path`` once the block finished without error."""
+    path = Path(path)
+    tmp = _tmp_name(path, suffix)
+    try:
+        with open(tmp, mode, **open_kw) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    with atomic_open(path, "wb") as f:
+        f.write(data)
+    return Path(path)
+
+
+def atomic_write_text(path: str | Path, text: str) -> Path:
+    """UTF-8 text written as given (no newline translation)."""
+    with atomic_open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    return Path(path)
