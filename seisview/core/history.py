@@ -8,7 +8,7 @@ The project journal stores the same states as append-only events, so
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Protocol
 
 
@@ -57,6 +57,24 @@ class UndoStack:
     def pop_redo(self):
         op = self._redo.pop()
         self._undo.append(op)
+        return op
+
+    def undo(self, mark: Callable[[int, str], None], apply: Callable[[object, bool], None]):
+        """Undo the latest operation: ``mark(id, UNDONE)``, move it to the redo branch,
+        ``apply(op, False)``; returns it, or None when there is nothing to undo."""
+        return self._step(False, mark, apply)
+
+    def redo(self, mark: Callable[[int, str], None], apply: Callable[[object, bool], None]):
+        """Redo the latest undone operation: ``mark(id, ACTIVE)``, ``apply(op, True)``."""
+        return self._step(True, mark, apply)
+
+    def _step(self, forward: bool, mark, apply):
+        op = self.peek_redo() if forward else self.peek_undo()
+        if op is None:
+            return None
+        mark(op.id, ACTIVE if forward else UNDONE)  # journal first: if it fails, nothing moved
+        self.pop_redo() if forward else self.pop_undo()
+        apply(op, forward)
         return op
 
     def rebuild(self, ops: Iterable, states: dict[int, str]) -> list:

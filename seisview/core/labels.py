@@ -26,7 +26,7 @@ from psygnal import Signal, SignalGroup
 
 from seisview.core.errors import SeisviewError
 from seisview.core.geometry import SurveyGeometry
-from seisview.core.history import ACTIVE, UNDONE, UndoStack
+from seisview.core.history import UndoStack
 from seisview.core.raster import disc, flood_region, polygon_mask
 from seisview.core.section import SectionSpec
 
@@ -346,28 +346,19 @@ class LabelSet:
         """Undo the latest stroke, whatever section it is on; returns it (None if none)."""
         if self._active is not None:
             self.end()
-        s = self._history.peek_undo()
-        if s is None:
-            return None
-        if self.journal is not None:
-            self.journal.mark_stroke(s.id, UNDONE)
-        self._history.pop_undo()
-        for p in reversed(s.parts):
-            self._write(p.spec, p.idx, p.old)
-        self.events.history.emit()
-        return s
+        return self._history.undo(self._mark, self._replay)
 
     def redo(self) -> Stroke | None:
-        s = self._history.peek_redo()
-        if s is None:
-            return None
+        return self._history.redo(self._mark, self._replay)
+
+    def _mark(self, sid: int, state: str) -> None:
         if self.journal is not None:
-            self.journal.mark_stroke(s.id, ACTIVE)
-        self._history.pop_redo()
-        for p in s.parts:
-            self._write(p.spec, p.idx, p.new)
+            self.journal.mark_stroke(sid, state)
+
+    def _replay(self, s: Stroke, forward: bool) -> None:
+        for p in (s.parts if forward else reversed(s.parts)):
+            self._write(p.spec, p.idx, p.new if forward else p.old)
         self.events.history.emit()
-        return s
 
     def rebuild(self, strokes, states: dict[int, str]) -> None:
         """Replace all masks by the replay of journal ``strokes`` (used on project open)."""

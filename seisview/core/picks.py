@@ -16,7 +16,7 @@ import numpy as np
 from psygnal import Signal, SignalGroup
 
 from seisview.core.errors import SeisviewError
-from seisview.core.history import ACTIVE, UNDONE, UndoStack
+from seisview.core.history import UndoStack
 
 TraceKey = tuple[int, int]  # (gather key, channel)
 
@@ -144,26 +144,18 @@ class PickSet:
         return self._history.can_redo
 
     def undo(self) -> PickEdit | None:
-        e = self._history.peek_undo()
-        if e is None:
-            return None
-        if self.journal is not None:
-            self.journal.mark_picks(e.id, UNDONE)
-        self._history.pop_undo()
-        self._write(e.changes, new=False)
-        self.events.history.emit()
-        return e
+        return self._history.undo(self._mark, self._replay)
 
     def redo(self) -> PickEdit | None:
-        e = self._history.peek_redo()
-        if e is None:
-            return None
+        return self._history.redo(self._mark, self._replay)
+
+    def _mark(self, eid: int, state: str) -> None:
         if self.journal is not None:
-            self.journal.mark_picks(e.id, ACTIVE)
-        self._history.pop_redo()
-        self._write(e.changes, new=True)
+            self.journal.mark_picks(eid, state)
+
+    def _replay(self, e: PickEdit, forward: bool) -> None:
+        self._write(e.changes, new=forward)
         self.events.history.emit()
-        return e
 
     def rebuild(self, edits, states: dict[int, str]) -> None:
         """Replace all picks by the replay of journal ``edits`` (project open)."""
