@@ -216,7 +216,10 @@ class ActivationPanel(QWidget):
         self._net = snapshot
         version = getattr(snapshot, "version", 0)
         self.model_label.setText(f"{getattr(snapshot, 'model', type(snapshot).__name__)} v{version}")
-        self.schedule()
+        if self.runner.busy:  # while training: let the running capture finish, then take the newest
+            self._stale = True
+        else:
+            self.schedule()
 
     def _set_layer_names(self, names) -> None:
         if [self.layer_box.itemText(i) for i in range(self.layer_box.count())] == list(names):
@@ -283,6 +286,8 @@ class ActivationPanel(QWidget):
         self.current = page
         if page.names:
             self._set_layer_names(page.names)
+        if self._stale and self.isVisible():  # a snapshot arrived meanwhile
+            self.schedule()
         self.page_box.blockSignals(True)
         self.page_box.setMaximum(page.n_pages)
         self.page_box.setValue(page.page + 1)

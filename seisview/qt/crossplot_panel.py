@@ -93,8 +93,8 @@ class CrossplotPanel(QWidget):
         self._stale = False  # a snapshot came while hidden: recompute when shown
         self._training = None  # (signal, slot) of the followed training panel
         self.runner = Runner(self)
-        self.runner.result.connect(lambda _rid, res: self.set_rows(*res))
-        self.runner.failed.connect(lambda _rid, f: self.info.setText(f"statistics failed: {f.message}"))
+        self.runner.result.connect(self._on_result)
+        self.runner.failed.connect(self._on_failed)
         self._build()
 
     # -- widgets ------------------------------------------------------------------------
@@ -309,10 +309,22 @@ class CrossplotPanel(QWidget):
         self.snapshot = snapshot
         if not self.live_box.isChecked():
             return
-        if self.isVisible():
+        if self.isVisible() and not self.runner.busy:
             self.recompute()
-        else:
+        else:  # hidden, or still computing (the statistics take longer than an epoch): later
             self._stale = True
+
+    def _on_result(self, _rid, res) -> None:
+        self.set_rows(*res)
+        self._catch_up()
+
+    def _on_failed(self, _rid, f) -> None:
+        self.info.setText(f"statistics failed: {f.message}")
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        if self._stale and self.live_box.isChecked() and self.isVisible():
+            self.recompute()  # with the snapshot that arrived while computing
 
     def showEvent(self, ev) -> None:
         super().showEvent(ev)
