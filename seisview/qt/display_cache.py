@@ -13,6 +13,7 @@ from PyQt6.QtCore import QObject
 
 from seisview.config import ram_budget_bytes
 from seisview.core.session import Session, build_u8_cube
+from seisview.qt.signals import disconnect_all
 from seisview.qt.workers import LatestRunner
 
 
@@ -57,9 +58,4 @@ class DisplayCacheBuilder(QObject):
 
     def detach(self) -> None:
         self.runner.cancel_all()
-        for sig, slot in self._handles:
-            try:
-                sig.disconnect(slot)
-            except Exception:
-                pass
-        self._handles = []
+        self._handles = disconnect_all(self._handles)

@@ -10,6 +10,7 @@ from PyQt6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QToolBar, QWidget
 
 from seisview.core.session import Session
 from seisview.qt import colormaps
+from seisview.qt.signals import disconnect_all
 
 
 class DisplayToolBar(QToolBar):
@@ -41,12 +42,7 @@ class DisplayToolBar(QToolBar):
         self.update_colorbar()
 
     def detach(self) -> None:
-        for sig, slot in self._handles:
-            try:
-                sig.disconnect(slot)
-            except Exception:
-                pass
-        self._handles = []
+        self._handles = disconnect_all(self._handles)
 
     def _on_survey(self, _s) -> None:
         self.update_colorbar()

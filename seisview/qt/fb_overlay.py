@@ -27,6 +27,7 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.core.errors import SeisviewError
+from seisview.qt.signals import disconnect_all
 
 MARK = "fb-predicted"
 
@@ -179,12 +180,7 @@ class FirstBreakPanel(QWidget):
         if self.worker is not None:
             self.worker.cancel()
             self.worker.wait(5)
-        for sig, slot in self._handles:
-            try:
-                sig.disconnect(slot)
-            except Exception:
-                pass
-        self._handles = []
+        self._handles = disconnect_all(self._handles)
 
     def _on_message(self, msg) -> None:
         from seisview.ml.progress import TrainDone, TrainProgress

@@ -27,6 +27,7 @@ from seisview.core.volume import robust_levels
 from seisview.qt.colormaps import lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane, linear_pixel_transform
+from seisview.qt.signals import disconnect_all
 from seisview.qt.tools import GatherRef
 
 MODES = ("density", "wiggle", "density + wiggle")
@@ -112,12 +113,7 @@ class GatherView(ImagePane):
         self.norm_box.toggled.connect(lambda _b: self.redraw())
 
     def detach(self) -> None:
-        for sig, slot in self._handles:
-            try:
-                sig.disconnect(slot)
-            except Exception:
-                pass
-        self._handles = []
+        self._handles = disconnect_all(self._handles)
 
     def tool_spec(self) -> GatherRef:
         g = self.gather

@@ -15,6 +15,7 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.core.session import Session
+from seisview.qt.signals import disconnect_all
 
 
 class LayersPanel(QWidget):
@@ -105,9 +106,4 @@ class LayersPanel(QWidget):
             self._selected(0)
 
     def detach(self) -> None:
-        for sig, slot in self._handles:
-            try:
-                sig.disconnect(slot)
-            except Exception:  # already gone
-                pass
-        self._handles = []
+        self._handles = disconnect_all(self._handles)

@@ -18,6 +18,7 @@ from seisview.core.tasks import TaskState
 from seisview.qt.colormaps import auto_levels, lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane
+from seisview.qt.signals import disconnect_all
 from seisview.qt.workers import LatestRunner
 
 ATTRIBUTES = ("time slice", "RMS amplitude", "max |amplitude|")
@@ -115,12 +116,7 @@ class MapView(ImagePane):
 
     def detach(self) -> None:
         self.runner.cancel_all()
-        for sig, slot in self._handles:
-            try:
-                sig.disconnect(slot)
-            except Exception:
-                pass
-        self._handles = []
+        self._handles = disconnect_all(self._handles)
 
     def tool_spec(self):
         from seisview.core.section import SectionSpec

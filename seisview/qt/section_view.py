@@ -23,6 +23,7 @@ from seisview.core.session import Session
 from seisview.qt.colormaps import lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane, linear_pixel_transform
+from seisview.qt.signals import disconnect_all
 from seisview.qt.workers import LatestRunner
 
 log = logging.getLogger(__name__)
@@ -104,12 +105,7 @@ class SectionView(ImagePane):
     def detach(self) -> None:
         """Disconnect from the session (called when the view goes away)."""
         self.loader.cancel_all()
-        for sig, slot in self._handles:
-            try:
-                sig.disconnect(slot)
-            except Exception:  # already gone
-                pass
-        self._handles = []
+        self._handles = disconnect_all(self._handles)
 
     def tool_spec(self) -> SectionSpec:
         return self.session.spec(self.kind)

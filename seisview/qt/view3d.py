@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import QVBoxLayout, QWidget
 from seisview.core.section import SectionSpec
 from seisview.core.session import Session
 from seisview.qt.colormaps import blend, colorize, lut, to_uint8
+from seisview.qt.signals import disconnect_all
 from seisview.qt.workers import LatestRunner
 
 log = logging.getLogger(__name__)
@@ -117,12 +118,7 @@ class View3D(QWidget):
     def detach(self) -> None:
         for r in self.loaders.values():
             r.cancel_all()
-        for sig, slot in self._handles:
-            try:
-                sig.disconnect(slot)
-            except Exception:
-                pass
-        self._handles = []
+        self._handles = disconnect_all(self._handles)
 
     def _on_survey(self, s: Session) -> None:
         for p in self.planes.values():
