@@ -39,7 +39,7 @@ from seisview.ml.models.fb_unet import (
     picks_from_probability,
     step_confidence,
 )
-from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
+from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress, final_done
 from seisview.ml.snapshot import ModelSnapshot
 
 MODEL = "fb-unet"
@@ -363,12 +363,7 @@ def save_run_checkpoint(path, snapshot: ModelSnapshot, **extra):
 def run_training(config: FirstBreakConfig, data: FirstBreakData,
                  state: TaskState | None = None) -> TrainDone:
     """Run :func:`train` to the end; returns ``TrainDone`` or raises ``SeisviewError``."""
-    last = None
-    for msg in train(config, data, state):
-        last = msg
-    if isinstance(last, TrainDone):
-        return last
-    raise SeisviewError(getattr(last, "message", "first-break training was cancelled"))
+    return final_done(train(config, data, state), "first-break training was cancelled")
 
 
 # -- prediction ----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from seisview.core.tasks import Cancelled, TaskState
 from seisview.ml.fb_data import gather_input
 from seisview.ml.models.autoencoder import ConvAutoencoder, encoder_state
 from seisview.ml.models.gan import PatchGAN, discriminator_loss, generator_loss
-from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
+from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress, final_done
 from seisview.ml.snapshot import ModelSnapshot
 
 MODELS = ("autoencoder", "gan")
@@ -240,12 +240,7 @@ def _gan_step(net: PatchGAN, opts, x: torch.Tensor):
 
 def run_pretrain(config: PretrainConfig, data, state: TaskState | None = None) -> TrainDone:
     """Run :func:`pretrain` to the end and return its ``TrainDone`` (raise on failure)."""
-    last = None
-    for msg in pretrain(config, data, state):
-        last = msg
-    if isinstance(last, TrainDone):
-        return last
-    raise SeisviewError(getattr(last, "message", "pretraining was cancelled"))
+    return final_done(pretrain(config, data, state), "pretraining was cancelled")
 
 
 # -- transfer ----------------------------------------------------------------------------

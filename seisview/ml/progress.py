@@ -9,8 +9,10 @@ task raises is ``seisview.core.tasks.Cancelled``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from seisview.core.errors import SeisviewError
 from seisview.ml.snapshot import ModelSnapshot
 
 
@@ -79,3 +81,17 @@ Done = TrainDone
 Cancelled = TrainCancelled
 Failed = TrainFailed
 TERMINAL = (TrainDone, TrainCancelled, TrainFailed)
+
+
+def final_done(messages: Iterable, cancelled: str) -> TrainDone:
+    """Run a training generator to its end; return its ``TrainDone``, else raise.
+
+    The error carries the terminal message's text (failure/cancel reason), or
+    ``cancelled`` when the last message has none.
+    """
+    last = None
+    for msg in messages:
+        last = msg
+    if isinstance(last, TrainDone):
+        return last
+    raise SeisviewError(getattr(last, "message", cancelled))
