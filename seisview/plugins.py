@@ -260,10 +260,9 @@ class Registry:
             self._save_disabled()
 
     def _save_disabled(self) -> None:
-        path = _settings_path()
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"disabled": sorted(self.disabled_names())}, indent=1))
-        os.replace(tmp, path)
+        from seisview.io.atomic import atomic_write_text
+
+        atomic_write_text(_settings_path(), json.dumps({"disabled": sorted(self.disabled_names())}, indent=1))
 
     def _active(self, c: Contribution) -> bool:
         info = self.plugins.get(c.plugin)
