@@ -132,8 +132,7 @@ def _traces(path, key_byte: int, channel_byte: int):
 
     p = check_path(path)
     _, layout = detect(p)
-    raw = np.memmap(p, np.uint8, "r", offset=layout.data_offset,
-                    shape=(layout.n_traces, layout.trace_bytes))
+    raw = layout.map_traces(p)
     h = HeaderTable(raw, layout.endian)
     return layout, h.field(key_byte, 4 if key_byte not in (115, 117) else 2), h.field(channel_byte), raw
 
@@ -178,8 +177,7 @@ def write_segy_header(src, out, picks: dict[tuple[int, int], Pick], byte: int = 
             us[i] = int(round(p.time_ms * 1000.0))
     with atomic_path(out) as tmp:
         shutil.copyfile(src, tmp)
-        raw = np.memmap(tmp, np.uint8, "r+", offset=layout.data_offset,
-                        shape=(layout.n_traces, layout.trace_bytes))
+        raw = layout.map_traces(tmp, "r+")
         raw[:, byte - 1:byte + 3] = us.astype(f"{layout.endian}i4").view(np.uint8).reshape(-1, 4)
         raw.flush()
         del raw

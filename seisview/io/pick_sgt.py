@@ -47,8 +47,7 @@ def trace_xy(path, key_byte: int = 9, channel_byte: int = 13):
 
     p = check_path(path)
     _, layout = detect(p)
-    raw = np.memmap(p, np.uint8, "r", offset=layout.data_offset,
-                    shape=(layout.n_traces, layout.trace_bytes))
+    raw = layout.map_traces(p)
     h = HeaderTable(raw, layout.endian)
     scal = h.field(71, 2).astype(float)
     factor = np.where(scal < 0, 1.0 / np.abs(np.where(scal == 0, 1, scal)), np.where(scal == 0, 1.0, scal))

@@ -71,6 +71,11 @@ class TraceLayout:
     def trace_bytes(self) -> int:
         return self.header_bytes + self.n_samples * self.bytes_per_sample
 
+    def map_traces(self, path, mode: str = "r") -> np.memmap:
+        """The file's traces as a ``(n_traces, trace_bytes)`` uint8 memmap (header + samples)."""
+        return np.memmap(path, np.uint8, mode, offset=self.data_offset,
+                         shape=(self.n_traces, self.trace_bytes))
+
 
 def read_int(buf: bytes, byte: int, size: int, signed: bool, endian: str, base: int = 1) -> int:
     """One integer from ``buf`` at 1-based ``byte`` (``base`` is the file byte of ``buf[0]``)."""

@@ -96,8 +96,7 @@ def scan(path, iline: int | None = None, xline: int | None = None, gather_key: i
     p = check_path(path)
     fh, layout = detect(p)
     warnings = list(fh.warnings)
-    raw = np.memmap(p, np.uint8, mode="r", offset=layout.data_offset,
-                    shape=(layout.n_traces, layout.trace_bytes))
+    raw = layout.map_traces(p)
     code, fmt_warn = check_samples(raw, layout, fh.declared_format, sample_format)
     warnings += fmt_warn
     layout = TraceLayout(layout.data_offset, layout.header_bytes, layout.n_traces, layout.n_samples,
