@@ -55,17 +55,8 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
 @contextlib.contextmanager
 def atomic_open(path: str | Path, mode: str = "wb", suffix: str = ".tmp", **open_kw: Any) -> Iterator[IO]:
     """``open(path, mode)`` that only replaces ``path`` once the block finished without error."""
-    path = Path(path)
-    tmp = _tmp_name(path, suffix)
-    try:
-        with open(tmp, mode, **open_kw) as f:
-            yield f
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    _fsync_dir(path.parent)
+    with atomic_path(path, suffix) as tmp, open(tmp, mode, **open_kw) as f:
+        yield f
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
