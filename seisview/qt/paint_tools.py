@@ -22,9 +22,8 @@ from PyQt6.QtCore import QObject, QRectF, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QImage, QPainter, QPen
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
-from seisview.core.errors import SeisviewError
 from seisview.core.section import SectionSpec
-from seisview.qt.tools import SectionTool, ToolEvent
+from seisview.qt.tools import SectionTool, ToolEvent, guarded
 
 log = logging.getLogger(__name__)
 
@@ -218,11 +217,7 @@ class LabelController(QObject):
     # -- actions ------------------------------------------------------------------------
     def guard(self, fn, *args, **kw):
         """Run a labels call; a failed save is shown, never raised into Qt."""
-        try:
-            return fn(*args, **kw)
-        except SeisviewError as exc:
-            self.window.show_error("Labels not saved", str(exc))
-            return None
+        return guarded(self.window, "Labels not saved", fn, *args, **kw)
 
     def undo(self):
         return self.guard(self.labels.undo) if self.labels is not None else None

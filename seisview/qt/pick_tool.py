@@ -16,9 +16,8 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtCore import QObject, Qt
 
-from seisview.core.errors import SeisviewError
 from seisview.core.onset import snap
-from seisview.qt.tools import GatherRef, SectionTool, ToolEvent
+from seisview.qt.tools import GatherRef, SectionTool, ToolEvent, guarded
 
 HAND_COLOR = (255, 220, 0)
 PENDING_COLOR = (0, 200, 255)
@@ -105,11 +104,7 @@ class PickController(QObject):
         return self._guard(self.picks.redo) if self.picks is not None else None
 
     def _guard(self, fn, *args, **kw):
-        try:
-            return fn(*args, **kw)
-        except SeisviewError as exc:
-            self.window.show_error("Picks not saved", str(exc))
-            return None
+        return guarded(self.window, "Picks not saved", fn, *args, **kw)
 
 
 class PickTool(SectionTool):

@@ -20,6 +20,7 @@ from typing import Any
 
 from PyQt6.QtCore import Qt
 
+from seisview.core.errors import SeisviewError
 from seisview.core.section import SectionSpec
 
 
@@ -117,3 +118,13 @@ def buttons_of(buttons: Qt.MouseButton) -> frozenset[str]:
     if buttons & Qt.MouseButton.MiddleButton:
         out.add("middle")
     return frozenset(out)
+
+
+def guarded(window, title: str, fn, *args, **kw):
+    """Run an edit (labels, picks); a ``SeisviewError`` (e.g. a failed save) is shown under
+    ``title`` and None returned, never raised into Qt's event loop."""
+    try:
+        return fn(*args, **kw)
+    except SeisviewError as exc:
+        window.show_error(title, str(exc))
+        return None
