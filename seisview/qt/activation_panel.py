@@ -407,10 +407,6 @@ class ActivationPanel(QWidget):
 
     def showEvent(self, ev) -> None:
         super().showEvent(ev)
-        if not self._cells:  # build the grid when first shown, not when a snapshot arrives
-            self._ensure_cells(self.per_page)
-            for vb, _img, _title in self._cells:
-                vb.setVisible(False)
         if self._stale:  # snapshots or moves arrived while hidden: one capture of the newest
             self.schedule()
 
