@@ -139,11 +139,20 @@ class FileActions:
         dlg.setAutoClose(False)
         dlg.setAutoReset(False)
         dlg.canceled.connect(w.cancel)
-        w.progress.connect(lambda f, m: (dlg.setValue(int(f * 1000)), m and dlg.setLabelText(m)))
+        w.progress.connect(lambda f, m: self._on_progress(dlg, f, m))
         w.finished.connect(lambda end: self._finished(end, dlg, on_done))
         self.worker, self.progress = w, dlg
         w.start()
         return w
+
+    def _on_progress(self, dlg: QProgressDialog, fraction: float, message: str) -> None:
+        # A progress message queued before the worker's end can arrive after the
+        # dialog was scheduled for deletion: only the live dialog is updated.
+        if self.progress is not dlg:
+            return
+        dlg.setValue(int(fraction * 1000))
+        if message:
+            dlg.setLabelText(message)
 
     def _finished(self, end, dlg: QProgressDialog, on_done) -> None:
         dlg.hide()
