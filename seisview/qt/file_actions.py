@@ -133,31 +133,49 @@ class FileActions:
             self.w.status("another file is still loading; cancel it first")
             return None
         w = Worker(fn, *args, name="open", **kw)
-        dlg = QProgressDialog(label, "Cancel", 0, 1000, self.w)
-        dlg.setWindowModality(Qt.WindowModality.WindowModal)
-        dlg.setMinimumDuration(400)
-        dlg.setAutoClose(False)
-        dlg.setAutoReset(False)
-        dlg.canceled.connect(w.cancel)
+        dlg = self._progress_dialog(label)
         w.progress.connect(lambda f, m: self._on_progress(dlg, f, m))
         w.finished.connect(lambda end: self._finished(end, dlg, on_done))
         self.worker, self.progress = w, dlg
         w.start()
         return w
 
+    def _progress_dialog(self, label: str) -> QProgressDialog:
+        """The one progress dialog of the window, reset for a new load.
+
+        It is reused, never deleted: a window-modal dialog processes events inside
+        ``setValue``, so the load's end can run while a progress update is still on
+        the stack, and deleting the dialog there crashed Qt.
+        """
+        dlg = getattr(self, "_dialog", None)
+        if dlg is None:
+            dlg = self._dialog = QProgressDialog("", "Cancel", 0, 1000, self.w)
+            dlg.setWindowModality(Qt.WindowModality.WindowModal)
+            dlg.setMinimumDuration(400)
+            dlg.setAutoClose(False)
+            dlg.setAutoReset(False)
+            dlg.canceled.connect(self._cancel_load)
+        dlg.hide()
+        dlg.reset()
+        dlg.setLabelText(label)
+        dlg.setValue(0)  # starts the minimum-duration timer afresh
+        return dlg
+
+    def _cancel_load(self) -> None:
+        if self.worker is not None and self.worker.running:
+            self.worker.cancel()
+
     def _on_progress(self, dlg: QProgressDialog, fraction: float, message: str) -> None:
-        # A progress message queued before the worker's end can arrive after the
-        # dialog was scheduled for deletion: only the live dialog is updated.
-        if self.progress is not dlg:
+        if self.progress is not dlg:  # a late message of a load that has ended
             return
         dlg.setValue(int(fraction * 1000))
         if message:
             dlg.setLabelText(message)
 
     def _finished(self, end, dlg: QProgressDialog, on_done) -> None:
-        dlg.hide()
-        dlg.deleteLater()
         self.progress = None
+        dlg.hide()
+        dlg.reset()
         if isinstance(end, TaskDone):
             try:
                 on_done(end.result)
