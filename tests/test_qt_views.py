@@ -298,3 +298,36 @@ def test_slow_draws_decimate_while_dragging_and_full_on_release(qtbot):
     v.slider.setSliderDown(False)
     v.slider.sliderReleased.emit()
     assert v.decimation == 1 and v.image.image_array().shape == (60, 40)
+
+
+def test_fast_image_takes_strided_cube_slices_and_owns_its_pixels(qtbot):
+    from seisview.qt.fast_image import FastImageItem, rgb32_table
+
+    cube = np.random.default_rng(2).integers(0, 256, (7, 5, 9), dtype=np.uint8)  # (sample, il, xl)
+    table = rgb32_table(lut("seismic"))
+    item = FastImageItem()
+    for sl in (cube[:, 3, :], cube[:, :, 4], cube[2], cube[::2, 1, ::2], cube[:0, 0, :]):
+        item.set_indices(sl, table)
+        got = item.image_array()
+        if sl.size == 0:
+            assert got is None and item.boundingRect().isEmpty()
+            continue
+        np.testing.assert_array_equal(got, np.take(table, sl))  # strided rows read in place
+        assert (item.boundingRect().width(), item.boundingRect().height()) == (sl.shape[1], sl.shape[0])
+    item.set_indices(cube[:, 3, :], table)
+    expect = np.take(table, cube[:, 3, :])
+    cube[:, 3, :] = 255 - cube[:, 3, :]  # the shown image is its own copy, not a view of the cube
+    np.testing.assert_array_equal(item.image_array(), expect)
+
+
+def test_step_sets_only_the_stepped_views_image(qtbot):
+    s = _session()
+    views = {k: _view(qtbot, s, k) for k in ("inline", "crossline", "time")}
+    calls = {k: 0 for k in views}
+    for k, v in views.items():
+        orig = v.image.set_indices
+        v.image.set_indices = lambda *a, k=k, orig=orig: (calls.__setitem__(k, calls[k] + 1), orig(*a))
+    s.step("inline", 1)
+    QApplication.processEvents()
+    assert calls == {"inline": 1, "crossline": 0, "time": 0}  # the others only move a line
+    assert views["crossline"].pos_lines["inline"].value() == s.line_number("inline")

@@ -2,15 +2,16 @@
 
 For the seismic base layer (opaque, one table) handing Qt an ``Indexed8``
 image over the index array itself, with no copy and no RGBA expansion in
-numpy, costs about 1.2 ms per new inline versus 1.9 ms for a numpy
-``take`` into RGB32 and more for pyqtgraph's ``ImageItem`` path (measured in
-the GUI thread's CPU time; ``benchmarks/bench_viewer.py``).
+numpy, is cheaper than a numpy ``take`` into RGB32 or pyqtgraph's ``ImageItem``
+path. Qt expands it to RGB32 once per new section (see ``set_indices``), so a
+repaint (a position line or the crosshair moving) is a plain scaled blit.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PyQt6 import sip
 from PyQt6.QtCore import QRectF
 from PyQt6.QtGui import QImage, QPainter
 
@@ -35,15 +36,21 @@ class FastImageItem(pg.GraphicsObject):
 
     def __init__(self):
         super().__init__()
-        self._u8: np.ndarray | None = None
         self._table32: np.ndarray | None = None
         self._colors: list[int] = []
         self._qimage: QImage | None = None
         self._w = self._h = 0
 
     def set_indices(self, u8: np.ndarray, table32: np.ndarray) -> None:
-        """Show ``table32[u8]`` (``u8`` is ``(h, w)`` uint8, ``table32`` from :func:`rgb32_table`)."""
-        u8 = np.ascontiguousarray(u8, dtype=np.uint8)
+        """Show ``table32[u8]`` (``u8`` is ``(h, w)`` uint8, ``table32`` from :func:`rgb32_table`).
+
+        Rows need only be contiguous (a slice of the display cube is taken as it is, its row
+        stride as the line length); Qt expands it to RGB32 once here, because painting an
+        ``Indexed8`` image through a scaling transform looks the table up again on every paint
+        (~0.9 ms for an F3 inline against ~0.15 ms to convert and ~0.2 ms to draw RGB32).
+        """
+        if u8.dtype != np.uint8 or u8.ndim != 2 or u8.strides[1] != 1 or u8.strides[0] < u8.shape[1]:
+            u8 = np.ascontiguousarray(u8, dtype=np.uint8)
         h, w = u8.shape
         if (w, h) != (self._w, self._h):
             self.prepareGeometryChange()
@@ -51,18 +58,28 @@ class FastImageItem(pg.GraphicsObject):
         if table32 is not self._table32:
             self._table32 = table32
             self._colors = [int(c) for c in table32]
-        self._u8 = u8  # keep the memory alive while Qt uses it
-        self._qimage = QImage(u8.data, w, h, w, QImage.Format.Format_Indexed8)
-        self._qimage.setColorTable(self._colors)
+        if h == 0 or w == 0:
+            self._qimage = None
+        else:
+            src = QImage(sip.voidptr(u8.ctypes.data), w, h, u8.strides[0], QImage.Format.Format_Indexed8)
+            src.setColorTable(self._colors)
+            # owns its pixels, so no reference to ``u8`` (often a view of the whole cube) is kept
+            self._qimage = src.convertToFormat(QImage.Format.Format_RGB32)
         self.update()
 
     def image_array(self) -> np.ndarray | None:
-        """The 0xffRRGGBB pixels currently shown (for tests)."""
-        return None if self._u8 is None else np.take(self._table32, self._u8)
+        """The 0xffRRGGBB pixels currently shown (for tests), read back from the RGB32 image."""
+        img = self._qimage
+        if img is None:
+            return None
+        ptr = img.constBits()
+        ptr.setsize(img.sizeInBytes())
+        rows = np.frombuffer(ptr, np.uint32).reshape(img.height(), img.bytesPerLine() // 4)
+        return rows[:, :img.width()].copy()
 
     def clear(self) -> None:
         self.prepareGeometryChange()
-        self._u8 = self._qimage = None
+        self._qimage = None
         self._w = self._h = 0
         self.update()
 
