@@ -146,6 +146,42 @@ def zarr_scrub(app, vol, n_il: int = 160) -> dict:
         return out
 
 
+def breakdown(app, s, views, kind: str, n: int = 60) -> dict:
+    """Where one step's time goes (p50 ms, wall clock), in a separate pass so the wrappers don't
+    touch the measured rounds: ``step`` = read + colour + set image of the stepped view (the
+    session signal), ``paint_<view>`` = each view's paint event, ``other`` = the rest of the loop."""
+    parts: dict[str, list] = {"step": [], "events": []}
+    wrapped = []
+    for k, v in views.items():
+        parts[f"paint_{k}"] = [0.0]  # a slot for the paints of the reset below (dropped)
+        orig = v.plot_widget.paintEvent
+
+        def timed(ev, orig=orig, k=k):
+            t = time.perf_counter()
+            orig(ev)
+            parts[f"paint_{k}"][-1] += time.perf_counter() - t
+        v.plot_widget.paintEvent = timed
+        wrapped.append(v)
+    s.set_position(kind, 0)
+    app.processEvents()
+    try:
+        for _ in range(n):
+            for k in views:
+                parts[f"paint_{k}"].append(0.0)
+            t = time.perf_counter()
+            s.step(kind, 1)
+            t1 = time.perf_counter()
+            app.processEvents()
+            parts["step"].append(t1 - t)
+            parts["events"].append(time.perf_counter() - t1)
+    finally:
+        for v in wrapped:
+            del v.plot_widget.paintEvent  # back to the class's method
+    out = {k: percentile_ms(v[-n:], 50) for k, v in parts.items()}
+    out["other"] = out.pop("events") - sum(out[f"paint_{k}"] for k in views)
+    return out
+
+
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", choices=sorted(SIZES), default="f3")
@@ -225,6 +261,7 @@ def main(argv=None) -> dict:
         for kind in ("inline", "time"):
             res[f"{kind}_{path}"] = summarise(drawn_steps(kind))
 
+    res["inline_cube_breakdown"] = breakdown(app, s, views, "inline")
     inl = views["inline"]
     res["scrub"] = scrub_stall(app, inl)
     res["scrub"].update(decimated_while_dragging=inl.last_draw_s > 0.012, full_draw_ms=inl.last_draw_s * 1e3)
@@ -242,6 +279,8 @@ def main(argv=None) -> dict:
                   f"{r['ratio_p95']:9.1f}x   {goal}")
     print("(quietest of the rounds; p95 over all rounds: " + ", ".join(
         f"{k} {res[k]['all_rounds_drawn_p95_ms']:.1f} ms" for k in res if k.endswith(("_float", "_cube"))) + ")")
+    b = res["inline_cube_breakdown"]
+    print("inline step (cube) p50 breakdown: " + ", ".join(f"{k} {v:.2f} ms" for k, v in b.items()))
     print(f"display cube built in {res['cube_build_s']:.2f} s (once per survey / clip / gain change)")
     sc = res["scrub"]
     print(f"scrub: longest event-loop stall {sc['max_stall_ms']:.1f} ms (p99 gap {sc['p99_gap_ms']:.1f} ms),"

@@ -14,7 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QTransform
-from PyQt6.QtWidgets import QApplication, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QApplication, QGraphicsItem, QVBoxLayout, QWidget
 
 from seisview.qt.colormaps import colorize
 from seisview.qt.fast_image import FastImageItem
@@ -82,6 +82,8 @@ class ImagePane(QWidget):
             ax = self.plot.getAxis(name)
             ax.setPen(pg.mkPen("k"))
             ax.setTextPen(pg.mkPen("k"))
+        for name in ("left", "bottom", "top", "right"):
+            _cache_axis(self.plot.getAxis(name))
         self.viewbox.invertY(self.invert_y)
         self.image = FastImageItem()
         self.image.setZValue(0)
@@ -105,6 +107,7 @@ class ImagePane(QWidget):
         axis.setParentItem(self.plot)
         axis.setPen(pg.mkPen("k"))
         axis.setTextPen(pg.mkPen("k"))
+        _cache_axis(axis)
         return axis
 
     # -- what the tool sees (subclasses override) ---------------------------------
@@ -243,6 +246,14 @@ class ImagePane(QWidget):
         img = self.grab()
         if not img.save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
+
+
+def _cache_axis(axis: pg.AxisItem) -> None:
+    """Keep the axis drawn in a pixmap: the axes border every dirty rect (a new image fills the
+    plot, a moved position line spans it), so each repaint replayed their ticks and labels,
+    ~0.07 ms each, ~0.3 ms of a ~1.5 ms inline step. pyqtgraph calls update() whenever an axis
+    changes (range, labels, size), which refreshes the pixmap."""
+    axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
 
 def linear_pixel_transform(cols: np.ndarray, rows: np.ndarray) -> QTransform:
