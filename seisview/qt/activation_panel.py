@@ -32,7 +32,7 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.core.section import SectionSpec
-from seisview.qt.attribute_layers import Runner
+from seisview.qt.workers import LatestRunner
 
 log = logging.getLogger(__name__)
 pg.setConfigOptions(imageAxisOrder="row-major")  # arrays are (row, col), as in every seisview view
@@ -152,7 +152,7 @@ class ActivationPanel(QWidget):
         self._training = None  # (signal, slot) of the followed training panel
         self.current: ActivationPage | None = None
         self.overlays: dict[str, tuple[str, int]] = {}  # layer name -> (net layer, channel)
-        self.runner = Runner(self)
+        self.runner = LatestRunner(self)
         self.runner.result.connect(self._on_result)
         self.runner.failed.connect(lambda _rid, f: self.info.setText(f"capture failed: {f.message}"))
         self._build()

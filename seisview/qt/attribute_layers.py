@@ -22,9 +22,6 @@ from seisview.qt.workers import LatestRunner
 log = logging.getLogger(__name__)
 
 
-Runner = LatestRunner  # kept for callers of the old name
-
-
 def _compute(fn, volume, spec, params, *, state=None):
     return spec.key(), np.asarray(fn(volume, spec, **params), np.float32)
 
@@ -53,7 +50,7 @@ class AsyncAttributeSource(QObject):
         if self._pending.get(spec.kind) != key:
             runner = self.runners.get(spec.kind)
             if runner is None:
-                runner = self.runners[spec.kind] = Runner(self)
+                runner = self.runners[spec.kind] = LatestRunner(self)
                 runner.result.connect(self._on_result)
                 runner.failed.connect(self._on_failed)
             self._pending[spec.kind] = key

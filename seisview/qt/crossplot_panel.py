@@ -35,7 +35,7 @@ from PyQt6.QtWidgets import (
 
 from seisview.attributes.cooccurrence import STATS
 from seisview.qt.activation_panel import lower_thread_priority
-from seisview.qt.attribute_layers import Runner
+from seisview.qt.workers import LatestRunner
 
 _TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
@@ -92,7 +92,7 @@ class CrossplotPanel(QWidget):
         self.snapshot = None
         self._stale = False  # a snapshot came while hidden: recompute when shown
         self._training = None  # (signal, slot) of the followed training panel
-        self.runner = Runner(self)
+        self.runner = LatestRunner(self)
         self.runner.result.connect(self._on_result)
         self.runner.failed.connect(self._on_failed)
         self._build()
