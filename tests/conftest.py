@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -11,6 +12,29 @@ import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _gc_in_main_thread_only():
+    """Cyclic garbage is collected in the main thread only, between tests.
+
+    Python's cyclic collector runs in whichever thread happens to allocate; when a
+    worker thread triggers it, it can finalise Qt objects of closed views off the
+    GUI thread and crash Qt (seen as a rare segfault in the suite). The app does
+    the same with pyqtgraph's GarbageCollector (seisview.qt.app.make_app).
+    """
+    gc.disable()
+    yield
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_test(request):
+    yield
+    # A full collection costs ~0.2 s with torch loaded: only after tests that made Qt
+    # objects; the young generations (cheap) after the others.
+    uses_qt = {"qtbot", "qapp"} & set(request.fixturenames)
+    gc.collect() if uses_qt else gc.collect(1)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -32,6 +32,11 @@ def make_app():
         app = QApplication(sys.argv[:1])
         app.setApplicationName("seisview")
         app.setOrganizationName("seisview")
+        # Collect cyclic garbage on a GUI-thread timer only: a collection triggered by a
+        # worker thread can destroy Qt objects off the GUI thread and crash Qt.
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        app._seisview_gc = GarbageCollector(interval=1.0)
     return app
 
 
