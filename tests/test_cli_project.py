@@ -91,3 +91,15 @@ def test_corrupt_project_cli(tmp_path, capsys, shared_data):
     before = junk.read_bytes()
     rc, _, err = run(capsys, "labels", "export", junk, tmp_path / "o.npy", "--format", "npy")
     assert rc == 2 and "not a seisview project" in err and junk.read_bytes() == before
+
+
+def test_project_new_takes_the_class_list_shipped_with_the_survey(tmp_path, capsys, shared_data):
+    from seisview.io.project import write_class_list
+
+    sgy = tmp_path / "f3.sgy"
+    shutil.copy(shared_data / "segy" / "f3" / "F3_very_small.sgy", sgy)
+    write_class_list(sgy, [("sand", "#e0c000"), ("shale", "#404040"), ("salt", "#ff0000")])
+    rc, out, _ = run(capsys, "project", "new", tmp_path / "p.seisview", "--survey", sgy)
+    assert rc == 0 and "3 classes: sand, shale, salt" in out
+    rc, out, _ = run(capsys, "project", "new", tmp_path / "q.seisview", "--survey", sgy, "--palette", "malenov")
+    assert rc == 0 and "9 classes: else, grizzly" in out

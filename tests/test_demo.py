@@ -162,3 +162,22 @@ def test_unwritable_cache_is_a_one_line_error(tmp_path, monkeypatch):
     monkeypatch.setattr(demo.config, "cache_dir", lambda: blocker)
     with pytest.raises(SeisviewError, match="cannot write the demo data"):
         demo.demo_gathers_path()
+
+
+def test_project_on_the_demo_survey_starts_with_its_classes(survey, tmp_path):
+    """A project made on the demo survey (CLI, File → New project) defaults to DEMO_CLASSES, not MalenoV."""
+    from seisview.cli import main
+    from seisview.io.project import Project, class_list_path
+
+    path = survey[0]
+    assert class_list_path(path).is_file()  # shipped beside the SEG-Y
+    with Project.create(tmp_path / "demo.seisview", path) as pr:
+        assert [(c.id, c.name) for c in pr.palette] == [(i + 1, n) for i, (n, _) in enumerate(DEMO_CLASSES)]
+        assert ["#%02x%02x%02x" % c.color for c in pr.palette] == [col for _, col in DEMO_CLASSES]
+    assert main(["project", "new", str(tmp_path / "cli.seisview"), "--survey", str(path)]) == 0
+    with Project.open(tmp_path / "cli.seisview") as pr:
+        assert [c.name for c in pr.palette] == [n for n, _ in DEMO_CLASSES]
+    assert main(["project", "new", str(tmp_path / "m.seisview"), "--survey", str(path),
+                 "--palette", "malenov"]) == 0  # asked for explicitly
+    with Project.open(tmp_path / "m.seisview") as pr:
+        assert len(pr.palette) == 9 and pr.palette.get(1).name == "else"

@@ -207,3 +207,32 @@ def test_second_opening_is_warned_about(tmp_path):
             assert not first.warnings
     with Project.open(path) as again:  # closed: no warning
         assert again.warnings == []
+
+
+def test_default_classes_follow_a_class_list_shipped_beside_the_survey(tmp_path, shared_data):
+    """No class list -> MalenoV; ``<stem>.classes.json`` beside the survey -> its classes; a broken
+    one -> a one-line error naming the file (no project written)."""
+    from seisview.io.project import class_list_path, survey_palette, write_class_list
+
+    src = shared_data / "segy" / "f3" / "F3_very_small.sgy"
+    sgy = tmp_path / "f3.sgy"
+    shutil.copy(src, sgy)
+    assert survey_palette(sgy) is None
+    with Project.create(tmp_path / "a.seisview", sgy) as pr:
+        assert [c.name for c in pr.palette][:2] == ["else", "grizzly"] and len(pr.palette) == 9
+    cl = write_class_list(sgy, [("sand", "#e0c000"), ("shale", (60, 60, 60))])
+    assert cl == class_list_path(sgy) == tmp_path / "f3.classes.json"
+    with Project.create(tmp_path / "b.seisview", sgy) as pr:
+        assert [(c.id, c.name, c.color) for c in pr.palette] == [(1, "sand", (224, 192, 0)),
+                                                                 (2, "shale", (60, 60, 60))]
+    with Project.create(tmp_path / "c.seisview", sgy, palette="salt") as pr:  # explicit choice wins
+        assert [c.name for c in pr.palette] == ["other", "salt"]
+    cl.write_text('[["a", "#00ff00"], ["b", "#0000ff"]]')  # the short form
+    assert [c.name for c in survey_palette(sgy)] == ["a", "b"]
+    for bad, what in (("{not json", "unreadable"), ('{"classes": []}', "no classes"),
+                      ('{"classes": [["a", "#12"]]}', "invalid")):
+        cl.write_text(bad)
+        with pytest.raises(SeisviewError, match=what) as err:
+            Project.create(tmp_path / "d.seisview", sgy)
+        assert "f3.classes.json" in str(err.value) and "\n" not in str(err.value)
+        assert not (tmp_path / "d.seisview").exists()

@@ -22,8 +22,10 @@ def register(subparsers, groups) -> None:
     new.add_argument("--iline", type=int, help="inline header byte (post-stack)")
     new.add_argument("--xline", type=int, help="crossline header byte (post-stack)")
     new.add_argument("--gather-key", type=int, help="gather key header byte (pre-stack, default 9 = FFID)")
-    new.add_argument("--palette", default="malenov", choices=("malenov", "salt"),
-                     help="starting classes: the 9 MalenoV F3 facies or salt/other")
+    new.add_argument("--palette", default="survey", choices=("survey", "malenov", "salt"),
+                     help="starting classes: the survey's own (a <survey>.classes.json beside it, "
+                     "e.g. the demo survey; the 9 MalenoV F3 facies when it has none), "
+                     "the MalenoV ones, or salt/other (default: survey)")
     new.set_defaults(func=cmd_new)
     info = sub.add_parser("info", help="survey, classes, labels, picks and model runs of a project")
     info.add_argument("project")
@@ -79,13 +81,15 @@ def cmd_new(args) -> int:
     from seisview.io.project import Project
 
     gather_key = args.gather_key
+    palette = None if args.palette == "survey" else Palette.default(args.palette)
     with Project.create(args.project, args.survey, iline=args.iline, xline=args.xline,
-                        gather_key=gather_key, palette=Palette.default(args.palette)) as pr:
+                        gather_key=gather_key, palette=palette) as pr:
         s = pr.survey
         g = s.geometry
         what = (f"inlines {g.il.first}-{g.il.last}, crosslines {g.xl.first}-{g.xl.last}, "
                 f"{g.n_samples} samples" if g is not None else f"{s.kind} gathers")
-        print(f"created {pr.path} for {s.path} ({what}); {len(pr.palette)} classes")
+        names = ", ".join(c.name for c in pr.palette)
+        print(f"created {pr.path} for {s.path} ({what}); {len(pr.palette)} classes: {names}")
     return 0
 
 

@@ -142,12 +142,21 @@ truth: seisview.io.demo.demo_truth()"""
 
 
 def demo_survey_path() -> Path:
-    """Path of the generated demo survey SEG-Y (built on first call, a few seconds)."""
+    """Path of the generated demo survey SEG-Y (built on first call, a few seconds).
+
+    Its classes ship beside it (``demo_survey.classes.json``, see
+    ``io.project.survey_palette``), so a project made on it starts with ``DEMO_CLASSES``.
+    """
+    from seisview.io.project import class_list_path, write_class_list
+
     path = demo_dir() / "demo_survey.sgy"
     if not path.exists():
         seis, _ = _arrays()
         with _cache_errors():
             write_volume_segy(path, seis, demo_geometry(), sample_format=5, text=_SURVEY_TEXT.splitlines())
+    if not class_list_path(path).exists():
+        with _cache_errors():
+            write_class_list(path, DEMO_CLASSES)
     return path
 
 

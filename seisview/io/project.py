@@ -70,11 +70,13 @@ class Project:
     # -- create / open / close -------------------------------------------------------
     @classmethod
     def create(cls, path, survey_path=None, *, iline=None, xline=None, gather_key=None,
-               geometry: SurveyGeometry | None = None, palette: Palette | str = "malenov") -> Project:
+               geometry: SurveyGeometry | None = None, palette: Palette | str | None = None) -> Project:
         """Make a new project file for a survey; never overwrites an existing file.
 
         ``geometry`` lets a project refer to a survey described without its data
-        (then ``survey_path`` may be ``None``).
+        (then ``survey_path`` may be ``None``). ``palette`` ``None`` starts with the
+        survey's own classes when it ships a class list (``survey_palette``, e.g. the
+        demo survey), else the MalenoV ones; a name picks a built-in palette.
         """
         path = Path(path).expanduser()
         if path.exists():
@@ -86,7 +88,10 @@ class Project:
             ref = SurveyRef("", 0, 0.0, "", geometry.kind, iline, xline, gather_key, geometry)
         else:
             raise SeisviewError("a project needs a survey", hint="pass --survey PATH")
-        pal = Palette.default(palette) if isinstance(palette, str) else palette
+        if palette is None:
+            pal = (survey_palette(survey_path) if survey_path is not None else None) or Palette.default()
+        else:
+            pal = Palette.default(palette) if isinstance(palette, str) else palette
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             conn = sqlite3.connect(tmp, isolation_level=None)
@@ -355,6 +360,50 @@ class Project:
         if r is None:
             raise SeisviewError(f"no model run {run_id} in {self.path.name}")
         return _run(r)
+
+
+# -- default classes: a class list shipped beside the survey ------------------------------------
+CLASS_LIST_SUFFIX = ".classes.json"
+
+
+def class_list_path(survey_path) -> Path:
+    """``<survey stem>.classes.json`` beside the survey file (or ``.zarr`` folder)."""
+    p = Path(survey_path)
+    return p.with_name(p.stem + CLASS_LIST_SUFFIX)
+
+
+def write_class_list(survey_path, classes) -> Path:
+    """Ship ``classes`` (``[(name, "#rrggbb" or (r, g, b))]``, ids 1.. in order) beside a survey."""
+    from seisview.io.atomic import atomic_open
+
+    pal = Palette(classes)
+    path = class_list_path(survey_path)
+    with atomic_open(path, "w", suffix=".tmp") as fh:
+        json.dump({"classes": pal.to_list()}, fh, indent=1)
+    return path
+
+
+def survey_palette(survey_path) -> Palette | None:
+    """The classes a survey ships in ``<stem>.classes.json``, or None when it ships none."""
+    path = class_list_path(survey_path)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        items = data["classes"] if isinstance(data, dict) else data  # or just the list
+        pal = (Palette.from_list(items) if items and isinstance(items[0], dict)
+               else Palette([(str(n), c) for n, c in items]))
+    except SeisviewError as exc:
+        raise SeisviewError(f"class list {path} is invalid: {exc}",
+                            hint="fix it, or delete it to start with the MalenoV classes") from None
+    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+        raise SeisviewError(f"class list {path} is unreadable ({type(exc).__name__}: {exc})",
+                            hint='write {"classes": [{"id": 1, "name": "salt", "color": "#ff0000"}, ...]}, '
+                            "or delete it to start with the MalenoV classes") from None
+    if not len(pal):
+        raise SeisviewError(f"class list {path} has no classes",
+                            hint="add classes, or delete it to start with the MalenoV classes")
+    return pal
 
 
 def _pack_part(p: LabelPart) -> tuple[bytes, bytes, bytes]:

@@ -64,8 +64,16 @@ def new_project(window, path) -> object | None:
         window.show_error("Project not created", str(exc))
         return None
     _replace(window, project)
-    window.status(f"project {Path(path).name} created: every stroke and pick is saved as you make it")
+    window.status(f"project {Path(path).name} created with {len(project.palette)} classes "
+                  f"({_palette_origin(s.path)}): every stroke and pick is saved as you make it")
     return project
+
+
+def _palette_origin(survey_path) -> str:
+    from seisview.io.project import class_list_path
+
+    cl = class_list_path(survey_path)
+    return f"from {cl.name}" if cl.is_file() else "MalenoV defaults"
 
 
 def open_project(window, path) -> object | None:
