@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[1]
 
 SCRIPT = textwrap.dedent(r'''
     import json, os, sys, time
@@ -75,6 +79,29 @@ SCRIPT = textwrap.dedent(r'''
         v.drag_to(pos + 6 * screen)
         v.end_drag()
     out["dragged"] = s.xl_idx - xl0
+    # painted labels: on the plane that shows the labelled section, as crossing lines on the others
+    from seisview.core.palette import Palette
+    from seisview.io.project import Project
+    s.project = pr = Project.create(sys.argv[2], geometry=s.volume.geometry,
+                                    palette=Palette([("magenta", (255, 0, 255))]))
+    v.labels.set_style(1.0, True)  # the Labels panel's opacity / show switch
+    def magenta():
+        settle()
+        rgb = v.render_image()[..., :3].astype(int)
+        return float(((rgb[..., 0] > 200) & (rgb[..., 2] > 200) & (rgb[..., 1] < 60)).mean())
+    out["mag_none"] = magenta()
+    pr.labels.fill(SectionSpec("inline", s.il_idx), 10, 10, 1)  # the whole shown inline
+    out["mag_plane"] = magenta()
+    pr.labels.undo()
+    out["mag_undone"] = magenta()
+    pr.labels.fill(SectionSpec("inline", (s.il_idx + 15) % n_il), 10, 10, 1)  # an inline not shown
+    out["mag_cross"] = magenta()
+    v.labels.set_style(0.0, True)
+    out["mag_transparent"] = magenta()
+    v.labels.set_style(1.0, True)
+    pr.labels.undo()
+    out["mag_erased"] = magenta()
+    pr.close()
     v.export_png(sys.argv[1])
     print("RESULT " + json.dumps(out))
 ''')
@@ -86,8 +113,10 @@ def test_view3d_renders_planes_in_real_window(tmp_path):
     script = tmp_path / "render3d.py"
     script.write_text(SCRIPT)
     png = tmp_path / "view3d.png"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 800x600x24", sys.executable, str(script),
-                           str(png)], capture_output=True, text=True, timeout=120)
+                           str(png), str(tmp_path / "p.seisview")], capture_output=True, text=True,
+                          timeout=120, env=env, cwd=REPO)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     assert proc.returncode == 0 and lines, proc.stderr[-3000:]
     r = json.loads(lines[-1][7:])
@@ -99,3 +128,7 @@ def test_view3d_renders_planes_in_real_window(tmp_path):
     assert png.stat().st_size > 2000
     assert r["picked"] == "crossline" and r["dragged"] == 6, r  # Ctrl+drag moved the plane
     assert r["off_survey"] is None
+    assert r["mag_none"] == 0 and r["mag_plane"] > 0.02, r  # a labelled plane takes the class colour
+    assert r["mag_undone"] == 0, r  # undo takes it away (live, through LabelSet events)
+    assert 0.0005 < r["mag_cross"] < r["mag_plane"] / 3, r  # a labelled inline elsewhere: crossing lines
+    assert r["mag_transparent"] == 0 and r["mag_erased"] == 0, r

@@ -30,7 +30,7 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.core.errors import SeisviewError
-from seisview.qt import project_actions
+from seisview.qt import label_overlays_views, project_actions
 from seisview.qt.paint_tools import LabelController
 from seisview.qt.pick_tool import PickController
 from seisview.qt.tools import NavigateTool
@@ -55,6 +55,8 @@ class LabelsPanel(QWidget):
         self.session = window.session
         self.ctl = LabelController(window)
         self.picking = PickController(window)
+        # labels where the section views' own overlays do not reach: map, crossings (3-D reads the display)
+        self.display, self.crossings, self.map_labels = label_overlays_views.install(window, self.ctl)
         self.last_edit = "labels"
         self._syncing = False
         self._handles: list = []
@@ -164,6 +166,14 @@ class LabelsPanel(QWidget):
             QShortcut(QKeySequence(str(k)), w, activated=lambda k=k: self.ctl.select_key(k))
         QShortcut(QKeySequence("Ctrl+Z"), w, activated=self.undo)
         QShortcut(QKeySequence("Ctrl+Shift+Z"), w, activated=self.redo)
+
+    def closeEvent(self, ev) -> None:
+        if self.map_labels is not None:
+            self.crossings.detach()
+            self.map_labels.detach()
+            self.display.detach()
+            self.map_labels = None
+        super().closeEvent(ev)
 
     # -- project ------------------------------------------------------------------------
     def _on_project(self, project) -> None:

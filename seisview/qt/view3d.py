@@ -1,8 +1,12 @@
 """3-D view (vispy): the inline, crossline and time slice at the session's positions.
 
 Each plane is an RGBA texture made with the same colour map and clip as the 2-D
-views, with every visible overlay layer blended on top, so paint, prediction
-and activation layers appear here too. The planes follow the 2-D views
+views, with every visible overlay layer blended on top, so prediction,
+uncertainty and activation layers appear here too. Painted labels are blended
+last, with the Labels panel's opacity: a plane that shows a labelled section
+gets its mask, and every plane gets the lines where other labelled sections
+cross it (``label_overlays.section_ids``). A label edit recomposes only the
+planes it can touch, from the cached seismic-plus-layers texture. The planes follow the 2-D views
 (session positions), and Ctrl+drag on a plane moves it (and the 2-D views)
 along its normal; an orbit (turntable) camera turns the scene. Needs
 OpenGL: the main window creates it on demand and reports a failure.
@@ -18,6 +22,7 @@ from PyQt6.QtWidgets import QVBoxLayout, QWidget
 from seisview.core.section import SectionSpec
 from seisview.core.session import Session
 from seisview.qt.colormaps import blend, colorize, lut, to_uint8
+from seisview.qt.label_overlays import blend_ids, display_for, section_ids, touches
 from seisview.qt.signals import disconnect_all
 from seisview.qt.workers import LatestRunner
 
@@ -93,6 +98,10 @@ class View3D(QWidget):
         self.view = self.canvas.central_widget.add_view()
         self.view.camera = scene.cameras.TurntableCamera(fov=30, elevation=25, azimuth=-50)
         self.planes: dict[str, object] = {}
+        self._base: dict[str, tuple[SectionSpec, np.ndarray]] = {}  # texture before labels, per plane
+        self.labels = display_for(session)
+        self.labels.restyled.connect(self._relabel_all)
+        self.labels.edited.connect(self._on_label_edits)
         self.loaders = {k: LatestRunner(self) for k in self.KINDS}
         for r in self.loaders.values():
             r.result.connect(lambda _rid, res: self._show_plane(*res))
@@ -118,12 +127,15 @@ class View3D(QWidget):
     def detach(self) -> None:
         for r in self.loaders.values():
             r.cancel_all()
+        self.labels.restyled.disconnect(self._relabel_all)
+        self.labels.edited.disconnect(self._on_label_edits)
         self._handles = disconnect_all(self._handles)
 
     def _on_survey(self, s: Session) -> None:
         for p in self.planes.values():
             p.parent = None
         self.planes = {}
+        self._base = {}
         if self.box is not None:
             self.box.parent = None
             self.box = None
@@ -165,9 +177,45 @@ class View3D(QWidget):
         img = self.planes.get(spec.kind)
         if img is None or spec != self.session.spec(spec.kind):
             return  # stale
-        img.set_data(plane_rgba(self.session, spec, u8))
+        base = plane_rgba(self.session, spec, u8)
+        self._base[spec.kind] = (spec, base)
+        img.set_data(self._with_labels(spec, base))
         img.transform.matrix = plane_matrix(spec.kind, spec.index, self.z_scale)
         self.canvas.update()
+
+    # -- painted labels ---------------------------------------------------------------------
+    def label_width(self, shape) -> int:
+        """Crossing lines about 1/150 of the plane wide, so they stay visible on a large survey."""
+        return max(2, int(np.ceil(max(shape) / 150)))
+
+    def _with_labels(self, spec: SectionSpec, base: np.ndarray) -> np.ndarray:
+        d = self.labels
+        if not d.shown():
+            return base
+        ids = section_ids(d.labels, spec, self.label_width(base.shape[:2]))
+        if ids is None or ids.shape != base.shape[:2]:  # nothing, or a survey change in flight
+            return base
+        return blend_ids(base.copy(), ids, d.lut(), d.opacity)
+
+    def _relabel(self, kind: str) -> None:
+        img, held = self.planes.get(kind), self._base.get(kind)
+        if img is None or held is None or held[0] != self.session.spec(kind):
+            return
+        img.set_data(self._with_labels(*held))
+
+    def _relabel_all(self) -> None:
+        for kind in list(self._base):
+            self._relabel(kind)
+        self.canvas.update()
+
+    def _on_label_edits(self, edits: dict) -> None:
+        if self.session.volume is None:
+            return
+        hit = [k for k, (spec, _b) in self._base.items() if any(touches(s, r, spec) for s, r in edits.items())]
+        for kind in hit:
+            self._relabel(kind)
+        if hit:
+            self.canvas.update()
 
     def update_planes(self) -> None:
         if self.session.volume is None or not self.planes:

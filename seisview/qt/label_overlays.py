@@ -1,0 +1,287 @@
+"""Painted labels where the section views do not draw them: the map, the 3-D planes, crossings.
+
+A label mask belongs to one section. Any other section, the map's time slice
+or a 3-D plane meets a labelled section along one row or column of its own
+array; :func:`crossings` cuts those lines out of the labelled masks (one row or
+column each, so the cost follows the number of labelled sections, not their
+pixel count), :func:`section_ids` paints them, with the section's own mask,
+into one id array for a texture, and :class:`SegmentsItem` draws them as
+class-coloured lines in a pyqtgraph view.
+
+:class:`LabelDisplay` is the one place these views learn about labels: the
+project's labels and palette (when its survey is the one open), the opacity and
+visibility set in the Labels panel, and label edits coalesced into one
+``edited({spec: rect})`` signal per ~40 ms, so a brush drag that changes the mask
+at every mouse move redraws the map and the 3-D planes at a bounded rate.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QLineF, QObject, QRectF, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import QColor, QPainter, QPen
+
+from seisview.core.section import SectionSpec
+
+Rect = tuple[int, int, int, int]  # r0, r1, c0, c1 of a section's array, half-open
+COALESCE_MS = 40
+
+
+# -- geometry of crossings (numpy only) -----------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class Crossing:
+    """Where labelled section ``source`` meets the shown section: one ``row`` or ``col`` of its array."""
+
+    source: SectionSpec
+    axis: str  # "row" | "col"
+    index: int
+    ids: np.ndarray  # uint8 class ids along that row / column
+
+
+def _cut(mask: np.ndarray, other: SectionSpec, spec: SectionSpec) -> tuple[str, int, np.ndarray]:
+    """The line of ``other``'s mask that lies on ``spec``, and where it lies in ``spec``'s array.
+
+    Arrays: inline (sample, xl), crossline (sample, il), time (il, xl).
+    """
+    k = spec.index
+    if spec.kind == "time":  # the slice cuts every vertical section at sample k
+        return ("row" if other.kind == "inline" else "col"), other.index, mask[k, :]
+    if other.kind == "time":  # a labelled time slice crosses a vertical section at its sample
+        return "row", other.index, (mask[k, :] if spec.kind == "inline" else mask[:, k])
+    # an inline and a crossline meet along one trace: column ``other.index`` of the shown one
+    return "col", other.index, mask[:, k]
+
+
+def crossings(labels, spec: SectionSpec) -> list[Crossing]:
+    """Lines of labels that other labelled sections draw on ``spec`` (sections of its own kind never meet it)."""
+    if labels is None:
+        return []
+    out = []
+    for other, _n in labels.labelled_sections():
+        if other.kind == spec.kind:
+            continue
+        axis, index, ids = _cut(labels.mask(other), other, spec)
+        if ids.any():
+            out.append(Crossing(other, axis, int(index), ids))
+    return out
+
+
+def runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of equal non-zero ids along a 1-D array: ``(start, stop, id)`` arrays (stop exclusive)."""
+    v = np.asarray(values)
+    if v.size == 0:
+        e = np.zeros(0, np.int64)
+        return e, e, e
+    edges = np.flatnonzero(v[1:] != v[:-1]) + 1
+    start = np.r_[0, edges]
+    stop = np.r_[edges, v.size]
+    ids = v[start].astype(np.int64)
+    keep = ids != 0
+    return start[keep], stop[keep], ids[keep]
+
+
+def crossing_segments(cross: list[Crossing]) -> dict[int, np.ndarray]:
+    """Class id -> ``(n, 4)`` float lines ``x0, y0, x1, y1`` in pixel coordinates (x = col, y = row)."""
+    per: dict[int, list[np.ndarray]] = {}
+    for c in cross:
+        start, stop, ids = runs(c.ids)
+        mid = np.full(len(start), c.index + 0.5)
+        if c.axis == "row":
+            seg = np.c_[start, mid, stop, mid]
+        else:
+            seg = np.c_[mid, start, mid, stop]
+        for cid in np.unique(ids):
+            per.setdefault(int(cid), []).append(seg[ids == cid])
+    return {cid: np.concatenate(parts).astype(float) for cid, parts in per.items()}
+
+
+def section_ids(labels, spec: SectionSpec, width: int = 1) -> np.ndarray | None:
+    """Class ids to draw on ``spec``: its own mask plus crossings ``width`` pixels wide (None: nothing).
+
+    A crossing never covers the section's own labels: they are the ones painted there.
+    """
+    if labels is None:
+        return None
+    own = labels.has_labels(spec)
+    cross = crossings(labels, spec)
+    if not own and not cross:
+        return None
+    ids = np.array(labels.mask(spec), np.uint8) if own else np.zeros(labels.shape(spec), np.uint8)
+    lo, hi = (width - 1) // 2, width // 2 + 1
+    for c in cross:
+        a, b = max(c.index - lo, 0), c.index + hi
+        band = ids[a:b, :] if c.axis == "row" else ids[:, a:b]
+        line = c.ids[None, :] if c.axis == "row" else c.ids[:, None]
+        free = band == 0
+        band[free] = np.broadcast_to(line, band.shape)[free]
+    return ids
+
+
+def blend_ids(rgba: np.ndarray, ids: np.ndarray, lut: np.ndarray, opacity: float) -> np.ndarray:
+    """Blend class colours onto ``rgba`` in place, touching only the labelled pixels."""
+    flat = ids.reshape(-1)
+    nz = np.flatnonzero(flat)
+    if nz.size == 0 or opacity <= 0:
+        return rgba
+    col = lut[flat[nz]]
+    a = (col[:, 3:4].astype(np.float32) / 255.0) * float(opacity)
+    px = rgba.reshape(-1, rgba.shape[-1])
+    px[nz, :3] = (px[nz, :3] * (1 - a) + col[:, :3] * a).astype(np.uint8)
+    return rgba
+
+
+def union(a: Rect | None, b: Rect) -> Rect:
+    if a is None:
+        return tuple(int(v) for v in b)
+    return (min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3]))
+
+
+def touches(changed: SectionSpec, rect: Rect, spec: SectionSpec) -> bool:
+    """Can an edit of ``changed`` inside ``rect`` change what is drawn on ``spec``?"""
+    if changed == spec:
+        return True
+    if changed.kind == spec.kind:
+        return False
+    r0, r1, c0, c1 = rect
+    if changed.kind == "time":  # the slice's row (inline view) or column (crossline view) at spec.index
+        lo, hi = (r0, r1) if spec.kind == "inline" else (c0, c1)
+        return lo <= spec.index < hi
+    if spec.kind == "time":  # sample rows of the vertical section
+        return r0 <= spec.index < r1
+    return c0 <= spec.index < c1  # an inline and a crossline meet at one column
+
+
+# -- the shared display state ---------------------------------------------------------------
+_DISPLAYS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def display_for(session, parent: QObject | None = None) -> LabelDisplay:
+    """The session's :class:`LabelDisplay` (made on first use)."""
+    d = _DISPLAYS.get(session)
+    if d is None:
+        d = _DISPLAYS[session] = LabelDisplay(session, parent)
+    return d
+
+
+class LabelDisplay(QObject):
+    """Labels, palette and label display settings of one session, as the map and 3-D views need them."""
+
+    restyled = pyqtSignal()  # opacity, visibility, palette, project or survey changed: redraw everything
+    edited = pyqtSignal(object)  # {SectionSpec: (r0, r1, c0, c1)} edited since the last emission
+
+    def __init__(self, session, parent: QObject | None = None):
+        super().__init__(parent)
+        self.session = session
+        self.opacity = 0.5
+        self.visible = True
+        self.project = None
+        self._pending: dict[SectionSpec, Rect] = {}
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(COALESCE_MS)
+        self._timer.timeout.connect(self.flush)
+        self._project_handles: list = []
+        self._handles = [(session.events.project, self._on_project),
+                         (session.events.survey, lambda _s: self.restyled.emit())]
+        for sig, slot in self._handles:
+            sig.connect(slot)
+        self._on_project(session.project)
+
+    @property
+    def labels(self):
+        """The project's LabelSet when its survey geometry fits the open volume, else None."""
+        p, v = self.project, self.session.volume
+        ok = (p is not None and p.geometry is not None and v is not None
+              and tuple(p.geometry.shape) == tuple(v.geometry.shape))
+        return p.labels if ok else None
+
+    def lut(self) -> np.ndarray:
+        """(256, 4) RGBA of the classes (hidden classes and id 0 transparent)."""
+        return self.project.palette.lut(1.0) if self.project is not None else np.zeros((256, 4), np.uint8)
+
+    def shown(self) -> bool:
+        return self.visible and self.opacity > 0 and self.labels is not None
+
+    def set_style(self, opacity: float, visible: bool) -> None:
+        if (float(opacity), bool(visible)) != (self.opacity, self.visible):
+            self.opacity, self.visible = float(opacity), bool(visible)
+            self.restyled.emit()
+
+    def _on_project(self, project) -> None:
+        self._disconnect_project()
+        self.project = project
+        if project is not None:
+            self._project_handles = [(project.labels.events.changed, self._on_changed),
+                                     (project.palette.changed, self.restyled.emit)]
+            for sig, slot in self._project_handles:
+                sig.connect(slot)
+        self._pending.clear()
+        self.restyled.emit()
+
+    def _disconnect_project(self) -> None:
+        for sig, slot in self._project_handles:
+            sig.disconnect(slot)
+        self._project_handles = []
+
+    def _on_changed(self, spec: SectionSpec, rect) -> None:
+        self._pending[spec] = union(self._pending.get(spec), rect)
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Emit the edits gathered so far now (the timer does it ~40 ms after the first)."""
+        self._timer.stop()
+        if self._pending:
+            pending, self._pending = self._pending, {}
+            self.edited.emit(pending)
+
+    def detach(self) -> None:
+        self._timer.stop()
+        self._disconnect_project()
+        for sig, slot in self._handles:
+            sig.disconnect(slot)
+        self._handles = []
+        if _DISPLAYS.get(self.session) is self:
+            del _DISPLAYS[self.session]
+
+
+# -- drawing class-coloured lines in a pyqtgraph view ------------------------------------------
+class SegmentsItem(pg.GraphicsObject):
+    """Lines in array pixel coordinates, one pen per group; cosmetic pens keep their screen width."""
+
+    def __init__(self, width: float = 3.0, style=Qt.PenStyle.SolidLine):
+        super().__init__()
+        self.width = width
+        self.style = style
+        self.groups: list[tuple[QPen, list[QLineF]]] = []
+        self.segments: dict = {}
+        self._rect = QRectF()
+
+    def set_segments(self, segments: dict, colors: dict, shape: tuple[int, int] | None) -> None:
+        """``segments``: key -> (n, 4) lines; ``colors``: key -> (r, g, b[, a]); keys without a colour are skipped."""
+        self.prepareGeometryChange()
+        self.segments = {k: v for k, v in segments.items() if k in colors}
+        self.groups = []
+        for key, seg in self.segments.items():
+            pen = QPen(QColor(*colors[key]), self.width, self.style)
+            pen.setCosmetic(True)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            self.groups.append((pen, [QLineF(*map(float, s)) for s in seg]))
+        h, w = shape if shape is not None else (0, 0)
+        self._rect = QRectF(-1, -1, w + 2, h + 2)
+        self.update()
+
+    def n_lines(self) -> int:
+        return sum(len(lines) for _pen, lines in self.groups)
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, p: QPainter, *_args) -> None:
+        for pen, lines in self.groups:
+            p.setPen(pen)
+            p.drawLines(lines)

@@ -1,0 +1,199 @@
+"""Labels in the map and as crossings in the section views (the 3-D view draws its own).
+
+* Map (time slice / window attribute at the current sample, world coordinates):
+  the current time slice's own labels, the labels of every labelled inline and
+  crossline where it crosses the slice (class-coloured lines), and the traces
+  of the labelled sections (dashed lines over the extent they are labelled).
+* Section views: where other labelled sections cross the shown one (a labelled
+  crossline is a coloured vertical line on an inline, a labelled inline a
+  horizontal line on the time slice, ...). Their own labels stay with
+  ``paint_tools.LabelOverlay``.
+
+Everything follows :class:`~seisview.qt.label_overlays.LabelDisplay`: edits
+arrive coalesced, and a view redraws only when an edit can touch what it shows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PyQt6.QtCore import QObject, Qt
+
+from seisview.core.section import SectionSpec
+from seisview.qt.label_overlays import (
+    LabelDisplay,
+    SegmentsItem,
+    crossing_segments,
+    crossings,
+    runs,
+    touches,
+)
+from seisview.qt.paint_tools import LabelOverlay
+
+FOOTPRINT_RGBA = (20, 20, 20, 200)
+
+
+def _colors(lut: np.ndarray) -> dict[int, tuple[int, int, int]]:
+    return {int(i): tuple(int(v) for v in lut[i, :3]) for i in np.flatnonzero(lut[:, 3])}
+
+
+class SectionCrossings(QObject):
+    """One crossings item per section view, redrawn on position changes and touching edits."""
+
+    def __init__(self, display: LabelDisplay, views: dict, parent: QObject | None = None):
+        super().__init__(parent)
+        self.display = display
+        self.session = display.session
+        self.views = dict(views)
+        self.items = {}
+        for kind, view in self.views.items():
+            self.items[kind] = view.add_pixel_item(SegmentsItem(width=3), z=42)
+        display.restyled.connect(self.redraw)
+        display.edited.connect(self._on_edited)
+        self._handles = [(self.session.events.position, self._on_position)]
+        for sig, slot in self._handles:
+            sig.connect(slot)
+        self.redraw()
+
+    def redraw(self, kinds=None) -> None:
+        d = self.display
+        labels = d.labels if d.shown() else None
+        colors = _colors(d.lut())
+        for kind in kinds or self.items:
+            item = self.items[kind]
+            item.setOpacity(d.opacity)
+            if labels is None:
+                item.set_segments({}, {}, None)
+                continue
+            spec = self.session.spec(kind)
+            item.set_segments(crossing_segments(crossings(labels, spec)), colors, labels.shape(spec))
+
+    def _on_position(self, kind: str, _index: int) -> None:
+        if kind in self.items:
+            self.redraw([kind])
+
+    def _on_edited(self, edits: dict) -> None:
+        if self.session.volume is None:
+            return
+        kinds = [k for k in self.items
+                 if any(touches(s, r, self.session.spec(k)) and s.kind != k for s, r in edits.items())]
+        if kinds:
+            self.redraw(kinds)
+
+    def detach(self) -> None:
+        for sig, slot in self._handles:
+            sig.disconnect(slot)
+        self._handles = []
+        self.display.restyled.disconnect(self.redraw)
+        self.display.edited.disconnect(self._on_edited)
+        for kind, item in self.items.items():
+            self.views[kind].remove_pixel_item(item)
+        self.items = {}
+
+
+class MapLabels(QObject):
+    """Labels on the map view: the slice's own mask, crossings at the slice, labelled-section traces."""
+
+    def __init__(self, display: LabelDisplay, map_view, parent: QObject | None = None):
+        super().__init__(parent)
+        self.display = display
+        self.session = display.session
+        self.view = map_view
+        self.mask = map_view.add_pixel_item(LabelOverlay(), z=25)
+        self.footprints = map_view.add_pixel_item(SegmentsItem(width=1.5, style=Qt.PenStyle.DashLine), z=35)
+        self.crossings = map_view.add_pixel_item(SegmentsItem(width=3), z=45)
+        self._extent: dict[SectionSpec, np.ndarray] = {}  # labelled traces of each vertical section
+        display.restyled.connect(self.redraw)
+        display.edited.connect(self._on_edited)
+        self._handles = [(self.session.events.position, self._on_position)]
+        for sig, slot in self._handles:
+            sig.connect(slot)
+        self.redraw()
+
+    def spec(self) -> SectionSpec:
+        return SectionSpec("time", self.session.t_idx)
+
+    def redraw(self) -> None:
+        d = self.display
+        self._extent = {}
+        labels = d.labels if d.shown() else None
+        for item in (self.mask, self.footprints, self.crossings):
+            item.setOpacity(d.opacity)
+        self.mask.set_table(d.lut())
+        self.mask.show_section(labels, self.spec() if labels is not None else None)
+        self._draw_lines(labels, footprints=True)
+
+    def _draw_lines(self, labels, footprints: bool) -> None:
+        if labels is None:
+            self.crossings.set_segments({}, {}, None)
+            self.footprints.set_segments({}, {}, None)
+            return
+        spec = self.spec()
+        shape = labels.shape(spec)
+        self.crossings.set_segments(crossing_segments(crossings(labels, spec)), _colors(self.display.lut()),
+                                    shape)
+        if footprints:
+            self.footprints.set_segments({"traces": self._footprint_lines(labels)},
+                                         {"traces": FOOTPRINT_RGBA}, shape)
+
+    def _footprint_lines(self, labels) -> np.ndarray:
+        """Map lines along the traces each labelled inline / crossline has labels on."""
+        lines = []
+        live = set()
+        for spec, _n in labels.labelled_sections():
+            if spec.kind == "time":
+                continue
+            live.add(spec)
+            ext = self._extent.get(spec)
+            if ext is None:
+                ext = self._extent[spec] = labels.mask(spec).any(axis=0)
+            start, stop, _ids = runs(ext.astype(np.uint8))
+            mid = np.full(len(start), spec.index + 0.5)
+            lines.append(np.c_[mid, start, mid, stop] if spec.kind == "crossline"
+                         else np.c_[start, mid, stop, mid])
+        for spec in [s for s in self._extent if s not in live]:
+            del self._extent[spec]
+        return np.concatenate(lines) if lines else np.zeros((0, 4))
+
+    def _on_position(self, kind: str, _index: int) -> None:
+        if kind == "time":
+            labels = self.display.labels if self.display.shown() else None
+            self.mask.show_section(labels, self.spec() if labels is not None else None)
+            self._draw_lines(labels, footprints=False)
+
+    def _on_edited(self, edits: dict) -> None:
+        labels = self.display.labels if self.display.shown() else None
+        if labels is None:
+            return
+        spec = self.spec()
+        traces = False
+        for s, rect in edits.items():
+            if s == spec:
+                self.mask.update_rect(s, rect)
+            elif s.kind != "time":
+                r0, r1, c0, c1 = rect
+                ext = self._extent.get(s)
+                if ext is not None:  # only the edited traces can change their extent
+                    ext[c0:c1] = labels.mask(s)[:, c0:c1].any(axis=0)
+                traces = True
+        if traces:
+            self._draw_lines(labels, footprints=True)
+
+    def detach(self) -> None:
+        for sig, slot in self._handles:
+            sig.disconnect(slot)
+        self._handles = []
+        self.display.restyled.disconnect(self.redraw)
+        self.display.edited.disconnect(self._on_edited)
+        for item in (self.mask, self.footprints, self.crossings):
+            self.view.remove_pixel_item(item)
+
+
+def install(window, controller) -> tuple[LabelDisplay, SectionCrossings, MapLabels]:
+    """Labels in the map and as crossings in the section views of ``window``, styled like ``controller``'s."""
+    from seisview.qt.label_overlays import display_for
+
+    display = display_for(window.session, parent=window)
+    display.set_style(controller.opacity, controller.visible)
+    controller.changed.connect(lambda: display.set_style(controller.opacity, controller.visible))
+    return (display, SectionCrossings(display, window.section_views, parent=window),
+            MapLabels(display, window.map_view, parent=window))
