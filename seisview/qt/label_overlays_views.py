@@ -29,7 +29,7 @@ from seisview.qt.label_overlays import (
 )
 from seisview.qt.paint_tools import LabelOverlay
 
-FOOTPRINT_RGBA = (20, 20, 20, 200)
+FOOTPRINT_RGBA = (0, 0, 0, 230)
 
 
 def _colors(lut: np.ndarray) -> dict[int, tuple[int, int, int]]:
@@ -99,7 +99,8 @@ class MapLabels(QObject):
         self.session = display.session
         self.view = map_view
         self.mask = map_view.add_pixel_item(LabelOverlay(), z=25)
-        self.footprints = map_view.add_pixel_item(SegmentsItem(width=1.5, style=Qt.PenStyle.DashLine), z=35)
+        # traces above the position lines (z 40): the labelled section may be the current one
+        self.footprints = map_view.add_pixel_item(SegmentsItem(width=2, style=Qt.PenStyle.DashLine), z=41)
         self.crossings = map_view.add_pixel_item(SegmentsItem(width=3), z=45)
         self._extent: dict[SectionSpec, np.ndarray] = {}  # labelled traces of each vertical section
         display.restyled.connect(self.redraw)
@@ -116,8 +117,10 @@ class MapLabels(QObject):
         d = self.display
         self._extent = {}
         labels = d.labels if d.shown() else None
-        for item in (self.mask, self.footprints, self.crossings):
+        for item in (self.mask, self.crossings):
             item.setOpacity(d.opacity)
+        # the traces are a marker, not label pixels: legible even when the labels are faint
+        self.footprints.setOpacity(1.0 if d.opacity > 0 else 0.0)
         self.mask.set_table(d.lut())
         self.mask.show_section(labels, self.spec() if labels is not None else None)
         self._draw_lines(labels, footprints=True)

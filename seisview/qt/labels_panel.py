@@ -117,7 +117,9 @@ class LabelsPanel(QWidget):
             b.clicked.connect(fn)
             row.addWidget(b)
         bl.addLayout(row)
-        lay.addWidget(box)
+        # the classes get the room: the demo's six (or more) rows show without scrolling
+        self.classes.setMinimumHeight(7 * (self.classes.fontMetrics().height() + 4) + 8)
+        lay.addWidget(box, 3)
 
         box = QGroupBox("Labelled sections (click to go there)")
         bl = QVBoxLayout(box)
@@ -125,7 +127,7 @@ class LabelsPanel(QWidget):
         self.sections.itemActivated.connect(self._jump)
         self.sections.itemClicked.connect(self._jump)
         bl.addWidget(self.sections)
-        lay.addWidget(box)
+        lay.addWidget(box, 1)
 
         row = QHBoxLayout()
         self.undo_btn = QPushButton("Undo")

@@ -64,6 +64,10 @@ def new_project(window, path) -> object | None:
         window.show_error("Project not created", str(exc))
         return None
     _replace(window, project)
+    dock = getattr(window, "panels", {}).get("labels")
+    if dock is not None:  # the next thing the interpreter does is paint: show the classes
+        dock.show()
+        dock.raise_()
     window.status(f"project {Path(path).name} created with {len(project.palette)} classes "
                   f"({_palette_origin(s.path)}): every stroke and pick is saved as you make it")
     return project

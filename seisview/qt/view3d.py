@@ -185,8 +185,8 @@ class View3D(QWidget):
 
     # -- painted labels ---------------------------------------------------------------------
     def label_width(self, shape) -> int:
-        """Crossing lines about 1/150 of the plane wide, so they stay visible on a large survey."""
-        return max(2, int(np.ceil(max(shape) / 150)))
+        """Crossing lines about 1/100 of the plane wide: seen at an angle, thinner ones vanish."""
+        return max(2, int(np.ceil(max(shape) / 100)))
 
     def _with_labels(self, spec: SectionSpec, base: np.ndarray) -> np.ndarray:
         d = self.labels
