@@ -173,7 +173,7 @@ def test_project_on_the_demo_survey_starts_with_its_classes(survey, tmp_path):
     assert class_list_path(path).is_file()  # shipped beside the SEG-Y
     with Project.create(tmp_path / "demo.seisview", path) as pr:
         assert [(c.id, c.name) for c in pr.palette] == [(i + 1, n) for i, (n, _) in enumerate(DEMO_CLASSES)]
-        assert ["#%02x%02x%02x" % c.color for c in pr.palette] == [col for _, col in DEMO_CLASSES]
+        assert ["#{:02x}{:02x}{:02x}".format(*c.color) for c in pr.palette] == [col for _, col in DEMO_CLASSES]
     assert main(["project", "new", str(tmp_path / "cli.seisview"), "--survey", str(path)]) == 0
     with Project.open(tmp_path / "cli.seisview") as pr:
         assert [c.name for c in pr.palette] == [n for n, _ in DEMO_CLASSES]

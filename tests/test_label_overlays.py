@@ -9,7 +9,13 @@ from PyQt6.QtCore import QPointF
 from seisview.core.geometry import SurveyGeometry
 from seisview.core.labels import LabelSet
 from seisview.core.section import SectionSpec
-from seisview.qt.label_overlays import crossing_segments, crossings, section_ids, touches
+from seisview.qt.label_overlays import (
+    affected_rect,
+    crossing_segments,
+    crossings,
+    section_ids,
+    touches,
+)
 
 IL, XL, TS = SectionSpec("inline", 3), SectionSpec("crossline", 7), SectionSpec("time", 11)
 
@@ -48,6 +54,17 @@ def test_crossings_cut_one_line_of_each_labelled_section_in_the_right_place():
     assert touches(IL, (0, 30, 7, 8), XL) and not touches(IL, (0, 30, 0, 7), XL)
     assert touches(TS, (3, 4, 0, 12), IL) and not touches(TS, (0, 3, 0, 12), IL)
     assert not touches(IL, (0, 30, 0, 12), SectionSpec("inline", 4))
+    # the part of a shown section an edit can change, and the ids of just that part
+    assert affected_rect(IL, (10, 12, 1, 5), TS, 3, (10, 12)) == (2, 5, 1, 5)  # its crossing row, edited cols
+    assert affected_rect(XL, (10, 12, 2, 6), IL, 3, (30, 12)) == (10, 12, 6, 9)
+    assert affected_rect(TS, (3, 4, 5, 9), XL, 1, (30, 10)) == (11, 12, 3, 4)
+    assert affected_rect(IL, (0, 5, 0, 12), TS, 3, (10, 12)) is None
+    for spec in (IL, XL, TS, SectionSpec("inline", 6)):
+        full = section_ids(ls, spec, width=3)
+        h, w = full.shape
+        for rect in ((0, h, 0, w), (1, h - 2, 2, w - 1), (h // 2, h // 2 + 3, 0, 4)):
+            r0, r1, c0, c1 = rect
+            assert np.array_equal(section_ids(ls, spec, 3, rect), full[r0:r1, c0:c1]), (spec, rect)
 
 
 @pytest.fixture

@@ -77,11 +77,18 @@ def runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         e = np.zeros(0, np.int64)
         return e, e, e
     edges = np.flatnonzero(v[1:] != v[:-1]) + 1
-    start = np.r_[0, edges]
-    stop = np.r_[edges, v.size]
+    start = np.concatenate(([0], edges))
+    stop = np.concatenate((edges, [v.size]))
     ids = v[start].astype(np.int64)
     keep = ids != 0
     return start[keep], stop[keep], ids[keep]
+
+
+def lines(axis: str, index: int, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """``(n, 4)`` lines ``x0, y0, x1, y1`` along row / column ``index`` over ``[start, stop)``."""
+    mid = np.full(len(start), index + 0.5)
+    cols = (start, mid, stop, mid) if axis == "row" else (mid, start, mid, stop)
+    return np.stack(cols, axis=1).astype(float)
 
 
 def crossing_segments(cross: list[Crossing]) -> dict[int, np.ndarray]:
@@ -89,20 +96,17 @@ def crossing_segments(cross: list[Crossing]) -> dict[int, np.ndarray]:
     per: dict[int, list[np.ndarray]] = {}
     for c in cross:
         start, stop, ids = runs(c.ids)
-        mid = np.full(len(start), c.index + 0.5)
-        if c.axis == "row":
-            seg = np.c_[start, mid, stop, mid]
-        else:
-            seg = np.c_[mid, start, mid, stop]
+        seg = lines(c.axis, c.index, start, stop)
         for cid in np.unique(ids):
             per.setdefault(int(cid), []).append(seg[ids == cid])
     return {cid: np.concatenate(parts).astype(float) for cid, parts in per.items()}
 
 
-def section_ids(labels, spec: SectionSpec, width: int = 1) -> np.ndarray | None:
-    """Class ids to draw on ``spec``: its own mask plus crossings ``width`` pixels wide (None: nothing).
+def section_ids(labels, spec: SectionSpec, width: int = 1, rect: Rect | None = None) -> np.ndarray | None:
+    """Class ids to draw on ``spec`` (or its ``rect``): its own mask plus crossings ``width`` px wide.
 
-    A crossing never covers the section's own labels: they are the ones painted there.
+    None when nothing is drawn on the section at all. A crossing never covers the
+    section's own labels: they are the ones painted there.
     """
     if labels is None:
         return None
@@ -110,15 +114,46 @@ def section_ids(labels, spec: SectionSpec, width: int = 1) -> np.ndarray | None:
     cross = crossings(labels, spec)
     if not own and not cross:
         return None
-    ids = np.array(labels.mask(spec), np.uint8) if own else np.zeros(labels.shape(spec), np.uint8)
+    h, w = labels.shape(spec)
+    r0, r1, c0, c1 = rect if rect is not None else (0, h, 0, w)
+    ids = np.array(labels.mask(spec)[r0:r1, c0:c1], np.uint8) if own else np.zeros((r1 - r0, c1 - c0), np.uint8)
     lo, hi = (width - 1) // 2, width // 2 + 1
     for c in cross:
-        a, b = max(c.index - lo, 0), c.index + hi
-        band = ids[a:b, :] if c.axis == "row" else ids[:, a:b]
-        line = c.ids[None, :] if c.axis == "row" else c.ids[:, None]
+        first, last = (r0, r1) if c.axis == "row" else (c0, c1)
+        a, b = max(c.index - lo, first), min(c.index + hi, last)
+        if a >= b:
+            continue
+        if c.axis == "row":
+            band, line = ids[a - r0:b - r0, :], c.ids[None, c0:c1]
+        else:
+            band, line = ids[:, a - c0:b - c0], c.ids[r0:r1, None]
         free = band == 0
         band[free] = np.broadcast_to(line, band.shape)[free]
     return ids
+
+
+def affected_rect(changed: SectionSpec, rect: Rect, spec: SectionSpec, width: int, shape) -> Rect | None:
+    """The part of ``spec``'s array an edit of ``changed`` inside ``rect`` can change (None: none).
+
+    Its own edit: the rectangle itself; another section's: the stretch of its crossing
+    line (``width`` px wide) that lies inside the edited rectangle.
+    """
+    if not touches(changed, rect, spec):
+        return None
+    h, w = shape
+    if changed == spec:
+        return rect
+    r0, r1, c0, c1 = rect
+    lo, hi = (width - 1) // 2, width // 2 + 1
+    i = changed.index
+    if spec.kind == "time":  # inline i: row i over its crosslines; crossline i: column i over its inlines
+        out = (i - lo, i + hi, c0, c1) if changed.kind == "inline" else (c0, c1, i - lo, i + hi)
+    elif changed.kind == "time":  # row i (the slice's sample) over the edited traces
+        out = (i - lo, i + hi, c0, c1) if spec.kind == "inline" else (i - lo, i + hi, r0, r1)
+    else:  # an inline and a crossline meet at one column, over the edited samples
+        out = (r0, r1, i - lo, i + hi)
+    a, b, c, d = max(out[0], 0), min(out[1], h), max(out[2], 0), min(out[3], w)
+    return (a, b, c, d) if a < b and c < d else None
 
 
 def blend_ids(rgba: np.ndarray, ids: np.ndarray, lut: np.ndarray, opacity: float) -> np.ndarray:

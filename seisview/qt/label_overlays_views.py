@@ -24,6 +24,7 @@ from seisview.qt.label_overlays import (
     SegmentsItem,
     crossing_segments,
     crossings,
+    lines,
     runs,
     touches,
 )
@@ -140,7 +141,7 @@ class MapLabels(QObject):
 
     def _footprint_lines(self, labels) -> np.ndarray:
         """Map lines along the traces each labelled inline / crossline has labels on."""
-        lines = []
+        out = []
         live = set()
         for spec, _n in labels.labelled_sections():
             if spec.kind == "time":
@@ -149,13 +150,12 @@ class MapLabels(QObject):
             ext = self._extent.get(spec)
             if ext is None:
                 ext = self._extent[spec] = labels.mask(spec).any(axis=0)
-            start, stop, _ids = runs(ext.astype(np.uint8))
-            mid = np.full(len(start), spec.index + 0.5)
-            lines.append(np.c_[mid, start, mid, stop] if spec.kind == "crossline"
-                         else np.c_[start, mid, stop, mid])
+            start, stop, _ids = runs(ext.view(np.uint8))
+            # on the (il, xl) map an inline is a row, a crossline a column
+            out.append(lines("row" if spec.kind == "inline" else "col", spec.index, start, stop))
         for spec in [s for s in self._extent if s not in live]:
             del self._extent[spec]
-        return np.concatenate(lines) if lines else np.zeros((0, 4))
+        return np.concatenate(out) if out else np.zeros((0, 4))
 
     def _on_position(self, kind: str, _index: int) -> None:
         if kind == "time":

@@ -22,7 +22,7 @@ from PyQt6.QtWidgets import QVBoxLayout, QWidget
 from seisview.core.section import SectionSpec
 from seisview.core.session import Session
 from seisview.qt.colormaps import blend, colorize, lut, to_uint8
-from seisview.qt.label_overlays import blend_ids, display_for, section_ids, touches
+from seisview.qt.label_overlays import affected_rect, blend_ids, display_for, section_ids, union
 from seisview.qt.signals import disconnect_all
 from seisview.qt.workers import LatestRunner
 
@@ -99,6 +99,7 @@ class View3D(QWidget):
         self.view.camera = scene.cameras.TurntableCamera(fov=30, elevation=25, azimuth=-50)
         self.planes: dict[str, object] = {}
         self._base: dict[str, tuple[SectionSpec, np.ndarray]] = {}  # texture before labels, per plane
+        self._shown: dict[str, np.ndarray] = {}  # texture with labels, as uploaded
         self.labels = display_for(session)
         self.labels.restyled.connect(self._relabel_all)
         self.labels.edited.connect(self._on_label_edits)
@@ -135,7 +136,7 @@ class View3D(QWidget):
         for p in self.planes.values():
             p.parent = None
         self.planes = {}
-        self._base = {}
+        self._base, self._shown = {}, {}
         if self.box is not None:
             self.box.parent = None
             self.box = None
@@ -179,7 +180,8 @@ class View3D(QWidget):
             return  # stale
         base = plane_rgba(self.session, spec, u8)
         self._base[spec.kind] = (spec, base)
-        img.set_data(self._with_labels(spec, base))
+        self._shown[spec.kind] = self._with_labels(spec, base)
+        img.set_data(self._shown[spec.kind])
         img.transform.matrix = plane_matrix(spec.kind, spec.index, self.z_scale)
         self.canvas.update()
 
@@ -189,6 +191,7 @@ class View3D(QWidget):
         return max(2, int(np.ceil(max(shape) / 100)))
 
     def _with_labels(self, spec: SectionSpec, base: np.ndarray) -> np.ndarray:
+        """The plane's texture: the cached base with the labels blended (the base when none)."""
         d = self.labels
         if not d.shown():
             return base
@@ -197,11 +200,24 @@ class View3D(QWidget):
             return base
         return blend_ids(base.copy(), ids, d.lut(), d.opacity)
 
-    def _relabel(self, kind: str) -> None:
+    def _relabel(self, kind: str, rect=None) -> None:
+        """Recompose a plane's labels, only inside ``rect`` when given (a brush stamp's area)."""
         img, held = self.planes.get(kind), self._base.get(kind)
         if img is None or held is None or held[0] != self.session.spec(kind):
             return
-        img.set_data(self._with_labels(*held))
+        spec, base = held
+        shown = self._shown.get(kind)
+        d = self.labels
+        if rect is None or shown is None or shown is base or not d.shown():
+            self._shown[kind] = self._with_labels(spec, base)
+        else:  # redo just the edited part of the texture already shown
+            r0, r1, c0, c1 = rect
+            ids = section_ids(d.labels, spec, self.label_width(base.shape[:2]), rect)
+            sub = base[r0:r1, c0:c1].copy()
+            if ids is not None:
+                blend_ids(sub, ids, d.lut(), d.opacity)
+            shown[r0:r1, c0:c1] = sub
+        img.set_data(self._shown[kind])
 
     def _relabel_all(self) -> None:
         for kind in list(self._base):
@@ -211,9 +227,16 @@ class View3D(QWidget):
     def _on_label_edits(self, edits: dict) -> None:
         if self.session.volume is None:
             return
-        hit = [k for k, (spec, _b) in self._base.items() if any(touches(s, r, spec) for s, r in edits.items())]
-        for kind in hit:
-            self._relabel(kind)
+        hit = False
+        for kind, (spec, base) in list(self._base.items()):
+            shape, rect = base.shape[:2], None
+            for s, r in edits.items():
+                a = affected_rect(s, r, spec, self.label_width(shape), shape)
+                if a is not None:
+                    rect = union(rect, a)
+            if rect is not None:
+                self._relabel(kind, rect)
+                hit = True
         if hit:
             self.canvas.update()
 
