@@ -108,13 +108,15 @@ def _pixel(v, row, col):
 
 
 def test_stroke_on_an_inline_shows_on_the_map_and_time_slice_and_erasing_removes_it(window, qtbot, tmp_path):
-    from seisview.io.demo import DEMO_CLASSES, demo_survey_path, demo_volume
+    from seisview.io.demo import DEMO_CLASSES
     from seisview.qt import project_actions
 
     w = window
     panel = w.labels_panel_for_test
     s = w.session
-    s.open_volume(demo_volume(), path=demo_survey_path())
+    worker = w.files.open_demo()  # File → Sample data → Demo survey
+    assert worker.wait(60)
+    qtbot.waitUntil(lambda: s.volume is not None and s.gathers is not None, timeout=10000)
     proj = project_actions.new_project(w, tmp_path / "demo.seisview")  # File → New project
     assert [c.name for c in proj.palette] == [n for n, _ in DEMO_CLASSES]  # the demo's own classes
     ctl, ml, cross = panel.ctl, panel.map_labels, panel.crossings

@@ -298,16 +298,19 @@ class SegmentsItem(pg.GraphicsObject):
 
     def set_segments(self, segments: dict, colors: dict, shape: tuple[int, int] | None) -> None:
         """``segments``: key -> (n, 4) lines; ``colors``: key -> (r, g, b[, a]); keys without a colour are skipped."""
+        h, w = shape if shape is not None else (0, 0)
+        rect = QRectF(-1, -1, w + 2, h + 2)
+        if not self.segments and not any(len(v) for k, v in segments.items() if k in colors) and rect == self._rect:
+            return  # nothing drawn before or now: no repaint (a section step with no labels around)
         self.prepareGeometryChange()
-        self.segments = {k: v for k, v in segments.items() if k in colors}
+        self.segments = {k: v for k, v in segments.items() if k in colors and len(v)}
         self.groups = []
         for key, seg in self.segments.items():
             pen = QPen(QColor(*colors[key]), self.width, self.style)
             pen.setCosmetic(True)
             pen.setCapStyle(Qt.PenCapStyle.FlatCap)
             self.groups.append((pen, [QLineF(*map(float, s)) for s in seg]))
-        h, w = shape if shape is not None else (0, 0)
-        self._rect = QRectF(-1, -1, w + 2, h + 2)
+        self._rect = rect
         self.update()
 
     def n_lines(self) -> int:

@@ -46,8 +46,8 @@ class SectionCrossings(QObject):
         self.session = display.session
         self.views = dict(views)
         self.items = {}
-        for kind, view in self.views.items():
-            self.items[kind] = view.add_pixel_item(SegmentsItem(width=3), z=42)
+        for kind, view in self.views.items():  # above the position lines (z 80): the labelled
+            self.items[kind] = view.add_pixel_item(SegmentsItem(width=3), z=85)  # section may be the current one
         display.restyled.connect(self.redraw)
         display.edited.connect(self._on_edited)
         self._handles = [(self.session.events.position, self._on_position)]
@@ -123,8 +123,15 @@ class MapLabels(QObject):
         # the traces are a marker, not label pixels: legible even when the labels are faint
         self.footprints.setOpacity(1.0 if d.opacity > 0 else 0.0)
         self.mask.set_table(d.lut())
-        self.mask.show_section(labels, self.spec() if labels is not None else None)
+        self._show_mask(labels)
         self._draw_lines(labels, footprints=True)
+
+    def _show_mask(self, labels) -> None:
+        """The slice's own labels; an unlabelled slice costs nothing (no mask, no recolour)."""
+        spec = self.spec()
+        shown = labels is not None and labels.has_labels(spec)
+        if shown or self.mask.spec is not None:
+            self.mask.show_section(labels if shown else None, spec if shown else None)
 
     def _draw_lines(self, labels, footprints: bool) -> None:
         if labels is None:
@@ -160,7 +167,7 @@ class MapLabels(QObject):
     def _on_position(self, kind: str, _index: int) -> None:
         if kind == "time":
             labels = self.display.labels if self.display.shown() else None
-            self.mask.show_section(labels, self.spec() if labels is not None else None)
+            self._show_mask(labels)
             self._draw_lines(labels, footprints=False)
 
     def _on_edited(self, edits: dict) -> None:
@@ -171,7 +178,10 @@ class MapLabels(QObject):
         traces = False
         for s, rect in edits.items():
             if s == spec:
-                self.mask.update_rect(s, rect)
+                if self.mask.spec == spec:
+                    self.mask.update_rect(s, rect)
+                else:  # the first labels on this slice
+                    self._show_mask(labels)
             elif s.kind != "time":
                 r0, r1, c0, c1 = rect
                 ext = self._extent.get(s)
