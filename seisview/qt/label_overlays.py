@@ -210,7 +210,8 @@ class LabelDisplay(QObject):
 
     def __init__(self, session, parent: QObject | None = None):
         super().__init__(parent)
-        self.session = session
+        # weak: the registry's value must not keep its own (weak) key alive
+        self._session = weakref.ref(session)
         self.opacity = 0.5
         self.visible = True
         self.project = None
@@ -227,9 +228,14 @@ class LabelDisplay(QObject):
         self._on_project(session.project)
 
     @property
+    def session(self):
+        return self._session()
+
+    @property
     def labels(self):
         """The project's LabelSet when its survey geometry fits the open volume, else None."""
-        p, v = self.project, self.session.volume
+        s = self.session
+        p, v = self.project, (s.volume if s is not None else None)
         ok = (p is not None and p.geometry is not None and v is not None
               and tuple(p.geometry.shape) == tuple(v.geometry.shape))
         return p.labels if ok else None
@@ -280,8 +286,9 @@ class LabelDisplay(QObject):
         for sig, slot in self._handles:
             sig.disconnect(slot)
         self._handles = []
-        if _DISPLAYS.get(self.session) is self:
-            del _DISPLAYS[self.session]
+        s = self.session
+        if s is not None and _DISPLAYS.get(s) is self:
+            del _DISPLAYS[s]
 
 
 # -- drawing class-coloured lines in a pyqtgraph view ------------------------------------------
