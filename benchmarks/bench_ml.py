@@ -174,32 +174,100 @@ def bench_gui():
           f"{s['accuracy']:.3f})")
 
 
+def _threads_cpu() -> dict:
+    """{native thread id: (CPU seconds, nice, run-queue wait seconds)} of this process (Linux)."""
+    out, tick = {}, os.sysconf("SC_CLK_TCK")
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                st = f.read()
+            with open(f"/proc/self/task/{tid}/schedstat") as f:
+                wait = int(f.read().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            continue
+        fields = st[st.rindex(")") + 2:].split()  # fields[11:13] utime, stime; fields[16] nice
+        out[int(tid)] = ((int(fields[11]) + int(fields[12])) / tick, int(fields[16]), wait)
+    return out
+
+
+class _ThreadLedger:
+    """CPU per thread over a window, sampled often enough to catch short-lived workers."""
+
+    def __init__(self):
+        import threading
+
+        self.threading = threading
+        self.start = _threads_cpu()
+        self.last: dict = {}
+        self.names: dict = {}
+
+    def sample(self):
+        self.last.update(_threads_cpu())
+        self.names.update({t.native_id: t.name for t in self.threading.enumerate()})
+
+    def table(self, seconds: float) -> dict:
+        """{group: CPU s/s}; groups: GUI thread, named Python threads, pool threads by nice."""
+        gui = self.threading.main_thread().native_id
+        out: dict = {}
+        for tid, (cpu, nice, _w) in self.last.items():
+            used = cpu - self.start.get(tid, (0.0, 0, 0.0))[0]
+            if used <= 0:
+                continue
+            name = ("GUI" if tid == gui else
+                    self.names.get(tid, "").replace("seisview-", "").split("-")[0] or "pool")
+            key = f"{name}(nice {nice})"
+            out[key] = out.get(key, 0.0) + used / seconds
+        return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+    def gui_wait(self, seconds: float) -> float:
+        """Seconds per second the GUI thread waited for a core (run queue)."""
+        gui = self.threading.main_thread().native_id
+        return (self.last.get(gui, (0, 0, 0))[2] - self.start.get(gui, (0, 0, 0))[2]) / seconds
+
+
+def _steady_sps(points) -> float:
+    """Steps/s between the first and the last progress message (start-up excluded)."""
+    if len(points) < 2 or points[-1][0] <= points[0][0]:
+        return 0.0
+    return (points[-1][1] - points[0][1]) / (points[-1][0] - points[0][0])
+
+
+def _bare_loop(cfg, data, seconds) -> float:
+    """The training loop alone in a plain thread (as the GUI's worker), steady steps/s."""
+    import threading
+
+    pts = []
+
+    def body():
+        for m in train(cfg, data):
+            if isinstance(m, TrainProgress):
+                pts.append((time.monotonic(), m.step))
+
+    t = threading.Thread(target=body)
+    t.start()
+    t.join()
+    return _steady_sps(pts)
+
+
 def bench_frames(seconds=12.0):
     print("\n== GUI event-loop frame intervals idle vs while training, training steps/s with GUI")
-    import os
-
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import tempfile
+    from dataclasses import replace
     from pathlib import Path
 
-    from PyQt6.QtCore import QElapsedTimer, QTimer
-    from PyQt6.QtWidgets import QApplication
+    from PyQt6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     from seisview.core.palette import Palette
     from seisview.io.demo import demo_survey_path
     from seisview.io.project import Project
+    from seisview.qt.app import make_app
     from seisview.qt.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication([])
+    print(f"  load (uptime): {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
+          f"{os.getloadavg()[2]:.2f} on {os.cpu_count()} cores")
+    app = make_app()
     vol, truth, strokes, data = setup()
-    # bare loop throughput, same config
-    cfg = TrainConfig(**BEST, epochs=100, minutes=seconds / 60, patience=100)
-
-    def bare_loop():
-        msgs = [m for m in train(cfg, data) if isinstance(m, TrainProgress)]
-        return msgs[-1].step / seconds
-
-    bare_before = bare_loop()
     pal = Palette.from_list([{"id": i + 1, "name": n, "color": c}
                              for i, (n, c) in enumerate(DEMO_CLASSES)])
     with tempfile.TemporaryDirectory() as tmp:
@@ -213,52 +281,96 @@ def bench_frames(seconds=12.0):
         w.session.project = project
         panel = w.panels["training"].widget()
         getattr(panel, "warm_thread", None) and panel.warm_thread.join()  # startup imports done
+        for env, attr in (("BENCH_TRAIN_NICE", "train_nice"), ("BENCH_TRAIN_THREADS", "train_threads")):
+            if os.environ.get(env):  # experiments: other settings than the panel's defaults
+                setattr(panel, attr, int(os.environ[env]))
         clock, gaps = QElapsedTimer(), []
-
-        def tick():
-            gaps.append(clock.restart())
-
         timer = QTimer()
-        timer.timeout.connect(tick)
+        timer.timeout.connect(lambda: gaps.append(clock.restart()))
 
         def sample(duration):
+            """Run the real event loop for ``duration`` s; returns (intervals ms, threads)."""
             gaps.clear()
+            ledger = _ThreadLedger()
+            probe = QTimer(interval=250, timeout=ledger.sample)
+            probe.start()
+            loop = QEventLoop()
+            QTimer.singleShot(int(duration * 1000), loop.quit)
             clock.start()
             timer.start(10)
-            t0, c0 = time.monotonic(), time.thread_time()
-            while time.monotonic() - t0 < duration:
-                app.processEvents()
-                time.sleep(0.001)
+            c0 = time.thread_time()
+            loop.exec()
             timer.stop()
+            probe.stop()
+            ledger.sample()
             cpu.append((time.thread_time() - c0) / duration)  # GUI-thread CPU seconds per second
-            return np.array(gaps[1:], float)
+            return np.array(gaps[1:], float), ledger
 
         cpu = []
-        for _ in range(3):  # let startup work (first paints, first captures) settle
-            app.processEvents()
-        idle = sample(4.0)
+        sample(1.0)  # first paints and captures settle
+        cpu.clear()
+        idle, led_idle = sample(4.0)
         shown = [n for n, d in w.panels.items() if not d.widget().visibleRegion().isEmpty()]
         panel.epochs.setValue(100)
         panel.minutes.setValue(seconds / 60)
         panel.extra_config = {"patience": 100}  # as the bare loop: no early stop inside the window
-        last = []
+        pts, first = [], []
         panel.start()
-        panel.worker.message.connect(lambda m: isinstance(m, TrainProgress) and last.append(m.step))
-        busy = sample(seconds)
+        t_press = time.monotonic()
+        cfg = panel.worker.args[0]  # the TrainConfig the panel made (threads included)
+        panel.worker.message.connect(
+            lambda m: isinstance(m, TrainProgress) and pts.append((time.monotonic(), m.step)))
+        layer = w.session.layers["prediction"]
+        spec = w.session.spec("inline")
+        poll = QTimer(interval=20, timeout=lambda: not first and layer.data_for(spec) is not None
+                      and first.append(time.monotonic() - t_press))
+        poll.start()
+        import gc
+
+        gcs, t_gc = [], [0.0]
+
+        def on_gc(phase, info):  # collections in the GUI thread (the app collects there only)
+            if phase == "start":
+                t_gc[0] = time.perf_counter()
+            else:
+                gcs.append((info["generation"], (time.perf_counter() - t_gc[0]) * 1000))
+
+        gc.callbacks.append(on_gc)
+        busy, led = sample(seconds)
+        gc.callbacks.remove(on_gc)
+        poll.stop()
         panel.shutdown()
         app.processEvents()
-        steps = last[-1] if last else 0
         project.close()
         w.close()
-    bare_sps = (bare_before + bare_loop()) / 2  # load on these shared machines drifts
-    p99i, p99b = np.percentile(idle, 99), np.percentile(busy, 99)
+    same = replace(cfg, checkpoint=None)
+    default = replace(same, threads=torch.get_num_threads())
+    bare_same = np.mean([_bare_loop(same, data, seconds) for _ in range(2)])
+    bare_default = (bare_same if default.threads == same.threads
+                    else np.mean([_bare_loop(default, data, seconds) for _ in range(2)]))
+    print(f"  load after: {os.getloadavg()[0]:.2f}")
+    p50i, p99i = np.percentile(idle, [50, 99])
+    p50b, p99b = np.percentile(busy, [50, 99])
     at = np.cumsum(busy)[np.argmax(busy)] / 1000
-    print(f"  timer interval p99 idle {p99i:.0f} ms, while training {p99b:.0f} ms "
-          f"(ratio {p99b / p99i:.2f}); longest stall {busy.max():.0f} ms at {at:.1f} s; "
-          f"intervals > 50 ms: {(busy > 50).sum()} of {busy.size}")
-    print(f"  GUI-thread CPU {cpu[0]:.3f} s/s idle, {cpu[1]:.3f} s/s training; visible panels: {shown}")
-    print(f"  training steps/s: bare loop {bare_sps:.2f}, in the GUI {steps / seconds:.2f} "
-          f"(ratio {steps / seconds / bare_sps:.2f})")
+    print(f"  timer interval (10 ms timer) idle p50 {p50i:.1f} p99 {p99i:.1f} ms; while training "
+          f"p50 {p50b:.1f} p99 {p99b:.1f} ms; p99 ratio {p99b / p99i:.2f} (goal <= 1.5)")
+    print(f"  longest stall {busy.max():.0f} ms at {at:.1f} s after Train; intervals > 50 ms: "
+          f"{(busy > 50).sum()} of {busy.size}; > 30 ms: {(busy > 30).sum()}")
+    print(f"  first overlay {first[0] if first else float('nan'):.2f} s after Train; "
+          f"visible panels: {shown}")
+    print(f"  GUI thread: CPU {cpu[0]:.3f} s/s idle, {cpu[1]:.3f} s/s training; waiting for a "
+          f"core {led_idle.gui_wait(4.0):.3f} s/s idle, {led.gui_wait(seconds):.3f} s/s training")
+    worst = max(gcs, key=lambda g: g[1], default=(0, 0.0))
+    print(f"  GUI-thread garbage collections while training: {len(gcs)}, longest "
+          f"{worst[1]:.1f} ms (generation {worst[0]})")
+    print("  CPU s/s by thread while training: "
+          + ", ".join(f"{k} {v:.2f}" for k, v in led.table(seconds).items() if v >= 0.005))
+    sps = _steady_sps(pts)
+    print(f"  training steps/s (steady, start-up excluded): in the GUI {sps:.2f} with "
+          f"{cfg.threads or 'default'} torch thread(s), nice {panel.train_nice}; bare loop same "
+          f"config {bare_same:.2f} (ratio {sps / max(bare_same, 1e-9):.2f}, goal >= 0.6); bare "
+          f"loop {default.threads} threads {bare_default:.2f} (ratio "
+          f"{sps / max(bare_default, 1e-9):.2f})")
 
 
 def bench_quality(minutes=2.0):

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QRectF, QTimer, pyqtSignal
+from PyQt6.QtCore import QTimer, pyqtSignal
+from PyQt6.QtGui import QTransform
 from PyQt6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -32,7 +33,8 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.core.section import SectionSpec
-from seisview.qt.workers import LatestRunner
+from seisview.qt.fast_image import RGBAImageItem
+from seisview.qt.workers import LatestRunner, lower_thread_priority  # noqa: F401 (used by other panels)
 
 log = logging.getLogger(__name__)
 pg.setConfigOptions(imageAxisOrder="row-major")  # arrays are (row, col), as in every seisview view
@@ -54,29 +56,53 @@ class ActivationPage:
     origin: tuple[int, int] = (0, 0)  # (row, col) of the captured patch in the section
     names: tuple[str, ...] = ()  # every layer of the model, shallow to deep
     levels: np.ndarray | None = None  # (len(channels), 2) display levels (2-98 % of the interior)
+    mosaic: PageMosaic | None = None  # the page drawn as one image (made in the worker)
+
+
+@dataclass(frozen=True)
+class PageMosaic:
+    """All channel maps of a page side by side in one RGBA image, ``columns`` tiles a row.
+
+    Tiles are native-resolution maps ``tile`` = (rows, cols) cells apart by ``pitch``
+    cells; ``rgba`` (and its ready ``qimage``) hold them coloured by their levels.
+    One image in one view costs the GUI thread a single item instead of 16 plots.
+    """
+
+    rgba: np.ndarray
+    qimage: object
+    tile: tuple[int, int]
+    pitch: tuple[int, int]
+    columns: int
+
+
+def page_mosaic(native: np.ndarray, channels, levels, columns: int, cmap: str = "viridis") -> PageMosaic:
+    """Colour the ``channels`` of ``native`` ``(C, h, w)`` into one mosaic (any thread)."""
+    from seisview.qt.colormaps import lut, to_uint8
+    from seisview.qt.fast_image import rgba_qimage
+
+    n = max(len(channels), 1)
+    cols = min(columns, n)
+    hn, wn = native.shape[1:]
+    gap = max(1, round(0.04 * max(hn, wn)))  # white gutters between tiles
+    ph, pw = hn + gap, wn + gap
+    idx = np.zeros((-(-n // cols) * ph - gap, cols * pw - gap), np.uint8)
+    inside = np.zeros(idx.shape, bool)
+    for i, ch in enumerate(channels):
+        r, c = divmod(i, cols)
+        tile = np.nan_to_num(native[int(ch)].astype(np.float32), nan=float(levels[i][0]))
+        idx[r * ph:r * ph + hn, c * pw:c * pw + wn] = to_uint8(tile, tuple(float(v) for v in levels[i]))
+        inside[r * ph:r * ph + hn, c * pw:c * pw + wn] = True
+    rgba = lut(cmap)[idx]
+    rgba[~inside] = 255
+    return PageMosaic(rgba, rgba_qimage(rgba), (hn, wn), (ph, pw), cols)
 
 
 PATCH = "patch at cursor"
+CAPTURE_NICE = 10  # captures yield to the GUI and the overlay predictions (nice 5), like training
 # networks built from snapshots, per snapshot (weak keys: a dropped snapshot frees its network);
 # built in the worker, never in the GUI thread (building + loading weights takes 50-100 ms)
 _NETS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _NETS_LOCK = threading.Lock()
-
-
-def lower_thread_priority(nice: int = 5) -> None:
-    """Let the GUI thread go first: raise this worker thread's nice value (Linux; else nothing).
-
-    The panels' captures, statistics and predictions are extras beside training
-    and the GUI; on busy cores the scheduler then serves the event loop first.
-    The thread ends with its request, so the value is never lowered again.
-    """
-    import os
-
-    try:
-        tid = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
-    except (AttributeError, OSError):  # not Linux, or not allowed: run at the same priority
-        pass
 
 
 def module_of(model):
@@ -98,22 +124,20 @@ def module_of(model):
 
 
 def activation_job(net, array, layers, layer, spec, order_by="std", page=0, per_page=16, clip=None,
-                   version=0, region=None, *, state=None) -> ActivationPage:
+                   version=0, region=None, columns=4, threads=None, *, state=None) -> ActivationPage:
     """Capture ``layers`` for ``array`` and pick one page of ``layer`` (runs in a worker).
 
     ``net`` is a model or a snapshot (built here, off the GUI thread); an empty
     ``layer`` means the model's first layer. Display levels are computed here too,
     so the GUI thread only hands ready arrays to the images.
     """
-    import torch
-
     from seisview.ml.activations import capture, layer_names
+    from seisview.ml.device import use_threads
     from seisview.ml.introspect import channel_order
 
     if state is not None:
         state.check()  # a newer request may already have replaced this one
-    lower_thread_priority()
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
+    use_threads(threads)
     net = module_of(net)
     names = tuple(layer_names(net))
     if layer not in names:
@@ -133,7 +157,9 @@ def activation_job(net, array, layers, layer, spec, order_by="std", page=0, per_
     for i, ch in enumerate(channels):
         lo, hi = np.percentile(act.interior(int(ch)), [2, 98]) if act.native[int(ch)].size else (0.0, 1.0)
         levels[i] = lo, (hi if hi > lo else lo + 1.0)
-    return ActivationPage(spec, layer, version, acts, order, channels, page, n_pages, origin, names, levels)
+    mosaic = page_mosaic(act.native, channels, levels, columns)
+    return ActivationPage(spec, layer, version, acts, order, channels, page, n_pages, origin, names, levels,
+                          mosaic)
 
 
 class ActivationPanel(QWidget):
@@ -156,7 +182,10 @@ class ActivationPanel(QWidget):
         self.runner.result.connect(self._on_result)
         self.runner.failed.connect(lambda _rid, f: self.info.setText(f"capture failed: {f.message}"))
         self._build()
-        self._cells: list[tuple[pg.ViewBox, pg.ImageItem, pg.TextItem]] = []
+        self._view: pg.ViewBox | None = None  # one view, one image: the page's mosaic
+        self._image: RGBAImageItem | None = None
+        self._labels: list[pg.TextItem] = []
+        self._geometry = None  # (stride rows, stride cols, pitch, columns, h, w) of the shown page
         self._pending = QTimer(self, singleShot=True, interval=30, timeout=self.request)
         session.events.position.connect(self._on_position)
         session.events.survey.connect(lambda *_: self.schedule())
@@ -276,10 +305,13 @@ class ActivationPanel(QWidget):
             spec = self.session.spec(self.kind_box.currentText())
         array = vol.section_array(spec)
         wanted = {lay for lay, _ in self.overlays.values()}
+        from seisview.ml.device import background_threads
+
         return self.runner.submit(activation_job, self._net, array, wanted, layer, spec,
                                   self.order_box.currentText(), self.page_box.value() - 1, self.per_page,
                                   getattr(self.snapshot, "clip", None), getattr(self.snapshot, "version", 0),
-                                  region, name="activations")
+                                  region, self.columns, background_threads(), name="activations",
+                                  nice=CAPTURE_NICE)
 
     # -- results -----------------------------------------------------------------------------
     def _on_result(self, _rid: int, page: ActivationPage) -> None:
@@ -302,56 +334,70 @@ class ActivationPanel(QWidget):
                           f"{'' if act.pad_ok else ' (receptive field wider than the padding)'}")
         self.page_shown.emit(page)
 
-    def _ensure_cells(self, n: int) -> None:
-        from seisview.qt.colormaps import lut
+    def _ensure_view(self) -> None:
+        if self._view is not None:
+            return
+        # one view and one image for the whole page (16 plots cost ~100 ms to build on busy cores)
+        vb = self.grid.addViewBox(row=0, col=0, enableMenu=False)
+        vb.setMouseEnabled(False, False)
+        vb.invertY(True)
+        img = RGBAImageItem()
+        vb.addItem(img)
+        img.mouseClickEvent = self._clicked
+        vb.scene().sigMouseMoved.connect(self._hover)
+        self._view, self._image = vb, img
 
-        while len(self._cells) < n:
-            i = len(self._cells)
-            # no context menu: building one per cell costs ~15 ms of GUI time each
-            vb = self.grid.addViewBox(row=i // self.columns, col=i % self.columns, enableMenu=False)
-            vb.setMouseEnabled(False, False)
-            vb.invertY(True)
-            img = pg.ImageItem()
-            img.setLookupTable(lut("viridis"))
-            vb.addItem(img)
-            title = pg.TextItem("", color="k", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 200))
-            title.setParentItem(vb)
-            self._cells.append((vb, img, title))
-            img.mouseClickEvent = lambda ev, i=i: self._clicked(i, ev)
-            vb.scene().sigMouseMoved.connect(lambda pos, i=i: self._hover(i, pos))
+    def _titles(self, n: int) -> list:
+        while len(self._labels) < n:
+            t = pg.TextItem("", color="k", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 200))
+            self._view.addItem(t, ignoreBounds=True)
+            self._labels.append(t)
+        return self._labels
 
     def _draw(self, page: ActivationPage) -> None:
         act = page.activations[page.layer]
-        self._ensure_cells(len(page.channels))
+        m = page.mosaic or page_mosaic(act.native, page.channels, page.levels, self.columns)
+        self._ensure_view()
         top, left, h, w = act.box
         (sr, sc), (orr, oc) = act.stride, act.origin
-        # native cells placed on section pixels by the measured registration
-        rect = QRectF(oc - sc / 2 - left, orr - sr / 2 - top, act.native.shape[2] * sc, act.native.shape[1] * sr)
-        for i, (vb, img, title) in enumerate(self._cells):
-            visible = i < len(page.channels)
-            vb.setVisible(visible)
-            if not visible:
-                continue
-            ch = int(page.channels[i])
-            if page.levels is not None:
-                lo, hi = (float(v) for v in page.levels[i])
-            else:  # a page made by an older job
-                lo, hi = (float(v) for v in np.percentile(act.interior(ch), [2, 98]))
-                hi = hi if hi > lo else lo + 1.0
-            img.setImage(act.native[ch], levels=(lo, hi), autoLevels=False)
-            img.setRect(rect)
-            vb.setRange(xRange=(0, w), yRange=(0, h), padding=0)
-            title.setText(f"#{ch}")
+        # tile cells placed on section pixels by the measured registration; tile i's section
+        # pixel (row, col) sits at view (row + r_i * pitch_rows * sr, col + c_i * pitch_cols * sc)
+        self._geometry = (sr, sc, m.pitch, m.columns, h, w)
+        tf = QTransform(sc, 0, 0, sr, oc - sc / 2 - left, orr - sr / 2 - top)
+        self._image.set_rgba(m.rgba, m.qimage)
+        self._image.setTransform(tf)
+        rows = -(-len(page.channels) // m.columns)
+        self._view.setRange(xRange=(0, (m.columns - 1) * m.pitch[1] * sc + w),
+                            yRange=(0, (rows - 1) * m.pitch[0] * sr + h), padding=0.01)
+        titles = self._titles(len(page.channels))
+        for i, t in enumerate(titles):
+            t.setVisible(i < len(page.channels))
+            if i < len(page.channels):
+                r, c = divmod(i, m.columns)
+                t.setText(f"#{int(page.channels[i])}")
+                t.setPos(c * m.pitch[1] * sc, r * m.pitch[0] * sr)
+
+    def tile_at(self, x: float, y: float):
+        """``(tile index, section row, section col)`` under view point ``(x, y)``, or None."""
+        if self._geometry is None or self.current is None:
+            return None
+        sr, sc, (ph, pw), cols, h, w = self._geometry
+        c, r = int(x // (pw * sc)), int(y // (ph * sr))
+        col, row = x - c * pw * sc, y - r * ph * sr
+        i = r * cols + c
+        if not (0 <= c < cols and 0 <= i < len(self.current.channels) and 0 <= row < h and 0 <= col < w):
+            return None
+        return i, row, col
 
     # -- interaction -----------------------------------------------------------------------------
-    def _hover(self, i: int, scene_pos) -> None:
-        if self.current is None or i >= len(self.current.channels):
+    def _hover(self, scene_pos) -> None:
+        if self._view is None or not self._view.sceneBoundingRect().contains(scene_pos):
             return
-        vb = self._cells[i][0]
-        if not vb.isVisible() or not vb.sceneBoundingRect().contains(scene_pos):
-            return
-        p = vb.mapSceneToView(scene_pos)
-        self.hover_at(p.y(), p.x(), int(self.current.channels[i]))
+        p = self._view.mapSceneToView(scene_pos)
+        hit = self.tile_at(p.x(), p.y())
+        if hit is not None:
+            i, row, col = hit
+            self.hover_at(row, col, int(self.current.channels[i]))
 
     def hover_at(self, row: float, col: float, channel: int) -> None:
         """Linked crosshair and read-out at section pixel ``(row, col)`` of a channel map."""
@@ -372,10 +418,12 @@ class ActivationPanel(QWidget):
         self.info.setText(f"{page.layer} #{channel} at {spec.key()} row {int(row)} col {int(col)}: "
                           f"{value:.4g}")
 
-    def _clicked(self, i: int, ev) -> None:
-        if self.current is not None and i < len(self.current.channels):
+    def _clicked(self, ev) -> None:
+        p = self._image.mapToView(ev.pos())
+        hit = self.tile_at(p.x(), p.y())
+        if hit is not None:
             ev.accept()
-            self.add_overlay(self.current.layer, int(self.current.channels[i]))
+            self.add_overlay(self.current.layer, int(self.current.channels[hit[0]]))
 
     def add_overlay(self, layer: str, channel: int, colormap: str = "inferno", opacity: float = 0.6):
         """An ``activation`` layer showing one channel on every view of the captured kind."""

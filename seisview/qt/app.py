@@ -32,12 +32,61 @@ def make_app():
         app = QApplication(sys.argv[:1])
         app.setApplicationName("seisview")
         app.setOrganizationName("seisview")
-        # Collect cyclic garbage on a GUI-thread timer only: a collection triggered by a
-        # worker thread can destroy Qt objects off the GUI thread and crash Qt.
-        from pyqtgraph.util.garbage_collector import GarbageCollector
-
-        app._seisview_gc = GarbageCollector(interval=1.0)
+        app._seisview_gc = GuiCollector(app)
     return app
+
+
+class GuiCollector:
+    """Collect cyclic garbage on a GUI-thread timer only, and never for long.
+
+    A collection triggered by a worker thread can destroy Qt objects off the GUI
+    thread and crash Qt, so automatic collection is off and this timer collects.
+    A full collection walks every object (~380,000 once torch, scipy and the
+    panels are loaded: ~180 ms CPU, 250-300 ms on busy cores, measured as the
+    longest GUI stall while training). So: once start-up is over (no worker
+    running, the import warm-up done) the surviving start-up objects -- modules,
+    classes, widgets that live as long as the window -- are frozen out of all
+    later collections, and full collections wait until no worker runs.
+    """
+
+    def __init__(self, app, interval_ms: int = 500):
+        import gc
+
+        from PyQt6.QtCore import QTimer
+
+        self.threshold = gc.get_threshold()
+        self.frozen = False
+        self.deferred = 0  # full collections put off while workers ran
+        gc.disable()
+        self.timer = QTimer(app)
+        self.timer.timeout.connect(self.check)
+        self.timer.start(interval_ms)
+
+    @staticmethod
+    def _busy() -> bool:
+        from seisview.qt.workers import live_threads
+
+        panel = sys.modules.get("seisview.qt.training_panel")
+        warm = getattr(panel, "_warm_thread", None)
+        return bool(live_threads()) or (warm is not None and warm.is_alive())
+
+    def check(self) -> None:
+        import gc
+
+        l0, l1, l2 = gc.get_count()
+        if not self.frozen and not self._busy():
+            gc.collect()
+            gc.freeze()
+            self.frozen = True
+            return
+        if l0 > self.threshold[0]:
+            gc.collect(0)
+            if l1 > self.threshold[1]:
+                if l2 > self.threshold[2] and not self._busy():
+                    gc.collect(2)
+                else:
+                    self.deferred += l2 > self.threshold[2]
+                    gc.collect(1)
 
 
 def open_in_window(window, path=None, iline=None, xline=None, gather_key=None):

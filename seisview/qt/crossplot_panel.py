@@ -15,12 +15,13 @@ from __future__ import annotations
 import csv
 import re
 import threading
+import time
 import weakref
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,7 +35,6 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.attributes.cooccurrence import STATS
-from seisview.qt.activation_panel import lower_thread_priority
 from seisview.qt.workers import LatestRunner
 
 _TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
@@ -95,6 +95,11 @@ class CrossplotPanel(QWidget):
         self.runner = LatestRunner(self)
         self.runner.result.connect(self._on_result)
         self.runner.failed.connect(self._on_failed)
+        # While training, the statistics take longer than an epoch and would run back to
+        # back (measured: more CPU than training itself, holding the interpreter lock in
+        # scipy/numpy Python code): rest as long as the last run took before the next one.
+        self._started = 0.0
+        self._rest = QTimer(self, singleShot=True, timeout=self._catch_up)
         self._build()
 
     # -- widgets ------------------------------------------------------------------------
@@ -309,21 +314,25 @@ class CrossplotPanel(QWidget):
         self.snapshot = snapshot
         if not self.live_box.isChecked():
             return
-        if self.isVisible() and not self.runner.busy:
+        if self.isVisible() and not self.runner.busy and not self._rest.isActive():
             self.recompute()
         else:  # hidden, or still computing (the statistics take longer than an epoch): later
             self._stale = True
 
     def _on_result(self, _rid, res) -> None:
         self.set_rows(*res)
-        self._catch_up()
+        self._rest_then_catch_up()
 
     def _on_failed(self, _rid, f) -> None:
         self.info.setText(f"statistics failed: {f.message}")
-        self._catch_up()
+        self._rest_then_catch_up()
+
+    def _rest_then_catch_up(self) -> None:
+        took = time.monotonic() - self._started if self._started else 0.0
+        self._rest.start(int(min(took, 30.0) * 1000))
 
     def _catch_up(self) -> None:
-        if self._stale and self.live_box.isChecked() and self.isVisible():
+        if self._stale and self.live_box.isChecked() and self.isVisible() and not self.runner.busy:
             self.recompute()  # with the snapshot that arrived while computing
 
     def showEvent(self, ev) -> None:
@@ -340,15 +349,19 @@ class CrossplotPanel(QWidget):
         self._stale = False
         specs = self.maps_edit.text().split()
         self.info.setText(f"computing statistics for model v{getattr(self.snapshot, 'version', 0)}…")
+        self._started = time.monotonic()
+        # below training (nice 10): these statistics are the least urgent work while it runs
         if not specs:
-            return self.runner.submit(phase_pair_job, self.snapshot, s.volume, name="crossplot-stats")
+            return self.runner.submit(phase_pair_job, self.snapshot, s.volume, name="crossplot-stats",
+                                      nice=15)
         return self.runner.submit(map_set_job, self.snapshot, s.volume, specs, self.pairs_box.currentText(),
-                                  name="crossplot-stats")
+                                  name="crossplot-stats", nice=15)
 
     def shutdown(self) -> None:
         from seisview.qt.activation_panel import disconnect_training
 
         disconnect_training(self)
+        self._rest.stop()
         self.runner.cancel_all()
 
     def closeEvent(self, ev) -> None:
@@ -378,13 +391,11 @@ def _cached(volume, key, make):
 
 def phase_pair_job(snapshot, volume, layers=None, *, state=None):
     """Rows and groups of the in-phase / out-of-phase experiment for ``volume`` (worker)."""
-    import torch
-
     from seisview.ml.activations import as_module, layer_names
+    from seisview.ml.device import background_threads, use_threads
     from seisview.ml.introspect import introspect, phase_pairs, usable_layers
 
-    lower_thread_priority()
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
+    use_threads(background_threads())
     net = as_module(snapshot)
     if layers is None:  # the shallowest and the deepest encoder layer that keeps 8 x 8 cells
         names = layer_names(net)
@@ -402,14 +413,12 @@ def phase_pair_job(snapshot, volume, layers=None, *, state=None):
 
 def map_set_job(snapshot, volume, specs, pairs="all", layers=None, *, state=None):
     """Rows of user-listed slices of the open survey (``time:600[:attribute]``, ``inline:NO``)."""
-    import torch
-
     from seisview.cli.introspect import load_map
     from seisview.ml.activations import as_module, layer_names
+    from seisview.ml.device import background_threads, use_threads
     from seisview.ml.introspect import introspect, usable_layers
 
-    lower_thread_priority()
-    torch.set_num_threads(max(1, min(torch.get_num_threads(), 2)))
+    use_threads(background_threads())
     maps = {spec: _cached(volume, ("map", spec), lambda spec=spec: load_map(f"survey:{spec}", {"survey": volume}))
             for spec in specs}
     net = as_module(snapshot)

@@ -89,3 +89,46 @@ class FastImageItem(pg.GraphicsObject):
     def paint(self, p: QPainter, *args) -> None:
         if self._qimage is not None:
             p.drawImage(QRectF(0, 0, self._w, self._h), self._qimage)
+
+
+def rgba_qimage(rgba: np.ndarray) -> QImage:
+    """``(h, w, 4)`` uint8 RGBA -> a premultiplied ARGB32 ``QImage`` that owns its pixels.
+
+    Safe in any thread (``QImage`` is not a GUI-thread object), so workers colour
+    overlays and the GUI thread only hands the result to an item. Premultiplied
+    ARGB32 is what the raster engine blends without converting on every paint.
+    """
+    rgba = np.ascontiguousarray(rgba, dtype=np.uint8)
+    h, w = rgba.shape[:2]
+    src = QImage(sip.voidptr(rgba.ctypes.data), w, h, w * 4, QImage.Format.Format_RGBA8888)
+    return src.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
+
+
+class RGBAImageItem(pg.GraphicsObject):
+    """A translucent overlay drawn from a ready premultiplied ``QImage``; item coordinates are pixels.
+
+    ``image`` keeps the RGBA array it was made from (``(h, w, 4)``), for tests and exports.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.image: np.ndarray | None = None
+        self._qimage: QImage | None = None
+        self._w = self._h = 0
+
+    def set_rgba(self, rgba: np.ndarray, qimage: QImage | None = None) -> None:
+        """Show ``rgba``; pass ``qimage`` when a worker already made it (:func:`rgba_qimage`)."""
+        h, w = rgba.shape[:2]
+        if (w, h) != (self._w, self._h):
+            self.prepareGeometryChange()
+            self._w, self._h = w, h
+        self.image = rgba
+        self._qimage = qimage if qimage is not None else (rgba_qimage(rgba) if h and w else None)
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, self._w, self._h)
+
+    def paint(self, p: QPainter, *args) -> None:
+        if self._qimage is not None:
+            p.drawImage(QRectF(0, 0, self._w, self._h), self._qimage)

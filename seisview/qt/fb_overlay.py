@@ -152,7 +152,7 @@ class FirstBreakPanel(QWidget):
         record = {**config.record(), "init": self.init_box.currentText()}
         self.run_id = project.add_run("firstbreak", "fb-unet", record) if project else None
         self.info.setText(f"training on {data.summary()}")
-        self.worker = Worker(train, config, data, name="fb-train")
+        self.worker = Worker(train, config, data, name="fb-train", nice=10)  # the GUI goes first
         self.worker.message.connect(self._on_message)
         self.worker.finished.connect(self._on_trained)
         self.worker.start()
@@ -165,7 +165,7 @@ class FirstBreakPanel(QWidget):
         if self.snapshot is None or self.session.gathers is None:
             return
         self.worker = Worker(predict_picks, self.snapshot, self.session.gathers, keys=keys,
-                             name="fb-predict")
+                             name="fb-predict", nice=5)
         self.worker.progress.connect(lambda f, _m: self.progress.setValue(int(f * 1000)))
         self.worker.finished.connect(self._on_predicted)
         self.worker.start()

@@ -17,7 +17,7 @@ from PyQt6.QtGui import QTransform
 from PyQt6.QtWidgets import QApplication, QGraphicsItem, QVBoxLayout, QWidget
 
 from seisview.qt.colormaps import colorize
-from seisview.qt.fast_image import FastImageItem
+from seisview.qt.fast_image import FastImageItem, RGBAImageItem
 from seisview.qt.tools import NavigateTool, SectionTool, ToolEvent, buttons_of, modifiers_of
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
@@ -91,7 +91,7 @@ class ImagePane(QWidget):
         self.pixel_tf = QTransform()
         self._pixel_items: list[pg.GraphicsObject] = []
         self.array_shape: tuple[int, int] | None = None
-        self.overlay_items: dict[int, pg.ImageItem] = {}  # id(layer) -> item
+        self.overlay_items: dict[int, RGBAImageItem] = {}  # id(layer) -> item
         self.tool: SectionTool = NavigateTool()
         self.tool.activate(self)
         lay = QVBoxLayout(self)
@@ -172,11 +172,14 @@ class ImagePane(QWidget):
                     continue
                 item = self.overlay_items.get(id(layer))
                 if item is None:
-                    item = pg.ImageItem()
+                    item = RGBAImageItem()
                     self.plot.addItem(item)
                     self.overlay_items[id(layer)] = item
-                item.setImage(colorize(arr, layer.colormap, layer.levels, layer.categorical),
-                              autoLevels=False, levels=(0, 255))
+                ready = _ready_image(layer, spec, arr)
+                if ready is not None:  # coloured by the worker that made the data
+                    item.set_rgba(*ready)
+                else:
+                    item.set_rgba(colorize(arr, layer.colormap, layer.levels, layer.categorical))
                 tf = QTransform.fromScale(w / arr.shape[1], h / arr.shape[0]) * self.pixel_tf
                 if tf != item.transform():
                     item.setTransform(tf)
@@ -246,6 +249,19 @@ class ImagePane(QWidget):
         img = self.grab()
         if not img.save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
+
+
+def _ready_image(layer, spec, arr):
+    """``(rgba, QImage)`` the layer's owner coloured off the GUI thread for exactly this array,
+    colour map and levels (``layer.meta["ready_image"](spec, arr, colormap, levels)``), or None."""
+    ready = layer.meta.get("ready_image")
+    if ready is None:
+        return None
+    try:
+        return ready(spec, arr, layer.colormap, layer.levels)
+    except Exception as exc:  # a broken cache only costs the GUI-thread colouring
+        log.warning("ready image of layer %s failed: %s", layer.name, exc)
+        return None
 
 
 def _cache_axis(axis: pg.AxisItem) -> None:

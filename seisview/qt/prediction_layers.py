@@ -16,20 +16,71 @@ from seisview.core.layers import Layer
 from seisview.core.section import SectionSpec
 from seisview.qt.workers import LatestRunner
 
+
+def _same_array(a, b) -> bool:
+    """``b`` is ``a`` or a fresh view of the same pixels (``probs[c]`` is a new object each time)."""
+    return a is b or (a.shape == b.shape and a.strides == b.strides
+                      and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
+
 VERTICAL = ("inline", "crossline")
 
 
-def _predict_specs(snapshot, volume, specs, *, state):
-    """Worker body: predict the given sections with one snapshot."""
-    from seisview.ml.inference import predict_section
-    from seisview.qt.activation_panel import lower_thread_priority
+def _predict_specs(snapshot, volume, specs, looks=None, exclude=None, threads=None, *, state):
+    """Worker body: predict the given sections with one snapshot, and prepare their display.
 
-    lower_thread_priority()
+    Everything the GUI thread would otherwise do per new prediction happens here:
+    the normalised entropy, the overlay images of the shown layers in their current
+    colour map and levels (``looks``: ``{layer name: (colormap, levels, categorical,
+    class id)}``) and the "label here next" boxes of sections in ``exclude``
+    (``{spec: labelled mask}``). Returns ``(version, {spec: SectionView})``.
+    """
+    from seisview.ml.device import use_threads
+    from seisview.ml.inference import label_here_next, predict_section
+    from seisview.qt.colormaps import colorize
+    from seisview.qt.fast_image import rgba_qimage
+
+    use_threads(threads)
     out = {}
     for spec in specs:
         state.check()
-        out[spec] = predict_section(snapshot, volume.section_array(spec))
+        p = predict_section(snapshot, volume.section_array(spec))
+        view = PredictionView(p, p.entropy / max(p.max_entropy, 1e-9))
+        for name, (cmap, levels, categorical, class_id) in (looks or {}).items():
+            arr = view.array(name, class_id)
+            if arr is not None:
+                rgba = colorize(arr, cmap, levels, categorical)
+                view.images[name] = (arr, _look_key(cmap, levels), rgba, rgba_qimage(rgba))
+        if exclude and spec in exclude:
+            view.regions = label_here_next(view.uncertainty, n=6, window=32, exclude=exclude[spec])
+        out[spec] = view
     return snapshot.version, out
+
+
+def _look_key(cmap, levels):
+    return (cmap if isinstance(cmap, str) else id(cmap), None if levels is None else tuple(levels))
+
+
+class PredictionView:
+    """One section's prediction with what its overlays show, made once in the worker."""
+
+    def __init__(self, prediction, uncertainty):
+        self.prediction = prediction
+        self.uncertainty = uncertainty  # entropy / max entropy: 0 = certain, 1 = uniform
+        self.images: dict[str, tuple] = {}  # layer name -> (array, look key, rgba, QImage)
+        self.regions = None  # "label here next" boxes, when asked for
+
+    def __getattr__(self, name):  # probs, classes, entropy, max_entropy of the prediction
+        return getattr(self.__dict__["prediction"], name)
+
+    def array(self, layer: str, class_id: int = 1):
+        p = self.prediction
+        if layer == "prediction":
+            return p.classes
+        if layer == "probability":
+            return p.probs[class_id - 1] if class_id <= p.probs.shape[0] else None
+        if layer == "uncertainty":
+            return self.uncertainty
+        return None
 
 
 class PredictionLayers(QObject):
@@ -50,12 +101,15 @@ class PredictionLayers(QObject):
         self.runner.result.connect(self._on_result)
         self.runner.failed.connect(lambda _rid, end: self.failed.emit(end.message))
         lut = palette.lut() if palette is not None else "viridis"
+        ready = {"ready_image": self._ready_image}
         self.prediction = Layer("prediction", "prediction", source=self._classes,
-                                colormap=lut, opacity=0.5)
+                                colormap=lut, opacity=0.5, meta=ready)
         self.probability = Layer("probability", "probability", source=self._probability,
-                                 colormap="viridis", levels=(0.0, 1.0), opacity=0.6, visible=False)
+                                 colormap="viridis", levels=(0.0, 1.0), opacity=0.6, visible=False,
+                                 meta=ready)
         self.uncertainty = Layer("uncertainty", "uncertainty", source=self._entropy,
-                                 colormap="magma", levels=(0.0, 1.0), opacity=0.6, visible=False)
+                                 colormap="magma", levels=(0.0, 1.0), opacity=0.6, visible=False,
+                                 meta=ready)
         self.layers = (self.prediction, self.probability, self.uncertainty)
         for layer in self.layers:
             if layer.name in session.layers:  # left by an earlier training panel
@@ -84,7 +138,24 @@ class PredictionLayers(QObject):
         p = self._get(spec)
         if p is None:
             return None
+        if isinstance(p, PredictionView):
+            return p.uncertainty
         return p.entropy / max(p.max_entropy, 1e-9)  # 0 = certain, 1 = uniform
+
+    def _ready_image(self, spec, arr, cmap, levels):
+        """The worker's overlay image of ``arr`` if it was coloured with this look (else None)."""
+        p = self._get(spec)
+        if not isinstance(p, PredictionView):
+            return None
+        for arr0, key, rgba, qimage in p.images.values():
+            if key == _look_key(cmap, levels) and _same_array(arr0, arr):
+                return rgba, qimage
+        return None
+
+    def _looks(self) -> dict:
+        """What the shown layers look like now (the worker colours their images so)."""
+        return {layer.name: (layer.colormap, layer.levels, layer.categorical, self.chosen_class)
+                for layer in self.layers if layer.visible}
 
     def _from_cube(self, spec, which: int):
         if self.cube is None:
@@ -108,8 +179,17 @@ class PredictionLayers(QObject):
             self.snapshot = snapshot
         if self.snapshot is None or self.session.volume is None:
             return None
+        from seisview.ml.device import background_threads
+
         specs = list(specs) if specs is not None else self.visible_specs()
-        return self.runner.submit(_predict_specs, self.snapshot, self.session.volume, specs)
+        project = self.session.project
+        exclude = {}
+        inline = self.session.spec("inline")
+        if inline in specs and project is not None and hasattr(project, "labels"):
+            exclude[inline] = np.array(project.labels.mask(inline))  # a copy: painting goes on
+        return self.runner.submit(_predict_specs, self.snapshot, self.session.volume, specs,
+                                  self._looks(), exclude, background_threads(),
+                                  name="predict", nice=5)
 
     def _on_result(self, _rid, result) -> None:
         version, preds = result

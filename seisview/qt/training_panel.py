@@ -88,13 +88,21 @@ def _check_labels(labels) -> str:
     return ""
 
 
-def _predict_volume(snapshot, volume, *, state):
+def _predict_volume(snapshot, volume, threads=None, *, state):
+    from seisview.ml.device import use_threads
     from seisview.ml.inference import predict_volume
 
+    use_threads(threads)
     return predict_volume(snapshot, volume, state)
 
 
 class TrainingPanel(QWidget):
+    # The training thread and the torch pool it starts run at this nice value (Linux), so on
+    # busy cores the event loop is served first; see README (issue 5 speed) for measurements.
+    train_nice = 10
+    # torch intra-op threads for training; None: all cores but one (seisview.ml.device)
+    train_threads: int | None = None
+
     # each new model snapshot, in the GUI thread (activations and crossplot panels follow it)
     snapshot_ready = pyqtSignal(object)
 
@@ -227,6 +235,7 @@ class TrainingPanel(QWidget):
     # -- training ------------------------------------------------------------------------
     def start(self) -> bool:
         """Snapshot the labels and start training; returns False (and says why) if it cannot."""
+        from seisview.ml.device import background_threads
         from seisview.ml.runs import checkpoint_path, palette_classes
         from seisview.ml.training import TrainConfig
 
@@ -248,6 +257,7 @@ class TrainingPanel(QWidget):
         model = self.model.currentText()
         minutes = self.minutes.value() or None
         config = TrainConfig(**{"model": model, "epochs": self.epochs.value(), "minutes": minutes,
+                                "threads": self.train_threads or background_threads(),
                                 **self.extra_config})
         self.run_id = project.add_run("facies", model, {"model": model, "epochs": config.epochs,
                                                         "minutes": minutes, "source": "gui"})
@@ -262,7 +272,7 @@ class TrainingPanel(QWidget):
             self.curves[k] = []
         self._handle = project.labels.events.stroke.connect(self._on_stroke)
         self.worker = Worker(_train, config, vol, labels, self._data_kw, relabel=self._relabel,
-                             name="train")
+                             name="train", nice=self.train_nice)
         self.worker.message.connect(self._on_message)
         self.worker.finished.connect(self._on_finished)
         self.worker.start()
@@ -398,19 +408,22 @@ class TrainingPanel(QWidget):
             self.layers.set_chosen_class(i + 1)
 
     def _on_predictions(self, preds) -> None:
-        """Fill "label here next" from the current inline's uncertainty."""
+        """Fill "label here next" from the current inline's uncertainty (boxes found by the worker)."""
         from seisview.ml.inference import label_here_next
 
         spec = self.session.spec("inline")
         pred = preds.get(spec)
         if pred is None:
             return
-        project = self.session.project
-        labelled = project.labels.mask(spec) if project is not None else None
+        regions = getattr(pred, "regions", None)
+        if regions is None:
+            project = self.session.project
+            labelled = project.labels.mask(spec) if project is not None else None
+            regions = label_here_next(pred.entropy / pred.max_entropy, n=6, window=32,
+                                      exclude=labelled)
         g = self.session.volume.geometry
         self.next_list.clear()
-        for r in label_here_next(pred.entropy / pred.max_entropy, n=6, window=32,
-                                 exclude=labelled):
+        for r in regions:
             row, col = r.center
             text = (f"inline {g.il.first + g.il.step * spec.index}, crossline "
                     f"{g.xl.first + g.xl.step * col}, {g.t0 + g.dt * row:.0f} ms "
@@ -433,8 +446,11 @@ class TrainingPanel(QWidget):
         if self.volume_worker is not None and self.volume_worker.running:
             self.volume_worker.cancel()
             return
-        self.volume_worker = Worker(_predict_volume, self.snapshot, self.session.volume,
-                                    name="predict-volume")
+        from seisview.ml.device import DEFAULT_THREADS, background_threads
+
+        threads = background_threads() if self.training else DEFAULT_THREADS
+        self.volume_worker = Worker(_predict_volume, self.snapshot, self.session.volume, threads,
+                                    name="predict-volume", nice=5)
         self.volume_worker.progress.connect(lambda f, m: (self.bar.setValue(int(f * 1000)),
                                                           self._say(f"predicting volume: {m}")))
         self.volume_worker.finished.connect(self._on_volume)

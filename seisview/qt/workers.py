@@ -69,22 +69,44 @@ _live: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 _ids = itertools.count(1)
 
 
+def lower_thread_priority(nice: int = 5) -> None:
+    """Let the GUI thread go first: raise the calling thread's nice value (Linux; else nothing).
+
+    On Linux niceness is per thread, and the OpenMP pool threads torch starts
+    from this thread inherit it, so a niced worker's whole team yields to the
+    event loop on busy cores. A worker thread ends with its job, so the value
+    is never lowered again.
+    """
+    import os
+
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + nice))
+    except (AttributeError, OSError):  # not Linux, or not allowed: run at the same priority
+        pass
+
+
 def live_threads() -> list[threading.Thread]:
     """Worker threads that are still running (the test fixture checks this is empty)."""
     return [t for t in list(_live) if t.is_alive()]
 
 
 class Worker(QObject):
-    """One run of ``fn(*args, state=TaskState(), **kwargs)`` in a daemon-free Python thread."""
+    """One run of ``fn(*args, state=TaskState(), **kwargs)`` in a daemon-free Python thread.
+
+    ``nice`` > 0 lowers the thread's priority before ``fn`` runs (see
+    :func:`lower_thread_priority`): background work beside the event loop.
+    """
 
     message = pyqtSignal(object)  # each yielded message
     progress = pyqtSignal(float, str)  # state.set_progress(fraction, text)
     finished = pyqtSignal(object)  # exactly one terminal message
 
     def __init__(self, fn: Callable, *args, name: str = "", request_id: int | None = None,
-                 parent: QObject | None = None, **kwargs):
+                 parent: QObject | None = None, nice: int = 0, **kwargs):
         super().__init__(parent)
         self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.nice = int(nice)
         self.request_id = next(_ids) if request_id is None else request_id
         self.name = name or getattr(fn, "__name__", "task")
         self.state = TaskState(on_progress=lambda f, m: self.progress.emit(f, m))
@@ -123,6 +145,8 @@ class Worker(QObject):
     # -- worker thread ----------------------------------------------------------
     def _run(self) -> None:
         rid = self.request_id
+        if self.nice > 0:  # before fn starts any torch thread pool: the pool inherits it
+            lower_thread_priority(self.nice)
         try:
             out = self.fn(*self.args, state=self.state, **self.kwargs)
             if inspect.isgenerator(out):
