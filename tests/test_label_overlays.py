@@ -154,3 +154,19 @@ def test_stroke_on_an_inline_shows_on_the_map_and_time_slice_and_erasing_removes
     argb = ml.mask.argb()
     red = proj.palette.get(6).color
     assert argb is not None and argb[5, 5] == (0xFF << 24 | red[0] << 16 | red[1] << 8 | red[2])
+
+
+def test_display_registry_does_not_keep_a_session_alive(qapp):
+    import gc
+    import weakref
+
+    from seisview.core.session import Session
+    from seisview.qt import label_overlays
+
+    s = Session()
+    d = label_overlays.display_for(s)
+    assert label_overlays.display_for(s) is d and d.labels is None and not d.shown()
+    ref = weakref.ref(s)
+    del s, d
+    gc.collect()
+    assert ref() is None  # a closed session (and its volume) is freed, not held by its display
