@@ -222,10 +222,13 @@ class LabelDisplay(QObject):
         self._timer.timeout.connect(self.flush)
         self._project_handles: list = []
         self._handles = [(session.events.project, self._on_project),
-                         (session.events.survey, lambda _s: self.restyled.emit())]
+                         (session.events.survey, self._on_survey)]
         for sig, slot in self._handles:
             sig.connect(slot)
         self._on_project(session.project)
+
+    def _on_survey(self, _session) -> None:
+        self.restyled.emit()
 
     @property
     def session(self):
@@ -257,10 +260,13 @@ class LabelDisplay(QObject):
         self.project = project
         if project is not None:
             self._project_handles = [(project.labels.events.changed, self._on_changed),
-                                     (project.palette.changed, self.restyled.emit)]
+                                     (project.palette.changed, self._on_palette)]
             for sig, slot in self._project_handles:
                 sig.connect(slot)
         self._pending.clear()
+        self.restyled.emit()
+
+    def _on_palette(self) -> None:
         self.restyled.emit()
 
     def _disconnect_project(self) -> None:
