@@ -394,8 +394,9 @@ def survey_palette(survey_path) -> Palette | None:
         pal = (Palette.from_list(items) if items and isinstance(items[0], dict)
                else Palette([(str(n), c) for n, c in items]))
     except SeisviewError as exc:
-        raise SeisviewError(f"class list {path} is invalid: {exc}",
-                            hint="fix it, or delete it to start with the MalenoV classes") from None
+        raise SeisviewError(f"class list {path} is invalid: {exc.problem}",
+                            hint=f"{exc.hint + ' in it' if exc.hint else 'fix it'}, or delete it to start "
+                            "with the MalenoV classes") from None
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise SeisviewError(f"class list {path} is unreadable ({type(exc).__name__}: {exc})",
                             hint='write {"classes": [{"id": 1, "name": "salt", "color": "#ff0000"}, ...]}, '
