@@ -248,3 +248,24 @@ def test_pick_tool_snaps_on_real_shots_and_undo(window, qtbot, shared_data, tmp_
                         tool="predict")
     assert "pick_confidence" in gv.marks
     gv.grab().save(str(tmp_path / "gather.png"))
+
+
+def test_stroke_starting_on_a_position_line_paints_and_leaves_the_line(window, qtbot, shared_data,
+                                                                       tmp_path):
+    w = window
+    panel = w.labels_panel_for_test
+    _open_volume(w, shared_data / "segy" / "f3" / "F3_very_small.sgy")
+    proj = project_actions.new_project(w, tmp_path / "l.seisview")
+    v = w.section_views["inline"]
+    line = v.pos_lines["crossline"]
+    assert line.movable  # navigating: the line can be dragged
+    panel.use_tool("brush")
+    assert not line.movable
+    xl_before = w.session.xl_idx
+    _, col = v.plot_to_pixel(line.value(), 0.0)
+    col = int(round(col))
+    _drag(qtbot, v, [(80.5, col + 0.5), (80.5, col + 4.5)])
+    assert w.session.xl_idx == xl_before
+    assert np.all(proj.labels.mask(SectionSpec("inline", w.session.il_idx))[80, col + 1:col + 4] > 0)
+    panel.use_tool("navigate")
+    assert line.movable

@@ -24,6 +24,7 @@ from seisview.qt.colormaps import lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane, linear_pixel_transform
 from seisview.qt.signals import disconnect_all
+from seisview.qt.tools import NavigateTool
 from seisview.qt.workers import LatestRunner
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,14 @@ class SectionView(ImagePane):
         self.loader.failed.connect(lambda _rid, f: log.warning("section read failed: %s", f.message))
         self._subscribe()
         self.on_survey(session)
+
+    def set_tool(self, tool) -> None:
+        # a painting/picking tool owns the mouse: a stroke starting on a position line
+        # would otherwise grab the line instead of painting
+        super().set_tool(tool)
+        navigating = isinstance(self.tool, NavigateTool)
+        for line in self.pos_lines.values():
+            line.setMovable(navigating)
 
     # -- wiring -------------------------------------------------------------------
     def _build_header(self) -> None:
