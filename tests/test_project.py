@@ -186,7 +186,7 @@ def test_survey_reference_and_changed_survey_warning(tmp_path, shared_data):
     shutil.copy(shared_data / "segy" / "f3" / "F3_very_small.sgy", survey)
     with Project.create(tmp_path / "p.seisview", survey) as pr:
         s = pr.survey
-        assert s.geometry.il.first == 200 and s.geometry.n_samples == 463 and len(s.checksum) == 64
+        assert s.geometry.il.first == 200 and s.geometry.n_samples == 463 and s.checksum.startswith("v2:")
         assert pr.warnings == []
         path = pr.path
     with open(survey, "r+b") as f:  # same size, different content
@@ -236,3 +236,17 @@ def test_default_classes_follow_a_class_list_shipped_beside_the_survey(tmp_path,
             Project.create(tmp_path / "d.seisview", sgy)
         assert "f3.classes.json" in str(err.value) and "\n" not in str(err.value)
         assert not (tmp_path / "d.seisview").exists()
+
+
+def test_checksum_sees_an_edit_in_the_middle_of_a_big_file_and_reads_old_sums(tmp_path):
+    from seisview.io.project_schema import file_checksum, same_checksum
+
+    big = tmp_path / "big.bin"
+    big.write_bytes(np.random.default_rng(0).integers(0, 255, 40 << 20, dtype=np.uint8).tobytes())
+    v1, v2 = file_checksum(big, version=1), file_checksum(big)
+    assert len(v1) == 64 and v2.startswith("v2:") and same_checksum(big, v1) and same_checksum(big, v2)
+    data = bytearray(big.read_bytes())
+    data[20 << 20:(20 << 20) + 800_000] = bytes(800_000)  # 200 traces of 1000 floats zeroed
+    big.write_bytes(bytes(data))
+    assert same_checksum(big, v1)  # the old sum only saw both ends
+    assert not same_checksum(big, v2)

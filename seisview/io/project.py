@@ -40,6 +40,7 @@ from seisview.io.project_schema import (
     RunRecord,
     SurveyRef,
     file_checksum,
+    same_checksum,
     survey_ref,
     upgrade,
 )
@@ -225,7 +226,7 @@ class Project:
                        "relink the survey to see the data")
             return
         st = p.stat()
-        if st.st_size != s.size or (st.st_mtime != s.mtime and file_checksum(p) != s.checksum):
+        if st.st_size != s.size or (st.st_mtime != s.mtime and not same_checksum(p, s.checksum)):
             self._warn(f"survey {s.path} changed since the project was made "
                        "(size or checksum differ); check it is the same survey")
 

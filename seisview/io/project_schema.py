@@ -8,6 +8,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from seisview.core.errors import SeisviewError
 from seisview.core.geometry import SurveyGeometry
 
@@ -15,6 +17,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
 _CHECK_BYTES = 4 << 20
+_BLOCK, _N_BLOCKS = 64 << 10, 64
 
 # Version 1 had no model runs; the upgrade adds them. Kept to test upgrades.
 SCHEMA_V1 = """
@@ -50,7 +53,7 @@ class SurveyRef:
     path: str
     size: int
     mtime: float
-    checksum: str  # sha256 of the size and the first and last 4 MiB (fast on big files)
+    checksum: str  # see file_checksum: size, first/last 4 MiB, 64 sampled blocks
     kind: str = "poststack3d"
     iline: int | None = None
     xline: int | None = None
@@ -85,17 +88,29 @@ class RunRecord:
     updated: float = 0.0
 
 
-def file_checksum(path: str | Path) -> str:
-    """sha256 of the file size plus its first and last 4 MiB (seconds -> milliseconds on big cubes)."""
+def file_checksum(path: str | Path, version: int = 2) -> str:
+    """sha256 of the file size, its first and last 4 MiB and (version 2) 64 blocks of 64 KiB
+    spread evenly between them: milliseconds on big cubes, and an edit of the traces in the
+    middle of the file is seen too. Version-1 sums (no blocks, no prefix) are still read."""
     p = Path(path)
     size = p.stat().st_size
     h = hashlib.sha256(str(size).encode())
     with open(p, "rb") as f:
         h.update(f.read(_CHECK_BYTES))
+        if version >= 2 and size > 2 * _CHECK_BYTES:
+            for start in np.linspace(_CHECK_BYTES, size - _CHECK_BYTES - _BLOCK, _N_BLOCKS):
+                f.seek(int(start))
+                h.update(f.read(_BLOCK))
         if size > _CHECK_BYTES:
             f.seek(max(size - _CHECK_BYTES, _CHECK_BYTES))
             h.update(f.read())
-    return h.hexdigest()
+    return h.hexdigest() if version == 1 else f"v{version}:{h.hexdigest()}"
+
+
+def same_checksum(path: str | Path, stored: str) -> bool:
+    """Whether ``path`` still has the checksum ``stored`` (of whichever version it was written)."""
+    version = int(stored[1:stored.index(":")]) if stored.startswith("v") and ":" in stored else 1
+    return file_checksum(path, version) == stored
 
 
 def survey_ref(path, *, iline=None, xline=None, gather_key=None,
