@@ -7,8 +7,10 @@
              one 65x65 patch per pixel (timed on a random subset of pixels, extrapolated), and
              the accuracy of both on the same pixels of the demo survey after training.
 * overlay  : from "Train" (labels snapshot) to the first class map of the visible inline.
-* gui      : the same through the Training dock (worker thread, Qt event loop, layers).
-* frames   : main-window event-loop timer intervals idle vs while training; steps/s vs bare.
+* gui      : the same through the Training dock (worker thread, Qt event loop, layers), then in
+             fresh processes (part coldgui): the app started, Train pressed at once / 3 s later.
+* frames   : main-window event-loop timer intervals idle vs while training (p50/p99, stalls),
+             GUI-thread CPU, run-queue waits and GC, CPU per thread; steady steps/s vs bare loops.
 * quality  : thin strokes on <= 2 % of one inline, accuracy and per-class recall on 10 inlines
              never labelled, after each epoch (best accuracy comes early).
 * seed004  : patch CNN vs VGG16-style vs ResNet-style on the same strokes, train vs test accuracy.
@@ -125,7 +127,7 @@ def bench_overlay():
             break
     print(f"  snapshot of labels + data {t_data:.2f} s, first model snapshot {t_snap:.2f} s "
           f"(step {msg.step}), first overlay {t_first:.2f} s; its accuracy on inline "
-          f"{TRAIN_IL + 10}: {s['accuracy']:.3f}")
+          f"{TRAIN_IL + 10}: {s['accuracy']:.3f} (load {os.getloadavg()[0]:.1f})")
 
 
 def bench_gui():
@@ -171,7 +173,81 @@ def bench_gui():
         app.processEvents()
         project.close()
     print(f"  first overlay {t_first:.2f} s after Train (accuracy of that overlay "
-          f"{s['accuracy']:.3f})")
+          f"{s['accuracy']:.3f}; load {os.getloadavg()[0]:.1f})")
+    bench_coldgui()
+
+
+_COLD_CHILD = r"""
+import os, sys, tempfile, time
+t_proc = time.monotonic()
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+import numpy as np
+from pathlib import Path
+from PyQt6.QtCore import QEventLoop, QTimer
+from seisview.qt.app import make_app
+
+app = make_app()
+from seisview.core.palette import Palette
+from seisview.core.section import SectionSpec
+from seisview.io.demo import DEMO_CLASSES, demo_survey_path, demo_volume
+from seisview.io.project import Project
+from seisview.qt.main_window import MainWindow
+
+strokes, il, wait_s = np.load(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+pal = Palette.from_list([{"id": i + 1, "name": n, "color": c} for i, (n, c) in enumerate(DEMO_CLASSES)])
+tmp = tempfile.mkdtemp()
+project = Project.create(Path(tmp) / "c.seisview", demo_survey_path(), palette=pal)
+idx = np.flatnonzero(strokes)
+project.labels.apply({SectionSpec("inline", il): (idx, strokes.ravel()[idx])})
+w = MainWindow()
+w.show()
+w.session.open_volume(demo_volume())
+w.session.project = project
+w.session.set_position("inline", il + 20)
+
+def run(s):
+    loop = QEventLoop()
+    QTimer.singleShot(int(s * 1000), loop.quit)
+    loop.exec()
+
+run(wait_s)  # the user looks at the window before pressing Train
+panel = w.panels["training"].widget()
+layer_ok = lambda: "prediction" in w.session.layers and \
+    w.session.layers["prediction"].data_for(w.session.spec("inline")) is not None
+t_window = time.monotonic() - t_proc
+t0 = time.monotonic()
+if not panel.start():
+    raise SystemExit("training did not start: " + panel.status.text())
+while not layer_ok() and time.monotonic() - t0 < 120:
+    run(0.02)
+print(f"COLD {t_window:.2f} {time.monotonic() - t0:.2f}", flush=True)
+panel.shutdown()
+w.close()
+project.close()
+"""
+
+
+def bench_coldgui(waits=(0.0, 3.0)):
+    print("\n== cold process: start the app, press Train, first class map on the visible inline")
+    import subprocess
+    import tempfile
+
+    _, _, strokes, _ = setup()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "strokes.npy")
+        np.save(path, strokes)
+        for wait in waits:
+            load = os.getloadavg()[0]
+            out = subprocess.run([sys.executable, "-c", _COLD_CHILD, path, str(TRAIN_IL), str(wait)],
+                                 capture_output=True, text=True, timeout=300,
+                                 env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+            line = next((x for x in out.stdout.splitlines() if x.startswith("COLD")), None)
+            if line is None:
+                print(f"  failed: {out.stderr.strip().splitlines()[-1:]}")
+                continue
+            t_window, t_first = (float(v) for v in line.split()[1:])
+            print(f"  Train pressed {t_window:.1f} s after process start ({wait:g} s after the window "
+                  f"showed): first overlay {t_first:.2f} s after Train (goal <= 10 s; load {load:.1f})")
 
 
 def _threads_cpu() -> dict:
@@ -416,7 +492,7 @@ def bench_seed004(minutes=1.5, only=()):
 
 if __name__ == "__main__":
     torch.set_num_threads(2)
-    parts = sys.argv[1:] or ["dense", "overlay", "gui", "frames", "quality", "seed004"]
+    parts = sys.argv[1:] or ["dense", "overlay", "gui", "frames", "quality", "seed004"]  # gui: + coldgui
     for part in parts:
         name, _, arg = part.partition(":")  # e.g. seed004:vgg16-adam
         globals()[f"bench_{name}"](**({"only": arg.split(",")} if arg else {}))

@@ -54,6 +54,18 @@ def test_activation_panel_pages_follow_the_section_and_overlay(window, snapshot,
     act = page.activations["enc0"]
     std = act.interior().reshape(act.n_channels, -1).std(axis=1)
     assert np.all(np.diff(std[page.order]) <= 1e-6)
+    # the page is one mosaic image: tile i shows channel i coloured by its levels
+    from seisview.qt.colormaps import lut, to_uint8
+
+    m = page.mosaic
+    (hn, wn), (ph, pw) = m.tile, m.pitch
+    r, c = divmod(len(page.channels) - 1, m.columns)
+    tile = m.rgba[r * ph:r * ph + hn, c * pw:c * pw + wn]
+    want = lut("viridis")[to_uint8(act.native[int(page.channels[-1])], tuple(page.levels[-1]))]
+    np.testing.assert_array_equal(tile, want)
+    (sr, sc) = act.stride
+    i, row, col = panel.tile_at(c * pw * sc + 12.7, r * ph * sr + 30.2)  # view point -> tile, pixel
+    assert i == len(page.channels) - 1 and (row, col) == pytest.approx((30.2, 12.7))
     # hovering a channel map moves the linked crosshair to the same section position
     panel.hover_at(30.2, 12.7, int(page.channels[0]))
     assert s.cursor.origin == "activation" and s.cursor.il_idx == s.il_idx

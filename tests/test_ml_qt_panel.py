@@ -66,6 +66,13 @@ def test_train_shows_overlays_and_label_here_next_then_cancels_fast(setup, qtbot
     assert classes.shape == (128, 80) and classes.min() >= 1
     unc = session.layers["uncertainty"].data_for(spec)
     assert unc.shape == (128, 80) and 0 <= unc.min() and unc.max() <= 1
+    # the worker coloured the shown overlay already: views only wrap its image
+    from seisview.qt.colormaps import colorize
+
+    ready = layer.meta["ready_image"](spec, classes, layer.colormap, layer.levels)
+    assert ready is not None and ready[1].width() == 80 and ready[1].height() == 128
+    np.testing.assert_array_equal(ready[0], colorize(classes, layer.colormap, layer.levels, True))
+    assert layer.meta["ready_image"](spec, classes, "magma", layer.levels) is None  # another look
     qtbot.waitUntil(lambda: panel.next_list.count() > 0, timeout=30000)
     panel.next_list.item(0).setSelected(True)
     panel._jump(panel.next_list.item(0))
@@ -117,3 +124,24 @@ def test_new_predictions_redraw_only_the_shown_overlays(qtbot):
     layers._on_result(0, (2, {}))
     assert sorted(fired) == ["prediction", "uncertainty"]
     layers.close()
+
+
+def test_views_draw_the_ready_overlay_image_and_colour_only_without_one(qtbot):
+    from seisview.core.layers import Layer
+    from seisview.qt.image_pane import ImagePane
+
+    pane = ImagePane()
+    qtbot.addWidget(pane)
+    pane.array_shape = (4, 6)
+    arr = np.full((4, 6), 2, np.uint8)
+    table = np.zeros((3, 4), np.uint8)
+    table[2] = (0, 0, 255, 255)
+    made = np.zeros((4, 6, 4), np.uint8)
+    layer = Layer("p", "prediction", source=lambda spec: arr, colormap=table,
+                  meta={"ready_image": lambda spec, a, cmap, levels: (made, None) if a is arr else None})
+    pane.draw_overlays([layer], None)
+    assert pane.overlay_items[id(layer)].image is made  # not recoloured in the GUI thread
+    layer.meta["ready_image"] = lambda *args: None
+    pane.draw_overlays([layer], None)
+    drawn = pane.overlay_items[id(layer)].image
+    assert drawn is not made and (drawn == (0, 0, 255, 255)).all()

@@ -131,3 +131,58 @@ def test_request_submitted_from_the_result_slot_still_runs(qtbot, monkeypatch):
     qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
     assert results == ["first", "second"]
     runner.cancel_all()
+
+
+def _own_nice(*, state):
+    import os
+
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+def test_nice_worker_yields_to_the_gui_thread_and_plain_ones_do_not(qtbot):
+    import os
+
+    if not hasattr(os, "getpriority"):
+        pytest.skip("per-thread niceness is Linux only")
+    base = _own_nice(state=None)
+    results = []
+    for nice in (7, 0):
+        w = Worker(_own_nice, nice=nice)
+        w.finished.connect(results.append)
+        w.start()
+        qtbot.waitUntil(lambda n=len(results): len(results) > n, timeout=5000)
+        w.wait(5)
+    assert [r.result for r in results] == [min(19, base + 7), base]
+    assert _own_nice(state=None) == base  # the GUI thread keeps its priority
+
+
+def test_gui_collector_freezes_start_up_and_defers_full_collections_while_workers_run(qtbot, monkeypatch):
+    import gc
+    import sys
+
+    from seisview.qt.app import GuiCollector
+
+    panel_mod = sys.modules.get("seisview.qt.training_panel")
+    if panel_mod is not None and panel_mod._warm_thread is not None:
+        panel_mod._warm_thread.join()  # a warm-up still importing counts as start-up
+    calls = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: calls.append(generation) or 0)
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))
+    monkeypatch.setattr(gc, "get_count", lambda: (800, 11, 11))  # every generation due
+    from PyQt6.QtWidgets import QApplication
+
+    collector = GuiCollector(QApplication.instance())
+    collector.timer.stop()  # driven by hand here
+    gate = threading.Event()
+    w = Worker(lambda *, state: gate.wait(5))
+    w.start()
+    collector.check()  # a worker runs: no freeze, young generations only
+    assert calls == [0, 1] and collector.deferred == 1 and not collector.frozen
+    gate.set()
+    w.wait(5)
+    calls.clear()
+    collector.check()  # start-up over: one full collection, then the survivors are frozen
+    assert calls == [2, "freeze"] and collector.frozen
+    calls.clear()
+    collector.check()  # idle: full collections (of what is not frozen) run again
+    assert calls == [0, 2]

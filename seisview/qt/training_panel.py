@@ -52,16 +52,35 @@ def _train(config, volume, labels, data_kw, *, state, relabel=None):
 
 
 def _warm_imports() -> None:
-    """Import what the first training step needs (runs in a thread at panel creation).
+    """Import and run once what the first training step needs (a thread at panel creation).
 
     Making the first optimizer imports ``torch._dynamo`` and with it sympy:
     800 modules, 1-4 s, and import holds the interpreter lock in long chunks,
-    which stalled the GUI for 200-280 ms right after "Train". Done while the
-    window starts, the user's first Train costs no import.
+    which stalled the GUI for 200-280 ms right after "Train". The training,
+    data and inference modules (scipy.signal for the phase rotation) come next,
+    then one forward/backward/Adam step of a tiny conv net with batch norm, so
+    torch's first-call set-up (oneDNN, autograd engine) is done too. Done while
+    the window starts, the user's first Train costs none of it.
     """
     import torch
 
-    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+    from seisview.ml.device import background_threads, use_threads
+
+    use_threads(background_threads())
+    import seisview.ml.data  # noqa: F401
+    import seisview.ml.inference  # noqa: F401
+    import seisview.ml.training  # noqa: F401
+
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.BatchNorm2d(4),
+                              torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Conv2d(4, 2, 1),
+                              torch.nn.Upsample(scale_factor=2, mode="bilinear"))
+    opt = torch.optim.Adam(net.parameters())
+    loss = torch.nn.functional.cross_entropy(net(torch.randn(2, 1, 32, 32)),
+                                             torch.zeros(2, 32, 32, dtype=torch.long))
+    loss.backward()
+    opt.step()
+    with torch.no_grad():
+        net.eval()(torch.randn(1, 1, 32, 32)).softmax(1)
 
 
 _warm_thread: threading.Thread | None = None
