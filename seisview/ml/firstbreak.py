@@ -36,6 +36,7 @@ from seisview.ml.models.autoencoder import load_encoder
 from seisview.ml.models.fb_unet import (
     FirstBreakUNet,
     consistent_picks,
+    outward_picks,
     picks_from_probability,
     step_confidence,
 )
@@ -71,6 +72,9 @@ class FirstBreakConfig:
     weight_decay: float = 1e-4
     compress: float = 20.0
     edge_weight: float = 4.0  # extra loss weight of samples near the pick (see random_crops)
+    augment: bool = True  # polarity, trace spacing, stretch, noise, dropped traces (random_crops)
+    cosine: bool = False  # cosine learning-rate decay over ``steps``
+    decimate: str = "poly"  # low-pass before decimating to target_dt_ms (fb_data.decimate)
     target_dt_ms: float = 1.0
     val_fraction: float = 0.2
     tolerance: float = 2.0
@@ -152,6 +156,21 @@ def _split(items: list[PickedGather], fraction: float, rng) -> tuple[list, list]
     return train, val
 
 
+def crop_size(config: FirstBreakConfig, n_time: int, n_trace: int, factor: int
+              ) -> tuple[int, int]:
+    """Training crop ``(time, traces)``: at most half the window and half the gather.
+
+    A crop that holds the whole gather shows the network the same few images
+    at the same place every step, and it learns where the picks of its 3
+    gathers are instead of what a first break looks like (measured on the real
+    land shots: 49 % of the other shots' picks within 2 ms with whole-gather
+    crops, 65-72 % with half-size crops and augmentation).
+    """
+    t = min(config.crop, n_time, max(64, n_time // 2))
+    t = max(factor, t - t % factor)
+    return t, min(config.traces, max(8, n_trace // 2))
+
+
 def build_picker(config: dict) -> FirstBreakUNet:
     return FirstBreakUNet(int(config.get("in_channels", 1)),
                           tuple(config.get("widths", (16, 32, 64, 128))))
@@ -176,8 +195,13 @@ def _init_weights(net: FirstBreakUNet, init) -> str:
 def _probability(net, x: np.ndarray, factor: int) -> np.ndarray:
     """Arrival probability ``(fine sample, trace)`` of one prepared gather ``x`` (coarse)."""
     dev = next(net.parameters()).device
+    xt = torch.from_numpy(np.ascontiguousarray(x))[None].to(dev)
+    # mean over polarity and trace direction (both seen in training): a pick must not
+    # depend on them, and the mean of four views is steadier than any one
+    views = torch.cat([xt, -xt, xt.flip(-1), -xt.flip(-1)])
     with torch.no_grad():
-        p = torch.sigmoid(net(torch.from_numpy(x)[None].to(dev)))[0, 0].cpu().numpy()
+        q = torch.sigmoid(net(views))[:, 0]
+        p = ((q[0] + q[1] + q[2].flip(-1) + q[3].flip(-1)) / 4).cpu().numpy()
     if factor == 1:
         return p
     # back to the data's sampling: the step is fitted on the interpolated probability,
@@ -198,15 +222,21 @@ def _validate(net, val: list[PickedGather], factor: int, tolerance: float) -> di
     e = np.concatenate(errs) if errs else np.array([])
     if e.size == 0:
         return {}
+    # the soft score chooses the snapshot: full credit at 0, none beyond 2 × tolerance;
+    # a dozen held-out picks make the plain hit share jump in 8 % steps, and a lucky
+    # early step chosen on it missed the other shots (measured: 53 % vs 67 % within 2 ms)
+    soft = np.clip(1.0 - np.abs(e) / (2.0 * tolerance), 0.0, 1.0)
     return {"val_within": float(np.mean(np.abs(e) <= tolerance + 1e-9)),
+            "val_soft": float(np.mean(soft)),
             "val_mae_samples": float(np.mean(np.abs(e))), "val_n": float(e.size)}
 
 
 def _snapshot(net, config: FirstBreakConfig, meta: dict, version: int) -> ModelSnapshot:  # CPU copy
     state = {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
     # n_classes 2 (arrived or not) satisfies build_model, which load_checkpoint uses
-    return ModelSnapshot(MODEL, 2, {"widths": list(config.widths),
-                                    "in_channels": input_channels(config.compress)}, state, version, 1.0, (),
+    n_in = input_channels(config.compress)
+    return ModelSnapshot(MODEL, 2, {"widths": list(config.widths), "in_channels": n_in},
+                         state, version, 1.0, (),
                          {"task": "firstbreak", **meta})
 
 
@@ -232,14 +262,14 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         net.to(device)
         n_window = window_samples(g, data.picks, factor * net.factor)
         items = picked_gathers(g, data.picks, n_window, config.compress, factor,
-                               keys=data.picked_keys)
+                               keys=data.picked_keys, how=config.decimate)
         train_items, val_items = _split(items, config.val_fraction, rng)
         meta = {"window_ms": n_window * g.dt_ms, "factor_dt_ms": factor * g.dt_ms,
                 "compress": config.compress, "dt_ms": g.dt_ms, "init": how,
+                "decimate": config.decimate,
                 "trained_on": data.picked_keys}
-        n_time = min(config.crop, items[0].x.shape[1])
-        n_time -= n_time % net.factor
-        n_trace = min(config.traces, max(it.x.shape[2] for it in items))
+        n_time, n_trace = crop_size(config, items[0].x.shape[1],
+                                    max(it.x.shape[2] for it in items), net.factor)
         opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         t0 = time.monotonic()
         budget = config.minutes * 60 if config.minutes else None
@@ -255,7 +285,8 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
             state.check()
             x, y, m = (torch.from_numpy(a).to(device) for a in
                        random_crops(train_items, rng, config.batch_size, n_time, n_trace,
-                                    edge_weight=config.edge_weight))
+                                    edge_weight=config.edge_weight, augment=config.augment,
+                                    compress=config.compress))
             loss = (F.binary_cross_entropy_with_logits(net(x), y, reduction="none") * m).sum() \
                 / m.sum().clamp(min=1)
             if not torch.isfinite(loss):
@@ -264,6 +295,10 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
                 return
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            if config.cosine:  # anneal towards 5 % of lr at the last step
+                f = min(step / max(config.steps, 1), 1.0)
+                for grp in opt.param_groups:
+                    grp["lr"] = config.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * f)))
             opt.step()
             step += 1
             losses.append(float(loss.detach()))
@@ -275,7 +310,7 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
                            "elapsed_s": time.monotonic() - t0,
                            "steps_per_s": step / max(time.monotonic() - t0, 1e-9)}
                 history.append({"step": step, **metrics})
-                score = metrics.get("val_within", 0.0) - 1e-3 * metrics.get("val_mae_samples", 0)
+                score = metrics.get("val_soft", 0.0)
                 snap = None
                 if score > best_score:
                     best_score, stale = score, 0
@@ -331,13 +366,16 @@ def _choose_snap(snap: ModelSnapshot, g: GatherSet, val: list[PickedGather],
         ok = np.isfinite(it.pick)
         truth = g.t0_ms + it.pick[ok] * float(snap.meta["factor_dt_ms"])
         rows.append((traces[ok], t[ok], truth))
-    best, best_score = None, -1.0
+    best, best_hits, best_mae = None, -1, math.inf
     for cand in SNAPS:
-        err = np.concatenate([refine(tr, t, g.dt_ms, g.t0_ms, cand) - truth
-                              for tr, t, truth in rows])
-        score = float(np.mean(np.abs(err) <= tolerance * g.dt_ms + 1e-9))
-        if score > best_score + 1e-9:
-            best, best_score = cand, score
+        err = np.abs(np.concatenate([refine(tr, t, g.dt_ms, g.t0_ms, cand) - truth
+                                     for tr, t, truth in rows]))
+        hits, mae = int(np.sum(err <= tolerance * g.dt_ms + 1e-9)), float(np.median(err))
+        # a snap must win clearly: with a dozen held-out picks, one pick more is chance
+        # (measured on real shots: a snap chosen so cut the hits within 0.5 ms from 20 to 15 %)
+        if best_hits < 0 or (hits >= best_hits + max(2, 0.1 * err.size) and mae <= best_mae):
+            best, best_hits, best_mae = cand, hits, mae
+    best_score = best_hits / max(sum(r[2].size for r in rows), 1)
     return snap.with_meta(snap=list(best) if best else None, val_within=best_score)
 
 
@@ -378,22 +416,30 @@ def load_picker(snapshot: ModelSnapshot) -> FirstBreakUNet:
 
 
 def predict_gather(net, snapshot: ModelSnapshot, traces: np.ndarray, dt_ms: float,
-                   t0_ms: float = 0.0, tol_ms: float | None = 8.0) -> tuple[np.ndarray, np.ndarray]:
+                   t0_ms: float = 0.0, tol_ms: float | None = 8.0,
+                   offsets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(time_ms, confidence)`` per trace of raw ``traces`` ``(trace, sample)``, spatial order.
 
     With ``tol_ms``, picks more than that from the moveout of their neighbours on
-    both sides are re-fitted near it (:func:`consistent_picks`) and their
-    confidence halved, so the interpreter sees them.
+    both sides are re-fitted near it (:func:`consistent_picks`), and with
+    ``offsets`` also picks far earlier than their neighbour nearer the source
+    (:func:`outward_picks`); re-fitted picks get half the confidence, so the
+    interpreter sees them.
     """
     meta = snapshot.meta
     factor = _factor(dt_ms, float(meta.get("factor_dt_ms", dt_ms)))
     n = int(round(float(meta.get("window_ms", traces.shape[1] * dt_ms)) / dt_ms))
     n = min(max(n, 1), traces.shape[1])
-    x = gather_input(traces, n, factor, float(meta.get("compress", 20.0)))
+    x = gather_input(traces, n, factor, float(meta.get("compress", 20.0)),
+                     meta.get("decimate", "poly"))
     prob = _probability(net, x, factor)[:n]
     pick, conf = picks_from_probability(prob)
     if tol_ms and prob.shape[1] >= 3:
-        pick, refit = consistent_picks(prob, pick, max(tol_ms / dt_ms, 8.0))
+        tol = max(tol_ms / dt_ms, 8.0)
+        pick, refit = consistent_picks(prob, pick, tol)
+        if offsets is not None:
+            pick, out = outward_picks(prob, pick, np.abs(np.asarray(offsets, float)), tol)
+            refit |= out
         conf = step_confidence(prob, pick) * np.where(refit, 0.5, 1.0)
     dead = ~np.any(traces[:, :n], axis=1)
     conf[dead] = 0.0
@@ -412,7 +458,7 @@ def predict_picks(snapshot: ModelSnapshot, gatherset: GatherSet, state: TaskStat
         state.check()
         idx = gatherset.trace_indices(int(key))
         t, c = predict_gather(net, snapshot, gatherset.data[idx], gatherset.dt_ms,
-                              gatherset.t0_ms, tol_ms)
+                              gatherset.t0_ms, tol_ms, gatherset.offsets[idx])
         for ch, ti, ci in zip(gatherset.channels[idx], t, c, strict=True):
             out[(int(key), int(ch))] = (float(ti), float(ci))
         state.set_progress((i + 1) / len(ids), f"gather {key}")

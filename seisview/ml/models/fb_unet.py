@@ -133,3 +133,45 @@ def _moveout_deviation(pick: np.ndarray, side: int) -> tuple[np.ndarray, np.ndar
             q = min(preds, key=lambda v: abs(pick[j] - v))
             dev[j], pred[j] = abs(pick[j] - q), q
     return dev, pred
+
+
+def outward_picks(prob: np.ndarray, pick: np.ndarray, distance: np.ndarray, tol: float
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Re-fit picks that come earlier than their neighbour nearer to the source by > ``tol``.
+
+    A first arrival reaches a farther receiver of the same shot later, not tens
+    of ms earlier. Walking outward from the trace nearest the source (smallest
+    ``distance``, e.g. |offset|) on each side, a pick more than ``tol`` samples
+    before the last kept one is re-fitted within ``tol`` of the line through
+    the two last kept picks (re-fitted picks are not kept as references, so one
+    doubtful re-fit does not drag the next).
+    This catches a run of noisy far traces that agree with each other but not
+    with the gather, which :func:`consistent_picks` (both sides must disagree)
+    cannot. Traces must be in spatial order; returns ``(pick, refitted mask)``.
+    """
+    pick = np.asarray(pick, float).copy()
+    d = np.asarray(distance, float)
+    n = pick.size
+    refit = np.zeros(n, bool)
+    if n < 3 or not np.isfinite(d).all() or np.ptp(d) == 0:
+        return pick, refit
+    cost = None
+    src = int(np.argmin(d))
+    for side in (range(src + 1, n), range(src - 1, -1, -1)):
+        kept = [src]
+        for j in side:
+            ref = pick[kept[-1]]
+            if pick[j] < ref - tol:
+                pred = ref
+                if len(kept) >= 2:
+                    a, b = kept[-2], kept[-1]
+                    pred = max(ref, pick[b] + (pick[b] - pick[a]) * (j - b) / (b - a))
+                if cost is None:
+                    cost = step_costs(prob)
+                lo = int(np.clip(pred - tol, 0, cost.shape[0] - 1))
+                hi = int(np.clip(pred + tol, lo, cost.shape[0] - 1))
+                pick[j] = lo + int(np.argmin(cost[lo:hi + 1, j]))
+                refit[j] = True
+            else:
+                kept.append(j)
+    return pick, refit
