@@ -11,8 +11,10 @@
              fresh processes (part coldgui): the app started, Train pressed at once / 3 s later.
 * frames   : main-window event-loop timer intervals idle vs while training (p50/p99, stalls),
              GUI-thread CPU, run-queue waits and GC, CPU per thread; steady steps/s vs bare loops.
-* quality  : thin strokes on <= 2 % of one inline, accuracy and per-class recall on 10 inlines
-             never labelled, after each epoch (best accuracy comes early).
+* quality  : thin strokes on <= 2 % of one inline, accuracy and per-class recall of the default
+             recipe on 10 inlines never labelled (none within 8 lines of the painted one), for
+             strokes on inlines 20, 60, 100, 140, 180 x stroke seeds 0, 1 (BENCH_QUALITY_IL,
+             BENCH_QUALITY_SEEDS); `quality:previous` adds the previous default. ~15 min.
 * seed004  : patch CNN vs VGG16-style vs ResNet-style on the same strokes, train vs test accuracy.
 """
 
@@ -37,8 +39,9 @@ from seisview.ml.training import TrainConfig, train
 
 TRAIN_IL = int(os.environ.get("BENCH_TRAIN_IL", 100))  # inline index painted with strokes
 TEST_IL = [i for i in (5, 25, 45, 65, 85, 120, 140, 160, 180, 195, 105) if i != TRAIN_IL][:10]
+QUALITY_TEST_POOL = (5, 25, 45, 65, 85, 105, 120, 140, 160, 180, 195, 35, 75, 130, 170)
 K = len(DEMO_CLASSES)
-BEST = dict(model="unet")  # the defaults: depth 3 (1/8 logits), EMA 0.9, patience 2
+BEST = dict(model="unet")  # the defaults (training.RECIPE_MODEL_CFG, TrainConfig)
 
 
 def setup():
@@ -48,9 +51,10 @@ def setup():
     return vol, truth, strokes, data
 
 
-def test_score(snapshot, vol, truth, phases=1):
-    preds = [predict_section(snapshot, vol.inline(i), phases=phases).classes for i in TEST_IL]
-    return score(np.stack(preds), np.stack([truth[i].T for i in TEST_IL]), K)
+def test_score(snapshot, vol, truth, phases=1, inlines=None):
+    inlines = TEST_IL if inlines is None else inlines
+    preds = [predict_section(snapshot, vol.inline(i), phases=phases).classes for i in inlines]
+    return score(np.stack(preds), np.stack([truth[i].T for i in inlines]), K)
 
 
 def run(cfg: TrainConfig, data, vol, truth, label=""):
@@ -455,30 +459,63 @@ def bench_frames(seconds=12.0):
     print("  CPU s/s by thread while training: "
           + ", ".join(f"{k} {v:.2f}" for k, v in led.table(seconds).items() if v >= 0.005))
     sps = _steady_sps(pts)
-    bare_same, bare_default = max(bare_same, 1e-9), max(bare_default, 1e-9)  # < 2 reports: 0
+
+    def ratio(bare):  # a loop with < 2 progress reports in the window has no steady rate
+        return f"ratio {sps / bare:.2f}" if bare > 0 else "fewer than 2 reports in the window"
     print(f"  training steps/s (steady, start-up excluded): in the GUI {sps:.2f} with "
           f"{cfg.threads or 'default'} torch thread(s), nice {panel.train_nice}; bare loop same "
-          f"config {bare_same:.2f} (ratio {sps / bare_same:.2f}, goal >= 0.6); bare "
-          f"loop {default.threads} threads {bare_default:.2f} (ratio "
-          f"{sps / bare_default:.2f})")
+          f"config {bare_same:.2f} ({ratio(bare_same)}, goal >= 0.6); bare "
+          f"loop {default.threads} threads {bare_default:.2f} ({ratio(bare_default)})")
 
 
-def bench_quality(minutes=2.0):
-    print("\n== quality: thin strokes on one inline -> 10 never-labelled inlines")
-    vol, truth, strokes, data = setup()
-    print(f"  strokes cover {(strokes > 0).mean() * 100:.2f} % of inline index {TRAIN_IL} "
-          f"({data.summary()})")
-    rows, done = run(TrainConfig(**BEST, epochs=40, minutes=minutes), data, vol, truth, "unet")
+def test_inlines(painted: int) -> list[int]:
+    """10 inlines at least 9 lines from the painted one (never labelled, never next to it)."""
+    return [i for i in QUALITY_TEST_POOL if abs(i - painted) > 8][:10]
+
+
+def bench_quality(minutes=3.0, only=()):
+    """Default recipe on strokes of several inlines x stroke seeds; ``only=("previous",)`` adds
+    the previous default (depth 3, no time stretch, no minimum steps) on the same strokes."""
+    print("\n== quality: thin strokes (<= 2 %) on one inline -> 10 never-labelled inlines")
+    vol, truth = demo_volume(), demo_truth()
+    painted = [int(i) for i in os.environ.get("BENCH_QUALITY_IL", "20,60,100,140,180").split(",")]
+    seeds = [int(i) for i in os.environ.get("BENCH_QUALITY_SEEDS", "0,1").split(",")]
+    recipes = {"default": {}}
+    if "previous" in only:
+        recipes["previous"] = dict(model_cfg={"depth": 3}, stretch=0.0, min_steps=0)
     names = [n for n, _ in DEMO_CLASSES]
-    print(f"  stopped: {done.reason} after {done.steps} steps, {rows[-1][0]:.0f} s")
-    for phases in (1, 4):
-        s = test_score(done.snapshot, vol, truth, phases)
-        print(f"  early-stopped snapshot v{done.snapshot.version}, {phases} phase(s): accuracy "
-              f"{s['accuracy']:.3f}, recall "
-              + ", ".join(f"{names[c - 1]} {r:.2f}" for c, r in s["recall"].items()))
-    best = max(rows, key=lambda r: r[4]["accuracy"])
-    print(f"  best test accuracy over the run {best[4]['accuracy']:.3f} at {best[0]:.0f} s "
-          f"(min recall {best[4]['min_recall']:.3f})")
+    print(f"  {'painted':>7s} {'seed':>4s} {'recipe':>8s} {'acc':>6s} {'acc 4ph':>7s} "
+          f"{'min rec':>7s} {'weakest':>24s} {'steps':>5s} {'first s':>7s} {'train s':>7s}")
+    table = {}
+    for il in painted:
+        tests = test_inlines(il)
+        for seed in seeds:
+            strokes = thin_strokes(truth[il].T, 0.02, width=1, strokes_per_class=4, seed=seed)
+            data = make_training_data(vol, {SectionSpec("inline", il): strokes}, n_classes=K,
+                                      seed=seed)
+            for name, over in recipes.items():
+                cfg = TrainConfig(**{**BEST, "epochs": 40, "minutes": minutes, "seed": seed,
+                                     **over})
+                t0, first = time.monotonic(), None
+                for msg in train(cfg, data):
+                    if isinstance(msg, TrainProgress):
+                        if msg.snapshot is not None and first is None:
+                            first = time.monotonic() - t0
+                    else:
+                        done = msg
+                t_train = time.monotonic() - t0
+                s = test_score(done.snapshot, vol, truth, inlines=tests)
+                s4 = test_score(done.snapshot, vol, truth, phases=4, inlines=tests)
+                weak = min(s["recall"], key=s["recall"].get)
+                table.setdefault(name, []).append((s["accuracy"], s["min_recall"], t_train))
+                print(f"  {il:7d} {seed:4d} {name:>8s} {s['accuracy']:6.3f} {s4['accuracy']:7.3f} "
+                      f"{s['min_recall']:7.3f} {names[weak - 1]:>24s} {done.steps:5d} "
+                      f"{first:7.1f} {t_train:7.1f}", flush=True)
+    for name, rows in table.items():
+        acc, rec, sec = np.array(rows).T
+        print(f"  {name}: accuracy mean {acc.mean():.3f} (min {acc.min():.3f}, >= 0.85 in "
+              f"{(acc >= 0.85).sum()}/{len(acc)}), min recall >= 0.60 in {(rec >= 0.6).sum()}/"
+              f"{len(rec)} (lowest {rec.min():.3f}), training {sec.mean():.0f} s mean")
 
 
 def bench_seed004(minutes=1.5, only=()):

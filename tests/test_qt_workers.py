@@ -112,6 +112,27 @@ def test_latest_request_wins(qtbot):
     assert got == [(new_id, "new")]  # the stale "old" answer was dropped, "middle" never ran
 
 
+def test_finish_running_lets_an_update_end_and_answers_both(qtbot):
+    """A stream of updates (a prediction per snapshot) must not cancel each run for the next."""
+    release = threading.Event()
+
+    def job(value, wait, *, state):
+        if wait:
+            release.wait(5)
+        state.check()
+        return value
+
+    r = LatestRunner()
+    got = []
+    r.result.connect(lambda rid, v: got.append(v))
+    r.submit(job, "v1", True)
+    r.submit(job, "v2", False, finish_running=True)  # queued; v1 is not cancelled
+    release.set()
+    qtbot.waitUntil(lambda: len(got) == 2 and not r.busy, timeout=5000)
+    assert got == ["v1", "v2"]
+    r.cancel_all()
+
+
 def test_request_submitted_from_the_result_slot_still_runs(qtbot, monkeypatch):
     """A request made while the answered worker's thread is winding down must start, not strand."""
     import seisview.qt.workers as workers

@@ -70,6 +70,8 @@ class PredictionView:
         self.regions = None  # "label here next" boxes, when asked for
 
     def __getattr__(self, name):  # probs, classes, entropy, max_entropy of the prediction
+        if name.startswith("__") or "prediction" not in self.__dict__:
+            raise AttributeError(name)
         return getattr(self.__dict__["prediction"], name)
 
     def array(self, layer: str, class_id: int = 1):
@@ -187,9 +189,12 @@ class PredictionLayers(QObject):
         inline = self.session.spec("inline")
         if inline in specs and project is not None and hasattr(project, "labels"):
             exclude[inline] = np.array(project.labels.mask(inline))  # a copy: painting goes on
+        # a new snapshot lets the running prediction finish (snapshots can come faster than
+        # predictions on busy cores: cancelling each for the next would show none); a moved
+        # section cancels it (latest wins)
         return self.runner.submit(_predict_specs, self.snapshot, self.session.volume, specs,
                                   self._looks(), exclude, background_threads(),
-                                  name="predict", nice=5)
+                                  finish_running=snapshot is not None, name="predict", nice=5)
 
     def _on_result(self, _rid, result) -> None:
         version, preds = result

@@ -174,7 +174,7 @@ class Worker(QObject):
 class LatestRunner(QObject):
     """Latest request wins, one thread at a time.
 
-    ``submit`` cancels the running request and queues the new one; it starts
+    ``submit`` cancels the running request (unless ``finish_running``) and queues the new one; it starts
     when the running one has ended (a cancelled read still finishes its chunk,
     and stacking threads would only fight the GUI for the interpreter lock).
     Requests queued meanwhile replace each other. ``result(request_id, value)``
@@ -189,13 +189,23 @@ class LatestRunner(QObject):
         self._current: Worker | None = None
         self._ending: Worker | None = None  # answered, its thread still winding down
         self._pending: tuple | None = None
+        self._deliver: set[int] = set()  # superseded requests whose answers still count
         self.latest_id = 0
 
-    def submit(self, fn: Callable, *args, **kwargs) -> int:
+    def submit(self, fn: Callable, *args, finish_running: bool = False, **kwargs) -> int:
+        """Queue ``fn(*args, **kwargs)`` as the newest request; returns its id.
+
+        ``finish_running=True`` lets a running request end instead of cancelling it, and
+        still emits its answer: for a stream of updates (a prediction per training snapshot)
+        where cancelling each run for the next could leave the user with no update at all.
+        """
         rid = next(_ids)
         self.latest_id = rid
         if self._current is not None and self._current.running:
-            self._current.cancel()
+            if finish_running:
+                self._deliver.add(self._current.request_id)
+            else:
+                self._current.cancel()
             self._pending = (rid, fn, args, kwargs)
         else:
             self._start(rid, fn, args, kwargs)
@@ -215,8 +225,9 @@ class LatestRunner(QObject):
         if self._pending is not None:
             pending, self._pending = self._pending, None
             self._start(*pending)
-        if end.request_id != self.latest_id:
+        if end.request_id != self.latest_id and end.request_id not in self._deliver:
             return  # stale answer
+        self._deliver.discard(end.request_id)
         if isinstance(end, TaskDone):
             self.result.emit(end.request_id, end.result)
         elif isinstance(end, TaskFailed):
@@ -225,6 +236,7 @@ class LatestRunner(QObject):
     def cancel_all(self, wait: float | None = 5.0) -> None:
         """Cancel the running request and drop the queued one (join the thread unless wait=None)."""
         self._pending = None
+        self._deliver.clear()
         for w in (self._current, self._ending):
             if w is not None:
                 w.cancel()
