@@ -280,9 +280,11 @@ class _ThreadLedger:
         self.start = _threads_cpu()
         self.last: dict = {}
         self.names: dict = {}
+        self.cpu0, self.cpu = time.process_time(), 0.0
 
     def sample(self):
         self.last.update(_threads_cpu())
+        self.cpu = time.process_time() - self.cpu0
         self.names.update({t.native_id: t.name for t in self.threading.enumerate()})
 
     def table(self, seconds: float) -> dict:
@@ -297,6 +299,8 @@ class _ThreadLedger:
                     self.names.get(tid, "").replace("seisview-", "").split("-")[0] or "pool")
             key = f"{name}(nice {nice})"
             out[key] = out.get(key, 0.0) + used / seconds
+        # threads that lived less than a sampling period (short predictions, captures)
+        out["short-lived"] = max(0.0, self.cpu / seconds - sum(out.values()))
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
 
     def gui_wait(self, seconds: float) -> float:
