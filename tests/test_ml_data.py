@@ -100,3 +100,24 @@ def test_phase_rotation_uses_the_hilbert_quadrature(small):
     assert np.allclose(hx[50:-50], np.sin(2 * np.pi * 25 * t)[50:-50], atol=0.05)
     ts = quadrature(vol, SectionSpec("time", 80), clip=1.0)
     assert ts.shape == vol.section_shape(SectionSpec("time", 80)) and np.isfinite(ts).all()
+
+
+def test_time_stretch_resamples_crops_and_keeps_a_painted_pixel(small):
+    from seisview.ml.data import _stretch
+
+    vol, truth = small
+    strokes = thin_strokes(truth[2].T, fraction=0.05, width=1)  # 1-pixel strokes: easy to skip
+    data = make_training_data(vol, {SectionSpec("inline", 2): strokes}, n_classes=6,
+                              val_fraction=0.0)
+    sampler = CropSampler(data, crop=64, context=8, phase_rotation=False, flip=False, gain=0,
+                          stretch=0.5, seed=3)
+    x, y = sampler.batch(64)
+    assert x.shape == (64, 1, 64, 64) and y.shape == (64, 64, 64)
+    assert all((yy >= 0).any() for yy in y)  # squeezing never drops every painted row
+    # resampling: a ramp stays a ramp, labels stay labels (nearest), the size is asked for
+    ramp = np.arange(10, dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
+    lab = (np.arange(10)[:, None] % 3 * np.ones((1, 3))).astype(np.uint8)
+    xs, qs, ys = _stretch(ramp, -ramp, lab, 20)
+    assert xs.shape == (20, 3) and np.all(np.diff(xs[:, 0]) >= 0)
+    assert xs[0, 0] == 0 and xs[-1, 0] == 9 and np.array_equal(qs, -xs)
+    assert set(np.unique(ys)) == {0, 1, 2}

@@ -105,8 +105,27 @@ def test_transfer_to_facies_unet():
     assert transfer_encoder(full, enc) == 8  # the whole encoder
     first = [m for m in full.down.modules() if isinstance(m, torch.nn.Conv2d)][0]
     assert torch.equal(first.weight, enc["blocks.0.conv1.weight"])
-    with pytest.raises(SeisviewError, match="fits"):
-        transfer_encoder(UNet(n_classes=4, coarse=True), enc)  # 5x5 strided stem
+    # the coarse U-Net: everything but its strided 5x5 stem, each layer from its level
+    coarse = UNet(n_classes=4, coarse=True, depth=4)
+    assert transfer_encoder(coarse, enc) == 7
+    convs = [m for m in coarse.down.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert not torch.equal(convs[0].weight[:, :, 1:4, 1:4], enc["blocks.0.conv1.weight"])
+    assert torch.equal(convs[1].weight, enc["blocks.0.conv2.weight"])
+    assert torch.equal(convs[-1].weight, enc["blocks.3.conv2.weight"])
+
+
+def test_transfer_to_other_facies_models_or_a_clear_refusal():
+    from seisview.ml.models import build_model
+
+    enc = {k: v for k, v in Encoder(1, (16, 32, 64, 128)).state_dict().items()}
+    for name, cfg in (("vgg16", {"width": 0.25}), ("resnet", {"base": 16})):
+        net = build_model(name, 4, **cfg)
+        before = {k: v.clone() for k, v in net.state_dict().items()}
+        n = transfer_encoder(net, enc)
+        changed = [k for k, v in net.state_dict().items() if not torch.equal(v, before[k])]
+        assert n >= 4 and len(changed) == n, (name, n, changed)  # reported = copied
+    with pytest.raises(SeisviewError, match="no convolution of the pretrained encoder"):
+        transfer_encoder(build_model("waldeland", 4), enc)  # 5x5 / 3x3 widths 50: none fits
 
 
 def test_cancel_and_bad_input():
@@ -145,3 +164,32 @@ def test_checkpoint_round_trip_and_cli(tmp_path, capsys):
         r = p.get_run(run)
         assert r.task == "pretrain" and r.status == "done" and r.checkpoint
         assert load_checkpoint(r.checkpoint).model == "gan"
+
+
+def test_cli_train_init_from_a_pretraining_run_says_what_it_transferred(tmp_path, capsys):
+    """`seisview pretrain` on the survey, then `seisview train --init RUN` into the default
+    facies model (the coarse U-Net), and a clear refusal for a model nothing fits."""
+    from seisview.cli import main
+    from seisview.core.section import SectionSpec
+    from seisview.io.project import Project
+    from seisview.io.segy import write_volume_segy
+    from seisview.ml.evaluation import thin_strokes
+
+    vol = layered_volume()
+    write_volume_segy(tmp_path / "v.sgy", np.asarray(vol.data, np.float32), vol.geometry)
+    truth = np.where(np.arange(48)[:, None] < 20, 1, 2) * np.ones((1, 24), np.uint8)
+    proj = tmp_path / "p.seisview"
+    with Project.create(proj, tmp_path / "v.sgy") as p:
+        strokes = thin_strokes(truth.astype(np.uint8), fraction=0.1)
+        idx = np.flatnonzero(strokes)
+        p.labels.apply({SectionSpec("inline", 2): (idx, strokes.ravel()[idx])})
+    assert main(["pretrain", str(proj), "--steps", "2", "--quiet"]) == 0
+    run = capsys.readouterr().out.strip().splitlines()[-1]
+    rc = main(["train", str(proj), "--init", run, "--epochs", "1", "--steps-per-epoch", "1",
+               "--batch-size", "2", "--quiet"])
+    out, err = capsys.readouterr()
+    assert rc == 0, err
+    assert f"--init {run}: 7 tensors of the autoencoder run transferred into unet" in err
+    assert main(["train", str(proj), "--init", run, "--model", "waldeland", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "no convolution of the pretrained encoder" in err and "waldeland" not in out

@@ -202,3 +202,26 @@ def test_out_of_memory_halves_the_batch_and_goes_on(demo_small):
     assert notes == ["out of memory on cpu: batch halved to 2",
                      "out of memory on cpu: batch halved to 1"]
     assert isinstance(msgs[-1], TrainDone) and msgs[-1].steps == 3
+
+
+def test_default_recipe_settings_and_resuming_an_older_run():
+    from seisview.ml.training import build_for, model_settings
+
+    assert model_settings("unet", {}) == {"depth": 4}  # what GUI and CLI get when nothing is picked
+    assert model_settings("unet", {"base": 4}) == {"base": 4}  # a choice is kept as it is
+    from seisview.ml.snapshot import ModelSnapshot
+
+    old = ModelSnapshot.of(UNet(6), "unet", {})  # a run of the earlier default (depth 3)
+    net, cfg, n = build_for(TrainConfig(model="unet", init=old), 6)
+    assert cfg == {} and net.depth == 3 and n == len(net.state_dict())
+    fresh, cfg, n = build_for(TrainConfig(model="unet"), 6)
+    assert cfg == {"depth": 4} and fresh.depth == 4 and fresh.stride == 16 and n == 0
+
+
+def test_no_early_stop_before_min_steps(demo_small):
+    data = _data(demo_small)
+    cfg = dict(FAST, epochs=8, patience=1, seed=0)
+    early = list(train(TrainConfig(**cfg, min_steps=0), data))[-1]
+    late = list(train(TrainConfig(**cfg, min_steps=21), data))[-1]
+    assert early.reason == "early stop" and early.steps < 21
+    assert late.steps >= 21

@@ -26,8 +26,10 @@ def register(sub, groups) -> None:
     p.add_argument("--device", choices=("cpu", "cuda"), default=None,
                    help="default: CUDA when present")
     p.add_argument("--init", default=None,
-                   help="start from a run id of this project, a seisview checkpoint, or "
-                        "pretrained weights (torchvision-format file for vgg16)")
+                   help="start from a run id of this project (a facies run, or a `seisview "
+                        "pretrain` run: its encoder's layers go where their shapes fit), a "
+                        "seisview checkpoint, or pretrained weights (torchvision-format file "
+                        "for vgg16)")
     p.add_argument("--steps-per-epoch", type=int, default=10)
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
@@ -111,7 +113,7 @@ def _train_facies(project, args) -> int:
         project_volume,
         resolve_init,
     )
-    from seisview.ml.training import TrainConfig, train
+    from seisview.ml.training import TrainConfig, build_for, train
 
     model = args.model or "unet"
     from seisview.plugins import registry
@@ -133,6 +135,10 @@ def _train_facies(project, args) -> int:
     config = TrainConfig(model=model, model_cfg=model_cfg, epochs=args.epochs,
                          minutes=args.minutes, steps_per_epoch=args.steps_per_epoch,
                          batch_size=args.batch_size, seed=args.seed, device=args.device, init=init)
+    if init is not None:  # says what fits (or refuses) before a run is recorded
+        n_init = build_for(config, data.n_classes)[2]
+        print(f"--init {args.init}: {n_init} tensors of the {init.model} run transferred "
+              f"into {model}", file=sys.stderr)
     record = {k: v for k, v in vars(config).items() if k not in ("init",)}
     record["init"] = args.init
     run_id = project.add_run("facies", model, record)

@@ -190,10 +190,11 @@ class CropSampler:
 
     def __init__(self, data: TrainingData, crop: int = 128, context: int = 0, *,
                  phase_rotation: bool = True, flip: bool = True, gain: float = 0.2,
-                 seed: int = 0):
+                 stretch: float = 0.0, seed: int = 0):
         self.data = data
         self.context = int(context)
         self.phase_rotation, self.flip, self.gain = phase_rotation, flip, gain
+        self.stretch = float(stretch)
         self.rng = np.random.default_rng(seed)
         want = max(int(crop), 2 * self.context + 32)
         self.ch = min(want, min(s.image.shape[0] for s in data.sections))
@@ -212,26 +213,35 @@ class CropSampler:
         i, rows, cols = entries[rng.choice(len(entries), p=sizes / sizes.sum())]
         k = rng.integers(len(rows))
         s = self.data.sections[i]
-        h, w = s.image.shape
+        image, quad = s.image, s.quad
+        h, w = image.shape
         m = self.context  # keep the chosen pixel out of the masked crop border
-        r0 = int(np.clip(rows[k] - rng.integers(min(m, self.ch // 2), max(self.ch - m, self.ch // 2 + 1)),
-                         0, h - self.ch))
+        hh = self.ch  # rows read; resampled to ch (time stretch) below
+        if self.stretch:
+            hh = int(np.clip(round(self.ch * (1 + self.stretch) ** rng.uniform(-1, 1)), 16, h))
+        r0 = int(np.clip(rows[k] - rng.integers(min(m, hh // 2), max(hh - m, hh // 2 + 1)),
+                         0, h - hh))
         c0 = int(np.clip(cols[k] - rng.integers(min(m, self.cw // 2), max(self.cw - m, self.cw // 2 + 1)),
                          0, w - self.cw))
-        win = (slice(r0, r0 + self.ch), slice(c0, c0 + self.cw))
-        x = s.image[win]
+        win = (slice(r0, r0 + hh), slice(c0, c0 + self.cw))
+        x, q, y = image[win], quad[win], s.train[win]
+        if hh != self.ch:  # layers thinner or thicker than painted: texture at another scale
+            src_row = rows[k] - r0
+            x, q, y = _stretch(x, q, y, self.ch)
+            # squeezing can skip a 1-pixel stroke's row: keep the chosen pixel's row
+            y[min(int((src_row + 0.5) * self.ch / hh), self.ch - 1)] = s.train[rows[k], c0:c0 + self.cw]
         if self.phase_rotation:
             theta = rng.uniform(0, 2 * np.pi)
-            x = x * np.float32(np.cos(theta)) - s.quad[win] * np.float32(np.sin(theta))
+            x = x * np.float32(np.cos(theta)) - q * np.float32(np.sin(theta))
         if self.gain:
             x = x * np.float32(rng.uniform(1 - self.gain, 1 + self.gain))
-        y = s.train[win].astype(np.int64) - 1  # class id k -> index k-1, unpainted -> -1
+        y = y.astype(np.int64) - 1  # class id k -> index k-1, unpainted -> -1
         if m:
             if r0 > 0:
                 y[:m] = IGNORE
             if c0 > 0:
                 y[:, :m] = IGNORE
-            if r0 + self.ch < h:
+            if r0 + hh < h:
                 y[-m:] = IGNORE
             if c0 + self.cw < w:
                 y[:, -m:] = IGNORE
@@ -243,3 +253,14 @@ class CropSampler:
         """``x`` float32 ``(n, 1, h, w)`` and ``y`` int64 ``(n, h, w)`` (numpy)."""
         xs, ys = zip(*(self._one() for _ in range(n)), strict=True)
         return np.stack(xs)[:, None], np.stack(ys)
+
+
+def _stretch(x: np.ndarray, q: np.ndarray, y: np.ndarray, rows: int):
+    """Resample a crop to ``rows`` rows along time (linear for data, nearest for labels)."""
+    n = x.shape[0]
+    src = (np.arange(rows) + 0.5) * (n / rows) - 0.5
+    lo = np.clip(np.floor(src).astype(int), 0, n - 1)
+    hi = np.minimum(lo + 1, n - 1)
+    t = np.clip(src - lo, 0, 1).astype(np.float32)[:, None]
+    near = np.clip(np.rint(src).astype(int), 0, n - 1)
+    return x[lo] * (1 - t) + x[hi] * t, q[lo] * (1 - t) + q[hi] * t, y[near]

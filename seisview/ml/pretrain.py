@@ -256,32 +256,40 @@ def encoder_from_snapshot(snapshot: ModelSnapshot) -> dict[str, torch.Tensor]:
 
 
 def transfer_encoder(net: torch.nn.Module, source) -> int:
-    """Copy a pretrained encoder into ``net``'s first convolutions; returns convs copied.
+    """Copy a pretrained encoder into ``net``'s convolutions; returns the tensors copied.
 
     ``source`` is a pretraining ``ModelSnapshot`` or an encoder state dict. The
-    encoder's convolutions are matched in order with ``net``'s (those of
-    ``net.encoder`` or ``net.down`` when it has one), copying while shapes agree:
-    a facies U-Net with full-resolution 3×3 blocks of widths 16, 32, 64, 128
-    takes the whole encoder, other models as much as fits.
+    encoder's convolutions and ``net``'s (those of ``net.encoder`` or ``net.down``
+    when it has one) are walked in order; each of ``net``'s takes the next encoder
+    convolution of the same shape, and a layer with no such convolution keeps its
+    fresh weights. So a full-resolution facies U-Net takes the whole encoder, the
+    coarse U-Net all but its strided 5x5 stem, VGG or ResNet what their widths
+    share. Raises ``SeisviewError`` when nothing fits.
     """
     state = encoder_from_snapshot(source) if isinstance(source, ModelSnapshot) else source
     names = [k[:-len(".weight")] for k, v in state.items() if k.endswith(".weight") and v.ndim == 4]
     body = getattr(net, "encoder", None) or getattr(net, "down", None) or net
     convs = [m for m in body.modules() if isinstance(m, torch.nn.Conv2d)]
-    n = 0
+    n, nxt = 0, 0
     with torch.no_grad():
-        for name, conv in zip(names, convs, strict=False):
-            w = state[f"{name}.weight"]
-            if conv.weight.shape != w.shape:
-                break
-            conv.weight.copy_(w)
-            b = state.get(f"{name}.bias")
+        for conv in convs:
+            # in order: a layer may match a later encoder layer, never an earlier one
+            k = next((i for i in range(nxt, len(names))
+                      if state[f"{names[i]}.weight"].shape == conv.weight.shape), None)
+            if k is None:
+                continue
+            conv.weight.copy_(state[f"{names[k]}.weight"])
+            b = state.get(f"{names[k]}.bias")
             if conv.bias is not None and b is not None and conv.bias.shape == b.shape:
                 conv.bias.copy_(b)
-            n += 1
+                n += 1
+            n, nxt = n + 1, k + 1
     if n == 0:
-        raise SeisviewError(f"no layer of the pretrained encoder fits {type(net).__name__}",
-                            hint="pretrain with the widths of the target model")
+        widths = sorted({int(state[f"{nm}.weight"].shape[0]) for nm in names})
+        raise SeisviewError(f"no convolution of the pretrained encoder (widths {widths}) fits "
+                            f"{type(net).__name__}",
+                            hint="start this model fresh, or pick a model whose layer "
+                                 "widths the encoder shares")
     return n
 
 

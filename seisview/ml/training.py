@@ -34,6 +34,17 @@ from seisview.ml.snapshot import ModelSnapshot
 log = logging.getLogger(__name__)
 
 SGD_MODELS = ("vgg16",)  # fine-tuned pretrained encoders
+# The default facies recipe's model settings, used when the user picked none and
+# stored explicitly in every snapshot (so checkpoints of older defaults still load).
+# Depth 4 puts the logits at 1/16 resolution: measured on thin strokes, the 1/8 head
+# overfits the painted section sooner and its accuracy on other inlines peaks lower
+# (benchmarks/bench_ml.py quality).
+RECIPE_MODEL_CFG = {"unet": {"depth": 4}}
+
+
+def model_settings(model: str, model_cfg: dict | None) -> dict:
+    """``model_cfg``, or the default recipe's settings for ``model`` when none were picked."""
+    return dict(model_cfg) if model_cfg else dict(RECIPE_MODEL_CFG.get(model, {}))
 PRETRAINED_ENCODERS = ("autoencoder", "gan")  # seisview.ml.pretrain snapshots
 
 
@@ -60,7 +71,12 @@ class TrainConfig:
     phase_rotation: bool = True
     flip: bool = True
     gain: float = 0.0  # random amplitude scaling +- this fraction (amplitude is a facies cue)
+    stretch: float = 0.3  # random time stretch of crops by (1 + s)^[-1, 1]: layer thickness varies
     patience: int = 2  # epochs without a strictly better held-out accuracy
+    # no early stop before this many steps: the held-out strokes are fitted within ~30 steps,
+    # while accuracy on unpainted sections still rises until ~60-100 (measured, bench quality)
+    min_steps: int = 100
+    label_smoothing: float = 0.0
     seed: int = 0
     device: str | None = None
     init: object = None
@@ -100,6 +116,24 @@ def transfer_weights(net: torch.nn.Module, init) -> int:
                             f"{type(net).__name__}", hint="start from a run of the same model")
     net.load_state_dict(fit, strict=False)
     return len(fit)
+
+
+def build_for(config: TrainConfig, n_classes: int) -> tuple[torch.nn.Module, dict, int]:
+    """The network ``config`` trains, its full settings, and how many tensors ``init`` gave it.
+
+    Resuming a run of the same model without settings of one's own keeps that run's
+    architecture; anything else (another model, a pretraining run) transfers what fits
+    and raises ``SeisviewError`` when nothing does.
+    """
+    init = config.init
+    if init is not None and not isinstance(init, ModelSnapshot):
+        init = load_checkpoint(init)
+    model_cfg = model_settings(config.model, config.model_cfg)
+    if init is not None and init.model == config.model and not config.model_cfg:
+        model_cfg = dict(init.config)
+    net = build_model(config.model, n_classes, **model_cfg)
+    n = transfer_weights(net, init) if init is not None else 0
+    return net, model_cfg, n
 
 
 @torch.no_grad()
@@ -167,14 +201,15 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
             torch.set_num_threads(config.threads)
         gen = seed_everything(config.seed)
         device = pick_device(config.device)
-        net = build_model(config.model, data.n_classes, **config.model_cfg)
-        if config.init is not None:
-            transfer_weights(net, config.init)
+        net, model_cfg, n_init = build_for(config, data.n_classes)
+        if n_init:
+            log.info("started %s from %s: %d tensors transferred", config.model, config.init, n_init)
         net.to(device)
         opt, sched = make_optimizer(config, net)
         oom = OOMFallback(device, config.batch_size)
         sampler = CropSampler(data, config.crop, net.context, phase_rotation=config.phase_rotation,
-                              gain=config.gain, flip=config.flip, seed=config.seed)
+                              gain=config.gain, flip=config.flip, stretch=config.stretch,
+                              seed=config.seed)
         del gen
         ema = WeightAverage(net, config.ema) if config.ema > 0 else None
         t0 = time.monotonic()
@@ -202,7 +237,7 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                     sampler = CropSampler(data, config.crop, net.context,
                                           phase_rotation=config.phase_rotation,
                                           gain=config.gain, flip=config.flip,
-                                          seed=config.seed + epoch)
+                                          stretch=config.stretch, seed=config.seed + epoch)
             net.train()
             losses, accs = [], []
             t_epoch = time.monotonic()
@@ -210,11 +245,14 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
             while done_in_epoch < config.steps_per_epoch:  # an OOM retry is not a step
                 state.check()
                 x_np, y_np = sampler.batch(oom.batch_size)
+                if not (y_np >= 0).any():  # every target masked: no loss to learn from
+                    continue
                 try:
                     x = torch.from_numpy(x_np).to(oom.device)
                     y = torch.from_numpy(y_np).to(oom.device)
                     logits = net(x)
-                    loss = F.cross_entropy(logits, y, ignore_index=IGNORE)
+                    loss = F.cross_entropy(logits, y, ignore_index=IGNORE,
+                                           label_smoothing=config.label_smoothing)
                     if not torch.isfinite(loss):
                         yield TrainFailed(f"loss became {loss.item()} at step {step}: training "
                                           "stopped, the last good model is kept",
@@ -262,7 +300,7 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                                            + sum(data.val_counts.values())),
                        "steps_per_s": step / max(time.monotonic() - t0, 1e-9)}
             version += 1
-            snap = ModelSnapshot.of(shown, config.model, config.model_cfg, version=version,
+            snap = ModelSnapshot.of(shown, config.model, model_cfg, version=version,
                                     clip=data.clip, class_names=data.class_names,
                                     meta={"epoch": epoch, "step": step,
                                           **{k: v for k, v in metrics.items()
@@ -284,7 +322,7 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                                 fraction())
             if reason == "time":
                 break
-            if "val_acc" in metrics and stale >= config.patience:
+            if "val_acc" in metrics and stale >= config.patience and step >= config.min_steps:
                 reason = "early stop"
                 break
         yield TrainDone(best, dict(best.meta), epoch + 1, step, reason, ckpt, tuple(history))
@@ -340,4 +378,5 @@ def run_to_end(config: TrainConfig, data: TrainingData, state: TaskState | None 
     return last
 
 
-__all__ = ["TrainConfig", "train", "run_to_end", "evaluate", "transfer_weights", "replace"]
+__all__ = ["TrainConfig", "train", "run_to_end", "evaluate", "transfer_weights", "build_for",
+           "model_settings", "replace"]
