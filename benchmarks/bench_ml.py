@@ -14,7 +14,8 @@
 * quality  : thin strokes on <= 2 % of one inline, accuracy and per-class recall of the default
              recipe on 10 inlines never labelled (none within 8 lines of the painted one), for
              strokes on inlines 20, 60, 100, 140, 180 x stroke seeds 0, 1 (BENCH_QUALITY_IL,
-             BENCH_QUALITY_SEEDS); `quality:previous` adds the previous default. ~15 min.
+             BENCH_QUALITY_SEEDS); `quality:previous` adds the default before self-training,
+             `quality:depth3` the one before it. ~15 min.
 * seed004  : patch CNN vs VGG16-style vs ResNet-style on the same strokes, train vs test accuracy.
 """
 
@@ -485,7 +486,8 @@ def test_inlines(painted: int) -> list[int]:
 
 def bench_quality(minutes=None, only=()):
     """Default recipe on strokes of several inlines x stroke seeds; ``only=("previous",)`` adds
-    the previous default (depth 3, no time stretch, no minimum steps) on the same strokes.
+    the previous default (no self-training), ``"depth3"`` the one before (depth 3, no time
+    stretch, no minimum steps), on the same strokes.
     No time cap by default: on these shared machines a cap would make the result depend on
     the load (the step count is what the recipe fixes)."""
     print("\n== quality: thin strokes (<= 2 %) on one inline -> 10 never-labelled inlines")
@@ -493,8 +495,10 @@ def bench_quality(minutes=None, only=()):
     painted = [int(i) for i in os.environ.get("BENCH_QUALITY_IL", "20,60,100,140,180").split(",")]
     seeds = [int(i) for i in os.environ.get("BENCH_QUALITY_SEEDS", "0,1").split(",")]
     recipes = {"default": {}}
-    if "previous" in only:
-        recipes["previous"] = dict(model_cfg={"depth": 3}, stretch=0.0, min_steps=0)
+    if "previous" in only:  # the default before self-training (same strokes, same data)
+        recipes["previous"] = dict(self_train=0)
+    if "depth3" in only:  # the default before that: 1/8 logits, no time stretch or min steps
+        recipes["depth3"] = dict(model_cfg={"depth": 3}, stretch=0.0, min_steps=0, self_train=0)
     names = [n for n, _ in DEMO_CLASSES]
     print(f"  {'painted':>7s} {'seed':>4s} {'recipe':>8s} {'acc':>6s} {'acc 4ph':>7s} "
           f"{'min rec':>7s} {'weakest':>24s} {'steps':>5s} {'first s':>7s} {'train s':>7s}")

@@ -4,9 +4,10 @@ Thin strokes on <= 2 % of one inline, a short run of the default recipe (the one
 and `seisview train` use), scored on inlines never labelled and at least 9 lines away.
 Strokes on two different inlines, so one lucky section cannot pass it. The benchmark asks
 for >= 85 % accuracy and >= 60 % recall per class after a full run; this test runs 60 steps
-(~60 % of one) and asks for >= 80 % / >= 60 %. Measured: this recipe 0.837 / 0.783 (inline 60)
-and 0.832 / 0.719 (inline 140); the previous default (1/8 logits, no time stretch) 0.800 /
-0.588 and 0.769 / 0.650 in as many steps, so it would fail.
+(~1/3 of one) with one self-training round after 30 (the full recipe: two rounds after 60
+and 120) and asks for >= 82 % / >= 65 %. Measured: 0.855 / 0.782 (inline 60) and
+0.832 / 0.721 (inline 140); without the round 0.837 / 0.783 and 0.832 / 0.719; the
+default before that (1/8 logits, no time stretch) 0.800 / 0.588 and 0.769 / 0.650.
 """
 
 import numpy as np
@@ -32,10 +33,10 @@ def test_thin_strokes_on_one_inline_generalise_to_unlabelled_inlines(painted, te
     assert (strokes > 0).mean() <= 0.02
     data = make_training_data(vol, {SectionSpec("inline", painted): strokes}, n_classes=k)
     cfg = TrainConfig(epochs=6, steps_per_epoch=10, patience=100, first_snapshot_s=1e9,
-                      threads=1)
+                      threads=1, self_train=1, self_train_after=30)
     done = list(train(cfg, data))[-1]
     assert isinstance(done, TrainDone) and done.steps == 60
     pred = np.stack([predict_section(done.snapshot, vol.inline(i)).classes for i in tests])
     s = score(pred, np.stack([truth[i].T for i in tests]), k)
-    assert s["accuracy"] >= 0.80, s
-    assert s["min_recall"] >= 0.60, s
+    assert s["accuracy"] >= 0.82, s
+    assert s["min_recall"] >= 0.65, s

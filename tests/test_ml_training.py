@@ -220,8 +220,48 @@ def test_default_recipe_settings_and_resuming_an_older_run():
 
 def test_no_early_stop_before_min_steps(demo_small):
     data = _data(demo_small)
-    cfg = dict(FAST, epochs=8, patience=1, seed=0)
+    cfg = dict(FAST, epochs=8, patience=1, seed=0, self_train=0)
     early = list(train(TrainConfig(**cfg, min_steps=0), data))[-1]
     late = list(train(TrainConfig(**cfg, min_steps=21), data))[-1]
     assert early.reason == "early stop" and early.steps < 21
     assert late.steps >= 21
+
+
+def test_confident_pixels_per_class_away_from_boundaries():
+    from seisview.ml.self_training import select_confident
+
+    probs = np.zeros((3, 40, 40), np.float32)
+    probs[0, :20], probs[1, 20:] = 0.6, 0.6  # class 1 above row 20, class 2 below
+    probs[0, :10] = 0.9  # the upper half of class 1 is surer
+    probs[2] = 1 - probs[:2].sum(0)
+    lab = select_confident(probs, keep=0.5, erode=3)
+    assert set(np.unique(lab)) == {0, 1, 2}  # the minority of each class kept, class 3 absent
+    assert not lab[17:23].any()  # nothing next to the predicted boundary
+    assert (lab[3:10, 3:-3] == 1).all() and not lab[10:17].any()  # the surer half of class 1
+    assert 0.3 < (lab == 2).sum() / (lab == 1).sum() < 3  # both classes, neither crowded out
+
+
+def test_pseudo_labels_keep_strokes_and_leave_held_out_strokes_out(demo_small):
+    from seisview.ml.self_training import pseudo_labelled
+
+    data = _data(demo_small)
+    net = UNet(6, base=4)
+    pl = pseudo_labelled(net, data, "cpu", keep=0.5, erode=2)
+    s, p = data.sections[0], pl.sections[0]
+    assert (p.train[s.train > 0] == s.train[s.train > 0]).all()  # strokes win
+    assert not p.train[s.val > 0].any() and not p.val.any()  # held-out strokes stay unseen
+    assert len(pl.sections) == 1 + len(data.context)  # the unlabelled context sections too
+    assert all(q.train.any() and q.quad.shape == q.image.shape for q in pl.sections[1:])
+
+
+def test_self_training_round_continues_and_picks_a_snapshot_after_it(demo_small):
+    data = _data(demo_small)
+    cfg = TrainConfig(**FAST, epochs=10, patience=1, min_steps=0, seed=0, self_train=1,
+                      self_train_after=6)
+    msgs = list(train(cfg, data))
+    done = msgs[-1]
+    assert isinstance(done, TrainDone)
+    assert done.steps >= 12  # no early stop before the round has trained its steps
+    assert done.snapshot.meta["step"] > 6  # chosen among snapshots trained with pseudo-labels
+    steps = [m.step for m in msgs if isinstance(m, TrainProgress) and m.snapshot is None]
+    assert steps == list(range(1, done.steps + 1))  # reports keep coming through the round

@@ -7,7 +7,9 @@ phase rotation), and a split of the painted pixels into a training part and a
 held-out part (blocks of traces, so a stroke is split along its length and
 neighbouring pixels do not leak between the two) used for early stopping.
 Crops are sampled class-balanced around painted pixels; the loss is a masked
-cross-entropy over painted pixels only (target -1 elsewhere).
+cross-entropy over painted pixels only (target -1 elsewhere). A few unpainted
+sections go along: ``context`` (batch-norm statistics) and ``unlabelled`` (with
+quadrature, for self-training's pseudo-labels, ``seisview.ml.self_training``).
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class TrainingData:
     train_counts: dict = field(default_factory=dict)
     val_counts: dict = field(default_factory=dict)
     context: tuple[np.ndarray, ...] = ()  # unlabelled scaled sections (batch-norm statistics)
+    # unlabelled sections of the labelled kinds, with quadrature (self-training pseudo-labels)
+    unlabelled: tuple[LabeledSection, ...] = ()
 
     @property
     def classes(self) -> list[int]:
@@ -103,7 +107,7 @@ def _split(mask: np.ndarray, spec: SectionSpec, rng, val_fraction: float, block:
 def make_training_data(volume: Volume, labels, n_classes: int | None = None, *,
                        class_names=(), val_fraction: float = 0.2, block: int = 24,
                        seed: int = 0, version: int = 0, clip: float | None = None,
-                       n_context: int = 4) -> TrainingData:
+                       n_context: int = 4, n_unlabelled: int = 8) -> TrainingData:
     """Freeze painted labels and the sections they lie on into a :class:`TrainingData`.
 
     Raises ``SeisviewError`` (before any training starts) when nothing is painted,
@@ -159,7 +163,8 @@ def make_training_data(volume: Volume, labels, n_classes: int | None = None, *,
         raise SeisviewError(f"labels use class id {max_id} but the model has {n_classes} classes",
                             hint="add the class to the palette or retrain with more classes")
     return TrainingData(tuple(fixed), n_classes, clip, tuple(class_names), version,
-                        train_counts, val_counts, context_sections(volume, fixed, clip, n_context))
+                        train_counts, val_counts, context_sections(volume, fixed, clip, n_context),
+                        unlabelled_sections(volume, fixed, clip, n_unlabelled))
 
 
 def context_sections(volume: Volume, labelled, clip: float, n: int) -> tuple[np.ndarray, ...]:
@@ -175,6 +180,24 @@ def context_sections(volume: Volume, labelled, clip: float, n: int) -> tuple[np.
         k = max(1, n // len(kinds))
         for i in np.unique(np.linspace(0, m - 1, k + 2)[1:-1].astype(int)):
             out.append(scale_section(volume.section_array(SectionSpec(kind, int(i))), clip))
+    return tuple(out)
+
+
+def unlabelled_sections(volume: Volume, labelled, clip: float, n: int):
+    """``n`` evenly spread unpainted sections of the kinds that carry labels, with quadrature."""
+    kinds = sorted({s.spec.kind for s in labelled})
+    painted = {s.spec for s in labelled}
+    out = []
+    for kind in kinds:
+        m = volume.n_sections(kind)
+        k = max(1, n // len(kinds)) if n else 0
+        for i in np.unique(np.linspace(0, m - 1, k + 2)[1:-1].astype(int)):
+            spec = SectionSpec(kind, int(i))
+            if spec in painted:
+                continue
+            image = scale_section(volume.section_array(spec), clip)
+            empty = np.zeros(image.shape, np.uint8)
+            out.append(LabeledSection(spec, image, quadrature(volume, spec, clip), empty, empty))
     return tuple(out)
 
 
