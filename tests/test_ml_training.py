@@ -265,3 +265,20 @@ def test_self_training_round_continues_and_picks_a_snapshot_after_it(demo_small)
     assert done.snapshot.meta["step"] > 6  # chosen among snapshots trained with pseudo-labels
     steps = [m.step for m in msgs if isinstance(m, TrainProgress) and m.snapshot is None]
     assert steps == list(range(1, done.steps + 1))  # reports keep coming through the round
+
+
+def test_pseudo_labelling_checks_for_cancel_between_sections(demo_small):
+    from seisview.core.tasks import Cancelled
+    from seisview.ml.self_training import pseudo_labelled
+
+    data = _data(demo_small)
+    calls = []
+
+    def check():
+        calls.append(1)
+        if len(calls) == 2:
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        pseudo_labelled(UNet(6, base=4), data, "cpu", check=check)
+    assert len(calls) == 2  # stopped after one section, not after all of them
