@@ -31,15 +31,29 @@ def rgb32_table(lut: np.ndarray) -> np.ndarray:
 _TABLES: dict[int, tuple] = {}
 
 
-class FastImageItem(pg.GraphicsObject):
+class _QImageItem(pg.GraphicsObject):
+    """Draws one ``QImage`` stretched over ``w x h`` item units (one unit = one pixel)."""
+
+    def __init__(self):
+        super().__init__()
+        self._qimage: QImage | None = None
+        self._w = self._h = 0
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(0, 0, self._w, self._h)
+
+    def paint(self, p: QPainter, *args) -> None:
+        if self._qimage is not None:
+            p.drawImage(QRectF(0, 0, self._w, self._h), self._qimage)
+
+
+class FastImageItem(_QImageItem):
     """Draws a uint8 index image through a 256-entry table; item coordinates are pixels."""
 
     def __init__(self):
         super().__init__()
         self._table32: np.ndarray | None = None
         self._colors: list[int] = []
-        self._qimage: QImage | None = None
-        self._w = self._h = 0
 
     def set_indices(self, u8: np.ndarray, table32: np.ndarray) -> None:
         """Show ``table32[u8]`` (``u8`` is ``(h, w)`` uint8, ``table32`` from :func:`rgb32_table`).
@@ -83,13 +97,6 @@ class FastImageItem(pg.GraphicsObject):
         self._w = self._h = 0
         self.update()
 
-    def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, self._w, self._h)
-
-    def paint(self, p: QPainter, *args) -> None:
-        if self._qimage is not None:
-            p.drawImage(QRectF(0, 0, self._w, self._h), self._qimage)
-
 
 def rgba_qimage(rgba: np.ndarray) -> QImage:
     """``(h, w, 4)`` uint8 RGBA -> a premultiplied ARGB32 ``QImage`` that owns its pixels.
@@ -104,7 +111,7 @@ def rgba_qimage(rgba: np.ndarray) -> QImage:
     return src.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)
 
 
-class RGBAImageItem(pg.GraphicsObject):
+class RGBAImageItem(_QImageItem):
     """A translucent overlay drawn from a ready premultiplied ``QImage``; item coordinates are pixels.
 
     ``image`` keeps the RGBA array it was made from (``(h, w, 4)``), for tests and exports.
@@ -113,8 +120,6 @@ class RGBAImageItem(pg.GraphicsObject):
     def __init__(self):
         super().__init__()
         self.image: np.ndarray | None = None
-        self._qimage: QImage | None = None
-        self._w = self._h = 0
 
     def set_rgba(self, rgba: np.ndarray, qimage: QImage | None = None) -> None:
         """Show ``rgba``; pass ``qimage`` when a worker already made it (:func:`rgba_qimage`)."""
@@ -125,10 +130,3 @@ class RGBAImageItem(pg.GraphicsObject):
         self.image = rgba
         self._qimage = qimage if qimage is not None else (rgba_qimage(rgba) if h and w else None)
         self.update()
-
-    def boundingRect(self) -> QRectF:
-        return QRectF(0, 0, self._w, self._h)
-
-    def paint(self, p: QPainter, *args) -> None:
-        if self._qimage is not None:
-            p.drawImage(QRectF(0, 0, self._w, self._h), self._qimage)
