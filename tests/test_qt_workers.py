@@ -170,8 +170,9 @@ def test_nice_worker_yields_to_the_gui_thread_and_plain_ones_do_not(qtbot):
     for nice in (7, 0):
         w = Worker(_own_nice, nice=nice)
         w.finished.connect(results.append)
+        n = len(results)
         w.start()
-        qtbot.waitUntil(lambda n=len(results): len(results) > n, timeout=5000)
+        qtbot.waitUntil(lambda n=n: len(results) > n, timeout=5000)
         w.wait(5)
     assert [r.result for r in results] == [min(19, base + 7), base]
     assert _own_nice(state=None) == base  # the GUI thread keeps its priority
