@@ -26,6 +26,7 @@ from PyQt6.QtCore import QLineF, QObject, QRectF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QPen
 
 from seisview.core.section import SectionSpec
+from seisview.qt.signals import connect_all, disconnect_all
 
 Rect = tuple[int, int, int, int]  # r0, r1, c0, c1 of a section's array, half-open
 COALESCE_MS = 40
@@ -221,10 +222,8 @@ class LabelDisplay(QObject):
         self._timer.setInterval(COALESCE_MS)
         self._timer.timeout.connect(self.flush)
         self._project_handles: list = []
-        self._handles = [(session.events.project, self._on_project),
-                         (session.events.survey, self._on_survey)]
-        for sig, slot in self._handles:
-            sig.connect(slot)
+        self._handles = connect_all([(session.events.project, self._on_project),
+                                     (session.events.survey, self._on_survey)])
         self._on_project(session.project)
 
     def _on_survey(self, _session) -> None:
@@ -256,23 +255,16 @@ class LabelDisplay(QObject):
             self.restyled.emit()
 
     def _on_project(self, project) -> None:
-        self._disconnect_project()
+        self._project_handles = disconnect_all(self._project_handles)
         self.project = project
         if project is not None:
-            self._project_handles = [(project.labels.events.changed, self._on_changed),
-                                     (project.palette.changed, self._on_palette)]
-            for sig, slot in self._project_handles:
-                sig.connect(slot)
+            self._project_handles = connect_all([(project.labels.events.changed, self._on_changed),
+                                                 (project.palette.changed, self._on_palette)])
         self._pending.clear()
         self.restyled.emit()
 
     def _on_palette(self) -> None:
         self.restyled.emit()
-
-    def _disconnect_project(self) -> None:
-        for sig, slot in self._project_handles:
-            sig.disconnect(slot)
-        self._project_handles = []
 
     def _on_changed(self, spec: SectionSpec, rect) -> None:
         self._pending[spec] = union(self._pending.get(spec), rect)
@@ -288,10 +280,8 @@ class LabelDisplay(QObject):
 
     def detach(self) -> None:
         self._timer.stop()
-        self._disconnect_project()
-        for sig, slot in self._handles:
-            sig.disconnect(slot)
-        self._handles = []
+        self._project_handles = disconnect_all(self._project_handles)
+        self._handles = disconnect_all(self._handles)
         s = self.session
         if s is not None and _DISPLAYS.get(s) is self:
             del _DISPLAYS[s]

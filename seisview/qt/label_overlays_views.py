@@ -29,6 +29,7 @@ from seisview.qt.label_overlays import (
     touches,
 )
 from seisview.qt.paint_tools import LabelOverlay
+from seisview.qt.signals import connect_all, disconnect_all
 
 FOOTPRINT_RGBA = (0, 0, 0, 230)
 
@@ -48,11 +49,8 @@ class SectionCrossings(QObject):
         self.items = {}
         for kind, view in self.views.items():  # above the position lines (z 80): the labelled
             self.items[kind] = view.add_pixel_item(SegmentsItem(width=3), z=85)  # section may be the current one
-        display.restyled.connect(self.redraw)
-        display.edited.connect(self._on_edited)
-        self._handles = [(self.session.events.position, self._on_position)]
-        for sig, slot in self._handles:
-            sig.connect(slot)
+        self._handles = connect_all([(display.restyled, self.redraw), (display.edited, self._on_edited),
+                                     (self.session.events.position, self._on_position)])
         self.redraw()
 
     def redraw(self, kinds=None) -> None:
@@ -81,11 +79,7 @@ class SectionCrossings(QObject):
             self.redraw(kinds)
 
     def detach(self) -> None:
-        for sig, slot in self._handles:
-            sig.disconnect(slot)
-        self._handles = []
-        self.display.restyled.disconnect(self.redraw)
-        self.display.edited.disconnect(self._on_edited)
+        self._handles = disconnect_all(self._handles)
         for kind, item in self.items.items():
             self.views[kind].remove_pixel_item(item)
         self.items = {}
@@ -104,11 +98,8 @@ class MapLabels(QObject):
         self.footprints = map_view.add_pixel_item(SegmentsItem(width=2, style=Qt.PenStyle.DashLine), z=41)
         self.crossings = map_view.add_pixel_item(SegmentsItem(width=3), z=45)
         self._extent: dict[SectionSpec, np.ndarray] = {}  # labelled traces of each vertical section
-        display.restyled.connect(self.redraw)
-        display.edited.connect(self._on_edited)
-        self._handles = [(self.session.events.position, self._on_position)]
-        for sig, slot in self._handles:
-            sig.connect(slot)
+        self._handles = connect_all([(display.restyled, self.redraw), (display.edited, self._on_edited),
+                                     (self.session.events.position, self._on_position)])
         self.redraw()
 
     def spec(self) -> SectionSpec:
@@ -192,11 +183,7 @@ class MapLabels(QObject):
             self._draw_lines(labels, footprints=True)
 
     def detach(self) -> None:
-        for sig, slot in self._handles:
-            sig.disconnect(slot)
-        self._handles = []
-        self.display.restyled.disconnect(self.redraw)
-        self.display.edited.disconnect(self._on_edited)
+        self._handles = disconnect_all(self._handles)
         for item in (self.mask, self.footprints, self.crossings):
             self.view.remove_pixel_item(item)
 

@@ -23,6 +23,7 @@ from PyQt6.QtGui import QColor, QImage, QPainter, QPen
 from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 
 from seisview.core.section import SectionSpec
+from seisview.qt.signals import connect_all, disconnect_all
 from seisview.qt.tools import SectionTool, ToolEvent, guarded
 
 log = logging.getLogger(__name__)
@@ -141,15 +142,11 @@ class LabelController(QObject):
                 and tuple(p.geometry.shape) == tuple(v.geometry.shape))
 
     def set_project(self, project) -> None:
-        for sig, slot in self._project_handles:
-            sig.disconnect(slot)
-        self._project_handles = []
+        self._project_handles = disconnect_all(self._project_handles)
         self.project = project
         if project is not None:
-            self._project_handles = [(project.labels.events.changed, self._on_changed),
-                                     (project.palette.changed, self._on_palette)]
-            for sig, slot in self._project_handles:
-                sig.connect(slot)
+            self._project_handles = connect_all([(project.labels.events.changed, self._on_changed),
+                                                 (project.palette.changed, self._on_palette)])
             if project.palette.ids() and self.class_id not in project.palette.ids():
                 self.class_id = project.palette.ids()[0]
         self._refresh_all()

@@ -8,6 +8,14 @@ stop the rest from being disconnected.
 from __future__ import annotations
 
 
+def connect_all(handles) -> list:
+    """Connect every ``(signal, slot)`` pair; returns them for :func:`disconnect_all`."""
+    handles = list(handles)
+    for sig, slot in handles:
+        sig.connect(slot)
+    return handles
+
+
 def disconnect_all(handles) -> list:
     """Disconnect every ``(signal, slot)`` pair, skipping ones already gone; returns ``[]``.
 
