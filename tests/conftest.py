@@ -79,3 +79,24 @@ def no_live_workers():
     alive = workers.live_threads()
     if alive:
         pytest.fail(f"worker thread(s) still alive at teardown: {[t.name for t in alive]}")
+
+
+@pytest.fixture
+def labels_window(qtbot):
+    """A main window with only the Labels & picks dock (``w.labels_panel_for_test``), shown."""
+    from seisview.qt.labels_panel import make_panel
+    from seisview.qt.main_window import MainWindow
+
+    w = MainWindow(load_panels=False)
+    qtbot.addWidget(w)
+    panel = make_panel(w)
+    w.add_panel("labels", panel, "Labels & picks")
+    w.resize(1300, 850)
+    w.show()
+    qtbot.waitExposed(w)
+    w.labels_panel_for_test = panel
+    yield w
+    if w.session.project is not None:
+        w.session.project.close()
+    w.files.shutdown()
+    w.close()

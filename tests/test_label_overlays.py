@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PyQt6.QtCore import QPointF
 
 from seisview.core.geometry import SurveyGeometry
@@ -67,25 +66,6 @@ def test_crossings_cut_one_line_of_each_labelled_section_in_the_right_place():
             assert np.array_equal(section_ids(ls, spec, 3, rect), full[r0:r1, c0:c1]), (spec, rect)
 
 
-@pytest.fixture
-def window(qtbot):
-    from seisview.qt.labels_panel import make_panel
-    from seisview.qt.main_window import MainWindow
-
-    w = MainWindow(load_panels=False)
-    qtbot.addWidget(w)
-    panel = make_panel(w)
-    w.add_panel("labels", panel, "Labels & picks")
-    w.resize(1300, 850)
-    w.show()
-    qtbot.waitExposed(w)
-    w.labels_panel_for_test = panel
-    yield w
-    if w.session.project is not None:
-        w.session.project.close()
-    w.close()
-
-
 def _widget_pos(v, row, col):
     x, y = v.pixel_to_plot(row, col)
     return QPointF(v.plot_widget.mapFromScene(v.viewbox.mapViewToScene(QPointF(x, y))))
@@ -107,11 +87,11 @@ def _pixel(v, row, col):
     return np.array([c.red(), c.green(), c.blue()])
 
 
-def test_stroke_on_an_inline_shows_on_the_map_and_time_slice_and_erasing_removes_it(window, qtbot, tmp_path):
+def test_stroke_on_an_inline_shows_on_the_map_and_time_slice_and_erasing_removes_it(labels_window, qtbot, tmp_path):
     from seisview.io.demo import DEMO_CLASSES
     from seisview.qt import project_actions
 
-    w = window
+    w = labels_window
     panel = w.labels_panel_for_test
     s = w.session
     worker = w.files.open_demo()  # File → Sample data → Demo survey

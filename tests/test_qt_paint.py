@@ -14,27 +14,8 @@ from PyQt6.QtWidgets import QApplication
 from seisview.core.section import SectionSpec
 from seisview.io.segy import load, scan
 from seisview.qt import project_actions
-from seisview.qt.labels_panel import make_panel
-from seisview.qt.main_window import MainWindow
 from seisview.qt.paint_tools import argb_table
 from seisview.qt.tools import GatherRef, ToolEvent
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow(load_panels=False)
-    qtbot.addWidget(w)
-    panel = make_panel(w)
-    w.add_panel("labels", panel, "Labels & picks")
-    w.resize(1300, 850)
-    w.show()
-    qtbot.waitExposed(w)
-    w.labels_panel_for_test = panel
-    yield w
-    if w.session.project is not None:
-        w.session.project.close()
-    w.files.shutdown()
-    w.close()
 
 
 def _open_volume(w, path):
@@ -63,8 +44,8 @@ def _drag(qtbot, v, points, button=Qt.MouseButton.LeftButton, mods=Qt.KeyboardMo
     _send(vp, QEvent.Type.MouseButtonRelease, pts[-1], button, Qt.MouseButton.NoButton, mods)
 
 
-def test_paint_fill_undo_redo_and_reopen(window, qtbot, shared_data, tmp_path):
-    w = window
+def test_paint_fill_undo_redo_and_reopen(labels_window, qtbot, shared_data, tmp_path):
+    w = labels_window
     panel = w.labels_panel_for_test
     _open_volume(w, shared_data / "segy" / "f3" / "F3_very_small.sgy")
     proj = project_actions.new_project(w, tmp_path / "f3.seisview")
@@ -122,8 +103,8 @@ def test_paint_fill_undo_redo_and_reopen(window, qtbot, shared_data, tmp_path):
     assert all(np.array_equal(reopened.labels.mask(s), m) for s, m in snap.items())
 
 
-def test_polygon_and_eraser_tools(window, qtbot, shared_data, tmp_path):
-    w = window
+def test_polygon_and_eraser_tools(labels_window, qtbot, shared_data, tmp_path):
+    w = labels_window
     panel = w.labels_panel_for_test
     _open_volume(w, shared_data / "segy" / "f3" / "F3_very_small.sgy")
     proj = project_actions.new_project(w, tmp_path / "p.seisview")
@@ -144,16 +125,16 @@ def test_polygon_and_eraser_tools(window, qtbot, shared_data, tmp_path):
     assert proj.journal_counts()["strokes"] == 2
 
 
-def test_painting_without_a_project_says_what_to_do(window, qtbot, shared_data):
-    w = window
+def test_painting_without_a_project_says_what_to_do(labels_window, qtbot, shared_data):
+    w = labels_window
     _open_volume(w, shared_data / "segy" / "f3" / "F3_very_small.sgy")
     w.labels_panel_for_test.use_tool("brush")
     _drag(qtbot, w.section_views["inline"], [(10.5, 2.5), (10.5, 6.5)])
     assert "New project" in w.statusBar().currentMessage()
 
 
-def test_failed_save_is_shown_and_nothing_painted(window, qtbot, shared_data, tmp_path):
-    w = window
+def test_failed_save_is_shown_and_nothing_painted(labels_window, qtbot, shared_data, tmp_path):
+    w = labels_window
     _open_volume(w, shared_data / "segy" / "f3" / "F3_very_small.sgy")
     proj = project_actions.new_project(w, tmp_path / "p.seisview")
 
@@ -181,8 +162,8 @@ def test_failed_save_is_shown_and_nothing_painted(window, qtbot, shared_data, tm
     proj._conn = real
 
 
-def test_pick_tool_snaps_on_real_shots_and_undo(window, qtbot, shared_data, tmp_path):
-    w = window
+def test_pick_tool_snaps_on_real_shots_and_undo(labels_window, qtbot, shared_data, tmp_path):
+    w = labels_window
     panel = w.labels_panel_for_test
     path = shared_data / "firstbreaks" / "refrapy-02" / "field_example_02_shots_with_fb.sgy"
     w.session.open_gathers(load(path), path=path, scan=scan(path))
@@ -250,9 +231,9 @@ def test_pick_tool_snaps_on_real_shots_and_undo(window, qtbot, shared_data, tmp_
     gv.grab().save(str(tmp_path / "gather.png"))
 
 
-def test_stroke_starting_on_a_position_line_paints_and_leaves_the_line(window, qtbot, shared_data,
+def test_stroke_starting_on_a_position_line_paints_and_leaves_the_line(labels_window, qtbot, shared_data,
                                                                        tmp_path):
-    w = window
+    w = labels_window
     panel = w.labels_panel_for_test
     _open_volume(w, shared_data / "segy" / "f3" / "F3_very_small.sgy")
     proj = project_actions.new_project(w, tmp_path / "l.seisview")
