@@ -41,12 +41,12 @@ SGD_MODELS = ("vgg16",)  # fine-tuned pretrained encoders
 # overfits the painted section sooner and its accuracy on other inlines peaks lower
 # (benchmarks/bench_ml.py quality).
 RECIPE_MODEL_CFG = {"unet": {"depth": 4}}
+PRETRAINED_ENCODERS = ("autoencoder", "gan")  # seisview.ml.pretrain snapshots
 
 
 def model_settings(model: str, model_cfg: dict | None) -> dict:
     """``model_cfg``, or the default recipe's settings for ``model`` when none were picked."""
     return dict(model_cfg) if model_cfg else dict(RECIPE_MODEL_CFG.get(model, {}))
-PRETRAINED_ENCODERS = ("autoencoder", "gan")  # seisview.ml.pretrain snapshots
 
 
 @dataclass(frozen=True)
@@ -264,15 +264,14 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                     x_np, y_np = np.concatenate([x_np, xp]), np.concatenate([y_np, yp])
                 try:
                     x = torch.from_numpy(x_np).to(oom.device)
-                    y = torch.from_numpy(y_np).to(oom.device)
+                    y_all = torch.from_numpy(y_np).to(oom.device)  # strokes, then pseudo-labels
                     out = net(x)
-                    logits, y = out[:n_real], y[:n_real]
+                    logits, y = out[:n_real], y_all[:n_real]
                     loss = F.cross_entropy(logits, y, ignore_index=IGNORE,
                                            label_smoothing=config.label_smoothing)
                     if pseudo is not None and (y_np[n_real:] >= 0).any():
                         loss = loss + config.pseudo_weight * F.cross_entropy(
-                            out[n_real:], torch.from_numpy(y_np[n_real:]).to(oom.device),
-                            ignore_index=IGNORE)
+                            out[n_real:], y_all[n_real:], ignore_index=IGNORE)
                     if not torch.isfinite(loss):
                         yield TrainFailed(f"loss became {loss.item()} at step {step}: training "
                                           "stopped, the last good model is kept",
