@@ -102,12 +102,14 @@ def make_optimizer(cfg: TrainConfig, net: torch.nn.Module):
     params = [p for p in net.parameters() if p.requires_grad]
     kind = cfg.optimizer or ("sgd" if cfg.model in SGD_MODELS else "adam")
     if kind == "adam":
+        # foreach: one call per step for all tensors (the per-tensor loop holds the GIL,
+        # which the GUI thread waits for while training runs beside it)
         opt = torch.optim.Adam(params, lr=cfg.lr or 1e-3, betas=(0.9, 0.999),
-                               weight_decay=cfg.weight_decay)
+                               weight_decay=cfg.weight_decay, foreach=True)
         return opt, None
     if kind == "sgd":
         opt = torch.optim.SGD(params, lr=cfg.lr or 1e-4, momentum=0.9, nesterov=True,
-                              weight_decay=cfg.weight_decay)
+                              weight_decay=cfg.weight_decay, foreach=True)
         return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0 / (1.0 + 1e-6 * t))
     raise SeisviewError(f"unknown optimizer {kind!r}", hint="use adam or sgd")
 
@@ -374,11 +376,13 @@ class WeightAverage:
 
     @torch.no_grad()
     def update(self, net: torch.nn.Module) -> None:
-        for k, v in net.state_dict().items():
-            if k in self.state:
-                if self.state[k].device != v.device:
-                    self.state[k] = self.state[k].to(v.device)
-                self.state[k].mul_(self.decay).add_(v.detach(), alpha=1 - self.decay)
+        current = net.state_dict()
+        for k, v in self.state.items():
+            if v.device != current[k].device:
+                self.state[k] = v.to(current[k].device)
+        keys = list(self.state)  # one fused call: avg += (1 - decay) * (w - avg)
+        torch._foreach_lerp_([self.state[k] for k in keys], [current[k].detach() for k in keys],
+                             1 - self.decay)
 
     def model(self, net: torch.nn.Module) -> torch.nn.Module:
         """A copy of ``net`` holding the averaged weights (batch-norm stats recalibrated later)."""

@@ -185,6 +185,7 @@ class ActivationPanel(QWidget):
         self._view: pg.ViewBox | None = None  # one view, one image: the page's mosaic
         self._image: RGBAImageItem | None = None
         self._labels: list[pg.TextItem] = []
+        self._layout = None  # channels and tile geometry the titles were laid out for
         self._geometry = None  # (stride rows, stride cols, pitch, columns, h, w) of the shown page
         self._pending = QTimer(self, singleShot=True, interval=30, timeout=self.request)
         session.events.position.connect(self._on_position)
@@ -365,7 +366,12 @@ class ActivationPanel(QWidget):
         self._geometry = (sr, sc, m.pitch, m.columns, h, w)
         tf = QTransform(sc, 0, 0, sr, oc - sc / 2 - left, orr - sr / 2 - top)
         self._image.set_rgba(m.rgba, m.qimage)
-        self._image.setTransform(tf)
+        if tf != self._image.transform():  # re-setting it re-indexes the scene
+            self._image.setTransform(tf)
+        layout = (tuple(int(c) for c in page.channels), m.columns, m.pitch, sr, sc, h, w)
+        if layout == self._layout:
+            return  # same tiles: titles and range stand (re-laying them out costs ms)
+        self._layout = layout
         rows = -(-len(page.channels) // m.columns)
         self._view.setRange(xRange=(0, (m.columns - 1) * m.pitch[1] * sc + w),
                             yRange=(0, (rows - 1) * m.pitch[0] * sr + h), padding=0.01)

@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer, pyqtSignal
 from PyQt6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -35,6 +35,7 @@ from seisview.qt.prediction_layers import PredictionLayers
 from seisview.qt.workers import TaskFailed, Worker
 
 FACIES_MODELS = ("unet", "waldeland", "vgg16", "resnet")
+CURVE_REDRAW_MS = 500  # loss / accuracy curves follow the run at this pace
 
 
 def _train(config, volume, labels, data_kw, *, state, relabel=None):
@@ -188,7 +189,8 @@ class TrainingPanel(QWidget):
 
         self.loss_plot = pg.PlotWidget(title="loss")
         self.acc_plot = pg.PlotWidget(title="accuracy")
-        self.acc_plot.setYRange(0, 1)
+        for p in (self.loss_plot, self.acc_plot):
+            p.disableAutoRange()  # see _grow_range
         self.acc_plot.addLegend(offset=(5, 5))
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("w", width=1.5))
         self.train_curve = self.acc_plot.plot(pen=pg.mkPen((80, 160, 255), width=1.5),
@@ -200,6 +202,10 @@ class TrainingPanel(QWidget):
             p.setLabel("bottom", "step")
         lay.addWidget(self.loss_plot)
         lay.addWidget(self.acc_plot)
+        # curves redrawn at most twice a second: a pyqtgraph plot repaint is several ms of
+        # Python, and at ~10 progress messages a second it delayed the event loop while training
+        self._curve_timer = QTimer(self, singleShot=True, interval=CURVE_REDRAW_MS,
+                                   timeout=self._draw_curves)
 
         over = QFormLayout()
         self.opacity = QSlider(Qt.Orientation.Horizontal)
@@ -289,6 +295,8 @@ class TrainingPanel(QWidget):
         self.prob_class.blockSignals(False)
         for k in self.curves:
             self.curves[k] = []
+        for p in (self.loss_plot, self.acc_plot):
+            p.setProperty("grown", False)  # a new run starts from a fresh range
         self._handle = project.labels.events.stroke.connect(self._on_stroke)
         self.worker = Worker(_train, config, vol, labels, self._data_kw, relabel=self._relabel,
                              name="train", nice=self.train_nice)
@@ -357,7 +365,8 @@ class TrainingPanel(QWidget):
                           + (f", held-out accuracy {acc:.2f}" if acc is not None else ""))
             if msg.message:
                 self._say(msg.message)
-            self._draw_curves()
+            if not self._curve_timer.isActive():
+                self._curve_timer.start()
         elif isinstance(msg, TrainDone | TrainCancelled | TrainFailed):
             self._finish(msg)
 
@@ -369,6 +378,9 @@ class TrainingPanel(QWidget):
     def _finish(self, msg) -> None:
         from seisview.ml.progress import TrainDone, TrainFailed
         from seisview.ml.runs import clean_metrics
+
+        self._curve_timer.stop()
+        self._draw_curves()
 
         project = self.session.project
         if msg.snapshot is not None:
@@ -408,8 +420,12 @@ class TrainingPanel(QWidget):
                            ("val_acc", self.val_curve)):
             pts = self.curves[key]
             if pts:
-                x, y = zip(*pts, strict=True)
-                curve.setData(list(x), list(y))
+                xy = np.asarray(pts, float)
+                curve.setData(xy[:, 0], xy[:, 1])
+        loss = np.asarray(self.curves["loss"], float).reshape(-1, 2)
+        if len(loss):  # ranges grow in steps: re-laying out the axes on every redraw is slow
+            _grow_range(self.loss_plot, loss[:, 0].max(), np.nanmax(loss[:, 1]))
+            _grow_range(self.acc_plot, loss[:, 0].max(), 1.0)
 
     # -- overlays --------------------------------------------------------------------------
     def _set_opacity(self, v: int) -> None:
@@ -510,3 +526,12 @@ class TrainingPanel(QWidget):
     def closeEvent(self, ev) -> None:  # noqa: N802 (Qt name)
         self.shutdown()
         super().closeEvent(ev)
+
+
+def _grow_range(plot, x_max: float, y_max: float) -> None:
+    """Show steps 0..x and values 0..y, widening the view by half again only when outgrown."""
+    (_, x1), (_, y1) = plot.viewRange()
+    if x_max > x1 or y_max > y1 or not plot.property("grown"):
+        plot.setProperty("grown", True)
+        plot.setRange(xRange=(0, max(x_max * 1.5, 10.0)), yRange=(0, max(y_max * 1.1, 1e-3)),
+                      padding=0)
