@@ -74,11 +74,11 @@ def no_live_workers():
     if workers is None:
         return
     deadline = time.monotonic() + 5.0
-    while workers.live_threads() and time.monotonic() < deadline:
+    while workers.jobs_running() and time.monotonic() < deadline:
         time.sleep(0.02)
-    alive = workers.live_threads()
-    if alive:
-        pytest.fail(f"worker thread(s) still alive at teardown: {[t.name for t in alive]}")
+    if workers.jobs_running():
+        alive = [t.name for t in workers.live_threads()]
+        pytest.fail(f"worker job(s) still running at teardown: {alive}")
 
 
 @pytest.fixture

@@ -68,11 +68,11 @@ class GuiCollector:
 
     @staticmethod
     def _busy() -> bool:
-        from seisview.qt.workers import live_threads
+        from seisview.qt.workers import jobs_running
 
         panel = sys.modules.get("seisview.qt.training_panel")
         warm = getattr(panel, "_warm_thread", None)
-        return bool(live_threads()) or (warm is not None and warm.is_alive())
+        return bool(jobs_running()) or (warm is not None and warm.is_alive())
 
     def check(self) -> None:
         import gc

@@ -26,12 +26,13 @@ answers to stale ones (section loads, predictions, activation captures).
 
 from __future__ import annotations
 
+import atexit
 import inspect
 import itertools
 import logging
+import queue
 import threading
 import traceback
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -65,8 +66,9 @@ class TaskFailed:
 
 TERMINAL = (TaskDone, TaskCancelled, TaskFailed)
 
-_live: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 _ids = itertools.count(1)
+_running: set[Worker] = set()  # started and not yet ended
+_running_lock = threading.Lock()
 
 
 def lower_thread_priority(nice: int = 5) -> None:
@@ -74,8 +76,8 @@ def lower_thread_priority(nice: int = 5) -> None:
 
     On Linux niceness is per thread, and the OpenMP pool threads torch starts
     from this thread inherit it, so a niced worker's whole team yields to the
-    event loop on busy cores. A worker thread ends with its job, so the value
-    is never lowered again.
+    event loop on busy cores. A thread serves jobs of one niceness only, so the
+    value is never lowered again.
     """
     import os
 
@@ -86,16 +88,80 @@ def lower_thread_priority(nice: int = 5) -> None:
         pass
 
 
+def jobs_running() -> int:
+    """Workers started and not yet ended (their thread may still be picking the job up)."""
+    with _running_lock:
+        return len(_running)
+
+
 def live_threads() -> list[threading.Thread]:
-    """Worker threads that are still running (the test fixture checks this is empty)."""
-    return [t for t in list(_live) if t.is_alive()]
+    """Threads running a worker's job now (the test fixture checks this is empty)."""
+    with _running_lock:
+        return [w.thread for w in _running if w.thread is not None]
+
+
+class _ThreadPark:
+    """Threads that wait for the next job of the same niceness instead of ending.
+
+    ``Thread.start`` blocks its caller until the new thread has run: on busy cores
+    that took up to 26 ms of the GUI thread for each prediction or capture
+    (several a second while training). A parked thread takes a job without that
+    wait, and keeps its niceness (which an unprivileged thread cannot lower again).
+    """
+
+    IDLE_S = 30.0  # a parked thread ends after this long without a job
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._idle: dict[int, list[queue.SimpleQueue]] = {}
+
+    def run(self, nice: int, job: Callable[[], None], name: str) -> None:
+        with self._lock:
+            idle = self._idle.get(nice)
+            inbox = idle.pop() if idle else None
+        if inbox is None:
+            inbox = queue.SimpleQueue()
+            threading.Thread(target=self._serve, args=(nice, inbox), name=name,
+                             daemon=True).start()  # exit waits for running jobs (atexit)
+        inbox.put((job, name))
+
+    def _serve(self, nice: int, inbox: queue.SimpleQueue) -> None:
+        if nice > 0:  # before any job starts a torch thread pool: the pool inherits it
+            lower_thread_priority(nice)
+        while True:
+            try:
+                job, name = inbox.get(timeout=self.IDLE_S)
+            except queue.Empty:
+                with self._lock:
+                    idle = self._idle.get(nice, [])
+                    if inbox in idle:  # nobody handed it a job meanwhile: end
+                        idle.remove(inbox)
+                        return
+                continue  # run() took this inbox just now: its job is on the way
+            threading.current_thread().name = name
+            job()
+            with self._lock:
+                self._idle.setdefault(nice, []).append(inbox)
+
+
+_park = _ThreadPark()
+
+
+@atexit.register
+def _finish_running_jobs(timeout: float = 30.0) -> None:
+    """Parked threads are daemons: let jobs still running at exit end (a checkpoint write)."""
+    with _running_lock:
+        running = list(_running)
+    for w in running:
+        w.wait(timeout)
 
 
 class Worker(QObject):
-    """One run of ``fn(*args, state=TaskState(), **kwargs)`` in a daemon-free Python thread.
+    """One run of ``fn(*args, state=TaskState(), **kwargs)`` in a worker thread.
 
-    ``nice`` > 0 lowers the thread's priority before ``fn`` runs (see
+    ``nice`` > 0 runs it on a thread of lower priority (see
     :func:`lower_thread_priority`): background work beside the event loop.
+    Threads are kept for the next job of the same ``nice`` (:class:`_ThreadPark`).
     """
 
     message = pyqtSignal(object)  # each yielded message
@@ -111,15 +177,18 @@ class Worker(QObject):
         self.name = name or getattr(fn, "__name__", "task")
         self.state = TaskState(on_progress=lambda f, m: self.progress.emit(f, m))
         self.terminal: object | None = None
-        self._thread: threading.Thread | None = None
+        self.thread: threading.Thread | None = None  # the thread running the job
+        self._started = False
+        self._done = threading.Event()
 
     # -- owner side -------------------------------------------------------------
     def start(self) -> Worker:
-        if self._thread is not None:
+        if self._started:
             raise RuntimeError("a Worker runs once; make a new one")
-        self._thread = threading.Thread(target=self._run, name=f"seisview-{self.name}", daemon=False)
-        _live.add(self._thread)
-        self._thread.start()
+        self._started = True
+        with _running_lock:
+            _running.add(self)
+        _park.run(max(0, self.nice), self._run, f"seisview-{self.name}")
         return self
 
     def cancel(self) -> None:
@@ -133,20 +202,24 @@ class Worker(QObject):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._started and not self._done.is_set()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Join the thread (True when it ended). Queued messages still need the event loop."""
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        """Wait for the job to end (True when it did). Queued messages still need the event loop."""
+        return not self._started or self._done.wait(timeout)
 
     # -- worker thread ----------------------------------------------------------
     def _run(self) -> None:
+        self.thread = threading.current_thread()
+        try:
+            self._run_job()
+        finally:
+            with _running_lock:
+                _running.discard(self)
+            self._done.set()
+
+    def _run_job(self) -> None:
         rid = self.request_id
-        if self.nice > 0:  # before fn starts any torch thread pool: the pool inherits it
-            lower_thread_priority(self.nice)
         try:
             out = self.fn(*self.args, state=self.state, **self.kwargs)
             if inspect.isgenerator(out):
