@@ -208,3 +208,23 @@ def test_gui_collector_freezes_start_up_and_defers_full_collections_while_worker
     calls.clear()
     collector.check()  # idle: full collections (of what is not frozen) run again
     assert calls == [0, 2]
+
+
+def test_threads_are_reused_per_niceness_and_jobs_end_cleanly(qtbot):
+    """A second job of the same niceness runs on the parked thread (no Thread.start wait)."""
+    seen = {}
+
+    def where(tag, *, state):
+        seen.setdefault(tag, []).append(threading.get_native_id())
+        return tag
+
+    for tag, nice in (("a", 3), ("b", 3), ("c", 0), ("d", 0)):
+        w = Worker(where, tag, nice=nice)
+        ends = []
+        w.finished.connect(ends.append)
+        w.start()
+        qtbot.waitUntil(lambda ends=ends: bool(ends), timeout=5000)
+        assert w.wait(5) and not w.running and ends[0].result == tag
+    assert seen["a"] == seen["b"] and seen["c"] == seen["d"]
+    assert seen["a"] != seen["c"]  # a thread never serves two niceness values
+    assert threading.get_native_id() not in (seen["a"][0], seen["c"][0])

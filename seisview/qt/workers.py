@@ -115,7 +115,9 @@ class _ThreadPark:
         self._lock = threading.Lock()
         self._idle: dict[int, list[queue.SimpleQueue]] = {}
 
-    def run(self, nice: int, job: Callable[[], None], name: str) -> None:
+    def run(self, nice: int, job: Callable[[], None], name: str,
+            after: Callable[[], None] = lambda: None) -> None:
+        """Run ``job`` on a thread of ``nice``; ``after`` once the thread is free again."""
         with self._lock:
             idle = self._idle.get(nice)
             inbox = idle.pop() if idle else None
@@ -123,14 +125,14 @@ class _ThreadPark:
             inbox = queue.SimpleQueue()
             threading.Thread(target=self._serve, args=(nice, inbox), name=name,
                              daemon=True).start()  # exit waits for running jobs (atexit)
-        inbox.put((job, name))
+        inbox.put((job, name, after))
 
     def _serve(self, nice: int, inbox: queue.SimpleQueue) -> None:
         if nice > 0:  # before any job starts a torch thread pool: the pool inherits it
             lower_thread_priority(nice)
         while True:
             try:
-                job, name = inbox.get(timeout=self.IDLE_S)
+                job, name, after = inbox.get(timeout=self.IDLE_S)
             except queue.Empty:
                 with self._lock:
                     idle = self._idle.get(nice, [])
@@ -139,9 +141,12 @@ class _ThreadPark:
                         return
                 continue  # run() took this inbox just now: its job is on the way
             threading.current_thread().name = name
-            job()
-            with self._lock:
-                self._idle.setdefault(nice, []).append(inbox)
+            try:
+                job()
+            finally:
+                with self._lock:  # free before `after`: a job started then finds this thread
+                    self._idle.setdefault(nice, []).append(inbox)
+                after()
 
 
 _park = _ThreadPark()
@@ -188,7 +193,7 @@ class Worker(QObject):
         self._started = True
         with _running_lock:
             _running.add(self)
-        _park.run(max(0, self.nice), self._run, f"seisview-{self.name}")
+        _park.run(max(0, self.nice), self._run, f"seisview-{self.name}", after=self._ended)
         return self
 
     def cancel(self) -> None:
@@ -209,16 +214,13 @@ class Worker(QObject):
         return not self._started or self._done.wait(timeout)
 
     # -- worker thread ----------------------------------------------------------
+    def _ended(self) -> None:
+        with _running_lock:
+            _running.discard(self)
+        self._done.set()
+
     def _run(self) -> None:
         self.thread = threading.current_thread()
-        try:
-            self._run_job()
-        finally:
-            with _running_lock:
-                _running.discard(self)
-            self._done.set()
-
-    def _run_job(self) -> None:
         rid = self.request_id
         try:
             out = self.fn(*self.args, state=self.state, **self.kwargs)
