@@ -191,7 +191,7 @@ class TrainingPanel(QWidget):
         self.acc_plot = pg.PlotWidget(title="accuracy")
         for p in (self.loss_plot, self.acc_plot):
             p.disableAutoRange()  # see _grow_range
-        self.acc_plot.addLegend(offset=(5, 5))
+        self.acc_plot.addLegend(offset=(-5, -5))  # bottom right: clear of the curves
         self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("w", width=1.5))
         self.train_curve = self.acc_plot.plot(pen=pg.mkPen((80, 160, 255), width=1.5),
                                               name="train")
