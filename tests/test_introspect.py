@@ -171,3 +171,28 @@ def test_cli_stats_on_a_real_section(tmp_path, snapshot, shared_data):
     # level, and none with a noise map of its size
     assert max(abs(v) for v in noise) < 0.005, noise
     assert min(related) > max(0.01, 3 * max(abs(v) for v in noise)), (related, noise)
+
+
+def test_phase_pair_maps_and_statistics_stop_at_a_cancel_between_maps():
+    """Closing the window cancels the crossplot job: it must not finish seconds of maps first."""
+    from seisview.core.tasks import Cancelled, TaskState
+    from seisview.ml.introspect import phase_pairs
+
+    rng = np.random.default_rng(0)
+    vol = rng.normal(size=(12, 14, 120)).astype(np.float32)
+    state = TaskState()
+    maps_done = []
+    real_check = state.check
+
+    def check():  # cancel once the first map is made
+        maps_done.append(1)
+        if len(maps_done) == 2:
+            state.cancel()
+        real_check()
+
+    state.check = check
+    with pytest.raises(Cancelled):
+        phase_pairs(vol, times=(40, 80), state=state)
+    assert len(maps_done) == 2  # stopped before the second of 6 maps
+    done = phase_pairs(vol, times=(40, 80))  # without a state: all 6 maps
+    assert len(done[0]) == 6 and len(done[1]) == 2  # amp with band and env, at both times

@@ -90,12 +90,15 @@ def _capture_all(model, maps, layers, state: TaskState, done: list, total: int) 
 
 
 def _rows_for(label: str, acts: Mapping[str, LayerActivation], single, pairs, levels, shuffles,
-              seed, baseline="shuffle") -> list[dict]:
+              seed, baseline="shuffle", state: TaskState | None = None) -> list[dict]:
+    check = state.check if state is not None else (lambda: None)  # cancel within one map/pair
     rows = []
     for name in single:
+        check()
         rows.append({"a": name, "b": "", "layer": label,
                      **map_stats(acts[name], levels=levels, shuffles=shuffles, seed=seed).row()})
     for a, b in pairs:
+        check()
         rows.append({"a": a, "b": b, "layer": label,
                      **pair_stats(acts[a], acts[b], levels=levels, shuffles=shuffles, seed=seed,
                                   baseline=baseline).row()})
@@ -126,7 +129,7 @@ def introspect(model, maps: Mapping[str, np.ndarray], layers=None, pairs="consec
     names = list(maps) if single else []
     rows: list[dict] = []
     if raw:
-        rows += _rows_for("raw", maps, names, pl, levels, shuffles, seed, baseline)
+        rows += _rows_for("raw", maps, names, pl, levels, shuffles, seed, baseline, state)
     nets = [("", net)] + ([("random:", random_copy(net, seed))] if random else [])
     total, done = len(maps) * len(nets), [0]
     for prefix, n in nets:
@@ -134,7 +137,8 @@ def introspect(model, maps: Mapping[str, np.ndarray], layers=None, pairs="consec
         for layer in layers:
             state.check()
             interior = {k: a[layer].interior() for k, a in acts.items()}
-            rows += _rows_for(prefix + layer, interior, names, pl, levels, shuffles, seed, baseline)
+            rows += _rows_for(prefix + layer, interior, names, pl, levels, shuffles, seed, baseline,
+                              state)
     return rows
 
 
@@ -192,7 +196,8 @@ def channel_order(act: LayerActivation, by: str = "entropy", levels: int = 8, de
 
 # -- the seed's in-phase / out-of-phase experiment ------------------------------------
 
-def phase_pairs(volume, truth=None, times=None, band=(20.0, 45.0), min_distance: float = 0.5):
+def phase_pairs(volume, truth=None, times=None, band=(20.0, 45.0), min_distance: float = 0.5,
+                state: TaskState | None = None):
     """Maps and pairs for the in-phase / out-of-phase comparison of seed 000.
 
     For each time index ``k`` the amplitude map ``amp@k`` is paired with the
@@ -202,7 +207,7 @@ def phase_pairs(volume, truth=None, times=None, band=(20.0, 45.0), min_distance:
     distance of the ``truth`` class histograms >= ``min_distance``; without
     truth, times at least 30 samples apart).
 
-    Returns ``(maps, in_phase, out_of_phase)``.
+    Returns ``(maps, in_phase, out_of_phase)``. ``state``: cancel between times.
     """
     from seisview.attributes.seismic import attribute_map
 
@@ -210,10 +215,12 @@ def phase_pairs(volume, truth=None, times=None, band=(20.0, 45.0), min_distance:
     times = list(times) if times is not None else list(range(30, n_s - 10, 30))
     maps: dict[str, np.ndarray] = {}
     in_phase, out_phase = [], []
+    check = state.check if state is not None else (lambda: None)
     for k in times:
-        maps[f"amp@{k}"] = attribute_map(volume, k, "amplitude")
-        maps[f"band@{k}"] = attribute_map(volume, k, "bandpass", low_hz=band[0], high_hz=band[1])
-        maps[f"env@{k}"] = attribute_map(volume, k, "envelope")
+        for name, attr, kw in (("amp", "amplitude", {}), ("env", "envelope", {}),
+                               ("band", "bandpass", {"low_hz": band[0], "high_hz": band[1]})):
+            check()  # a map of a survey-wide window takes seconds
+            maps[f"{name}@{k}"] = attribute_map(volume, k, attr, **kw)
         in_phase += [(f"amp@{k}", f"band@{k}"), (f"amp@{k}", f"env@{k}")]
     for k1, k2 in itertools.combinations(times, 2):
         if truth is not None:

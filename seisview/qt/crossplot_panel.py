@@ -405,7 +405,7 @@ def phase_pair_job(snapshot, volume, layers=None, *, state=None):
     step = max(20, volume.shape[2] // 8)
     times = tuple(range(step, volume.shape[2] - 10, step))
     maps, in_phase, out_phase = _cached(volume, ("phase-pairs", times),
-                                        lambda: phase_pairs(volume, times=times))
+                                        lambda: phase_pairs(volume, times=times, state=state))
     rows = introspect(net, maps, layers=layers, pairs=in_phase + out_phase, single=False, state=state)
     groups = {**{p: "in phase" for p in in_phase}, **{p: "out of phase" for p in out_phase}}
     return rows, groups
