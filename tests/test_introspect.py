@@ -195,4 +195,4 @@ def test_phase_pair_maps_and_statistics_stop_at_a_cancel_between_maps():
         phase_pairs(vol, times=(40, 80), state=state)
     assert len(maps_done) == 2  # stopped before the second of 6 maps
     done = phase_pairs(vol, times=(40, 80))  # without a state: all 6 maps
-    assert len(done[0]) == 6 and len(done[1]) == 2  # amp with band and env, at both times
+    assert len(done[0]) == 6 and len(done[1]) == 4  # amp with band and with env, at both times
