@@ -14,8 +14,9 @@
 * quality  : thin strokes on <= 2 % of one inline, accuracy and per-class recall of the default
              recipe on 10 inlines never labelled (none within 8 lines of the painted one), for
              strokes on inlines 20, 60, 100, 140, 180 x stroke seeds 0, 1 (BENCH_QUALITY_IL,
-             BENCH_QUALITY_SEEDS); `quality:previous` adds the default before self-training,
-             `quality:depth3` the one before it. ~15 min.
+             BENCH_QUALITY_SEEDS); `quality:coarse` adds the default before the 1/4
+             refinement, `quality:previous` the one before self-training, `quality:depth3` the
+             one before it. ~15 min.
 * seed004  : patch CNN vs VGG16-style vs ResNet-style on the same strokes, train vs test accuracy.
 """
 
@@ -52,9 +53,10 @@ def setup():
     return vol, truth, strokes, data
 
 
-def test_score(snapshot, vol, truth, phases=1, inlines=None):
+def test_score(snapshot, vol, truth, phases=1, inlines=None, flip=False):
     inlines = TEST_IL if inlines is None else inlines
-    preds = [predict_section(snapshot, vol.inline(i), phases=phases).classes for i in inlines]
+    preds = [predict_section(snapshot, vol.inline(i), phases=phases, flip=flip).classes
+             for i in inlines]
     return score(np.stack(preds), np.stack([truth[i].T for i in inlines]), K)
 
 
@@ -485,9 +487,10 @@ def test_inlines(painted: int) -> list[int]:
 
 
 def bench_quality(minutes=None, only=()):
-    """Default recipe on strokes of several inlines x stroke seeds; ``only=("previous",)`` adds
-    the previous default (no self-training), ``"depth3"`` the one before (depth 3, no time
-    stretch, no minimum steps), on the same strokes.
+    """Default recipe on strokes of several inlines x stroke seeds; ``only=("coarse",)`` adds
+    the previous default (no 1/4 refinement of the 1/16 logits), ``"previous"`` the one before
+    (no self-training), ``"depth3"`` the one before that (depth 3, no time stretch, no minimum
+    steps), on the same strokes. ``flip``: accuracy with mirror averaging (predict_section).
     No time cap by default: on these shared machines a cap would make the result depend on
     the load (the step count is what the recipe fixes)."""
     print("\n== quality: thin strokes (<= 2 %) on one inline -> 10 never-labelled inlines")
@@ -495,12 +498,14 @@ def bench_quality(minutes=None, only=()):
     painted = [int(i) for i in os.environ.get("BENCH_QUALITY_IL", "20,60,100,140,180").split(",")]
     seeds = [int(i) for i in os.environ.get("BENCH_QUALITY_SEEDS", "0,1").split(",")]
     recipes = {"default": {}}
+    if "coarse" in only:  # the default before the refinement: logits only at 1/16
+        recipes["coarse"] = dict(model_cfg={"depth": 4})
     if "previous" in only:  # the default before self-training (same strokes, same data)
-        recipes["previous"] = dict(self_train=0)
+        recipes["previous"] = dict(model_cfg={"depth": 4}, self_train=0)
     if "depth3" in only:  # the default before that: 1/8 logits, no time stretch or min steps
         recipes["depth3"] = dict(model_cfg={"depth": 3}, stretch=0.0, min_steps=0, self_train=0)
     names = [n for n, _ in DEMO_CLASSES]
-    print(f"  {'painted':>7s} {'seed':>4s} {'recipe':>8s} {'acc':>6s} {'acc 4ph':>7s} "
+    print(f"  {'painted':>7s} {'seed':>4s} {'recipe':>8s} {'acc':>6s} {'acc 4ph':>7s} {'flip':>6s} "
           f"{'min rec':>7s} {'weakest':>24s} {'steps':>5s} {'first s':>7s} {'train s':>7s}")
     table = {}
     for il in painted:
@@ -522,16 +527,20 @@ def bench_quality(minutes=None, only=()):
                 t_train = time.monotonic() - t0
                 s = test_score(done.snapshot, vol, truth, inlines=tests)
                 s4 = test_score(done.snapshot, vol, truth, phases=4, inlines=tests)
+                sf = test_score(done.snapshot, vol, truth, inlines=tests, flip=True)
                 weak = min(s["recall"], key=s["recall"].get)
-                table.setdefault(name, []).append((s["accuracy"], s["min_recall"], t_train))
+                table.setdefault(name, []).append((s["accuracy"], s["min_recall"], t_train,
+                                                   sf["accuracy"]))
                 print(f"  {il:7d} {seed:4d} {name:>8s} {s['accuracy']:6.3f} {s4['accuracy']:7.3f} "
+                      f"{sf['accuracy']:6.3f} "
                       f"{s['min_recall']:7.3f} {names[weak - 1]:>24s} {done.steps:5d} "
                       f"{first:7.1f} {t_train:7.1f}", flush=True)
     for name, rows in table.items():
-        acc, rec, sec = np.array(rows).T
+        acc, rec, sec, accf = np.array(rows).T
         print(f"  {name}: accuracy mean {acc.mean():.3f} (min {acc.min():.3f}, >= 0.85 in "
               f"{(acc >= 0.85).sum()}/{len(acc)}), min recall >= 0.60 in {(rec >= 0.6).sum()}/"
-              f"{len(rec)} (lowest {rec.min():.3f}), training {sec.mean():.0f} s mean")
+              f"{len(rec)} (lowest {rec.min():.3f}), training {sec.mean():.0f} s mean; "
+              f"with flip averaging {accf.mean():.3f} (>= 0.85 in {(accf >= 0.85).sum()})")
 
 
 def bench_seed004(minutes=1.5, only=()):

@@ -38,6 +38,20 @@ def test_section_prediction_is_a_distribution_with_entropy(snap):
     assert np.array_equal(p.probability(2), p.probs[1])
 
 
+def test_flip_averaging_makes_the_prediction_mirror_symmetric(snap):
+    rng = np.random.default_rng(1)
+    sec = rng.standard_normal((64, 48)).astype(np.float32)  # a multiple of the stride: no pad
+    plain, mirrored = predict_section(snap, sec), predict_section(snap, sec[:, ::-1])
+    assert not np.allclose(plain.probs, mirrored.probs[:, :, ::-1], atol=1e-5)
+    both = predict_section(snap, sec, flip=True)
+    assert np.allclose(both.probs, (plain.probs + mirrored.probs[:, :, ::-1]) / 2, atol=1e-6)
+    assert np.allclose(predict_section(snap, sec[:, ::-1], flip=True).probs[:, :, ::-1],
+                       both.probs, atol=1e-6)
+    assert np.allclose(both.probs.sum(0), 1, atol=1e-5)
+    four = predict_section(snap, sec, phases=2, flip=True)  # 4 views
+    assert four.probs.shape == (4, 64, 48) and not np.allclose(four.probs, both.probs, atol=1e-5)
+
+
 def test_label_here_next_finds_the_uncertain_spots_without_overlap():
     ent = np.zeros((120, 200), np.float32)
     ent[10:30, 150:180] = 1.0   # most uncertain

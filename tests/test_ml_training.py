@@ -207,15 +207,38 @@ def test_out_of_memory_halves_the_batch_and_goes_on(demo_small):
 def test_default_recipe_settings_and_resuming_an_older_run():
     from seisview.ml.training import build_for, model_settings
 
-    assert model_settings("unet", {}) == {"depth": 4}  # what GUI and CLI get when nothing is picked
+    recipe = {"depth": 4, "refine": 4}
+    assert model_settings("unet", {}) == recipe  # what GUI and CLI get when nothing is picked
     assert model_settings("unet", {"base": 4}) == {"base": 4}  # a choice is kept as it is
     from seisview.ml.snapshot import ModelSnapshot
 
     old = ModelSnapshot.of(UNet(6), "unet", {})  # a run of the earlier default (depth 3)
     net, cfg, n = build_for(TrainConfig(model="unet", init=old), 6)
     assert cfg == {} and net.depth == 3 and n == len(net.state_dict())
+    coarse = ModelSnapshot.of(UNet(6, depth=4), "unet", {"depth": 4})  # the one before refine
+    net, cfg, n = build_for(TrainConfig(model="unet", init=coarse), 6)
+    assert cfg == {"depth": 4} and net.refine is None and n == len(net.state_dict())
+    assert coarse.build().refine is None  # it predicts as it did
     fresh, cfg, n = build_for(TrainConfig(model="unet"), 6)
-    assert cfg == {"depth": 4} and fresh.depth == 4 and fresh.stride == 16 and n == 0
+    assert cfg == recipe and fresh.depth == 4 and fresh.stride == 16 and n == 0
+    assert fresh.refine is not None
+
+
+def test_refined_unet_starts_as_the_coarse_one_and_keeps_the_shape():
+    torch.manual_seed(0)
+    fine = UNet(6, depth=4, refine=4).eval()
+    coarse = UNet(6, depth=4).eval()
+    coarse.load_state_dict(fine.state_dict(), strict=False)  # all but the correction
+    x = torch.randn(2, 1, 70, 45)
+    with torch.no_grad():
+        a, b = fine(x), coarse(x)
+    assert a.shape == b.shape == (2, 6, 70, 45)
+    assert torch.allclose(a, b, atol=1e-3)  # zero correction at the start: only resampling
+    assert "refine" in fine.named_layers() and "refine" not in coarse.named_layers()
+    assert UNet(6, depth=4, refine=8)(x).shape == (2, 6, 70, 45)
+    for bad in (dict(coarse=False, refine=4), dict(depth=4, refine=16), dict(refine=3)):
+        with pytest.raises(ValueError, match="refine"):
+            UNet(6, **bad)
 
 
 def test_no_early_stop_before_min_steps(demo_small):

@@ -72,16 +72,42 @@ def _net_for(model, device) -> tuple[torch.nn.Module, float | None, int]:
     return model.eval(), None, 0
 
 
+def _views(x: np.ndarray, phases: int = 1, flip: bool = False) -> np.ndarray:
+    """``(n, H, W)`` test-time views of a scaled vertical section: ``phases`` phase rotations,
+    each also mirrored left-right when ``flip`` (the training's augmentations, so every view
+    is one the network learnt to label the same way)."""
+    views = [x]
+    if phases > 1:
+        from scipy.signal import hilbert
+
+        q = np.imag(hilbert(x.astype(np.float64), axis=0)).astype(np.float32)
+        views = [x * np.float32(np.cos(a)) - q * np.float32(np.sin(a))
+                 for a in np.arange(phases) * (2 * np.pi / phases)]
+    if flip:
+        views += [v[:, ::-1] for v in views]
+    return np.ascontiguousarray(np.stack(views), np.float32)
+
+
+def _mean_probs(logits: torch.Tensor, flip: bool) -> torch.Tensor:
+    """Softmax of each view's logits ``(n, C, H, W)``, mirrored views turned back, averaged."""
+    probs = torch.softmax(logits.float(), 1)
+    if flip:
+        n = probs.shape[0] // 2
+        probs = torch.cat([probs[:n], probs[n:].flip(-1)])
+    return probs.mean(0)
+
+
 @torch.no_grad()
 def predict_section(model, array: np.ndarray, clip: float | None = None,
                     device: str | torch.device | None = None, scaled: bool = False,
-                    phases: int = 1) -> SectionPrediction:
+                    phases: int = 1, flip: bool = False) -> SectionPrediction:
     """Predict one section ``(H, W)`` (raw amplitudes unless ``scaled``).
 
     ``model`` is a ``ModelSnapshot`` (its clip is used) or a built ``nn.Module``
     (then give ``clip``). ``phases`` > 1 averages the probabilities over that many
-    phase rotations of a vertical section (test-time augmentation matching the
-    training's random phase rotation; costs ``phases`` forward passes). On a CUDA
+    phase rotations of a vertical section and ``flip`` also over their left-right
+    mirror images (test-time augmentation matching the training's random phase
+    rotation and flips; costs ``phases`` x (1 + ``flip``) forward passes). On a CUDA
     out-of-memory error it retries on the CPU.
     """
     dev = pick_device(device) if not isinstance(device, torch.device) else device
@@ -91,14 +117,7 @@ def predict_section(model, array: np.ndarray, clip: float | None = None,
         raise SeisviewError("predict_section needs the amplitude clip for a bare network",
                             hint="pass a ModelSnapshot or clip=")
     x = np.asarray(array, np.float32) if scaled else scale_section(array, clip)
-    inputs = [x]
-    if phases > 1:
-        from scipy.signal import hilbert
-
-        q = np.imag(hilbert(x.astype(np.float64), axis=0)).astype(np.float32)
-        inputs = [x * np.float32(np.cos(a)) - q * np.float32(np.sin(a))
-                  for a in np.arange(phases) * (2 * np.pi / phases)]
-    t = torch.from_numpy(np.ascontiguousarray(np.stack(inputs)))[:, None]
+    t = torch.from_numpy(_views(x, phases, flip))[:, None]
     try:
         logits = net(t.to(dev))
     except Exception as exc:
@@ -107,7 +126,7 @@ def predict_section(model, array: np.ndarray, clip: float | None = None,
         torch.cuda.empty_cache()
         net = net.to("cpu")
         logits = net(t)
-    probs = torch.softmax(logits.float(), 1).mean(0)
+    probs = _mean_probs(logits, flip)
     ent = -(probs * torch.log(probs.clamp_min(1e-12))).sum(0)
     probs_np = probs.cpu().numpy().astype(np.float32)
     return SectionPrediction(probs_np, (probs_np.argmax(0) + 1).astype(np.uint8),
@@ -143,13 +162,13 @@ def label_here_next(entropy: np.ndarray, n: int = 8, window: int = 32,
 
 
 def predict_volume(snapshot: ModelSnapshot, volume: Volume, state: TaskState | None = None,
-                   kind: str = "inline", device=None, indices=None, phases: int = 1
-                   ) -> tuple[np.ndarray, np.ndarray]:
+                   kind: str = "inline", device=None, indices=None, phases: int = 1,
+                   flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Class ids ``uint8 (il, xl, sample)`` and max probability ``float32`` of a whole volume.
 
     Runs one section at a time (``kind`` inline or crossline), reporting progress and
     honouring pause/cancel through ``state``. ``indices`` restricts it to some sections
-    (the others stay 0).
+    (the others stay 0). ``phases`` and ``flip``: test-time averaging, as in predict_section.
     """
     from seisview.core.section import SectionSpec
 
@@ -163,7 +182,7 @@ def predict_volume(snapshot: ModelSnapshot, volume: Volume, state: TaskState | N
     for k, i in enumerate(todo):
         state.check()
         p = predict_section(snapshot, volume.section_array(SectionSpec(kind, i)), device=device,
-                            phases=phases)
+                            phases=phases, flip=flip)
         if kind == "inline":
             classes[i], conf[i] = p.classes.T, p.probs.max(0).T
         else:

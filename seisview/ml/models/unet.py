@@ -5,6 +5,11 @@
 full-resolution head trained on a few thin strokes labels reflectors by
 their phase instead of layers by their texture (DESIGN.md, "Lessons
 measured"). ``coarse=False`` gives the classic full-resolution decoder.
+``refine=4`` adds a small residual correction of the coarse logits at 1/4
+resolution from the 1/4-level features (zero at the start): the texture decision stays coarse, but a
+class boundary can move by less than one coarse cell (measured on thin strokes,
+benchmarks/bench_ml.py quality: the coarse head alone puts boundaries 5-10 samples
+off, with the textured class bleeding into its neighbour).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ def double_conv(c_in: int, c_out: int) -> nn.Sequential:
 
 class UNet(FaciesModel):
     def __init__(self, n_classes: int, base: int = 16, depth: int = 3, coarse: bool = True,
-                 dropout: float = 0.2):
+                 dropout: float = 0.2, refine: int = 0):
         super().__init__()
         self.n_classes, self.depth, self.coarse = n_classes, depth, coarse
         self.stride = 2 ** depth if coarse else 1
@@ -47,15 +52,32 @@ class UNet(FaciesModel):
             self.dec = nn.ModuleList([double_conv(2 * chans[i], chans[i])
                                       for i in reversed(range(depth))])
             self.head = nn.Conv2d(chans[0], n_classes, 1)
+        self.refine, self.refine_level = None, 0
+        if refine:
+            level = int(refine).bit_length() - 2  # 1/refine resolution = self.down[level]
+            if not coarse or refine != 2 ** (level + 1) or not 0 <= level < depth - 1:
+                raise ValueError(f"refine must be 0 or 2, 4, ... < {2 ** depth} with the coarse "
+                                 f"head, not {refine!r}")
+            # a small correction of the coarse logits from the features at 1/refine
+            # resolution, so class boundaries can move by less than one coarse cell
+            self.refine_level = level
+            c = chans[level]
+            self.refine = nn.Sequential(nn.Conv2d(c + n_classes, c, 3, padding=1),
+                                        nn.ReLU(inplace=True), nn.Conv2d(c, n_classes, 1))
+            nn.init.zeros_(self.refine[-1].weight)
+            nn.init.zeros_(self.refine[-1].bias)
 
     def named_layers(self):
         layers = OrderedDict((f"enc{i}", m) for i, m in enumerate(self.down))
         layers.update((f"dec{i}", m) for i, m in enumerate(self.dec))
         layers["head"] = self.head
+        if self.refine is not None:
+            layers["refine"] = self.refine
         return layers
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x, h, w = pad_to_multiple(x, 2 ** self.depth)
+        size = x.shape[-2:]
         skips = []
         for i, block in enumerate(self.down):
             x = block(x if i == 0 else self.pool(x))
@@ -65,6 +87,8 @@ class UNet(FaciesModel):
             for up, dec, skip in zip(self.up, self.dec, reversed(skips[:-1]), strict=True):
                 x = dec(torch.cat([up(x), skip], dim=1))
         logits = self.head(x)
-        return upsample_to(logits, x.shape[-2:] if not self.coarse else
-                           (logits.shape[-2] * self.stride, logits.shape[-1] * self.stride)
-                           )[..., :h, :w]
+        if self.refine is not None:
+            fine = skips[self.refine_level]
+            logits = upsample_to(logits, fine.shape[-2:])
+            logits = logits + self.refine(torch.cat([fine, logits], 1))
+        return upsample_to(logits, size)[..., :h, :w]
