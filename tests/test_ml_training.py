@@ -241,6 +241,17 @@ def test_refined_unet_starts_as_the_coarse_one_and_keeps_the_shape():
             UNet(6, **bad)
 
 
+def test_a_split_that_draws_no_held_out_block_still_holds_one_out(demo_small):
+    vol, truth = demo_small
+    labels = {SectionSpec("inline", 2): thin_strokes(truth[2].T, 0.05)}
+    data = make_training_data(vol, labels, n_classes=6, val_fraction=1e-9)  # no block drawn
+    s = data.sections[0]
+    cols = np.nonzero(s.val.any(0))[0]
+    assert cols.size and cols.max() - cols.min() < 24  # one block of 24 traces
+    assert not (s.train.astype(bool) & s.val.astype(bool)).any()
+    assert not make_training_data(vol, labels, n_classes=6, val_fraction=0.0).sections[0].val.any()
+
+
 def test_no_early_stop_before_min_steps(demo_small):
     data = _data(demo_small)
     cfg = dict(FAST, epochs=8, patience=1, seed=0, self_train=0)

@@ -101,6 +101,11 @@ def _split(mask: np.ndarray, spec: SectionSpec, rng, val_fraction: float, block:
     n_ids = int(ids.max()) + 1
     is_val = rng.random(n_ids) < val_fraction
     held = is_val[ids] & (mask > 0)
+    painted = np.unique(ids[mask > 0])
+    if val_fraction > 0 and not held.any() and len(painted) >= 2:
+        # no painted block drawn: hold one out anyway, or early stopping has nothing to watch
+        # and every run goes on to the step cap (~1 split in 8 with 9 blocks per section)
+        held = (ids == rng.choice(painted)) & (mask > 0)
     return np.where(held, 0, mask).astype(np.uint8), np.where(held, mask, 0).astype(np.uint8)
 
 
