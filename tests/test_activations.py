@@ -165,3 +165,15 @@ def test_waldeland_patch_network_is_captured():
     for name, act in acts.layers.items():
         assert act.upsampled([0]).shape == (1, 70, 90), name
         assert act.interior().shape[1] >= 1 and np.isfinite(act.native).all()
+
+
+def test_zero_initialised_layer_still_measures_its_receptive_field():
+    """The U-Net's refinement starts at zero weights: no gradient, yet its geometry is real."""
+    from seisview.ml.models import build_model
+
+    net = build_model("unet", 3, depth=4, refine=4)
+    assert not net.refine[-1].weight.any()
+    geo = layer_geometry(net, "refine")
+    assert geo.step == (4.0, 4.0)  # 1/4 resolution
+    assert geo.half[0] >= layer_geometry(net, "head").half[0]  # it sees the coarse logits
+    assert not net.refine[-1].weight.any()  # measured on a copy: the model is untouched

@@ -45,6 +45,21 @@ def _support(m, mod, layer, x, cy, cx):
     return (int(rows.min()), int(rows.max()) + 1, int(cols.min()), int(cols.max()) + 1), out.shape
 
 
+def _without_zero_weights(m: torch.nn.Module) -> torch.nn.Module:
+    """A copy whose all-zero weight tensors are small constants: a zero-initialised layer
+    (the U-Net's refinement) passes no gradient, and would measure a receptive field of 0."""
+    if all(p.detach().any() for p in m.parameters() if p.dim() > 1):
+        return m
+    import copy
+
+    m = copy.deepcopy(m)
+    with torch.no_grad():
+        for p in m.parameters():
+            if p.dim() > 1 and not p.any():
+                p.fill_(0.01)
+    return m
+
+
 def layer_geometry(model, layer: str, multiple: int = 16) -> LayerGeometry:
     """Receptive field and registration of a layer, measured by back-propagation.
 
@@ -60,6 +75,7 @@ def layer_geometry(model, layer: str, multiple: int = 16) -> LayerGeometry:
     with _GEOMETRY_LOCK:
         if key in _GEOMETRY:
             return _GEOMETRY[key]
+    m = _without_zero_weights(m)
     mod = _resolve(m, [layer])
     c_in = in_channels(m)
     was_training = m.training
