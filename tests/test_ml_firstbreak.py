@@ -81,6 +81,27 @@ def test_step_fit_finds_the_step_and_rates_it():
     assert conf[0] > 0.95 and conf[2] > 0.9 and conf[1] < 0.1
 
 
+def test_ramp_target_and_subsample_pick_keep_a_pick_between_samples():
+    from seisview.ml.fb_data import PickedGather, random_crops
+
+    x = np.zeros((1, 64, 8), np.float32)
+    item = PickedGather(1, x, np.full(8, 30.25), np.arange(8))
+    _, y, _ = random_crops([item], np.random.default_rng(0), 1, 64, 8, augment=False,
+                           gain=False, ramp=True)
+    col = y[0, 0, :, 0]
+    assert col[29] == 0 and col[30] == pytest.approx(0.25) and col[31] == 1
+    pick, _ = picks_from_probability(y[0, 0], subsample=True)
+    assert np.allclose(pick, 30.25, atol=0.1)  # the 0.5 crossing of the sampled ramp
+    assert (picks_from_probability(y[0, 0])[0] == 31).all()  # the plain step fit rounds up
+
+
+def test_snap_needs_a_clear_win():
+    from seisview.ml.firstbreak import _sign_test
+
+    assert not _sign_test(2, 0) and not _sign_test(9, 5)  # a dozen picks: chance
+    assert _sign_test(11, 3) and _sign_test(5, 0) and not _sign_test(0, 0)
+
+
 def test_unet_keeps_any_gather_size():
     net = FirstBreakUNet(widths=(4, 8, 16))
     out = net(torch.randn(2, 1, 37, 13))
@@ -109,7 +130,9 @@ def test_picker_learns_picks_of_three_gathers(synth, trained):
 def test_training_messages_and_best_snapshot(trained):
     hist = trained.history
     assert [h["step"] for h in hist] == [50, 100, 150]
-    assert trained.snapshot.meta["val_soft"] == max(h["val_soft"] for h in hist)
+    # the averaged weights of the last evaluation are kept (see FirstBreakConfig.select)
+    assert trained.snapshot.meta["step"] == 150
+    assert trained.snapshot.meta["val_soft"] == hist[-1]["val_soft"]
     assert trained.snapshot.meta["trained_on"] == [1, 2, 3]
 
 

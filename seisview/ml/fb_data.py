@@ -163,7 +163,8 @@ def _relog(lin: np.ndarray, compress: float) -> np.ndarray:
 
 def random_crops(items: list[PickedGather], rng: np.random.Generator, batch: int,
                  n_time: int, n_trace: int, gain: bool = True, edge_weight: float = 0.0,
-                 edge_width: float = 8.0, augment: bool = True, compress: float = 20.0):
+                 edge_width: float = 8.0, augment: bool = True, compress: float = 20.0,
+                 ramp: bool = False):
     """``(x, target, weight)`` float32 batches ``(batch, channel, n_time, n_trace)``.
 
     ``weight`` is 0 on unpicked traces and ``1 + edge_weight·exp(-|t - pick|/edge_width)``
@@ -234,7 +235,9 @@ def random_crops(items: list[PickedGather], rng: np.random.Generator, batch: int
         xs[b, :, :h, :w] = x
         t = np.arange(n_time)[:, None]
         pp = np.nan_to_num(p, nan=1e9)[None, :]
-        ys[b, 0, :, :w] = (t >= pp).astype(np.float32)
+        # ramp: the sample holding the pick gets the share of it after the pick, so a
+        # pick between two samples is learnt where it is, not rounded up to the next one
+        ys[b, 0, :, :w] = (np.clip(t - pp + 0.5, 0.0, 1.0) if ramp else (t >= pp)).astype(np.float32)
         wt = np.isfinite(p)[None, :] * (1.0 + edge_weight * np.exp(-np.abs(t - pp) / edge_width))
         ms[b, 0, :h, :w] = wt[:h]
     return xs, ys, ms

@@ -74,6 +74,15 @@ class FirstBreakConfig:
     edge_weight: float = 4.0  # extra loss weight of samples near the pick (see random_crops)
     augment: bool = True  # polarity, trace spacing, stretch, noise, dropped traces (random_crops)
     cosine: bool = False  # cosine learning-rate decay over ``steps``
+    # "ramp": the target rises over the sample holding the pick by the share after it, and
+    # the pick is read where the probability crosses 0.5; "step": 0/1 (older snapshots)
+    target: str = "step"
+    ema: float = 0.99  # > 0: validate and keep an exponential moving average of the weights
+    # which snapshot is kept: the "last" (averaged) one, or the best on the "heldout" picks
+    # or on "all" picks. The best on a dozen held-out picks swung single real runs by 13
+    # points between neighbouring evaluations and once kept a step-200 model (42 % within
+    # 2 ms on the other shots, 64 % on its own; the last average: 69 %)
+    select: str = "last"
     decimate: str = "poly"  # low-pass before decimating to target_dt_ms (fb_data.decimate)
     target_dt_ms: float = 1.0
     val_fraction: float = 0.2
@@ -214,11 +223,12 @@ def _probability(net, x: np.ndarray, factor: int) -> np.ndarray:
     return np.stack([np.interp(fine, grid, p[:, j]) for j in range(p.shape[1])], axis=1)
 
 
-def _validate(net, val: list[PickedGather], factor: int, tolerance: float) -> dict:
+def _validate(net, val: list[PickedGather], factor: int, tolerance: float,
+              subsample: bool = False) -> dict:
     net.eval()
     errs = []
     for it in val:
-        pick, _ = picks_from_probability(_probability(net, it.x, factor))
+        pick, _ = picks_from_probability(_probability(net, it.x, factor), subsample)
         ok = np.isfinite(it.pick)
         errs.append(pick[ok] - it.pick[ok] * factor)
     net.train()
@@ -271,11 +281,13 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         train_items, val_items = _split(items, config.val_fraction, rng)
         meta = {"window_ms": n_window * g.dt_ms, "factor_dt_ms": factor * g.dt_ms,
                 "compress": config.compress, "dt_ms": g.dt_ms, "init": how,
-                "decimate": config.decimate,
+                "decimate": config.decimate, "target": config.target,
                 "trained_on": data.picked_keys}
         n_time, n_trace = crop_size(config, items[0].x.shape[1],
                                     max(it.x.shape[2] for it in items), net.factor)
         opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        avg = _Average(net, config.ema) if config.ema > 0 else None
+        ramp = config.target == "ramp"
         t0 = time.monotonic()
         budget = config.minutes * 60 if config.minutes else None
         best_score, stale, version, losses, history = (-math.inf, 0, 0, [], [])
@@ -291,7 +303,7 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
             x, y, m = (torch.from_numpy(a).to(device) for a in
                        random_crops(train_items, rng, config.batch_size, n_time, n_trace,
                                     edge_weight=config.edge_weight, augment=config.augment,
-                                    compress=config.compress))
+                                    compress=config.compress, ramp=ramp))
             loss = (F.binary_cross_entropy_with_logits(net(x), y, reduction="none") * m).sum() \
                 / m.sum().clamp(min=1)
             if not torch.isfinite(loss):
@@ -305,22 +317,37 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
                 for grp in opt.param_groups:
                     grp["lr"] = config.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * f)))
             opt.step()
+            if avg is not None:
+                avg.update(net)
             step += 1
             losses.append(float(loss.detach()))
             out_of_time = bool(budget and time.monotonic() - t0 > budget)
             last = step == config.steps or out_of_time
             if step % config.eval_every == 0 or last:
+                shown = avg.model if avg is not None else net
                 metrics = {"loss": float(np.mean(losses[-config.eval_every:])),
-                           **_validate(net, val_items or train_items, factor, config.tolerance),
+                           **_validate(shown, val_items or train_items, factor, config.tolerance,
+                                       ramp),
                            "elapsed_s": time.monotonic() - t0,
                            "steps_per_s": step / max(time.monotonic() - t0, 1e-9)}
                 history.append({"step": step, **metrics})
                 score = metrics.get("val_soft", 0.0)
+                if config.select == "all" and val_items:
+                    # the held-out block alone (a dozen picks) once chose the step-200
+                    # model of a 1500-step run (real shots 3,7,9, seed 1: 42 % within 2 ms
+                    # on the other shots, 64 % on its own); the fit of the training picks
+                    # keeps an undertrained model from winning on a lucky block
+                    fit = _validate(shown, train_items, factor, config.tolerance, ramp)
+                    n_v, n_t = metrics.get("val_n", 0.0), fit.get("val_n", 0.0)
+                    score = (score * n_v + fit.get("val_soft", 0.0) * n_t) / max(n_v + n_t, 1)
+                    metrics["fit_soft"] = fit.get("val_soft", math.nan)
+                if config.select == "last":  # the newest (averaged) weights, no early stop
+                    score = float(step)
                 snap = None
                 if score > best_score:
                     best_score, stale = score, 0
                     version += 1
-                    snap = best = _snapshot(net, config, {**meta, "step": step, **metrics}, version)
+                    snap = best = _snapshot(shown, config, {**meta, "step": step, **metrics}, version)
                 else:
                     stale += 1
                 yield TrainProgress(0, step, metrics["loss"], metrics, version, snap, fraction(),
@@ -353,6 +380,30 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         yield TrainFailed(str(exc), best)
 
 
+class _Average:
+    """Exponential moving average of the picker's weights (GroupNorm only: no statistics
+    to recalibrate); the average of a noisy run's last few hundred steps."""
+
+    def __init__(self, net, decay: float):
+        import copy
+
+        self.decay = float(decay)
+        self.model = copy.deepcopy(net)
+        self.model.requires_grad_(False)
+        self.n = 0
+
+    @torch.no_grad()
+    def update(self, net) -> None:
+        self.n += 1
+        # a shorter memory at first, so a short run's average is not half random weights
+        decay = min(self.decay, (1.0 + self.n) / (10.0 + self.n))
+        mine = list(self.model.parameters()) + list(self.model.buffers())
+        theirs = list(net.parameters()) + list(net.buffers())
+        torch._foreach_lerp_([a for a in mine if a.is_floating_point()],
+                             [b.detach() for b in theirs if b.is_floating_point()],
+                             1.0 - decay)
+
+
 def cli_train(project, args) -> int:
     """Body of ``seisview train --task firstbreak`` (lives with the other CLI code)."""
     from seisview.cli.pretrain_fb import train_firstbreak
@@ -371,17 +422,32 @@ def _choose_snap(snap: ModelSnapshot, g: GatherSet, val: list[PickedGather],
         ok = np.isfinite(it.pick)
         truth = g.t0_ms + it.pick[ok] * float(snap.meta["factor_dt_ms"])
         rows.append((traces[ok], t[ok], truth))
-    best, best_hits, best_mae = None, -1, math.inf
-    for cand in SNAPS:
-        err = np.abs(np.concatenate([refine(tr, t, g.dt_ms, g.t0_ms, cand) - truth
-                                     for tr, t, truth in rows]))
-        hits, mae = int(np.sum(err <= tolerance * g.dt_ms + 1e-9)), float(np.median(err))
-        # a snap must win clearly: with a dozen held-out picks, one pick more is chance
-        # (measured on real shots: a snap chosen so cut the hits within 0.5 ms from 20 to 15 %)
-        if best_hits < 0 or (hits >= best_hits + max(2, 0.1 * err.size) and mae <= best_mae):
-            best, best_hits, best_mae = cand, hits, mae
+    errs = {cand: np.abs(np.concatenate([refine(tr, t, g.dt_ms, g.t0_ms, cand) - truth
+                                         for tr, t, truth in rows])) for cand in SNAPS}
+    tol_ms = tolerance * g.dt_ms + 1e-9
+    base = errs[None]
+    best, best_hits = None, int(np.sum(base <= tol_ms))
+    for cand in SNAPS[1:]:
+        err = errs[cand]
+        hits = int(np.sum(err <= tol_ms))
+        # a snap must win clearly: it must bring more held-out picks closer than it moves
+        # away, beyond chance (one-sided sign test, p < 0.05), and lose no hits. Counting
+        # hits alone (+2 of 14 held-out picks) chose an energy-ratio snap on real shots
+        # that placed 4-5 % fewer of the other shots' picks within 2 ms in 3 runs of 3.
+        if hits >= best_hits and hits > int(np.sum(base <= tol_ms)) and \
+                _sign_test(int(np.sum(err < base - 0.05)), int(np.sum(err > base + 0.05))):
+            best, best_hits = cand, hits
     best_score = best_hits / max(sum(r[2].size for r in rows), 1)
     return snap.with_meta(snap=list(best) if best else None, val_within=best_score)
+
+
+def _sign_test(wins: int, losses: int, alpha: float = 0.05) -> bool:
+    """Whether ``wins`` against ``losses`` is unlikely for a coin (one-sided binomial test)."""
+    n = wins + losses
+    if n == 0:
+        return False
+    tail = sum(math.comb(n, k) for k in range(wins, n + 1)) / 2.0 ** n
+    return tail < alpha
 
 
 def refine(traces: np.ndarray, t_ms: np.ndarray, dt_ms: float, t0_ms: float, snap) -> np.ndarray:
@@ -438,7 +504,7 @@ def predict_gather(net, snapshot: ModelSnapshot, traces: np.ndarray, dt_ms: floa
     x = gather_input(traces, n, factor, float(meta.get("compress", 20.0)),
                      meta.get("decimate", "poly"))
     prob = _probability(net, x, factor)[:n]
-    pick, conf = picks_from_probability(prob)
+    pick, conf = picks_from_probability(prob, meta.get("target", "step") == "ramp")
     if tol_ms and prob.shape[1] >= 3:
         tol = max(tol_ms / dt_ms, 8.0)
         pick, refit = consistent_picks(prob, pick, tol)

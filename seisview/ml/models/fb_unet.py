@@ -77,15 +77,29 @@ def step_confidence(prob: np.ndarray, pick: np.ndarray, w: int = 16) -> np.ndarr
     return conf
 
 
-def picks_from_probability(prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def picks_from_probability(prob: np.ndarray, subsample: bool = False
+                           ) -> tuple[np.ndarray, np.ndarray]:
     """Best single step per trace of ``prob`` ``(time, trace)`` in [0, 1].
 
     The pick minimises :func:`step_costs` (robust to isolated flickers, unlike
     the first crossing of 0.5); the confidence is :func:`step_confidence`.
-    Returns ``(pick_sample, confidence)`` as float arrays of length ``trace``.
+    With ``subsample`` (a network trained on ramp targets, where 0.5 lies at the
+    pick itself) the pick moves to where ``prob`` crosses 0.5 between the step's
+    sample and the one before it. Returns ``(pick_sample, confidence)`` as float
+    arrays of length ``trace``.
     """
-    pick = np.argmin(step_costs(prob), axis=0)
-    return pick.astype(np.float64), step_confidence(prob, pick)
+    k = np.argmin(step_costs(prob), axis=0)
+    pick = k.astype(np.float64)
+    if subsample:
+        p = np.clip(np.asarray(prob, dtype=np.float64), 0.0, 1.0)
+        j = np.arange(p.shape[1])
+        ok = (k >= 1) & (k < p.shape[0])
+        a = p[np.clip(k - 1, 0, p.shape[0] - 1), j]
+        b = p[np.clip(k, 0, p.shape[0] - 1), j]
+        ok &= (a < 0.5) & (b >= 0.5)
+        frac = np.where(ok, (0.5 - a) / np.where(ok, b - a, 1.0), 1.0)
+        pick = np.where(ok, k - 1 + frac, pick)
+    return pick, step_confidence(prob, k)
 
 
 def consistent_picks(prob: np.ndarray, pick: np.ndarray, tol: float, side: int = 2
