@@ -96,7 +96,7 @@ def test_ramp_target_and_subsample_pick_keep_a_pick_between_samples():
 
 
 def test_snap_needs_a_clear_win():
-    from seisview.ml.firstbreak import _sign_test
+    from seisview.ml.fb_predict import _sign_test
 
     assert not _sign_test(2, 0) and not _sign_test(9, 5)  # a dozen picks: chance
     assert _sign_test(11, 3) and _sign_test(5, 0) and not _sign_test(0, 0)

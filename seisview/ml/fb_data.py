@@ -102,7 +102,7 @@ def gather_input(traces: np.ndarray, n_window: int, factor: int, compress: float
     arrival beside strong surface waves (real land shots). Decimating fine-sampled land data (0.25 ms) to about 1 ms
     gives the network four times the time context for the same cost; the pick
     keeps sub-sample precision because the step is fitted on the interpolated
-    probability (see ``firstbreak.predict_gather``).
+    probability (see ``fb_predict.predict_gather``).
     """
     x = np.asarray(traces[:, :n_window], dtype=np.float64)
     x = x - np.median(x, axis=1, keepdims=True)  # DC offsets of land geophones

@@ -1,0 +1,187 @@
+"""First-break picker, prediction side: picks and confidences from a trained snapshot.
+
+``predict_picks(snapshot, gatherset)`` returns ``{(gather key, channel): (time_ms,
+confidence)}`` for every trace; ``score_picks`` compares picks with true ones;
+``choose_snap`` decides after training whether a classical onset snap suits the
+interpreter's held-out picks. Training is in :mod:`seisview.ml.firstbreak`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+
+from seisview.core.errors import SeisviewError
+from seisview.core.gathers import GatherSet
+from seisview.core.tasks import TaskState
+from seisview.ml.fb_data import PickedGather, gather_input
+from seisview.ml.models.fb_unet import (
+    FirstBreakUNet,
+    consistent_picks,
+    outward_picks,
+    picks_from_probability,
+    step_confidence,
+)
+from seisview.ml.snapshot import ModelSnapshot
+
+MODEL = "fb-unet"
+# Classical refinements tried on the held-out picks after training: (CF method, ±window ms).
+# The network finds the arrival; a snap to the nearest onset of the CF can make it sharper.
+# It is kept only when it places more held-out picks within tolerance than the network alone,
+# so a convention the CF does not follow (a later phase) is left to the network.
+SNAPS = (None, ("energy_ratio", 1.0), ("energy_ratio", 2.0), ("energy_ratio", 4.0),
+         ("aic", 2.0), ("aic", 4.0))
+
+
+def factor_for(dt_ms: float, target_dt_ms: float) -> int:
+    return max(1, int(round(target_dt_ms / dt_ms)))
+
+
+def build_picker(config: dict) -> FirstBreakUNet:
+    return FirstBreakUNet(int(config.get("in_channels", 1)),
+                          tuple(config.get("widths", (16, 32, 64, 128))))
+
+
+def arrival_probability(net, x: np.ndarray, factor: int) -> np.ndarray:
+    """Arrival probability ``(fine sample, trace)`` of one prepared gather ``x`` (coarse)."""
+    dev = next(net.parameters()).device
+    xt = torch.from_numpy(np.ascontiguousarray(x))[None].to(dev)
+    # mean over polarity and trace direction (both seen in training): a pick must not
+    # depend on them, and the mean of four views is steadier than any one
+    views = torch.cat([xt, -xt, xt.flip(-1), -xt.flip(-1)])
+    with torch.no_grad():
+        q = torch.sigmoid(net(views))[:, 0]
+        p = ((q[0] + q[1] + q[2].flip(-1) + q[3].flip(-1)) / 4).cpu().numpy()
+    if factor == 1:
+        return p
+    # back to the data's sampling: the step is fitted on the interpolated probability,
+    # which keeps sub-sample precision of the coarse grid (resample_poly is centred)
+    fine = np.arange(p.shape[0] * factor) / factor
+    grid = np.arange(p.shape[0])
+    return np.stack([np.interp(fine, grid, p[:, j]) for j in range(p.shape[1])], axis=1)
+
+
+def choose_snap(snap: ModelSnapshot, g: GatherSet, val: list[PickedGather],
+                 tolerance: float) -> ModelSnapshot:
+    """The snapshot with ``meta["snap"]``: the refinement that suits the held-out picks best."""
+    net = load_picker(snap)
+    rows = []
+    for it in val:
+        traces = g.data[g.trace_indices(it.key)]
+        t, _ = predict_gather(net, snap.with_meta(snap=None), traces, g.dt_ms, g.t0_ms)
+        ok = np.isfinite(it.pick)
+        truth = g.t0_ms + it.pick[ok] * float(snap.meta["factor_dt_ms"])
+        rows.append((traces[ok], t[ok], truth))
+    errs = {cand: np.abs(np.concatenate([refine(tr, t, g.dt_ms, g.t0_ms, cand) - truth
+                                         for tr, t, truth in rows])) for cand in SNAPS}
+    tol_ms = tolerance * g.dt_ms + 1e-9
+    base = errs[None]
+    best, best_hits = None, int(np.sum(base <= tol_ms))
+    for cand in SNAPS[1:]:
+        err = errs[cand]
+        hits = int(np.sum(err <= tol_ms))
+        # a snap must win clearly: it must bring more held-out picks closer than it moves
+        # away, beyond chance (one-sided sign test, p < 0.05), and lose no hits. Counting
+        # hits alone (+2 of 14 held-out picks) chose an energy-ratio snap on real shots
+        # that placed 4-5 % fewer of the other shots' picks within 2 ms in 3 runs of 3.
+        if hits >= best_hits and hits > int(np.sum(base <= tol_ms)) and \
+                _sign_test(int(np.sum(err < base - 0.05)), int(np.sum(err > base + 0.05))):
+            best, best_hits = cand, hits
+    best_score = best_hits / max(sum(r[2].size for r in rows), 1)
+    return snap.with_meta(snap=list(best) if best else None, val_within=best_score)
+
+
+def _sign_test(wins: int, losses: int, alpha: float = 0.05) -> bool:
+    """Whether ``wins`` against ``losses`` is unlikely for a coin (one-sided binomial test)."""
+    n = wins + losses
+    if n == 0:
+        return False
+    tail = sum(math.comb(n, k) for k in range(wins, n + 1)) / 2.0 ** n
+    return tail < alpha
+
+
+def refine(traces: np.ndarray, t_ms: np.ndarray, dt_ms: float, t0_ms: float, snap) -> np.ndarray:
+    """Snap each pick to the nearest onset of ``snap = (method, window_ms)`` (None: unchanged)."""
+    if not snap:
+        return np.asarray(t_ms, float)
+    from seisview.core.onset import snap as onset_snap
+
+    method, window = snap[0], float(snap[1])
+    return np.array([onset_snap(tr, float(t), window, dt_ms, method=method, t0_ms=t0_ms,
+                                cf_ms=max(4 * dt_ms, 2.0))
+                     for tr, t in zip(traces, t_ms, strict=True)])
+
+
+def load_picker(snapshot: ModelSnapshot) -> FirstBreakUNet:
+    if snapshot.model != MODEL:
+        raise SeisviewError(f"run of model {snapshot.model!r} is not a first-break picker",
+                            hint="use a run trained with `seisview train --task firstbreak`")
+    net = build_picker(snapshot.config)
+    net.load_state_dict(snapshot.state)
+    net.eval()
+    return net
+
+
+def predict_gather(net, snapshot: ModelSnapshot, traces: np.ndarray, dt_ms: float,
+                   t0_ms: float = 0.0, tol_ms: float | None = 8.0,
+                   offsets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(time_ms, confidence)`` per trace of raw ``traces`` ``(trace, sample)``, spatial order.
+
+    With ``tol_ms``, picks more than that from the moveout of their neighbours on
+    both sides are re-fitted near it (:func:`consistent_picks`), and with
+    ``offsets`` also picks far earlier than their neighbour nearer the source
+    (:func:`outward_picks`); re-fitted picks get half the confidence, so the
+    interpreter sees them.
+    """
+    meta = snapshot.meta
+    factor = factor_for(dt_ms, float(meta.get("factor_dt_ms", dt_ms)))
+    n = int(round(float(meta.get("window_ms", traces.shape[1] * dt_ms)) / dt_ms))
+    n = min(max(n, 1), traces.shape[1])
+    x = gather_input(traces, n, factor, float(meta.get("compress", 20.0)),
+                     meta.get("decimate", "poly"))
+    prob = arrival_probability(net, x, factor)[:n]
+    pick, conf = picks_from_probability(prob, meta.get("target", "step") == "ramp")
+    if tol_ms and prob.shape[1] >= 3:
+        tol = max(tol_ms / dt_ms, 8.0)
+        pick, refit = consistent_picks(prob, pick, tol)
+        if offsets is not None:
+            pick, out = outward_picks(prob, pick, np.abs(np.asarray(offsets, float)), tol)
+            refit |= out
+        conf = step_confidence(prob, pick) * np.where(refit, 0.5, 1.0)
+    dead = ~np.any(traces[:, :n], axis=1)
+    conf[dead] = 0.0
+    t_ms = refine(traces, t0_ms + pick * dt_ms, dt_ms, t0_ms, meta.get("snap"))
+    return t_ms, conf
+
+
+def predict_picks(snapshot: ModelSnapshot, gatherset: GatherSet, state: TaskState | None = None,
+                  keys=None, tol_ms: float | None = 8.0) -> dict[tuple[int, int], tuple[float, float]]:
+    """``{(gather key, channel): (time_ms, confidence)}`` for every trace of the gathers."""
+    state = state or TaskState()
+    net = load_picker(snapshot)
+    ids = list(gatherset.gather_ids if keys is None else keys)
+    out: dict[tuple[int, int], tuple[float, float]] = {}
+    for i, key in enumerate(ids):
+        state.check()
+        idx = gatherset.trace_indices(int(key))
+        t, c = predict_gather(net, snapshot, gatherset.data[idx], gatherset.dt_ms,
+                              gatherset.t0_ms, tol_ms, gatherset.offsets[idx])
+        for ch, ti, ci in zip(gatherset.channels[idx], t, c, strict=True):
+            out[(int(key), int(ch))] = (float(ti), float(ci))
+        state.set_progress((i + 1) / len(ids), f"gather {key}")
+    return out
+
+
+def score_picks(predicted: Mapping, truth: Mapping, dt_ms: float, tolerance: float = 2.0,
+                keys=None) -> dict:
+    """Share of true picks matched within ±``tolerance`` samples, mean |error| and bias (ms)."""
+    d = [predicted[k][0] - t for k, t in truth.items()
+         if k in predicted and (keys is None or k[0] in keys)]
+    d = np.asarray(d, float)
+    if d.size == 0:
+        return {"n": 0, "within": math.nan, "mae_ms": math.nan, "median_bias_ms": math.nan}
+    return {"n": int(d.size), "within": float(np.mean(np.abs(d) <= tolerance * dt_ms + 1e-9)),
+            "mae_ms": float(np.mean(np.abs(d))), "median_bias_ms": float(np.median(d))}
