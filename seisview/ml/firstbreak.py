@@ -50,6 +50,7 @@ from seisview.ml.models.fb_unet import (
 )
 from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress, final_done
 from seisview.ml.snapshot import ModelSnapshot
+from seisview.ml.training import WeightAverage
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         n_time, n_trace = crop_size(config, items[0].x.shape[1],
                                     max(it.x.shape[2] for it in items), net.factor)
         opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        avg = _Average(net, config.ema) if config.ema > 0 else None
+        avg = WeightAverage(net, config.ema, warmup=True) if config.ema > 0 else None
         ramp = config.target == "ramp"
         t0 = time.monotonic()
         budget = config.minutes * 60 if config.minutes else None
@@ -296,7 +297,7 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
             out_of_time = bool(budget and time.monotonic() - t0 > budget)
             last = step == config.steps or out_of_time
             if step % config.eval_every == 0 or last:
-                shown = avg.model if avg is not None else net
+                shown = avg.model(net) if avg is not None else net
                 metrics = {"loss": float(np.mean(losses[-config.eval_every:])),
                            **_validate(shown, val_items or train_items, factor, config.tolerance,
                                        ramp),
@@ -350,30 +351,6 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         yield TrainCancelled(best, step)
     except SeisviewError as exc:
         yield TrainFailed(str(exc), best)
-
-
-class _Average:
-    """Exponential moving average of the picker's weights (GroupNorm only: no statistics
-    to recalibrate); the average of a noisy run's last few hundred steps."""
-
-    def __init__(self, net, decay: float):
-        import copy
-
-        self.decay = float(decay)
-        self.model = copy.deepcopy(net)
-        self.model.requires_grad_(False)
-        self.n = 0
-
-    @torch.no_grad()
-    def update(self, net) -> None:
-        self.n += 1
-        # a shorter memory at first, so a short run's average is not half random weights
-        decay = min(self.decay, (1.0 + self.n) / (10.0 + self.n))
-        mine = list(self.model.parameters()) + list(self.model.buffers())
-        theirs = list(net.parameters()) + list(net.buffers())
-        torch._foreach_lerp_([a for a in mine if a.is_floating_point()],
-                             [b.detach() for b in theirs if b.is_floating_point()],
-                             1.0 - decay)
 
 
 def cli_train(project, args) -> int:

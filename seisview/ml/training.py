@@ -371,20 +371,25 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
 class WeightAverage:
     """Exponential moving average of a model's floating-point weights (smoother snapshots)."""
 
-    def __init__(self, net: torch.nn.Module, decay: float):
+    def __init__(self, net: torch.nn.Module, decay: float, warmup: bool = False):
         self.decay = float(decay)
+        # warmup: a shorter memory at first, so a short run's average is not half the
+        # random initial weights (the first-break picker keeps the average as its result)
+        self.warmup, self.n = warmup, 0
         self.state = {k: v.detach().clone() for k, v in net.state_dict().items()
                       if v.is_floating_point()}
 
     @torch.no_grad()
     def update(self, net: torch.nn.Module) -> None:
+        self.n += 1
+        decay = min(self.decay, (1.0 + self.n) / (10.0 + self.n)) if self.warmup else self.decay
         current = net.state_dict()
         for k, v in self.state.items():
             if v.device != current[k].device:
                 self.state[k] = v.to(current[k].device)
         keys = list(self.state)  # one fused call: avg += (1 - decay) * (w - avg)
         torch._foreach_lerp_([self.state[k] for k in keys], [current[k].detach() for k in keys],
-                             1 - self.decay)
+                             1 - decay)
 
     def model(self, net: torch.nn.Module) -> torch.nn.Module:
         """A copy of ``net`` holding the averaged weights (batch-norm stats recalibrated later)."""
