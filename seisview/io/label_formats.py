@@ -35,17 +35,18 @@ def read_points(path) -> np.ndarray:
     """``(N, 3)`` float64 ``inline, crossline, z`` from a text point file.
 
     Blank lines, ``#`` comments and non-numeric header lines at the top are
-    skipped; separators may be tabs, spaces or commas; extra columns are ignored.
+    skipped; separators may be tabs, spaces or commas, or semicolons with decimal
+    commas (European Excel); extra columns are ignored. Any common encoding is read
+    (a byte-order mark never hides the first point).
     """
+    from seisview.io.textio import read_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise SeisviewError(f"cannot read {path}: {exc.strerror}") from None
-    rows, lines = [], text.splitlines()
+    rows, lines = [], read_text(path).splitlines()
     started = False
     for n, line in enumerate(lines, 1):
-        s = line.split("#", 1)[0].replace(",", " ").split()
+        body = line.split("#", 1)[0]
+        s = (body.replace(",", ".").replace(";", " ") if ";" in body else body.replace(",", " ")).split()
         if not s:
             continue
         try:

@@ -26,6 +26,7 @@ import numpy as np
 from seisview.core.errors import SeisviewError
 from seisview.core.picks import Pick
 from seisview.io.atomic import atomic_path, atomic_write_text
+from seisview.io.textio import number, read_text, separator
 
 PICK_FORMATS = ("csv", "json", "segy-header", "sgt")
 _KEY_COLS = ("ffid", "gather", "shot", "key", "fldr", "cdp")
@@ -48,15 +49,23 @@ def guess_format(path) -> str:
 
 
 # -- CSV ----------------------------------------------------------------------------------
+_MAX_KEY = 2**31  # keys and channels are 4-byte header words
+
+
 def read_csv(path) -> Picks:
+    """Picks of a CSV table (any common encoding; comma, semicolon or tab separated).
+
+    Refused with the line number: rows that are not picks, gather keys or channels that are
+    not whole numbers, one trace given two different times; and a ``*_ms`` column whose
+    times are all below 1 ms (seconds under a millisecond name: nothing would be picked).
+    """
     path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
-    except OSError as exc:
-        raise SeisviewError(f"cannot read {path}: {exc.strerror}") from None
-    if not rows:
+    lines = [(n, ln) for n, ln in enumerate(read_text(path).splitlines(), 1) if ln.strip()]
+    if not lines:
         raise SeisviewError(f"{path.name} is empty", hint="expected a header ffid,channel,time_ms")
+    sep = separator(lines[0][1])
+    dec_comma = sep != ","
+    rows = list(csv.reader([ln for _, ln in lines], delimiter=sep))
     head = [h.strip().lower() for h in rows[0]]
 
     def col(names):
@@ -64,25 +73,48 @@ def read_csv(path) -> Picks:
 
     ki, ci, mi, si, qi = col(_KEY_COLS), col(_CH_COLS), col(_MS_COLS), col(_S_COLS), col(("confidence",))
     if ki is None or ci is None or (mi is None and si is None):
-        raise SeisviewError(f"{path.name} has no ffid/channel/time columns (header: {','.join(head)[:80]})",
-                            hint="the first row must name the columns: ffid,channel,time_ms[,confidence]")
+        raise SeisviewError(f"{path.name} has no ffid/channel/time columns (header: {sep.join(head)[:80]})",
+                            hint="the first row must name the columns: ffid,channel,time_ms[,confidence] "
+                            "(time_s for seconds)")
     out: Picks = {}
-    for n, row in enumerate(rows[1:], 2):
+    seen: dict[tuple[int, int], int] = {}
+    for (n, _), row in zip(lines[1:], rows[1:], strict=True):
         if not any(c.strip() for c in row):
             continue
         try:
             t_txt = row[mi] if mi is not None else row[si]
             if not t_txt.strip():
                 continue  # no pick on this trace
-            t = float(t_txt) * (1.0 if mi is not None else 1000.0)
-            conf = float(row[qi]) if qi is not None and qi < len(row) and row[qi].strip() else None
-            key = (int(float(row[ki])), int(float(row[ci])))
+            t = number(t_txt, dec_comma) * (1.0 if mi is not None else 1000.0)
+            if math.isinf(t):
+                raise ValueError(t_txt)
+            conf = (number(row[qi], dec_comma) if qi is not None and qi < len(row) and row[qi].strip()
+                    else None)
+            key = (_whole(row[ki]), _whole(row[ci]))
         except (ValueError, IndexError):
-            raise SeisviewError(f"{path.name} line {n} is not a pick: {','.join(row)[:60]!r}",
-                                hint="each row needs integer ffid and channel and a numeric time") from None
-        if t >= 0:
-            out[key] = (t, conf)
+            raise SeisviewError(f"{path.name} line {n} is not a pick: {sep.join(row)[:60]!r}",
+                                hint="each row needs whole-number ffid and channel and a numeric time") from None
+        if not t >= 0:
+            continue  # negative (-1) or NaN: no pick on this trace
+        if key in out and out[key][0] != t:
+            raise SeisviewError(f"{path.name} picks gather {key[0]} channel {key[1]} twice with different "
+                                f"times (line {seen[key]}: {out[key][0]:g} ms, line {n}: {t:g} ms)",
+                                hint="keep one row per trace; nothing was imported")
+        out[key] = (t, conf)
+        seen.setdefault(key, n)
+    if mi is not None and out and 0 < max(t for t, _ in out.values()) < 1.0:
+        raise SeisviewError(f"every time in column {head[mi]!r} of {path.name} is below 1 ms (largest "
+                            f"{max(t for t, _ in out.values()):g}): they look like seconds",
+                            hint="name the column time_s if the times are seconds; nothing was imported")
     return out
+
+
+def _whole(text: str) -> int:
+    """A gather key or channel: a whole number that fits a 4-byte header word (else ValueError)."""
+    v = float(text.strip())
+    if not v.is_integer() or abs(v) >= _MAX_KEY:
+        raise ValueError(text)
+    return int(v)
 
 
 def write_csv(path, picks: dict[tuple[int, int], Pick], key_name: str = "ffid") -> Path:
@@ -99,8 +131,9 @@ def write_csv(path, picks: dict[tuple[int, int], Pick], key_name: str = "ffid") 
 # -- JSON ----------------------------------------------------------------------------------
 def read_json(path) -> Picks:
     path = Path(path)
+    text = read_text(path)
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = json.loads(text)
         items = doc["picks"] if isinstance(doc, dict) else doc
         out: Picks = {}
         for it in items:
@@ -110,10 +143,8 @@ def read_json(path) -> Picks:
             else:
                 g, ch, t, *rest = it
                 conf = rest[0] if rest else None
-            out[(int(g), int(ch))] = (float(t), None if conf is None else float(conf))
+            out[(_whole(str(g)), _whole(str(ch)))] = (float(t), None if conf is None else float(conf))
         return out
-    except OSError as exc:
-        raise SeisviewError(f"cannot read {path}: {exc.strerror}") from None
     except (ValueError, KeyError, TypeError, StopIteration) as exc:
         raise SeisviewError(f"{path.name} is not a seisview pick file ({type(exc).__name__}: {exc})",
                             hint='expected {"picks": [[ffid, channel, time_ms, confidence], ...]}') from None

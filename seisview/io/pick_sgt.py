@@ -19,9 +19,12 @@ from seisview.core.picks import Pick
 
 def read_sgt(path) -> tuple[np.ndarray, np.ndarray]:
     """``positions (N, 2)`` and ``measurements (M, 3)`` (s, g 1-based; t in seconds)."""
+    from seisview.io.textio import read_text
+
     path = Path(path)
+    text = read_text(path)
     try:
-        rows = [ln.split("#", 1)[0].split() for ln in path.read_text(encoding="utf-8").splitlines()]
+        rows = [ln.split("#", 1)[0].split() for ln in text.splitlines()]
         rows = [r for r in rows if r]
         n = int(rows[0][0])
         pos = np.array([[float(v) for v in r[:2]] for r in rows[1:1 + n]], float)
@@ -29,8 +32,8 @@ def read_sgt(path) -> tuple[np.ndarray, np.ndarray]:
         meas = np.array([[float(v) for v in r[:3]] for r in rows[2 + n:2 + n + m]], float)
         if pos.shape != (n, 2) or meas.shape != (m, 3):
             raise ValueError(f"expected {n} positions and {m} measurements")
-    except OSError as exc:
-        raise SeisviewError(f"cannot read {path}: {exc.strerror}") from None
+        if m and not np.all(meas[:, :2] == np.round(meas[:, :2])):
+            raise ValueError("shot/geophone indices must be whole numbers")
     except (ValueError, IndexError) as exc:
         raise SeisviewError(f"{path.name} is not a pyGIMLi .sgt pick file ({exc})",
                             hint="expected a count, 'x y' positions, a count, then 's g t' rows") from None

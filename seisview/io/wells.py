@@ -142,12 +142,17 @@ def read_las(path: str | Path) -> WellLog:
     if factor is None:
         problems.append(f"depth unit {depth_unit or '(blank)'!r} not recognised; assumed metres")
         factor = 1.0
-    depth = np.asarray(las.index, dtype=float) * factor
+    depth = _floats(las.index, "depth", problems)
+    null = _header(las, "NULL")
+    depth[np.isin(depth, [null if isinstance(null, Real) else np.nan, *_SENTINELS])] = np.nan
+    depth *= factor
     cols = {}
     for c in las.curves[1:]:
         m = c.mnemonic.strip().upper()
-        cols[m] = np.asarray(c.data, dtype=float)
-    _common_nulls(cols, _header(las, "NULL"), problems)
+        cols[m] = _floats(c.data, m, problems)
+        if isinstance(null, Real):  # lasio leaves NULL in place in a curve it could not convert
+            cols[m][cols[m] == null] = np.nan
+    _common_nulls(cols, null, problems)
     order, depth = _order_depth(depth, problems)
     cols = {m: v[order] for m, v in cols.items()}
     step = _step(las, depth, factor, problems)
@@ -173,6 +178,23 @@ def read_las(path: str | Path) -> WellLog:
 
 
 _SENTINELS = (-999.25, -999.0, -9999.0, -99999.0, 9.999e25, -9.999e25)
+
+
+def _floats(values, name: str, problems: list[str]) -> np.ndarray:
+    """float64 samples; text lasio could not convert (``abc``, ``1,5e``) becomes NaN and a problem."""
+    try:
+        return np.array(values, dtype=float)
+    except (ValueError, TypeError):
+        pass
+    out = np.full(len(values), np.nan)
+    for i, v in enumerate(values):
+        try:
+            out[i] = float(v)
+        except (ValueError, TypeError):
+            pass
+    bad = int(np.count_nonzero(np.isnan(out)) - sum(1 for v in values if isinstance(v, float) and v != v))
+    problems.append(f"{name}: {bad} samples are not numbers; treated as null")
+    return out
 
 
 def _common_nulls(cols: dict[str, np.ndarray], declared, problems: list[str]) -> None:

@@ -1,0 +1,110 @@
+"""Files from users we have never met: pick tables, point files, LAS, SEG-Y and projects that
+are odd but legitimate are read right; broken ones are refused in one line (SeisviewError)."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seisview.core.errors import SeisviewError
+from seisview.io import pick_formats as pf
+
+sys.path.insert(0, str(Path(__file__).parent))
+from make_segy import make  # noqa: E402
+
+PICKS = {(1, 1): (12.5, None), (1, 2): (13.0, None)}
+
+
+# -- pick tables ---------------------------------------------------------------------------
+@pytest.mark.parametrize("name,data", [
+    ("excel_eu", "ffid;channel;time_ms\r\n1;1;12,5\r\n1;2;13\r\n".encode("cp1252")),
+    ("tabs", b"ffid\tchannel\ttime_ms\n1\t1\t12.5\n1\t2\t13.0\n"),
+    ("utf16", "ffid,channel,time_ms\r\n1,1,12.5\r\n1,2,13.0\r\n".encode("utf-16")),
+    ("latin1_note", "ffid,channel,time_ms,note\n1,1,12.5,d\xe9j\xe0\n1,2,13,\n".encode("latin-1")),
+    ("blank_first", b"\n\nffid,channel,time_ms\n1,1,12.5\n\n1,2,13.0\n"),
+    ("same_row_twice", b"ffid,channel,time_ms\n1,1,12.5\n1,2,13.0\n1,2,13.0\n"),
+])
+def test_pick_tables_from_other_tools_read_the_same(tmp_path, name, data):
+    f = tmp_path / f"{name}.csv"
+    f.write_bytes(data)
+    assert pf.read_csv(f) == PICKS
+
+
+@pytest.mark.parametrize("body,words", [
+    ("1,1,0.0125\n1,2,0.013\n", "look like seconds"),  # seconds under a _ms name
+    ("1,1,12.5\n1,1,40\n", "twice with different times"),
+    ("1.7,1,12\n", "line 2"),  # a key that is not a whole number
+    ("99999999999999999999,1,12\n", "line 2"),  # does not fit a header word
+    ("1,1,inf\n", "line 2"),
+])
+def test_pick_tables_that_would_import_wrong_numbers_are_refused(tmp_path, body, words):
+    f = tmp_path / "p.csv"
+    f.write_text("ffid,channel,time_ms\n" + body)
+    with pytest.raises(SeisviewError, match=words) as ei:
+        pf.read_csv(f)
+    assert "\n" not in str(ei.value)
+
+
+def test_pick_json_with_bom_and_sgt_with_fractional_index(tmp_path):
+    from seisview.io.pick_sgt import read_sgt
+
+    j = tmp_path / "p.json"
+    j.write_bytes(b'\xef\xbb\xbf{"picks": [[1, 1, 12.5, null], [1, 2, 13.0, null]]}')
+    assert pf.read_json(j) == PICKS
+    s = tmp_path / "p.sgt"
+    s.write_text("2\n0 0\n5 0\n1\n1.5 2 0.01\n")
+    with pytest.raises(SeisviewError, match="whole numbers"):
+        read_sgt(s)
+
+
+# -- point files and LAS ---------------------------------------------------------------------
+@pytest.mark.parametrize("data", [
+    "\ufeff339\t300\t1200\t0\n340\t300\t1204\t0\n".encode(),  # BOM: first point was lost
+    "339;300;1200,0\r\n340;300;1204,0\r\n".encode("cp1252"),
+    "inline xline time\n339 300 1200\n340 300 1204\n".encode("utf-16"),
+])
+def test_point_files_in_any_encoding_keep_every_point(tmp_path, data):
+    from seisview.io.label_formats import read_points
+
+    f = tmp_path / "multi_salt_ilxl.pts"
+    f.write_bytes(data)
+    np.testing.assert_array_equal(read_points(f), [[339, 300, 1200], [340, 300, 1204]])
+
+
+LAS = """~VERSION INFORMATION
+ VERS.   2.0 : CWLS LAS
+ WRAP.   NO  :
+~WELL INFORMATION
+ STRT.M  100.0 :
+ STOP.M  100.4 :
+ STEP.M  0.1 :
+ NULL.   -999.25 :
+ WELL.   TEST :
+~CURVE INFORMATION
+ DEPT.M   : depth
+ DT  .US/M : sonic
+ RHOB.G/CC : density
+~A
+100.0 300 2.3
+100.1 -999.25 2.4
+100.2 abc 2.45
+-999.25 320 2.5
+100.4 330 2.6
+"""
+
+
+def test_las_with_text_samples_and_a_null_depth(tmp_path):
+    from seisview.io.wells import read_las
+
+    f = tmp_path / "w.las"
+    f.write_text(LAS)
+    log = read_las(f)  # was: ValueError traceback on 'abc'; the null depth was kept as -999.25 m
+    np.testing.assert_allclose(log.depth, [100.0, 100.1, 100.2, 100.4])
+    np.testing.assert_array_equal(np.isnan(log.curves["DT"]), [False, True, True, False])
+    assert any("not numbers" in p for p in log.problems)
+    assert any("without a depth" in p for p in log.problems)
