@@ -108,3 +108,34 @@ def test_las_with_text_samples_and_a_null_depth(tmp_path):
     np.testing.assert_array_equal(np.isnan(log.curves["DT"]), [False, True, True, False])
     assert any("not numbers" in p for p in log.problems)
     assert any("without a depth" in p for p in log.problems)
+
+
+# -- projects whose survey moved --------------------------------------------------------------
+def test_project_moved_with_its_survey_finds_it_and_relink_checks_the_survey(tmp_path, shared_data, capsys):
+    import shutil
+
+    from seisview.cli import main
+    from seisview.core.section import SectionSpec
+    from seisview.io.project import Project
+
+    src = tmp_path / "disk A" / "projets é"
+    (src / "data").mkdir(parents=True)
+    shutil.copy(shared_data / "segy/segyio/small.sgy", src / "data" / "petit relevé.sgy")
+    with Project.create(src / "p.seisview", src / "data" / "petit relevé.sgy") as pr:
+        pr.labels.apply({SectionSpec("inline", 2): (np.arange(3), np.ones(3, np.uint8))}, tool="test")
+    dst = tmp_path / "disk B" / "copy"
+    shutil.move(src, dst)  # project and data moved together
+    with Project.open(dst / "p.seisview") as pr:
+        assert pr.survey.path == str((dst / "data" / "petit relevé.sgy").resolve())
+        assert any("found the same file" in w for w in pr.warnings)
+    with Project.open(dst / "p.seisview") as pr:  # remembered: no warning the second time
+        assert pr.warnings == [] and pr.labels.class_counts() == {1: 3}
+    (dst / "data" / "petit relevé.sgy").rename(tmp_path / "elsewhere.sgy")
+    with Project.open(dst / "p.seisview") as pr:
+        assert any("project relink" in w for w in pr.warnings)
+    other = shared_data / "segy/segyio/f3.sgy"
+    assert main(["project", "relink", str(dst / "p.seisview"), "--survey", str(other)]) == 2
+    assert "not this project's survey" in capsys.readouterr().err
+    assert main(["project", "relink", str(dst / "p.seisview"), "--survey", str(tmp_path / "elsewhere.sgy")]) == 0
+    with Project.open(dst / "p.seisview") as pr:
+        assert pr.warnings == [] and pr.survey.path.endswith("elsewhere.sgy")

@@ -30,6 +30,10 @@ def register(subparsers, groups) -> None:
     info = sub.add_parser("info", help="survey, classes, labels, picks and model runs of a project")
     info.add_argument("project")
     info.set_defaults(func=cmd_info)
+    rel = sub.add_parser("relink", help="point a project at its survey file after the file moved")
+    rel.add_argument("project")
+    rel.add_argument("--survey", required=True, help="the survey's SEG-Y file in its new place")
+    rel.set_defaults(func=cmd_relink)
 
     p = subparsers.add_parser("labels", help="import or export facies labels")
     sub = p.add_subparsers(dest="labels_command", metavar="ACTION")
@@ -106,6 +110,14 @@ def cmd_info(args) -> int:
             f"{sp.kind} {_line(s.geometry, sp)} ({n} px)" for sp, n in secs[:20]))
         print(f"picks: {len(pr.picks)} on {len(pr.picks.gathers())} gathers; "
               f"model runs: {len(pr.runs())}")
+    return 0
+
+
+def cmd_relink(args) -> int:
+    with _open(args.project) as pr:
+        old = pr.survey.path
+        ref = pr.relink_survey(args.survey)
+        print(f"{pr.path.name}: survey {old} -> {ref.path}")
     return 0
 
 
@@ -214,6 +226,9 @@ def cmd_picks_import(args) -> int:
         if survey is not None and survey.is_file() and pr.survey.geometry is None:
             keys, chans, ns, dt = pf.trace_table(survey, key_byte)
             pf.check_against_survey(picks, keys, chans, ns, dt, source=Path(args.file).name)
+        elif pr.survey.geometry is None:
+            print(f"warning: survey {pr.survey.path or '(none)'} not found: the picks were not checked "
+                  "against its traces")
         pr.picks.set_many(picks, tool="import")
         n_g = len({k[0] for k in picks})
         print(f"imported {len(picks)} picks on {n_g} gather(s) from {Path(args.file).name} "

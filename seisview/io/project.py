@@ -22,6 +22,7 @@ import sqlite3
 import threading
 import time
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -222,13 +223,33 @@ class Project:
             return
         p = Path(s.path)
         if not p.is_file():
-            self._warn(f"survey {s.path} is missing; labels and picks are kept, "
-                       "relink the survey to see the data")
+            from seisview.io.project_survey import find_moved_survey
+
+            moved = find_moved_survey(self.path, s)
+            if moved is None:
+                self._warn(f"survey {s.path} is missing; labels and picks are kept; point the project at "
+                           f"the file with `seisview project relink {self.path} --survey PATH`")
+                return
+            self._store_survey(replace(s, path=str(moved)))
+            self._warn(f"survey {s.path} is missing; found the same file (size and checksum) at {moved} "
+                       "and use it from now on")
             return
         st = p.stat()
         if st.st_size != s.size or (st.st_mtime != s.mtime and not same_checksum(p, s.checksum)):
             self._warn(f"survey {s.path} changed since the project was made "
                        "(size or checksum differ); check it is the same survey")
+
+    def relink_survey(self, path) -> SurveyRef:
+        """Point the project at its survey file in a new place (checked to be the same survey)."""
+        from seisview.io.project_survey import relinked_ref
+
+        self._store_survey(relinked_ref(self.survey, path))
+        return self.survey
+
+    def _store_survey(self, ref: SurveyRef) -> None:
+        with self._tx("the survey location") as c:
+            c.execute("INSERT OR REPLACE INTO meta VALUES ('survey', ?)", (json.dumps(ref.to_dict()),))
+        self.survey = ref
 
     def _warn(self, msg: str) -> None:
         self.warnings.append(msg)

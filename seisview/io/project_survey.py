@@ -1,0 +1,51 @@
+"""A project's survey file in a new place: found beside the moved project, or relinked by hand."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import replace
+from pathlib import Path
+
+from seisview.core.errors import SeisviewError
+from seisview.io.project_schema import SurveyRef, same_checksum, survey_ref
+
+
+def find_moved_survey(project_path: Path, ref: SurveyRef) -> Path | None:
+    """The survey file moved along with the project (same size and checksum), or None.
+
+    Projects are copied with their data (another disk, a colleague's machine), so the
+    old path's last 1-3 parts are looked for beside the project and up to two folders above.
+    """
+    old = Path(ref.path)
+    tails = [Path(*old.parts[-k:]) for k in range(1, min(4, len(old.parts)))]
+    for root in list(Path(project_path).resolve().parents)[:3]:
+        for tail in tails:
+            cand = root / tail
+            with contextlib.suppress(OSError):
+                if cand.is_file() and cand.stat().st_size == ref.size and same_checksum(cand, ref.checksum):
+                    return cand
+    return None
+
+
+def relinked_ref(ref: SurveyRef, path) -> SurveyRef:
+    """The reference to ``path`` when it holds the project's survey, else a SeisviewError.
+
+    The file is scanned with the project's byte locations; its kind and geometry (lines,
+    samples, sampling) must equal the stored ones, so labels stay on the same traces. The
+    content may differ (a re-export with new amplitudes is fine).
+    """
+    new = survey_ref(path, iline=ref.iline, xline=ref.xline, gather_key=ref.gather_key)
+    old_g, new_g = ref.geometry, new.geometry
+
+    def axes(g):
+        return None if g is None else (g.il, g.xl, g.n_samples, g.dt, g.t0)
+
+    if new.kind != ref.kind or axes(old_g) != axes(new_g):
+        def what(kind, g):
+            return (f"{kind}, inlines {g.il.first}-{g.il.last}, crosslines {g.xl.first}-{g.xl.last}, "
+                    f"{g.n_samples} samples every {g.dt:g}" if g is not None else kind)
+
+        raise SeisviewError(f"{Path(path).name} is not this project's survey ({what(new.kind, new_g)}; "
+                            f"the project's: {what(ref.kind, old_g)})",
+                            hint="give the SEG-Y file the project was made for")
+    return replace(new, geometry=old_g if old_g is not None else new_g)
