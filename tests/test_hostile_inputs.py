@@ -4,7 +4,6 @@ are odd but legitimate are read right; broken ones are refused in one line (Seis
 from __future__ import annotations
 
 import struct
-import subprocess
 import sys
 from pathlib import Path
 
@@ -139,3 +138,41 @@ def test_project_moved_with_its_survey_finds_it_and_relink_checks_the_survey(tmp
     assert main(["project", "relink", str(dst / "p.seisview"), "--survey", str(tmp_path / "elsewhere.sgy")]) == 0
     with Project.open(dst / "p.seisview") as pr:
         assert pr.warnings == [] and pr.survey.path.endswith("elsewhere.sgy")
+
+
+# -- SEG-Y ---------------------------------------------------------------------------------------
+def _as_int24(p: Path, code: int, endian: str, ns: int = 50) -> np.ndarray:
+    """Rewrite a big-endian IEEE test file with 3-byte integer samples (x 1000); returns the ints."""
+    b = p.read_bytes()
+    n = (len(b) - 3600) // (240 + 4 * ns)
+    tr = np.frombuffer(b[3600:], np.uint8).reshape(n, 240 + 4 * ns)
+    ints = np.rint(tr[:, 240:].copy().view(">f4").astype(np.float64) * 1000).astype(np.int64)
+    ints[0, :3] = [-1, -8_388_608, 8_388_607] if code == 7 else [0, 16_777_215, 1]
+    word = (ints & 0xFFFFFF).astype(">u4").view(np.uint8).reshape(n, ns, 4)[..., 1:]
+    if endian == "<":
+        word = word[..., ::-1]
+    head = bytearray(b[:3600])
+    head[3224:3226] = struct.pack(">h", code)
+    hdrs = tr[:, :240].copy()
+    if endian == "<":  # flip every 2- and 4-byte header word we and the reader use
+        head = bytearray(make(p.with_suffix(".lsb"), endian="<", ns=ns).read_bytes()[:3600])
+        head[3224:3226] = struct.pack("<h", code)
+        hdrs = np.frombuffer(p.with_suffix(".lsb").read_bytes()[3600:], np.uint8).reshape(n, -1)[:, :240]
+    p.write_bytes(bytes(head) + np.concatenate([hdrs, word.reshape(n, -1)], axis=1).tobytes())
+    return ints
+
+
+@pytest.mark.parametrize("code,endian", [(7, ">"), (7, "<"), (15, ">")])
+def test_24_bit_integer_samples_are_read(tmp_path, code, endian):
+    from seisview.io.segy import load, scan
+
+    p = make(tmp_path / "i24.sgy")
+    ints = _as_int24(p, code, endian)
+    r = scan(p)  # was: "the file is too short for one trace ... truncated"
+    assert r.sample_format == ("int24" if code == 7 else "uint24") and r.geometry.shape == (5, 5, 50)
+    v = load(p, report=r)
+    np.testing.assert_array_equal(v.data.reshape(25, 50), ints.astype(np.float32))
+    with pytest.raises(SeisviewError, match="read-only"):
+        from seisview.io.segy import write_volume_segy
+
+        write_volume_segy(tmp_path / "o.sgy", v.data, v.geometry, sample_format=code)

@@ -22,13 +22,16 @@ FORMATS: dict[int, tuple[str, int, str]] = {
     3: ("int16", 2, "i2"),
     5: ("ieee32", 4, "f4"),
     6: ("ieee64", 8, "f8"),
+    7: ("int24", 3, "i3"),  # 3-byte formats: no numpy dtype, decoded from the bytes
     8: ("int8", 1, "i1"),
     9: ("int64", 8, "i8"),
     10: ("uint32", 4, "u4"),
     11: ("uint16", 2, "u2"),
     12: ("uint64", 8, "u8"),
+    15: ("uint24", 3, "u3"),
     16: ("uint8", 1, "u1"),
 }
+READ_ONLY_FORMATS = (7, 15)
 FORMAT_CODES = {name: code for code, (name, _, _) in FORMATS.items()}
 
 # Binary header fields (1-based file byte, size, signed) used by the scan.
@@ -126,8 +129,16 @@ class HeaderTable:
 
 
 def samples_view(raw: np.ndarray, layout: TraceLayout) -> np.ndarray:
-    """``(n_traces, n_samples)`` view of the stored samples in their file dtype (no copy)."""
+    """``(n_traces, n_samples)`` view of the stored samples in their file dtype (no copy).
+
+    3-byte formats give ``(n_traces, n_samples, 3)`` uint8, most significant byte first
+    whatever the file's byte order (a reversed view for little-endian files).
+    """
     name, bps, kind = FORMATS[layout.format_code]
+    if bps == 3:
+        v = np.ndarray((raw.shape[0], layout.n_samples, 3), dtype=np.uint8, buffer=raw,
+                       offset=layout.header_bytes, strides=(raw.strides[0], 3, 1))
+        return v if layout.endian == ">" else v[..., ::-1]
     dtype = np.dtype(layout.endian + kind) if bps > 1 else np.dtype(kind)
     return np.ndarray((raw.shape[0], layout.n_samples), dtype=dtype, buffer=raw,
                       offset=layout.header_bytes, strides=(raw.strides[0], bps))
@@ -165,6 +176,12 @@ def decode(samples: np.ndarray, format_code: int, out: np.ndarray | None = None)
     """Stored samples (a view from :func:`samples_view` or a copy of rows) to float32."""
     if format_code == 1:
         return ibm_to_float32(samples.astype(np.uint32), out=out)
+    if format_code in READ_ONLY_FORMATS:
+        b = samples.astype(np.int32)
+        v = (b[..., 0] << 16) | (b[..., 1] << 8) | b[..., 2]
+        if format_code == 7:
+            v -= (v & 0x800000) << 1  # two's complement sign of the top byte
+        samples = v
     if out is None:
         return samples.astype(np.float32)
     np.copyto(out, samples, casting="unsafe")

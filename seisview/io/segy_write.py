@@ -15,7 +15,7 @@ from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
 from seisview.core.geometry import SurveyGeometry
 from seisview.io.atomic import atomic_open
-from seisview.io.segy_format import FORMAT_CODES, FORMATS, float32_to_ibm
+from seisview.io.segy_format import FORMAT_CODES, FORMATS, READ_ONLY_FORMATS, float32_to_ibm
 from seisview.io.segy_text import encode_text
 
 _CHUNK_TRACES = 4096
@@ -82,9 +82,9 @@ def _time_fields(dt: float, t0: float, domain: str) -> tuple[int, int, int]:
 
 def _resolve_format(sample_format: int | str) -> int:
     fmt = FORMAT_CODES.get(sample_format, sample_format) if isinstance(sample_format, str) else sample_format
-    if fmt not in FORMATS:
-        raise SeisviewError(f"unknown sample format {sample_format!r}",
-                            hint=f"use one of {sorted(FORMAT_CODES)}")
+    if fmt not in FORMATS or fmt in READ_ONLY_FORMATS:
+        raise SeisviewError(f"unknown or read-only sample format {sample_format!r}",
+                            hint=f"use one of {sorted(n for n, c in FORMAT_CODES.items() if c not in READ_ONLY_FORMATS)}")
     return int(fmt)
 
 
