@@ -176,3 +176,32 @@ def test_24_bit_integer_samples_are_read(tmp_path, code, endian):
         from seisview.io.segy import write_volume_segy
 
         write_volume_segy(tmp_path / "o.sgy", v.data, v.geometry, sample_format=code)
+
+
+def _cdp_gathers(path: Path, n_cdp: int, fold: int, ns: int = 20) -> Path:
+    """CDP gathers numbered only at byte 21 (no FFID, nothing at 189/193), offsets at byte 37."""
+    out = bytearray(make(path, n_il=1, n_xl=1, ns=ns).read_bytes()[:3600])
+    for t in range(n_cdp * fold):
+        c, k = divmod(t, fold)
+        h = bytearray(240)
+        h[0:4] = struct.pack(">i", t + 1)  # trace sequence numbers: with CDP at 21 they once formed a "grid"
+        h[4:8] = struct.pack(">i", t + 1)
+        h[20:24] = struct.pack(">i", 100 + c)
+        h[36:40] = struct.pack(">i", 50 * (k + 1))
+        h[114:118] = struct.pack(">HH", ns, 4000)
+        out += h + np.full(ns, t, ">f4").tobytes()
+    path.write_bytes(bytes(out))
+    return path
+
+
+@pytest.mark.parametrize("n_cdp,fold", [(3, 10), (6, 4)])
+def test_cdp_gathers_without_ffid_are_gathers_not_a_grid_or_a_flat_line(tmp_path, n_cdp, fold):
+    from seisview.io.segy import load, scan
+
+    p = _cdp_gathers(tmp_path / "cdp.sgy", n_cdp, fold)
+    r = scan(p)  # was: 3 CDPs -> "post-stack 30 x 3 grid" from bytes 5/21; 6 CDPs -> unstructured
+    assert r.kind == "prestack" and r.gathers == {"key": "cdp", "byte": 21, "count": n_cdp}
+    g = load(p, report=r)
+    assert g.data.shape == (n_cdp * fold, 20) and np.array_equal(g.data[:, 7], np.arange(n_cdp * fold))
+    assert np.array_equal(np.unique(g.keys), 100 + np.arange(n_cdp))
+    np.testing.assert_allclose(g.offsets[:fold], 50.0 * np.arange(1, fold + 1))

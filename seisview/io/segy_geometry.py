@@ -191,6 +191,15 @@ def classify(h: HeaderTable, iline: int | None = None, xline: int | None = None,
     repeats = ffid.any() and np.unique(ffid).size < ffid.size
     if repeats and _offsets_vary_within(ffid, offsets):
         return _prestack(h, ffid, 9, "ffid")
+    cdp = h["cdp"]
+    if not repeats and cdp.any() and np.unique(cdp).size < cdp.size and _offsets_vary_within(cdp, offsets):
+        # CDP gathers numbered only at byte 21 (common from processing exports): several
+        # offsets per CDP is pre-stack, whatever other byte pair happens to look like a grid
+        b = _prestack(h, cdp, 21, "cdp")
+        b.warnings.append(f"no inline/crossline numbers at 189/193 ({g.reason}) and no FFID; several "
+                          "offsets share each CDP number (byte 21): read as CDP gathers "
+                          "(pass --gather-key to use another byte)")
+        return b
     if working:
         a, c = working[0]
         b = _post(h, _grid(h.field(a), h.field(c), offsets), a, c)
@@ -200,7 +209,6 @@ def classify(h: HeaderTable, iline: int | None = None, xline: int | None = None,
         return b
     if repeats:
         return _prestack(h, ffid, 9, "ffid")
-    cdp = h["cdp"]
     g2d = _grid(np.ones_like(cdp), cdp, offsets)
     if g2d.ok and g2d.duplicates == 0 and cdp.size > 1:  # a 2-D line numbered by CDP only
         b = _post(h, g2d, None, 21)

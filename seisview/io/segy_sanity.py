@@ -93,7 +93,7 @@ def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
     code = layout.format_code
     if bps != 4:
         if declared not in FORMATS:
-            warnings.append(f"sample format code {declared} (bytes 3225-3226) is not a SEG-Y format; "
+            warnings.append(f"sample format code {declared} (bytes 3225-3226) is not a SEG-Y format seisview reads; "
                             f"the traces hold {bps}-byte samples: read as {FORMATS[code][0]}")
         return code, warnings
     rows = probe_rows(raw, layout)
@@ -107,10 +107,10 @@ def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
         if 1 in good and _ibm_unnormalised_share(w) == 0 and _spans_even_octaves(w):
             good = [1]
         if not good:
-            raise SeisviewError(f"sample format code {declared} is not a SEG-Y format and no 4-byte format "
+            raise SeisviewError(f"sample format code {declared} is not a SEG-Y format seisview reads and no 4-byte format "
                                 "decodes the samples plausibly", hint="pass sample_format= (1 IBM, 5 IEEE, 2 int32)")
         best = max(good, key=lambda c: stats[c].smooth)
-        warnings.append(f"sample format code {declared} (bytes 3225-3226) is not a SEG-Y format; the samples "
+        warnings.append(f"sample format code {declared} (bytes 3225-3226) is not a SEG-Y format seisview reads; the samples "
                         f"decode plausibly as {FORMATS[best][0]} (format {best}): read as that")
         return best, warnings
     st = stats[code]
