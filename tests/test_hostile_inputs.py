@@ -205,3 +205,24 @@ def test_cdp_gathers_without_ffid_are_gathers_not_a_grid_or_a_flat_line(tmp_path
     assert g.data.shape == (n_cdp * fold, 20) and np.array_equal(g.data[:, 7], np.arange(n_cdp * fold))
     assert np.array_equal(np.unique(g.keys), 100 + np.arange(n_cdp))
     np.testing.assert_allclose(g.offsets[:fold], 50.0 * np.arange(1, fold + 1))
+
+
+@pytest.mark.parametrize("kw", [{"iline": 241, "xline": 193}, {"iline": 189, "xline": -5},
+                                {"gather_key": 0}, {"gather_key": 239}])
+def test_header_bytes_outside_the_trace_header_are_refused(tmp_path, kw):
+    from seisview.io.segy import scan
+
+    p = make(tmp_path / "a.sgy", ns=4)
+    with pytest.raises(SeisviewError, match="not inside the 240-byte trace header"):
+        scan(p, **kw)  # was: ValueError from numpy (a traceback; exit 1 in the CLI)
+
+
+def test_pick_byte_past_the_header_never_overwrites_samples(tmp_path):
+    from seisview.core.picks import Pick
+
+    src = make(tmp_path / "a.sgy", ns=4)
+    with pytest.raises(SeisviewError, match="not inside"):
+        pf.write_segy_header(src, tmp_path / "out.sgy", {(0, 0): Pick(1.0)}, byte=241)
+    assert not (tmp_path / "out.sgy").exists()
+    with pytest.raises(SeisviewError, match="not inside"):
+        pf.read_segy_header(src, byte=300)

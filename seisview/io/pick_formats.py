@@ -26,6 +26,7 @@ import numpy as np
 from seisview.core.errors import SeisviewError
 from seisview.core.picks import Pick
 from seisview.io.atomic import atomic_path, atomic_write_text
+from seisview.io.segy_format import check_header_byte
 from seisview.io.textio import number, read_text, separator
 
 PICK_FORMATS = ("csv", "json", "segy-header", "sgt")
@@ -161,6 +162,8 @@ def _traces(path, key_byte: int, channel_byte: int):
     from seisview.io.segy_format import HeaderTable
     from seisview.io.segy_layout import check_path, detect
 
+    check_header_byte(key_byte, "gather key")
+    check_header_byte(channel_byte, "channel")
     p = check_path(path)
     _, layout = detect(p)
     raw = layout.map_traces(p)
@@ -179,6 +182,7 @@ def trace_table(path, key_byte: int = 9, channel_byte: int = 13):
 
 def read_segy_header(path, byte: int = 233, key_byte: int = 9, channel_byte: int = 13) -> Picks:
     """Picks stored as int32 microseconds at ``byte`` (negative = no pick)."""
+    check_header_byte(byte, "pick")
     layout, keys, chans, raw = _traces(path, key_byte, channel_byte)
     us = np.ascontiguousarray(raw[:, byte - 1:byte + 3]).view(f"{layout.endian}i4").ravel()
     ok = us >= 0
@@ -193,6 +197,7 @@ def write_segy_header(src, out, picks: dict[tuple[int, int], Pick], byte: int = 
     Returns ``(path, traces written with a pick, picks whose trace is not in the file)``.
     """
     out = Path(out)
+    check_header_byte(byte, "pick")  # a byte past the header would overwrite samples
     if out.resolve() == Path(src).resolve():
         raise SeisviewError("will not write picks into the survey file itself",
                             hint="give another output path")

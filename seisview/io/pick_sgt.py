@@ -45,9 +45,11 @@ def read_sgt(path) -> tuple[np.ndarray, np.ndarray]:
 
 def trace_xy(path, key_byte: int = 9, channel_byte: int = 13):
     """``keys, channels, source_x_m, group_x_m`` of every trace of a SEG-Y file."""
-    from seisview.io.segy_format import HeaderTable
+    from seisview.io.segy_format import HeaderTable, check_header_byte
     from seisview.io.segy_layout import check_path, detect
 
+    check_header_byte(key_byte, "gather key")
+    check_header_byte(channel_byte, "channel")
     p = check_path(path)
     _, layout = detect(p)
     raw = layout.map_traces(p)

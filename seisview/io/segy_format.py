@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seisview.core.errors import SeisviewError
+
 TEXT_BYTES = 3200
 BINARY_BYTES = 400
 TRACE_HEADER_BYTES = 240
@@ -78,6 +80,15 @@ class TraceLayout:
         """The file's traces as a ``(n_traces, trace_bytes)`` uint8 memmap (header + samples)."""
         return np.memmap(path, np.uint8, mode, offset=self.data_offset,
                          shape=(self.n_traces, self.trace_bytes))
+
+
+def check_header_byte(byte, what: str, size: int = 4) -> int:
+    """``byte`` when a ``size``-byte word starting there lies inside the 240-byte trace header."""
+    if isinstance(byte, bool) or not isinstance(byte, int | np.integer) or not 1 <= byte <= 241 - size:
+        raise SeisviewError(f"{what} byte {byte} is not inside the 240-byte trace header",
+                            hint=f"give the 1-based first byte of the header word, 1-{241 - size} "
+                            "(inline 189, crossline 193, FFID 9, channel 13, CDP 21 are common)")
+    return int(byte)
 
 
 def read_int(buf: bytes, byte: int, size: int, signed: bool, endian: str, base: int = 1) -> int:

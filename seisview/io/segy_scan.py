@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from seisview.core.geometry import SurveyGeometry
-from seisview.io.segy_format import FORMATS, HeaderTable, TraceLayout
+from seisview.io.segy_format import FORMATS, HeaderTable, TraceLayout, check_header_byte
 from seisview.io.segy_geometry import Binning, classify, fit_affine
 from seisview.io.segy_layout import FileHead, check_path, detect
 from seisview.io.segy_sanity import check_samples
@@ -93,6 +93,9 @@ def scan(path, iline: int | None = None, xline: int | None = None, gather_key: i
     ------
     SeisviewError: the file cannot be read; the message says why and what to try.
     """
+    for what, byte in (("inline", iline), ("crossline", xline), ("gather key", gather_key)):
+        if byte is not None:
+            check_header_byte(byte, what)
     p = check_path(path)
     fh, layout = detect(p)
     warnings = list(fh.warnings)
