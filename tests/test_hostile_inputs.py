@@ -226,3 +226,18 @@ def test_pick_byte_past_the_header_never_overwrites_samples(tmp_path):
     assert not (tmp_path / "out.sgy").exists()
     with pytest.raises(SeisviewError, match="not inside"):
         pf.read_segy_header(src, byte=300)
+
+
+def test_survey_replaced_by_another_layout_is_named_in_the_warning(tmp_path, shared_data):
+    import shutil
+
+    from seisview.io.project import Project
+
+    survey = tmp_path / "s.sgy"
+    shutil.copy(shared_data / "segy/segyio/small.sgy", survey)
+    with Project.create(tmp_path / "p.seisview", survey) as pr:
+        path = pr.path
+    shutil.copy(shared_data / "segy/segyio/f3.sgy", survey)  # same name, another survey
+    with Project.open(path) as pr:
+        assert any("layout differs" in w and "inlines 111-133" in w for w in pr.warnings)
+        assert pr.geometry.il.count == 5  # the project keeps its own geometry and labels

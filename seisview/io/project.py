@@ -236,8 +236,12 @@ class Project:
             return
         st = p.stat()
         if st.st_size != s.size or (st.st_mtime != s.mtime and not same_checksum(p, s.checksum)):
-            self._warn(f"survey {s.path} changed since the project was made "
-                       "(size or checksum differ); check it is the same survey")
+            from seisview.io.project_survey import geometry_change
+
+            how = geometry_change(s)
+            self._warn(f"survey {s.path} changed since the project was made (size or checksum differ)"
+                       + (f"; {how}: relink the right file with `seisview project relink`" if how else
+                          "; its layout is the same: check it is the same survey"))
 
     def relink_survey(self, path) -> SurveyRef:
         """Point the project at its survey file in a new place (checked to be the same survey)."""

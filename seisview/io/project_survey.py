@@ -27,6 +27,27 @@ def find_moved_survey(project_path: Path, ref: SurveyRef) -> Path | None:
     return None
 
 
+def _axes(g):
+    return None if g is None else (g.il, g.xl, g.n_samples, g.dt, g.t0)
+
+
+def _what(kind: str, g) -> str:
+    return (f"{kind}, inlines {g.il.first}-{g.il.last}, crosslines {g.xl.first}-{g.xl.last}, "
+            f"{g.n_samples} samples every {g.dt:g}" if g is not None else kind)
+
+
+def geometry_change(ref: SurveyRef) -> str:
+    """How the changed survey file at ``ref.path`` differs in layout ("" when it does not)."""
+    try:
+        new = survey_ref(ref.path, iline=ref.iline, xline=ref.xline, gather_key=ref.gather_key)
+    except SeisviewError as exc:
+        return f"it no longer reads as a survey ({exc.problem})"
+    if new.kind == ref.kind and _axes(new.geometry) == _axes(ref.geometry):
+        return ""
+    return (f"its layout differs ({_what(new.kind, new.geometry)}; the project's: "
+            f"{_what(ref.kind, ref.geometry)}), so labels would land on other traces")
+
+
 def relinked_ref(ref: SurveyRef, path) -> SurveyRef:
     """The reference to ``path`` when it holds the project's survey, else a SeisviewError.
 
@@ -36,16 +57,8 @@ def relinked_ref(ref: SurveyRef, path) -> SurveyRef:
     """
     new = survey_ref(path, iline=ref.iline, xline=ref.xline, gather_key=ref.gather_key)
     old_g, new_g = ref.geometry, new.geometry
-
-    def axes(g):
-        return None if g is None else (g.il, g.xl, g.n_samples, g.dt, g.t0)
-
-    if new.kind != ref.kind or axes(old_g) != axes(new_g):
-        def what(kind, g):
-            return (f"{kind}, inlines {g.il.first}-{g.il.last}, crosslines {g.xl.first}-{g.xl.last}, "
-                    f"{g.n_samples} samples every {g.dt:g}" if g is not None else kind)
-
-        raise SeisviewError(f"{Path(path).name} is not this project's survey ({what(new.kind, new_g)}; "
-                            f"the project's: {what(ref.kind, old_g)})",
+    if new.kind != ref.kind or _axes(old_g) != _axes(new_g):
+        raise SeisviewError(f"{Path(path).name} is not this project's survey ({_what(new.kind, new_g)}; "
+                            f"the project's: {_what(ref.kind, old_g)})",
                             hint="give the SEG-Y file the project was made for")
     return replace(new, geometry=old_g if old_g is not None else new_g)
