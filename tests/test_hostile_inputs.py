@@ -241,3 +241,14 @@ def test_survey_replaced_by_another_layout_is_named_in_the_warning(tmp_path, sha
     with Project.open(path) as pr:
         assert any("layout differs" in w and "inlines 111-133" in w for w in pr.warnings)
         assert pr.geometry.il.count == 5  # the project keeps its own geometry and labels
+
+
+def test_variable_length_traces_are_refused_not_misread(tmp_path):
+    from seisview.io.segy import scan
+
+    a = make(tmp_path / "a.sgy", n_il=2, ns=50).read_bytes()
+    b = make(tmp_path / "b.sgy", n_il=2, il0=3, ns=60).read_bytes()
+    p = tmp_path / "var.sgy"
+    p.write_bytes(a + b[3600:])
+    with pytest.raises(SeisviewError, match="different lengths \\(50-60 samples"):
+        scan(p)  # was: read as 20 'pre-stack' traces of garbage, 'IBM' by the format check

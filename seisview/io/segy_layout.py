@@ -201,6 +201,13 @@ def _trace_layout(f, head: bytes, fh: FileHead) -> TraceLayout:
     (_, off, hb, bps, ns, n_ext) = best
     tb = hb + ns * bps
     n_traces, left = divmod(size - off, tb)
+    if left:
+        lengths = _variable_lengths(f, off, hb, bps, size, e)
+        if lengths:
+            raise SeisviewError(
+                f"{fh.path.name}: traces have different lengths ({min(lengths)}-{max(lengths)} samples by "
+                "their headers, bytes 115-116); seisview reads files whose traces all have one length",
+                hint="re-export the data with a fixed trace length (pad or cut the traces)")
     if n_ext:
         f.seek(3600)
         for _ in range(n_ext):
@@ -217,6 +224,23 @@ def _trace_layout(f, head: bytes, fh: FileHead) -> TraceLayout:
     if fmt not in FORMATS:
         fmt = {4: -4, 2: 3, 1: 8, 8: 6}[bps]  # -4: decided by the sanity check among 4-byte formats
     return TraceLayout(off, hb, n_traces, ns, fmt, e)
+
+
+def _variable_lengths(f, off: int, hb: int, bps: int, size: int, e: str,
+                      limit: int = 200_000) -> set[int] | None:
+    """The sample counts met when walking the traces by their own headers, if that walk
+    ends exactly at the end of the file with more than one count (variable-length traces)."""
+    pos, seen = off, set()
+    for _ in range(limit):
+        if pos >= size:
+            break
+        f.seek(pos + 114)
+        ns = _u16(f.read(2), 0, e)
+        if ns == 0:
+            return None
+        seen.add(ns)
+        pos += hb + ns * bps
+    return seen if pos == size and len(seen) > 1 else None
 
 
 def _score(f, off: int, hb: int, bps: int, ns: int, size: int, e: str) -> int:
