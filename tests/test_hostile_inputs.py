@@ -252,3 +252,47 @@ def test_variable_length_traces_are_refused_not_misread(tmp_path):
     p.write_bytes(a + b[3600:])
     with pytest.raises(SeisviewError, match="different lengths \\(50-60 samples"):
         scan(p)  # was: read as 20 'pre-stack' traces of garbage, 'IBM' by the format check
+
+
+# -- exports never destroy the user's work ----------------------------------------------------
+def test_exports_never_overwrite_the_project_its_survey_or_a_read_only_file(tmp_path, shared_data, capsys):
+    import shutil
+
+    from seisview.cli import main
+    from seisview.io.project import Project
+
+    survey = tmp_path / "s.sgy"
+    shutil.copy(shared_data / "segy/segyio/small.sgy", survey)
+    proj = tmp_path / "p.seisview"
+    main(["project", "new", str(proj), "--survey", str(survey)])
+    pts = tmp_path / "multi_salt_ilxl.pts"
+    pts.write_text("2 21 8\n")
+    assert main(["labels", "import", str(proj), str(pts), "--format", "malenov"]) == 0
+    before = survey.read_bytes()
+    ro = tmp_path / "ro.npy"
+    ro.write_bytes(b"keep")
+    ro.chmod(0o444)
+    other = tmp_path / "other.seisview"  # another project, not the open one
+    shutil.copy(proj, other)
+    capsys.readouterr()
+    for out, fmt in ((survey, "segy"), (proj, "npy"), (ro, "npy"), (other, "npy")):
+        # were: the survey replaced by a label cube, the project by a .npy (all labels lost)
+        assert main(["labels", "export", str(proj), str(out), "--format", fmt]) == 2, out
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and ("will not write" in err or "left untouched" in err), err
+    assert survey.read_bytes() == before and ro.read_bytes() == b"keep"
+    with Project.open(proj) as pr:
+        assert pr.labels.class_counts() == {pr.palette.by_name("salt").id: 1}
+
+
+def test_convert_never_deletes_a_folder_or_file_that_is_not_a_cache(tmp_path, shared_data):
+    from seisview.cli import main
+
+    keep = tmp_path / "results"
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine")
+    survey = shared_data / "segy/segyio/small.sgy"
+    assert main(["convert", str(survey), str(keep)]) == 2  # was: rmtree of the folder
+    assert (keep / "notes.txt").read_text() == "mine"
+    assert main(["convert", str(survey), str(tmp_path / "s.zarr")]) == 0
+    assert main(["convert", str(survey), str(tmp_path / "s.zarr")]) == 0  # a cache is replaced

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from seisview.core.errors import SeisviewError
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def _tmp_name(path: Path, suffix: str) -> Path:
@@ -33,14 +38,34 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def check_replaceable(path: Path) -> None:
+    """Refuse to replace what an export must never clobber: a read-only file (a rename
+    ignores the file's own permissions) or a database (a seisview project)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return  # nothing there (or unreachable: the write itself will say)
+    if path.is_dir():
+        raise SeisviewError(f"{path} is a folder", hint="give a file name for the output")
+    if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise SeisviewError(f"{path} is read-only; it was left untouched",
+                            hint="choose another output file (or make that one writable first)")
+    with contextlib.suppress(OSError), open(path, "rb") as f:
+        if f.read(16) == _SQLITE_MAGIC:
+            raise SeisviewError(f"{path} is a database (a seisview project?); it was left untouched",
+                                hint="choose another output file")
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``path``; once the block has filled it, fsync and rename.
 
     For writers that need a file name rather than a handle (memmaps, copies).
-    On error the temporary file is removed and ``path`` is left untouched.
+    On error the temporary file is removed and ``path`` is left untouched, and
+    :func:`check_replaceable` refuses targets that must not be replaced.
     """
     path = Path(path)
+    check_replaceable(path)
     tmp = _tmp_name(path, suffix)
     try:
         yield tmp

@@ -51,6 +51,9 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
                             hint="open it directly: gathers are read into memory")
     state = state or TaskState()
     out = Path(out)
+    if out.exists() and not is_cache(out):  # the old cache is replaced; anything else never is
+        raise SeisviewError(f"{out} exists and is not a seisview cache; it was left untouched",
+                            hint="give a new folder name for the cache, e.g. survey.zarr")
     geometry, il_idx, xl_idx = post_stack_index(report)
     n_il, n_xl, ns = geometry.shape
     tmp = out.with_name(f".{out.name}.part{os.getpid()}")
