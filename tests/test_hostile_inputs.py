@@ -296,3 +296,28 @@ def test_convert_never_deletes_a_folder_or_file_that_is_not_a_cache(tmp_path, sh
     assert (keep / "notes.txt").read_text() == "mine"
     assert main(["convert", str(survey), str(tmp_path / "s.zarr")]) == 0
     assert main(["convert", str(survey), str(tmp_path / "s.zarr")]) == 0  # a cache is replaced
+
+
+def test_cli_commands_that_used_to_end_in_internal_errors_exit_2_with_one_line(tmp_path, shared_data, capsys):
+    import shutil
+
+    from seisview.cli import main
+
+    survey = tmp_path / "s.sgy"
+    shutil.copy(shared_data / "segy/segyio/small.sgy", survey)
+    proj = tmp_path / "p.seisview"
+    shots = tmp_path / "fb.seisview"
+    assert main(["project", "new", str(proj), "--survey", str(survey)]) == 0
+    assert main(["project", "new", str(shots), "--survey",
+                 str(shared_data / "firstbreaks/refrapy-02/field_example_02_shots_with_fb.sgy")]) == 0
+    bad_csv = tmp_path / "p.csv"
+    bad_csv.write_bytes("ffid,channel,time_ms\n1,1,5\n1,2,x\n".encode("utf-16"))
+    capsys.readouterr()
+    for argv in (["labels", "import", str(proj), str(tmp_path), "--format", "malenov"],
+                 ["picks", "import", str(shots), str(bad_csv)],
+                 ["info", str(survey), "--iline", "300"],
+                 ["convert", str(survey), str(survey)]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("seisview: error:") and "\n" not in err, (argv, err)
+    assert survey.read_bytes() == (shared_data / "segy/segyio/small.sgy").read_bytes()

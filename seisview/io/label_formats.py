@@ -72,7 +72,9 @@ def _numeric(tok: str) -> bool:
 
 def class_name_from_file(path) -> str:
     """``multi_salt_ilxl.pts`` -> ``salt``; other files -> their stem."""
-    return _MALENOV_NAME.match(Path(path).stem).group(1)
+    stem = Path(path).stem
+    m = _MALENOV_NAME.match(stem)
+    return m.group(1) if m else stem
 
 
 def points_to_changes(points: np.ndarray, geometry: SurveyGeometry, class_id: int, *,
@@ -237,7 +239,8 @@ def read_label_image(path, colors: dict, shape: tuple[int, int]) -> np.ndarray:
         with Image.open(path) as im:
             rgba = np.asarray(im.convert("RGBA"))
     except (OSError, ValueError) as exc:
-        raise SeisviewError(f"cannot read image {path}: {exc}") from None
+        raise SeisviewError(f"cannot read image {path}: {exc}",
+                            hint="give a PNG/JPEG/TIFF label image, or --format malenov/opendtect for points") from None
     h, w = rgba.shape[:2]
     rows = np.minimum(((np.arange(shape[0]) + 0.5) * h / shape[0]).astype(int), h - 1)
     cols = np.minimum(((np.arange(shape[1]) + 0.5) * w / shape[1]).astype(int), w - 1)
