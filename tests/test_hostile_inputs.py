@@ -107,6 +107,9 @@ def test_las_with_text_samples_and_a_null_depth(tmp_path):
     np.testing.assert_array_equal(np.isnan(log.curves["DT"]), [False, True, True, False])
     assert any("not numbers" in p for p in log.problems)
     assert any("without a depth" in p for p in log.problems)
+    f.write_text(LAS.split("~A")[0] + "~A\n-999.25 300 2.3\n-999.25 310 2.4\n")
+    with pytest.raises(SeisviewError, match="no data row has a depth"):
+        read_las(f)  # was: an empty log whose display raised IndexError in the well panel
 
 
 # -- projects whose survey moved --------------------------------------------------------------

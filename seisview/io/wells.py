@@ -154,6 +154,9 @@ def read_las(path: str | Path) -> WellLog:
             cols[m][cols[m] == null] = np.nan
     _common_nulls(cols, null, problems)
     order, depth = _order_depth(depth, problems)
+    if depth.size == 0:
+        raise SeisviewError(f"{path.name}: no data row has a depth (first column null or not a number)",
+                            hint="check the ~A section's first column and the NULL value")
     cols = {m: v[order] for m, v in cols.items()}
     step = _step(las, depth, factor, problems)
     info = {}
