@@ -296,7 +296,7 @@ class MainWindow(QMainWindow):
                 self.resizeDocks([self.gather_dock], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
         if s.volume is not None:  # a 2-D line: only the section along it is worth showing
             n_il, n_xl, _ = s.volume.shape
-            self.section_views["inline"].setVisible(n_xl > 1)
+            self.section_views["inline"].setVisible(n_xl > 1 or n_il == 1)  # one trace: still show it
             self.section_views["crossline"].setVisible(n_il > 1)
             self._bottom.setVisible(n_il > 1 and n_xl > 1)
 
