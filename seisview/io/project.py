@@ -230,7 +230,10 @@ class Project:
                 self._warn(f"survey {s.path} is missing; labels and picks are kept; point the project at "
                            f"the file with `seisview project relink {self.path} --survey PATH`")
                 return
-            self._store_survey(replace(s, path=str(moved)))
+            try:
+                self._store_survey(replace(s, path=str(moved)))
+            except SeisviewError:  # cannot write (full disk): use it for this session only
+                self.survey = replace(s, path=str(moved))
             self._warn(f"survey {s.path} is missing; found the same file (size and checksum) at {moved} "
                        "and use it from now on")
             return
