@@ -324,3 +324,19 @@ def test_cli_commands_that_used_to_end_in_internal_errors_exit_2_with_one_line(t
         err = capsys.readouterr().err.strip()
         assert err.startswith("seisview: error:") and "\n" not in err, (argv, err)
     assert survey.read_bytes() == (shared_data / "segy/segyio/small.sgy").read_bytes()
+
+
+@pytest.mark.parametrize("byte,value", [(189, 99999), (193, -1)])
+def test_one_trace_with_a_wild_line_number_does_not_wreck_the_grid(tmp_path, byte, value):
+    from seisview.io.segy import load, scan
+
+    p = make(tmp_path / "s.sgy", n_il=10, n_xl=10, ns=20)
+    b = bytearray(p.read_bytes())
+    at = 3600 + 37 * (240 + 80) + byte - 1
+    b[at:at + 4] = struct.pack(">i", value)
+    p.write_bytes(bytes(b))
+    r = scan(p)  # was: unstructured (99999) or a 10 x 31 grid of mostly dead bins (-1)
+    assert r.geometry.shape == (10, 10, 20) and r.missing_traces == 1
+    assert any("far outside the survey" in w for w in r.warnings) and r.geometry.affine is not None
+    v = load(p, report=r)
+    assert v.live.sum() == 99 and v.data[5, 5, 0] == pytest.approx(6 + 25 / 100)

@@ -57,6 +57,8 @@ class _Grid:
     n_bins: int = 0
     duplicates: int = 0
     junk: int = 0  # traces with line number 0 among numbered ones, left out
+    far: int = 0  # traces whose line numbers lie far outside the survey's block, left out
+    far_example: tuple[int, int] = (0, 0)
 
 
 def line_axis(values: np.ndarray) -> LineAxis:
@@ -64,6 +66,44 @@ def line_axis(values: np.ndarray) -> LineAxis:
     u = np.unique(values)
     step = int(np.gcd.reduce(np.diff(u))) if u.size > 1 else 1
     return LineAxis(int(u[0]), max(step, 1), int((u[-1] - u[0]) // max(step, 1)) + 1)
+
+
+MAX_FAR_SHARE = 0.01  # at most this share of traces may be dropped as far outliers
+FAR_STEPS = 10  # an outlier lies more than this many line steps (and the block's span) away
+
+
+def _far_outliers(v: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Traces whose line number lies far from the block of all others (a typo, a junk
+    header), which would otherwise blow the grid up to mostly empty bins."""
+    out = np.zeros(v.size, bool)
+    if usable.sum() < 20:
+        return out
+    limit = max(1, int(MAX_FAR_SHARE * usable.sum()))
+    for _ in range(3):  # a few separate outliers
+        keep = usable & ~out
+        u, cnt = _unique_counts(v[keep])
+        if u.size < 2:
+            break
+        gaps = np.diff(u)
+        g = int(np.argmax(gaps))
+        step = int(np.gcd.reduce(gaps))
+        low_small = cnt[:g + 1].sum() <= cnt[g + 1:].sum()
+        small = keep & ((v <= u[g]) if low_small else (v >= u[g + 1]))
+        span = (u[-1] - u[g + 1]) if low_small else (u[g] - u[0])
+        if out.sum() + small.sum() > limit or gaps[g] <= max(span, FAR_STEPS * step):
+            break
+        out |= small
+    return out
+
+
+def _unique_counts(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(v, return_counts=True)``, by a bincount when the range is small (it is O(n))."""
+    lo, hi = int(v.min()), int(v.max())
+    if hi - lo > 4 * v.size + 1000:
+        return np.unique(v, return_counts=True)
+    cnt = np.bincount(v - lo)
+    u = np.flatnonzero(cnt)
+    return u + lo, cnt[u]
 
 
 def _pair_key(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -81,7 +121,8 @@ def _grid(il: np.ndarray, xl: np.ndarray, offsets: np.ndarray) -> _Grid:
     if n_junk > MAX_JUNK_SHARE * n:
         junk[:] = False
         n_junk = 0
-    ok = ~junk
+    far = (_far_outliers(il, ~junk) | _far_outliers(xl, ~junk)) & ~junk
+    ok = ~junk & ~far
     il_v, xl_v, off_v = il[ok], xl[ok], offsets[ok]
     if max(np.abs(il_v).max(), np.abs(xl_v).max()) > 2**30:
         return _Grid(False, "values too large for line numbers")
@@ -93,7 +134,10 @@ def _grid(il: np.ndarray, xl: np.ndarray, offsets: np.ndarray) -> _Grid:
     if n_bins / cells < MIN_FILL:
         return _Grid(False, f"{n_bins} bins scattered over a {ax_il.count} x {ax_xl.count} grid")
     dups = il_v.size - n_bins
-    g = _Grid(True, il=ax_il, xl=ax_xl, n_bins=n_bins, duplicates=dups, junk=n_junk)
+    g = _Grid(True, il=ax_il, xl=ax_xl, n_bins=n_bins, duplicates=dups, junk=n_junk, far=int(far.sum()))
+    if g.far:
+        i = int(np.flatnonzero(far)[0])
+        g.far_example = (int(il[i]), int(xl[i]))
     if dups:
         shared = counts[inverse] > 1
         n_shared_bins = np.unique(key[shared]).size
@@ -135,6 +179,9 @@ def _post(h: HeaderTable, g: _Grid, ib: int, xb: int) -> Binning:
         b.xl_idx = np.where(keep, g.xl_idx, -1)
         b.warnings.append(f"{g.duplicates} duplicate traces (same inline/crossline as an earlier trace); "
                           "the last copy of each is used")
+    if g.far:
+        b.warnings.append(f"{g.far} traces have line numbers far outside the survey (e.g. inline "
+                          f"{g.far_example[0]}, crossline {g.far_example[1]}); left out")
     if g.junk:
         b.warnings.append(f"{g.junk} traces have no inline/crossline number (0) among numbered ones; "
                           "left out")
