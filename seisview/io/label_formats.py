@@ -238,7 +238,7 @@ def read_label_image(path, colors: dict, shape: tuple[int, int]) -> np.ndarray:
     try:
         with Image.open(path) as im:
             rgba = np.asarray(im.convert("RGBA"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise SeisviewError(f"cannot read image {path}: {exc}",
                             hint="give a PNG/JPEG/TIFF label image, or --format malenov/opendtect for points") from None
     h, w = rgba.shape[:2]
