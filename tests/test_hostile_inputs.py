@@ -340,3 +340,29 @@ def test_one_trace_with_a_wild_line_number_does_not_wreck_the_grid(tmp_path, byt
     assert any("far outside the survey" in w for w in r.warnings) and r.geometry.affine is not None
     v = load(p, report=r)
     assert v.live.sum() == 99 and v.data[5, 5, 0] == pytest.approx(6 + 25 / 100)
+
+
+def test_damaged_caches_are_one_line_and_the_automatic_one_is_rebuilt(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from seisview.cli import main
+    from seisview.io.cache import build_cache, cache_path_for
+    from seisview.io.segy import load, scan
+
+    p = make(tmp_path / "s.sgy")
+    mem = load(p, use_cache=False)
+    out = build_cache(scan(p), tmp_path / "c.zarr")
+    shutil.rmtree(out / "data")
+    with pytest.raises(SeisviewError, match="damaged"):
+        load(out)  # was: KeyError 'data'
+    (out / "zarr.json").write_text("{broken")
+    assert main(["info", str(out)]) == 2  # was: internal error (JSONDecodeError)
+    assert "damaged" in capsys.readouterr().err
+    monkeypatch.setenv("SEISVIEW_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("SEISVIEW_RAM_BUDGET_GB", str(1e-9))
+    first = load(p)
+    auto = cache_path_for(scan(p))
+    shutil.rmtree(auto / "time_major")  # the survey's own cache damaged on disk
+    again = load(p)
+    assert not again.in_memory and np.array_equal(again.time_slice(7), mem.time_slice(7))
+    assert np.array_equal(first.inline(2), mem.inline(2))

@@ -36,12 +36,10 @@ def _scan(args):
 
 
 def _info(args) -> int:
-    from seisview.io.cache import is_cache
+    from seisview.io.cache import cache_scan, is_cache
 
     if is_cache(args.path):  # a cache made by `seisview convert`: report the scan it was made from
-        import zarr
-
-        d = dict(zarr.open_group(store=str(args.path), mode="r").attrs["scan"])
+        d = cache_scan(args.path)
         d["cache"] = str(args.path)
         print(json.dumps(d, ensure_ascii=False) if args.json else json.dumps(d, indent=2, ensure_ascii=False))
         return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -23,6 +24,7 @@ from seisview.core.geometry import SurveyGeometry
 from seisview.core.tasks import TaskState
 from seisview.core.volume import Volume
 
+log = logging.getLogger(__name__)
 _FORMAT = "seisview-volume-cache/1"
 _IL_CHUNK = 16  # inlines per block and per chunk, so every write fills whole chunks
 _XL_CHUNK = 16
@@ -103,15 +105,40 @@ def open_cache(path) -> Volume:
         raise SeisviewError(f"{p} is not a seisview cache ({exc})", hint="make it with `seisview convert`") from exc
     if not ok:
         raise SeisviewError(f"{p} is not a seisview volume cache", hint="make it with `seisview convert`")
-    geometry = SurveyGeometry.from_dict(g.attrs["geometry"])
-    vol = Volume(g["data"], geometry, live=np.asarray(g["live"][:]), time_major=g["time_major"])
+    try:
+        geometry = SurveyGeometry.from_dict(g.attrs["geometry"])
+        data, tm, live = g["data"], g["time_major"], np.asarray(g["live"][:])
+        n_il, n_xl, ns = geometry.shape
+        if data.shape != (n_il, n_xl, ns) or tm.shape != (ns, n_il, n_xl) or live.shape != (n_il, n_xl):
+            raise ValueError(f"arrays {data.shape}/{tm.shape}/{live.shape} do not fit {geometry.shape}")
+    except Exception as exc:  # a missing array or attribute: zarr and numpy raise many types
+        raise SeisviewError(f"the cache {p} is damaged ({type(exc).__name__}: {exc})",
+                            hint="delete it and make it again with `seisview convert`") from None
+    vol = Volume(data, geometry, live=live, time_major=tm)
     vol.load_warnings = list(g.attrs.get("warnings", []))
     return vol
 
 
+def cache_scan(path) -> dict:
+    """The scan report (``seisview info --json`` form) a cache folder was made from."""
+    import zarr
+
+    try:
+        return dict(zarr.open_group(store=str(path), mode="r").attrs["scan"])
+    except Exception as exc:  # zarr raises several types for damaged folders
+        raise SeisviewError(f"the cache {path} is damaged ({type(exc).__name__}: {exc})",
+                            hint="delete it and make it again with `seisview convert`") from None
+
+
 def cached_volume(report, state: TaskState | None = None) -> Volume:
-    """Open the cache of ``report``'s file, building it first when missing."""
+    """Open the cache of ``report``'s file, building it first when missing or damaged."""
     path = cache_path_for(report)
-    if not is_cache(path):
-        build_cache(report, path, state)
+    if is_cache(path):
+        try:
+            return open_cache(path)
+        except SeisviewError:
+            log.warning("cache %s is damaged; building it again", path)
+    if path.exists():  # our own cache folder (damaged): safe to clear, build_cache replaces only caches
+        shutil.rmtree(path, ignore_errors=True)
+    build_cache(report, path, state)
     return open_cache(path)
