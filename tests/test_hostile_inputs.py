@@ -40,6 +40,7 @@ def test_pick_tables_from_other_tools_read_the_same(tmp_path, name, data):
     ("1.7,1,12\n", "line 2"),  # a key that is not a whole number
     ("99999999999999999999,1,12\n", "line 2"),  # does not fit a header word
     ("1,1,inf\n", "line 2"),
+    ("1,1,12,5\n", "line 2 has 4 columns"),  # decimal comma in a comma file: was 12 ms
 ])
 def test_pick_tables_that_would_import_wrong_numbers_are_refused(tmp_path, body, words):
     f = tmp_path / "p.csv"

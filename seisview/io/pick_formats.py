@@ -82,6 +82,10 @@ def read_csv(path) -> Picks:
     for (n, _), row in zip(lines[1:], rows[1:], strict=True):
         if not any(c.strip() for c in row):
             continue
+        if len(row) > len(head) and any(c.strip() for c in row[len(head):]):
+            raise SeisviewError(f"{path.name} line {n} has {len(row)} columns, the header {len(head)}: "
+                                f"{sep.join(row)[:60]!r}", hint="decimal commas need ';' between the "
+                                "columns (or use decimal points); nothing was imported")
         try:
             t_txt = row[mi] if mi is not None else row[si]
             if not t_txt.strip():
