@@ -367,3 +367,28 @@ def test_damaged_caches_are_one_line_and_the_automatic_one_is_rebuilt(tmp_path, 
     again = load(p)
     assert not again.in_memory and np.array_equal(again.time_slice(7), mem.time_slice(7))
     assert np.array_equal(first.inline(2), mem.inline(2))
+
+
+@pytest.mark.parametrize("mask", ["below_a_horizon", "every_other_trace"])
+def test_ieee_volume_masked_with_nan_stays_ieee(tmp_path, mask):
+    from make_segy import seismic_values
+
+    from seisview.io.segy import load, scan
+
+    p = make(tmp_path / "m.sgy", values="seismic")
+    b = bytearray(p.read_bytes())
+    truth = seismic_values(25, 50).astype(np.float32)
+    keep = np.ones_like(truth, bool)
+    if mask == "below_a_horizon":
+        keep[:, 21:] = False
+    else:
+        keep[1::2] = False
+    vals = np.where(keep, truth, np.nan).astype(">f4")
+    for t in range(25):
+        o = 3600 + t * 440 + 240
+        b[o:o + 200] = vals[t].tobytes()
+    p.write_bytes(bytes(b))
+    r = scan(p)  # was: re-read as int32 ("NaN or absurd"): values of 2e9 on screen
+    assert r.sample_format == "ieee32" and any("NaN/Inf (a mask?)" in w for w in r.warnings)
+    v = load(p, report=r)
+    np.testing.assert_allclose(v.data.reshape(25, 50), np.where(keep, truth, 0), rtol=1e-6)

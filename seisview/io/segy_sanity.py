@@ -100,6 +100,21 @@ def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
     e = layout.endian
     stats = {c: plausibility(_as(rows, c, e)) for c in _FOUR_BYTE}
     w = _words(rows, e)
+    # NaN/Inf are IEEE's own bit patterns, often a mask (no data outside a polygon or below a
+    # horizon): judge IEEE by its finite values so masked files are not re-read as integers
+    ieee = _as(rows, 5, e)
+    fin = np.isfinite(ieee)
+    masked = 1.0 - float(fin.mean()) if ieee.size else 0.0
+    if masked:
+        st5 = plausibility(np.where(fin, ieee, 0.0))
+        if st5.ok:
+            stats[5] = st5
+
+    def done(final: int) -> tuple[int, list[str]]:
+        if masked and final == 5 and stats[5].ok:
+            warnings.append(f"{masked:.1%} of the probed samples are NaN/Inf (a mask?); they are read "
+                            "as 0 and display levels ignore them")
+        return final, warnings
     if code not in FORMATS:  # invalid code with 4-byte samples: decide by plausibility
         good = [c for c in _FOUR_BYTE if stats[c].ok]
         if 1 in good and w.size >= 200 and _ibm_unnormalised_share(w) > 0.02:
@@ -112,7 +127,7 @@ def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
         best = max(good, key=lambda c: stats[c].smooth)
         warnings.append(f"sample format code {declared} (bytes 3225-3226) is not a SEG-Y format seisview reads; the samples "
                         f"decode plausibly as {FORMATS[best][0]} (format {best}): read as that")
-        return best, warnings
+        return done(best)
     st = stats[code]
     alts = [c for c in _FOUR_BYTE if c != code and stats[c].ok]
     switch, why = None, ""
@@ -123,7 +138,7 @@ def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
         switch, why = 1, "every word has the bit pattern of a normalised IBM float"
     elif not st.ok and alts:
         switch = max(alts, key=lambda c: stats[c].smooth)
-        why = f"as {FORMATS[code][0]} {1 - st.finite + st.absurd:.0%} of the values are NaN or absurd"
+        why = f"as {FORMATS[code][0]} {st.absurd:.0%} of the values are NaN or absurd"
     elif st.ok and alts and st.smooth < 0.2 and max(stats[c].smooth for c in alts) > 0.6:
         switch = max(alts, key=lambda c: stats[c].smooth)
         why = f"as {FORMATS[code][0]} the traces are noise (lag-1 correlation {st.smooth:.2f})"
@@ -131,7 +146,7 @@ def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
         warnings.append(f"binary header says {FORMATS[code][0]} (format {code}) but {why}; the samples decode "
                         f"plausibly as {FORMATS[switch][0]}: read as format {switch} "
                         f"(pass sample_format={code} to force the header's format)")
-        return switch, warnings
+        return done(switch)
     if not st.ok:
         if st.finite + 0.0 < 0.5 or st.absurd > 0.5:
             raise SeisviewError(f"samples decode to garbage as {FORMATS[code][0]} (format {code}): "
@@ -139,4 +154,4 @@ def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
                                 hint="the file is damaged or not seismic; pass sample_format= if you know it")
         warnings.append(f"{1 - st.finite:.1%} of the probed samples are NaN/Inf and {st.absurd:.1%} absurd "
                         "(|x| > 1e20); display levels ignore them")
-    return code, warnings
+    return done(code)
