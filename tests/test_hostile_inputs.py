@@ -392,3 +392,11 @@ def test_ieee_volume_masked_with_nan_stays_ieee(tmp_path, mask):
     assert r.sample_format == "ieee32" and any("NaN/Inf (a mask?)" in w for w in r.warnings)
     v = load(p, report=r)
     np.testing.assert_allclose(v.data.reshape(25, 50), np.where(keep, truth, 0), rtol=1e-6)
+
+
+def test_picks_with_0_based_channels_get_a_hint(shared_data):
+    survey = shared_data / "firstbreaks/refrapy-02/field_example_02_shots_with_fb.sgy"
+    keys, chans, ns, dt = pf.trace_table(survey)
+    picks = {(int(k), int(c) - 1): (10.0, None) for k, c in zip(keys[:30], chans[:30], strict=True)}
+    with pytest.raises(SeisviewError, match="look 0-based"):
+        pf.check_against_survey(picks, keys, chans, ns, dt, source="p.csv")

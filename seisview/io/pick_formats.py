@@ -234,9 +234,13 @@ def check_against_survey(picks: Picks, keys: np.ndarray, chans: np.ndarray, n_sa
            if k not in known or not (math.isfinite(t) and t0_ms <= t <= t_end)]
     if bad:
         (g, ch), t = bad[0]
+        hint = "check the gather key and channel columns belong to this survey"
+        for shift, base in ((1, "0-based (the survey's start at 1): add 1 to them"),
+                            (-1, "1-based (the survey's start at 0): subtract 1")):
+            if all((k[0], k[1] + shift) in known for k in picks):
+                hint = f"the channel numbers look {base}"
         raise SeisviewError(
             f"{len(bad)} of {len(picks)} picks in {source} do not fit the survey, e.g. gather {g} "
             f"channel {ch} at {t:g} ms (survey: {len(set(keys.tolist()))} gathers, "
-            f"times {t0_ms:g}-{t_end:g} ms); nothing was imported",
-            hint="check the gather key and channel columns belong to this survey")
+            f"times {t0_ms:g}-{t_end:g} ms); nothing was imported", hint=hint)
 
