@@ -400,3 +400,21 @@ def test_picks_with_0_based_channels_get_a_hint(shared_data):
     picks = {(int(k), int(c) - 1): (10.0, None) for k, c in zip(keys[:30], chans[:30], strict=True)}
     with pytest.raises(SeisviewError, match="look 0-based"):
         pf.check_against_survey(picks, keys, chans, ns, dt, source="p.csv")
+
+
+def test_pick_check_uses_the_trace_sampling_and_delay_of_the_survey(tmp_path):
+    from seisview.core.gathers import GatherSet
+    from seisview.io.segy import write_gathers_segy
+
+    n = 2 * 12
+    gs = GatherSet(np.zeros((n, 200), np.float32), np.repeat([1, 2], 12), np.tile(np.arange(1, 13), 2),
+                   np.tile(np.arange(12) * 10.0, 2), 1.0, 100.0, "ffid", {})
+    p = write_gathers_segy(tmp_path / "shots.sgy", gs)
+    b = bytearray(p.read_bytes())
+    b[3216:3218] = b"\x00\x00"  # sample interval only in the trace headers
+    p.write_bytes(bytes(b))
+    keys, chans, ns, dt, t0 = pf.survey_traces(p)
+    assert (ns, dt, t0) == (200, 1.0, 100.0)  # was: dt 0 from the binary header, t0 ignored
+    pf.check_against_survey({(1, 3): (150.0, None), (2, 12): (299.0, None)}, keys, chans, ns, dt, t0)
+    with pytest.raises(SeisviewError, match="times 100-299 ms"):
+        pf.check_against_survey({(1, 3): (50.0, None)}, keys, chans, ns, dt, t0)

@@ -234,8 +234,8 @@ def cmd_picks_import(args) -> int:
             picks = pf.read_segy_header(args.file, args.byte, key_byte)
         survey = Path(pr.survey.path) if pr.survey.path else None
         if survey is not None and survey.is_file() and pr.survey.geometry is None:
-            keys, chans, ns, dt = pf.trace_table(survey, key_byte)
-            pf.check_against_survey(picks, keys, chans, ns, dt, source=Path(args.file).name)
+            keys, chans, ns, dt, t0 = pf.survey_traces(survey, key_byte)
+            pf.check_against_survey(picks, keys, chans, ns, dt, t0, source=Path(args.file).name)
         elif pr.survey.geometry is None:
             print(f"warning: survey {pr.survey.path or '(none)'} not found: the picks were not checked "
                   "against its traces")

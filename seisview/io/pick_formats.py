@@ -177,11 +177,22 @@ def _traces(path, key_byte: int, channel_byte: int):
 
 def trace_table(path, key_byte: int = 9, channel_byte: int = 13):
     """``(keys, channels, n_samples, dt_ms)`` of every trace of a SEG-Y file."""
-    layout, keys, chans, _ = _traces(path, key_byte, channel_byte)
-    with open(path, "rb") as f:
-        f.seek(3216)
-        dt_us = int.from_bytes(f.read(2), "big" if layout.endian == ">" else "little")
-    return keys, chans, layout.n_samples, dt_us / 1000.0
+    return survey_traces(path, key_byte, channel_byte)[:4]
+
+
+def survey_traces(path, key_byte: int = 9, channel_byte: int = 13):
+    """``(keys, channels, n_samples, dt_ms, t0_ms)``: sampling as the scan reads it (trace headers
+    first, delay applied); channels are the rank in the gather, as in ``GatherSet``, when the
+    file has no channel numbers."""
+    from seisview.io.segy import scan
+
+    check_header_byte(channel_byte, "channel")
+    rep = scan(path, gather_key=key_byte)
+    h = rep.headers
+    chans = h.field(channel_byte)
+    if not chans.any() and rep.binning.channels is not None:
+        chans = rep.binning.channels
+    return h.field(key_byte), chans, rep.n_samples, rep.dt, rep.t0_ms
 
 
 def read_segy_header(path, byte: int = 233, key_byte: int = 9, channel_byte: int = 13) -> Picks:
