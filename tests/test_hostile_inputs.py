@@ -418,3 +418,19 @@ def test_pick_check_uses_the_trace_sampling_and_delay_of_the_survey(tmp_path):
     pf.check_against_survey({(1, 3): (150.0, None), (2, 12): (299.0, None)}, keys, chans, ns, dt, t0)
     with pytest.raises(SeisviewError, match="times 100-299 ms"):
         pf.check_against_survey({(1, 3): (50.0, None)}, keys, chans, ns, dt, t0)
+
+
+def test_header_picks_of_a_shot_file_without_channel_numbers_keep_every_trace(tmp_path):
+    from seisview.core.gathers import GatherSet
+    from seisview.io.segy import load, write_gathers_segy
+
+    gs = GatherSet(np.zeros((24, 50), np.float32), np.repeat([7, 8], 12), np.tile(np.arange(1, 13), 2),
+                   np.zeros(24), 1.0, 0.0, "ffid", {"fb_us": np.arange(24) * 1000 + 5000})
+    p = write_gathers_segy(tmp_path / "shots.sgy", gs)
+    b = bytearray(p.read_bytes())
+    for t in range(24):  # wipe the channel numbers (byte 13)
+        b[3600 + t * 440 + 12:3600 + t * 440 + 16] = bytes(4)
+    p.write_bytes(bytes(b))
+    picks = pf.read_segy_header(p)  # was: 2 picks, (7, 0) and (8, 0): 22 lost
+    assert len(picks) == 24 and picks[(8, 12)][0] == pytest.approx(28.0)
+    assert set(picks) == set(zip(load(p).keys.tolist(), load(p).channels.tolist(), strict=True))

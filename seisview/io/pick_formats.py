@@ -172,7 +172,12 @@ def _traces(path, key_byte: int, channel_byte: int):
     _, layout = detect(p)
     raw = layout.map_traces(p)
     h = HeaderTable(raw, layout.endian)
-    return layout, h.field(key_byte, 4 if key_byte not in (115, 117) else 2), h.field(channel_byte), raw
+    keys, chans = h.field(key_byte, 4 if key_byte not in (115, 117) else 2), h.field(channel_byte)
+    if not chans.any():  # no channel numbers: the rank in the gather, as GatherSet numbers them
+        from seisview.io.segy_geometry import gather_ranks
+
+        chans = gather_ranks(keys)
+    return layout, keys, chans, raw
 
 
 def trace_table(path, key_byte: int = 9, channel_byte: int = 13):

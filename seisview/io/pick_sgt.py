@@ -56,7 +56,12 @@ def trace_xy(path, key_byte: int = 9, channel_byte: int = 13):
     h = HeaderTable(raw, layout.endian)
     scal = h.field(71, 2).astype(float)
     factor = np.where(scal < 0, 1.0 / np.abs(np.where(scal == 0, 1, scal)), np.where(scal == 0, 1.0, scal))
-    return h.field(key_byte), h.field(channel_byte), h.field(73) * factor, h.field(81) * factor
+    keys, chans = h.field(key_byte), h.field(channel_byte)
+    if not chans.any():  # no channel numbers: the rank in the gather, as GatherSet numbers them
+        from seisview.io.segy_geometry import gather_ranks
+
+        chans = gather_ranks(keys)
+    return keys, chans, h.field(73) * factor, h.field(81) * factor
 
 
 def _nearest(pos_x: np.ndarray, x: np.ndarray, tol_m: float) -> np.ndarray:

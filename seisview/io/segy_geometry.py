@@ -191,16 +191,23 @@ def _post(h: HeaderTable, g: _Grid, ib: int, xb: int) -> Binning:
     return b
 
 
-def _prestack(h: HeaderTable, keys: np.ndarray, byte: int | None, name: str) -> Binning:
+def gather_ranks(keys: np.ndarray) -> np.ndarray:
+    """1-based position of each trace within its gather, in file order (the channel number
+    of files that have none)."""
     n = keys.size
+    ch = np.zeros(n, np.int64)
+    order = np.argsort(keys, kind="stable")
+    sk = keys[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(sk)) + 1]
+    rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
+    ch[order] = rank + 1
+    return ch
+
+
+def _prestack(h: HeaderTable, keys: np.ndarray, byte: int | None, name: str) -> Binning:
     ch = h["channel"]
     if not ch.any():
-        ch = np.zeros(n, np.int64)
-        order = np.argsort(keys, kind="stable")
-        sk = keys[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(sk)) + 1]
-        rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
-        ch[order] = rank + 1
+        ch = gather_ranks(keys)
     contiguous = np.count_nonzero(np.diff(keys)) + 1 == np.unique(keys).size
     return Binning("prestack", "gather" if contiguous else "unsorted", gather_byte=byte,
                    gather_name=name, gather_keys=keys, channels=ch)
