@@ -434,3 +434,17 @@ def test_header_picks_of_a_shot_file_without_channel_numbers_keep_every_trace(tm
     picks = pf.read_segy_header(p)  # was: 2 picks, (7, 0) and (8, 0): 22 lost
     assert len(picks) == 24 and picks[(8, 12)][0] == pytest.approx(28.0)
     assert set(picks) == set(zip(load(p).keys.tolist(), load(p).channels.tolist(), strict=True))
+
+
+def test_channel_numbers_repeated_within_a_gather_do_not_merge_traces(tmp_path):
+    from seisview.core.gathers import GatherSet
+    from seisview.io.segy import load, scan, write_gathers_segy
+
+    chans = np.tile(np.r_[np.arange(1, 7), np.arange(1, 7)], 2)  # two cables, channels 1-6 each
+    gs = GatherSet(np.zeros((24, 50), np.float32), np.repeat([7, 8], 12), chans,
+                   np.zeros(24), 1.0, 0.0, "ffid", {"fb_us": np.arange(24) * 1000 + 5000})
+    p = write_gathers_segy(tmp_path / "shots.sgy", gs)
+    assert any("repeat within gathers" in w for w in scan(p).warnings)
+    g = load(p)
+    assert len(set(zip(g.keys.tolist(), g.channels.tolist(), strict=True))) == 24
+    assert len(pf.read_segy_header(p)) == 24  # was 12: the second cable's picks overwrote the first's

@@ -173,10 +173,9 @@ def _traces(path, key_byte: int, channel_byte: int):
     raw = layout.map_traces(p)
     h = HeaderTable(raw, layout.endian)
     keys, chans = h.field(key_byte, 4 if key_byte not in (115, 117) else 2), h.field(channel_byte)
-    if not chans.any():  # no channel numbers: the rank in the gather, as GatherSet numbers them
-        from seisview.io.segy_geometry import gather_ranks
+    from seisview.io.segy_geometry import trace_channels
 
-        chans = gather_ranks(keys)
+    chans, _ = trace_channels(keys, chans)  # as GatherSet numbers them
     return layout, keys, chans, raw
 
 
@@ -193,11 +192,11 @@ def survey_traces(path, key_byte: int = 9, channel_byte: int = 13):
 
     check_header_byte(channel_byte, "channel")
     rep = scan(path, gather_key=key_byte)
-    h = rep.headers
-    chans = h.field(channel_byte)
-    if not chans.any() and rep.binning.channels is not None:
-        chans = rep.binning.channels
-    return h.field(key_byte), chans, rep.n_samples, rep.dt, rep.t0_ms
+    from seisview.io.segy_geometry import trace_channels
+
+    keys = rep.headers.field(key_byte)
+    chans, _ = trace_channels(keys, rep.headers.field(channel_byte))
+    return keys, chans, rep.n_samples, rep.dt, rep.t0_ms
 
 
 def read_segy_header(path, byte: int = 233, key_byte: int = 9, channel_byte: int = 13) -> Picks:

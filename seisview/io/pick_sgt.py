@@ -57,10 +57,9 @@ def trace_xy(path, key_byte: int = 9, channel_byte: int = 13):
     scal = h.field(71, 2).astype(float)
     factor = np.where(scal < 0, 1.0 / np.abs(np.where(scal == 0, 1, scal)), np.where(scal == 0, 1.0, scal))
     keys, chans = h.field(key_byte), h.field(channel_byte)
-    if not chans.any():  # no channel numbers: the rank in the gather, as GatherSet numbers them
-        from seisview.io.segy_geometry import gather_ranks
+    from seisview.io.segy_geometry import trace_channels
 
-        chans = gather_ranks(keys)
+    chans, _ = trace_channels(keys, chans)  # as GatherSet numbers them
     return keys, chans, h.field(73) * factor, h.field(81) * factor
 
 

@@ -204,13 +204,25 @@ def gather_ranks(keys: np.ndarray) -> np.ndarray:
     return ch
 
 
+def trace_channels(keys: np.ndarray, channels: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Channel numbers that tell the traces of a gather apart: the file's (byte 13), else the
+    rank in the gather; ``True`` when the file's repeat within a gather (two cables, junk)."""
+    if not channels.any():
+        return gather_ranks(keys), False
+    if np.unique(_pair_key(keys, channels)).size < keys.size:
+        return gather_ranks(keys), True
+    return channels, False
+
+
 def _prestack(h: HeaderTable, keys: np.ndarray, byte: int | None, name: str) -> Binning:
-    ch = h["channel"]
-    if not ch.any():
-        ch = gather_ranks(keys)
+    ch, repeated = trace_channels(keys, h["channel"])
     contiguous = np.count_nonzero(np.diff(keys)) + 1 == np.unique(keys).size
-    return Binning("prestack", "gather" if contiguous else "unsorted", gather_byte=byte,
-                   gather_name=name, gather_keys=keys, channels=ch)
+    b = Binning("prestack", "gather" if contiguous else "unsorted", gather_byte=byte,
+                gather_name=name, gather_keys=keys, channels=ch)
+    if repeated:
+        b.warnings.append("channel numbers (byte 13) repeat within gathers; traces are numbered by "
+                          "their position in the gather instead")
+    return b
 
 
 def _describe(b: int) -> str:
