@@ -369,8 +369,10 @@ def test_damaged_caches_are_one_line_and_the_automatic_one_is_rebuilt(tmp_path, 
     assert np.array_equal(first.inline(2), mem.inline(2))
 
 
-@pytest.mark.parametrize("mask", ["below_a_horizon", "every_other_trace"])
-def test_ieee_volume_masked_with_nan_stays_ieee(tmp_path, mask):
+@pytest.mark.parametrize("mask,null", [("below_a_horizon", np.nan), ("every_other_trace", np.nan),
+                                       ("below_a_horizon", -1e30), ("every_other_trace", 1e30),
+                                       ("below_a_horizon", -999.25)])
+def test_ieee_volume_masked_with_nan_or_a_null_value_stays_ieee(tmp_path, mask, null):
     from make_segy import seismic_values
 
     from seisview.io.segy import load, scan
@@ -383,13 +385,14 @@ def test_ieee_volume_masked_with_nan_stays_ieee(tmp_path, mask):
         keep[:, 21:] = False
     else:
         keep[1::2] = False
-    vals = np.where(keep, truth, np.nan).astype(">f4")
+    vals = np.where(keep, truth, null).astype(">f4")
     for t in range(25):
         o = 3600 + t * 440 + 240
         b[o:o + 200] = vals[t].tobytes()
     p.write_bytes(bytes(b))
-    r = scan(p)  # was: re-read as int32 ("NaN or absurd"): values of 2e9 on screen
-    assert r.sample_format == "ieee32" and any("NaN/Inf (a mask?)" in w for w in r.warnings)
+    r = scan(p)  # was: re-read as int32 ("NaN or absurd"): values of 2e9 on screen; -999.25 kept as data
+    assert r.sample_format == "ieee32" and any("(a mask)" in w for w in r.warnings)
+    assert (r.null_value is None) == bool(np.isnan(null))
     v = load(p, report=r)
     np.testing.assert_allclose(v.data.reshape(25, 50), np.where(keep, truth, 0), rtol=1e-6)
 

@@ -81,7 +81,7 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
 def _bad_warning(n_bad: int) -> list[str]:
     if not n_bad:
         return []
-    return [f"{n_bad} NaN/Inf samples replaced by 0 (display levels use the finite samples)"]
+    return [f"{n_bad} NaN/Inf or null samples replaced by 0 (display levels use the others)"]
 
 
 def transpose_into(time_major, i0: int, block: np.ndarray, tile: int = 128) -> None:
@@ -139,6 +139,8 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
                 block_live[il_idx[sel] - i0, xl_idx[sel]] = ~dead[sel]
         if code in _FLOAT_FORMATS:
             bad = ~np.isfinite(block)
+            if rep.null_value is not None:
+                bad |= block == np.float32(rep.null_value)
             if bad.any():
                 bad_total += int(np.count_nonzero(bad))
                 block[bad] = 0.0
@@ -152,6 +154,8 @@ def _gathers(rep: ScanReport, raw: np.ndarray) -> GatherSet:
     b = rep.binning
     data = decode(samples_view(raw, rep.layout), rep.layout.format_code)
     bad = ~np.isfinite(data)
+    if rep.null_value is not None:
+        bad |= data == np.float32(rep.null_value)
     if bad.any():
         data[bad] = 0.0
     sc = h["scalco"].astype(float)

@@ -62,6 +62,44 @@ def plausibility(x: np.ndarray) -> Plausibility:
                         float(np.median(smooth)) if smooth else 1.0, int(np.count_nonzero(a)))
 
 
+_CLASSIC_NULLS = (-999.25, -999.0, -9999.0, -99999.0, -999999.0)
+
+
+def null_marker(x: np.ndarray) -> float | None:
+    """The value that marks missing samples in float data, or None.
+
+    Interpretation tools export undefined samples as one exact value: a classic null
+    (-999.25, -999, ...) or a huge one (1e30, float max). Continuous amplitudes never repeat
+    one value in 1 % of the samples, so such a value that is a classic null or beyond 1e20
+    is taken as the marker (values merely clipped at +-max are neither, and stay data).
+    """
+    v = x[np.isfinite(x)]
+    if v.size == 0:
+        return None
+    vals, counts = np.unique(v, return_counts=True)
+    i = int(np.argmax(counts))
+    c = float(vals[i])
+    if counts[i] < 0.01 * x.size or not (abs(c) >= 1e20 or c in _CLASSIC_NULLS):
+        return None
+    return c
+
+
+def _mask(x: np.ndarray) -> np.ndarray:
+    """Samples that are no data: non-finite, or the null marker."""
+    hole = ~np.isfinite(x)
+    marker = null_marker(x)
+    if marker is not None:
+        hole |= x == np.float32(marker)
+    return hole
+
+
+def file_null_marker(raw: np.ndarray, layout: TraceLayout, code: int) -> float | None:
+    """The null marker of a float-format file, judged on the probe traces (None for integers)."""
+    if code not in (1, 5, 6):
+        return None
+    return null_marker(_as(probe_rows(raw, layout), code, layout.endian))
+
+
 def _words(rows: np.ndarray, endian: str) -> np.ndarray:
     w = np.ascontiguousarray(rows).view(endian + "u4").astype(np.uint32).ravel()
     return w[(w & 0x7FFFFFFF) != 0]
@@ -98,22 +136,28 @@ def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
         return code, warnings
     rows = probe_rows(raw, layout)
     e = layout.endian
-    stats = {c: plausibility(_as(rows, c, e)) for c in _FOUR_BYTE}
+    decoded = {c: _as(rows, c, e) for c in _FOUR_BYTE}
+    stats = {c: plausibility(x) for c, x in decoded.items()}
     w = _words(rows, e)
-    # NaN/Inf are IEEE's own bit patterns, often a mask (no data outside a polygon or below a
-    # horizon): judge IEEE by its finite values so masked files are not re-read as integers
-    ieee = _as(rows, 5, e)
-    fin = np.isfinite(ieee)
-    masked = 1.0 - float(fin.mean()) if ieee.size else 0.0
-    if masked:
-        st5 = plausibility(np.where(fin, ieee, 0.0))
-        if st5.ok:
-            stats[5] = st5
+    # NaN/Inf and null markers (-999.25, 1e30) are masks (no data outside a polygon or below a
+    # horizon): judge the float formats by the other values so masked files keep their format
+    masks: dict[int, tuple[float, str]] = {}
+    for c in (1, 5):
+        if c != code and code in FORMATS:
+            continue  # a mask excuses the declared format only, never makes another one fit
+        hole = _mask(decoded[c])
+        if hole.any():
+            st = plausibility(np.where(hole, 0.0, decoded[c]))
+            if st.ok:
+                stats[c] = st
+                marker = null_marker(decoded[c])
+                masks[c] = (float(hole.mean()), "NaN/Inf" + ("" if marker is None else f" or {marker:g}"))
 
     def done(final: int) -> tuple[int, list[str]]:
-        if masked and final == 5 and stats[5].ok:
-            warnings.append(f"{masked:.1%} of the probed samples are NaN/Inf (a mask?); they are read "
-                            "as 0 and display levels ignore them")
+        if final in masks:
+            share, what = masks[final]
+            warnings.append(f"{share:.1%} of the probed samples are {what} (a mask); they are read as 0 "
+                            "and display levels ignore them")
         return final, warnings
     if code not in FORMATS:  # invalid code with 4-byte samples: decide by plausibility
         good = [c for c in _FOUR_BYTE if stats[c].ok]

@@ -11,7 +11,7 @@ from seisview.core.geometry import SurveyGeometry
 from seisview.io.segy_format import FORMATS, HeaderTable, TraceLayout, check_header_byte
 from seisview.io.segy_geometry import Binning, classify, fit_affine
 from seisview.io.segy_layout import FileHead, check_path, detect
-from seisview.io.segy_sanity import check_samples
+from seisview.io.segy_sanity import check_samples, file_null_marker
 
 _DEPTH_WORDS = re.compile(r"\bDEPTH\s*(DOMAIN|MIGRAT|SECTION|VOLUME|CUBE|DATA|SAMPL|CONVERT)|\bPSDM\b|"
                           r"DOMAIN\s*[:=]?\s*DEPTH|\bZ\s*UNITS?\s*[:=]?\s*(M|METER|METRE|FT|FEET)\b",
@@ -45,6 +45,7 @@ class ScanReport:
     warnings: tuple[str, ...]
     text_header: str = ""
     extended_text: tuple[str, ...] = ()
+    null_value: float | None = None  # the value marking missing samples (-999.25, 1e30), read as 0
     layout: TraceLayout | None = field(default=None, compare=False, repr=False)
     binning: Binning | None = field(default=None, compare=False, repr=False)
     headers: HeaderTable | None = field(default=None, compare=False, repr=False)
@@ -66,6 +67,8 @@ class ScanReport:
             "missing_traces": self.missing_traces, "duplicate_traces": self.duplicate_traces,
             "warnings": list(self.warnings),
         }
+        if self.null_value is not None:
+            d["null_value"] = self.null_value
         g = self.geometry
         if g is not None:
             d["inlines"] = g.il.to_dict()
@@ -104,6 +107,7 @@ def scan(path, iline: int | None = None, xline: int | None = None, gather_key: i
     warnings += fmt_warn
     layout = TraceLayout(layout.data_offset, layout.header_bytes, layout.n_traces, layout.n_samples,
                          code, layout.endian)
+    null = file_null_marker(raw, layout, code)
     h = HeaderTable(raw, layout.endian)
     dt_us, t0, dom, tw = _sampling(h, fh, p.name, domain)
     warnings += tw
@@ -122,7 +126,7 @@ def scan(path, iline: int | None = None, xline: int | None = None, gather_key: i
         str(p), b.kind, layout.n_traces, layout.n_samples, dt_us, t0, dom, FORMATS[code][0], code,
         "big" if layout.endian == ">" else "little", fh.text_encoding, fh.revision, b.sorting,
         geometry, b.iline_byte, b.xline_byte, gathers, b.missing, b.duplicates, tuple(warnings),
-        fh.text, tuple(fh.extended_text), layout, b, h)
+        fh.text, tuple(fh.extended_text), null, layout, b, h)
 
 
 def _sampling(h: HeaderTable, fh: FileHead, name: str, domain: str | None):
