@@ -395,6 +395,7 @@ def test_ieee_volume_masked_with_nan_or_a_null_value_stays_ieee(tmp_path, mask, 
     assert (r.null_value is None) == bool(np.isnan(null))
     v = load(p, report=r)
     np.testing.assert_allclose(v.data.reshape(25, 50), np.where(keep, truth, 0), rtol=1e-6)
+    assert v.live.sum() == (25 if mask == "below_a_horizon" else 13)  # all-null traces are dead
 
 
 def test_picks_with_0_based_channels_get_a_hint(shared_data):

@@ -144,6 +144,7 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
             if bad.any():
                 bad_total += int(np.count_nonzero(bad))
                 block[bad] = 0.0
+                block_live = block_live & ~bad.all(axis=-1)  # no sample at all: a dead trace
         sink(i0, i1, block, block_live)
         state.set_progress(i1 / n_il, f"reading inlines {i0 + 1}-{i1} of {n_il}")
     return bad_total
