@@ -452,3 +452,18 @@ def test_channel_numbers_repeated_within_a_gather_do_not_merge_traces(tmp_path):
     g = load(p)
     assert len(set(zip(g.keys.tolist(), g.channels.tolist(), strict=True))) == 24
     assert len(pf.read_segy_header(p)) == 24  # was 12: the second cable's picks overwrote the first's
+
+
+def test_petrel_points_with_negative_time_are_read_positive_down(tmp_path, capsys):
+    from seisview.cli import main
+
+    survey = make(tmp_path / "s.sgy", ns=50)  # times 0-196 ms
+    proj = tmp_path / "p.seisview"
+    assert main(["project", "new", str(proj), "--survey", str(survey)]) == 0
+    pts = tmp_path / "multi_salt_ilxl.pts"
+    pts.write_text("Inline Crossline Z\n2 21 -40\n3 22 -100\n")
+    capsys.readouterr()
+    assert main(["labels", "import", str(proj), str(pts), "--format", "malenov"]) == 0  # was: refused
+    assert "positive down" in capsys.readouterr().out
+    pts.write_text("2 21 -40\n3 22 40\n")  # mixed signs: no guessing
+    assert main(["labels", "import", str(proj), str(pts), "--format", "malenov"]) == 2

@@ -148,6 +148,8 @@ def cmd_labels_import(args) -> int:
                                       on=args.on, z_unit=args.z_unit)
             print(f"imported {s['points']} points of {s['classes']} class(es) on {s['sections']} "
                   f"section(s) into {pr.path.name} ({s['changed_pixels']} pixels changed)")
+            if s.get("negated_z"):
+                print(f"note: z read as positive down in {', '.join(s['negated_z'])} (all negative: Petrel style)")
     return 0
 
 

@@ -138,7 +138,8 @@ def import_point_files(labels: LabelSet, palette: Palette, files, *, class_names
                        on: str = "inline", z_unit: str = "ms") -> dict:
     """Import point files (one class each) as one stroke; returns a summary dict.
 
-    ``z_unit`` "s" multiplies z by 1000 (OpendTect can write times in seconds).
+    ``z_unit`` "s" multiplies z by 1000 (OpendTect can write times in seconds). A file whose
+    z are all negative and fit only once negated (Petrel) is read so and named in ``negated_z``.
     """
     files = [Path(f) for f in files]
     if class_names and len(class_names) != len(files):
@@ -147,16 +148,38 @@ def import_point_files(labels: LabelSet, palette: Palette, files, *, class_names
     names = list(class_names) if class_names else [class_name_from_file(f) for f in files]
     changes: dict = {}
     n_points = 0
+    negated = []
     for f, name in zip(files, names, strict=True):
         pts = read_points(f)
         if z_unit == "s":
             pts[:, 2] *= 1000.0
         cls = palette.by_name(name, create=True)
-        merge_changes(changes, points_to_changes(pts, labels.geometry, cls.id, on=on, source=f.name))
+        try:
+            more = points_to_changes(pts, labels.geometry, cls.id, on=on, source=f.name)
+        except SeisviewError:
+            more = _negated_z(pts, labels.geometry, cls.id, on, f.name)
+            if more is None:
+                raise
+            negated.append(f.name)
+        merge_changes(changes, more)
         n_points += len(pts)
     stroke = labels.apply(changes, tool="import")
-    return {"points": n_points, "sections": len(changes), "classes": len(set(names)),
-            "changed_pixels": stroke.n_pixels if stroke else 0}
+    out = {"points": n_points, "sections": len(changes), "classes": len(set(names)),
+           "changed_pixels": stroke.n_pixels if stroke else 0}
+    if negated:
+        out["negated_z"] = negated
+    return out
+
+
+def _negated_z(pts: np.ndarray, geometry: SurveyGeometry, class_id: int, on: str, source: str):
+    """The changes of points whose z are all <= 0 and fit the survey once negated (Petrel
+    writes time and depth downwards as negative numbers), else None."""
+    if not (pts[:, 2] <= 0).all():
+        return None
+    try:
+        return points_to_changes(pts * [1.0, 1.0, -1.0], geometry, class_id, on=on, source=source)
+    except SeisviewError:
+        return None
 
 
 def label_points(labels: LabelSet, class_id: int) -> np.ndarray:
