@@ -467,3 +467,17 @@ def test_petrel_points_with_negative_time_are_read_positive_down(tmp_path, capsy
     assert "positive down" in capsys.readouterr().out
     pts.write_text("2 21 -40\n3 22 40\n")  # mixed signs: no guessing
     assert main(["labels", "import", str(proj), str(pts), "--format", "malenov"]) == 2
+
+
+def test_a_transposed_label_image_is_refused_not_smeared(tmp_path):
+    from PIL import Image
+
+    from seisview.io.label_formats import read_label_image
+
+    img = np.zeros((30, 50, 3), np.uint8)  # 50 wide x 30 high; the section is 50 samples x 30 traces
+    img[:, :25] = (255, 0, 0)
+    f = tmp_path / "inline_3.png"
+    Image.fromarray(img).save(f)
+    with pytest.raises(SeisviewError, match="looks transposed"):
+        read_label_image(f, {(255, 0, 0): 1}, (50, 30))
+    assert read_label_image(f, {(255, 0, 0): 1}, (30, 50))[:, :25].all()  # the right way round

@@ -265,6 +265,10 @@ def read_label_image(path, colors: dict, shape: tuple[int, int]) -> np.ndarray:
         raise SeisviewError(f"cannot read image {path}: {exc}",
                             hint="give a PNG/JPEG/TIFF label image, or --format malenov/opendtect for points") from None
     h, w = rgba.shape[:2]
+    if (h, w) == tuple(shape[::-1]) and h != w:  # an exact transpose is no resize: refuse, do not smear
+        raise SeisviewError(f"image {Path(path).name} is {w} wide x {h} high, the section {shape[1]} traces x "
+                            f"{shape[0]} samples: it looks transposed",
+                            hint="save it with samples down the rows and traces across")
     rows = np.minimum(((np.arange(shape[0]) + 0.5) * h / shape[0]).astype(int), h - 1)
     cols = np.minimum(((np.arange(shape[1]) + 0.5) * w / shape[1]).astype(int), w - 1)
     px = rgba[rows][:, cols]
