@@ -136,6 +136,26 @@ def test_training_messages_and_best_snapshot(trained):
     assert trained.snapshot.meta["trained_on"] == [1, 2, 3]
 
 
+def test_picks_made_while_training_join_the_run(synth):
+    """``relabel`` hands the trainer new picks between evaluations: no restart."""
+    from seisview.ml.firstbreak import train
+
+    gs, truth = synth
+    first = FirstBreakData(gs, {k: v for k, v in truth.items() if k[0] in (1, 2)})
+    more = FirstBreakData(gs, {k: v for k, v in truth.items() if k[0] in (1, 2, 5)})
+    calls = []
+
+    def relabel():
+        calls.append(len(calls))
+        return more if len(calls) == 2 else None
+
+    msgs = list(train(FirstBreakConfig(steps=150, **TINY), first, relabel=relabel))
+    done = msgs[-1]
+    assert isinstance(done, TrainDone) and calls == [0, 1]  # at steps 50, 100; not the last
+    snaps = [m.snapshot for m in msgs[:-1] if getattr(m, "snapshot", None) is not None]
+    assert snaps[0].meta["trained_on"] == [1, 2] and done.snapshot.meta["trained_on"] == [1, 2, 5]
+
+
 def test_cancel_returns_cancelled(synth):
     gs, truth = synth
     state = TaskState()
@@ -306,3 +326,74 @@ def test_saved_runs_always_load(tmp_path, trained):
         pytest.fail("no header length ending in 0x80 found")
     back = load_checkpoint(plain)
     assert back.meta["note"] == snap.meta["note"]
+
+
+def test_cli_and_panel_default_to_the_measured_step_count(tmp_path, monkeypatch, synth):
+    """`seisview train --task firstbreak` and the panel train as many steps as the
+    benchmark measured (the CLI once defaulted to 300, the panel to 600)."""
+    import seisview.ml.firstbreak as fb
+    from seisview.cli import main
+    from seisview.core.errors import SeisviewError
+    from seisview.io.project import Project
+    from seisview.io.segy import write_gathers_segy
+    from seisview.qt.fb_overlay import DEFAULT_STEPS
+
+    assert DEFAULT_STEPS == fb.FirstBreakConfig.steps
+    seen = []
+
+    def fake_train(config, data, state):  # records the step count, then stops the run
+        seen.append(config.steps)
+        raise SeisviewError("stopped by the test")
+
+    monkeypatch.setattr(fb, "train", fake_train)
+    gs, truth = synth
+    write_gathers_segy(tmp_path / "shots.sgy", gs)
+    with Project.create(tmp_path / "p.seisview", tmp_path / "shots.sgy") as p:
+        p.picks.set_many({k: v for k, v in truth.items() if k[0] <= 2})
+    for extra, want in (([], fb.FirstBreakConfig.steps), (["--epochs", "4"], 200),
+                        (["--epochs", "2", "--steps-per-epoch", "7"], 14)):
+        assert main(["train", str(tmp_path / "p.seisview"), "--task", "firstbreak", "--quiet",
+                     *extra]) == 2
+        assert seen[-1] == want
+
+
+def test_qt_panel_is_live_while_training(qtbot, tmp_path, synth):
+    """Each new snapshot re-picks the visible gather during training, and picks made
+    meanwhile join the run at its next evaluation."""
+    from seisview.io.project import Project
+    from seisview.io.segy import write_gathers_segy
+    from seisview.qt.fb_overlay import MARK, FirstBreakPanel
+    from seisview.qt.main_window import MainWindow
+
+    gs, truth = synth
+    write_gathers_segy(tmp_path / "shots.sgy", gs)
+    project = Project.create(tmp_path / "p.seisview", tmp_path / "shots.sgy")
+    project.picks.set_many({k: v for k, v in truth.items() if k[0] <= 2})
+    w = MainWindow(load_panels=False)
+    qtbot.addWidget(w)
+    panel = FirstBreakPanel(w)
+    try:
+        w.session.open_gathers(gs)
+        w.session.project = project
+        w.session.set_gather(4)
+        panel.steps.setValue(150)
+        panel.options = {k: v for k, v in TINY.items() if k != "threads"}
+        panel.train_btn.click()
+        # hold the run after its first snapshot, so the checks below happen mid-run
+        panel.worker.message.connect(
+            lambda m: panel.worker.pause() if getattr(m, "snapshot", None) is not None else None)
+        qtbot.waitUntil(lambda: panel._version.get(4) == 1, timeout=60000)
+        assert panel._training() and w.gather_view.marks[MARK] is not None
+        assert {k[0] for k in panel.predictions} == {4}  # only the visible gather so far
+        w.session.set_gather(5)  # another gather is picked with the newest snapshot
+        qtbot.waitUntil(lambda: panel._version.get(5) == 1, timeout=60000)
+        project.picks.set_many({k: v for k, v in truth.items() if k[0] == 3})
+        panel.worker.message.disconnect()
+        panel.worker.message.connect(panel._on_message)
+        panel.worker.resume()
+        qtbot.waitUntil(lambda: panel.worker is None and len(panel.predictions) == len(gs.keys),
+                        timeout=60000)
+        assert panel.snapshot.meta["trained_on"] == [1, 2, 3]
+    finally:
+        panel.shutdown()
+        project.close()

@@ -21,7 +21,9 @@ def register(sub, groups) -> None:
     p.add_argument("--task", choices=("facies", "firstbreak"), default="facies")
     p.add_argument("--model", default=None,
                    help="facies: waldeland, unet (default), vgg16, resnet or a plugin model")
-    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--epochs", type=int, default=None,
+                   help="facies: passes of --steps-per-epoch steps (default 30 x 10, early "
+                        "stopping usually ends sooner); firstbreak: 30 x 50 = 1500 steps")
     p.add_argument("--minutes", type=float, default=None, help="stop after this much time")
     p.add_argument("--device", choices=("cpu", "cuda"), default=None,
                    help="default: CUDA when present")
@@ -30,7 +32,8 @@ def register(sub, groups) -> None:
                         "pretrain` run: its encoder's layers go where their shapes fit), a "
                         "seisview checkpoint, or pretrained weights (torchvision-format file "
                         "for vgg16)")
-    p.add_argument("--steps-per-epoch", type=int, default=10)
+    p.add_argument("--steps-per-epoch", type=int, default=None,
+                   help="default 10 (facies) or 50 (firstbreak)")
     p.add_argument("--batch-size", type=int, default=8)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -132,8 +135,8 @@ def _train_facies(project, args) -> int:
     if pretrained and model != "vgg16":
         raise SeisviewError(f"--init {args.init}: pretrained encoder files fit vgg16 only",
                             hint="use --model vgg16, or --init with a run id")
-    config = TrainConfig(model=model, model_cfg=model_cfg, epochs=args.epochs,
-                         minutes=args.minutes, steps_per_epoch=args.steps_per_epoch,
+    config = TrainConfig(model=model, model_cfg=model_cfg, epochs=args.epochs or 30,
+                         minutes=args.minutes, steps_per_epoch=args.steps_per_epoch or 10,
                          batch_size=args.batch_size, seed=args.seed, device=args.device, init=init)
     if init is not None:  # says what fits (or refuses) before a run is recorded
         n_init = build_for(config, data.n_classes)[2]

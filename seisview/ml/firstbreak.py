@@ -228,9 +228,27 @@ def _snapshot(net, config: FirstBreakConfig, meta: dict, version: int) -> ModelS
                          {"task": "firstbreak", **meta})
 
 
-def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | None = None
-          ) -> Iterator:
-    """Train the picker on ``data``; yields ``TrainProgress`` and one terminal message."""
+def _prepare(config: FirstBreakConfig, data: FirstBreakData, net: FirstBreakUNet, factor: int,
+             rng) -> tuple:
+    """Network inputs of the picked gathers, their training / held-out split, the window
+    and the crop size: ``(train_items, val_items, n_window, (n_time, n_trace))``."""
+    g = data.gathers
+    n_window = window_samples(g, data.picks, factor * net.factor)
+    items = picked_gathers(g, data.picks, n_window, config.compress, factor,
+                           keys=data.picked_keys, how=config.decimate)
+    train_items, val_items = _split(items, config.val_fraction, rng)
+    crop = crop_size(config, items[0].x.shape[1], max(it.x.shape[2] for it in items), net.factor)
+    return train_items, val_items, n_window, crop
+
+
+def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | None = None, *,
+          relabel=None) -> Iterator:
+    """Train the picker on ``data``; yields ``TrainProgress`` and one terminal message.
+
+    ``relabel`` is called before each evaluation; when it returns new
+    ``FirstBreakData`` (the interpreter picked more), training goes on with those
+    picks, without a restart.
+    """
     state = state or TaskState()
     best: ModelSnapshot | None = None
     step = 0
@@ -248,16 +266,12 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
 
         device = pick_device(config.device)
         net.to(device)
-        n_window = window_samples(g, data.picks, factor * net.factor)
-        items = picked_gathers(g, data.picks, n_window, config.compress, factor,
-                               keys=data.picked_keys, how=config.decimate)
-        train_items, val_items = _split(items, config.val_fraction, rng)
+        train_items, val_items, n_window, (n_time, n_trace) = _prepare(config, data, net, factor,
+                                                                       rng)
         meta = {"window_ms": n_window * g.dt_ms, "factor_dt_ms": factor * g.dt_ms,
                 "compress": config.compress, "dt_ms": g.dt_ms, "init": how,
                 "decimate": config.decimate, "target": config.target,
                 "trained_on": data.picked_keys}
-        n_time, n_trace = crop_size(config, items[0].x.shape[1],
-                                    max(it.x.shape[2] for it in items), net.factor)
         opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         avg = WeightAverage(net, config.ema, warmup=True) if config.ema > 0 else None
         ramp = config.target == "ramp"
@@ -296,6 +310,14 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
             losses.append(float(loss.detach()))
             out_of_time = bool(budget and time.monotonic() - t0 > budget)
             last = step == config.steps or out_of_time
+            if step % config.eval_every == 0 and relabel is not None and not last:
+                fresh = relabel()
+                if fresh is not None and fresh is not data:
+                    data = fresh
+                    train_items, val_items, n_window, (n_time, n_trace) = _prepare(
+                        config, data, net, factor, rng)
+                    meta = {**meta, "window_ms": n_window * g.dt_ms,
+                            "trained_on": data.picked_keys}
             if step % config.eval_every == 0 or last:
                 shown = avg.model(net) if avg is not None else net
                 metrics = {"loss": float(np.mean(losses[-config.eval_every:])),

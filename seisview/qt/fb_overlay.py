@@ -11,6 +11,8 @@ hand pick.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from PyQt6.QtWidgets import (
     QCheckBox,
@@ -28,6 +30,8 @@ from PyQt6.QtWidgets import (
 
 from seisview.core.errors import SeisviewError
 from seisview.qt.signals import disconnect_all
+
+DEFAULT_STEPS = 1500
 
 MARK = "fb-predicted"
 
@@ -48,6 +52,16 @@ class FirstBreakPanel(QWidget):
         self.snapshot = None
         self.predictions: dict[tuple[int, int], tuple[float, float]] = {}
         self.worker = None
+        # while training: a job predicting the visible gather with the newest snapshot, the
+        # snapshot version each gather's predictions come from, and the run they belong to
+        self.live = None
+        self._live_pending = False
+        self._version: dict[int, int] = {}
+        self._run_gen = 0
+        # picks made while training: the worker takes them at its next evaluation
+        self._picks_lock = threading.Lock()
+        self._new_picks = None
+        self._picks_handle = None
         self.run_id: int | None = None
         self.options: dict = {}  # extra FirstBreakConfig fields (model size in tests, init)
         self._build()
@@ -64,8 +78,11 @@ class FirstBreakPanel(QWidget):
         form = QFormLayout()
         self.steps = QSpinBox()
         self.steps.setRange(10, 100000)
-        self.steps.setValue(600)
-        self.steps.setToolTip("training steps (a few minutes on 2 CPU cores for 600)")
+        # FirstBreakConfig.steps, the count the picker's quality was measured with
+        # (bench_firstbreak); not imported here, that would load torch while the window opens
+        self.steps.setValue(DEFAULT_STEPS)
+        self.steps.setToolTip("training steps: 1500 take about 1-2 minutes on one CPU core; "
+                              "fewer give vaguer picks with lower confidence")
         form.addRow("Steps", self.steps)
         self.init_box = QComboBox()
         self.init_box.setToolTip("start from scratch, from a pretraining run (its encoder) or "
@@ -151,12 +168,46 @@ class FirstBreakPanel(QWidget):
         project = self.session.project
         record = {**config.record(), "init": self.init_box.currentText()}
         self.run_id = project.add_run("firstbreak", "fb-unet", record) if project else None
+        self._run_gen += 1
+        self._version = {}
         self.info.setText(f"training on {data.summary()}")
-        self.worker = Worker(train, config, data, name="fb-train", nice=10)  # the GUI goes first
+        self._watch_picks(picks)
+        self.worker = Worker(train, config, data, relabel=self._repicked, name="fb-train",
+                             nice=10)  # the GUI goes first
         self.worker.message.connect(self._on_message)
         self.worker.finished.connect(self._on_trained)
         self.worker.start()
         self._update_buttons()
+
+    def _watch_picks(self, picks) -> None:
+        self._unwatch_picks()
+        self._new_picks = None
+        self._picks_handle = (picks.events.changed, self._on_picks_changed)
+        picks.events.changed.connect(self._on_picks_changed)
+
+    def _unwatch_picks(self) -> None:
+        if self._picks_handle is not None:
+            disconnect_all([self._picks_handle])
+            self._picks_handle = None
+
+    def _on_picks_changed(self, _keys) -> None:
+        picks = self._picks()
+        if picks is not None:
+            with self._picks_lock:
+                self._new_picks = picks.snapshot()
+
+    def _repicked(self):
+        """Called by the training thread: training data with the picks made since it began."""
+        from seisview.ml.firstbreak import FirstBreakData
+
+        with self._picks_lock:
+            snap, self._new_picks = self._new_picks, None
+        if snap is None or self.session.gathers is None:
+            return None
+        try:
+            return FirstBreakData(self.session.gathers, snap)
+        except SeisviewError:  # e.g. every pick deleted: go on with the picks it has
+            return None
 
     def start_prediction(self, keys) -> None:
         from seisview.ml.firstbreak import predict_picks
@@ -176,11 +227,13 @@ class FirstBreakPanel(QWidget):
             self.worker.cancel()
 
     def shutdown(self) -> None:
-        """Cancel and join a running job (window closing, tests)."""
-        if self.worker is not None:
-            self.worker.cancel()
-            self.worker.wait(5)
+        """Cancel and join running jobs (window closing, tests)."""
+        for job in (self.worker, self.live):
+            if job is not None:
+                job.cancel()
+                job.wait(5)
         self._handles = disconnect_all(self._handles)
+        self._unwatch_picks()
 
     def _on_message(self, msg) -> None:
         from seisview.ml.progress import TrainDone, TrainProgress
@@ -193,11 +246,51 @@ class FirstBreakPanel(QWidget):
                 self.snapshot = msg.snapshot
                 v = msg.metrics.get("val_within", float("nan"))
                 self.info.setText(f"step {msg.step}: held-out picks within ±2 samples {v:.0%}")
+                self._predict_visible()
+
+    # -- live: the visible gather follows each new snapshot while training ------------
+    def _training(self) -> bool:
+        return self.worker is not None and self.worker.running and self.worker.name == "fb-train"
+
+    def _predict_visible(self) -> None:
+        from seisview.ml.firstbreak import predict_picks
+        from seisview.qt.workers import Worker
+
+        gv = getattr(self.window, "gather_view", None)
+        g = gv.gather if gv is not None else None
+        snap = self.snapshot
+        if g is None or snap is None or self.session.gathers is None:
+            return
+        if self._version.get(int(g.key), -1) >= snap.version:
+            return
+        if self.live is not None:  # one at a time; the newest snapshot goes next
+            self._live_pending = True
+            return
+        key, gen = int(g.key), self._run_gen
+        self.live = Worker(predict_picks, snap, self.session.gathers, keys=[key],
+                           name="fb-live", nice=5)
+        self.live.finished.connect(lambda end: self._on_live(end, key, snap.version, gen))
+        self.live.start()
+
+    def _on_live(self, end, key: int, version: int, gen: int) -> None:
+        from seisview.qt.workers import TaskDone
+
+        self.live = None
+        fresh = gen == self._run_gen and self._version.get(key, -1) < version
+        if fresh and isinstance(end, TaskDone) and isinstance(end.result, dict):
+            self.predictions.update(end.result)
+            self._version[key] = version
+            self.redraw()
+            self._update_buttons()
+        if self._live_pending:
+            self._live_pending = False
+            self._predict_visible()
 
     def _on_trained(self, end) -> None:
         from seisview.qt.workers import TaskFailed
 
         self.worker = None
+        self._unwatch_picks()
         if isinstance(end, TaskFailed):
             self.info.setText(f"training failed: {end.message}")
         elif self.snapshot is not None:  # the best snapshot (early stopping) came as a message
@@ -224,6 +317,8 @@ class FirstBreakPanel(QWidget):
         self.worker = None
         if isinstance(end, TaskDone) and isinstance(end.result, dict):
             self.predictions = end.result
+            if self.snapshot is not None:
+                self._version = dict.fromkeys((k for k, _c in end.result), self.snapshot.version)
             conf = np.array([c for _, c in self.predictions.values()])
             self.info.setText(f"{len(conf)} traces picked; median confidence "
                               f"{np.median(conf):.2f}, {np.mean(conf >= self.min_conf.value()):.0%} "
@@ -237,9 +332,11 @@ class FirstBreakPanel(QWidget):
     # -- view -----------------------------------------------------------------------
     def _on_gather(self, _key) -> None:
         self.redraw()
+        if self._training():
+            self._predict_visible()
 
     def _on_survey(self, _s) -> None:
-        self.predictions = {}
+        self.predictions, self._version = {}, {}
         self.redraw()
         self._update_buttons()
 
