@@ -8,6 +8,7 @@ fit, the job moves to the CPU and says so in its progress message.
 from __future__ import annotations
 
 import random
+import threading
 
 import numpy as np
 import torch
@@ -16,6 +17,23 @@ from seisview.core.errors import SeisviewError
 
 # torch's intra-op thread count before anyone changed it (one per core by default)
 DEFAULT_THREADS = torch.get_num_threads()
+
+
+_first_import = threading.Lock()
+
+
+def import_optimizer_support() -> None:
+    """Import what the first ``torch.optim`` optimizer pulls in, one thread at a time.
+
+    Constructing an optimizer imports ``torch._dynamo``: ~800 modules, among them
+    ``torch.onnx`` whose import registers custom operators. The GUI's warm-up thread,
+    a training worker and a test's own thread may all get there first; two threads
+    in that import at once once failed with "operator onnx::RotaryEmbedding.opset23
+    does not exist". Call it before creating an optimizer; after the first call it
+    costs a lock and a dictionary lookup.
+    """
+    with _first_import:
+        import torch._dynamo  # noqa: F401
 
 
 def background_threads() -> int:

@@ -262,7 +262,7 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         net = build_picker({"widths": config.widths,
                             "in_channels": input_channels(config.compress)})
         how = _init_weights(net, config.init)
-        from seisview.ml.device import pick_device
+        from seisview.ml.device import import_optimizer_support, pick_device
 
         device = pick_device(config.device)
         net.to(device)
@@ -272,6 +272,7 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
                 "compress": config.compress, "dt_ms": g.dt_ms, "init": how,
                 "decimate": config.decimate, "target": config.target,
                 "trained_on": data.picked_keys}
+        import_optimizer_support()
         opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         avg = WeightAverage(net, config.ema, warmup=True) if config.ema > 0 else None
         ramp = config.target == "ramp"

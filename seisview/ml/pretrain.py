@@ -151,6 +151,9 @@ def pretrain(config: PretrainConfig, data, state: TaskState | None = None) -> It
     net = build_pretrain_model(config.model, {**config.model_config(),
                                               "in_channels": sampler.sections[0].shape[0]})
     net.train()
+    from seisview.ml.device import import_optimizer_support
+
+    import_optimizer_support()
     if config.model == "autoencoder":
         opts = [torch.optim.Adam(net.parameters(), lr=config.lr)]
     else:  # the usual GAN betas: less momentum keeps the two players from oscillating

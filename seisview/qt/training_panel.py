@@ -65,9 +65,10 @@ def _warm_imports() -> None:
     """
     import torch
 
-    from seisview.ml.device import background_threads, use_threads
+    from seisview.ml.device import background_threads, import_optimizer_support, use_threads
 
     use_threads(background_threads())
+    import_optimizer_support()
     import seisview.ml.data  # noqa: F401
     import seisview.ml.inference  # noqa: F401
     import seisview.ml.training  # noqa: F401
