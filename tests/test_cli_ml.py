@@ -68,6 +68,14 @@ def test_train_records_a_run_and_predict_writes_sections_and_cubes(tmp_path, sur
     p = np.asarray(load(prob).data)
     assert p.shape == vol.shape and 1 / 9 <= p.min() and p.max() <= 1  # 9 palette classes
 
+    # never over the survey or the project; a folder that is not there is one line
+    before = survey[0].read_bytes()
+    for bad in (survey[0], proj, tmp_path / "no" / "such" / "c.npy"):
+        assert main(["predict", str(proj), "--run", str(run_id), "--out", str(bad),
+                     "--section", "inline:172", "--quiet"]) == 2
+        assert "Traceback" not in capsys.readouterr().err
+    assert survey[0].read_bytes() == before and Project.open(proj).close() is None
+
     # transfer from the finished run
     rc = main(["train", str(proj), "--epochs", "1", "--steps-per-epoch", "1", "--batch-size", "2",
                "--init", str(run_id), "--quiet"])

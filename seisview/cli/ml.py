@@ -216,6 +216,7 @@ def cmd_predict(args) -> int:
 
     import numpy as np
 
+    from seisview.cli.project import _writing, check_output
     from seisview.core.tasks import TaskState
     from seisview.io.project import Project
     from seisview.ml.inference import export_segy, predict_section, predict_volume
@@ -227,6 +228,7 @@ def cmd_predict(args) -> int:
     if out.suffix.lower() not in (".npy", ".sgy", ".segy"):
         raise SeisviewError(f"--out {out.name}: unknown format", hint="use .npy or .sgy")
     with Project.open(args.project) as project:
+        check_output(out, project)  # never over the project or its survey
         snap = run_snapshot(project, args.run)
         volume = project_volume(project)
     if args.section:
@@ -237,7 +239,8 @@ def cmd_predict(args) -> int:
         phases = args.phases if spec.kind != "time" else 1
         pred = predict_section(snap, volume.section_array(spec), device=args.device, phases=phases)
         arr = pred.probs.max(0) if args.probability else pred.classes
-        np.save(out, arr)
+        with _writing(out):
+            np.save(out, arr)
         print(f"{args.section} (index {spec.index}): {arr.shape} {'probabilities' if args.probability else 'class ids'}"
               f" -> {out}", file=sys.stderr)
         return 0
@@ -246,10 +249,11 @@ def cmd_predict(args) -> int:
     classes, conf = predict_volume(snap, volume, state, device=args.device, phases=args.phases)
     bar.close()
     cube = conf if args.probability else classes
-    if out.suffix.lower() == ".npy":
-        np.save(out, cube)
-    else:
-        export_segy(out, cube, volume)
+    with _writing(out):
+        if out.suffix.lower() == ".npy":
+            np.save(out, cube)
+        else:
+            export_segy(out, cube, volume)
     counts = np.bincount(classes.ravel(), minlength=snap.n_classes + 1)[1:]
     print(f"{classes.shape} class ids -> {out}; class fractions "
           + " ".join(f"{i + 1}:{c / classes.size:.2f}" for i, c in enumerate(counts)),

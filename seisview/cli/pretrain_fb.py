@@ -197,15 +197,18 @@ def train_firstbreak(project, args) -> int:
 def cmd_picks_predict(args) -> int:
     import numpy as np
 
+    from seisview.cli.project import _writing, check_output
     from seisview.io.project import Project
     from seisview.ml.firstbreak import predict_picks
     from seisview.ml.runs import run_snapshot
 
     with Project.open(args.project) as project:
+        check_output(args.out, project)  # never over the project or its survey
         snap = run_snapshot(project, args.run)
         gathers = project_gathers(project)
         picks = predict_picks(snap, gathers)
-        _write_csv(args.out, picks)
+        with _writing(args.out):
+            _write_csv(args.out, picks)
         conf = np.array([c for _, c in picks.values()])
         print(f"{len(picks)} traces of {len(gathers)} gathers picked into {args.out} "
               f"(median confidence {np.median(conf):.2f}, {np.mean(conf < 0.5):.0%} below 0.5)",
