@@ -245,7 +245,10 @@ class FirstBreakPanel(QWidget):
             if msg.snapshot is not None:
                 self.snapshot = msg.snapshot
                 v = msg.metrics.get("val_within", float("nan"))
-                self.info.setText(f"step {msg.step}: held-out picks within ±2 samples {v:.0%}")
+                g = self.session.gathers
+                tol = f" (±{2 * g.dt_ms:g} ms)" if g is not None else ""
+                self.info.setText(f"step {msg.step}: held-out picks within ±2 samples{tol} "
+                                  f"{v:.0%}; the gather on screen follows each new model")
                 self._predict_visible()
 
     # -- live: the visible gather follows each new snapshot while training ------------
