@@ -145,3 +145,34 @@ def test_views_draw_the_ready_overlay_image_and_colour_only_without_one(qtbot):
     pane.draw_overlays([layer], None)
     drawn = pane.overlay_items[id(layer)].image
     assert drawn is not made and (drawn == (0, 0, 255, 255)).all()
+
+
+def test_volume_prediction_exports_class_and_probability_cubes(setup, qtbot, tmp_path):
+    """Predict volume → Export SEG-Y… writes both cubes on the survey geometry, never over
+    the survey or the project."""
+    from seisview.io.segy import load
+
+    panel, session, project, truth = setup
+    assert not panel.export_btn.isEnabled()
+    _paint(project, truth, 2)
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=60000)
+    panel.cancel()
+    qtbot.waitUntil(lambda: not panel.training, timeout=5000)
+    panel.predict_volume()
+    qtbot.waitUntil(lambda: panel.export_btn.isEnabled(), timeout=60000)
+    classes, conf = panel.layers.cube
+    for which, want in (("classes", classes), ("probability", conf)):
+        job = panel.export_cube(tmp_path / f"{which}.sgy", which)
+        qtbot.waitUntil(lambda job=job: not job.running and panel.export_btn.isEnabled(),
+                        timeout=30000)
+        assert "written" in panel.status.text()
+        back = load(tmp_path / f"{which}.sgy")
+        assert back.geometry.shape == session.volume.geometry.shape
+        np.testing.assert_allclose(np.asarray(back.data), want.astype(np.float32), rtol=1e-6)
+    survey = tmp_path / "s.sgy"
+    before = survey.read_bytes()
+    assert panel.export_cube(survey) is None and "will not write" in panel.status.text()
+    session.path = survey
+    assert panel.export_cube(survey) is None and survey.read_bytes() == before
+    assert panel.export_cube(project.path) is None

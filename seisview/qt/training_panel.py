@@ -97,6 +97,14 @@ def warm_up() -> threading.Thread:
     return _warm_thread
 
 
+def _export_segy(path, cube, volume, *, state):
+    """Worker body: the SEG-Y writer (atomic: a cancelled or failed export leaves no file)."""
+    from seisview.ml.inference import export_segy
+
+    state.check()
+    return export_segy(path, cube, volume)
+
+
 def _check_labels(labels) -> str:
     """The cheap part of the training-data checks, done at once in the GUI thread."""
     classes = set()
@@ -133,6 +141,7 @@ class TrainingPanel(QWidget):
         self.session = window.session
         self.worker: Worker | None = None
         self.volume_worker: Worker | None = None
+        self.export_worker: Worker | None = None
         self.layers: PredictionLayers | None = None
         self.snapshot = None
         self.run_id: int | None = None
@@ -232,6 +241,11 @@ class TrainingPanel(QWidget):
         self.volume_btn = QPushButton("Predict volume")
         self.volume_btn.clicked.connect(self.predict_volume)
         row2.addWidget(self.volume_btn)
+        self.export_btn = QPushButton("Export SEG-Y…")
+        self.export_btn.setToolTip("write the volume prediction on the survey geometry: the "
+                                   "class cube, or the probability of each sample's class")
+        self.export_btn.clicked.connect(self.export_interactive)
+        row2.addWidget(self.export_btn)
         lay.addLayout(row2)
 
     # -- state ---------------------------------------------------------------------------
@@ -245,6 +259,9 @@ class TrainingPanel(QWidget):
         self.pause_btn.setEnabled(t)
         self.cancel_btn.setEnabled(t)
         self.volume_btn.setEnabled(self.snapshot is not None)
+        exporting = self.export_worker is not None and self.export_worker.running
+        self.export_btn.setEnabled(self.layers is not None and self.layers.cube is not None
+                                   and not exporting)
 
     def _say(self, text: str) -> None:
         self.status.setText(text)
@@ -499,26 +516,65 @@ class TrainingPanel(QWidget):
         self.volume_btn.setText("Predict volume")
         if isinstance(end, TaskDone):
             self.layers.set_cube(*end.result)
-            self._say("volume predicted: time slices show the class map")
+            self._say("volume predicted: time slices show the class map; Export SEG-Y… writes it")
         elif isinstance(end, TaskFailed):
             self._say(f"volume prediction failed: {end.message}")
+        self._sync_buttons()
 
-    def export_cube(self, path) -> None:
-        from seisview.ml.inference import export_segy
+    def export_interactive(self) -> None:
+        from PyQt6.QtWidgets import QFileDialog
 
-        if self.layers is None or self.layers.cube is None:
-            raise SeisviewError("no volume prediction yet", hint="press Predict volume first")
-        export_segy(path, self.layers.cube[0], self.session.volume)
+        kinds = {"Class cube (*.sgy)": "classes", "Probability cube (*.sgy)": "probability"}
+        path, chosen = QFileDialog.getSaveFileName(self, "Export volume prediction as SEG-Y",
+                                                   "prediction.sgy", ";;".join(kinds))
+        if path:
+            self.export_cube(path if path.lower().endswith((".sgy", ".segy")) else path + ".sgy",
+                             kinds.get(chosen, "classes"))
+
+    def export_cube(self, path, which: str = "classes") -> Worker | None:
+        """Write the class (or probability) cube as SEG-Y in a worker; returns it, or None
+        after saying why not (no prediction yet, a path that is the survey or project)."""
+        from pathlib import Path
+
+        try:
+            if self.layers is None or self.layers.cube is None:
+                raise SeisviewError("no volume prediction yet", hint="press Predict volume first")
+            target = Path(path).expanduser().resolve()
+            project = self.session.project
+            survey = getattr(getattr(project, "survey", None), "path", None)
+            own = [Path(p).resolve() for p in (self.session.path, survey,
+                                                 getattr(project, "path", None)) if p]
+            if target in own:
+                raise SeisviewError(f"will not write the prediction over {target.name}, "
+                                    "the survey or project", hint="give another file name")
+        except SeisviewError as exc:
+            self._say(str(exc))
+            return None
+        cube = self.layers.cube[0 if which == "classes" else 1]
+        self.export_worker = Worker(_export_segy, target, cube, self.session.volume,
+                                    name="export-segy", nice=5)
+        what = "class cube" if which == "classes" else "probability cube"
+        self.export_worker.finished.connect(lambda end: self._on_exported(end, what, target))
+        self._say(f"writing the {what} to {target.name}…")
+        self.export_worker.start()
+        self._sync_buttons()
+        return self.export_worker
+
+    def _on_exported(self, end, what: str, target) -> None:
+        self.export_worker = None  # its thread may still be winding down
+        self._say(f"{what} written to {target}" if not isinstance(end, TaskFailed)
+                  else f"export failed: {end.message}")
+        self._sync_buttons()
 
     # -- teardown ----------------------------------------------------------------------------
     def shutdown(self, wait: float = 5.0) -> None:
         """Cancel and join every worker of the panel (window close, tests)."""
         self._closing = True
-        for w in (self.worker, self.volume_worker):
+        for w in (self.worker, self.volume_worker, self.export_worker):
             if w is not None:
                 w.cancel()
                 w.resume()
-        for w in (self.worker, self.volume_worker):
+        for w in (self.worker, self.volume_worker, self.export_worker):
             if w is not None:
                 w.wait(wait)
         if self.layers is not None:
