@@ -247,10 +247,12 @@ def test_cli_train_predict_accept(tmp_path, synth, capsys):
     assert main(["picks", "predict", str(proj), "--run", "999", "--out", str(out)]) == 2
 
 
-def test_qt_panel_trains_overlays_and_accepts(qtbot, tmp_path, synth):
+@pytest.fixture()
+def fb_panel(qtbot, tmp_path, synth):
+    """A main window on the synthetic gathers, picks of gathers 1-2, the panel on gather 4."""
     from seisview.io.project import Project
     from seisview.io.segy import write_gathers_segy
-    from seisview.qt.fb_overlay import MARK, FirstBreakPanel
+    from seisview.qt.fb_overlay import FirstBreakPanel
     from seisview.qt.main_window import MainWindow
 
     gs, truth = synth
@@ -260,28 +262,34 @@ def test_qt_panel_trains_overlays_and_accepts(qtbot, tmp_path, synth):
     w = MainWindow(load_panels=False)
     qtbot.addWidget(w)
     panel = FirstBreakPanel(w)
-    try:
-        w.session.open_gathers(gs)
-        w.session.project = project
-        w.session.set_gather(4)
-        panel.steps.setValue(10)
-        panel.options = {k: v for k, v in TINY.items() if k != "threads"}
-        panel.train_btn.click()
-        qtbot.waitUntil(lambda: bool(panel.predictions) and panel.worker is None, timeout=60000)
-        assert len(panel.predictions) == len(gs.keys)
-        item = w.gather_view.marks[MARK]
-        assert len(item.xData) == 24 and np.isfinite(item.yData).all()
-        run = project.runs("firstbreak")[-1]
-        assert run.status == "done" and run.checkpoint
-        assert panel.init_box.count() == 2 and str(run.id) in panel.init_box.itemText(1)
-        panel.min_conf.setValue(0.0)
-        n = panel.accept()
-        assert n == len(gs.keys) - 48 and len(project.picks) == len(gs.keys)
-        project.picks.undo()
-        assert len(project.picks) == 48
-    finally:
-        panel.shutdown()
-        project.close()
+    w.session.open_gathers(gs)
+    w.session.project = project
+    w.session.set_gather(4)
+    panel.options = {k: v for k, v in TINY.items() if k != "threads"}
+    yield w, panel, project
+    panel.shutdown()
+    project.close()
+
+
+def test_qt_panel_trains_overlays_and_accepts(qtbot, fb_panel, synth):
+    from seisview.qt.fb_overlay import MARK
+
+    gs, truth = synth
+    w, panel, project = fb_panel
+    panel.steps.setValue(10)
+    panel.train_btn.click()
+    qtbot.waitUntil(lambda: bool(panel.predictions) and panel.worker is None, timeout=60000)
+    assert len(panel.predictions) == len(gs.keys)
+    item = w.gather_view.marks[MARK]
+    assert len(item.xData) == 24 and np.isfinite(item.yData).all()
+    run = project.runs("firstbreak")[-1]
+    assert run.status == "done" and run.checkpoint
+    assert panel.init_box.count() == 2 and str(run.id) in panel.init_box.itemText(1)
+    panel.min_conf.setValue(0.0)
+    n = panel.accept()
+    assert n == len(gs.keys) - 48 and len(project.picks) == len(gs.keys)
+    project.picks.undo()
+    assert len(project.picks) == 48
 
 
 def test_consistency_refits_a_gross_outlier_but_not_the_apex():
@@ -357,43 +365,27 @@ def test_cli_and_panel_default_to_the_measured_step_count(tmp_path, monkeypatch,
         assert seen[-1] == want
 
 
-def test_qt_panel_is_live_while_training(qtbot, tmp_path, synth):
+def test_qt_panel_is_live_while_training(qtbot, fb_panel, synth):
     """Each new snapshot re-picks the visible gather during training, and picks made
     meanwhile join the run at its next evaluation."""
-    from seisview.io.project import Project
-    from seisview.io.segy import write_gathers_segy
-    from seisview.qt.fb_overlay import MARK, FirstBreakPanel
-    from seisview.qt.main_window import MainWindow
+    from seisview.qt.fb_overlay import MARK
 
     gs, truth = synth
-    write_gathers_segy(tmp_path / "shots.sgy", gs)
-    project = Project.create(tmp_path / "p.seisview", tmp_path / "shots.sgy")
-    project.picks.set_many({k: v for k, v in truth.items() if k[0] <= 2})
-    w = MainWindow(load_panels=False)
-    qtbot.addWidget(w)
-    panel = FirstBreakPanel(w)
-    try:
-        w.session.open_gathers(gs)
-        w.session.project = project
-        w.session.set_gather(4)
-        panel.steps.setValue(150)
-        panel.options = {k: v for k, v in TINY.items() if k != "threads"}
-        panel.train_btn.click()
-        # hold the run after its first snapshot, so the checks below happen mid-run
-        panel.worker.message.connect(
-            lambda m: panel.worker.pause() if getattr(m, "snapshot", None) is not None else None)
-        qtbot.waitUntil(lambda: panel._version.get(4) == 1, timeout=60000)
-        assert panel._training() and w.gather_view.marks[MARK] is not None
-        assert {k[0] for k in panel.predictions} == {4}  # only the visible gather so far
-        w.session.set_gather(5)  # another gather is picked with the newest snapshot
-        qtbot.waitUntil(lambda: panel._version.get(5) == 1, timeout=60000)
-        project.picks.set_many({k: v for k, v in truth.items() if k[0] == 3})
-        panel.worker.message.disconnect()
-        panel.worker.message.connect(panel._on_message)
-        panel.worker.resume()
-        qtbot.waitUntil(lambda: panel.worker is None and len(panel.predictions) == len(gs.keys),
-                        timeout=60000)
-        assert panel.snapshot.meta["trained_on"] == [1, 2, 3]
-    finally:
-        panel.shutdown()
-        project.close()
+    w, panel, project = fb_panel
+    panel.steps.setValue(150)
+    panel.train_btn.click()
+    # hold the run after its first snapshot, so the checks below happen mid-run
+    panel.worker.message.connect(
+        lambda m: panel.worker.pause() if getattr(m, "snapshot", None) is not None else None)
+    qtbot.waitUntil(lambda: panel._version.get(4) == 1, timeout=60000)
+    assert panel._training() and w.gather_view.marks[MARK] is not None
+    assert {k[0] for k in panel.predictions} == {4}  # only the visible gather so far
+    w.session.set_gather(5)  # another gather is picked with the newest snapshot
+    qtbot.waitUntil(lambda: panel._version.get(5) == 1, timeout=60000)
+    project.picks.set_many({k: v for k, v in truth.items() if k[0] == 3})
+    panel.worker.message.disconnect()
+    panel.worker.message.connect(panel._on_message)
+    panel.worker.resume()
+    qtbot.waitUntil(lambda: panel.worker is None and len(panel.predictions) == len(gs.keys),
+                    timeout=60000)
+    assert panel.snapshot.meta["trained_on"] == [1, 2, 3]
