@@ -497,7 +497,15 @@ def bench_quality(minutes=None, only=()):
     vol, truth = demo_volume(), demo_truth()
     painted = [int(i) for i in os.environ.get("BENCH_QUALITY_IL", "20,60,100,140,180").split(",")]
     seeds = [int(i) for i in os.environ.get("BENCH_QUALITY_SEEDS", "0,1").split(",")]
+    # the training seed and held-out split of stroke seed s are s + offset (strokes unchanged)
+    offset = int(os.environ.get("BENCH_QUALITY_SEED_OFFSET", 0))
+    if os.environ.get("BENCH_QUALITY_THREADS"):
+        torch.set_num_threads(int(os.environ["BENCH_QUALITY_THREADS"]))
     recipes = {"default": {}}
+    if "ensemble" in only:  # two independently trained U-Nets, probabilities averaged
+        recipes["ensemble"] = dict(model_cfg={"depth": 4, "refine": 4, "members": 2})
+    if "envelope" in only:  # the envelope |x + iH(x)| as a second input channel
+        recipes["envelope"] = dict(model_cfg={"depth": 4, "refine": 4, "envelope": True})
     if "coarse" in only:  # the default before the refinement: logits only at 1/16
         recipes["coarse"] = dict(model_cfg={"depth": 4})
     if "previous" in only:  # the default before self-training (same strokes, same data)
@@ -513,10 +521,10 @@ def bench_quality(minutes=None, only=()):
         for seed in seeds:
             strokes = thin_strokes(truth[il].T, 0.02, width=1, strokes_per_class=4, seed=seed)
             data = make_training_data(vol, {SectionSpec("inline", il): strokes}, n_classes=K,
-                                      seed=seed)
+                                      seed=seed + offset)
             for name, over in recipes.items():
-                cfg = TrainConfig(**{**BEST, "epochs": 40, "minutes": minutes, "seed": seed,
-                                     **over})
+                cfg = TrainConfig(**{**BEST, "epochs": 40, "minutes": minutes,
+                                     "seed": seed + offset, **over})
                 t0, first = time.monotonic(), None
                 for msg in train(cfg, data):
                     if isinstance(msg, TrainProgress):

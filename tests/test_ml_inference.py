@@ -127,3 +127,62 @@ def test_a_new_snapshot_never_gets_an_older_snapshots_network():
         outs.append(np.allclose(predict_section(snap, sec).probs, expect, atol=1e-5))
         del snap, net
     assert all(outs)
+
+
+def test_an_ensemble_trains_members_apart_and_predicts_their_mean_probabilities():
+    from seisview.ml.models.unet import UNet
+
+    torch.manual_seed(3)
+    net = UNet(4, base=4, depth=3, dropout=0.0, members=2)
+    x = torch.randn(5, 1, 32, 40)
+    net.train()
+    out = net(x)  # sample i goes to member i % 2 alone: the batch loss is the members' mean
+    for k in range(2):
+        assert torch.allclose(out[k::2], net.members[k](x[k::2]), atol=1e-5)
+    snap = ModelSnapshot.of(net, "unet", {"base": 4, "depth": 3, "members": 2}, clip=1.0)
+    sec = np.random.default_rng(2).standard_normal((40, 48)).astype(np.float32)
+    p = predict_section(snap, sec, scaled=True)
+    built = snap.build()
+    t = torch.from_numpy(sec)[None, None]
+    with torch.no_grad():
+        each = [torch.softmax(m(t), 1)[0].numpy() for m in built.members]
+    assert np.allclose(p.probs, (each[0] + each[1]) / 2, atol=1e-5)
+    assert not np.allclose(each[0], each[1], atol=1e-3)  # independently initialised
+    assert list(net.named_layers())[0] == "enc0"  # activations: the first member's layers
+
+
+def test_old_single_network_settings_build_the_same_network():
+    from seisview.ml.training import model_settings, transfer_weights
+
+    old = build_model("unet", 6, depth=4, refine=4)  # what earlier defaults stored
+    assert not any(k.startswith("members.") for k in old.state_dict())
+    assert old.down[0][0][0].in_channels == 1
+    snap = ModelSnapshot.of(old, "unet", {"depth": 4, "refine": 4})
+    again = snap.build()
+    assert all(torch.equal(a, b) for a, b in zip(old.state_dict().values(),
+                                                 again.state_dict().values(), strict=True))
+    # a single network's run transfers into every member of an ensemble, and back
+    ens = build_model("unet", 6, **{**model_settings("unet", {"depth": 4, "refine": 4}),
+                                   "members": 2})
+    n = transfer_weights(ens, snap)
+    assert n == 2 * len(old.state_dict())
+    assert torch.equal(ens.members[1].head.weight, old.head.weight)
+    single = build_model("unet", 6, depth=4, refine=4)
+    assert transfer_weights(single, ModelSnapshot.of(ens, "unet", {"members": 2})) > 0
+    assert torch.equal(single.head.weight, ens.members[0].head.weight)
+
+
+def test_envelope_input_ignores_the_phase_of_the_traces():
+    from scipy.signal import hilbert
+
+    from seisview.ml.models.unet import envelope
+
+    rng = np.random.default_rng(4)
+    spec = np.fft.rfft(rng.standard_normal((2, 1, 96, 20)), axis=-2)
+    spec[..., [0, -1], :] = 0  # no zero or Nyquist frequency: traces a rotation keeps
+    x = np.fft.irfft(spec, 96, axis=-2)
+    q = np.imag(hilbert(x, axis=-2))
+    rotated = x * np.cos(1.1) - q * np.sin(1.1)
+    e0 = envelope(torch.from_numpy(x).float()).numpy()
+    assert np.allclose(e0, np.abs(hilbert(x, axis=-2)), atol=1e-4)
+    assert np.allclose(envelope(torch.from_numpy(rotated).float()).numpy(), e0, atol=1e-4)

@@ -207,7 +207,7 @@ def test_out_of_memory_halves_the_batch_and_goes_on(demo_small):
 def test_default_recipe_settings_and_resuming_an_older_run():
     from seisview.ml.training import build_for, model_settings
 
-    recipe = {"depth": 4, "refine": 4}
+    recipe = {"depth": 4, "refine": 4, "members": 2}
     assert model_settings("unet", {}) == recipe  # what GUI and CLI get when nothing is picked
     assert model_settings("unet", {"base": 4}) == {"base": 4}  # a choice is kept as it is
     from seisview.ml.snapshot import ModelSnapshot
@@ -221,7 +221,7 @@ def test_default_recipe_settings_and_resuming_an_older_run():
     assert coarse.build().refine is None  # it predicts as it did
     fresh, cfg, n = build_for(TrainConfig(model="unet"), 6)
     assert cfg == recipe and fresh.depth == 4 and fresh.stride == 16 and n == 0
-    assert fresh.refine is not None
+    assert fresh.n_members == 2 and fresh.members[0].refine is not None
 
 
 def test_refined_unet_starts_as_the_coarse_one_and_keeps_the_shape():
