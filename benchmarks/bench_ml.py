@@ -14,9 +14,12 @@
 * quality  : thin strokes on <= 2 % of one inline, accuracy and per-class recall of the default
              recipe on 10 inlines never labelled (none within 8 lines of the painted one), for
              strokes on inlines 20, 60, 100, 140, 180 x stroke seeds 0, 1 (BENCH_QUALITY_IL,
-             BENCH_QUALITY_SEEDS); `quality:coarse` adds the default before the 1/4
+             BENCH_QUALITY_SEEDS; BENCH_QUALITY_SEED_OFFSET=100 changes the training seed and
+             held-out split, BENCH_QUALITY_THREADS the torch threads); `quality:single` adds the
+             default before the two-member ensemble (one U-Net), `quality:envelope` one U-Net
+             with the envelope as a second input, `quality:coarse` the default before the 1/4
              refinement, `quality:previous` the one before self-training, `quality:depth3` the
-             one before it. ~15 min.
+             one before it. ~25 min with `single`.
 * seed004  : patch CNN vs VGG16-style vs ResNet-style on the same strokes, train vs test accuracy.
 """
 
@@ -487,9 +490,10 @@ def test_inlines(painted: int) -> list[int]:
 
 
 def bench_quality(minutes=None, only=()):
-    """Default recipe on strokes of several inlines x stroke seeds; ``only=("coarse",)`` adds
-    the previous default (no 1/4 refinement of the 1/16 logits), ``"previous"`` the one before
-    (no self-training), ``"depth3"`` the one before that (depth 3, no time stretch, no minimum
+    """Default recipe on strokes of several inlines x stroke seeds; ``only=("single",)`` adds
+    the previous default (one U-Net instead of two), ``"envelope"`` one U-Net with the envelope
+    input, ``"coarse"`` the one before (no 1/4 refinement of the 1/16 logits), ``"previous"``
+    the one before (no self-training), ``"depth3"`` the one before that (depth 3, no time stretch, no minimum
     steps), on the same strokes. ``flip``: accuracy with mirror averaging (predict_section).
     No time cap by default: on these shared machines a cap would make the result depend on
     the load (the step count is what the recipe fixes)."""
@@ -502,8 +506,8 @@ def bench_quality(minutes=None, only=()):
     if os.environ.get("BENCH_QUALITY_THREADS"):
         torch.set_num_threads(int(os.environ["BENCH_QUALITY_THREADS"]))
     recipes = {"default": {}}
-    if "ensemble" in only:  # two independently trained U-Nets, probabilities averaged
-        recipes["ensemble"] = dict(model_cfg={"depth": 4, "refine": 4, "members": 2})
+    if "single" in only:  # the default before the ensemble: one U-Net
+        recipes["single"] = dict(model_cfg={"depth": 4, "refine": 4})
     if "envelope" in only:  # the envelope |x + iH(x)| as a second input channel
         recipes["envelope"] = dict(model_cfg={"depth": 4, "refine": 4, "envelope": True})
     if "coarse" in only:  # the default before the refinement: logits only at 1/16

@@ -5,8 +5,10 @@ and `seisview train` use), scored on inlines never labelled and at least 9 lines
 Strokes on two different inlines, so one lucky section cannot pass it. The benchmark asks
 for >= 85 % accuracy and >= 60 % recall per class after a full run; this test runs 60 steps
 (~1/3 of one) with one self-training round after 30 (the full recipe: two rounds after 60
-and 120) and asks for >= 82 % / >= 65 %. Measured: 0.845 / 0.738 (inline 60) and
-0.831 / 0.793 (inline 140); the default before the 1/4 refinement 0.855 / 0.782 and
+and 120) and asks for >= 83.5 % / >= 65 %. Measured with the default (two U-Nets, probabilities
+averaged): 0.855 / 0.714 (inline 60) and 0.883 / 0.776 (inline 140), ~13 s each on 1 thread;
+one U-Net (the default before) 0.845 / 0.738 and 0.831 / 0.793 in ~6.5 s each; the default
+before the 1/4 refinement 0.855 / 0.782 and
 0.832 / 0.721 (the refinement's gain shows only after a full run, bench quality); without
 the round 0.837 / 0.783 and 0.832 / 0.719; the default before that (1/8 logits, no time
 stretch) 0.800 / 0.588 and 0.769 / 0.650.
@@ -40,5 +42,5 @@ def test_thin_strokes_on_one_inline_generalise_to_unlabelled_inlines(painted, te
     assert isinstance(done, TrainDone) and done.steps == 60
     pred = np.stack([predict_section(done.snapshot, vol.inline(i)).classes for i in tests])
     s = score(pred, np.stack([truth[i].T for i in tests]), k)
-    assert s["accuracy"] >= 0.82, s
+    assert s["accuracy"] >= 0.835, s
     assert s["min_recall"] >= 0.65, s
