@@ -157,6 +157,7 @@ def test_volume_prediction_exports_class_and_probability_cubes(setup, qtbot, tmp
     _paint(project, truth, 2)
     assert panel.start()
     qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=60000)
+    assert panel.volume_btn.isEnabled()  # while training, from the first snapshot on
     panel.cancel()
     qtbot.waitUntil(lambda: not panel.training, timeout=5000)
     panel.predict_volume()

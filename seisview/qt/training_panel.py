@@ -375,9 +375,12 @@ class TrainingPanel(QWidget):
             else:
                 if "val_acc" in msg.metrics:
                     self.curves["val_acc"].append((msg.step, msg.metrics["val_acc"]))
+                first = self.snapshot is None
                 self.snapshot = msg.snapshot
                 self.layers.request(msg.snapshot)
                 self._announce(msg.snapshot)
+                if first:  # Predict volume works from the first snapshot on
+                    self._sync_buttons()
                 acc = msg.metrics.get("val_acc")
                 self._say(f"epoch {msg.epoch + 1}, step {msg.step}: loss {msg.loss:.3f}"
                           + (f", held-out accuracy {acc:.2f}" if acc is not None else ""))
