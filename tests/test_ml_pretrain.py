@@ -189,7 +189,8 @@ def test_cli_train_init_from_a_pretraining_run_says_what_it_transferred(tmp_path
                "--batch-size", "2", "--quiet"])
     out, err = capsys.readouterr()
     assert rc == 0, err
-    assert f"--init {run}: 7 tensors of the autoencoder run transferred into unet" in err
+    # 7 into each of the default's two U-Nets
+    assert f"--init {run}: 14 tensors of the autoencoder run transferred into unet" in err
     assert main(["train", str(proj), "--init", run, "--model", "waldeland", "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "no convolution of the pretrained encoder" in err and "waldeland" not in out
