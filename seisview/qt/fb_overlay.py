@@ -163,8 +163,11 @@ class FirstBreakPanel(QWidget):
             except SeisviewError as exc:
                 self.info.setText(str(exc))
                 return
+        from seisview.ml.device import background_threads
+
+        # all cores but one, as the Training dock: the GUI keeps a core for itself
         config = FirstBreakConfig(**{"steps": int(self.steps.value()), "init": init,
-                                     **self.options})
+                                     "threads": background_threads(), **self.options})
         project = self.session.project
         record = {**config.record(), "init": self.init_box.currentText()}
         self.run_id = project.add_run("firstbreak", "fb-unet", record) if project else None
