@@ -276,6 +276,9 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         avg = WeightAverage(net, config.ema, warmup=True) if config.ema > 0 else None
         ramp = config.target == "ramp"
+        # two early evaluations: the live view shows a first pick after a quarter of the
+        # evaluation interval (demo gathers: ~3 s instead of ~12 s on one core)
+        early = {max(config.eval_every // 4, 1), max(config.eval_every // 2, 1)}
         t0 = time.monotonic()
         budget = config.minutes * 60 if config.minutes else None
         best_score, stale, version, losses, history = (-math.inf, 0, 0, [], [])
@@ -311,7 +314,8 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
             losses.append(float(loss.detach()))
             out_of_time = bool(budget and time.monotonic() - t0 > budget)
             last = step == config.steps or out_of_time
-            if step % config.eval_every == 0 and relabel is not None and not last:
+            evaluate = step % config.eval_every == 0 or step in early
+            if evaluate and relabel is not None and not last:
                 fresh = relabel()
                 if fresh is not None and fresh is not data:
                     data = fresh
@@ -319,7 +323,7 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
                         config, data, net, factor, rng)
                     meta = {**meta, "window_ms": n_window * g.dt_ms,
                             "trained_on": data.picked_keys}
-            if step % config.eval_every == 0 or last:
+            if evaluate or last:
                 shown = avg.model(net) if avg is not None else net
                 metrics = {"loss": float(np.mean(losses[-config.eval_every:])),
                            **_validate(shown, val_items or train_items, factor, config.tolerance,
