@@ -389,3 +389,17 @@ def test_qt_panel_is_live_while_training(qtbot, fb_panel, synth):
     qtbot.waitUntil(lambda: panel.worker is None and len(panel.predictions) == len(gs.keys),
                     timeout=60000)
     assert panel.snapshot.meta["trained_on"] == [1, 2, 3]
+
+
+def test_qt_panel_cancel_keeps_the_last_model(qtbot, fb_panel):
+    """Cancel records the run as cancelled with its last model (to predict or continue from),
+    and starts no prediction of every gather."""
+    w, panel, project = fb_panel
+    panel.steps.setValue(400)
+    panel.train_btn.click()
+    qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=60000)
+    panel.cancel_btn.click()
+    qtbot.waitUntil(lambda: panel.worker is None, timeout=10000)
+    run = project.runs("firstbreak")[-1]
+    assert run.status == "cancelled" and run.checkpoint and "cancelled" in panel.info.text()
+    assert panel.predict_btn.isEnabled() and panel.init_box.count() == 2

@@ -228,3 +228,32 @@ def test_threads_are_reused_per_niceness_and_jobs_end_cleanly(qtbot):
     assert seen["a"] == seen["b"] and seen["c"] == seen["d"]
     assert seen["a"] != seen["c"]  # a thread never serves two niceness values
     assert threading.get_native_id() not in (seen["a"][0], seen["c"][0])
+
+
+def test_a_job_whose_worker_was_deleted_ends_quietly(qtbot):
+    """The owner went away (window closed at once): the job is cancelled, no thread traceback."""
+    import time
+
+    from PyQt6 import sip
+
+    errors = []
+    old_hook = threading.excepthook
+    threading.excepthook = errors.append
+    try:
+        started = threading.Event()
+
+        def slow(*, state):
+            started.set()
+            for i in range(200):
+                time.sleep(0.01)
+                state.set_progress(i / 200, "")
+                yield Step(i)
+
+        w = Worker(slow).start()
+        started.wait(5)
+        state, done = w.state, w._done
+        sip.delete(w)
+        assert done.wait(5) and state.cancelled
+    finally:
+        threading.excepthook = old_hook
+    assert not errors

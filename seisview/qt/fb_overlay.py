@@ -58,6 +58,7 @@ class FirstBreakPanel(QWidget):
         self._live_pending = False
         self._version: dict[int, int] = {}
         self._run_gen = 0
+        self._closing = False  # shutdown: no new jobs from late messages
         # picks made while training: the worker takes them at its next evaluation
         self._picks_lock = threading.Lock()
         self._new_picks = None
@@ -133,7 +134,8 @@ class FirstBreakPanel(QWidget):
         self.init_box.clear()
         self.init_box.addItem("scratch", None)
         for run in (project.runs() if project is not None else []):
-            if run.task in ("pretrain", "firstbreak") and run.status == "done" and run.checkpoint:
+            if run.task in ("pretrain", "firstbreak") and run.checkpoint and \
+                    run.status in ("done", "cancelled"):  # a cancelled run keeps its last model
                 self.init_box.addItem(f"run {run.id}: {run.model}", run.checkpoint)
         self._update_buttons()
 
@@ -231,6 +233,7 @@ class FirstBreakPanel(QWidget):
 
     def shutdown(self) -> None:
         """Cancel and join running jobs (window closing, tests)."""
+        self._closing = True
         for job in (self.worker, self.live):
             if job is not None:
                 job.cancel()
@@ -262,6 +265,8 @@ class FirstBreakPanel(QWidget):
         from seisview.ml.firstbreak import predict_picks
         from seisview.qt.workers import Worker
 
+        if self._closing:
+            return
         gv = getattr(self.window, "gather_view", None)
         g = gv.gather if gv is not None else None
         snap = self.snapshot
@@ -279,9 +284,11 @@ class FirstBreakPanel(QWidget):
         self.live.start()
 
     def _on_live(self, end, key: int, version: int, gen: int) -> None:
-        from seisview.qt.workers import TaskDone
+        from seisview.qt.workers import TaskDone, TaskFailed
 
         self.live = None
+        if isinstance(end, TaskFailed):
+            self.info.setText(f"live picks of gather {key} failed: {end.message}")
         fresh = gen == self._run_gen and self._version.get(key, -1) < version
         if fresh and isinstance(end, TaskDone) and isinstance(end.result, dict):
             self.predictions.update(end.result)
@@ -293,28 +300,44 @@ class FirstBreakPanel(QWidget):
             self._predict_visible()
 
     def _on_trained(self, end) -> None:
-        from seisview.qt.workers import TaskFailed
+        from seisview.qt.workers import TaskCancelled, TaskFailed
 
         self.worker = None
         self._unwatch_picks()
         if isinstance(end, TaskFailed):
-            self.info.setText(f"training failed: {end.message}")
-        elif self.snapshot is not None:  # the best snapshot (early stopping) came as a message
-            self._record_run()
-            self.start_prediction(None)
+            self._record_run("failed")
+            self.info.setText(f"training failed: {end.message}"
+                              + ("; the last good model is kept" if self.snapshot else ""))
+        elif isinstance(end, TaskCancelled):
+            self._record_run("cancelled")
+            if self.snapshot is not None:
+                self.info.setText("training cancelled; its last model is kept (Predict all "
+                                  "gathers uses it, Start from can continue it)")
+        elif self.snapshot is not None:  # the kept snapshot came as a message
+            self._record_run("done")
+            if not self._closing:
+                self.start_prediction(None)
         self._update_buttons()
 
-    def _record_run(self) -> None:
+    def _record_run(self, status: str) -> None:
+        """The run's status in the project, with the checkpoint of its last model if any."""
         project = self.session.project
-        if project is None or self.run_id is None or self.snapshot is None:
+        if project is None or self.run_id is None:
             return
         from seisview.ml.firstbreak import save_run_checkpoint
         from seisview.ml.runs import checkpoint_path, clean_metrics
 
-        path = save_run_checkpoint(checkpoint_path(project, self.run_id), self.snapshot,
-                               run_id=self.run_id)
-        project.update_run(self.run_id, status="done", checkpoint=str(path),
-                           metrics=clean_metrics(self.snapshot.meta))
+        try:
+            if self.snapshot is None:
+                project.update_run(self.run_id, status=status)
+                return
+            path = save_run_checkpoint(checkpoint_path(project, self.run_id), self.snapshot,
+                                       run_id=self.run_id)
+            project.update_run(self.run_id, status=status, checkpoint=str(path),
+                               metrics=clean_metrics(self.snapshot.meta))
+        except (SeisviewError, OSError) as exc:  # a full disk must not lose the session
+            self.info.setText(f"could not save run {self.run_id}: {exc}")
+            return
         self._on_project(project)  # the new run can start the next one
 
     def _on_predicted(self, end) -> None:

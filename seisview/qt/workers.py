@@ -180,7 +180,7 @@ class Worker(QObject):
         self.nice = int(nice)
         self.request_id = next(_ids) if request_id is None else request_id
         self.name = name or getattr(fn, "__name__", "task")
-        self.state = TaskState(on_progress=lambda f, m: self.progress.emit(f, m))
+        self.state = TaskState(on_progress=lambda f, m: self._emit("progress", f, m))
         self.terminal: object | None = None
         self.thread: threading.Thread | None = None  # the thread running the job
         self._started = False
@@ -232,7 +232,7 @@ class Worker(QObject):
                     except StopIteration as stop:
                         out = stop.value
                         break
-                    self.message.emit(msg)
+                    self._emit("message", msg)
             self.state.check()  # a cancel that arrived during the last step still wins
             end: object = TaskDone(out, rid)
         except Cancelled:
@@ -243,7 +243,15 @@ class Worker(QObject):
             log.exception("worker %s failed", self.name)
             end = TaskFailed(exc, f"{type(exc).__name__}: {exc}", traceback.format_exc(), rid)
         self.terminal = end
-        self.finished.emit(end)
+        self._emit("finished", end)
+
+    def _emit(self, signal: str, *args) -> None:
+        """Emit, unless the Qt side of this object is gone (its owner was deleted while the
+        job ran, e.g. a window closed at once): then nobody listens and the job is cancelled."""
+        try:
+            getattr(self, signal).emit(*args)
+        except RuntimeError:
+            self.state.cancel()
 
 
 class LatestRunner(QObject):
