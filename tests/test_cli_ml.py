@@ -103,3 +103,28 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, survey, capsys):
     bad.write_bytes(b"\x80\x04not really")
     assert main(["train", str(one), "--init", str(bad)]) == 2
     assert "pickle" in capsys.readouterr().err
+
+
+def test_a_2d_line_is_predicted_along_its_traces(tmp_path, capsys):
+    """A 2-D line stored as N inlines x 1 crossline: the whole-survey prediction runs along
+    the line (each inline section would be one trace), and equals the section's."""
+    from seisview.io.demo import demo_truth, demo_volume
+    from seisview.io.segy import write_volume_segy
+
+    data = np.array(demo_volume().data[40:120, 60:61, :128], np.float32)
+    truth = np.array(demo_truth()[40:120, 60, :128])
+    geom = SurveyGeometry(LineAxis(1000, 1, 80), LineAxis(1155, 1, 1), 128, 4.0, 0.0)
+    write_volume_segy(tmp_path / "line.sgy", data, geom)
+    proj = tmp_path / "p.seisview"
+    with Project.create(proj, tmp_path / "line.sgy") as p:
+        strokes = thin_strokes(truth.T, fraction=0.06)
+        idx = np.flatnonzero(strokes)
+        p.labels.apply({SectionSpec("crossline", 0): (idx, strokes.ravel()[idx])})
+    assert main(["train", str(proj), "--epochs", "1", "--steps-per-epoch", "3",
+                 "--batch-size", "2", "--quiet"]) == 0
+    run = capsys.readouterr().out.split()[-1]
+    sec, cube = tmp_path / "xl.npy", tmp_path / "all.npy"
+    assert main(["predict", str(proj), "--run", run, "--out", str(sec), "--section",
+                 "crossline:1155", "--quiet"]) == 0
+    assert main(["predict", str(proj), "--run", run, "--out", str(cube), "--quiet"]) == 0
+    np.testing.assert_array_equal(np.load(cube)[:, 0, :], np.load(sec).T)

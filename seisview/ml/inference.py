@@ -161,18 +161,31 @@ def label_here_next(entropy: np.ndarray, n: int = 8, window: int = 32,
     return taken
 
 
+MIN_SECTION_TRACES = 64  # narrower sections give the networks too little lateral context
+
+
+def volume_section_kind(volume: Volume) -> str:
+    """The sections a whole survey is predicted along: inlines, unless they are narrow and
+    the crosslines wider (a 2-D line stored as N inlines x 1 crossline: an inline section
+    is a single trace, and the networks need lateral context)."""
+    il_traces, xl_traces = volume.n_sections("crossline"), volume.n_sections("inline")
+    return "crossline" if il_traces < MIN_SECTION_TRACES and xl_traces > il_traces else "inline"
+
+
 def predict_volume(snapshot: ModelSnapshot, volume: Volume, state: TaskState | None = None,
-                   kind: str = "inline", device=None, indices=None, phases: int = 1,
+                   kind: str | None = None, device=None, indices=None, phases: int = 1,
                    flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Class ids ``uint8 (il, xl, sample)`` and max probability ``float32`` of a whole volume.
 
-    Runs one section at a time (``kind`` inline or crossline), reporting progress and
-    honouring pause/cancel through ``state``. ``indices`` restricts it to some sections
+    Runs one section at a time (``kind`` inline or crossline; by default
+    :func:`volume_section_kind`), reporting progress and honouring pause/cancel through
+    ``state``. ``indices`` restricts it to some sections
     (the others stay 0). ``phases`` and ``flip``: test-time averaging, as in predict_section.
     """
     from seisview.core.section import SectionSpec
 
     state = state or TaskState()
+    kind = kind or volume_section_kind(volume)
     if kind not in ("inline", "crossline"):
         raise SeisviewError(f"volume prediction runs along inlines or crosslines, not {kind!r}")
     n = volume.n_sections(kind)
