@@ -177,3 +177,36 @@ def test_volume_prediction_exports_class_and_probability_cubes(setup, qtbot, tmp
     session.path = survey
     assert panel.export_cube(survey) is None and survey.read_bytes() == before
     assert panel.export_cube(project.path) is None
+
+
+def test_label_here_next_follows_the_line_of_a_2d_survey(tmp_path, qtbot):
+    """A 2-D line (N inlines x 1 crossline): the uncertain regions are along the line, not in
+    the single-trace inline section."""
+    from seisview.core.geometry import LineAxis, SurveyGeometry
+    from seisview.core.volume import Volume
+    from seisview.io.demo import demo_truth, demo_volume
+    from seisview.io.segy import write_volume_segy
+    from seisview.qt.training_panel import TrainingPanel
+
+    data = np.array(demo_volume().data[40:120, 60:61, :128], np.float32)
+    truth = np.array(demo_truth()[40:120, 60, :128])
+    geom = SurveyGeometry(LineAxis(1000, 1, 80), LineAxis(1155, 1, 1), 128, 4.0, 0.0)
+    write_volume_segy(tmp_path / "line.sgy", data, geom)
+    project = Project.create(tmp_path / "p.seisview", tmp_path / "line.sgy")
+    session = Session()
+    session.open_volume(Volume(data, geom))
+    session.project = project
+    panel = TrainingPanel(SimpleNamespace(session=session, status=lambda m: None))
+    qtbot.addWidget(panel)
+    try:
+        strokes = thin_strokes(truth.T, fraction=0.06)
+        idx = np.flatnonzero(strokes)
+        project.labels.apply({SectionSpec("crossline", 0): (idx, strokes.ravel()[idx])})
+        assert panel.start()
+        qtbot.waitUntil(lambda: panel.next_list.count() > 0, timeout=60000)
+        spots = [panel.next_list.item(i).data(0x0100) for i in range(panel.next_list.count())]
+        assert all(xl == 0 for _il, xl, _s in spots) and len({il for il, _x, _s in spots}) > 1
+        assert "crossline 1155" in panel.next_list.item(0).text()
+    finally:
+        panel.shutdown()
+        project.close()

@@ -186,9 +186,11 @@ class PredictionLayers(QObject):
         specs = list(specs) if specs is not None else self.visible_specs()
         project = self.session.project
         exclude = {}
-        inline = self.session.spec("inline")
-        if inline in specs and project is not None and hasattr(project, "labels"):
-            exclude[inline] = np.array(project.labels.mask(inline))  # a copy: painting goes on
+        from seisview.ml.inference import volume_section_kind
+
+        main = self.session.spec(volume_section_kind(self.session.volume))  # label-here-next's
+        if main in specs and project is not None and hasattr(project, "labels"):
+            exclude[main] = np.array(project.labels.mask(main))  # a copy: painting goes on
         # a new snapshot lets the running prediction finish (snapshots can come faster than
         # predictions on busy cores: cancelling each for the next would show none); a moved
         # section cancels it (latest wins)

@@ -464,10 +464,12 @@ class TrainingPanel(QWidget):
             self.layers.set_chosen_class(i + 1)
 
     def _on_predictions(self, preds) -> None:
-        """Fill "label here next" from the current inline's uncertainty (boxes found by the worker)."""
-        from seisview.ml.inference import label_here_next
+        """Fill "label here next" from the uncertainty of the current inline (of the line on a
+        2-D survey, whose inlines are single traces; boxes found by the worker)."""
+        from seisview.ml.inference import label_here_next, volume_section_kind
 
-        spec = self.session.spec("inline")
+        kind = volume_section_kind(self.session.volume)
+        spec = self.session.spec(kind)
         pred = preds.get(spec)
         if pred is None:
             return
@@ -481,11 +483,12 @@ class TrainingPanel(QWidget):
         self.next_list.clear()
         for r in regions:
             row, col = r.center
-            text = (f"inline {g.il.first + g.il.step * spec.index}, crossline "
-                    f"{g.xl.first + g.xl.step * col}, {g.t0 + g.dt * row:.0f} ms "
+            il, xl = (spec.index, col) if kind == "inline" else (col, spec.index)
+            text = (f"inline {g.il.first + g.il.step * il}, crossline "
+                    f"{g.xl.first + g.xl.step * xl}, {g.t0 + g.dt * row:.0f} ms "
                     f"(uncertainty {r.score:.2f})")
             item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, (spec.index, col, row))
+            item.setData(Qt.ItemDataRole.UserRole, (il, xl, row))
             self.next_list.addItem(item)
 
     def _jump(self, item: QListWidgetItem) -> None:
