@@ -105,6 +105,9 @@ class TrainConfig:
 
 
 def make_optimizer(cfg: TrainConfig, net: torch.nn.Module):
+    from seisview.ml.device import import_optimizer_support
+
+    import_optimizer_support()  # the first optimizer's big import, one thread at a time
     params = [p for p in net.parameters() if p.requires_grad]
     kind = cfg.optimizer or ("sgd" if cfg.model in SGD_MODELS else "adam")
     if kind == "adam":
