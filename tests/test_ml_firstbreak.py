@@ -285,6 +285,10 @@ def test_qt_panel_trains_overlays_and_accepts(qtbot, fb_panel, synth):
     run = project.runs("firstbreak")[-1]
     assert run.status == "done" and run.checkpoint
     assert panel.init_box.count() == 2 and str(run.id) in panel.init_box.itemText(1)
+    assert panel.zoom_to_picks()
+    (_, _), (y0, y1) = w.gather_view.viewbox.viewRange()
+    t = [panel.predictions[(4, int(c))][0] for c in gs.gather(4).channels]
+    assert y0 < min(t) and max(t) < y1 < gs.samples_ms[-1]  # the picks, not the whole record
     panel.min_conf.setValue(0.0)
     n = panel.accept()
     assert n == len(gs.keys) - 48 and len(project.picks) == len(gs.keys)

@@ -109,8 +109,14 @@ class FirstBreakPanel(QWidget):
         self.show_box = QCheckBox("show predicted picks (red → green = confidence)")
         self.show_box.setChecked(True)
         lay.addWidget(self.show_box)
+        row2 = QHBoxLayout()
         self.accept_btn = QPushButton("Accept into pick set")
-        lay.addWidget(self.accept_btn)
+        self.zoom_btn = QPushButton("Zoom to first breaks")
+        self.zoom_btn.setToolTip("show the gather's time range around its picks (predicted or "
+                                 "by hand); the mouse wheel and right-drag zoom as usual")
+        row2.addWidget(self.accept_btn)
+        row2.addWidget(self.zoom_btn)
+        lay.addLayout(row2)
         self.info = QLabel("pick a few gathers, then Train on picks")
         self.info.setWordWrap(True)
         lay.addWidget(self.info)
@@ -119,6 +125,7 @@ class FirstBreakPanel(QWidget):
         self.cancel_btn.clicked.connect(self.cancel)
         self.predict_btn.clicked.connect(lambda: self.start_prediction(None))
         self.accept_btn.clicked.connect(self.accept)
+        self.zoom_btn.clicked.connect(self.zoom_to_picks)
         self.show_box.toggled.connect(lambda _b: self.redraw())
 
     def _update_buttons(self) -> None:
@@ -381,6 +388,28 @@ class FirstBreakPanel(QWidget):
         c = np.array([self.predictions.get((g.key, int(c)), (np.nan, 0.0))[1] for c in g.channels])
         gv.set_marks(MARK, np.arange(len(t)), t, style="points", colors=confidence_colors(c),
                      size=8)
+
+    def zoom_to_picks(self) -> bool:
+        """Fit the gather view's time axis to its picks: from a little before the earliest to
+        half again the latest (first breaks of land shots fill the top tenth of a record)."""
+        gv = getattr(self.window, "gather_view", None)
+        g = gv.gather if gv is not None else None
+        if g is None:
+            return False
+        times = [self.predictions.get((g.key, int(c)), (np.nan, 0.0))[0] for c in g.channels]
+        picks = self._picks()
+        if picks is not None:
+            times += list(picks.for_gather(g.key)[1])
+        t = np.asarray(times, float)
+        t = t[np.isfinite(t)]
+        if not t.size:
+            self.info.setText("no picks on this gather to zoom to")
+            return False
+        gs = self.session.gathers
+        lo, hi = float(t.min()), float(t.max())
+        span = max(hi - lo, 20 * gs.dt_ms)
+        gv.viewbox.setYRange(max(gs.t0_ms, lo - 0.25 * span), hi + 0.5 * max(hi, span), padding=0)
+        return True
 
     def accept(self) -> int:
         """Store confident predictions as picks (one undo step); returns how many."""
