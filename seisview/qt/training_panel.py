@@ -485,7 +485,7 @@ class TrainingPanel(QWidget):
             row, col = r.center
             il, xl = (spec.index, col) if kind == "inline" else (col, spec.index)
             text = (f"inline {g.il.first + g.il.step * il}, crossline "
-                    f"{g.xl.first + g.xl.step * xl}, {g.t0 + g.dt * row:.0f} ms "
+                    f"{g.xl.first + g.xl.step * xl}, {g.t0 + g.dt * row:.0f} {g.z_unit} "
                     f"(uncertainty {r.score:.2f})")
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, (il, xl, row))
