@@ -172,8 +172,12 @@ class TrainingPanel(QWidget):
         self.epochs.setValue(30)
         self.minutes = QDoubleSpinBox()
         self.minutes.setRange(0.0, 600.0)
-        self.minutes.setValue(2.0)
+        # the default recipe (two U-Nets) stops early after ~40 s on a quiet 2-core machine
+        # and ~75 s on a busy one: the cap leaves room for that, and for slower ones
+        self.minutes.setValue(4.0)
         self.minutes.setSpecialValueText("no limit")
+        self.minutes.setToolTip("stop training after this long (0: no limit); early stopping on "
+                                "the held-out strokes usually ends it sooner")
         form.addRow("Model", self.model)
         form.addRow("Epochs", self.epochs)
         form.addRow("Minutes", self.minutes)
