@@ -216,7 +216,7 @@ def cmd_predict(args) -> int:
 
     import numpy as np
 
-    from seisview.cli.project import _writing, check_output
+    from seisview.cli.project import writing_output, check_output
     from seisview.core.tasks import TaskState
     from seisview.io.project import Project
     from seisview.ml.inference import export_segy, predict_section, predict_volume
@@ -239,7 +239,7 @@ def cmd_predict(args) -> int:
         phases = args.phases if spec.kind != "time" else 1
         pred = predict_section(snap, volume.section_array(spec), device=args.device, phases=phases)
         arr = pred.probs.max(0) if args.probability else pred.classes
-        with _writing(out):
+        with writing_output(out):
             np.save(out, arr)
         print(f"{args.section} (index {spec.index}): {arr.shape} {'probabilities' if args.probability else 'class ids'}"
               f" -> {out}", file=sys.stderr)
@@ -249,7 +249,7 @@ def cmd_predict(args) -> int:
     classes, conf = predict_volume(snap, volume, state, device=args.device, phases=args.phases)
     bar.close()
     cube = conf if args.probability else classes
-    with _writing(out):
+    with writing_output(out):
         if out.suffix.lower() == ".npy":
             np.save(out, cube)
         else:

@@ -197,7 +197,7 @@ def train_firstbreak(project, args) -> int:
 def cmd_picks_predict(args) -> int:
     import numpy as np
 
-    from seisview.cli.project import _writing, check_output
+    from seisview.cli.project import writing_output, check_output
     from seisview.io.project import Project
     from seisview.ml.firstbreak import predict_picks
     from seisview.ml.runs import run_snapshot
@@ -207,7 +207,7 @@ def cmd_picks_predict(args) -> int:
         snap = run_snapshot(project, args.run)
         gathers = project_gathers(project)
         picks = predict_picks(snap, gathers)
-        with _writing(args.out):
+        with writing_output(args.out):
             _write_csv(args.out, picks)
         conf = np.array([c for _, c in picks.values()])
         print(f"{len(picks)} traces of {len(gathers)} gathers picked into {args.out} "

@@ -172,7 +172,7 @@ def check_output(out, pr) -> None:
 
 
 @contextlib.contextmanager
-def _writing(out, pr=None):
+def writing_output(out, pr=None):
     """Turn a failed write (no such folder, no space, no permission) into one clear line,
     and never write an export over the project file or its survey."""
     from pathlib import Path
@@ -199,12 +199,12 @@ def cmd_labels_export(args) -> int:
         n_secs = len(pr.labels.labelled_sections())
         n_px = sum(pr.labels.class_counts().values())
         if args.format in lf.POINT_FORMATS:
-            with _writing(args.out, pr):
+            with writing_output(args.out, pr):
                 files = lf.export_points(pr.labels, pr.palette, args.out, args.format)
             print(f"exported {n_px} labelled points of {len(files)} class(es) on {n_secs} section(s) "
                   f"to {args.out}")
         else:
-            with _writing(args.out, pr):
+            with writing_output(args.out, pr):
                 out = lf.export_segy(pr.labels, args.out) if args.format == "segy" else \
                     lf.export_npy(pr.labels, args.out)
             print(f"exported a {args.format} label cube {pr.geometry.shape} with {n_px} labelled "
@@ -273,16 +273,16 @@ def cmd_picks_export(args) -> int:
                                 hint="pick on the gather view or `seisview picks import` first")
         key_byte, key_name = _bytes(pr)
         if fmt == "csv":
-            with _writing(args.file, pr):
+            with writing_output(args.file, pr):
                 pf.write_csv(args.file, picks, key_name)
         elif fmt == "json":
-            with _writing(args.file, pr):
+            with writing_output(args.file, pr):
                 pf.write_json(args.file, picks, key_name)
         else:
             from seisview.io.pick_sgt import write_sgt
 
             survey = _survey_file(pr)
-            with _writing(args.file, pr):
+            with writing_output(args.file, pr):
                 if fmt == "sgt":
                     _, n, missing = write_sgt(args.file, picks, survey, key_byte)
                 else:
