@@ -216,7 +216,7 @@ def cmd_predict(args) -> int:
 
     import numpy as np
 
-    from seisview.cli.project import writing_output, check_output
+    from seisview.cli.project import check_output, writing_output
     from seisview.core.tasks import TaskState
     from seisview.io.project import Project
     from seisview.ml.inference import export_segy, predict_section, predict_volume

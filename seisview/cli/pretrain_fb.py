@@ -197,7 +197,7 @@ def train_firstbreak(project, args) -> int:
 def cmd_picks_predict(args) -> int:
     import numpy as np
 
-    from seisview.cli.project import writing_output, check_output
+    from seisview.cli.project import check_output, writing_output
     from seisview.io.project import Project
     from seisview.ml.firstbreak import predict_picks
     from seisview.ml.runs import run_snapshot
