@@ -175,7 +175,6 @@ def check_output(out, pr) -> None:
 def writing_output(out, pr=None):
     """Turn a failed write (no such folder, no space, no permission) into one clear line,
     and never write an export over the project file or its survey."""
-
     from seisview.core.errors import SeisviewError
 
     if pr is not None:
