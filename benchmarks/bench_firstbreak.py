@@ -102,7 +102,8 @@ def run_split(name: str, gs, truth: dict, train_keys: list[int], args) -> list[d
             done = run_pretrain(PretrainConfig(model=init, steps=args.pretrain_steps,
                                                window_ms=window_ms, seed=args.seed), gs)
             snap, pre_s = done.snapshot, time.process_time() - c0
-        cfg = FirstBreakConfig(steps=args.steps, seed=args.seed, init=snap)
+        cfg = FirstBreakConfig(steps=args.steps, seed=args.seed, init=snap,
+                               offset_channel=args.offset_channel)
         done = run_training(cfg, data)
         pred = predict_picks(done.snapshot, gs, keys=sorted(test))
         if args.save_dir:
@@ -110,14 +111,41 @@ def run_split(name: str, gs, truth: dict, train_keys: list[int], args) -> list[d
 
             save_run_checkpoint(Path(args.save_dir) / f"fb-{name}-{split}-{init}", done.snapshot)
         rows.append({"data": name, "train": split,
-                     "method": "U-Net" + ("" if init == "scratch" else f" ({init})"),
+                     "method": "U-Net" + ("" if init == "scratch" else f" ({init})")
+                     + (" +offset" if args.offset_channel else ""),
                      **score_all(pred, truth, gs.dt_ms, test), "cpu_s": time.process_time() - c0,
                      "pretrain_cpu_s": pre_s, "best_step": done.snapshot.meta.get("step"),
                      "steps_run": done.steps, "snap": done.snapshot.meta.get("snap"),
                      "history": [{k: h[k] for k in ("step", "val_within", "val_mae_samples")
                                   if k in h} for h in done.history]})
         print(_fmt(rows[-1]), flush=True)
+        if args.self_train:
+            rows.append(self_train_row(name, gs, truth, train_keys, test, picks, done.snapshot,
+                                       pred, args))
+            print(_fmt(rows[-1]), flush=True)
     return rows
+
+
+def self_train_row(name: str, gs, truth: dict, train_keys, test, picks: dict, snap, pred: dict,
+                   args) -> dict:
+    """Second phase: the first model's confident picks of the other gathers join the hand
+    picks (as "Accept into pick set" with threshold ``--self-train`` would), and training
+    goes on from the first model for ``--self-steps``; scored on the same other gathers."""
+    c0 = time.process_time()
+    thr = args.self_train
+    pseudo = {k: t for k, (t, c) in pred.items() if c >= thr and k[0] in test}
+    err = np.array([pseudo[k] - truth[k] for k in pseudo if k in truth])
+    cfg = FirstBreakConfig(steps=args.self_steps, seed=args.seed, init=snap,
+                           offset_channel=args.offset_channel)
+    done = run_training(cfg, FirstBreakData(gs, {**pseudo, **picks}))
+    pred2 = predict_picks(done.snapshot, gs, keys=sorted(test))
+    row = {"data": name, "train": ",".join(map(str, train_keys)),
+           "method": f"U-Net +self {thr:g}", **score_all(pred2, truth, gs.dt_ms, test),
+           "cpu_s": time.process_time() - c0, "pseudo_n": len(pseudo),
+           "pseudo_within2ms": float(np.mean(np.abs(err) <= 2.0 + 1e-9)) if err.size else None}
+    print(f"  pseudo-picks: {len(pseudo)} of {len(pred)} traces at confidence >= {thr:g}, "
+          f"{row['pseudo_within2ms']:.0%} of them within 2 ms of the hand pick", flush=True)
+    return row
 
 
 def bench_live(name: str, train_keys: list[int], updates: int = 3) -> dict:
@@ -187,6 +215,12 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", default=None)
     ap.add_argument("--save-dir", default=None, help="keep each picker's checkpoint here")
+    ap.add_argument("--self-train", type=float, default=None, metavar="CONF",
+                    help="also run a self-training phase on the picks of the other gathers "
+                         "with confidence >= CONF")
+    ap.add_argument("--offset-channel", action="store_true",
+                    help="give the picker a constant |offset| input channel")
+    ap.add_argument("--self-steps", type=int, default=500, help="steps of that phase")
     ap.add_argument("--live", action="store_true",
                     help="only time the live picks in the GUI dock (Train -> first picks)")
     args = ap.parse_args()

@@ -64,8 +64,20 @@ def picks_from_headers(gathers: GatherSet, name: str = "fb_us", unit_ms: float =
             for k, c, t in zip(gathers.keys, gathers.channels, v, strict=False) if t > 0}
 
 
-def input_channels(compress: float) -> int:
-    return 2 if compress > 0 else 1
+def input_channels(compress: float, offset: bool = False) -> int:
+    """Channels of the network input: amplitude (linear, log when ``compress`` > 0), and
+    with ``offset`` a constant |offset| channel after them."""
+    return (2 if compress > 0 else 1) + int(offset)
+
+
+def offset_scale(gathers: GatherSet) -> float:
+    """The largest |offset| of the survey (m): the offset channel is |offset| over it."""
+    off = np.abs(np.asarray(gathers.offsets, float))
+    off = off[np.isfinite(off)]
+    if off.size == 0 or off.max() <= 0:
+        raise SeisviewError("the gathers carry no offsets for the picker's offset channel",
+                            hint="train without offset_channel, or load offsets (byte 37)")
+    return float(off.max())
 
 
 def decimate(x: np.ndarray, factor: int, how: str = "box") -> np.ndarray:
@@ -91,7 +103,8 @@ def decimate(x: np.ndarray, factor: int, how: str = "box") -> np.ndarray:
 
 
 def gather_input(traces: np.ndarray, n_window: int, factor: int, compress: float,
-                 how: str = "poly") -> np.ndarray:
+                 how: str = "poly", offsets: np.ndarray | None = None,
+                 scale_m: float | None = None) -> np.ndarray:
     """Network input ``(channel, sample, trace)`` of raw ``traces`` ``(trace, sample)``.
 
     The first ``n_window`` samples, decimated by ``factor`` (anti-aliased) and
@@ -111,17 +124,22 @@ def gather_input(traces: np.ndarray, n_window: int, factor: int, compress: float
     chans = [lin.T]
     if compress > 0:
         chans.append(normalise_traces(x, compress).T)
+    if scale_m:  # |offset| / survey maximum, constant down each trace (unknown: 0)
+        off = np.nan_to_num(np.abs(np.asarray(offsets, np.float64)), nan=0.0) / scale_m
+        chans.append(np.broadcast_to(off.astype(np.float32), lin.T.shape))
     return np.ascontiguousarray(np.stack(chans))
 
 
 def picked_gathers(gathers: GatherSet, picks: Mapping, n_window: int, compress: float,
-                   factor: int = 1, keys=None, how: str = "poly") -> list[PickedGather]:
+                   factor: int = 1, keys=None, how: str = "poly",
+                   scale_m: float | None = None) -> list[PickedGather]:
     """The gathers (all, or ``keys``) as network inputs with their picks in input samples."""
     t_ms = picks_by_trace(gathers, picks)
     out = []
     for key in gathers.gather_ids if keys is None else keys:
         idx = gathers.trace_indices(int(key))
-        x = gather_input(gathers.data[idx], n_window, factor, compress, how)
+        x = gather_input(gathers.data[idx], n_window, factor, compress, how,
+                         gathers.offsets[idx], scale_m)
         pick = (t_ms[idx] - gathers.t0_ms) / (gathers.dt_ms * factor)
         out.append(PickedGather(int(key), x, pick, gathers.channels[idx]))
     return out
@@ -185,6 +203,7 @@ def random_crops(items: list[PickedGather], rng: np.random.Generator, batch: int
     (other signal-to-noise ratios) and dropped traces (dead channels, weight 0).
     """
     n_ch = items[0].x.shape[0]
+    n_amp = input_channels(compress)  # amplitude channels; an offset channel follows them
     xs = np.zeros((batch, n_ch, n_time, n_trace), np.float32)
     ys = np.zeros((batch, 1, n_time, n_trace), np.float32)
     ms = np.zeros_like(ys)
@@ -217,19 +236,20 @@ def random_crops(items: list[PickedGather], rng: np.random.Generator, batch: int
             if rng.random() < 0.15:
                 lin = x[0] + rng.normal(0, 10 ** rng.uniform(-3, -1.3), x[0].shape)
                 x[0] = lin
-                if n_ch > 1:
+                if n_amp > 1:
                     x[1] = _relog(lin, compress)
             if rng.random() < 0.5:
-                x = -x
+                x[:n_amp] = -x[:n_amp]
         if gain:
-            x = x * rng.uniform(0.8, 1.25)
+            x = x.copy()
+            x[:n_amp] *= rng.uniform(0.8, 1.25)
         if rng.random() < 0.5:
             x, p = x[:, :, ::-1], p[::-1]
         p = p.copy()
         if augment:
             drop = rng.random(p.size) < 0.1
             x = x.copy()
-            x[:, :, drop] = 0.0
+            x[:n_amp, :, drop] = 0.0
             p[drop] = np.nan
         h, w = x.shape[1:]
         xs[b, :, :h, :w] = x

@@ -17,7 +17,7 @@ import torch
 from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
 from seisview.core.tasks import TaskState
-from seisview.ml.fb_data import PickedGather, gather_input
+from seisview.ml.fb_data import PickedGather, gather_input, input_channels
 from seisview.ml.models.fb_unet import (
     FirstBreakUNet,
     consistent_picks,
@@ -45,13 +45,16 @@ def build_picker(config: dict) -> FirstBreakUNet:
                           tuple(config.get("widths", (16, 32, 64, 128))))
 
 
-def arrival_probability(net, x: np.ndarray, factor: int) -> np.ndarray:
-    """Arrival probability ``(fine sample, trace)`` of one prepared gather ``x`` (coarse)."""
+def arrival_probability(net, x: np.ndarray, factor: int, n_amp: int | None = None) -> np.ndarray:
+    """Arrival probability ``(fine sample, trace)`` of one prepared gather ``x`` (coarse);
+    ``n_amp``: how many leading channels are amplitudes (the rest, offsets, keep their sign)."""
     dev = next(net.parameters()).device
     xt = torch.from_numpy(np.ascontiguousarray(x))[None].to(dev)
+    neg = xt.clone()
+    neg[:, :n_amp] *= -1
     # mean over polarity and trace direction (both seen in training): a pick must not
     # depend on them, and the mean of four views is steadier than any one
-    views = torch.cat([xt, -xt, xt.flip(-1), -xt.flip(-1)])
+    views = torch.cat([xt, neg, xt.flip(-1), neg.flip(-1)])
     with torch.no_grad():
         q = torch.sigmoid(net(views))[:, 0]
         p = ((q[0] + q[1] + q[2].flip(-1) + q[3].flip(-1)) / 4).cpu().numpy()
@@ -71,7 +74,8 @@ def choose_snap(snap: ModelSnapshot, g: GatherSet, val: list[PickedGather],
     rows = []
     for it in val:
         traces = g.data[g.trace_indices(it.key)]
-        t, _ = predict_gather(net, snap.with_meta(snap=None), traces, g.dt_ms, g.t0_ms)
+        t, _ = predict_gather(net, snap.with_meta(snap=None), traces, g.dt_ms, g.t0_ms,
+                              offsets=g.offsets[g.trace_indices(it.key)])
         ok = np.isfinite(it.pick)
         truth = g.t0_ms + it.pick[ok] * float(snap.meta["factor_dt_ms"])
         rows.append((traces[ok], t[ok], truth))
@@ -140,9 +144,13 @@ def predict_gather(net, snapshot: ModelSnapshot, traces: np.ndarray, dt_ms: floa
     factor = factor_for(dt_ms, float(meta.get("factor_dt_ms", dt_ms)))
     n = int(round(float(meta.get("window_ms", traces.shape[1] * dt_ms)) / dt_ms))
     n = min(max(n, 1), traces.shape[1])
-    x = gather_input(traces, n, factor, float(meta.get("compress", 20.0)),
-                     meta.get("decimate", "poly"))
-    prob = arrival_probability(net, x, factor)[:n]
+    scale = meta.get("offset_scale_m")
+    if scale and offsets is None:
+        raise SeisviewError("this picker was trained with an offset channel and needs offsets",
+                            hint="predict on gathers with trace offsets (byte 37)")
+    compress = float(meta.get("compress", 20.0))
+    x = gather_input(traces, n, factor, compress, meta.get("decimate", "poly"), offsets, scale)
+    prob = arrival_probability(net, x, factor, input_channels(compress))[:n]
     pick, conf = picks_from_probability(prob, meta.get("target", "step") == "ramp")
     if tol_ms and prob.shape[1] >= 3:
         tol = max(tol_ms / dt_ms, 8.0)
