@@ -407,3 +407,19 @@ def test_qt_panel_cancel_keeps_the_last_model(qtbot, fb_panel):
     run = project.runs("firstbreak")[-1]
     assert run.status == "cancelled" and run.checkpoint and "cancelled" in panel.info.text()
     assert panel.predict_btn.isEnabled() and panel.init_box.count() == 2
+
+
+def test_qt_panel_stops_when_another_survey_opens(qtbot, fb_panel):
+    """Other gathers opened while training: the run stops, is recorded in its own project
+    with its last model, and none of its picks or models stays on the new gathers."""
+    w, panel, project = fb_panel
+    panel.steps.setValue(400)
+    panel.train_btn.click()
+    qtbot.waitUntil(lambda: panel._version.get(4, 0) >= 1, timeout=60000)
+    run = panel.run_id
+    w.session.open_gathers(synthetic_gathers(seed=1)[0])
+    qtbot.waitUntil(lambda: panel.worker is None, timeout=10000)
+    rec = project.get_run(run)
+    assert rec.status == "cancelled" and rec.checkpoint
+    assert panel.snapshot is None and not panel.predictions
+    assert not panel.predict_btn.isEnabled()

@@ -210,3 +210,27 @@ def test_label_here_next_follows_the_line_of_a_2d_survey(tmp_path, qtbot):
     finally:
         panel.shutdown()
         project.close()
+
+
+def test_another_survey_stops_the_run_and_drops_its_overlays(setup, qtbot):
+    """Opening another survey while training: the run stops and is recorded in its own
+    project; no overlay, model or 'label here next' of the old survey stays on the new one."""
+    from seisview.core.geometry import LineAxis, SurveyGeometry
+    from seisview.core.volume import Volume
+
+    panel, session, project, truth = setup
+    _paint(project, truth, 2)
+    session.set_position("inline", 2)
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.next_list.count() > 0, timeout=60000)
+    run = panel.run_id
+    other = Volume(np.random.default_rng(0).normal(size=(6, 80, 128)).astype(np.float32),
+                   SurveyGeometry(LineAxis(1, 1, 6), LineAxis(1, 1, 80), 128, 4.0, 0.0))
+    session.open_volume(other)
+    qtbot.waitUntil(lambda: not panel.training, timeout=5000)
+    qtbot.waitUntil(lambda: project.get_run(run).status == "cancelled", timeout=5000)
+    assert project.get_run(run).checkpoint
+    qtbot.wait(300)  # late answers of the old run's predictions are dropped
+    assert panel.snapshot is None and panel.next_list.count() == 0
+    assert not panel.volume_btn.isEnabled()
+    assert session.layers["prediction"].data_for(session.spec("inline")) is None

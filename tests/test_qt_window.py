@@ -289,3 +289,23 @@ def test_opening_a_project_opens_its_survey(window, qtbot, shared_data, tmp_path
     assert Path(window.session.path).resolve() == survey.resolve()
     window.session.project.close()
     window.session.project = None
+
+
+def test_opening_another_survey_closes_the_project_of_the_first(window, qtbot, shared_data,
+                                                                tmp_path):
+    """A project belongs to its survey: its labels must not be shown or trained on another."""
+    from seisview.io.project import Project
+    from seisview.qt.app import open_in_window
+
+    survey = shared_data / "segy/f3/F3_very_small.sgy"
+    Project.create(tmp_path / "f3.seisview", survey).close()
+    worker = open_in_window(window, tmp_path / "f3.seisview")
+    qtbot.waitUntil(lambda: not worker.running and window.files.progress is None, timeout=30000)
+    project = window.session.project
+    _open(qtbot, window, survey)  # the same survey again: the project stays
+    assert window.session.project is project
+    _open(qtbot, window, shared_data / "segy/segyio/f3.sgy")
+    assert window.session.project is None and window.session.volume.shape == (23, 18, 75)
+    assert "f3.seisview closed" in window.statusBar().currentMessage()
+    with Project.open(tmp_path / "f3.seisview") as again:  # closed cleanly, opens again
+        assert again.survey.path

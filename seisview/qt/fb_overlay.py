@@ -59,6 +59,8 @@ class FirstBreakPanel(QWidget):
         self._version: dict[int, int] = {}
         self._run_gen = 0
         self._closing = False  # shutdown: no new jobs from late messages
+        self._run_on = (None, None)  # (gathers, project) of the run in progress
+        self._last_model = None  # the run's newest snapshot, kept even after a survey change
         # picks made while training: the worker takes them at its next evaluation
         self._picks_lock = threading.Lock()
         self._new_picks = None
@@ -137,7 +139,19 @@ class FirstBreakPanel(QWidget):
         self.accept_btn.setEnabled(bool(self.predictions) and self.session.project is not None)
 
     # -- jobs -----------------------------------------------------------------------
+    def _stop_if_moved(self) -> None:
+        """Another survey or project: a run on the previous one stops (it is recorded in
+        its own project, with its last model)."""
+        gathers, project = self._run_on
+        if self._training() and (self.session.gathers is not gathers or
+                                 self.session.project is not project):
+            self.cancel()
+            if self.live is not None:
+                self.live.cancel()
+            self.info.setText(f"run {self.run_id} cancelled: another survey or project was opened")
+
     def _on_project(self, project) -> None:
+        self._stop_if_moved()
         self.init_box.clear()
         self.init_box.addItem("scratch", None)
         for run in (project.runs() if project is not None else []):
@@ -182,6 +196,8 @@ class FirstBreakPanel(QWidget):
         self.run_id = project.add_run("firstbreak", "fb-unet", record) if project else None
         self._run_gen += 1
         self._version = {}
+        self._run_on = (self.session.gathers, project)
+        self._last_model = None
         self.info.setText(f"training on {data.summary()}")
         self._watch_picks(picks)
         self.worker = Worker(train, config, data, relabel=self._repicked, name="fb-train",
@@ -249,20 +265,23 @@ class FirstBreakPanel(QWidget):
         self._unwatch_picks()
 
     def _on_message(self, msg) -> None:
-        from seisview.ml.progress import TrainDone, TrainProgress
+        from seisview.ml.progress import TrainProgress
 
-        if isinstance(msg, TrainDone) and msg.snapshot is not None:
-            self.snapshot = msg.snapshot
-        elif isinstance(msg, TrainProgress):
+        if getattr(msg, "snapshot", None) is not None:
+            self._last_model = msg.snapshot  # what the run's checkpoint will hold
+        if self.session.gathers is not self._run_on[0]:
+            return  # a run cancelled by a survey change: its model is not of these gathers
+        if isinstance(msg, TrainProgress):
             self.progress.setValue(int(msg.fraction * 1000))
-            if msg.snapshot is not None:
-                self.snapshot = msg.snapshot
-                v = msg.metrics.get("val_within", float("nan"))
-                g = self.session.gathers
-                tol = f" (±{2 * g.dt_ms:g} ms)" if g is not None else ""
-                self.info.setText(f"step {msg.step}: held-out picks within ±2 samples{tol} "
-                                  f"{v:.0%}; the gather on screen follows each new model")
-                self._predict_visible()
+        if msg.snapshot is None:
+            return
+        self.snapshot = msg.snapshot
+        if isinstance(msg, TrainProgress):
+            v = msg.metrics.get("val_within", float("nan"))
+            tol = f" (±{2 * self.session.gathers.dt_ms:g} ms)"
+            self.info.setText(f"step {msg.step}: held-out picks within ±2 samples{tol} "
+                              f"{v:.0%}; the gather on screen follows each new model")
+            self._predict_visible()
 
     # -- live: the visible gather follows each new snapshot while training ------------
     def _training(self) -> bool:
@@ -320,32 +339,34 @@ class FirstBreakPanel(QWidget):
             if self.snapshot is not None:
                 self.info.setText("training cancelled; its last model is kept (Predict all "
                                   "gathers uses it, Start from can continue it)")
-        elif self.snapshot is not None:  # the kept snapshot came as a message
+        elif self.snapshot is not None or self.session.gathers is not self._run_on[0]:
             self._record_run("done")
-            if not self._closing:
+            if not self._closing and self.snapshot is not None:
                 self.start_prediction(None)
         self._update_buttons()
 
     def _record_run(self, status: str) -> None:
-        """The run's status in the project, with the checkpoint of its last model if any."""
-        project = self.session.project
-        if project is None or self.run_id is None:
-            return
+        """The run's status in its own project, with the checkpoint of its last model."""
         from seisview.ml.firstbreak import save_run_checkpoint
         from seisview.ml.runs import checkpoint_path, clean_metrics
+        from seisview.qt.project_actions import record_run
 
+        project, snap = self._run_on[1], self._last_model
+        if project is None or self.run_id is None:
+            return
+        if snap is None:
+            record_run(project, self.run_id, status=status)
+            return
         try:
-            if self.snapshot is None:
-                project.update_run(self.run_id, status=status)
-                return
-            path = save_run_checkpoint(checkpoint_path(project, self.run_id), self.snapshot,
+            path = save_run_checkpoint(checkpoint_path(project, self.run_id), snap,
                                        run_id=self.run_id)
-            project.update_run(self.run_id, status=status, checkpoint=str(path),
-                               metrics=clean_metrics(self.snapshot.meta))
         except (SeisviewError, OSError) as exc:  # a full disk must not lose the session
             self.info.setText(f"could not save run {self.run_id}: {exc}")
             return
-        self._on_project(project)  # the new run can start the next one
+        record_run(project, self.run_id, status=status, checkpoint=str(path),
+                   metrics=clean_metrics(snap.meta))
+        if project is self.session.project:
+            self._on_project(project)  # the new run can start the next one
 
     def _on_predicted(self, end) -> None:
         from seisview.qt.workers import TaskDone, TaskFailed
@@ -372,6 +393,9 @@ class FirstBreakPanel(QWidget):
             self._predict_visible()
 
     def _on_survey(self, _s) -> None:
+        self._stop_if_moved()
+        if self.session.gathers is not self._run_on[0]:
+            self.snapshot = None  # a model of other gathers
         self.predictions, self._version = {}, {}
         self.redraw()
         self._update_buttons()

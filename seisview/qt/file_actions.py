@@ -189,6 +189,7 @@ class FileActions:
 
     def _opened(self, path: Path, result, report) -> None:
         s = self.w.session
+        closed = self._close_foreign_project(path)
         if isinstance(result, GatherSet):
             s.volume = None
             s.open_gathers(result, path=path, scan=report)
@@ -196,13 +197,28 @@ class FileActions:
             s.gathers = None
             s.open_volume(result, path=path, scan=report)
         self.add_recent(path)
-        self.w.status(f"opened {path.name}")
+        self.w.status(f"opened {path.name}" + (f"; {closed}" if closed else ""))
 
     def _demo_opened(self, r: dict) -> None:
         s = self.w.session
+        closed = self._close_foreign_project(r["path"])
         s.open_volume(r["volume"], path=r["path"])
         s.open_gathers(r["gathers"])
-        self.w.status("demo survey: generated 3-D cube and shot gathers with known first breaks")
+        self.w.status("demo survey: generated 3-D cube and shot gathers with known first breaks"
+                      + (f"; {closed}" if closed else ""))
+
+    def _close_foreign_project(self, path) -> str:
+        """A project belongs to its survey: opening another one closes it (everything in it
+        is already saved, action by action) rather than paint its labels on other data.
+        Returns what to tell the user ("" when the project stays)."""
+        p = self.w.session.project
+        own = getattr(getattr(p, "survey", None), "path", None)
+        if p is None or (own and path and Path(own).resolve() == Path(path).resolve()):
+            return ""
+        self.w.session.project = None
+        p.close()
+        return (f"project {Path(p.path).name} closed: it belongs to "
+                f"{Path(own).name if own else 'another survey'} (File → New project for this one)")
 
     def wait(self, timeout: float = 60.0) -> bool:
         """Block until the current load ends (tests); its messages still need the event loop."""

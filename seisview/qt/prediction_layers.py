@@ -117,7 +117,10 @@ class PredictionLayers(QObject):
             if layer.name in session.layers:  # left by an earlier training panel
                 session.layers.remove(layer.name)
             session.layers.append(layer)
-        self._handle = session.events.position.connect(self._on_position)
+        self._volume = session.volume  # the survey the predictions belong to
+        self._asked: dict[int, object] = {}  # request id -> the volume it predicts
+        session.events.position.connect(self._on_position)
+        session.events.survey.connect(self._on_survey)
 
     # -- sources (called by every view) ------------------------------------------------
     def _get(self, spec):
@@ -194,11 +197,17 @@ class PredictionLayers(QObject):
         # a new snapshot lets the running prediction finish (snapshots can come faster than
         # predictions on busy cores: cancelling each for the next would show none); a moved
         # section cancels it (latest wins)
-        return self.runner.submit(_predict_specs, self.snapshot, self.session.volume, specs,
-                                  self._looks(), exclude, background_threads(),
-                                  finish_running=snapshot is not None, name="predict", nice=5)
+        rid = self.runner.submit(_predict_specs, self.snapshot, self.session.volume, specs,
+                                 self._looks(), exclude, background_threads(),
+                                 finish_running=snapshot is not None, name="predict", nice=5)
+        # answers come only for the newest requests: older entries would only hold volumes
+        self._asked = {r: v for r, v in self._asked.items() if r > rid - 32}
+        self._asked[rid] = self.session.volume
+        return rid
 
-    def _on_result(self, _rid, result) -> None:
+    def _on_result(self, rid, result) -> None:
+        if self._asked.pop(rid, None) is not self.session.volume:
+            return  # asked of a survey no longer open
         version, preds = result
         if version < self.version:
             return  # an older snapshot's answer
@@ -225,6 +234,18 @@ class PredictionLayers(QObject):
             if layer.visible:
                 layer.refresh()
 
+    def _on_survey(self, _session) -> None:
+        """Another survey: its sections are not the ones predicted (gathers opened beside
+        the same volume change nothing)."""
+        if self.session.volume is self._volume:
+            return
+        self._volume = self.session.volume
+        self.runner.cancel_all(wait=None)
+        self._asked.clear()
+        self.snapshot, self.cube = None, None
+        self.predictions.clear()
+        self.refresh()
+
     def _on_position(self, kind, _idx) -> None:
         if kind in VERTICAL and self.snapshot is not None:
             spec = self.session.spec(kind)
@@ -233,6 +254,7 @@ class PredictionLayers(QObject):
 
     def close(self) -> None:
         self.session.events.position.disconnect(self._on_position)
+        self.session.events.survey.disconnect(self._on_survey)
         self.runner.cancel_all()
         for layer in self.layers:
             if layer in self.session.layers:

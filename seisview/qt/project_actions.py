@@ -7,12 +7,15 @@ closed (its journal is already complete: every edit was committed when made).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PyQt6.QtGui import QAction
 from PyQt6.QtWidgets import QFileDialog
 
 from seisview.core.errors import SeisviewError
+
+log = logging.getLogger(__name__)
 
 FILTER = "seisview projects (*.seisview);;All files (*)"
 
@@ -119,3 +122,18 @@ def open_project_interactive(window) -> None:
     path, _ = QFileDialog.getOpenFileName(window, "Open project", str(Path.cwd()), FILTER)
     if path:
         open_project(window, path)
+
+
+def record_run(project, run_id: int, **fields) -> None:
+    """Record how a run ended in its project, reopening it if the user closed it meanwhile
+    (opened another project while it trained); a project that cannot be written is logged."""
+    from seisview.io.project import Project
+
+    try:
+        project.update_run(run_id, **fields)
+    except SeisviewError:
+        try:
+            with Project.open(project.path) as again:
+                again.update_run(run_id, **fields)
+        except SeisviewError as exc:
+            log.warning("run %s of %s not recorded: %s", run_id, project.path, exc)

@@ -9,6 +9,7 @@ probability and uncertainty layers; new strokes join the next epoch; the
 
 from __future__ import annotations
 
+import logging
 import threading
 
 import numpy as np
@@ -32,7 +33,10 @@ from PyQt6.QtWidgets import (
 
 from seisview.core.errors import SeisviewError
 from seisview.qt.prediction_layers import PredictionLayers
+from seisview.qt.project_actions import record_run
 from seisview.qt.workers import TaskFailed, Worker
+
+log = logging.getLogger(__name__)
 
 FACIES_MODELS = ("unet", "waldeland", "vgg16", "resnet")
 CURVE_REDRAW_MS = 500  # loss / accuracy curves follow the run at this pace
@@ -153,8 +157,11 @@ class TrainingPanel(QWidget):
         self._announced = None  # version of the last snapshot_ready
         self.extra_config: dict = {}  # more TrainConfig fields (patience, ...) for scripts / benchmarks
         self.warm_thread = warm_up()
+        self._run_on = (None, None)  # (volume, project) of the run in progress
         self._build()
         self._sync_buttons()
+        self.session.events.survey.connect(self._on_context)
+        self.session.events.project.connect(self._on_context)
 
     # -- widgets -------------------------------------------------------------------------
     def _build(self) -> None:
@@ -320,6 +327,7 @@ class TrainingPanel(QWidget):
         for p in (self.loss_plot, self.acc_plot):
             p.setProperty("grown", False)  # a new run starts from a fresh range
         self._handle = project.labels.events.stroke.connect(self._on_stroke)
+        self._run_on = (vol, project)
         self.worker = Worker(_train, config, vol, labels, self._data_kw, relabel=self._relabel,
                              name="train", nice=self.train_nice)
         self.worker.message.connect(self._on_message)
@@ -365,10 +373,29 @@ class TrainingPanel(QWidget):
             self.worker.cancel()
             self.worker.resume()
 
+    def _on_context(self, *_args) -> None:
+        """Another survey or project: a run (or a volume prediction) of the previous one
+        stops; the run is still recorded in its own project, with its checkpoint."""
+        vol, project = self._run_on
+        if self.training and (self.session.volume is not vol or self.session.project is not project):
+            self.cancel()
+            self._say(f"run {self.run_id} cancelled: another survey or project was opened")
+        if self.volume_worker is not None and self.volume_worker.running and \
+                self.session.volume is not vol:
+            self.volume_worker.cancel()
+        if self.session.volume is not vol:  # the model and its overlays are of another survey
+            self.snapshot = None
+            self.next_list.clear()
+        self._sync_buttons()
+
     def _on_message(self, msg) -> None:
         from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
 
         if self._closing:
+            return
+        if self.session.volume is not self._run_on[0]:  # a run cancelled by a survey change
+            if isinstance(msg, TrainDone | TrainCancelled | TrainFailed):
+                self._finish(msg)
             return
         if isinstance(msg, TrainProgress):
             self.bar.setValue(int(msg.fraction * 1000))
@@ -407,8 +434,8 @@ class TrainingPanel(QWidget):
         self._curve_timer.stop()
         self._draw_curves()
 
-        project = self.session.project
-        if msg.snapshot is not None:
+        project = self._run_on[1]  # the run's own project, even if another one is open now
+        if msg.snapshot is not None and self.session.volume is self._run_on[0]:
             self.snapshot = msg.snapshot
             if msg.snapshot.version != self.layers.version:  # the best one is not shown
                 self.layers.request(msg.snapshot)
@@ -417,8 +444,8 @@ class TrainingPanel(QWidget):
                   "failed" if isinstance(msg, TrainFailed) else "cancelled")
         if project is not None and self.run_id is not None:
             metrics = clean_metrics(msg.metrics) if isinstance(msg, TrainDone) else {}
-            project.update_run(self.run_id, status=status, metrics=metrics,
-                               checkpoint=msg.checkpoint or None)
+            record_run(project, self.run_id, status=status, metrics=metrics,
+                       checkpoint=msg.checkpoint or None)
         if isinstance(msg, TrainDone):
             self.bar.setValue(1000)
             self._say(f"run {self.run_id} done ({msg.reason}); best model from epoch "
@@ -431,7 +458,7 @@ class TrainingPanel(QWidget):
     def _on_finished(self, end) -> None:
         if isinstance(end, TaskFailed):
             self._say(f"training stopped: {end.message}")
-        project = self.session.project
+        project = self._run_on[1]
         if project is not None:
             try:
                 project.labels.events.stroke.disconnect(self._on_stroke)
