@@ -199,6 +199,29 @@ def test_survey_reference_and_changed_survey_warning(tmp_path, shared_data):
         assert any("missing" in w for w in pr.warnings) and pr.geometry.xl.count == 11
 
 
+def test_runs_left_running_by_a_dead_process_become_interrupted(tmp_path):
+    """A run whose process died stays "running" in the file; the next opening (with no other
+    process holding the project) marks it interrupted and records its last checkpoint."""
+    from seisview.io.project import run_checkpoint
+
+    path = tmp_path / "p.seisview"
+    with Project.create(path, geometry=SMALL) as pr:
+        a = pr.add_run("facies", "unet", {})  # its trainer wrote a checkpoint, then died
+        b = pr.add_run("firstbreak", "fb-unet", {})  # died before its first checkpoint
+        c = pr.add_run("facies", "unet", {})
+        pr.update_run(c, status="done")
+        with Project.open(path) as other:  # opened while the trainer still runs: hands off
+            assert other.get_run(a).status == "running"
+    ckpt = run_checkpoint(path, a).with_suffix(".safetensors")
+    ckpt.parent.mkdir()
+    ckpt.write_bytes(b"weights")
+    with Project.open(path) as first:
+        assert first.get_run(a).status == "interrupted" and first.get_run(a).checkpoint == str(ckpt)
+        assert first.get_run(b).status == "interrupted" and first.get_run(b).checkpoint is None
+        assert first.get_run(c).status == "done"
+        assert any("marked interrupted" in w for w in first.warnings)
+
+
 def test_second_opening_is_warned_about(tmp_path):
     path = tmp_path / "p.seisview"
     with Project.create(path, geometry=SMALL) as first:

@@ -180,6 +180,7 @@ class Project:
         try:
             fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             self._flock = f
+            self._settle_interrupted_runs()
         except OSError:
             f.close()
             self._warn(f"{self.path.name} is open in another seisview window or command; "
@@ -359,6 +360,20 @@ class Project:
             self._warn(str(exc))
 
     # -- model runs (training area) ----------------------------------------------------------
+    def _settle_interrupted_runs(self) -> None:
+        """Runs still "running" while no other process has the project open ended with their
+        process (killed, crashed, power cut): they become "interrupted", with the last
+        checkpoint their trainer wrote (if any) recorded, to predict with or continue from."""
+        stale = [r for r in self.runs() if r.status == "running"]
+        for run in stale:
+            ckpt = run_checkpoint(self.path, run.id).with_suffix(".safetensors")
+            self.update_run(run.id, status="interrupted",
+                            checkpoint=str(ckpt) if not run.checkpoint and ckpt.is_file() else None)
+        if stale:
+            self._warn(f"{len(stale)} training run(s) had not ended (seisview was closed or "
+                       f"killed while training): marked interrupted "
+                       f"({', '.join(str(r.id) for r in stale)})")
+
     def add_run(self, task: str, model: str, config: dict) -> int:
         now = time.time()
         with self._tx("the model run") as c:
@@ -389,6 +404,13 @@ class Project:
         if r is None:
             raise SeisviewError(f"no model run {run_id} in {self.path.name}")
         return _run(r)
+
+
+def run_checkpoint(project_path, run_id: int) -> Path:
+    """Where run ``run_id`` of a project keeps its checkpoint (``.safetensors`` + ``.json``
+    are added): ``<project>.runs/run-<id>``."""
+    p = Path(project_path)
+    return p.with_name(p.name + ".runs") / f"run-{int(run_id)}"
 
 
 # -- default classes: a class list shipped beside the survey ------------------------------------

@@ -50,7 +50,9 @@ def project_training_data(project, volume: Volume, **kw) -> TrainingData:
 
 
 def checkpoint_path(project, run_id: int) -> Path:
-    return Path(project.path).with_name(Path(project.path).name + ".runs") / f"run-{run_id}"
+    from seisview.io.project import run_checkpoint
+
+    return run_checkpoint(project.path, run_id)
 
 
 def clean_metrics(metrics: dict) -> dict:

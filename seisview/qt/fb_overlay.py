@@ -156,7 +156,7 @@ class FirstBreakPanel(QWidget):
         self.init_box.addItem("scratch", None)
         for run in (project.runs() if project is not None else []):
             if run.task in ("pretrain", "firstbreak") and run.checkpoint and \
-                    run.status in ("done", "cancelled"):  # a cancelled run keeps its last model
+                    run.status in ("done", "cancelled", "interrupted"):  # those keep their last model
                 self.init_box.addItem(f"run {run.id}: {run.model}", run.checkpoint)
         self._update_buttons()
 
