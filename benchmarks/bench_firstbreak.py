@@ -14,6 +14,13 @@ shots (0.25 ms, hand picks; 2 samples = 0.5 ms, 8 samples = 2 ms there).
 Optional ``--inits scratch,autoencoder,gan`` also starts the picker from an
 encoder pretrained on all gathers without labels. Runs for minutes on 2 CPU
 cores (one training per data set, split and start).
+
+Measurements of ideas that did not become the default (README, "Tried"):
+``--self-train 0.6`` (a second phase on the confident picks of the other gathers),
+``--xshot 3,6,10`` (re-fit picks far from a surface-consistent cross-shot model),
+``--offset-channel`` (an |offset| input channel). ``--save-dir`` keeps each run's
+checkpoint and ``--load-dir`` scores those again without training, so the
+post-training ideas can be compared on the very same networks.
 """
 
 from __future__ import annotations
@@ -104,7 +111,15 @@ def run_split(name: str, gs, truth: dict, train_keys: list[int], args) -> list[d
             snap, pre_s = done.snapshot, time.process_time() - c0
         cfg = FirstBreakConfig(steps=args.steps, seed=args.seed, init=snap,
                                offset_channel=args.offset_channel)
-        done = run_training(cfg, data)
+        saved = Path(args.load_dir or ".") / f"fb-{name}-{split}-{init}.safetensors"
+        if args.load_dir and saved.is_file():  # a run of --save-dir: score it again
+            from types import SimpleNamespace
+
+            from seisview.ml.checkpoint import load_checkpoint
+
+            done = SimpleNamespace(snapshot=load_checkpoint(saved), steps=0, history=())
+        else:
+            done = run_training(cfg, data)
         pred = predict_picks(done.snapshot, gs, keys=sorted(test))
         if args.save_dir:
             from seisview.ml.firstbreak import save_run_checkpoint
@@ -119,11 +134,90 @@ def run_split(name: str, gs, truth: dict, train_keys: list[int], args) -> list[d
                      "history": [{k: h[k] for k in ("step", "val_within", "val_mae_samples")
                                   if k in h} for h in done.history]})
         print(_fmt(rows[-1]), flush=True)
+        for tol in args.xshot:
+            rows.append(cross_shot_row(name, gs, truth, train_keys, test, picks, done.snapshot,
+                                       pred, tol))
+            print(_fmt(rows[-1]) + f"  re-fitted {rows[-1]['refit']}", flush=True)
         if args.self_train:
             rows.append(self_train_row(name, gs, truth, train_keys, test, picks, done.snapshot,
                                        pred, args))
             print(_fmt(rows[-1]), flush=True)
     return rows
+
+
+def surface_consistent_times(gs, times: dict, weights: dict, knot_m: float = 5.0) -> dict:
+    """A smooth cross-shot model of first-break times, ``{(key, channel): time_ms}``.
+
+    t = a(source) + b(receiver) + g(signed offset): a per-shot delay, a per-receiver
+    delay (ridge-damped) and one offset curve shared by all shots (piecewise linear,
+    knots every ``knot_m``, second differences damped), fitted by iteratively
+    reweighted least squares to an L1 fit of ``times`` weighted by ``weights``. Without
+    source / receiver coordinates (headers ``sx_m`` / ``gx_m``) the receiver term is
+    dropped and the offsets alone are used.
+    """
+    keys = list(times)
+    pos = {(int(k), int(c)): i for i, (k, c) in enumerate(zip(gs.keys, gs.channels, strict=True))}
+    idx = np.array([pos[k] for k in keys])
+    t = np.array([times[k] for k in keys])
+    w0 = np.array([weights[k] for k in keys])
+    h = np.asarray(gs.offsets, float)[idx]
+    src = np.array([k[0] for k in keys])
+    cols = [(src[:, None] == np.unique(src)[None]).astype(float)]
+    n_rec = 0
+    if "sx_m" in gs.headers and "gx_m" in gs.headers:
+        gx = np.asarray(gs.headers["gx_m"], float)[idx]
+        h = gx - np.asarray(gs.headers["sx_m"], float)[idx]
+        cols.append((gx[:, None] == np.unique(gx)[None]).astype(float))
+        n_rec = cols[-1].shape[1]
+    knots = np.arange(np.floor(h.min() / knot_m) * knot_m, h.max() + knot_m, knot_m)
+    hat = np.clip(1.0 - np.abs(h[:, None] - knots[None]) / knot_m, 0.0, 1.0)
+    a = np.hstack(cols + [hat])
+    n_a = cols[0].shape[1]
+    reg = np.zeros((n_rec + len(knots) - 2, a.shape[1]))
+    reg[np.arange(n_rec), n_a + np.arange(n_rec)] = 0.3
+    for i in range(len(knots) - 2):
+        reg[n_rec + i, n_a + n_rec + i:n_a + n_rec + i + 3] = (1.0, -2.0, 1.0)
+    w = w0.copy()
+    for _ in range(20):
+        coef = np.linalg.lstsq(np.vstack([a * w[:, None], reg]),
+                               np.concatenate([t * w, np.zeros(len(reg))]), rcond=None)[0]
+        w = w0 / np.sqrt(np.maximum(np.abs(t - a @ coef), 0.5))
+    return dict(zip(keys, a @ coef, strict=True))
+
+
+def cross_shot_row(name: str, gs, truth: dict, train_keys, test, picks: dict, snap, pred: dict,
+                   tol_ms: float) -> dict:
+    """Picks more than ``tol_ms`` from the cross-shot model (hand picks weight 1, predicted
+    picks their confidence) are re-fitted within ``tol_ms`` of it on the network's
+    arrival probability, as ``consistent_picks`` does along one gather."""
+    from seisview.ml.fb_data import gather_input, input_channels
+    from seisview.ml.fb_predict import arrival_probability, factor_for, load_picker
+    from seisview.ml.models.fb_unet import step_costs
+
+    c0 = time.process_time()
+    times = {**{k: v[0] for k, v in pred.items()}, **picks}
+    weights = {**{k: max(v[1], 0.05) for k, v in pred.items()}, **{k: 1.0 for k in picks}}
+    model = surface_consistent_times(gs, times, weights)
+    net, meta, out = load_picker(snap), snap.meta, dict(pred)
+    factor = factor_for(gs.dt_ms, float(meta["factor_dt_ms"]))
+    n = int(round(float(meta["window_ms"]) / gs.dt_ms))
+    for key in sorted(test):
+        idx = gs.trace_indices(key)
+        x = gather_input(gs.data[idx], n, factor, float(meta["compress"]), meta["decimate"],
+                         gs.offsets[idx], meta.get("offset_scale_m"))
+        cost = step_costs(arrival_probability(net, x, factor, input_channels(meta["compress"]))[:n])
+        for j, ch in enumerate(gs.channels[idx]):
+            k = (key, int(ch))
+            m = (model[k] - gs.t0_ms) / gs.dt_ms
+            if abs(out[k][0] - model[k]) > tol_ms:
+                lo = int(np.clip(m - tol_ms / gs.dt_ms, 0, cost.shape[0] - 1))
+                hi = int(np.clip(m + tol_ms / gs.dt_ms, lo, cost.shape[0] - 1))
+                k_new = lo + int(np.argmin(cost[lo:hi + 1, j]))
+                out[k] = (gs.t0_ms + k_new * gs.dt_ms, out[k][1] * 0.5)
+    moved = sum(out[k] != pred[k] for k in out)
+    return {"data": name, "train": ",".join(map(str, train_keys)),
+            "method": f"U-Net +xshot {tol_ms:g} ms", **score_all(out, truth, gs.dt_ms, test),
+            "cpu_s": time.process_time() - c0, "refit": moved}
 
 
 def self_train_row(name: str, gs, truth: dict, train_keys, test, picks: dict, snap, pred: dict,
@@ -215,16 +309,22 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", default=None)
     ap.add_argument("--save-dir", default=None, help="keep each picker's checkpoint here")
+    ap.add_argument("--load-dir", default=None,
+                    help="score the checkpoints a --save-dir run left there instead of training")
     ap.add_argument("--self-train", type=float, default=None, metavar="CONF",
                     help="also run a self-training phase on the picks of the other gathers "
                          "with confidence >= CONF")
     ap.add_argument("--offset-channel", action="store_true",
                     help="give the picker a constant |offset| input channel")
+    ap.add_argument("--xshot", default="", metavar="TOL_MS,...",
+                    help="also score a cross-shot re-fit of the picks (surface-consistent "
+                         "model) at these tolerances")
     ap.add_argument("--self-steps", type=int, default=500, help="steps of that phase")
     ap.add_argument("--live", action="store_true",
                     help="only time the live picks in the GUI dock (Train -> first picks)")
     args = ap.parse_args()
     args.inits = args.inits.split(",")
+    args.xshot = [float(v) for v in args.xshot.split(",") if v]
     if args.live:
         for name in args.data.split(","):
             ids = list(load(name).gather_ids)

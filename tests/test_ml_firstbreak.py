@@ -423,3 +423,24 @@ def test_qt_panel_stops_when_another_survey_opens(qtbot, fb_panel):
     assert rec.status == "cancelled" and rec.checkpoint
     assert panel.snapshot is None and not panel.predictions
     assert not panel.predict_btn.isEnabled()
+
+
+def test_offset_channel_trains_predicts_and_needs_offsets(synth):
+    from seisview.ml.firstbreak import load_picker, predict_gather
+
+    gs, truth = synth
+    picks = {k: v for k, v in truth.items() if k[0] in (1, 2)}
+    done = run_training(FirstBreakConfig(steps=20, offset_channel=True, **TINY),
+                        FirstBreakData(gs, picks))
+    snap = done.snapshot
+    assert snap.config["in_channels"] == 3
+    assert snap.meta["offset_scale_m"] == pytest.approx(np.nanmax(np.abs(gs.offsets)))
+    pred = predict_picks(snap, gs, keys=[4])
+    assert len(pred) == 24 and all(np.isfinite(t) for t, _ in pred.values())
+    idx = gs.trace_indices(4)
+    with pytest.raises(SeisviewError, match="needs offsets"):
+        predict_gather(load_picker(snap), snap, gs.data[idx], gs.dt_ms)
+    blind = GatherSet(gs.data, gs.keys, gs.channels, np.full(len(gs.keys), np.nan), gs.dt_ms)
+    with pytest.raises(SeisviewError, match="no offsets"):
+        run_training(FirstBreakConfig(steps=2, offset_channel=True, **TINY),
+                     FirstBreakData(blind, picks))
