@@ -236,7 +236,7 @@ def self_train_row(name: str, gs, truth: dict, train_keys, test, picks: dict, sn
     row = {"data": name, "train": ",".join(map(str, train_keys)),
            "method": f"U-Net +self {thr:g}", **score_all(pred2, truth, gs.dt_ms, test),
            "cpu_s": time.process_time() - c0, "pseudo_n": len(pseudo),
-           "pseudo_within2ms": float(np.mean(np.abs(err) <= 2.0 + 1e-9)) if err.size else None}
+           "pseudo_within2ms": float(np.mean(np.abs(err) <= 2.0 + 1e-9)) if err.size else 0.0}
     print(f"  pseudo-picks: {len(pseudo)} of {len(pred)} traces at confidence >= {thr:g}, "
           f"{row['pseudo_within2ms']:.0%} of them within 2 ms of the hand pick", flush=True)
     return row
