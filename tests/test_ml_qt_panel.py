@@ -14,29 +14,35 @@ from seisview.ml.evaluation import thin_strokes
 pytest.importorskip("PyQt6")
 
 
-@pytest.fixture()
-def setup(tmp_path, qtbot):
-    import torch
-
-    from seisview.core.geometry import LineAxis, SurveyGeometry
+def _panel_on(tmp_path, qtbot, data, geom):
+    """A Training dock on ``data`` written as a SEG-Y survey with a project for it."""
     from seisview.core.volume import Volume
-    from seisview.io.demo import demo_truth, demo_volume
     from seisview.io.segy import write_volume_segy
     from seisview.qt.training_panel import TrainingPanel
 
-    torch.set_num_threads(1)
-    data = np.array(demo_volume().data[80:86, 10:90, :128], np.float32)
-    truth = np.array(demo_truth()[80:86, 10:90, :128])
-    geom = SurveyGeometry(LineAxis(1, 1, 6), LineAxis(1, 1, 80), 128, 4.0, 0.0)
     write_volume_segy(tmp_path / "s.sgy", data, geom)
     project = Project.create(tmp_path / "p.seisview", tmp_path / "s.sgy")
     session = Session()
     session.open_volume(Volume(data, geom))
     session.project = project
     messages = []
-    window = SimpleNamespace(session=session, status=messages.append)
-    panel = TrainingPanel(window)
+    panel = TrainingPanel(SimpleNamespace(session=session, status=messages.append))
     qtbot.addWidget(panel)
+    return panel, session, project
+
+
+@pytest.fixture()
+def setup(tmp_path, qtbot):
+    import torch
+
+    from seisview.core.geometry import LineAxis, SurveyGeometry
+    from seisview.io.demo import demo_truth, demo_volume
+
+    torch.set_num_threads(1)
+    data = np.array(demo_volume().data[80:86, 10:90, :128], np.float32)
+    truth = np.array(demo_truth()[80:86, 10:90, :128])
+    geom = SurveyGeometry(LineAxis(1, 1, 6), LineAxis(1, 1, 80), 128, 4.0, 0.0)
+    panel, session, project = _panel_on(tmp_path, qtbot, data, geom)
     panel.epochs.setValue(200)
     panel.minutes.setValue(0)
     yield panel, session, project, truth
@@ -183,21 +189,12 @@ def test_label_here_next_follows_the_line_of_a_2d_survey(tmp_path, qtbot):
     """A 2-D line (N inlines x 1 crossline): the uncertain regions are along the line, not in
     the single-trace inline section."""
     from seisview.core.geometry import LineAxis, SurveyGeometry
-    from seisview.core.volume import Volume
     from seisview.io.demo import demo_truth, demo_volume
-    from seisview.io.segy import write_volume_segy
-    from seisview.qt.training_panel import TrainingPanel
 
     data = np.array(demo_volume().data[40:120, 60:61, :128], np.float32)
     truth = np.array(demo_truth()[40:120, 60, :128])
     geom = SurveyGeometry(LineAxis(1000, 1, 80), LineAxis(1155, 1, 1), 128, 4.0, 0.0)
-    write_volume_segy(tmp_path / "line.sgy", data, geom)
-    project = Project.create(tmp_path / "p.seisview", tmp_path / "line.sgy")
-    session = Session()
-    session.open_volume(Volume(data, geom))
-    session.project = project
-    panel = TrainingPanel(SimpleNamespace(session=session, status=lambda m: None))
-    qtbot.addWidget(panel)
+    panel, session, project = _panel_on(tmp_path, qtbot, data, geom)
     try:
         strokes = thin_strokes(truth.T, fraction=0.06)
         idx = np.flatnonzero(strokes)
