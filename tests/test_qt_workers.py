@@ -184,9 +184,9 @@ def test_gui_collector_freezes_start_up_and_defers_full_collections_while_worker
 
     from seisview.qt.app import GuiCollector
 
-    panel_mod = sys.modules.get("seisview.qt.training_panel")
-    if panel_mod is not None and panel_mod._warm_thread is not None:
-        panel_mod._warm_thread.join()  # a warm-up still importing counts as start-up
+    jobs = sys.modules.get("seisview.qt.training_jobs")
+    if jobs is not None and jobs._warm_thread is not None:
+        jobs._warm_thread.join()  # a warm-up still importing counts as start-up
     calls = []
     monkeypatch.setattr(gc, "collect", lambda generation=2: calls.append(generation) or 0)
     monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))

@@ -70,8 +70,8 @@ class GuiCollector:
     def _busy() -> bool:
         from seisview.qt.workers import jobs_running
 
-        panel = sys.modules.get("seisview.qt.training_panel")
-        warm = getattr(panel, "_warm_thread", None)
+        jobs = sys.modules.get("seisview.qt.training_jobs")
+        warm = getattr(jobs, "_warm_thread", None)
         return bool(jobs_running()) or (warm is not None and warm.is_alive())
 
     def check(self) -> None:

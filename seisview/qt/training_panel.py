@@ -9,7 +9,6 @@ probability and uncertainty layers; new strokes join the next epoch; the
 
 from __future__ import annotations
 
-import logging
 import threading
 
 import numpy as np
@@ -34,99 +33,17 @@ from PyQt6.QtWidgets import (
 from seisview.core.errors import SeisviewError
 from seisview.qt.prediction_layers import PredictionLayers
 from seisview.qt.project_actions import record_run
+from seisview.qt.training_jobs import (
+    check_labels,
+    export_segy_job,
+    predict_volume_job,
+    train_job,
+    warm_up,
+)
 from seisview.qt.workers import TaskFailed, Worker
-
-log = logging.getLogger(__name__)
 
 FACIES_MODELS = ("unet", "waldeland", "vgg16", "resnet")
 CURVE_REDRAW_MS = 500  # loss / accuracy curves follow the run at this pace
-
-
-def _train(config, volume, labels, data_kw, *, state, relabel=None):
-    """Worker body: freeze the training data (Hilbert transforms etc.) off the GUI thread."""
-    from seisview.ml.data import make_training_data
-    from seisview.ml.progress import TrainFailed
-    from seisview.ml.training import train
-
-    try:
-        data = make_training_data(volume, labels, **data_kw)
-    except SeisviewError as exc:
-        yield TrainFailed(str(exc))
-        return
-    yield from train(config, data, state, relabel=relabel)
-
-
-def _warm_imports() -> None:
-    """Import and run once what the first training step needs (a thread at panel creation).
-
-    Making the first optimizer imports ``torch._dynamo`` and with it sympy:
-    800 modules, 1-4 s, and import holds the interpreter lock in long chunks,
-    which stalled the GUI for 200-280 ms right after "Train". The training,
-    data and inference modules (scipy.signal for the phase rotation) come next,
-    then one forward/backward/Adam step of a tiny conv net with batch norm, so
-    torch's first-call set-up (oneDNN, autograd engine) is done too. Done while
-    the window starts, the user's first Train costs none of it.
-    """
-    import torch
-
-    from seisview.ml.device import background_threads, import_optimizer_support, use_threads
-
-    use_threads(background_threads())
-    import_optimizer_support()
-    import seisview.ml.data  # noqa: F401
-    import seisview.ml.inference  # noqa: F401
-    import seisview.ml.training  # noqa: F401
-
-    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.BatchNorm2d(4),
-                              torch.nn.ReLU(), torch.nn.MaxPool2d(2), torch.nn.Conv2d(4, 2, 1),
-                              torch.nn.Upsample(scale_factor=2, mode="bilinear"))
-    opt = torch.optim.Adam(net.parameters())
-    loss = torch.nn.functional.cross_entropy(net(torch.randn(2, 1, 32, 32)),
-                                             torch.zeros(2, 32, 32, dtype=torch.long))
-    loss.backward()
-    opt.step()
-    with torch.no_grad():
-        net.eval()(torch.randn(1, 1, 32, 32)).softmax(1)
-
-
-_warm_thread: threading.Thread | None = None
-
-
-def warm_up() -> threading.Thread:
-    """Start (once per process) the import warm-up thread; join it to wait for it."""
-    global _warm_thread
-    if _warm_thread is None:
-        _warm_thread = threading.Thread(target=_warm_imports, name="seisview-warm-imports", daemon=True)
-        _warm_thread.start()
-    return _warm_thread
-
-
-def _export_segy(path, cube, volume, *, state):
-    """Worker body: the SEG-Y writer (atomic: a cancelled or failed export leaves no file)."""
-    from seisview.ml.inference import export_segy
-
-    state.check()
-    return export_segy(path, cube, volume)
-
-
-def _check_labels(labels) -> str:
-    """The cheap part of the training-data checks, done at once in the GUI thread."""
-    classes = set()
-    for mask in labels.values():
-        classes.update(int(c) for c in np.unique(mask) if c)
-    if not classes:
-        return "no labels painted yet; paint strokes of two or more classes"
-    if len(classes) == 1:
-        return f"only one class is painted (class {classes.pop()}); paint at least two classes"
-    return ""
-
-
-def _predict_volume(snapshot, volume, threads=None, *, state):
-    from seisview.ml.device import use_threads
-    from seisview.ml.inference import predict_volume
-
-    use_threads(threads)
-    return predict_volume(snapshot, volume, state)
 
 
 class TrainingPanel(QWidget):
@@ -304,7 +221,7 @@ class TrainingPanel(QWidget):
         labels = project.labels.snapshot()
         used = max((int(m.max()) for m in labels.values() if m.size), default=0)
         self._data_kw = dict(n_classes=max(n, used), class_names=names)
-        problem = _check_labels(labels)
+        problem = check_labels(labels)
         if problem:
             self._say(problem)
             return False
@@ -328,7 +245,7 @@ class TrainingPanel(QWidget):
             p.setProperty("grown", False)  # a new run starts from a fresh range
         self._handle = project.labels.events.stroke.connect(self._on_stroke)
         self._run_on = (vol, project)
-        self.worker = Worker(_train, config, vol, labels, self._data_kw, relabel=self._relabel,
+        self.worker = Worker(train_job, config, vol, labels, self._data_kw, relabel=self._relabel,
                              name="train", nice=self.train_nice)
         self.worker.message.connect(self._on_message)
         self.worker.finished.connect(self._on_finished)
@@ -539,7 +456,7 @@ class TrainingPanel(QWidget):
         from seisview.ml.device import DEFAULT_THREADS, background_threads
 
         threads = background_threads() if self.training else DEFAULT_THREADS
-        self.volume_worker = Worker(_predict_volume, self.snapshot, self.session.volume, threads,
+        self.volume_worker = Worker(predict_volume_job, self.snapshot, self.session.volume, threads,
                                     name="predict-volume", nice=5)
         self.volume_worker.progress.connect(lambda f, m: (self.bar.setValue(int(f * 1000)),
                                                           self._say(f"predicting volume: {m}")))
@@ -588,7 +505,7 @@ class TrainingPanel(QWidget):
             self._say(str(exc))
             return None
         cube = self.layers.cube[0 if which == "classes" else 1]
-        self.export_worker = Worker(_export_segy, target, cube, self.session.volume,
+        self.export_worker = Worker(export_segy_job, target, cube, self.session.volume,
                                     name="export-segy", nice=5)
         what = "class cube" if which == "classes" else "probability cube"
         self.export_worker.finished.connect(lambda end: self._on_exported(end, what, target))
