@@ -444,3 +444,14 @@ def test_offset_channel_trains_predicts_and_needs_offsets(synth):
     with pytest.raises(SeisviewError, match="no offsets"):
         run_training(FirstBreakConfig(steps=2, offset_channel=True, **TINY),
                      FirstBreakData(blind, picks))
+
+
+def test_qt_panel_closing_while_training_records_the_run(qtbot, fb_panel):
+    w, panel, project = fb_panel
+    panel.steps.setValue(400)
+    panel.train_btn.click()
+    qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=60000)
+    run = panel.run_id
+    panel.shutdown()
+    rec = project.get_run(run)
+    assert rec.status == "cancelled" and rec.checkpoint

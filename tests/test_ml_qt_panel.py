@@ -231,3 +231,13 @@ def test_another_survey_stops_the_run_and_drops_its_overlays(setup, qtbot):
     assert panel.snapshot is None and panel.next_list.count() == 0
     assert not panel.volume_btn.isEnabled()
     assert session.layers["prediction"].data_for(session.spec("inline")) is None
+
+
+def test_closing_while_training_records_the_run_as_cancelled(setup, qtbot):
+    panel, session, project, truth = setup
+    _paint(project, truth, 2)
+    assert panel.start()
+    qtbot.waitUntil(lambda: panel.snapshot is not None, timeout=60000)
+    panel.shutdown()  # the window closes: the run's end message is not handled any more
+    run = project.get_run(panel.run_id)
+    assert run.status == "cancelled" and run.checkpoint and run.checkpoint.endswith(".safetensors")

@@ -255,12 +255,16 @@ class FirstBreakPanel(QWidget):
             self.worker.cancel()
 
     def shutdown(self) -> None:
-        """Cancel and join running jobs (window closing, tests)."""
+        """Cancel and join running jobs (window closing, tests); a run still training is
+        recorded as cancelled with its last model (its end message is no longer handled)."""
+        was_training = not self._closing and self._training()
         self._closing = True
         for job in (self.worker, self.live):
             if job is not None:
                 job.cancel()
                 job.wait(5)
+        if was_training:
+            self._record_run("cancelled")
         self._handles = disconnect_all(self._handles)
         self._unwatch_picks()
 
@@ -330,6 +334,8 @@ class FirstBreakPanel(QWidget):
 
         self.worker = None
         self._unwatch_picks()
+        if self._closing:  # shutdown() recorded the run already
+            return
         if isinstance(end, TaskFailed):
             self._record_run("failed")
             self.info.setText(f"training failed: {end.message}"

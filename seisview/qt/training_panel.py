@@ -522,7 +522,10 @@ class TrainingPanel(QWidget):
 
     # -- teardown ----------------------------------------------------------------------------
     def shutdown(self, wait: float = 5.0) -> None:
-        """Cancel and join every worker of the panel (window close, tests)."""
+        """Cancel and join every worker of the panel (window close, tests). A run still
+        training is recorded as cancelled, with the last checkpoint it wrote: its messages
+        are no longer handled once the window closes."""
+        was_training = not self._closing and self.training
         self._closing = True
         for w in (self.worker, self.volume_worker, self.export_worker):
             if w is not None:
@@ -533,6 +536,13 @@ class TrainingPanel(QWidget):
                 w.wait(wait)
         if self.layers is not None:
             self.layers.runner.cancel_all(wait)
+        project = self._run_on[1]
+        if was_training and project is not None and self.run_id is not None:
+            from seisview.io.project import run_checkpoint
+
+            ckpt = run_checkpoint(project.path, self.run_id).with_suffix(".safetensors")
+            record_run(project, self.run_id, status="cancelled",
+                       checkpoint=str(ckpt) if ckpt.is_file() else None)
 
     def closeEvent(self, ev) -> None:  # noqa: N802 (Qt name)
         self.shutdown()
