@@ -216,7 +216,7 @@ def cmd_predict(args) -> int:
 
     import numpy as np
 
-    from seisview.cli.project import check_output, writing_output
+    from seisview.cli.project import writing_output
     from seisview.core.tasks import TaskState
     from seisview.io.project import Project
     from seisview.ml.inference import export_segy, predict_section, predict_volume
@@ -228,7 +228,7 @@ def cmd_predict(args) -> int:
     if out.suffix.lower() not in (".npy", ".sgy", ".segy"):
         raise SeisviewError(f"--out {out.name}: unknown format", hint="use .npy or .sgy")
     with Project.open(args.project) as project:
-        check_output(out, project)  # never over the project or its survey
+        project.check_output(out)  # never over the project or its survey
         snap = run_snapshot(project, args.run)
         volume = project_volume(project)
     if args.section:

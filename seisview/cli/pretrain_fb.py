@@ -197,13 +197,13 @@ def train_firstbreak(project, args) -> int:
 def cmd_picks_predict(args) -> int:
     import numpy as np
 
-    from seisview.cli.project import check_output, writing_output
+    from seisview.cli.project import writing_output
     from seisview.io.project import Project
     from seisview.ml.firstbreak import predict_picks
     from seisview.ml.runs import run_snapshot
 
     with Project.open(args.project) as project:
-        check_output(args.out, project)  # never over the project or its survey
+        project.check_output(args.out)  # never over the project or its survey
         snap = run_snapshot(project, args.run)
         gathers = project_gathers(project)
         picks = predict_picks(snap, gathers)

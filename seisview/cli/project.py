@@ -153,24 +153,6 @@ def cmd_labels_import(args) -> int:
     return 0
 
 
-def check_output(out, pr) -> None:
-    """Refuse, before any work, an output path that is the project file or its survey,
-    or whose folder is not there."""
-    from pathlib import Path
-
-    from seisview.core.errors import SeisviewError
-
-    target = Path(out).expanduser().resolve()
-    if not target.parent.is_dir():
-        raise SeisviewError(f"cannot write {out}: folder {target.parent} does not exist",
-                            hint="create the folder first, or give another output path")
-    own = {Path(pr.path).resolve(): "the project file", **(
-        {Path(pr.survey.path).resolve(): "the project's survey"} if pr.survey.path else {})}
-    if target in own:
-        raise SeisviewError(f"will not write the export over {own[target]} ({out})",
-                            hint="give another output path")
-
-
 @contextlib.contextmanager
 def writing_output(out, pr=None):
     """Turn a failed write (no such folder, no space, no permission) into one clear line,
@@ -178,7 +160,7 @@ def writing_output(out, pr=None):
     from seisview.core.errors import SeisviewError
 
     if pr is not None:
-        check_output(out, pr)
+        pr.check_output(out)
     try:
         yield
     except OSError as exc:

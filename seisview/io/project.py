@@ -359,6 +359,22 @@ class Project:
         except SeisviewError as exc:  # a signal handler must not raise into the GUI
             self._warn(str(exc))
 
+    # -- outputs ------------------------------------------------------------------------------
+    def check_output(self, out) -> Path:
+        """Refuse, before any work, an output path that is this project file or its survey,
+        or whose folder is not there; returns the resolved path."""
+        target = Path(out).expanduser().resolve()
+        if not target.parent.is_dir():
+            raise SeisviewError(f"cannot write {out}: folder {target.parent} does not exist",
+                                hint="create the folder first, or give another output path")
+        own = {self.path.resolve(): "the project file"}
+        if self.survey.path:
+            own[Path(self.survey.path).resolve()] = "the project's survey"
+        if target in own:
+            raise SeisviewError(f"will not write over {own[target]} ({out})",
+                                hint="give another output path")
+        return target
+
     # -- model runs (training area) ----------------------------------------------------------
     def _settle_interrupted_runs(self) -> None:
         """Runs still "running" while no other process has the project open ended with their

@@ -347,7 +347,7 @@ class FirstBreakPanel(QWidget):
                                   "gathers uses it, Start from can continue it)")
         elif self.snapshot is not None or self.session.gathers is not self._run_on[0]:
             self._record_run("done")
-            if not self._closing and self.snapshot is not None:
+            if self.snapshot is not None:
                 self.start_prediction(None)
         self._update_buttons()
 

@@ -493,14 +493,12 @@ class TrainingPanel(QWidget):
         try:
             if self.layers is None or self.layers.cube is None:
                 raise SeisviewError("no volume prediction yet", hint="press Predict volume first")
-            target = Path(path).expanduser().resolve()
             project = self.session.project
-            survey = getattr(getattr(project, "survey", None), "path", None)
-            own = [Path(p).resolve() for p in (self.session.path, survey,
-                                                 getattr(project, "path", None)) if p]
-            if target in own:
-                raise SeisviewError(f"will not write the prediction over {target.name}, "
-                                    "the survey or project", hint="give another file name")
+            target = project.check_output(path) if project is not None else \
+                Path(path).expanduser().resolve()
+            if self.session.path is not None and target == Path(self.session.path).resolve():
+                raise SeisviewError(f"will not write over the open survey ({target.name})",
+                                    hint="give another output path")
         except SeisviewError as exc:
             self._say(str(exc))
             return None
