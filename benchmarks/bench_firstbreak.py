@@ -43,7 +43,7 @@ from seisview.ml.firstbreak import (
     score_picks,
 )
 
-REFRAPY = (Path(__file__).resolve().parents[1].parent / "shared" / "data" / "firstbreaks"
+REFRAPY = (Path(__file__).resolve().parents[1] / "tests" / "data" / "firstbreaks"
            / "refrapy-02" / "field_example_02_shots_with_fb.sgy")
 # training shots of the real line: spread over it (first, middle, last) and two others
 REAL_SPLITS = "1,6,10;3,7,9;4,5,8"

@@ -32,7 +32,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "labels" / "malenov"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "labels" / "malenov"
 
 
 def _stubs(labels, palette, t_idx):

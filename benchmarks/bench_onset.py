@@ -29,7 +29,7 @@ import numpy as np
 from seisview.core import onset
 
 REPO = Path(__file__).resolve().parents[1]
-REFRAPY = REPO.parent / "shared/data/firstbreaks/refrapy-02/field_example_02_shots_with_fb.sgy"
+REFRAPY = REPO / "tests/data/firstbreaks/refrapy-02/field_example_02_shots_with_fb.sgy"
 
 
 def load_refrapy():

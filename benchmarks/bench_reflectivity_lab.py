@@ -28,7 +28,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "plugins" / "reflectivity_lab"))
-WELLS = HERE.parent.parent / "shared" / "data" / "wells"
+WELLS = HERE.parent / "tests" / "data" / "wells"
 
 
 def main() -> int:

@@ -11,7 +11,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+TEST_DATA = REPO / "tests" / "data"  # copied from ../shared/data with the licences (see its README)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -47,10 +47,10 @@ def _isolated_home(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """``../shared/data`` beside the repository (real SEG-Y, labels, wells, picks)."""
-    if not SHARED_DATA.is_dir():
-        pytest.fail(f"real test data not found at {SHARED_DATA} (clone the repo beside shared/)")
-    return SHARED_DATA
+    """``tests/data``: real SEG-Y, labels, wells and picks carried by the repository."""
+    if not TEST_DATA.is_dir():
+        pytest.fail(f"real test data not found at {TEST_DATA} (the repository's tests/data is missing)")
+    return TEST_DATA
 
 
 @pytest.fixture

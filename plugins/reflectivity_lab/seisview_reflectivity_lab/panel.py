@@ -38,8 +38,8 @@ COLOURS = {"numpy": (31, 119, 180), "torch": (255, 127, 14), "numpy-shuey": (44,
            "numpy-residual": (214, 39, 40), "shuey": (127, 127, 127), "aki-richards": (148, 103, 189)}
 SPLIT_NAMES = {"train": "training", "val": "validation", "new_rocks": "new rocks",
                "new_angle": "new angle 30°", "blind": "new rocks at 30°"}
-# the tutorial's well when the repository sits beside ../shared/data (a development checkout)
-DEFAULT_LAS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "wells" / "R-39.las"
+# the tutorial's well in the repository's test data (a development checkout)
+DEFAULT_LAS = Path(__file__).resolve().parents[3] / "tests" / "data" / "wells" / "R-39.las"
 
 
 def _worker(*args, **kw):

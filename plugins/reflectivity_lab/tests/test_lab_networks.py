@@ -9,7 +9,7 @@ import pytest
 from seisview_reflectivity_lab.lab import run_lab
 from seisview_reflectivity_lab.numpy_net import NumpyMLP
 
-WELLS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "wells"  # ../shared beside the repo
+WELLS = Path(__file__).resolve().parents[3] / "tests" / "data" / "wells"  # the repository's test data
 
 
 def _arrays():

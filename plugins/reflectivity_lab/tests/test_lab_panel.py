@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("PyQt6")
 
-WELLS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "wells"
+WELLS = Path(__file__).resolve().parents[3] / "tests" / "data" / "wells"  # the repository's test data
 
 
 def test_manifest_contributes_a_command_and_a_panel():

@@ -16,7 +16,7 @@ from seisview_reflectivity_lab.physics import (
 
 from seisview.core.errors import SeisviewError
 
-WELLS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "wells"  # ../shared beside the repo
+WELLS = Path(__file__).resolve().parents[3] / "tests" / "data" / "wells"  # the repository's test data
 ROCK = (2500.0, 1200.0, 2300.0, 2800.0, 1500.0, 2400.0)
 
 
