@@ -42,14 +42,15 @@ def register(subparsers, groups) -> None:
     imp.add_argument("project")
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--format", required=True, choices=("malenov", "opendtect", "image"))
-    imp.add_argument("--class", dest="classes", nargs="+", metavar="NAME",
-                     help="class of each file, in order (default: from the file name)")
+    imp.add_argument("--class", dest="classes", nargs="+", action="extend", metavar="NAME",
+                     help="class of each file, in order: --class a b or --class a --class b "
+                          "(default: from the file name)")
     imp.add_argument("--section", help="section of an image: inline:N, crossline:N (line numbers), time:MS or depth:M")
     imp.add_argument("--on", default="inline", choices=("inline", "crossline"),
                      help="which sections point files are painted on (default inline)")
     imp.add_argument("--z-unit", default="ms", choices=("ms", "s", "m"),
                      help="unit of the z column of point files (default ms; m for depth surveys)")
-    imp.add_argument("--colors", nargs="+", metavar="R,G,B=CLASS",
+    imp.add_argument("--colors", nargs="+", action="extend", metavar="R,G,B=CLASS",
                      help="image colour -> class (default: the palette colours)")
     imp.set_defaults(func=cmd_labels_import)
     exp = sub.add_parser("export", help="write the labels as points, a SEG-Y label cube or numpy")
