@@ -229,6 +229,12 @@ class MainWindow(QMainWindow):
         act.setShortcut(QKeySequence("Ctrl+3"))
         act.triggered.connect(self.show_3d)
         m.addAction("Reset zoom", QKeySequence("Ctrl+0"), self.reset_zoom)
+        keys = m.addAction("Colour bars and legends")
+        keys.setCheckable(True)
+        keys.setChecked(True)
+        keys.setToolTip("values and units of every colour, and the class names, beside each view")
+        keys.toggled.connect(self.show_keys)
+        self._follow_palette()
         self._panels_menu = m.addMenu("Panels")
         for dock in self.panels.values():
             self._panels_menu.addAction(dock.toggleViewAction())
@@ -239,6 +245,21 @@ class MainWindow(QMainWindow):
         for name, dock in self.panels.items():
             self.workspaces.watch(name, dock.widget())
         self.menu("Help").addAction("About seisview", self._about)
+
+    def _follow_palette(self) -> None:
+        """Class legends follow the project's palette and whether its labels are drawn."""
+        from seisview.qt.label_overlays import display_for
+
+        display = display_for(self.session, parent=self)
+        views = [*self.section_views.values(), self.map_view]
+        for v in views:
+            v.keys.follow_palette(lambda: getattr(self.session.project, "palette", None), display.shown)
+        display.restyled.connect(lambda: [v.keys.update_legend() for v in views])
+
+    def show_keys(self, on: bool) -> None:
+        """Colour bars and class legends on or off in every view."""
+        for v in (*self.section_views.values(), self.map_view, self.gather_view):
+            v.keys.set_enabled(on)
 
     def show_3d(self) -> None:
         """Open the vispy 3-D view in a dock (made on first use; OpenGL errors are reported)."""
