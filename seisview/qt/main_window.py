@@ -1,6 +1,6 @@
 """The viewer's main window: section views, map, gathers, 3-D, docks from plugins.
 
-Extension points for other areas (see docs/INTERFACES.md, "Viewer"):
+Extension points for other areas (see docs/architecture.md, "Viewer"):
 ``window.session``, ``window.section_views`` (kind -> SectionView),
 ``window.map_view``, ``window.gather_view``, ``window.menu("File")``,
 ``window.add_tool(tool, target=...)``, ``window.add_panel(...)``,
