@@ -171,7 +171,7 @@ def test_layout_and_recent_files_remembered(qtbot, tmp_path):
     w.files.add_recent(tmp_path / "a.sgy")
     w.files.add_recent(tmp_path / "b.sgy")
     w.files.add_recent(tmp_path / "a.sgy")
-    w.layers_panel.parentWidget().hide()
+    w.panels["layers"].hide()
     w.resize(700, 520)  # within the offscreen screen (restoreGeometry clamps)
     size = w.size()
     w.close()  # saves the layout
