@@ -244,7 +244,7 @@ def test_tool_selector_one_tool_at_a_time(window):
 
 
 def test_layers_panel_toggles_visibility_opacity_and_order(window):
-    from seisview.core.layers import Layer
+    from seisview.core.display_layers import Layer
 
     s = window.session
     panel = window.layers_panel

@@ -471,7 +471,7 @@ class ActivationPanel(QWidget):
 
     def add_overlay(self, layer: str, channel: int, colormap: str = "inferno", opacity: float = 0.6):
         """An ``activation`` layer showing one channel on every view of the captured kind."""
-        from seisview.core.layers import Layer
+        from seisview.core.display_layers import Layer
 
         name = f"activation: {layer} #{channel}"
         if name in self.session.layers:
