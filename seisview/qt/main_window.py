@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
 
     def _follow_palette(self) -> None:
         """Class legends follow the project's palette and whether its labels are drawn."""
-        from seisview.qt.label_overlays import display_for
+        from seisview.qt.label_display import display_for
 
         display = display_for(self.session, parent=self)
         views = [*self.section_views.values(), self.map_view]
