@@ -189,7 +189,7 @@ class ImagePane(QWidget):
                 item.setOpacity(layer.opacity)
                 item.setZValue(10 + z)
                 live.add(id(layer))
-                drawn.append((layer, None if layer.categorical else (layer.levels or auto_levels(arr))))
+                drawn.append((layer, None if layer.categorical else (layer.levels or auto_levels(arr)), arr))
         self.keys.set_overlays(drawn)
         for key in [k for k in self.overlay_items if k not in live]:
             self.plot.removeItem(self.overlay_items.pop(key))

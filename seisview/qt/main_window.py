@@ -112,7 +112,8 @@ class MainWindow(QMainWindow):
         self.workspaces = Workspaces(self, settings)
         self._build_view_menu()
         self._handles = [(self.session.events.survey, self._on_survey),
-                         (self.session.events.cursor, self._on_cursor)]
+                         (self.session.events.cursor, self._on_cursor),
+                         (self.session.events.position, self._update_legends)]
         for sig, slot in self._handles:
             sig.connect(slot)
         if load_panels:
@@ -247,14 +248,26 @@ class MainWindow(QMainWindow):
         self.menu("Help").addAction("About seisview", self._about)
 
     def _follow_palette(self) -> None:
-        """Class legends follow the project's palette and whether its labels are drawn."""
+        """Class legends list the project's classes drawn in each view (labels or predictions)."""
         from seisview.qt.label_display import display_for
+        from seisview.qt.view_keys import ids_in
 
         display = display_for(self.session, parent=self)
-        views = [*self.section_views.values(), self.map_view]
-        for v in views:
-            v.keys.follow_palette(lambda: getattr(self.session.project, "palette", None), display.shown)
-        display.restyled.connect(lambda: [v.keys.update_legend() for v in views])
+
+        def label_ids(kind: str) -> set[int]:
+            labels = display.labels if display.shown() else None
+            spec = self.session.spec(kind)
+            return ids_in(labels.mask(spec)) if labels is not None and labels.has_labels(spec) else set()
+
+        palette = lambda: getattr(self.session.project, "palette", None)  # noqa: E731
+        views = {**self.section_views, "map": self.map_view}
+        for kind, v in views.items():
+            shown_kind = "time" if kind == "map" else kind  # the map shows the time slice's labels
+            v.keys.follow_palette(palette, lambda k=shown_kind: label_ids(k))
+        update = lambda *_: [v.keys.update_legend() for v in views.values()]  # noqa: E731
+        display.restyled.connect(update)
+        display.edited.connect(update)
+        self._update_legends = update  # on position changes too (connected with the window's handles)
 
     def show_keys(self, on: bool) -> None:
         """Colour bars and class legends on or off in every view."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QObject
+from PyQt6.QtCore import QObject, Qt
 
 from seisview.qt.colormaps import lut
 
@@ -61,6 +61,37 @@ class ColorBar(pg.ColorBarItem):
         self.axis.setLabel(label)
 
 
+class ClassLegend(pg.TextItem):
+    """Class names on their colours in a view's top right corner; takes no mouse events."""
+
+    def __init__(self, viewbox: pg.ViewBox):
+        super().__init__(html="", anchor=(1, 0), fill=pg.mkBrush(255, 255, 255, 210),
+                         border=pg.mkPen(120, 120, 120))
+        font = self.textItem.font()
+        font.setPointSizeF(7.5)
+        self.textItem.setFont(font)
+        _let_mouse_through(self)
+        self.setParentItem(viewbox)  # fixed in the corner, not zoomed with the data
+        self.setZValue(200)
+        self.classes: tuple = ()
+        viewbox.sigResized.connect(self._place)
+        self._vb = viewbox
+        self._place()
+
+    def set_classes(self, classes) -> None:
+        """``classes``: ``((name, (r, g, b)), ...)``."""
+        if classes == self.classes:
+            return
+        self.classes = classes
+        rows = "".join(f'<tr><td bgcolor="#{r:02x}{g:02x}{b:02x}">&nbsp;&nbsp;&nbsp;</td>'
+                       f"<td>&nbsp;{name}</td></tr>" for name, (r, g, b) in classes)
+        self.setHtml(f'<table cellspacing="1" cellpadding="0">{rows}</table>')
+        self._place()
+
+    def _place(self, *_args) -> None:
+        self.setPos(self._vb.width() - 4, 4)
+
+
 class ViewKeys(QObject):
     """The colour bars and legend of one pane's plot (``pane.plot``)."""
 
@@ -70,16 +101,12 @@ class ViewKeys(QObject):
         self.enabled = True
         self.base = ColorBar()
         self.overlay = ColorBar()
-        self.legend = pg.LegendItem(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6,
-                                    brush=pg.mkBrush(255, 255, 255, 215), pen=pg.mkPen(120, 120, 120))
-        self.legend.setLabelTextColor("k")
-        self.legend.setParentItem(plot.getViewBox())  # fixed in the corner, not zoomed with the data
-        self.legend.setZValue(200)
+        self.legend = ClassLegend(plot.getViewBox())
         self.legend.hide()
-        self._classes: tuple = ()
         self._want = {"base": False, "overlay": False}
-        self._palette_source = None  # () -> Palette | None, for labels shown in the view
-        self._predicted = False
+        self._palette_source = None  # () -> Palette | None
+        self._label_ids = None  # () -> ids of the labels drawn in this view
+        self._predicted: set[int] = set()
         self.plot.layout.setColumnFixedWidth(4, 4)  # a gap between the plot and the bars
 
     # -- what is shown --------------------------------------------------------------------
@@ -91,33 +118,32 @@ class ViewKeys(QObject):
         self._sync()
 
     def set_overlays(self, drawn) -> None:
-        """``drawn``: ``[(layer, levels), ...]`` the pane drew, bottom to top."""
-        cont = [(layer, lv) for layer, lv in drawn if not layer.categorical and lv is not None]
+        """``drawn``: ``[(layer, levels, array), ...]`` the pane drew, bottom to top."""
+        cont = [(layer, lv) for layer, lv, _a in drawn if not layer.categorical and lv is not None]
         if cont:
             layer, lv = cont[-1]
             unit = UNITS.get(layer.kind) or layer.name
             self.overlay.set(unit if layer.kind != "activation" else layer.name, lv, layer.colormap)
         self._want["overlay"] = bool(cont)
-        self._predicted = any(layer.kind == "prediction" for layer, _ in drawn)
+        self._predicted = set()
+        for layer, _lv, arr in drawn:
+            if layer.kind == "prediction":
+                self._predicted |= ids_in(arr)
         self._sync()
 
-    def follow_palette(self, palette, labels_shown) -> None:
-        """``palette() -> Palette | None``: the classes of the project; ``labels_shown() -> bool``:
-        labels are drawn in this view. The legend shows while labels or a prediction are."""
-        self._palette_source, self._labels_shown = palette, labels_shown
+    def follow_palette(self, palette, label_ids) -> None:
+        """``palette() -> Palette | None``: the project's classes; ``label_ids() -> set``: the
+        classes of the labels drawn in this view. The legend lists the classes shown."""
+        self._palette_source, self._label_ids = palette, label_ids
         self.update_legend()
 
     def update_legend(self) -> None:
-        src = self._palette_source
-        palette = src() if src is not None and (self._predicted or self._labels_shown()) else None
-        classes = (tuple((c.name, tuple(c.color)) for c in palette if c.visible)
-                   if palette is not None else ())
-        if classes != self._classes:
-            self._classes = classes
-            self.legend.clear()
-            for name, rgb in classes:
-                sample = pg.ScatterPlotItem(symbol="s", size=9, brush=pg.mkBrush(*rgb), pen=pg.mkPen("k"))
-                self.legend.addItem(sample, name)
+        palette = self._palette_source() if self._palette_source is not None else None
+        classes = ()
+        if palette is not None:
+            shown = self._predicted | (self._label_ids() if self._label_ids is not None else set())
+            classes = tuple((c.name, tuple(c.color)) for c in palette if c.visible and c.id in shown)
+        self.legend.set_classes(classes)
         self.legend.setVisible(self.enabled and bool(classes))
 
     def set_enabled(self, on: bool) -> None:
@@ -139,3 +165,22 @@ class ViewKeys(QObject):
         elif not on and inside:
             lay.removeItem(bar)
             bar.hide()
+
+
+def ids_in(arr) -> set[int]:
+    """The non-zero class ids of an id array."""
+    if arr is None:
+        return set()
+    a = np.asarray(arr)
+    if a.dtype.kind == "f":
+        a = np.where(np.isfinite(a), a, 0).astype(np.int64)
+    counts = np.bincount(np.clip(a, 0, 255).ravel().astype(np.intp), minlength=256)
+    return {int(i) for i in np.flatnonzero(counts[1:]) + 1}
+
+
+def _let_mouse_through(item) -> None:
+    """The legend takes no clicks or drags: a stroke or a pan over it reaches the view."""
+    item.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+    item.setAcceptHoverEvents(False)
+    for child in item.childItems():
+        _let_mouse_through(child)
