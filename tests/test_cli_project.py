@@ -55,7 +55,7 @@ def test_image_import_cli(tmp_path, capsys, shared_data):
     assert rc == 0 and "on 1 section(s)" in out
     rc, _, err = run(capsys, "labels", "import", tmp_path / "p.seisview", img, "--format", "image",
                      "--section", "inline:99")
-    assert rc == 2 and "not in the survey" in err
+    assert rc == 2 and "inline 99 is outside the survey" in err
 
 
 def test_picks_cli_round_trip(tmp_path, capsys, shared_data):

@@ -134,7 +134,7 @@ def test_new_predictions_redraw_only_the_shown_overlays(qtbot):
 
 
 def test_views_draw_the_ready_overlay_image_and_colour_only_without_one(qtbot):
-    from seisview.core.layers import Layer
+    from seisview.core.display_layers import Layer
     from seisview.qt.image_pane import ImagePane
 
     pane = ImagePane()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from seisview.core.errors import SeisviewError
 
-_SLICE = re.compile(r"^(?P<path>.+?)(?::(?P<kind>time|depth|inline|crossline):(?P<value>-?[\d.]+)"
+_SLICE = re.compile(r"^(?P<path>.+?)(?::(?P<kind>time|depth|inline|crossline):(?P<value>[^:]*)"
                     r"(?::(?P<attr>[a-z_]+))?)$", re.IGNORECASE)
 
 
@@ -106,25 +106,15 @@ def load_map(spec: str, cache: dict | None = None):
         raise SeisviewError(f"cannot read map {spec!r}",
                             hint="use map.npy or survey.sgy:time:800 / :inline:NO / :crossline:NO[:attribute]")
     vol = _survey(m["path"], cache)
-    g = vol.geometry
-    kind, value, attr = m["kind"].lower(), float(m["value"]), (m["attr"] or "amplitude").lower()
+    attr = (m["attr"] or "amplitude").lower()
     from seisview.attributes.seismic import ATTRIBUTES, attribute_map, compute
 
     if attr not in ATTRIBUTES:
         raise SeisviewError(f"unknown attribute {attr!r} in {spec!r}", hint=f"one of {', '.join(ATTRIBUTES)}")
-    if kind in ("time", "depth"):
-        k = int(round((value - g.t0) / g.dt))
-        if not 0 <= k < g.n_samples:
-            raise SeisviewError(f"{kind} {value:g} outside the survey ({g.t0:g}-{g.samples[-1]:g})",
-                                hint="pick a time inside the survey")
-        return attribute_map(vol, k, attr)
-    axis = g.il if kind == "inline" else g.xl
-    idx = int(round((value - axis.first) / axis.step))
-    if not 0 <= idx < axis.count or axis.first + idx * axis.step != value:
-        raise SeisviewError(f"{kind} {value:g} is not in the survey ({axis.first}-{axis.last})",
-                            hint="use a line number of the survey")
-    sec = vol.inline(idx) if kind == "inline" else vol.crossline(idx)
-    return compute(attr, sec, g.dt, axis=0)
+    sec = vol.geometry.parse_spec(f"{m['kind']}:{m['value']}")
+    if sec.kind == "time":
+        return attribute_map(vol, sec.index, attr)
+    return compute(attr, vol.section_array(sec), vol.geometry.dt, axis=0)
 
 
 def run_stats(args) -> int:

@@ -47,7 +47,7 @@ def register(sub, groups) -> None:
     q.add_argument("--run", required=True, type=int, help="run id printed by `seisview train`")
     q.add_argument("--out", required=True, help="output .npy or .sgy")
     q.add_argument("--section", default=None,
-                   help="inline:N, crossline:N (line numbers) or time:MS; default whole survey")
+                   help="inline:N, crossline:N (line numbers), time:MS or depth:M; default whole survey")
     q.add_argument("--device", choices=("cpu", "cuda"), default=None)
     q.add_argument("--phases", type=int, default=4,
                    help="average over this many phase rotations (1 = a single pass, 4x faster)")
@@ -130,34 +130,6 @@ def _train_facies(project, args) -> int:
     return 1
 
 
-def parse_section(text: str, geometry):
-    """``inline:N`` / ``crossline:N`` (line numbers) or ``time:MS`` -> SectionSpec (indices)."""
-    from seisview.core.section import SectionSpec
-
-    kind, _, value = text.partition(":")
-    try:
-        v = float(value)
-    except ValueError:
-        raise SeisviewError(f"--section {text!r} is not KIND:NUMBER",
-                            hint="e.g. inline:150, crossline:420 or time:800") from None
-    if kind in ("inline", "crossline"):
-        axis = geometry.il if kind == "inline" else geometry.xl
-        idx = (v - axis.first) / axis.step
-        if not (0 <= idx < axis.count) or idx != int(idx):
-            raise SeisviewError(f"{kind} {value} is not in the survey "
-                                f"({axis.first}..{axis.first + axis.step * (axis.count - 1)} "
-                                f"step {axis.step})", hint="give a line number of the survey")
-        return SectionSpec(kind, int(idx))
-    if kind == "time":
-        k = int(round((v - geometry.t0) / geometry.dt))
-        if not 0 <= k < geometry.n_samples:
-            raise SeisviewError(f"time {value} is outside the survey "
-                                f"({geometry.t0}..{geometry.t0 + geometry.dt * (geometry.n_samples - 1)})",
-                                hint="give a time within the trace length")
-        return SectionSpec("time", k)
-    raise SeisviewError(f"--section kind {kind!r} unknown", hint="use inline:, crossline: or time:")
-
-
 def cmd_predict(args) -> int:
     from pathlib import Path
 
@@ -182,13 +154,13 @@ def cmd_predict(args) -> int:
         if out.suffix.lower() != ".npy":
             raise SeisviewError("a single section is written as .npy",
                                 hint="drop --section to write a SEG-Y class cube")
-        spec = parse_section(args.section, volume.geometry)
+        spec = volume.geometry.parse_spec(args.section)
         phases = args.phases if spec.kind != "time" else 1
         pred = predict_section(snap, volume.section_array(spec), device=args.device, phases=phases)
         arr = pred.probs.max(0) if args.probability else pred.classes
         with writing_output(out):
             np.save(out, arr)
-        print(f"{args.section} (index {spec.index}): {arr.shape} {'probabilities' if args.probability else 'class ids'}"
+        print(f"{volume.geometry.describe(spec)}: {arr.shape} {'probabilities' if args.probability else 'class ids'}"
               f" -> {out}", file=sys.stderr)
         return 0
     bar = ProgressBar(args.quiet)

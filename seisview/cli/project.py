@@ -42,14 +42,15 @@ def register(subparsers, groups) -> None:
     imp.add_argument("project")
     imp.add_argument("files", nargs="+", metavar="FILE")
     imp.add_argument("--format", required=True, choices=("malenov", "opendtect", "image"))
-    imp.add_argument("--class", dest="classes", nargs="+", metavar="NAME",
-                     help="class of each file, in order (default: from the file name)")
-    imp.add_argument("--section", help="section of an image: inline:N, crossline:N (line numbers) or time:MS")
+    imp.add_argument("--class", dest="classes", nargs="+", action="extend", metavar="NAME",
+                     help="class of each file, in order: --class a b or --class a --class b "
+                          "(default: from the file name)")
+    imp.add_argument("--section", help="section of an image: inline:N, crossline:N (line numbers), time:MS or depth:M")
     imp.add_argument("--on", default="inline", choices=("inline", "crossline"),
                      help="which sections point files are painted on (default inline)")
     imp.add_argument("--z-unit", default="ms", choices=("ms", "s", "m"),
                      help="unit of the z column of point files (default ms; m for depth surveys)")
-    imp.add_argument("--colors", nargs="+", metavar="R,G,B=CLASS",
+    imp.add_argument("--colors", nargs="+", action="extend", metavar="R,G,B=CLASS",
                      help="image colour -> class (default: the palette colours)")
     imp.set_defaults(func=cmd_labels_import)
     exp = sub.add_parser("export", help="write the labels as points, a SEG-Y label cube or numpy")
@@ -90,8 +91,7 @@ def cmd_new(args) -> int:
                         gather_key=gather_key, palette=palette) as pr:
         s = pr.survey
         g = s.geometry
-        what = (f"inlines {g.il.first}-{g.il.last}, crosslines {g.xl.first}-{g.xl.last}, "
-                f"{g.n_samples} samples" if g is not None else f"{s.kind} gathers")
+        what = g.extent_text() if g is not None else f"{s.kind} gathers"
         names = ", ".join(c.name for c in pr.palette)
         print(f"created {pr.path} for {s.path} ({what}); {len(pr.palette)} classes: {names}")
     return 0
@@ -107,7 +107,7 @@ def cmd_info(args) -> int:
         print("classes: " + ", ".join(f"{c.id}:{c.name}={counts.get(c.id, 0)}" for c in pr.palette))
         secs = pr.labels.labelled_sections() if s.geometry is not None else []
         print(f"labelled sections: {len(secs)} " + ", ".join(
-            f"{sp.kind} {_line(s.geometry, sp)} ({n} px)" for sp, n in secs[:20]))
+            f"{s.geometry.describe(sp)} ({n} px)" for sp, n in secs[:20]))
         print(f"picks: {len(pr.picks)} on {len(pr.picks.gathers())} gathers; "
               f"model runs: {len(pr.runs())}")
     return 0
@@ -119,15 +119,6 @@ def cmd_relink(args) -> int:
         ref = pr.relink_survey(args.survey)
         print(f"{pr.path.name}: survey {old} -> {ref.path}")
     return 0
-
-
-def _line(g, spec) -> str:
-    """Line number (inline/crossline) or time of a section, as the user knows it."""
-    if spec.kind == "inline":
-        return str(g.il.first + g.il.step * spec.index)
-    if spec.kind == "crossline":
-        return str(g.xl.first + g.xl.step * spec.index)
-    return f"{g.t0 + g.dt * spec.index:g} {g.z_unit}"
 
 
 def cmd_labels_import(args) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from psygnal import Signal, SignalGroup
 
-from seisview.core.layers import Layer, LayerList
+from seisview.core.display_layers import Layer, LayerList
 from seisview.core.section import SECTION_KINDS, SectionSpec
 from seisview.core.volume import robust_levels
 
@@ -166,24 +166,11 @@ class Session:
 
     def line_number(self, kind: str, index: int | None = None) -> float:
         """Survey label of a position: inline/crossline number, or time/depth of a sample."""
-        g = self.geometry
-        i = self._pos[kind] if index is None else index
-        if kind == "inline":
-            return int(g.il.first + g.il.step * i)
-        if kind == "crossline":
-            return int(g.xl.first + g.xl.step * i)
-        return float(g.t0 + g.dt * i)
+        return self.geometry.position(kind, self._pos[kind] if index is None else index)
 
     def index_of_line(self, kind: str, value: float) -> int:
         """Nearest index of a line number / time (clipped to the survey)."""
-        g = self.geometry
-        if kind == "inline":
-            i = round((value - g.il.first) / g.il.step)
-        elif kind == "crossline":
-            i = round((value - g.xl.first) / g.xl.step)
-        else:
-            i = round((value - g.t0) / g.dt)
-        return int(min(max(i, 0), self.n_positions(kind) - 1))
+        return self.geometry.nearest_index(kind, value)
 
     def set_gather(self, key: int) -> None:
         if self.gathers is None:

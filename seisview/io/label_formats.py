@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from seisview.core.errors import SeisviewError
-from seisview.core.geometry import SurveyGeometry
+from seisview.core.geometry import SurveyGeometry, format_number
 from seisview.core.labels import LabelSet
 from seisview.core.palette import Palette
 from seisview.core.section import SectionSpec
@@ -27,7 +27,7 @@ from seisview.io.atomic import atomic_path, atomic_write_text  # noqa: F401  (at
 
 POINT_FORMATS = ("malenov", "opendtect")
 _MALENOV_NAME = re.compile(r"^(?:multi_)?(.+?)(?:_ilxl)?$")
-_SECTION_IN_NAME = re.compile(r"(inline|crossline|time)[_:\-]?(\d+)", re.I)
+_SECTION_IN_NAME = re.compile(r"(inline|crossline|time|depth)[_:\-]?(\d+(?:\.\d+)?)", re.I)
 
 
 # -- points ----------------------------------------------------------------------------
@@ -85,26 +85,22 @@ def points_to_changes(points: np.ndarray, geometry: SurveyGeometry, class_id: in
     """
     if on not in ("inline", "crossline"):
         raise SeisviewError(f"points go on inline or crossline sections, not {on!r}")
-    il_i, bad_il = _axis_index(points[:, 0], geometry.il.first, geometry.il.step, geometry.il.count)
-    xl_i, bad_xl = _axis_index(points[:, 1], geometry.xl.first, geometry.xl.step, geometry.xl.count)
-    kf = (points[:, 2] - geometry.t0) / geometry.dt
-    k = np.rint(kf).astype(np.int64)
-    bad_z = ~np.isfinite(kf) | (k < 0) | (k >= geometry.n_samples) | (np.abs(kf - k) > 0.25)
+    il_i, bad_il = geometry.il.indices_of(points[:, 0])
+    xl_i, bad_xl = geometry.xl.indices_of(points[:, 1])
+    k, bad_z = geometry.samples_of(points[:, 2], tol=0.25)
     bad = bad_il | bad_xl | bad_z
     if bad.any():
         hint = "check the column order (inline, crossline, z) and that the file belongs to this survey"
-        zs = points[:, 2] * 1000.0
-        if bad_z.all() and not (bad_il | bad_xl).any() and np.all(
-                (zs >= geometry.t0) & (zs <= geometry.samples[-1])):
+        if bad_z.all() and not (bad_il | bad_xl).any() and not geometry.samples_of(
+                points[:, 2] * 1000.0)[1].any():
             hint = "the z values look like seconds: import with --z-unit s"
         i = int(np.flatnonzero(bad)[0])
-        il, xl, z = points[i]
+        il, xl, z = (format_number(v) for v in points[i])
         g = geometry
         raise SeisviewError(
             f"{int(bad.sum())} of {len(points)} points in {source} are outside the survey, e.g. point "
-            f"{i + 1}: inline {il:g}, crossline {xl:g}, z {z:g} (survey: inlines {g.il.first}-{g.il.last}"
-            f" step {g.il.step}, crosslines {g.xl.first}-{g.xl.last} step {g.xl.step}, z {g.t0:g}-"
-            f"{g.samples[-1]:g} every {g.dt:g} {g.z_unit}); nothing was imported", hint=hint)
+            f"{i + 1}: inline {il}, crossline {xl}, {g.z_name} {z} {g.z_unit} (survey: {g.extent_text()}"
+            f" every {format_number(g.dt)} {g.z_unit}); nothing was imported", hint=hint)
     sec, col = (il_i, xl_i) if on == "inline" else (xl_i, il_i)
     n_cols = geometry.xl.count if on == "inline" else geometry.il.count
     out = {}
@@ -115,13 +111,6 @@ def points_to_changes(points: np.ndarray, geometry: SurveyGeometry, class_id: in
             out[SectionSpec(on, int(sec[grp[0]]))] = (k[grp] * n_cols + col[grp],
                                                       np.full(len(grp), class_id, np.uint8))
     return out
-
-
-def _axis_index(values: np.ndarray, first: int, step: int, count: int):
-    q = (values - first) / step
-    idx = np.rint(q).astype(np.int64)
-    bad = ~np.isfinite(q) | (np.abs(q - idx) > 1e-6) | (idx < 0) | (idx >= count)
-    return np.where(bad, 0, idx), bad
 
 
 def merge_changes(target: dict, more: dict) -> None:
@@ -185,7 +174,7 @@ def _negated_z(pts: np.ndarray, geometry: SurveyGeometry, class_id: int, on: str
 def label_points(labels: LabelSet, class_id: int) -> np.ndarray:
     """``(N, 3)`` inline, crossline, z of every labelled pixel of ``class_id``, sorted."""
     g = labels.geometry
-    il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.samples
+    il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.z_of(np.arange(g.n_samples))
     out = []
     for spec, m in labels.snapshot().items():
         r, c = np.nonzero(m == class_id)
@@ -227,25 +216,7 @@ def _num(v: float) -> str:
 # -- label images --------------------------------------------------------------------------
 def parse_section(text: str, geometry: SurveyGeometry) -> SectionSpec:
     """``inline:339`` / ``crossline:1000`` (line numbers) or ``time:1200`` (ms) -> SectionSpec."""
-    kind, _, val = text.partition(":")
-    kind = kind.strip().lower()
-    try:
-        v = float(val)
-        if kind == "inline":
-            return SectionSpec("inline", int(geometry.il.index_of(int(v))))
-        if kind == "crossline":
-            return SectionSpec("crossline", int(geometry.xl.index_of(int(v))))
-        if kind == "time":
-            k = (v - geometry.t0) / geometry.dt
-            if abs(k - round(k)) < 1e-6 and 0 <= round(k) < geometry.n_samples:
-                return SectionSpec("time", int(round(k)))
-            raise KeyError(text)
-    except (ValueError, KeyError):
-        pass
-    g = geometry
-    raise SeisviewError(f"section {text!r} is not in the survey",
-                        hint=f"write inline:N ({g.il.first}-{g.il.last}), crossline:N "
-                        f"({g.xl.first}-{g.xl.last}) or time:MS ({g.t0:g}-{g.samples[-1]:g})")
+    return geometry.parse_spec(text)
 
 
 def section_from_filename(path, geometry: SurveyGeometry) -> SectionSpec | None:

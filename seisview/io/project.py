@@ -34,6 +34,16 @@ from seisview.core.labels import LabelPart, LabelSet, Stroke
 from seisview.core.palette import Palette
 from seisview.core.picks import Pick, PickChange, PickEdit, PickSet
 from seisview.core.section import SectionSpec
+from seisview.io.project_lock import (
+    _opened,
+    check_sqlite_magic,
+    claim_supported,
+    connect,
+    open_error,
+    take_claim,
+    writable,
+    write_error,
+)
 from seisview.io.project_schema import (
     SCHEMA_V1,
     SCHEMA_VERSION,
@@ -50,15 +60,16 @@ log = logging.getLogger(__name__)
 
 APP_ID = "seisview"
 SUFFIX = ".seisview"
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class Project:
     """An open project. Use :meth:`create` or :meth:`open`; close it (or use ``with``)."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False):
         self.path = path
         self._conn = conn
+        self.read_only = read_only
+        self._flock: int | None = None
         self._lock = threading.RLock()
         self.warnings: list[str] = []
         meta = dict(conn.execute("SELECT key, value FROM meta"))
@@ -120,25 +131,23 @@ class Project:
 
     @classmethod
     def open(cls, path) -> Project:
-        """Open a project; refuses (without writing) anything that is not one."""
+        """Open a project; refuses (without writing) anything that is not one.
+
+        A project in a read-only place opens read-only: everything can be read, and every
+        write is refused in one line (:attr:`read_only`).
+        """
         path = Path(path).expanduser()
         if not path.is_file():
             raise SeisviewError(f"project {path} not found",
                                 hint="create it with `seisview project new`")
         if not os.access(path, os.R_OK):
             raise SeisviewError(f"project {path} cannot be read (permission denied)")
-        with open(path, "rb") as f:
-            head = f.read(16)
-        if head != _SQLITE_MAGIC:
-            raise SeisviewError(f"{path} is not a seisview project (not an SQLite database)",
-                                hint="choose a .seisview file; the file was left untouched")
+        check_sqlite_magic(path)
+        read_only = not writable(path)
         conn = None
         try:
-            if not os.access(path, os.W_OK) or not os.access(path.resolve().parent, os.W_OK):
-                raise SeisviewError(f"project {path} is read-only (its journal needs to be written)",
-                                    hint="copy it to a writable folder and open the copy")
-            conn = sqlite3.connect(f"file:{path.resolve()}?mode=rw", uri=True,
-                                   isolation_level=None, check_same_thread=False)
+            conn = connect(path, read_only)
+            conn.execute("BEGIN")  # one snapshot for the checks and the journal replay
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             meta = dict(conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
             if meta.get("app") != APP_ID:
@@ -150,53 +159,63 @@ class Project:
                                     f"this one reads up to {SCHEMA_VERSION})", hint="update seisview")
             if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("quick_check failed")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            if version < SCHEMA_VERSION:
-                upgrade(conn, version)
-            project = cls(path, conn)
+            if version < SCHEMA_VERSION and read_only:
+                raise SeisviewError(f"project {path} is read-only and was written by an older "
+                                    f"seisview (schema {version})",
+                                    hint="copy it to a writable folder and open the copy")
+            conn.execute("COMMIT")
+            if not read_only:  # only now that it is known to be a seisview project
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                if version < SCHEMA_VERSION:
+                    upgrade(conn, version)
+            conn.execute("BEGIN")
+            project = cls(path, conn, read_only=read_only)
+            conn.execute("COMMIT")
         except SeisviewError:
             if conn is not None:
                 conn.close()
             raise
-        except (sqlite3.Error, ValueError, KeyError, json.JSONDecodeError) as exc:
+        except (sqlite3.Error, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
             if conn is not None:
                 conn.close()
-            raise SeisviewError(f"{path} is damaged and cannot be read ({exc})",
-                                hint="open a backup copy; the file was left untouched") from None
+            raise open_error(path, exc) from None
+        _opened(path, +1)
         project._check_survey()
         project._claim()
         return project
 
     def _claim(self) -> None:
         """Note (as a warning) when another process has this project open: its edits are saved
-        too, but each process shows only its own until the project is reopened."""
-        self._flock = None
-        try:
-            import fcntl
-        except ImportError:  # Windows: no advisory locks, no warning
+        too, but each process shows only its own until the project is reopened.
+
+        The claim is an exclusive ``flock`` on a lock file beside the project, never on the
+        database file: closing any descriptor of the database would drop SQLite's own locks.
+        """
+        self._flock = take_claim(self.path) if not self.read_only else None
+        if self._flock is None:
+            if not self.read_only and claim_supported():
+                self._warn(f"{self.path.name} is open in another seisview window or command; its "
+                           "edits are saved too; reopen this project to see them")
             return
-        f = open(self.path, "rb")  # held while the project is open
         try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            self._flock = f
             self._settle_interrupted_runs()
-        except OSError:
-            f.close()
-            self._warn(f"{self.path.name} is open in another seisview window or command; "
-                       "close the other one, or reopen this project to see its edits")
+        except SeisviewError as exc:
+            self._warn(str(exc))
 
     def close(self) -> None:
-        if getattr(self, "_flock", None) is not None:
-            self._flock.close()
-            self._flock = None
         with self._lock:
             if self._conn is None:
                 return
-            with contextlib.suppress(sqlite3.Error):
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if not self.read_only:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             self._conn.close()
             self._conn = None
+            _opened(self.path, -1)
+        if getattr(self, "_flock", None) is not None:
+            os.close(self._flock)  # the lock file's descriptor, not the database's
+            self._flock = None
         with contextlib.suppress(Exception):
             self.palette.changed.disconnect(self._save_palette)
 
@@ -266,9 +285,15 @@ class Project:
     # -- transactions -------------------------------------------------------------------
     @contextlib.contextmanager
     def _tx(self, what: str):
+        """One write transaction: ``BEGIN IMMEDIATE`` takes SQLite's write lock (waiting up to
+        the busy timeout while another process writes), so concurrent writers queue up and
+        every commit that returns is in the journal."""
         with self._lock:
             if self._conn is None:
                 raise SeisviewError(f"project {self.path} is closed", hint="open it again")
+            if self.read_only:
+                raise SeisviewError(f"project {self.path.name} is read-only: {what} was not saved",
+                                    hint="copy the project to a writable folder and open the copy")
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
@@ -276,11 +301,7 @@ class Project:
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.execute("ROLLBACK")
-                full = "full" in str(exc).lower()
-                raise SeisviewError(
-                    f"could not save {what} to {self.path.name}: {exc}; the previous state is kept",
-                    hint="free disk space, then repeat the action" if full else
-                    "check the project file is writable") from None
+                raise write_error(self.path, what, exc) from None
 
     # -- label journal (called by LabelSet) ------------------------------------------------
     def commit_stroke(self, tool, class_id, parts, dropped) -> int:

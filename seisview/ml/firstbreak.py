@@ -100,7 +100,7 @@ class FirstBreakConfig:
     device: str | None = None  # "cpu", "cuda" or None (CUDA when present)
     init: object | None = None
     # a constant |offset| channel (over the survey's largest): tried on the real shots, where
-    # the misses are runs of far traces; see README "Tried"
+    # the misses are runs of far traces; see docs/measurements.md, "First breaks"
     offset_channel: bool = False
 
     def record(self) -> dict:

@@ -39,7 +39,7 @@ CURVE_REDRAW_MS = 500  # loss / accuracy curves follow the run at this pace
 
 class TrainingPanel(QWidget):
     # The training thread and the torch pool it starts run at this nice value (Linux), so on
-    # busy cores the event loop is served first; see README (issue 5 speed) for measurements.
+    # busy cores the event loop is served first; see docs/measurements.md for measurements.
     train_nice = 10
     # torch intra-op threads for training; None: all cores but one (seisview.ml.device)
     train_threads: int | None = None
