@@ -48,6 +48,9 @@ def register(subparsers, groups) -> None:
                      help="unit of the z column of point files (default ms; m for depth surveys)")
     imp.add_argument("--colors", nargs="+", action="extend", metavar="R,G,B=CLASS",
                      help="image colour -> class (default: the palette colours)")
+    imp.add_argument("--resize", action="store_true",
+                     help="stretch label images of another size onto the section (nearest neighbour); "
+                     "without it an image must have the section's size")
     imp.set_defaults(func=cmd_labels_import)
     exp = sub.add_parser("export", help="write the labels as points, a SEG-Y label cube or numpy")
     exp.add_argument("project")
@@ -130,7 +133,7 @@ def cmd_labels_import(args) -> int:
     with _open(args.project) as pr:
         return _report(import_labels(pr, args.files, args.format, classes=args.classes,
                                      section=args.section, on=args.on, z_unit=args.z_unit,
-                                     colors=args.colors))
+                                     colors=args.colors, resize=args.resize))
 
 
 def writing_output(out, pr=None):

@@ -59,15 +59,17 @@ def survey_file(pr):
 # -- labels ----------------------------------------------------------------------------------
 
 def import_labels(pr, files, fmt: str, *, classes=None, section: str | None = None,
-                  on: str = "inline", z_unit: str = "ms", colors=None) -> Transfer:
-    """Point files (``malenov``, ``opendtect``) or label images (``image``) into ``pr``'s labels."""
+                  on: str = "inline", z_unit: str = "ms", colors=None, resize: bool = False) -> Transfer:
+    """Point files (``malenov``, ``opendtect``) or label images (``image``; of the section's
+    size, or stretched onto it with ``resize``) into ``pr``'s labels."""
     if fmt not in LABEL_IMPORT_FORMATS:
         raise SeisviewError(f"unknown label format {fmt!r}", hint=f"use one of {', '.join(LABEL_IMPORT_FORMATS)}")
     if pr.geometry is None:
         raise SeisviewError("this project's survey has no post-stack geometry; labels need one",
                             hint="make the project on a 3-D post-stack SEG-Y")
     if fmt == "image":
-        s = lf.import_images(pr.labels, pr.palette, files, section=section, colors=colors)
+        s = lf.import_images(pr.labels, pr.palette, files, section=section, colors=colors,
+                             resize=resize)
         return Transfer(f"imported {s['labelled_pixels']} labelled pixels from {s['images']} image(s) "
                         f"on {s['sections']} section(s) into {pr.path.name}")
     s = lf.import_point_files(pr.labels, pr.palette, files, class_names=classes, on=on, z_unit=z_unit)
