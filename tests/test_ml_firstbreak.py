@@ -353,7 +353,7 @@ def test_cli_and_panel_default_to_the_measured_step_count(tmp_path, monkeypatch,
     assert DEFAULT_STEPS == fb.FirstBreakConfig.steps
     seen = []
 
-    def fake_train(config, data, state):  # records the step count, then stops the run
+    def fake_train(config, data, state, relabel=None):  # records the step count, then stops the run
         seen.append(config.steps)
         raise SeisviewError("stopped by the test")
 

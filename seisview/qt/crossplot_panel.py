@@ -441,7 +441,7 @@ def phase_pair_job(snapshot, volume, layers=None, *, state=None):
 
 def map_set_job(snapshot, volume, specs, pairs="all", layers=None, *, state=None):
     """Rows of user-listed slices of the open survey (``time:600[:attribute]``, ``inline:NO``)."""
-    from seisview.cli.introspect import load_map
+    from seisview.attributes.maps import load_map
     from seisview.ml.activations import as_module, layer_names
     from seisview.ml.device import background_threads, use_threads
     from seisview.ml.introspect import introspect, usable_layers

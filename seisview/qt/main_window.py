@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from PyQt6.QtCore import QSettings, Qt, QTimer
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
@@ -27,7 +27,6 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from seisview.config import home
 from seisview.core.session import Session
 from seisview.plugins import registry
 from seisview.qt.display_cache import DisplayCacheBuilder
@@ -37,15 +36,11 @@ from seisview.qt.layers_panel import LayersPanel
 from seisview.qt.map_view import MapView
 from seisview.qt.section_view import SectionView
 from seisview.qt.tools import NavigateTool, SectionTool
+from seisview.qt.viewer_settings import settings
 from seisview.qt.workspaces import AREAS, PanelDock, Workspaces
 
 log = logging.getLogger(__name__)
 MENU_ORDER = ("File", "View", "Tools", "Help")
-
-
-def settings() -> QSettings:
-    """The user's viewer settings (an ini file under ``seisview.config.home()``)."""
-    return QSettings(str(home() / "viewer.ini"), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
