@@ -141,6 +141,7 @@ def cmd_pretrain(args) -> int:
     from seisview.ml.pretrain import PretrainConfig, config_dict, pretrain
 
     with Project.open(args.project) as project:
+        project.require_survey_unchanged("pretrain on it")
         data = project_data(project)
         config = PretrainConfig(model=args.model, minutes=args.minutes, steps=args.steps,
                                 seed=args.seed, window_ms=_picked_window_ms(project, data))
@@ -204,6 +205,7 @@ def cmd_picks_predict(args) -> int:
 
     with Project.open(args.project) as project:
         project.check_output(args.out)  # never over the project or its survey
+        project.require_survey_unchanged("predict picks")
         snap = run_snapshot(project, args.run)
         gathers = project_gathers(project)
         picks = predict_picks(snap, gathers)
