@@ -106,7 +106,10 @@ class Project:
             pal = (survey_palette(survey_path) if survey_path is not None else None) or Palette.default()
         else:
             pal = Palette.default(palette) if isinstance(palette, str) else palette
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        from seisview.io.atomic import _tmp_name, clean_dead_temps
+
+        clean_dead_temps(path.parent, folders=False)  # of creates that were killed
+        tmp = _tmp_name(path, ".tmp")
         try:
             conn = sqlite3.connect(tmp, isolation_level=None)
             conn.executescript(SCHEMA_V1)
