@@ -55,7 +55,7 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
     """Write the zarr cache of a post-stack (or unstructured) scanned file to ``out``."""
     import zarr
 
-    from seisview.io.segy_load import for_each_block, post_stack_index
+    from seisview.io.segy_blocks import for_each_block, post_stack_index
 
     if report.kind == "prestack":
         raise SeisviewError(f"{Path(report.path).name} is pre-stack; the cache holds post-stack volumes",

@@ -1,7 +1,7 @@
 """Label painting in the section views: the overlay that draws masks, and the tools.
 
 The painting itself is ``LabelSet`` (core); this module only turns mouse
-events into its calls and draws the result. :class:`LabelOverlay` keeps the
+events into its calls and draws the result. :class:`LabelMaskItem` keeps the
 current section's colours in an ARGB32 buffer and, on each
 ``labels.events.changed(spec, rect)``, recomputes and repaints only that
 rectangle, so a brush stamp costs the same on a 2000 x 2000 section as on a
@@ -36,7 +36,7 @@ def argb_table(lut: np.ndarray) -> np.ndarray:
     return ((a * 0xFF) << 24 | (lut[:, 0] * a) << 16 | (lut[:, 1] * a) << 8 | lut[:, 2] * a).astype(np.uint32)
 
 
-class LabelOverlay(pg.GraphicsObject):
+class LabelMaskItem(pg.GraphicsObject):
     """Draws one section's label mask; item coordinates are pixels (x = column, y = row)."""
 
     def __init__(self):
@@ -121,7 +121,7 @@ class LabelController(QObject):
         self.preserve = False
         self.opacity = 0.5
         self.visible = True
-        self.overlays: dict[str, LabelOverlay] = {}
+        self.overlays: dict[str, LabelMaskItem] = {}
         self.tools = {"brush": BrushTool(self), "erase": BrushTool(self, erase=True),
                       "fill": FillTool(self), "polygon": PolygonTool(self)}
         self._project_handles: list = []
@@ -159,7 +159,7 @@ class LabelController(QObject):
         for kind, view in self.window.section_views.items():
             ov = self.overlays.get(kind)
             if ov is None:
-                ov = self.overlays[kind] = LabelOverlay()
+                ov = self.overlays[kind] = LabelMaskItem()
                 view.add_pixel_item(ov, z=40)
             ov.setOpacity(self.opacity)
             ov.setVisible(self.visible)
@@ -223,11 +223,17 @@ class LabelController(QObject):
         return self.guard(self.labels.redo) if self.labels is not None else None
 
     def ready(self, ev: ToolEvent) -> bool:
-        if not self.usable():
-            self.window.status("open or create a project for this survey to paint labels "
-                               "(File → New project)")
+        return self.usable() and isinstance(ev.spec, SectionSpec) and ev.inside
+
+    def refuse(self, ev: ToolEvent) -> bool:
+        """A press the tool cannot use. Without a project for this survey, offer one and take
+        the press (True), so the view does not pan instead."""
+        if self.usable():
             return False
-        return isinstance(ev.spec, SectionSpec) and ev.inside
+        from seisview.qt.project_actions import offer_project
+
+        offer_project(self.window, "paint labels")
+        return True
 
 
 class BrushTool(SectionTool):
@@ -266,8 +272,10 @@ class BrushTool(SectionTool):
             ring.setVisible(ev.inside)
 
     def press(self, ev: ToolEvent) -> bool:
-        if "left" not in ev.buttons or not self.ctl.ready(ev):
+        if "left" not in ev.buttons:
             return False
+        if not self.ctl.ready(ev):
+            return self.ctl.refuse(ev)
         c = self.ctl
         tool = "erase" if self.erase or "right" in ev.buttons else "brush"
         c.labels.begin(ev.spec, c.class_id, tool, radius=c.radius, preserve=c.preserve)
@@ -308,8 +316,10 @@ class FillTool(SectionTool):
         self.ctl = ctl
 
     def press(self, ev: ToolEvent) -> bool:
-        if "left" not in ev.buttons or not self.ctl.ready(ev):
+        if "left" not in ev.buttons:
             return False
+        if not self.ctl.ready(ev):
+            return self.ctl.refuse(ev)
         r, c = ev.pixel
         self.ctl.guard(self.ctl.labels.fill, ev.spec, r, c, self.ctl.class_id,
                        preserve=self.ctl.preserve)
@@ -350,7 +360,7 @@ class PolygonTool(SectionTool):
 
     def press(self, ev: ToolEvent) -> bool:
         if not self.ctl.ready(ev):
-            return False
+            return self.ctl.refuse(ev) if "left" in ev.buttons else False
         if "right" in ev.buttons:
             self._close(ev.view)
             return True
