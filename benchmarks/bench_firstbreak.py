@@ -253,7 +253,7 @@ def bench_live(name: str, train_keys: list[int], updates: int = 3) -> dict:
     from seisview.io.project import Project
     from seisview.io.segy import write_gathers_segy
     from seisview.qt.app import make_app
-    from seisview.qt.fb_overlay import FirstBreakPanel
+    from seisview.qt.firstbreak_panel import FirstBreakPanel
     from seisview.qt.main_window import MainWindow
 
     app = make_app()

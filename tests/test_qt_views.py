@@ -8,9 +8,9 @@ from PyQt6.QtCore import QEvent, QPointF, Qt
 from PyQt6.QtGui import QImage, QMouseEvent
 from PyQt6.QtWidgets import QApplication
 
+from seisview.core.display_layers import Layer
 from seisview.core.gathers import GatherSet
 from seisview.core.geometry import LineAxis, SurveyGeometry
-from seisview.core.layers import Layer
 from seisview.core.section import SectionSpec
 from seisview.core.session import Session, build_u8_cube
 from seisview.core.volume import Volume

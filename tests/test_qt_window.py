@@ -171,7 +171,7 @@ def test_layout_and_recent_files_remembered(qtbot, tmp_path):
     w.files.add_recent(tmp_path / "a.sgy")
     w.files.add_recent(tmp_path / "b.sgy")
     w.files.add_recent(tmp_path / "a.sgy")
-    w.layers_panel.parentWidget().hide()
+    w.panels["layers"].hide()
     w.resize(700, 520)  # within the offscreen screen (restoreGeometry clamps)
     size = w.size()
     w.close()  # saves the layout
@@ -244,7 +244,7 @@ def test_tool_selector_one_tool_at_a_time(window):
 
 
 def test_layers_panel_toggles_visibility_opacity_and_order(window):
-    from seisview.core.layers import Layer
+    from seisview.core.display_layers import Layer
 
     s = window.session
     panel = window.layers_panel

@@ -7,8 +7,8 @@ that ``seisview info`` stays fast.
 from __future__ import annotations
 
 import sys
-import time
 
+from seisview.cli.progress import ProgressBar, drive
 from seisview.core.errors import SeisviewError
 
 
@@ -57,30 +57,6 @@ def register(sub, groups) -> None:
     q.set_defaults(func=cmd_predict)
 
 
-class ProgressBar:
-    """A one-line progress bar on stderr (only when it is a terminal or forced)."""
-
-    def __init__(self, quiet: bool = False, width: int = 30):
-        self.quiet, self.width = quiet, width
-        self._last = 0.0
-
-    def update(self, fraction: float, text: str, force: bool = False) -> None:
-        now = time.monotonic()
-        tty = sys.stderr.isatty()
-        # on a terminal redraw at most 5x a second; in a log only the epoch lines
-        if self.quiet or (not force and (not tty or now - self._last < 0.2)):
-            return
-        self._last = now
-        n = int(round(fraction * self.width))
-        line = f"\r[{'#' * n}{'.' * (self.width - n)}] {fraction * 100:5.1f}% {text}"
-        sys.stderr.write(line[:120].ljust(120) if tty else line.strip() + "\n")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if not self.quiet and sys.stderr.isatty():
-            sys.stderr.write("\n")
-
-
 def _fmt(metrics: dict) -> str:
     keys = ("train_loss", "train_acc", "val_loss", "val_acc")
     return " ".join(f"{k} {metrics[k]:.3f}" for k in keys if k in metrics)
@@ -96,27 +72,18 @@ def cmd_train(args) -> int:
 
 
 def _train_firstbreak(project, args) -> int:
-    try:
-        from seisview.ml.firstbreak import cli_train
-    except ImportError as exc:
-        raise SeisviewError(f"first-break training is not available ({exc})",
-                            hint="install a seisview with seisview.ml.firstbreak") from None
-    run_id = cli_train(project, args)
+    from seisview.cli.pretrain_fb import train_firstbreak
+
+    run_id = train_firstbreak(project, args)
     print(run_id)
     return 0
 
 
 def _train_facies(project, args) -> int:
-    from seisview.core.tasks import TaskState
-    from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
-    from seisview.ml.runs import (
-        checkpoint_path,
-        clean_metrics,
-        project_training_data,
-        project_volume,
-        resolve_init,
-    )
-    from seisview.ml.training import TrainConfig, build_for, train
+    from seisview.ml.progress import TrainDone, TrainFailed
+    from seisview.ml.runs import project_training_data, project_volume, resolve_init
+    from seisview.ml.training import TrainConfig, build_for
+    from seisview.ml.training_run import facies_run
 
     model = args.model or "unet"
     from seisview.plugins import registry
@@ -144,42 +111,22 @@ def _train_facies(project, args) -> int:
               f"into {model}", file=sys.stderr)
     record = {k: v for k, v in vars(config).items() if k not in ("init",)}
     record["init"] = args.init
-    run_id = project.add_run("facies", model, record)
-    ckpt = checkpoint_path(project, run_id)
-    config = TrainConfig(**{**vars(config), "checkpoint": str(ckpt)})
-    print(f"run {run_id}: {model} on {data.summary()}", file=sys.stderr)
-    bar = ProgressBar(args.quiet)
-    state = TaskState()
-    last = None
-    try:
-        for msg in train(config, data, state):
-            if isinstance(msg, TrainProgress):
-                bar.update(msg.fraction, f"epoch {msg.epoch + 1} step {msg.step} "
-                           f"loss {msg.loss:.3f} {msg.message}", force=msg.snapshot is not None)
-            last = msg
-    except KeyboardInterrupt:
-        state.cancel()
-        last = TrainCancelled(None)
-    bar.close()
+    run = facies_run(project, volume, config, data=data, record=record, seed=args.seed)
+    print(f"run {run.run_id}: {model} on {data.summary()}", file=sys.stderr)
+    last = drive(run, ProgressBar(args.quiet),
+                 lambda m: f"epoch {m.epoch + 1} step {m.step} loss {m.loss:.3f} {m.message}")
     if isinstance(last, TrainDone):
-        project.update_run(run_id, status="done", checkpoint=last.checkpoint,
-                           metrics={**clean_metrics(last.metrics), "epochs": last.epochs,
-                                    "steps": last.steps})
         print(f"done ({last.reason}) after {last.epochs} epochs, {last.steps} steps: "
               f"{_fmt(last.metrics)}", file=sys.stderr)
-        print(f"checkpoint {last.checkpoint}", file=sys.stderr)
-        print(run_id)
+        print(f"checkpoint {run.checkpoint}", file=sys.stderr)
+        print(run.run_id)
         return 0
     if isinstance(last, TrainFailed):
-        project.update_run(run_id, status="failed", checkpoint=last.checkpoint or None,
-                           metrics={"error": 0.0})
-        raise SeisviewError(f"run {run_id} failed: {last.message}",
-                            hint=f"last good checkpoint {last.checkpoint}" if last.checkpoint
+        raise SeisviewError(f"run {run.run_id} failed: {last.message}",
+                            hint=f"last good checkpoint {run.checkpoint}" if run.checkpoint
                             else "check the labels and try a smaller learning rate")
-    project.update_run(run_id, status="cancelled",
-                       checkpoint=getattr(last, "checkpoint", "") or None)
-    print(f"run {run_id} cancelled", file=sys.stderr)
-    print(run_id)
+    print(f"run {run.run_id} cancelled", file=sys.stderr)
+    print(run.run_id)
     return 1
 
 

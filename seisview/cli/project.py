@@ -52,6 +52,9 @@ def register(subparsers, groups) -> None:
                      help="unit of the z column of point files (default ms; m for depth surveys)")
     imp.add_argument("--colors", nargs="+", action="extend", metavar="R,G,B=CLASS",
                      help="image colour -> class (default: the palette colours)")
+    imp.add_argument("--resize", action="store_true",
+                     help="stretch label images of another size onto the section (nearest neighbour); "
+                     "without it an image must have the section's size")
     imp.set_defaults(func=cmd_labels_import)
     exp = sub.add_parser("export", help="write the labels as points, a SEG-Y label cube or numpy")
     exp.add_argument("project")
@@ -131,7 +134,7 @@ def cmd_labels_import(args) -> int:
                                 hint="make the project on a 3-D post-stack SEG-Y")
         if args.format == "image":
             s = lf.import_images(pr.labels, pr.palette, args.files, section=args.section,
-                                 colors=args.colors)
+                                 colors=args.colors, resize=args.resize)
             print(f"imported {s['labelled_pixels']} labelled pixels from {s['images']} image(s) "
                   f"on {s['sections']} section(s) into {pr.path.name}")
         else:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from psygnal import Signal, SignalGroup
 
-from seisview.core.layers import Layer, LayerList
+from seisview.core.display_layers import Layer, LayerList
 from seisview.core.section import SECTION_KINDS, SectionSpec
 from seisview.core.volume import robust_levels
 

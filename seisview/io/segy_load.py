@@ -15,14 +15,11 @@ import numpy as np
 
 from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
-from seisview.core.geometry import LineAxis, SurveyGeometry
 from seisview.core.tasks import TaskState
 from seisview.core.volume import Volume
+from seisview.io.segy_blocks import for_each_block, post_stack_index
 from seisview.io.segy_format import decode, samples_view
 from seisview.io.segy_scan import ScanReport, scan
-
-_BLOCK_BYTES = 16 * 1024**2
-_FLOAT_FORMATS = (1, 5, 6)
 
 
 def load(path, iline: int | None = None, xline: int | None = None, gather_key: int | None = None,
@@ -90,64 +87,6 @@ def transpose_into(time_major, i0: int, block: np.ndarray, tile: int = 128) -> N
     for i in range(block.shape[0]):
         for j in range(0, n_xl, tile):
             time_major[:, i0 + i, j:j + tile] = block[i, j:j + tile].T
-
-
-def post_stack_index(rep: ScanReport) -> tuple[SurveyGeometry, np.ndarray, np.ndarray]:
-    """Geometry and per-trace (il_idx, xl_idx); unstructured files become one line in file order."""
-    b = rep.binning
-    if rep.geometry is not None:
-        return rep.geometry, b.il_idx, b.xl_idx
-    n = rep.n_traces
-    g = SurveyGeometry(LineAxis(1, 1, 1), LineAxis(1, 1, n), rep.n_samples, rep.dt, rep.t0_ms,
-                       rep.domain, "unstructured", None, Path(rep.path).stem)
-    return g, np.zeros(n, np.int64), np.arange(n, dtype=np.int64)
-
-
-def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, il_idx: np.ndarray,
-                   xl_idx: np.ndarray, sink, state: TaskState, out: np.ndarray | None = None,
-                   step: int | None = None) -> int:
-    """Decode the traces a block of inlines at a time and hand ``(i0, i1, block, live)`` to ``sink``.
-
-    With ``out`` (the full in-memory cube) blocks are decoded in place. Returns
-    the number of non-finite samples replaced by zero (reported as a warning).
-    """
-    n_il, n_xl, ns = geometry.shape
-    code = rep.layout.format_code
-    view = samples_view(raw, rep.layout)
-    step = step or max(1, _BLOCK_BYTES // max(1, n_xl * ns * 4))
-    flat = np.where(il_idx >= 0, il_idx * n_xl + xl_idx, -1)
-    regular = flat.size == n_il * n_xl and bool(np.all(flat == np.arange(flat.size)))
-    if not regular:
-        order = np.argsort(np.where(il_idx >= 0, il_idx, n_il), kind="stable")
-        bounds = np.searchsorted(il_idx[order], np.arange(n_il + 1)) if np.all(il_idx >= 0) else \
-            np.searchsorted(np.where(il_idx >= 0, il_idx, n_il)[order], np.arange(n_il + 1))
-    dead = rep.headers["trid"] == 2  # trace identification code 2: dead trace
-    bad_total = 0
-    for i0 in range(0, n_il, step):
-        state.check()
-        i1 = min(i0 + step, n_il)
-        block = out[i0:i1] if out is not None else np.empty((i1 - i0, n_xl, ns), np.float32)
-        if regular:
-            decode(view[i0 * n_xl:i1 * n_xl], code, out=block.reshape(-1, ns))
-            block_live = ~dead[i0 * n_xl:i1 * n_xl].reshape(i1 - i0, n_xl)
-        else:
-            sel = np.sort(order[bounds[i0]:bounds[i1]])
-            block[...] = 0
-            block_live = np.zeros((i1 - i0, n_xl), bool)
-            if sel.size:
-                block[il_idx[sel] - i0, xl_idx[sel]] = decode(view[sel], code)
-                block_live[il_idx[sel] - i0, xl_idx[sel]] = ~dead[sel]
-        if code in _FLOAT_FORMATS:
-            bad = ~np.isfinite(block)
-            if rep.null_value is not None:
-                bad |= block == np.float32(rep.null_value)
-            if bad.any():
-                bad_total += int(np.count_nonzero(bad))
-                block[bad] = 0.0
-                block_live = block_live & ~bad.all(axis=-1)  # no sample at all: a dead trace
-        sink(i0, i1, block, block_live)
-        state.set_progress(i1 / n_il, f"reading inlines {i0 + 1}-{i1} of {n_il}")
-    return bad_total
 
 
 def _gathers(rep: ScanReport, raw: np.ndarray) -> GatherSet:

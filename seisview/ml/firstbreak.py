@@ -389,13 +389,6 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         yield TrainFailed(str(exc), best)
 
 
-def cli_train(project, args) -> int:
-    """Body of ``seisview train --task firstbreak`` (lives with the other CLI code)."""
-    from seisview.cli.pretrain_fb import train_firstbreak
-
-    return train_firstbreak(project, args)
-
-
 def save_run_checkpoint(path, snapshot: ModelSnapshot, **extra):
     """Save a picker run's checkpoint (kept as a name for the CLI and the panel)."""
     from seisview.ml.checkpoint import save_checkpoint

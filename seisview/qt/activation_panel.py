@@ -166,6 +166,7 @@ class ActivationPanel(QWidget):
     """Grid of channel maps of a layer; click one to overlay it on the section views."""
 
     page_shown = pyqtSignal(object)  # ActivationPage, after it is drawn
+    content_ready = pyqtSignal(bool)  # a model to show (True), or none since a survey switch (False)
 
     def __init__(self, session, parent: QWidget | None = None, per_page: int = 16, columns: int = 4,
                  patch: int = 128):
@@ -189,7 +190,8 @@ class ActivationPanel(QWidget):
         self._geometry = None  # (stride rows, stride cols, pitch, columns, h, w) of the shown page
         self._pending = QTimer(self, singleShot=True, interval=30, timeout=self.request)
         session.events.position.connect(self._on_position)
-        session.events.survey.connect(lambda *_: self.schedule())
+        self._volume = session.volume  # the survey the model and tiles belong to
+        session.events.survey.connect(self._on_survey)
         session.events.cursor.connect(self._on_cursor)
 
     # -- widgets -----------------------------------------------------------------------
@@ -242,8 +244,11 @@ class ActivationPanel(QWidget):
         Cheap in the GUI thread: the network is built (and its layers listed) by
         the capture worker, and only while the panel is visible.
         """
+        first = self._net is None
         self.snapshot = snapshot
         self._net = snapshot
+        if first:
+            self.content_ready.emit(True)
         version = getattr(snapshot, "version", 0)
         self.model_label.setText(f"{getattr(snapshot, 'model', type(snapshot).__name__)} v{version}")
         if self.runner.busy:  # while training: let the running capture finish, then take the newest
@@ -260,6 +265,38 @@ class ActivationPanel(QWidget):
         self.layer_box.addItems(list(names))
         self.layer_box.setCurrentText(keep if keep in names else names[0])
         self.layer_box.blockSignals(False)
+
+    def _on_survey(self, _session=None) -> None:
+        """Another survey is a clean slate: no model, no tiles, no activation layers of the old one
+        (gathers opened beside the same volume change nothing)."""
+        if self.session.volume is self._volume:
+            return self.schedule()
+        self._volume = self.session.volume
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget the model, the shown page and the activation overlays."""
+        self.runner.cancel_all(wait=None)
+        self._pending.stop()
+        had = self._net is not None
+        self.snapshot = self._net = self.current = None
+        self._stale = False
+        for name in list(self.overlays):
+            if name in self.session.layers:
+                self.session.layers.remove(name)
+        self.overlays.clear()
+        if self._image is not None:
+            self._image.setVisible(False)
+        for t in self._labels:
+            t.setVisible(False)
+        self._layout = self._geometry = None
+        self.model_label.setText("no model yet: train one, or load a checkpoint")
+        self.info.setText("")
+        self.layer_box.blockSignals(True)
+        self.layer_box.clear()
+        self.layer_box.blockSignals(False)
+        if had:
+            self.content_ready.emit(False)
 
     def _on_position(self, kind: str, _index: int) -> None:
         if kind == self.kind_box.currentText():
@@ -326,6 +363,7 @@ class ActivationPanel(QWidget):
         self.page_box.setValue(page.page + 1)
         self.page_box.blockSignals(False)
         self._draw(page)
+        self._image.setVisible(True)
         for name in self.overlays:
             if name in self.session.layers:
                 self.session.layers[name].refresh()
@@ -429,7 +467,7 @@ class ActivationPanel(QWidget):
 
     def add_overlay(self, layer: str, channel: int, colormap: str = "inferno", opacity: float = 0.6):
         """An ``activation`` layer showing one channel on every view of the captured kind."""
-        from seisview.core.layers import Layer
+        from seisview.core.display_layers import Layer
 
         name = f"activation: {layer} #{channel}"
         if name in self.session.layers:

@@ -81,6 +81,7 @@ def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
 
 class CrossplotPanel(QWidget):
     selection_changed = pyqtSignal(list)  # [(a, b), ...] of the selected points
+    content_ready = pyqtSignal(bool)  # points to show (True), or none since a survey switch (False)
 
     def __init__(self, session=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -102,6 +103,9 @@ class CrossplotPanel(QWidget):
         self._started = 0.0
         self._rest = QTimer(self, singleShot=True, timeout=self._catch_up)
         self._build()
+        self._volume = getattr(session, "volume", None)  # the survey the statistics belong to
+        if session is not None:
+            session.events.survey.connect(self._on_survey)
 
     # -- widgets ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -172,8 +176,11 @@ class CrossplotPanel(QWidget):
     # -- data ------------------------------------------------------------------------------
     def set_rows(self, rows, groups: dict | None = None) -> None:
         """Show new statistics rows; ``groups`` maps ``(a, b)`` to a group name."""
+        had = bool(self.rows)
         self.rows = list(rows)
         self.groups = dict(groups or {})
+        if bool(self.rows) != had:
+            self.content_ready.emit(bool(self.rows))
         layers = list(dict.fromkeys(r["layer"] for r in self.rows))
         for box, default in ((self.x_layer, 0), (self.y_layer, -1)):
             keep = box.currentText()
@@ -349,8 +356,29 @@ class CrossplotPanel(QWidget):
         return self.runner.submit(map_set_job, self.snapshot, s.volume, specs, self.pairs_box.currentText(),
                                   name="crossplot-stats", nice=15)
 
+    def _on_survey(self, _session=None) -> None:
+        """Another survey is a clean slate: its statistics, selection and model are gone."""
+        if self.session.volume is self._volume:
+            return
+        self._volume = self.session.volume
+        self.clear()
+
+    def clear(self) -> None:
+        self.runner.cancel_all(wait=None)
+        self._rest.stop()
+        self.snapshot, self._stale = None, False
+        self.selected = []
+        self.set_rows([])
+        self.info.setText("no statistics yet: load a CSV, or train a model")
+
     def shutdown(self) -> None:
         from seisview.qt.activation_panel import disconnect_training
+
+        if self.session is not None:
+            try:
+                self.session.events.survey.disconnect(self._on_survey)
+            except (TypeError, ValueError, RuntimeError):
+                pass
 
         disconnect_training(self)
         self._rest.stop()
@@ -405,7 +433,7 @@ def phase_pair_job(snapshot, volume, layers=None, *, state=None):
 
 def map_set_job(snapshot, volume, specs, pairs="all", layers=None, *, state=None):
     """Rows of user-listed slices of the open survey (``time:600[:attribute]``, ``inline:NO``)."""
-    from seisview.cli.introspect import load_map
+    from seisview.attributes.maps import load_map
     from seisview.ml.activations import as_module, layer_names
     from seisview.ml.device import background_threads, use_threads
     from seisview.ml.introspect import introspect, usable_layers

@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import QFileDialog, QProgressDialog
 
 from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
+from seisview.qt.viewer_settings import settings
 from seisview.qt.workers import TaskCancelled, TaskDone, TaskFailed, Worker
 
 log = logging.getLogger(__name__)
@@ -73,14 +74,10 @@ class FileActions:
 
     # -- recent files -------------------------------------------------------------
     def recent(self) -> list[str]:
-        from seisview.qt.main_window import settings
-
         v = settings().value("recent/files", [])
         return [str(x) for x in (v if isinstance(v, list) else [v]) if x]
 
     def add_recent(self, path) -> None:
-        from seisview.qt.main_window import settings
-
         p = str(Path(path).resolve())
         items = [p] + [x for x in self.recent() if x != p]
         st = settings()

@@ -30,7 +30,7 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.core.errors import SeisviewError
-from seisview.qt import label_overlays_views, project_actions
+from seisview.qt import label_crossings, project_actions
 from seisview.qt.paint_tools import LabelController
 from seisview.qt.pick_tool import PickController
 from seisview.qt.tools import NavigateTool
@@ -56,7 +56,7 @@ class LabelsPanel(QWidget):
         self.ctl = LabelController(window)
         self.picking = PickController(window)
         # labels where the section views' own overlays do not reach: map, crossings (3-D reads the display)
-        self.display, self.crossings, self.map_labels = label_overlays_views.install(window, self.ctl)
+        self.display, self.crossings, self.map_labels = label_crossings.install(window, self.ctl)
         self.last_edit = "labels"
         self._syncing = False
         self._handles: list = []

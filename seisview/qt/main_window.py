@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from PyQt6.QtCore import QSettings, Qt, QTimer
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
@@ -27,7 +27,6 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from seisview.config import home
 from seisview.core.session import Session
 from seisview.plugins import registry
 from seisview.qt.display_cache import DisplayCacheBuilder
@@ -37,16 +36,11 @@ from seisview.qt.layers_panel import LayersPanel
 from seisview.qt.map_view import MapView
 from seisview.qt.section_view import SectionView
 from seisview.qt.tools import NavigateTool, SectionTool
+from seisview.qt.viewer_settings import settings
+from seisview.qt.workspaces import AREAS, PanelDock, Workspaces
 
 log = logging.getLogger(__name__)
-AREAS = {"right": Qt.DockWidgetArea.RightDockWidgetArea, "left": Qt.DockWidgetArea.LeftDockWidgetArea,
-         "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
 MENU_ORDER = ("File", "View", "Tools", "Help")
-
-
-def settings() -> QSettings:
-    """The user's viewer settings (an ini file under ``seisview.config.home()``)."""
-    return QSettings(str(home() / "viewer.ini"), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -54,7 +48,11 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session or Session()
         self.setWindowTitle("seisview")
-        self.resize(1400, 900)
+        self._fit_screen(1400, 900)
+        # side docks run the full height: the bottom ones (gathers, crossplot) sit under the views
+        for corner, area in ((Qt.Corner.BottomLeftCorner, AREAS["left"]),
+                             (Qt.Corner.BottomRightCorner, AREAS["right"])):
+            self.setCorner(corner, area)
         self._menus: dict[str, object] = {}
         self.panel_failures: list[tuple[str, str]] = []
         self.panels: dict[str, QDockWidget] = {}
@@ -106,6 +104,7 @@ class MainWindow(QMainWindow):
         from seisview.qt import file_actions
 
         self.files = file_actions.FileActions(self)
+        self.workspaces = Workspaces(self, settings)
         self._build_view_menu()
         self._handles = [(self.session.events.survey, self._on_survey),
                          (self.session.events.cursor, self._on_cursor)]
@@ -113,7 +112,6 @@ class MainWindow(QMainWindow):
             sig.connect(slot)
         if load_panels:
             self.load_panels()
-        self._default_dock_sizes()
         self.restore_layout()
         if self.session.volume is not None or self.session.gathers is not None:
             self._on_survey(self.session)  # a session that was open before the window
@@ -139,7 +137,7 @@ class MainWindow(QMainWindow):
     def add_panel(self, name: str, widget: QWidget, title: str | None = None,
                   area: str = "right") -> QDockWidget:
         """Put ``widget`` in a dock (toggle in View → Panels); returns the dock."""
-        dock = QDockWidget(title or name, self)
+        dock = PanelDock(title or name, self, scroll=name != "gathers")  # a tall panel scrolls
         dock.setObjectName(f"dock-{name}")
         dock.setWidget(widget)
         where = AREAS.get(area, AREAS["right"])
@@ -151,19 +149,11 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(first, dock)
             first.raise_()
         self.panels[name] = dock
+        if hasattr(self, "workspaces"):
+            self.workspaces.watch(name, widget)
         if "View" in self._menus and hasattr(self, "_panels_menu"):
             self._panels_menu.addAction(dock.toggleViewAction())
         return dock
-
-    def _default_dock_sizes(self) -> None:
-        """Side docks take a quarter of the window, the sections the rest (until the user moves them)."""
-        w, h = self.width(), self.height()
-        for area, orient, size in (("right", Qt.Orientation.Horizontal, w // 4),
-                                   ("left", Qt.Orientation.Horizontal, w // 7),
-                                   ("bottom", Qt.Orientation.Vertical, h // 4)):
-            docks = [d for d in self.panels.values() if self.dockWidgetArea(d) == AREAS[area]]
-            if docks:
-                self.resizeDocks(docks, [size] * len(docks), orient)
 
     def load_panels(self) -> None:
         """One dock per ``panel`` contribution: ``target(main_window) -> QWidget``."""
@@ -237,6 +227,12 @@ class MainWindow(QMainWindow):
         self._panels_menu = m.addMenu("Panels")
         for dock in self.panels.values():
             self._panels_menu.addAction(dock.toggleViewAction())
+        bar = QToolBar("Workspaces", self)
+        bar.setObjectName("toolbar-workspaces")
+        self.addToolBar(bar)
+        self.workspaces.install(m, bar)
+        for name, dock in self.panels.items():
+            self.workspaces.watch(name, dock.widget())
         self.menu("Help").addAction("About seisview", self._about)
 
     def show_3d(self) -> None:
@@ -290,10 +286,8 @@ class MainWindow(QMainWindow):
             if self.gather_dock.widget() is not self.gather_view:
                 self.gather_dock.setWidget(self.gather_view)
             self.central.setCurrentWidget(self.splitter)
-            was_hidden = self.gather_dock.isHidden()
-            self.gather_dock.setVisible(has_gathers)
-            if has_gathers and was_hidden:
-                self.resizeDocks([self.gather_dock], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
+        # beside a volume the gathers have their dock in the First breaks workspace
+        self.workspaces.set_ready("gathers", has_gathers and s.volume is not None)
         if s.volume is not None:  # a 2-D line: only the section along it is worth showing
             n_il, n_xl, _ = s.volume.shape
             self.section_views["inline"].setVisible(n_xl > 1 or n_il == 1)  # one trace: still show it
@@ -338,23 +332,38 @@ class MainWindow(QMainWindow):
                           "OSR, CC BY-SA); segyio test files (LGPL-3.0).")
 
     # -- layout persistence -------------------------------------------------------------
+    def _fit_screen(self, width: int, height: int) -> None:
+        """At most ``width`` x ``height``, and never larger than the screen's free area."""
+        from PyQt6.QtGui import QGuiApplication
+
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            width, height = min(width, avail.width()), min(height, avail.height())
+        self.resize(width, height)
+
+    def reset_splitters(self) -> None:
+        """The four views share the centre equally."""
+        for sp in (self._top, self._bottom, self.splitter):
+            sp.setSizes([10000] * sp.count())
+
     def save_layout(self) -> None:
         st = settings()
         st.setValue("window/geometry", self.saveGeometry())
-        st.setValue("window/state", self.saveState())
         st.setValue("window/splitter", self.splitter.saveState())
         st.sync()
+        self.workspaces.save()
 
     def restore_layout(self) -> None:
         st = settings()
-        geo, state = st.value("window/geometry"), st.value("window/state")
+        geo = st.value("window/geometry")
         if geo is not None:
             self.restoreGeometry(geo)
-        if state is not None:
-            self.restoreState(state)
+            self._fit_screen(self.width(), self.height())  # saved on a larger screen
         sp = st.value("window/splitter")
         if sp is not None:
             self.splitter.restoreState(sp)
+        self.workspaces.restore()
 
     def closeEvent(self, ev) -> None:
         self.save_layout()

@@ -1,7 +1,7 @@
 """Label painting in the section views: the overlay that draws masks, and the tools.
 
 The painting itself is ``LabelSet`` (core); this module only turns mouse
-events into its calls and draws the result. :class:`LabelOverlay` keeps the
+events into its calls and draws the result. :class:`LabelMaskItem` keeps the
 current section's colours in an ARGB32 buffer and, on each
 ``labels.events.changed(spec, rect)``, recomputes and repaints only that
 rectangle, so a brush stamp costs the same on a 2000 x 2000 section as on a
@@ -36,7 +36,7 @@ def argb_table(lut: np.ndarray) -> np.ndarray:
     return ((a * 0xFF) << 24 | (lut[:, 0] * a) << 16 | (lut[:, 1] * a) << 8 | lut[:, 2] * a).astype(np.uint32)
 
 
-class LabelOverlay(pg.GraphicsObject):
+class LabelMaskItem(pg.GraphicsObject):
     """Draws one section's label mask; item coordinates are pixels (x = column, y = row)."""
 
     def __init__(self):
@@ -121,7 +121,7 @@ class LabelController(QObject):
         self.preserve = False
         self.opacity = 0.5
         self.visible = True
-        self.overlays: dict[str, LabelOverlay] = {}
+        self.overlays: dict[str, LabelMaskItem] = {}
         self.tools = {"brush": BrushTool(self), "erase": BrushTool(self, erase=True),
                       "fill": FillTool(self), "polygon": PolygonTool(self)}
         self._project_handles: list = []
@@ -159,7 +159,7 @@ class LabelController(QObject):
         for kind, view in self.window.section_views.items():
             ov = self.overlays.get(kind)
             if ov is None:
-                ov = self.overlays[kind] = LabelOverlay()
+                ov = self.overlays[kind] = LabelMaskItem()
                 view.add_pixel_item(ov, z=40)
             ov.setOpacity(self.opacity)
             ov.setVisible(self.visible)

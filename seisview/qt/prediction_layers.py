@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from seisview.core.layers import Layer
+from seisview.core.display_layers import Layer
 from seisview.core.section import SectionSpec
 from seisview.qt.workers import LatestRunner
 

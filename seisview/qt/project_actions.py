@@ -123,17 +123,3 @@ def open_project_interactive(window) -> None:
     if path:
         open_project(window, path)
 
-
-def record_run(project, run_id: int, **fields) -> None:
-    """Record how a run ended in its project, reopening it if the user closed it meanwhile
-    (opened another project while it trained); a project that cannot be written is logged."""
-    from seisview.io.project import Project
-
-    try:
-        project.update_run(run_id, **fields)
-    except SeisviewError:
-        try:
-            with Project.open(project.path) as again:
-                again.update_run(run_id, **fields)
-        except SeisviewError as exc:
-            log.warning("run %s of %s not recorded: %s", run_id, project.path, exc)

@@ -9,8 +9,6 @@ probability and uncertainty layers; new strokes join the next epoch; the
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import Qt, QTimer, pyqtSignal
@@ -32,14 +30,7 @@ from PyQt6.QtWidgets import (
 
 from seisview.core.errors import SeisviewError
 from seisview.qt.prediction_layers import PredictionLayers
-from seisview.qt.project_actions import record_run
-from seisview.qt.training_jobs import (
-    check_labels,
-    export_segy_job,
-    predict_volume_job,
-    train_job,
-    warm_up,
-)
+from seisview.qt.training_jobs import check_labels, export_segy_job, predict_volume_job, warm_up
 from seisview.qt.workers import TaskFailed, Worker
 
 FACIES_MODELS = ("unet", "waldeland", "vgg16", "resnet")
@@ -65,11 +56,9 @@ class TrainingPanel(QWidget):
         self.export_worker: Worker | None = None
         self.layers: PredictionLayers | None = None
         self.snapshot = None
+        self.run = None  # the TrainingRun in progress, or the last one
         self.run_id: int | None = None
         self.curves: dict[str, list] = {"loss": [], "train_acc": [], "val_acc": []}
-        self._pending = None  # newest label snapshot, taken in the GUI thread
-        self._lock = threading.Lock()
-        self._data_kw: dict = {}
         self._closing = False
         self._announced = None  # version of the last snapshot_ready
         self.extra_config: dict = {}  # more TrainConfig fields (patience, ...) for scripts / benchmarks
@@ -207,8 +196,9 @@ class TrainingPanel(QWidget):
     def start(self) -> bool:
         """Snapshot the labels and start training; returns False (and says why) if it cannot."""
         from seisview.ml.device import background_threads
-        from seisview.ml.runs import checkpoint_path, palette_classes
+        from seisview.ml.runs import palette_classes
         from seisview.ml.training import TrainConfig
+        from seisview.ml.training_run import facies_run
 
         if self.training:
             return False
@@ -217,10 +207,7 @@ class TrainingPanel(QWidget):
         if vol is None or project is None:
             self._say("Open a survey and a project (File → New project) and paint labels first.")
             return False
-        n, names = palette_classes(project)
         labels = project.labels.snapshot()
-        used = max((int(m.max()) for m in labels.values() if m.size), default=0)
-        self._data_kw = dict(n_classes=max(n, used), class_names=names)
         problem = check_labels(labels)
         if problem:
             self._say(problem)
@@ -230,14 +217,14 @@ class TrainingPanel(QWidget):
         config = TrainConfig(**{"model": model, "epochs": self.epochs.value(), "minutes": minutes,
                                 "threads": self.train_threads or background_threads(),
                                 **self.extra_config})
-        self.run_id = project.add_run("facies", model, {"model": model, "epochs": config.epochs,
-                                                        "minutes": minutes, "source": "gui"})
-        config = TrainConfig(**{**vars(config),
-                                "checkpoint": str(checkpoint_path(project, self.run_id))})
+        # the labels are frozen into training data (Hilbert transforms etc.) in the worker
+        self.run = facies_run(project, vol, config, labels, record={
+            "model": model, "epochs": config.epochs, "minutes": minutes, "source": "gui"})
+        self.run_id = self.run.run_id
         self._ensure_layers(project)
         self.prob_class.blockSignals(True)
         self.prob_class.clear()
-        self.prob_class.addItems([f"{i + 1} {nm}" for i, nm in enumerate(names)])
+        self.prob_class.addItems([f"{i + 1} {nm}" for i, nm in enumerate(palette_classes(project)[1])])
         self.prob_class.blockSignals(False)
         for k in self.curves:
             self.curves[k] = []
@@ -245,8 +232,8 @@ class TrainingPanel(QWidget):
             p.setProperty("grown", False)  # a new run starts from a fresh range
         self._handle = project.labels.events.stroke.connect(self._on_stroke)
         self._run_on = (vol, project)
-        self.worker = Worker(train_job, config, vol, labels, self._data_kw, relabel=self._relabel,
-                             name="train", nice=self.train_nice)
+        self.worker = Worker(self.run.messages, task_state=self.run.state, name="train",
+                             nice=self.train_nice)
         self.worker.message.connect(self._on_message)
         self.worker.finished.connect(self._on_finished)
         self.worker.start()
@@ -257,38 +244,25 @@ class TrainingPanel(QWidget):
         return True
 
     def _on_stroke(self, _stroke) -> None:
+        """New strokes join the run at its next epoch."""
         project = self.session.project
-        if project is not None:
-            with self._lock:
-                self._pending = project.labels.snapshot()
-
-    def _relabel(self):
-        """Called by the worker between epochs: new training data if strokes were added."""
-        from seisview.ml.data import make_training_data
-
-        with self._lock:
-            snap, self._pending = self._pending, None
-        if snap is None:
-            return None
-        try:
-            return make_training_data(self.session.volume, snap, **self._data_kw)
-        except SeisviewError:
-            return None
+        if project is not None and self.run is not None:
+            self.run.relabel(project.labels.snapshot())
 
     def set_paused(self, paused: bool) -> None:
-        if self.worker is None:
+        if self.run is None:
             return
         if paused:
-            self.worker.pause()
+            self.run.pause()
             self.pause_btn.setText("Resume")
         else:
-            self.worker.resume()
+            self.run.resume()
             self.pause_btn.setText("Pause")
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-            self.worker.resume()
+        """Stop the run; it records itself as cancelled with its last checkpoint."""
+        if self.run is not None:
+            self.run.cancel()
 
     def _on_context(self, *_args) -> None:
         """Another survey or project: a run (or a volume prediction) of the previous one
@@ -345,24 +319,16 @@ class TrainingPanel(QWidget):
             self.snapshot_ready.emit(snapshot)
 
     def _finish(self, msg) -> None:
+        """The run's end (recorded in its project by the run already) on the panel."""
         from seisview.ml.progress import TrainDone, TrainFailed
-        from seisview.ml.runs import clean_metrics
 
         self._curve_timer.stop()
         self._draw_curves()
-
-        project = self._run_on[1]  # the run's own project, even if another one is open now
         if msg.snapshot is not None and self.session.volume is self._run_on[0]:
             self.snapshot = msg.snapshot
             if msg.snapshot.version != self.layers.version:  # the best one is not shown
                 self.layers.request(msg.snapshot)
             self._announce(msg.snapshot)  # the followers end on the best one too
-        status = ("done" if isinstance(msg, TrainDone) else
-                  "failed" if isinstance(msg, TrainFailed) else "cancelled")
-        if project is not None and self.run_id is not None:
-            metrics = clean_metrics(msg.metrics) if isinstance(msg, TrainDone) else {}
-            record_run(project, self.run_id, status=status, metrics=metrics,
-                       checkpoint=msg.checkpoint or None)
         if isinstance(msg, TrainDone):
             self.bar.setValue(1000)
             self._say(f"run {self.run_id} done ({msg.reason}); best model from epoch "
@@ -517,10 +483,11 @@ class TrainingPanel(QWidget):
     # -- teardown ----------------------------------------------------------------------------
     def shutdown(self, wait: float = 5.0) -> None:
         """Cancel and join every worker of the panel (window close, tests). A run still
-        training is recorded as cancelled, with the last checkpoint it wrote: its messages
-        are no longer handled once the window closes."""
-        was_training = not self._closing and self.training
+        training ends as cancelled and records itself so, with the last checkpoint it wrote,
+        though its messages are no longer handled once the window closes."""
         self._closing = True
+        if self.run is not None:
+            self.run.cancel()
         for w in (self.worker, self.volume_worker, self.export_worker):
             if w is not None:
                 w.cancel()
@@ -530,13 +497,6 @@ class TrainingPanel(QWidget):
                 w.wait(wait)
         if self.layers is not None:
             self.layers.runner.cancel_all(wait)
-        project = self._run_on[1]
-        if was_training and project is not None and self.run_id is not None:
-            from seisview.io.project import run_checkpoint
-
-            ckpt = run_checkpoint(project.path, self.run_id).with_suffix(".safetensors")
-            record_run(project, self.run_id, status="cancelled",
-                       checkpoint=str(ckpt) if ckpt.is_file() else None)
 
     def closeEvent(self, ev) -> None:  # noqa: N802 (Qt name)
         self.shutdown()
