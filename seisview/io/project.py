@@ -385,6 +385,15 @@ class Project:
             self._warn(str(exc))
 
     # -- outputs ------------------------------------------------------------------------------
+    def backup_to(self, dest) -> None:
+        """Write a consistent copy of the database to ``dest`` (SQLite's online backup)."""
+        with self._lock:
+            dst = sqlite3.connect(dest)
+            try:
+                self._conn.backup(dst)
+            finally:
+                dst.close()
+
     def check_output(self, out) -> Path:
         """Refuse, before any work, an output path that is this project file or its survey,
         or whose folder is not there; returns the resolved path."""
