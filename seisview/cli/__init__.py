@@ -113,6 +113,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the disk, not seisview: full, read-only, gone
+        print(f"seisview: error: {os_error_line(exc)}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("seisview: error: the input is nested too deeply to be read; check it is the right file",
+              file=sys.stderr)
+        return 2
     except Exception as exc:
         from seisview.config import log_path
 
@@ -120,6 +127,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seisview: internal error: {type(exc).__name__}: {exc} (details in {log_path()})",
               file=sys.stderr)
         return 1
+
+
+def os_error_line(exc: OSError) -> str:
+    """One line for a failed read or write: what happened to which file, and what to try."""
+    import errno
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    hint = {errno.ENOSPC: "free some space or write to another disk",
+            errno.EDQUOT: "free some space (disk quota exceeded) or write elsewhere",
+            errno.EACCES: "check the file's and the folder's permissions",
+            errno.EPERM: "check the file's and the folder's permissions",
+            errno.EROFS: "write to a writable disk",
+            errno.ENOENT: "check the path",
+            errno.EIO: "the disk reported an input/output error; check it and copy the data elsewhere"}.get(
+        exc.errno, "check the path, the disk and its free space")
+    return f"{what}{where}; {hint}"
 
 
 # the viewer's options: name -> help; each takes one integer (a trace-header byte)

@@ -42,7 +42,7 @@ def read_points(path) -> np.ndarray:
     from seisview.io.textio import read_text
 
     path = Path(path)
-    rows, lines = [], read_text(path).splitlines()
+    rows, lines = [], read_text(path, "point file").splitlines()
     started = False
     for n, line in enumerate(lines, 1):
         body = line.split("#", 1)[0]
@@ -224,11 +224,18 @@ def section_from_filename(path, geometry: SurveyGeometry) -> SectionSpec | None:
     return parse_section(f"{m.group(1)}:{m.group(2)}", geometry) if m else None
 
 
-def read_label_image(path, colors: dict, shape: tuple[int, int]) -> np.ndarray:
+def read_label_image(path, colors: dict, shape: tuple[int, int], resize: bool = False) -> np.ndarray:
     """Class mask ``shape`` from a colour image: pixels of exactly a listed ``(r, g, b)``
-    (and alpha >= 128) get its class id, anything else 0; nearest-neighbour resize."""
+    (and alpha >= 128) get its class id, anything else 0.
+
+    The image must have the section's size (samples down, traces across); another size is
+    refused naming both, unless ``resize`` (nearest neighbour) is asked for.
+    """
     from PIL import Image
 
+    from seisview.io.inputs import check_input
+
+    check_input(path, "label image")
     try:
         with Image.open(path) as im:
             rgba = np.asarray(im.convert("RGBA"))
@@ -240,6 +247,11 @@ def read_label_image(path, colors: dict, shape: tuple[int, int]) -> np.ndarray:
         raise SeisviewError(f"image {Path(path).name} is {w} wide x {h} high, the section {shape[1]} traces x "
                             f"{shape[0]} samples: it looks transposed",
                             hint="save it with samples down the rows and traces across")
+    if (h, w) != tuple(shape) and not resize:
+        raise SeisviewError(f"image {Path(path).name} is {w} wide x {h} high but the section is {shape[1]} "
+                            f"traces x {shape[0]} samples",
+                            hint="export the labels at the section's size, or pass --resize to stretch "
+                            "the image onto the section")
     rows = np.minimum(((np.arange(shape[0]) + 0.5) * h / shape[0]).astype(int), h - 1)
     cols = np.minimum(((np.arange(shape[1]) + 0.5) * w / shape[1]).astype(int), w - 1)
     px = rgba[rows][:, cols]
@@ -271,8 +283,9 @@ def _has(palette: Palette, name: str) -> bool:
 
 
 def import_images(labels: LabelSet, palette: Palette, files, *, section: str | None = None,
-                  colors=None) -> dict:
-    """Import label images as one stroke; the section comes from ``section`` or the file name."""
+                  colors=None, resize: bool = False) -> dict:
+    """Import label images as one stroke; the section comes from ``section`` or the file name.
+    Images must have the section's size unless ``resize`` (see :func:`read_label_image`)."""
     g = labels.geometry
     table = parse_colors(colors, palette) if colors else {c.color: c.id for c in palette}
     changes: dict = {}
@@ -281,7 +294,7 @@ def import_images(labels: LabelSet, palette: Palette, files, *, section: str | N
         if spec is None:
             raise SeisviewError(f"which section is {Path(f).name}?",
                                 hint="add --section inline:N (or name the file inline_N.png)")
-        mask = read_label_image(f, table, labels.shape(spec))
+        mask = read_label_image(f, table, labels.shape(spec), resize=resize)
         if not mask.any():
             raise SeisviewError(f"no pixel of {Path(f).name} has a class colour "
                                 f"({', '.join(f'{palette.get(i).name}={k}' for k, i in table.items())})",

@@ -170,13 +170,17 @@ class Project:
                 if version < SCHEMA_VERSION:
                     upgrade(conn, version)
             conn.execute("BEGIN")
-            project = cls(path, conn, read_only=read_only)
+            try:
+                project = cls(path, conn, read_only=read_only)
+            except SeisviewError as exc:  # a palette, survey or stroke record that makes no sense
+                raise ValueError(exc.problem) from None
             conn.execute("COMMIT")
         except SeisviewError:
             if conn is not None:
                 conn.close()
             raise
-        except (sqlite3.Error, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError, OverflowError, RecursionError,
+                zlib.error) as exc:
             if conn is not None:
                 conn.close()
             raise open_error(path, exc) from None
@@ -381,6 +385,15 @@ class Project:
             self._warn(str(exc))
 
     # -- outputs ------------------------------------------------------------------------------
+    def backup_to(self, dest) -> None:
+        """Write a consistent copy of the database to ``dest`` (SQLite's online backup)."""
+        with self._lock:
+            dst = sqlite3.connect(dest)
+            try:
+                self._conn.backup(dst)
+            finally:
+                dst.close()
+
     def check_output(self, out) -> Path:
         """Refuse, before any work, an output path that is this project file or its survey,
         or whose folder is not there; returns the resolved path."""
@@ -477,14 +490,21 @@ def survey_palette(survey_path) -> Palette | None:
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        from seisview.core.palette import class_name
+        from seisview.io.inputs import read_bounded
+
+        data = json.loads(read_bounded(path, "class list").decode("utf-8"))
         items = data["classes"] if isinstance(data, dict) else data  # or just the list
         pal = (Palette.from_list(items) if items and isinstance(items[0], dict)
-               else Palette([(str(n), c) for n, c in items]))
+               else Palette([(class_name(n), c) for n, c in items]))
     except SeisviewError as exc:
         raise SeisviewError(f"class list {path} is invalid: {exc.problem}",
                             hint=f"{exc.hint + ' in it' if exc.hint else 'fix it'}, or delete it to start "
                             "with the MalenoV classes") from None
+    except RecursionError:
+        raise SeisviewError(f"class list {path} is nested too deeply to be a class list",
+                            hint='write {"classes": [{"id": 1, "name": "salt", "color": "#ff0000"}, ...]}, '
+                            "or delete it to start with the MalenoV classes") from None
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise SeisviewError(f"class list {path} is unreadable ({type(exc).__name__}: {exc})",
                             hint='write {"classes": [{"id": 1, "name": "salt", "color": "#ff0000"}, ...]}, '
