@@ -53,10 +53,10 @@ def world_transform(geometry) -> QTransform | None:
     if a is None:
         return None
     il, xl = geometry.il, geometry.xl
-    # world = a0*il_no + a1*xl_no + a2 with il_no = il.first + il.step*(row-0.5), same for xl
+    # world = a0*il_no + a1*xl_no + a2 with il_no = il.number(row - 0.5), same for xl
     m11, m12 = a[1] * xl.step, a[4] * xl.step  # d(world)/d(col)
     m21, m22 = a[0] * il.step, a[3] * il.step  # d(world)/d(row)
-    x0, y0 = geometry.world(il.first - 0.5 * il.step, xl.first - 0.5 * xl.step)
+    x0, y0 = geometry.world(il.number(-0.5), xl.number(-0.5))
     return QTransform(m11, m12, m21, m22, float(x0), float(y0))
 
 
@@ -136,8 +136,7 @@ class MapView(ImagePane):
         tf = world_transform(g)
         self.world = tf is not None
         if tf is None:  # no coordinates: line numbers, like the time-slice view
-            tf = QTransform(g.xl.step, 0, 0, g.il.step, g.xl.first - 0.5 * g.xl.step,
-                            g.il.first - 0.5 * g.il.step)
+            tf = QTransform(g.xl.step, 0, 0, g.il.step, g.xl.number(-0.5), g.il.number(-0.5))
         self.set_pixel_transform(tf)
         self.plot.setLabel("bottom", "x (m)" if self.world else "crossline")
         self.plot.setLabel("left", "y (m)" if self.world else "inline")
