@@ -16,9 +16,10 @@ from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QTransform
 from PyQt6.QtWidgets import QApplication, QGraphicsItem, QVBoxLayout, QWidget
 
-from seisview.qt.colormaps import colorize
+from seisview.qt.colormaps import auto_levels, colorize
 from seisview.qt.fast_image import FastImageItem, RGBAImageItem
 from seisview.qt.tools import NavigateTool, SectionTool, ToolEvent, buttons_of, modifiers_of
+from seisview.qt.view_keys import ViewKeys
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 log = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ class ImagePane(QWidget):
         self.image = FastImageItem()
         self.image.setZValue(0)
         self.plot.addItem(self.image)
+        self.keys = ViewKeys(self.plot)  # colour bars and class legend
         self.pixel_tf = QTransform()
         self._pixel_items: list[pg.GraphicsObject] = []
         self.array_shape: tuple[int, int] | None = None
@@ -166,6 +168,7 @@ class ImagePane(QWidget):
     def draw_overlays(self, layers, spec) -> None:
         """One image item per visible overlay layer, stacked in list order over the base image."""
         live = set()
+        drawn = []  # (layer, levels) for the colour bars and legend
         if self.array_shape is not None:
             h, w = self.array_shape
             for z, layer in enumerate(layers):
@@ -194,6 +197,8 @@ class ImagePane(QWidget):
                 item.setOpacity(layer.opacity)
                 item.setZValue(10 + z)
                 live.add(id(layer))
+                drawn.append((layer, None if layer.categorical else (layer.levels or auto_levels(arr)), arr))
+        self.keys.set_overlays(drawn)
         for key in [k for k in self.overlay_items if k not in live]:
             self.plot.removeItem(self.overlay_items.pop(key))
 

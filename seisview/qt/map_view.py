@@ -19,6 +19,7 @@ from seisview.qt.colormaps import auto_levels, lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane
 from seisview.qt.signals import disconnect_all
+from seisview.qt.view_keys import amplitude_label
 from seisview.qt.workers import LatestRunner
 
 ATTRIBUTES = ("time slice", "RMS amplitude", "max |amplitude|")
@@ -207,6 +208,7 @@ class MapView(ImagePane):
                     self._show(s.display_section(spec), s.display_levels(), s.colormap)
                 else:
                     self.values = s.volume.time_major[spec.index]
+                    self.keys.set_base(s.display_levels(), s.colormap, amplitude_label(s))
                     self._show_u8(u8, s.colormap)
             else:  # on-disk: read in a worker
                 self.runner.submit(_slice, s, s.spec("time"))
@@ -229,10 +231,11 @@ class MapView(ImagePane):
                 self._show(arr, self.session.display_levels(), self.session.colormap)
             return
         lo, hi = auto_levels(values)
-        self._show(values, (min(lo, 0.0), hi), "viridis")
+        self._show(values, (min(lo, 0.0), hi), "viridis", self.attribute)
 
-    def _show(self, values: np.ndarray, levels, cmap: str) -> None:
+    def _show(self, values: np.ndarray, levels, cmap: str, label: str | None = None) -> None:
         self.values = values
+        self.keys.set_base(levels, cmap, label or amplitude_label(self.session))
         self._show_u8(to_uint8(values, levels), cmap)
 
     def _show_u8(self, u8: np.ndarray, cmap: str) -> None:
