@@ -56,6 +56,13 @@ class ToolViewBox(pg.ViewBox):
         if took:
             ev.accept()
             return
+        menu = self.pane.context_menu
+        if ev.button() == Qt.MouseButton.RightButton and menu is not None and self.pane.array_shape:
+            ev.accept()
+            p = self.mapToView(ev.pos())
+            row, col = self.pane.plot_to_pixel(p.x(), p.y())
+            menu(self.pane, row, col, ev.screenPos().toPoint())
+            return
         super().mouseClickEvent(ev)
 
     def wheelEvent(self, ev, axis=None):
@@ -75,6 +82,8 @@ class ImagePane(QWidget):
     invert_y = True
     # modifier -> the one axis (0 = x, 1 = y) the wheel zooms while it is held
     wheel_axes: dict[str, int] = {}
+    # callable(pane, row, col, screen_pos) for a right click the tool did not take
+    context_menu = None
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

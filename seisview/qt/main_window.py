@@ -106,6 +106,9 @@ class MainWindow(QMainWindow):
         self.files = file_actions.FileActions(self)
         self.workspaces = Workspaces(self, settings)
         self._build_view_menu()
+        from seisview.qt import view_menus
+
+        view_menus.install(self)  # right-click menus, Help → Keyboard shortcuts
         self._handles = [(self.session.events.survey, self._on_survey),
                          (self.session.events.cursor, self._on_cursor),
                          (self.session.events.position, self._update_legends)]
