@@ -85,9 +85,9 @@ def test_inline_view_steps_by_slider_spin_and_keys(qtbot):
     v.spin.setValue(120)  # line numbers, not indices
     assert s.il_idx == 10 and v.slider.value() == 10
     qtbot.keyClick(v.plot_widget, Qt.Key.Key_Right)
-    qtbot.keyClick(v.plot_widget, Qt.Key.Key_PageUp)
+    qtbot.keyClick(v.plot_widget, Qt.Key.Key_PageDown)  # on: the next lines, as in a document
     assert s.il_idx == 21
-    qtbot.keyClick(v, Qt.Key.Key_Down)
+    qtbot.keyClick(v, Qt.Key.Key_Up)
     assert s.il_idx == 20
     # the image shows the current inline: pixel (row=sample, col=xl) from the volume
     idx = to_uint8(s.volume.data[20, :, :].T, s.display_levels())

@@ -208,6 +208,10 @@ class SurveyGeometry:
         k = math.floor(q + 0.5 + _EPS) if math.isfinite(q) else 0
         return min(max(k, 0), self.n_samples - 1)
 
+    def n_samples_in(self, length: float) -> int:
+        """Samples in a time/depth length (a window in ms or m): nearest, halves up."""
+        return math.floor(float(length) / self.dt + 0.5 + _EPS)
+
     def z_text(self, z: float) -> str:
         """``600 ms`` / ``1200 m``."""
         return f"{format_number(z)} {self.z_unit}"

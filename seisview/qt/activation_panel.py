@@ -368,7 +368,8 @@ class ActivationPanel(QWidget):
             if name in self.session.layers:
                 self.session.layers[name].refresh()
         act = page.activations[page.layer]
-        self.info.setText(f"{page.layer}: {act.n_channels} channels, stride {act.stride[0]:g}, "
+        self.info.setText(f"{page.layer} on {self.session.geometry.describe(page.spec)}: "
+                          f"{act.n_channels} channels, stride {act.stride[0]:g}, "
                           f"page {page.page + 1}/{page.n_pages}, ordered by {self.order_box.currentText()}"
                           f"{'' if act.pad_ok else ' (receptive field wider than the padding)'}")
         self.page_shown.emit(page)
@@ -452,15 +453,10 @@ class ActivationPanel(QWidget):
             return
         s, spec = self.session, page.spec
         row, col = row + page.origin[0], col + page.origin[1]  # patch -> section pixels
-        if spec.kind == "inline":
-            s.set_cursor(spec.index, col - 0.5, row - 0.5, origin="activation")
-        elif spec.kind == "crossline":
-            s.set_cursor(col - 0.5, spec.index, row - 0.5, origin="activation")
-        else:
-            s.set_cursor(row - 0.5, col - 0.5, spec.index, origin="activation")
+        s.set_cursor(*spec.volume_point(row - 0.5, col - 0.5), origin="activation")
         value = act.native[(channel, *act.cell_at(row - page.origin[0], col - page.origin[1]))]
-        self.info.setText(f"{page.layer} #{channel} at {spec.key()} row {int(row)} col {int(col)}: "
-                          f"{value:.4g}")
+        where = s.geometry.describe_point(*spec.volume_point(int(row), int(col)))
+        self.info.setText(f"{page.layer} #{channel} at {where}: {value:.4g}")
 
     def _clicked(self, ev) -> None:
         p = self._image.mapToView(ev.pos())

@@ -35,12 +35,13 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.attributes.cooccurrence import STATS
+from seisview.core.errors import SeisviewError
 from seisview.qt.workers import LatestRunner
 
 _TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
-_SLICE = re.compile(r"(?:^|:)(time|inline|crossline):(-?\d+(?:\.\d+)?)(?::[a-z_]+)?$")
-_PHASE = re.compile(r"@(\d+)$")
+# a map's position as users type it, anywhere in its name: "FILE:time:800[:attr]", "amp@time:600"
+_SLICE = re.compile(r"(?:^|[:@])((?:time|depth|inline|crossline):[^:@\s]+)(?::[a-z_]+)?$", re.IGNORECASE)
 
 
 class LassoViewBox(pg.ViewBox):
@@ -255,21 +256,14 @@ class CrossplotPanel(QWidget):
         s = self.session
         if s is None or getattr(s, "volume", None) is None:
             return
-        g, name = s.geometry, key[0]
-        m = _SLICE.search(name)
-        if m is not None:  # FILE:time:800 / FILE:inline:NO / FILE:crossline:NO (survey units)
-            kind, value = m.group(1), float(m.group(2))
-            if kind == "time":
-                idx = int(round((value - g.t0) / g.dt))
-            else:
-                axis = g.il if kind == "inline" else g.xl
-                idx = int(round((value - axis.first) / axis.step))
-        elif (m := _PHASE.search(name)) is not None:  # phase-pair names carry the sample index
-            kind, idx = "time", int(m.group(1))
-        else:
+        m = _SLICE.search(key[0])
+        if m is None:
             return
-        if 0 <= idx < s.n_positions(kind):
-            s.set_position(kind, idx)
+        try:
+            spec = s.geometry.parse_spec(m.group(1))
+        except SeisviewError:  # a map of another survey (a loaded CSV): nothing to show here
+            return
+        s.set_position(spec.kind, spec.index)
 
     # -- export ----------------------------------------------------------------------------------
     def export_csv(self, path) -> Path:
@@ -286,8 +280,6 @@ class CrossplotPanel(QWidget):
     def export_png(self, path) -> Path:
         path = Path(path)
         if not self.plot_widget.grab().save(str(path)):
-            from seisview.core.errors import SeisviewError
-
             raise SeisviewError(f"could not write {path}", hint="check the folder and the file name")
         return path
 

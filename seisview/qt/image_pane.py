@@ -33,6 +33,9 @@ class ToolViewBox(pg.ViewBox):
         self._tool_drag = False
 
     def mouseDragEvent(self, ev, axis=None):
+        if axis is not None:  # a drag on an axis pans (or, right button, zooms) along it only
+            super().mouseDragEvent(ev, axis)
+            return
         if ev.isStart():
             self._tool_drag = self.pane._dispatch("press", ev.buttonDownPos(), ev.modifiers(),
                                                   ev.buttons() | ev.button())
@@ -55,10 +58,13 @@ class ToolViewBox(pg.ViewBox):
         super().mouseClickEvent(ev)
 
     def wheelEvent(self, ev, axis=None):
-        steps = ev.delta() / 120.0 if hasattr(ev, "delta") else 0.0
-        if self.pane._dispatch("wheel", ev.pos(), ev.modifiers(), Qt.MouseButton.NoButton, steps):
-            ev.accept()
-            return
+        if axis is None:  # the wheel over an axis zooms along that axis only
+            steps = ev.delta() / 120.0 if hasattr(ev, "delta") else 0.0
+            if self.pane._dispatch("wheel", ev.pos(), ev.modifiers(), Qt.MouseButton.NoButton, steps):
+                ev.accept()
+                return
+            mods = modifiers_of(ev.modifiers())
+            axis = next((a for m, a in self.pane.wheel_axes.items() if m in mods), None)
         super().wheelEvent(ev, axis)
 
 
@@ -66,6 +72,8 @@ class ImagePane(QWidget):
     """Base widget: a plot with an image item, pixel transform and a tool hook."""
 
     invert_y = True
+    # modifier -> the one axis (0 = x, 1 = y) the wheel zooms while it is held
+    wheel_axes: dict[str, int] = {}
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)

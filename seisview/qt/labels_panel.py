@@ -257,10 +257,8 @@ class LabelsPanel(QWidget):
         c = self.ctl
         if c.labels is None:
             return
-        names = {"inline": "inline", "crossline": "crossline", "time": "time"}
         for spec, n in c.labels.labelled_sections():
-            line = self.session.line_number(spec.kind, spec.index)
-            it = QListWidgetItem(f"{names[spec.kind]} {line:g}  ({n} px)")
+            it = QListWidgetItem(f"{c.labels.geometry.describe(spec)}  ({n} px)")
             it.setData(Qt.ItemDataRole.UserRole, (spec.kind, spec.index))
             self.sections.addItem(it)
 

@@ -303,15 +303,15 @@ class MainWindow(QMainWindow):
         g = s.geometry
         parts = []
         if cur.il_idx is not None:
-            parts.append(f"IL {g.il.first + g.il.step * round(cur.il_idx)}")
+            parts.append(f"IL {g.il.number(round(cur.il_idx))}")
         if cur.xl_idx is not None:
-            parts.append(f"XL {g.xl.first + g.xl.step * round(cur.xl_idx)}")
+            parts.append(f"XL {g.xl.number(round(cur.xl_idx))}")
         if cur.sample is not None:
-            parts.append(f"{'t' if g.domain == 'time' else 'z'} {g.t0 + g.dt * round(cur.sample):g} {g.z_unit}")
+            parts.append(f"{'t' if g.domain == 'time' else 'z'} {g.z_text(g.z_of(round(cur.sample)))}")
         if cur.amplitude is not None:
             parts.append(f"amp {cur.amplitude:.4g}")
         if g.affine is not None and cur.il_idx is not None and cur.xl_idx is not None:
-            x, y = g.world(g.il.first + g.il.step * cur.il_idx, g.xl.first + g.xl.step * cur.xl_idx)
+            x, y = g.world(g.il.number(cur.il_idx), g.xl.number(cur.xl_idx))
             parts.append(f"X {float(x):.0f}  Y {float(y):.0f}")
         self.readout.setText("   ".join(parts))
 

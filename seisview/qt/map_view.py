@@ -146,9 +146,15 @@ class MapView(ImagePane):
         self.outline.setData([p[0] for p in pts], [p[1] for p in pts])
         for k in ("inline", "crossline"):
             self._place_line(k)
+        self._show_where()
         self.refresh()
         self._redraw_overlays()
         self.auto_range()
+
+    def _show_where(self) -> None:
+        """The title names the slice the map is cut at: ``Map at time 600 ms``."""
+        s = self.session
+        self.title.setText(f"Map at {s.geometry.describe(s.spec('time'))}")
 
     def _redraw_overlays(self, *_args) -> None:
         s = self.session
@@ -156,6 +162,7 @@ class MapView(ImagePane):
 
     def _on_position(self, kind: str, _index: int) -> None:
         if kind == "time":
+            self._show_where()
             self.refresh()
             self._redraw_overlays()
         else:
@@ -205,13 +212,13 @@ class MapView(ImagePane):
             else:  # on-disk: read in a worker
                 self.runner.submit(_slice, s, s.spec("time"))
             return
-        half = int(round(self.window_box.value() / 2 / s.geometry.dt))
+        half = s.geometry.n_samples_in(self.window_box.value()) // 2  # 20 ms at 4 ms: 5 samples
         self.runner.submit(window_attribute, s.volume, s.t_idx, half, self.attribute)
 
     def compute_now(self) -> np.ndarray:
         """Synchronous attribute of the current settings (tests, export)."""
         s = self.session
-        half = int(round(self.window_box.value() / 2 / s.geometry.dt))
+        half = s.geometry.n_samples_in(self.window_box.value()) // 2  # 20 ms at 4 ms: 5 samples
         out = window_attribute(s.volume, s.t_idx, half, self.attribute)
         self._on_attribute(0, out)
         return out

@@ -223,11 +223,17 @@ class LabelController(QObject):
         return self.guard(self.labels.redo) if self.labels is not None else None
 
     def ready(self, ev: ToolEvent) -> bool:
-        if not self.usable():
-            self.window.status("open or create a project for this survey to paint labels "
-                               "(File → New project)")
+        return self.usable() and isinstance(ev.spec, SectionSpec) and ev.inside
+
+    def refuse(self, ev: ToolEvent) -> bool:
+        """A press the tool cannot use. Without a project for this survey, offer one and take
+        the press (True), so the view does not pan instead."""
+        if self.usable():
             return False
-        return isinstance(ev.spec, SectionSpec) and ev.inside
+        from seisview.qt.project_actions import offer_project
+
+        offer_project(self.window, "paint labels")
+        return True
 
 
 class BrushTool(SectionTool):
@@ -266,8 +272,10 @@ class BrushTool(SectionTool):
             ring.setVisible(ev.inside)
 
     def press(self, ev: ToolEvent) -> bool:
-        if "left" not in ev.buttons or not self.ctl.ready(ev):
+        if "left" not in ev.buttons:
             return False
+        if not self.ctl.ready(ev):
+            return self.ctl.refuse(ev)
         c = self.ctl
         tool = "erase" if self.erase or "right" in ev.buttons else "brush"
         c.labels.begin(ev.spec, c.class_id, tool, radius=c.radius, preserve=c.preserve)
@@ -308,8 +316,10 @@ class FillTool(SectionTool):
         self.ctl = ctl
 
     def press(self, ev: ToolEvent) -> bool:
-        if "left" not in ev.buttons or not self.ctl.ready(ev):
+        if "left" not in ev.buttons:
             return False
+        if not self.ctl.ready(ev):
+            return self.ctl.refuse(ev)
         r, c = ev.pixel
         self.ctl.guard(self.ctl.labels.fill, ev.spec, r, c, self.ctl.class_id,
                        preserve=self.ctl.preserve)
@@ -350,7 +360,7 @@ class PolygonTool(SectionTool):
 
     def press(self, ev: ToolEvent) -> bool:
         if not self.ctl.ready(ev):
-            return False
+            return self.ctl.refuse(ev) if "left" in ev.buttons else False
         if "right" in ev.buttons:
             self._close(ev.view)
             return True

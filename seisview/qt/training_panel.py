@@ -390,12 +390,8 @@ class TrainingPanel(QWidget):
         g = self.session.volume.geometry
         self.next_list.clear()
         for r in regions:
-            row, col = r.center
-            il, xl = (spec.index, col) if kind == "inline" else (col, spec.index)
-            text = (f"inline {g.il.first + g.il.step * il}, crossline "
-                    f"{g.xl.first + g.xl.step * xl}, {g.t0 + g.dt * row:.0f} {g.z_unit} "
-                    f"(uncertainty {r.score:.2f})")
-            item = QListWidgetItem(text)
+            il, xl, row = spec.volume_point(*r.center)
+            item = QListWidgetItem(f"{g.describe_point(il, xl, row)} (uncertainty {r.score:.2f})")
             item.setData(Qt.ItemDataRole.UserRole, (il, xl, row))
             self.next_list.addItem(item)
 
