@@ -122,7 +122,8 @@ class CrossplotPanel(QWidget):
         self.live_box.setChecked(True)
         self.maps_edit = QLineEdit()
         self.maps_edit.setPlaceholderText("maps: empty = in/out-of-phase pairs of the survey, or e.g. "
-                                          "time:600 time:600:envelope time:900 inline:250")
+                                          "time:600 time:600:envelope inline:250 (ms and line "
+                                          "numbers; depth:M on depth surveys)")
         self.maps_edit.returnPressed.connect(self.recompute)
         self.pairs_box = QComboBox()
         self.pairs_box.addItems(["all", "consecutive", "none"])

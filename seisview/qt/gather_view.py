@@ -219,6 +219,8 @@ class GatherView(ImagePane):
         s = self.session
         clip = robust_levels(d, s.clip_percentile).clip / s.gain
         mode = self.mode_box.currentText()
+        self.keys.set_base((-clip, clip) if "density" in mode else None, s.colormap,
+                           "amplitude / trace peak" if self.norm_box.isChecked() else "amplitude")
         if "density" in mode:
             self.image.set_indices(to_uint8(d, (-clip, clip)), rgb32_table(lut(s.colormap)))
             self.image.show()
