@@ -103,9 +103,12 @@ class ViewKeys(QObject):
         self.enabled = True
         self.base = ColorBar()
         self.overlay = ColorBar()
+        self.base.hide()  # until placed in the plot's layout
+        self.overlay.hide()
         self.legend = ClassLegend(plot.getViewBox())
         self.legend.hide()
         self._want = {"base": False, "overlay": False}
+        self._placed: list[ColorBar] = []  # the bars in the plot's layout now
         self._palette_source = None  # () -> Palette | None
         self._label_ids = None  # () -> ids of the labels drawn in this view
         self._predicted: set[int] = set()
@@ -160,12 +163,13 @@ class ViewKeys(QObject):
 
     def _place(self, bar: ColorBar, col: int, on: bool) -> None:
         lay = self.plot.layout
-        inside = any(lay.itemAt(i) is bar for i in range(lay.count()))
-        if on and not inside:
+        if on and bar not in self._placed:
             lay.addItem(bar, 2, col)
+            self._placed.append(bar)
             bar.show()
-        elif not on and inside:
+        elif not on and bar in self._placed:
             lay.removeItem(bar)
+            self._placed.remove(bar)
             bar.hide()
 
 
