@@ -90,7 +90,8 @@ class Project:
         ``geometry`` lets a project refer to a survey described without its data
         (then ``survey_path`` may be ``None``). ``palette`` ``None`` starts with the
         survey's own classes when it ships a class list (``survey_palette``, e.g. the
-        demo survey), else the MalenoV ones; a name picks a built-in palette.
+        demo survey), else the MalenoV ones, and without classes for pre-stack gathers
+        (a first-break project); a name picks a built-in palette.
         """
         path = Path(path).expanduser()
         if path.exists():
@@ -102,7 +103,9 @@ class Project:
             ref = SurveyRef("", 0, 0.0, "", geometry.kind, iline, xline, gather_key, geometry)
         else:
             raise SeisviewError("a project needs a survey", hint="pass --survey PATH")
-        if palette is None:
+        if palette is None and ref.geometry is None:  # pre-stack gathers: first breaks, no facies
+            pal = Palette([])
+        elif palette is None:
             pal = (survey_palette(survey_path) if survey_path is not None else None) or Palette.default()
         else:
             pal = Palette.default(palette) if isinstance(palette, str) else palette
