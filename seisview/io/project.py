@@ -192,6 +192,9 @@ class Project:
                 conn.close()
             raise open_error(path, exc) from None
         _opened(path, +1)
+        if read_only:
+            project._warn(f"{path.name} is read-only here: it can be read, exported and predicted "
+                          "from, but changes are not saved (copy it to a writable folder to edit)")
         project._check_survey()
         project._claim()
         return project
