@@ -184,7 +184,7 @@ class LabelsPanel(QWidget):
         w.add_tool(self.picking.tool, "gather", "K")
         for k in range(1, 10):
             QShortcut(QKeySequence(str(k)), w, activated=lambda k=k: self.ctl.select_key(k)
-                      ).setWhatsThis(f"Class {k} of the project")
+                      ).setWhatsThis("Choose the class with that key (labels)")
         QShortcut(QKeySequence("Ctrl+Z"), w, activated=self.undo).setWhatsThis(
             "Undo the latest label or pick edit")
         QShortcut(QKeySequence("Ctrl+Shift+Z"), w, activated=self.redo).setWhatsThis(

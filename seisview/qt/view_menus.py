@@ -224,7 +224,10 @@ def shortcut_rows(window) -> list[tuple[str, str]]:
         what = sc.whatsThis() or sc.objectName()
         if keys and what:
             rows.setdefault(keys, what)
-    keyed = sorted(((what, keys) for keys, what in rows.items()), key=lambda r: r[0].lower())
+    by_what: dict[str, list[str]] = {}
+    for keys, what in rows.items():
+        by_what.setdefault(what, []).append(keys)
+    keyed = sorted(((what, ", ".join(keys)) for what, keys in by_what.items()), key=lambda r: r[0].lower())
     return keyed + list(GESTURES)
 
 
