@@ -44,6 +44,7 @@ class ColorBar(pg.ColorBarItem):
             ax.setPen(pg.mkPen("k"))
             ax.setTextPen(pg.mkPen("k"))
         self.axis.setWidth(None)  # as wide as its tick labels and title need
+        self.layout.setContentsMargins(0, 7, 0, 7)  # room for the end labels, half a line each
         self.axis.setStyle(tickTextOffset=2, autoExpandTextSpace=True)
         self.shown: tuple = ()
         self.set(label, (0.0, 1.0), "grey")
