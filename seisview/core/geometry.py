@@ -38,8 +38,8 @@ def format_number(v: float) -> str:
 
 
 def _span(a: float, b: float) -> str:
-    a, b = format_number(a), format_number(b)
-    return f"{a} to {b}" if a.startswith("-") or b.startswith("-") else f"{a}-{b}"
+    sa, sb = format_number(a), format_number(b)
+    return f"{sa} to {sb}" if sa.startswith("-") or sb.startswith("-") else f"{sa}-{sb}"
 
 
 def _parse_number(kind: str, text: str) -> Decimal:

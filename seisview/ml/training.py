@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -86,7 +87,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     seed: int = 0
     device: str | None = None
-    init: object = None
+    init: ModelSnapshot | str | Path | None = None  # weights to start from
     checkpoint: str | None = None
     report_every: int = 5
     first_snapshot_s: float = 2.0  # end the first epoch early so an overlay comes quickly...
@@ -117,9 +118,9 @@ def make_optimizer(cfg: TrainConfig, net: torch.nn.Module):
                                weight_decay=cfg.weight_decay, foreach=True)
         return opt, None
     if kind == "sgd":
-        opt = torch.optim.SGD(params, lr=cfg.lr or 1e-4, momentum=0.9, nesterov=True,
+        sgd = torch.optim.SGD(params, lr=cfg.lr or 1e-4, momentum=0.9, nesterov=True,
                               weight_decay=cfg.weight_decay, foreach=True)
-        return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0 / (1.0 + 1e-6 * t))
+        return sgd, torch.optim.lr_scheduler.LambdaLR(sgd, lambda t: 1.0 / (1.0 + 1e-6 * t))
     raise SeisviewError(f"unknown optimizer {kind!r}", hint="use adam or sgd")
 
 
@@ -238,9 +239,10 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
         if n_init:
             log.info("started %s from %s: %d tensors transferred", config.model, config.init, n_init)
         net.to(device)
+        context: int = net.context  # type: ignore[assignment]  # torch types attributes Tensor | Module
         opt, sched = make_optimizer(config, net)
         oom = OOMFallback(device, config.batch_size)
-        sampler = CropSampler(data, config.crop, net.context, phase_rotation=config.phase_rotation,
+        sampler = CropSampler(data, config.crop, context, phase_rotation=config.phase_rotation,
                               gain=config.gain, flip=config.flip, stretch=config.stretch,
                               seed=config.seed)
         del gen
@@ -269,7 +271,7 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                         raise SeisviewError("the number of classes changed during training",
                                             hint="restart training to add a class")
                     data = fresh
-                    sampler = CropSampler(data, config.crop, net.context,
+                    sampler = CropSampler(data, config.crop, context,
                                           phase_rotation=config.phase_rotation,
                                           gain=config.gain, flip=config.flip,
                                           stretch=config.stretch, seed=config.seed + epoch)
@@ -367,7 +369,7 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
             if reason == "time":
                 break
             if rounds < config.self_train and step >= max(stage_end, config.self_train_after):
-                pseudo = pseudo_sampler(shown, data, oom.device, config, net.context,
+                pseudo = pseudo_sampler(shown, data, oom.device, config, context,
                                         seed=config.seed + 1000 * (rounds + 1),
                                         check=state.check)
                 rounds += 1
@@ -379,6 +381,8 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                     and rounds >= config.self_train and step >= stage_end):
                 reason = "early stop"
                 break
+        if best is None:
+            raise SeisviewError("training ended before any model was kept", hint="train for more steps")
         yield TrainDone(best, dict(best.meta), epoch + 1, step, reason, ckpt, tuple(history))
     except Cancelled:
         yield TrainCancelled(best, step, ckpt)
