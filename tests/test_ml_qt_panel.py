@@ -101,7 +101,8 @@ def test_new_strokes_join_the_running_training(setup, qtbot):
     panel, session, project, truth = setup
     _paint(project, truth, 1)
     ready = []
-    panel.snapshot_ready.connect(ready.append)  # what the activations / crossplot panels follow
+    # what the overlays, the activations and crossplot panels follow
+    session.models.events.changed.connect(lambda task, snap: snap is not None and ready.append(snap))
     assert panel.start()
     seen = []
     panel.worker.message.connect(lambda m: getattr(m, "snapshot", None) is not None

@@ -15,6 +15,7 @@ sample before the first or after the last sample is outside the survey.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -26,6 +27,7 @@ from seisview.core.section import SectionSpec
 KINDS = ("poststack3d", "poststack2d", "prestack", "unstructured")
 LINE_KINDS = ("inline", "crossline")
 _EPS = 1e-9  # float slack of (z - t0) / dt, in samples
+_NUMBER_UNIT = re.compile(r"\s*(.*?)\s*(ms|s|m|ft|us|)\s*", re.IGNORECASE | re.DOTALL)
 
 
 def format_number(v: float) -> str:
@@ -37,9 +39,9 @@ def format_number(v: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def _span(a: float, b: float) -> str:
-    sa, sb = format_number(a), format_number(b)
-    return f"{sa} to {sb}" if sa.startswith("-") or sb.startswith("-") else f"{sa}-{sb}"
+def _span(lo: float, hi: float) -> str:
+    a, b = format_number(lo), format_number(hi)
+    return f"{a} to {b}" if a.startswith("-") or b.startswith("-") else f"{a}-{b}"
 
 
 def _parse_number(kind: str, text: str) -> Decimal:
@@ -230,8 +232,8 @@ class SurveyGeometry:
         return self.axis(kind).nearest_index(value) if kind in LINE_KINDS else self.nearest_sample(value)
 
     def parse_spec(self, text: str) -> SectionSpec:
-        """``inline:223``, ``crossline:1005`` (line numbers), ``time:600`` (ms) or, on a depth
-        survey, ``depth:1200`` (m) -> the section; one-line ``SeisviewError`` otherwise."""
+        """``inline:223``, ``crossline:1005`` (line numbers), ``time:600`` (ms; ``600ms`` too) or,
+        on a depth survey, ``depth:1200`` (m) -> the section; one-line ``SeisviewError`` otherwise."""
         kind, sep, value = str(text).strip().partition(":")
         kind = kind.strip().lower()
         if not sep:
@@ -242,7 +244,11 @@ class SurveyGeometry:
             if kind != self.z_name:
                 raise SeisviewError(f"this survey is in {self.z_name} ({self.z_unit}), not {kind}",
                                     hint=f"write {self.z_name}:NUMBER in {self.z_unit} ({self.z_extent()})")
-            return SectionSpec("time", self.sample_of(value))
+            number, unit = _NUMBER_UNIT.fullmatch(value).groups()  # type: ignore[union-attr]  # always matches
+            if unit and unit.lower() != self.z_unit:  # "time:600ms" is fine, "depth:1200ft" is not
+                raise SeisviewError(f"{self.z_name} {value.strip()}: this survey's {self.z_name}s are in "
+                                    f"{self.z_unit}", hint=f"write {self.z_name}:NUMBER ({self.z_extent()})")
+            return SectionSpec("time", self.sample_of(number if unit else value))
         raise SeisviewError(f"unknown section kind {kind!r} in {text!r}", hint=self.spec_hint())
 
     def spec_hint(self) -> str:

@@ -327,8 +327,8 @@ def fit_affine(h: HeaderTable, b: Binning, text: str = "") -> tuple[tuple | None
     sel = il_idx >= 0
     if sel.sum() > 20_000:  # a spread of 20k traces pins an affine transform to well under a metre
         sel &= np.arange(sel.size) % int(np.ceil(sel.sum() / 20_000)) == 0
-    il_no = (il.first + il.step * il_idx[sel]).astype(float)
-    xl_no = (xl.first + xl.step * xl_idx[sel]).astype(float)
+    il_no = il.number(il_idx[sel]).astype(float)
+    xl_no = xl.number(xl_idx[sel]).astype(float)
     sc = h["scalco"][sel].astype(float)
     scale = np.where(sc < 0, 1.0 / np.abs(np.where(sc == 0, 1, sc)), np.where(sc == 0, 1.0, sc))
     for bx, by in ((181, 185), (73, 77), (81, 85)):

@@ -93,7 +93,7 @@ class CrossplotPanel(QWidget):
         self.selected: list[tuple[str, str]] = []
         self.snapshot = None
         self._stale = False  # a snapshot came while hidden: recompute when shown
-        self._training = None  # (signal, slot) of the followed training panel
+        self._following = None  # (signal, slot) of the followed model slot
         self.runner = LatestRunner(self)
         self.runner.result.connect(self._on_result)
         self.runner.failed.connect(self._on_failed)
@@ -122,7 +122,8 @@ class CrossplotPanel(QWidget):
         self.live_box.setChecked(True)
         self.maps_edit = QLineEdit()
         self.maps_edit.setPlaceholderText("maps: empty = in/out-of-phase pairs of the survey, or e.g. "
-                                          "time:600 time:600:envelope time:900 inline:250")
+                                          "time:600 time:600:envelope inline:250 (ms and line "
+                                          "numbers; depth:M on depth surveys)")
         self.maps_edit.returnPressed.connect(self.recompute)
         self.pairs_box = QComboBox()
         self.pairs_box.addItems(["all", "consecutive", "none"])
@@ -372,7 +373,7 @@ class CrossplotPanel(QWidget):
         self.info.setText("no statistics yet: load a CSV, or train a model")
 
     def shutdown(self) -> None:
-        from seisview.qt.activation_panel import disconnect_training
+        from seisview.qt.activation_panel import unfollow_model
 
         if self.session is not None:
             try:
@@ -380,7 +381,7 @@ class CrossplotPanel(QWidget):
             except (TypeError, ValueError, RuntimeError):
                 pass
 
-        disconnect_training(self)
+        unfollow_model(self)
         self._rest.stop()
         self.runner.cancel_all()
 
@@ -453,10 +454,8 @@ def map_set_job(snapshot, volume, specs, pairs="all", layers=None, *, state=None
 
 
 def make_panel(main_window) -> CrossplotPanel:
-    from PyQt6.QtCore import QTimer
-
-    from seisview.qt.activation_panel import connect_training
+    from seisview.qt.activation_panel import follow_model
 
     panel = CrossplotPanel(main_window.session, main_window)
-    QTimer.singleShot(0, lambda: connect_training(panel, main_window))
+    follow_model(panel, main_window.session)
     return panel

@@ -47,8 +47,6 @@ class FirstBreakPanel(QWidget):
         super().__init__(parent)
         self.window = window
         self.session = window.session
-        self.snapshot = None
-        self.predictions: dict[tuple[int, int], tuple[float, float]] = {}
         self.worker = None
         # while training: a job predicting the visible gather with the newest snapshot, the
         # snapshot version each gather's predictions come from, and the run they belong to
@@ -65,10 +63,34 @@ class FirstBreakPanel(QWidget):
         self._build()
         self._handles = [(self.session.events.gather, self._on_gather),
                          (self.session.events.survey, self._on_survey),
-                         (self.session.events.project, self._on_project)]
+                         (self.session.events.project, self._on_project),
+                         (self.session.predictions.events.picks, self._on_predicted_picks)]
         for sig, slot in self._handles:
             sig.connect(slot)
         self._on_project(self.session.project)
+
+    # -- the session's model and predictions ---------------------------------------
+    @property
+    def snapshot(self):
+        """The current first-break model (``session.models``)."""
+        return self.session.models.get("firstbreak")
+
+    @snapshot.setter
+    def snapshot(self, snapshot) -> None:
+        self.session.models.set("firstbreak", snapshot)
+
+    @property
+    def predictions(self) -> dict[tuple[int, int], tuple[float, float]]:
+        """Predicted picks ``{(gather key, channel): (time_ms, confidence)}`` (the session's
+        prediction store)."""
+        return self.session.predictions.picks
+
+    @predictions.setter
+    def predictions(self, picks: dict) -> None:
+        self.session.predictions.set_picks(picks, replace=True)
+
+    def _on_predicted_picks(self, _picks) -> None:
+        self.redraw()
 
     # -- layout ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -261,8 +283,8 @@ class FirstBreakPanel(QWidget):
         self.snapshot = msg.snapshot
         if isinstance(msg, TrainProgress):
             v = msg.metrics.get("val_within", float("nan"))
-            tol = f" (±{2 * self.session.gathers.dt_ms:g} ms)"
-            self.info.setText(f"step {msg.step}: held-out picks within ±2 samples{tol} "
+            tol = f"±{2 * self.session.gathers.dt_ms:g} ms (2 samples)"
+            self.info.setText(f"step {msg.step}: held-out picks within {tol} "
                               f"{v:.0%}; the gather on screen follows each new model")
             self._predict_visible()
 
@@ -300,9 +322,8 @@ class FirstBreakPanel(QWidget):
             self.info.setText(f"live picks of gather {key} failed: {end.message}")
         fresh = gen == self._run_gen and self._version.get(key, -1) < version
         if fresh and isinstance(end, TaskDone) and isinstance(end.result, dict):
-            self.predictions.update(end.result)
             self._version[key] = version
-            self.redraw()
+            self.session.predictions.set_picks(end.result)  # the gather view redraws
             self._update_buttons()
         if self._live_pending:
             self._live_pending = False
