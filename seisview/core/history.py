@@ -9,12 +9,7 @@ The project journal stores the same states as append-only events, so
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Protocol
-
-
-class Operation(Protocol):
-    id: int
-
+from typing import Any
 
 ACTIVE, UNDONE, DROPPED = "active", "undone", "dropped"
 
