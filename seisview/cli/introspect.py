@@ -71,7 +71,8 @@ def run_stats(args) -> int:
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
     if args.levels < 2:
         raise SeisviewError(f"--levels {args.levels}", hint="use at least 2 levels")
-    from seisview.attributes.maps import load_map  # scipy.signal: 1-4 s, needed by this command only
+    # scipy.signal takes 1-4 s to import: only this command needs it
+    from seisview.attributes.maps import load_map
 
     cache: dict = {}
     maps = {}
