@@ -204,8 +204,9 @@ def _reference(src: Path, tmp: Path) -> Path:
 
 def _allowance(what: str) -> int:
     """New sample values a mutation explains: the samples its random bytes overwrote."""
-    if "random bytes" in what:
-        return int(what.split()[0])
+    words = what.split()
+    if "random bytes at" in what and words[0].isdigit():
+        return int(words[0])
     return 0
 
 
