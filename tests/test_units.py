@@ -48,6 +48,8 @@ def test_specs_parse_to_indices_and_print_back(f3, volve, delay):
     assert volve.parse_spec("depth:1200") == SectionSpec("time", 60)
     assert delay.parse_spec("time:1000") == SectionSpec("time", 0)
     assert delay.parse_spec("time:1600") == SectionSpec("time", 150)
+    assert delay.parse_spec("time:1600 ms") == delay.parse_spec("time:1600MS") == SectionSpec("time", 150)
+    assert volve.parse_spec("depth:1200m") == SectionSpec("time", 60)
     for g in (f3, volve, delay):
         for kind in ("inline", "crossline", "time"):
             for i in (0, g.shape[("inline", "crossline", "time").index(kind)] - 1):
@@ -87,6 +89,9 @@ def test_display_text_is_in_line_numbers_and_ms_or_m(f3, volve):
     ("depth:600", ["this survey is in time"]),
     ("slice:600", ["unknown section kind 'slice'"]),
     ("inline", ["not KIND:NUMBER"]),
+    ("time:600 m", ["time 600 m: this survey's times are in ms"]),
+    ("time:600 s", ["times are in ms"]),
+    ("time:6e", ["'6e' is not a number"]),
 ])
 def test_bad_specs_are_one_line_errors(f3, text, words):
     with pytest.raises(SeisviewError) as e:

@@ -66,6 +66,7 @@ def cmd_train(args) -> int:
     from seisview.io.project import Project
 
     with Project.open(args.project) as project:
+        project.require_survey_unchanged("train on it")  # the labels were painted on other samples
         if args.task == "firstbreak":
             return _train_firstbreak(project, args)
         return _train_facies(project, args)
@@ -148,6 +149,7 @@ def cmd_predict(args) -> int:
         raise SeisviewError(f"--out {out.name}: unknown format", hint="use .npy or .sgy")
     with Project.open(args.project) as project:
         project.check_output(out)  # never over the project or its survey
+        project.require_survey_unchanged("predict")
         snap = run_snapshot(project, args.run)
         volume = project_volume(project)
     if args.section:

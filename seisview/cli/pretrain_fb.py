@@ -102,6 +102,7 @@ def cmd_pretrain(args) -> int:
     from seisview.ml.training_run import pretrain_run
 
     with Project.open(args.project) as project:
+        project.require_survey_unchanged("pretrain on it")
         data = project_data(project)
         config = PretrainConfig(model=args.model, minutes=args.minutes, steps=args.steps,
                                 seed=args.seed, window_ms=_picked_window_ms(project, data))
@@ -169,6 +170,7 @@ def cmd_picks_predict(args) -> int:
 
     with Project.open(args.project) as project:
         project.check_output(args.out)  # never over the project or its survey
+        project.require_survey_unchanged("predict picks")
         snap = run_snapshot(project, args.run)
         gathers = project_gathers(project)
         picks = predict_picks(snap, gathers)

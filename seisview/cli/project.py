@@ -20,7 +20,8 @@ def register(subparsers, groups) -> None:
     new.add_argument("--gather-key", type=int, help="gather key header byte (pre-stack, default 9 = FFID)")
     new.add_argument("--palette", default="survey", choices=("survey", "malenov", "salt"),
                      help="starting classes: the survey's own (a <survey>.classes.json beside it, "
-                     "e.g. the demo survey; the 9 MalenoV F3 facies when it has none), "
+                     "e.g. the demo survey; the 9 MalenoV F3 facies when it has none; none for "
+                     "pre-stack gathers, a first-break project), "
                      "the MalenoV ones, or salt/other (default: survey)")
     new.set_defaults(func=cmd_new)
     info = sub.add_parser("info", help="survey, classes, labels, picks and model runs of a project")
@@ -92,7 +93,9 @@ def cmd_new(args) -> int:
         g = s.geometry
         what = g.extent_text() if g is not None else f"{s.kind} gathers"
         names = ", ".join(c.name for c in pr.palette)
-        print(f"created {pr.path} for {s.path} ({what}); {len(pr.palette)} classes: {names}")
+        classes = f"{len(pr.palette)} classes: {names}" if len(pr.palette) else \
+            "first breaks: no facies classes"
+        print(f"created {pr.path} for {s.path} ({what}); {classes}")
     return 0
 
 

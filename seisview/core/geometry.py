@@ -15,6 +15,7 @@ sample before the first or after the last sample is outside the survey.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -230,8 +231,8 @@ class SurveyGeometry:
         return self.axis(kind).nearest_index(value) if kind in LINE_KINDS else self.nearest_sample(value)
 
     def parse_spec(self, text: str) -> SectionSpec:
-        """``inline:223``, ``crossline:1005`` (line numbers), ``time:600`` (ms) or, on a depth
-        survey, ``depth:1200`` (m) -> the section; one-line ``SeisviewError`` otherwise."""
+        """``inline:223``, ``crossline:1005`` (line numbers), ``time:600`` (ms; ``600ms`` too) or,
+        on a depth survey, ``depth:1200`` (m) -> the section; one-line ``SeisviewError`` otherwise."""
         kind, sep, value = str(text).strip().partition(":")
         kind = kind.strip().lower()
         if not sep:
@@ -242,7 +243,11 @@ class SurveyGeometry:
             if kind != self.z_name:
                 raise SeisviewError(f"this survey is in {self.z_name} ({self.z_unit}), not {kind}",
                                     hint=f"write {self.z_name}:NUMBER in {self.z_unit} ({self.z_extent()})")
-            return SectionSpec("time", self.sample_of(value))
+            number, unit = re.fullmatch(r"\s*(.*?)\s*(ms|s|m|ft|us|)\s*", value, re.IGNORECASE).groups()
+            if unit and unit.lower() != self.z_unit:  # "time:600ms" is fine, "depth:1200ft" is not
+                raise SeisviewError(f"{self.z_name} {value.strip()}: this survey's {self.z_name}s are in "
+                                    f"{self.z_unit}", hint=f"write {self.z_name}:NUMBER ({self.z_extent()})")
+            return SectionSpec("time", self.sample_of(number if unit else value))
         raise SeisviewError(f"unknown section kind {kind!r} in {text!r}", hint=self.spec_hint())
 
     def spec_hint(self) -> str:

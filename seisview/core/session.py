@@ -239,7 +239,7 @@ class Session:
         """AGC window length in samples (0 = off)."""
         if self.agc_ms <= 0 or self.volume is None:
             return 0
-        return max(3, int(round(self.agc_ms / self.volume.geometry.dt)) | 1)
+        return max(3, self.volume.geometry.n_samples_in(self.agc_ms) | 1)
 
     def display_section(self, spec: SectionSpec) -> np.ndarray | None:
         """The seismic section as drawn: AGC applied, NaN/Inf set to 0 (neutral).

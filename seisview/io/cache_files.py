@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 
 from seisview.core.errors import SeisviewError
+from seisview.io.atomic import pid_alive
 
 MANIFEST = "seisview-manifest.json"
 _RENAME_EXCHANGE = 2  # renameat2 flag (Linux >= 3.15)
@@ -100,18 +101,6 @@ def swap_into_place(new: Path, out: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return False  # our own leftover from an earlier failed build in this process
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clean_leftovers(out: Path) -> list[Path]:
     """Remove ``.NAME.part<pid>`` / ``.NAME.old<pid>`` folders of builds whose process is gone;
     an old cache orphaned between the two renames of a fallback swap goes back to NAME."""
@@ -120,7 +109,7 @@ def clean_leftovers(out: Path) -> list[Path]:
     with contextlib.suppress(OSError):
         for p in out.parent.iterdir():
             m = pattern.match(p.name)
-            if not m or _alive(int(m.group(2))):
+            if not m or pid_alive(int(m.group(2))):
                 continue
             if m.group(1) == "old" and not out.exists():
                 with contextlib.suppress(OSError, ValueError):

@@ -13,7 +13,10 @@ an example when any is outside, so nothing is imported half.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +26,11 @@ from seisview.core.geometry import SurveyGeometry, format_number
 from seisview.core.labels import LabelSet
 from seisview.core.palette import Palette
 from seisview.core.section import SectionSpec
-from seisview.io.atomic import atomic_path, atomic_write_text  # noqa: F401  (atomic_write_text: re-exported)
+from seisview.io.atomic import (  # noqa: F401  (atomic_write_text: re-exported)
+    atomic_path,
+    atomic_write_text,
+    clean_dead_temps,
+)
 
 POINT_FORMATS = ("malenov", "opendtect")
 _MALENOV_NAME = re.compile(r"^(?:multi_)?(.+?)(?:_ilxl)?$")
@@ -188,25 +195,48 @@ def label_points(labels: LabelSet, class_id: int) -> np.ndarray:
     return pts[np.lexsort((pts[:, 2], pts[:, 1], pts[:, 0]))] if len(pts) else pts
 
 
+EXPORT_MARKER = "seisview-export.json"  # written last: the folder's export is complete
+
+
 def export_points(labels: LabelSet, palette: Palette, outdir, fmt: str = "malenov") -> list[Path]:
-    """One point file per class that has labels; returns the files written."""
+    """One point file per class that has labels; returns the files written.
+
+    Complete or absent: a new folder is filled under a temporary name and renamed when
+    every file is written; into an existing folder, the completion marker
+    (:data:`EXPORT_MARKER`, listing the files and their sizes) is removed first and written
+    last, so a folder without it holds an export that did not finish.
+    """
     if fmt not in POINT_FORMATS:
         raise SeisviewError(f"unknown point format {fmt!r}", hint=f"use {' or '.join(POINT_FORMATS)}")
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
+    clean_dead_temps(outdir.parent)
+    fresh = not outdir.exists()
+    work = outdir.with_name(f".{outdir.name}.part{os.getpid()}") if fresh else outdir
+    work.mkdir(parents=True, exist_ok=not fresh)
+    (work / EXPORT_MARKER).unlink(missing_ok=True)
     counts = labels.class_counts()
     written = []
-    for cls in palette:
-        if not counts.get(cls.id):
-            continue
-        pts = label_points(labels, cls.id)
-        if fmt == "malenov":  # MalenoV's four tab-separated columns; the 4th is unused
-            name, sep, tail = f"multi_{cls.name}_ilxl.pts", "\t", "\t0"
-        else:
-            name, sep, tail = f"{cls.name}.txt", " ", ""
-        lines = [f"{_num(a)}{sep}{_num(b)}{sep}{_num(c)}{tail}\n" for a, b, c in pts]
-        written.append(atomic_write_text(outdir / name, "".join(lines)))
-    return written
+    try:
+        for cls in palette:
+            if not counts.get(cls.id):
+                continue
+            pts = label_points(labels, cls.id)
+            if fmt == "malenov":  # MalenoV's four tab-separated columns; the 4th is unused
+                name, sep, tail = f"multi_{cls.name}_ilxl.pts", "\t", "\t0"
+            else:
+                name, sep, tail = f"{cls.name}.txt", " ", ""
+            lines = [f"{_num(a)}{sep}{_num(b)}{sep}{_num(c)}{tail}\n" for a, b, c in pts]
+            written.append(atomic_write_text(work / name, "".join(lines)))
+        marker = {"format": fmt, "complete": True,
+                  "files": {f.name: f.stat().st_size for f in written}}
+        atomic_write_text(work / EXPORT_MARKER, json.dumps(marker, indent=1))
+        if fresh:
+            os.rename(work, outdir)
+    except BaseException:
+        if fresh:
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+    return [outdir / f.name for f in written]
 
 
 def _num(v: float) -> str:

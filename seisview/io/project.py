@@ -51,10 +51,10 @@ from seisview.io.project_schema import (
     RunRecord,
     SurveyRef,
     file_checksum,
-    same_checksum,
     survey_ref,
     upgrade,
 )
+from seisview.io.project_survey import SEEN_KEY, survey_check
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ class Project:
         self._conn = conn
         self.read_only = read_only
         self._flock: int | None = None
+        self.survey_changed: str | None = None  # why the survey file is not what it was
         self._lock = threading.RLock()
         self.warnings: list[str] = []
         meta = dict(conn.execute("SELECT key, value FROM meta"))
@@ -89,7 +90,8 @@ class Project:
         ``geometry`` lets a project refer to a survey described without its data
         (then ``survey_path`` may be ``None``). ``palette`` ``None`` starts with the
         survey's own classes when it ships a class list (``survey_palette``, e.g. the
-        demo survey), else the MalenoV ones; a name picks a built-in palette.
+        demo survey), else the MalenoV ones, and without classes for pre-stack gathers
+        (a first-break project); a name picks a built-in palette.
         """
         path = Path(path).expanduser()
         if path.exists():
@@ -101,11 +103,16 @@ class Project:
             ref = SurveyRef("", 0, 0.0, "", geometry.kind, iline, xline, gather_key, geometry)
         else:
             raise SeisviewError("a project needs a survey", hint="pass --survey PATH")
-        if palette is None:
+        if palette is None and ref.geometry is None:  # pre-stack gathers: first breaks, no facies
+            pal = Palette([])
+        elif palette is None:
             pal = (survey_palette(survey_path) if survey_path is not None else None) or Palette.default()
         else:
             pal = Palette.default(palette) if isinstance(palette, str) else palette
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        from seisview.io.atomic import _tmp_name, clean_dead_temps
+
+        clean_dead_temps(path.parent, folders=False)  # of creates that were killed
+        tmp = _tmp_name(path, ".tmp")
         try:
             conn = sqlite3.connect(tmp, isolation_level=None)
             conn.executescript(SCHEMA_V1)
@@ -261,14 +268,45 @@ class Project:
             self._warn(f"survey {s.path} is missing; found the same file (size and checksum) at {moved} "
                        "and use it from now on")
             return
-        st = p.stat()
-        if st.st_size != s.size or (st.st_mtime != s.mtime and not same_checksum(p, s.checksum)):
-            from seisview.io.project_survey import geometry_change
+        try:
+            seen = json.loads(self._meta(SEEN_KEY) or "null")
+        except (ValueError, sqlite3.Error):
+            seen = None  # read the file in full again
+        same, remember = survey_check(s, seen)
+        if same:
+            if remember is not None:
+                self._remember_survey(remember)
+            return
+        from seisview.io.project_survey import geometry_change
 
-            how = geometry_change(s)
-            self._warn(f"survey {s.path} changed since the project was made (size or checksum differ)"
-                       + (f"; {how}: relink the right file with `seisview project relink`" if how else
-                          "; its layout is the same: check it is the same survey"))
+        how = geometry_change(s)
+        self.survey_changed = (f"survey {s.path} changed since the project was made (size or checksum "
+                               "differ)" + (f"; {how}" if how else "; its layout is the same"))
+        self._warn(self.survey_changed + (": relink the right file with `seisview project relink`"
+                                          if how else ": check it is the same survey"))
+
+    def _remember_survey(self, seen: dict) -> None:
+        """Note the survey's stat (and its whole-file checksum) so the next open reads it
+        in full only if it changed; best effort (a read-only project checks every time)."""
+        if seen["checksum"] != self.survey.checksum:
+            self.survey = replace(self.survey, checksum=seen["checksum"])
+        if self.read_only:
+            return
+        try:
+            with self._tx("the survey check") as c:
+                c.execute("INSERT OR REPLACE INTO meta VALUES ('survey', ?)",
+                          (json.dumps(self.survey.to_dict()),))
+                c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SEEN_KEY, json.dumps(seen)))
+        except SeisviewError as exc:
+            log.info("survey check not remembered: %s", exc)
+
+    def require_survey_unchanged(self, action: str) -> None:
+        """Refuse ``action`` (which reads the survey's samples for this project's labels or
+        runs) when the survey file changed since the project was made."""
+        if self.survey_changed:
+            raise SeisviewError(f"will not {action}: {self.survey_changed}",
+                                hint="put the original file back, or accept this one with "
+                                f"`seisview project relink {self.path} --survey {self.survey.path}`")
 
     def relink_survey(self, path) -> SurveyRef:
         """Point the project at its survey file in a new place (checked to be the same survey)."""

@@ -261,8 +261,8 @@ class FirstBreakPanel(QWidget):
         self.snapshot = msg.snapshot
         if isinstance(msg, TrainProgress):
             v = msg.metrics.get("val_within", float("nan"))
-            tol = f" (±{2 * self.session.gathers.dt_ms:g} ms)"
-            self.info.setText(f"step {msg.step}: held-out picks within ±2 samples{tol} "
+            tol = f"±{2 * self.session.gathers.dt_ms:g} ms (2 samples)"
+            self.info.setText(f"step {msg.step}: held-out picks within {tol} "
                               f"{v:.0%}; the gather on screen follows each new model")
             self._predict_visible()
 

@@ -165,9 +165,12 @@ class LabelsPanel(QWidget):
             w.add_tool(tool, "section", TOOL_KEYS[name])
         w.add_tool(self.picking.tool, "gather", "K")
         for k in range(1, 10):
-            QShortcut(QKeySequence(str(k)), w, activated=lambda k=k: self.ctl.select_key(k))
-        QShortcut(QKeySequence("Ctrl+Z"), w, activated=self.undo)
-        QShortcut(QKeySequence("Ctrl+Shift+Z"), w, activated=self.redo)
+            QShortcut(QKeySequence(str(k)), w, activated=lambda k=k: self.ctl.select_key(k)
+                      ).setWhatsThis(f"Class {k} of the project")
+        QShortcut(QKeySequence("Ctrl+Z"), w, activated=self.undo).setWhatsThis(
+            "Undo the latest label or pick edit")
+        QShortcut(QKeySequence("Ctrl+Shift+Z"), w, activated=self.redo).setWhatsThis(
+            "Redo the latest undone edit")
 
     def closeEvent(self, ev) -> None:
         if self.map_labels is not None:

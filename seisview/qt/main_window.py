@@ -106,8 +106,12 @@ class MainWindow(QMainWindow):
         self.files = file_actions.FileActions(self)
         self.workspaces = Workspaces(self, settings)
         self._build_view_menu()
+        from seisview.qt import view_menus
+
+        view_menus.install(self)  # right-click menus, Help → Keyboard shortcuts
         self._handles = [(self.session.events.survey, self._on_survey),
-                         (self.session.events.cursor, self._on_cursor)]
+                         (self.session.events.cursor, self._on_cursor),
+                         (self.session.events.position, self._update_legends)]
         for sig, slot in self._handles:
             sig.connect(slot)
         if load_panels:
@@ -224,6 +228,12 @@ class MainWindow(QMainWindow):
         act.setShortcut(QKeySequence("Ctrl+3"))
         act.triggered.connect(self.show_3d)
         m.addAction("Reset zoom", QKeySequence("Ctrl+0"), self.reset_zoom)
+        keys = m.addAction("Colour bars and legends")
+        keys.setCheckable(True)
+        keys.setChecked(True)
+        keys.setToolTip("values and units of every colour, and the class names, beside each view")
+        keys.toggled.connect(self.show_keys)
+        self._follow_palette()
         self._panels_menu = m.addMenu("Panels")
         for dock in self.panels.values():
             self._panels_menu.addAction(dock.toggleViewAction())
@@ -234,6 +244,33 @@ class MainWindow(QMainWindow):
         for name, dock in self.panels.items():
             self.workspaces.watch(name, dock.widget())
         self.menu("Help").addAction("About seisview", self._about)
+
+    def _follow_palette(self) -> None:
+        """Class legends list the project's classes drawn in each view (labels or predictions)."""
+        from seisview.qt.label_display import display_for
+        from seisview.qt.view_keys import ids_in
+
+        display = display_for(self.session, parent=self)
+
+        def label_ids(kind: str) -> set[int]:
+            labels = display.labels if display.shown() else None
+            spec = self.session.spec(kind)
+            return ids_in(labels.mask(spec)) if labels is not None and labels.has_labels(spec) else set()
+
+        palette = lambda: getattr(self.session.project, "palette", None)  # noqa: E731
+        views = {**self.section_views, "map": self.map_view}
+        for kind, v in views.items():
+            shown_kind = "time" if kind == "map" else kind  # the map shows the time slice's labels
+            v.keys.follow_palette(palette, lambda k=shown_kind: label_ids(k))
+        update = lambda *_: [v.keys.update_legend() for v in views.values()]  # noqa: E731
+        display.restyled.connect(update)
+        display.edited.connect(update)
+        self._update_legends = update  # on position changes too (connected with the window's handles)
+
+    def show_keys(self, on: bool) -> None:
+        """Colour bars and class legends on or off in every view."""
+        for v in (*self.section_views.values(), self.map_view, self.gather_view):
+            v.keys.set_enabled(on)
 
     def show_3d(self) -> None:
         """Open the vispy 3-D view in a dock (made on first use; OpenGL errors are reported)."""

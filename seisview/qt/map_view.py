@@ -19,6 +19,7 @@ from seisview.qt.colormaps import auto_levels, lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane
 from seisview.qt.signals import disconnect_all
+from seisview.qt.view_keys import amplitude_label
 from seisview.qt.workers import LatestRunner
 
 ATTRIBUTES = ("time slice", "RMS amplitude", "max |amplitude|")
@@ -52,10 +53,10 @@ def world_transform(geometry) -> QTransform | None:
     if a is None:
         return None
     il, xl = geometry.il, geometry.xl
-    # world = a0*il_no + a1*xl_no + a2 with il_no = il.first + il.step*(row-0.5), same for xl
+    # world = a0*il_no + a1*xl_no + a2 with il_no = il.number(row - 0.5), same for xl
     m11, m12 = a[1] * xl.step, a[4] * xl.step  # d(world)/d(col)
     m21, m22 = a[0] * il.step, a[3] * il.step  # d(world)/d(row)
-    x0, y0 = geometry.world(il.first - 0.5 * il.step, xl.first - 0.5 * xl.step)
+    x0, y0 = geometry.world(il.number(-0.5), xl.number(-0.5))
     return QTransform(m11, m12, m21, m22, float(x0), float(y0))
 
 
@@ -135,8 +136,7 @@ class MapView(ImagePane):
         tf = world_transform(g)
         self.world = tf is not None
         if tf is None:  # no coordinates: line numbers, like the time-slice view
-            tf = QTransform(g.xl.step, 0, 0, g.il.step, g.xl.first - 0.5 * g.xl.step,
-                            g.il.first - 0.5 * g.il.step)
+            tf = QTransform(g.xl.step, 0, 0, g.il.step, g.xl.number(-0.5), g.il.number(-0.5))
         self.set_pixel_transform(tf)
         self.plot.setLabel("bottom", "x (m)" if self.world else "crossline")
         self.plot.setLabel("left", "y (m)" if self.world else "inline")
@@ -208,6 +208,7 @@ class MapView(ImagePane):
                     self._show(s.display_section(spec), s.display_levels(), s.colormap)
                 else:
                     self.values = s.volume.time_major[spec.index]
+                    self.keys.set_base(s.display_levels(), s.colormap, amplitude_label(s))
                     self._show_u8(u8, s.colormap)
             else:  # on-disk: read in a worker
                 self.runner.submit(_slice, s, s.spec("time"))
@@ -230,10 +231,11 @@ class MapView(ImagePane):
                 self._show(arr, self.session.display_levels(), self.session.colormap)
             return
         lo, hi = auto_levels(values)
-        self._show(values, (min(lo, 0.0), hi), "viridis")
+        self._show(values, (min(lo, 0.0), hi), "viridis", self.attribute)
 
-    def _show(self, values: np.ndarray, levels, cmap: str) -> None:
+    def _show(self, values: np.ndarray, levels, cmap: str, label: str | None = None) -> None:
         self.values = values
+        self.keys.set_base(levels, cmap, label or amplitude_label(self.session))
         self._show_u8(to_uint8(values, levels), cmap)
 
     def _show_u8(self, u8: np.ndarray, cmap: str) -> None:

@@ -36,6 +36,26 @@ def argb_table(lut: np.ndarray) -> np.ndarray:
     return ((a * 0xFF) << 24 | (lut[:, 0] * a) << 16 | (lut[:, 1] * a) << 8 | lut[:, 2] * a).astype(np.uint32)
 
 
+OUTLINE_ARGB = np.uint32(0xFF141414)  # the rim of every stroke: near black
+
+
+def outlined(table: np.ndarray, mask: np.ndarray, rect) -> np.ndarray:
+    """Premultiplied ARGB of ``mask[r0:r1, c0:c1]``: class colours with a dark one-pixel rim.
+
+    The rim keeps a stroke readable on any colour map (a blue class on the blue lobes of the
+    blue-white-red map) and tells it apart from a prediction of the same colour.
+    """
+    r0, r1, c0, c1 = rect
+    h, w = mask.shape
+    a0, a1, b0, b1 = max(r0 - 1, 0), min(r1 + 1, h), max(c0 - 1, 0), min(c1 + 1, w)
+    m = mask[a0:a1, b0:b1]
+    out = np.take(table, m)
+    p = np.pad(m, 1, mode="edge")
+    rim = (p[1:-1, :-2] != m) | (p[1:-1, 2:] != m) | (p[:-2, 1:-1] != m) | (p[2:, 1:-1] != m)
+    out[rim & (out != 0)] = OUTLINE_ARGB
+    return np.ascontiguousarray(out[r0 - a0:r1 - a0, c0 - b0:c1 - b0])
+
+
 class LabelMaskItem(pg.GraphicsObject):
     """Draws one section's label mask; item coordinates are pixels (x = column, y = row)."""
 
@@ -71,7 +91,7 @@ class LabelMaskItem(pg.GraphicsObject):
         if (w, h) != (self._w, self._h):
             self.prepareGeometryChange()
             self._w, self._h = w, h
-        self._buf = np.take(self._table, mask)
+        self._buf = outlined(self._table, mask, (0, h, 0, w))
         self._img = QImage(self._buf.data, w, h, w * 4, QImage.Format.Format_ARGB32_Premultiplied)
         self.update()
 
@@ -81,7 +101,8 @@ class LabelMaskItem(pg.GraphicsObject):
             return
         r0, r1, c0, c1 = rect
         mask = self.labels.mask(spec)
-        self._buf[r0:r1, c0:c1] = np.take(self._table, mask[r0:r1, c0:c1])
+        r0, r1, c0, c1 = max(r0 - 1, 0), min(r1 + 1, mask.shape[0]), max(c0 - 1, 0), min(c1 + 1, mask.shape[1])
+        self._buf[r0:r1, c0:c1] = outlined(self._table, mask, (r0, r1, c0, c1))
         self.last_update_rect = rect
         self.update(QRectF(c0, r0, c1 - c0, r1 - r0))
 
@@ -119,7 +140,7 @@ class LabelController(QObject):
         self.class_id = 1
         self.radius = 4
         self.preserve = False
-        self.opacity = 0.5
+        self.opacity = 1.0  # strokes drawn solid above the half-transparent predictions
         self.visible = True
         self.overlays: dict[str, LabelMaskItem] = {}
         self.tools = {"brush": BrushTool(self), "erase": BrushTool(self, erase=True),

@@ -47,9 +47,10 @@ def install(window) -> dict[str, QAction]:
         menu.insertAction(first, a)
     if first is not None:
         menu.insertSeparator(first)
-    from seisview.qt import transfer_actions
+    from seisview.qt import header_picks, transfer_actions
 
     transfer_actions.install(window, before=first)
+    header_picks.install(window)
     window._project_actions = acts
     return acts
 
@@ -84,8 +85,10 @@ def new_project(window, path) -> object | None:
     if dock is not None:  # the next thing the interpreter does is paint: show the classes
         dock.show()
         dock.raise_()
-    window.status(f"project {Path(path).name} created with {len(project.palette)} classes "
-                  f"({_palette_origin(s.path)}): every stroke and pick is saved as you make it")
+    what = (f"with {len(project.palette)} classes ({_palette_origin(s.path)})" if len(project.palette)
+            else "for first-break picks")
+    window.status(f"project {Path(path).name} created {what}: every stroke and pick is saved as "
+                  "you make it")
     return project
 
 

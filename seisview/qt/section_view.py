@@ -25,6 +25,7 @@ from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane, linear_pixel_transform
 from seisview.qt.signals import disconnect_all
 from seisview.qt.tools import NavigateTool
+from seisview.qt.view_keys import amplitude_label
 from seisview.qt.workers import LatestRunner
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,7 @@ class SectionView(ImagePane):
         if s.volume is None:
             self.array_shape = None
             self.image.clear()
+            self.keys.set_base(None, None, "")
             self.setEnabled(False)
             return
         self.setEnabled(True)
@@ -234,6 +236,7 @@ class SectionView(ImagePane):
         if s.volume is None:
             return
         d = self.decimation if decimation is None else decimation
+        self.keys.set_base(s.display_levels(), s.colormap, amplitude_label(s))
         if not s.volume.in_memory:  # on-disk (zarr): read in a worker, the newest request wins
             self.loader.submit(_display_u8, s, self.spec, d, s.display_levels())
             return

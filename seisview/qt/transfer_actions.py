@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QAction, QGuiApplication
-from PyQt6.QtWidgets import QFileDialog, QInputDialog
+from PyQt6.QtWidgets import QFileDialog, QInputDialog, QLineEdit
 
 from seisview.core.errors import SeisviewError
 from seisview.io import project_transfer as pt
@@ -140,8 +140,11 @@ def import_labels_interactive(window) -> None:
         from seisview.io.label_formats import section_from_filename
 
         if p.geometry is not None and any(section_from_filename(f, p.geometry) is None for f in files):
+            s = window.session  # the inline on screen, as the user types it
+            shown = p.geometry.spec_text(s.spec("inline")) if s.volume is not None else ""
             text, ok = QInputDialog.getText(window, "Import labels", "Section of the image(s), "
-                                            "e.g. inline:339, crossline:1000 or time:600")
+                                            "e.g. inline:339, crossline:1000 or time:600",
+                                            QLineEdit.EchoMode.Normal, shown)
             if not ok or not text.strip():
                 return
             kw["section"] = text.strip()

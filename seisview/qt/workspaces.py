@@ -82,6 +82,15 @@ WORKSPACES = (
 SHARES = {"left": 0.16, "right": 0.30, "bottom": 0.32}  # of the window, for a workspace's docks
 
 
+def _needs(dock: QDockWidget, orient) -> int:
+    """The dock's panel's minimum width (height), with room for a scroll bar."""
+    panel = dock.widget()
+    if panel is None:
+        return 0
+    hint = panel.minimumSizeHint()
+    return (hint.width() if orient == H else hint.height()) + 16
+
+
 class Workspaces:
     """The window's workspaces: View → Workspace, a tool bar, saved layouts, Reset layout."""
 
@@ -217,7 +226,9 @@ class Workspaces:
             docks = [w.panels[n] for n, a, how in listed if a == area and how != "tab"]
             if not docks:
                 continue
-            w.resizeDocks(docks[:1], [int(total * SHARES[area])], orient)
+            # the share of the window, or what the widest panel of the column needs (up to a third)
+            need = max(_needs(w.panels[n], orient) for n, a, _h in listed if a == area)
+            w.resizeDocks(docks[:1], [int(min(max(total * SHARES[area], need), total / 3))], orient)
         below = [(w.panels[n], n) for n, a, how in listed if a == "right" and how == "below"]
         if below:  # a dock below another shares the column's height
             firsts = [w.panels[n] for n, a, how in listed if a == "right" and how == ""]
