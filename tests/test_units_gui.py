@@ -227,3 +227,30 @@ def test_cli_reads_and_prints_line_numbers_and_ms(survey, tmp_path, capsys):
     assert main(["labels", "import", str(proj), str(bad), "--format", "opendtect"]) == 2
     err = capsys.readouterr().err
     assert "crossline 1012" in err and "1000-1115 every 5" in err and "\n" not in err.strip(), err
+
+
+def test_a_depth_survey_reads_in_metres_with_its_line_step(qtbot, shared_data):
+    """Volve: depth in m every 20 m, inlines 10087.. and crosslines 2148.. every 4."""
+    from seisview.qt.main_window import MainWindow
+
+    w = MainWindow(load_panels=False)
+    qtbot.addWidget(w)
+    w.show()
+    try:
+        assert w.files.open_path(shared_data / "segy/volve/volve10-migvel-depth-sub3d.sgy") is not None
+        qtbot.waitUntil(lambda: w.session.volume is not None and not w.files.worker.running, timeout=30000)
+        s = w.session
+        s.set_position("inline", 1)
+        s.set_position("time", 60)
+        tv = w.section_views["time"]
+        assert tv.spin.suffix() == " m" and tv.spin.value() == 1200
+        assert tv.slider.toolTip() == "depth 1200 m" and w.map_view.title.text() == "Map at depth 1200 m"
+        qtbot.keyClick(tv.plot_widget, Qt.Key.Key_PageDown)
+        assert tv.spin.value() == 1400  # deeper
+        w.section_views["inline"].on_hover(60.5, 2.5, True)
+        assert "IL 10091   XL 2156   z 1200 m" in w.readout.text(), w.readout.text()
+        w.section_views["crossline"].spin.setValue(2160)  # a line number, on the step of 4
+        assert s.xl_idx == 3
+    finally:
+        w.files.shutdown()
+        w.close()

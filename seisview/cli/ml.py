@@ -57,6 +57,25 @@ def register(sub, groups) -> None:
     q.set_defaults(func=cmd_predict)
 
 
+def failure_hint(message: str, checkpoint: str | None = None) -> str | None:
+    """What to try after a failed run, for its cause (a message from a SeisviewError
+    carries its own hint already)."""
+    low = message.lower()
+    if "disk is full" in low or "no space left" in low or "errno 28" in low:
+        hint = "free disk space, then train again"
+    elif "loss became" in low:
+        hint = "check the labels and try a smaller learning rate"
+    elif low.startswith("training failed:"):  # not a user error: the log has the traceback
+        from seisview.config import log_path
+
+        hint = f"this is a seisview bug; details in {log_path()}"
+    else:
+        hint = ""
+    if checkpoint:
+        hint = f"{hint}; last good checkpoint {checkpoint}" if hint else f"last good checkpoint {checkpoint}"
+    return hint or None
+
+
 def _fmt(metrics: dict) -> str:
     keys = ("train_loss", "train_acc", "val_loss", "val_acc")
     return " ".join(f"{k} {metrics[k]:.3f}" for k in keys if k in metrics)
@@ -124,8 +143,7 @@ def _train_facies(project, args) -> int:
         return 0
     if isinstance(last, TrainFailed):
         raise SeisviewError(f"run {run.run_id} failed: {last.message}",
-                            hint=f"last good checkpoint {run.checkpoint}" if run.checkpoint
-                            else "check the labels and try a smaller learning rate")
+                            hint=failure_hint(last.message, run.checkpoint))
     print(f"run {run.run_id} cancelled", file=sys.stderr)
     print(run.run_id)
     return 1

@@ -27,6 +27,7 @@ from seisview.core.section import SectionSpec
 KINDS = ("poststack3d", "poststack2d", "prestack", "unstructured")
 LINE_KINDS = ("inline", "crossline")
 _EPS = 1e-9  # float slack of (z - t0) / dt, in samples
+_NUMBER_UNIT = re.compile(r"\s*(.*?)\s*(ms|s|m|ft|us|)\s*", re.IGNORECASE | re.DOTALL)
 
 
 def format_number(v: float) -> str:
@@ -38,8 +39,8 @@ def format_number(v: float) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def _span(a: float, b: float) -> str:
-    a, b = format_number(a), format_number(b)
+def _span(lo: float, hi: float) -> str:
+    a, b = format_number(lo), format_number(hi)
     return f"{a} to {b}" if a.startswith("-") or b.startswith("-") else f"{a}-{b}"
 
 
@@ -243,7 +244,7 @@ class SurveyGeometry:
             if kind != self.z_name:
                 raise SeisviewError(f"this survey is in {self.z_name} ({self.z_unit}), not {kind}",
                                     hint=f"write {self.z_name}:NUMBER in {self.z_unit} ({self.z_extent()})")
-            number, unit = re.fullmatch(r"\s*(.*?)\s*(ms|s|m|ft|us|)\s*", value, re.IGNORECASE).groups()
+            number, unit = _NUMBER_UNIT.fullmatch(value).groups()  # type: ignore[union-attr]  # always matches
             if unit and unit.lower() != self.z_unit:  # "time:600ms" is fine, "depth:1200ft" is not
                 raise SeisviewError(f"{self.z_name} {value.strip()}: this survey's {self.z_name}s are in "
                                     f"{self.z_unit}", hint=f"write {self.z_name}:NUMBER ({self.z_extent()})")

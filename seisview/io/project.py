@@ -39,8 +39,10 @@ from seisview.io.project_lock import (
     check_sqlite_magic,
     claim_supported,
     connect,
+    flock_held,
     open_error,
     take_claim,
+    take_flock,
     writable,
     write_error,
 )
@@ -70,6 +72,7 @@ class Project:
         self._conn = conn
         self.read_only = read_only
         self._flock: int | None = None
+        self._run_locks: dict[int, int] = {}  # run id -> flock'ed descriptor of its lock file
         self.survey_changed: str | None = None  # why the survey file is not what it was
         self._lock = threading.RLock()
         self.warnings: list[str] = []
@@ -192,6 +195,9 @@ class Project:
                 conn.close()
             raise open_error(path, exc) from None
         _opened(path, +1)
+        if read_only:
+            project._warn(f"{path.name} is read-only here: it can be read, exported and predicted "
+                          "from, but changes are not saved (copy it to a writable folder to edit)")
         project._check_survey()
         project._claim()
         return project
@@ -203,12 +209,12 @@ class Project:
         The claim is an exclusive ``flock`` on a lock file beside the project, never on the
         database file: closing any descriptor of the database would drop SQLite's own locks.
         """
-        self._flock = take_claim(self.path) if not self.read_only else None
-        if self._flock is None:
-            if not self.read_only and claim_supported():
-                self._warn(f"{self.path.name} is open in another seisview window or command; its "
-                           "edits are saved too; reopen this project to see them")
+        if self.read_only:
             return
+        self._flock = take_claim(self.path)
+        if self._flock is None and claim_supported():
+            self._warn(f"{self.path.name} is open in another seisview window or command; its "
+                       "edits are saved too; reopen this project to see them")
         try:
             self._settle_interrupted_runs()
         except SeisviewError as exc:
@@ -227,6 +233,9 @@ class Project:
         if getattr(self, "_flock", None) is not None:
             os.close(self._flock)  # the lock file's descriptor, not the database's
             self._flock = None
+        for fd in self._run_locks.values():  # runs not ended by now are interrupted
+            os.close(fd)
+        self._run_locks.clear()
         with contextlib.suppress(Exception):
             self.palette.changed.disconnect(self._save_palette)
 
@@ -449,10 +458,12 @@ class Project:
 
     # -- model runs (training area) ----------------------------------------------------------
     def _settle_interrupted_runs(self) -> None:
-        """Runs still "running" while no other process has the project open ended with their
-        process (killed, crashed, power cut): they become "interrupted", with the last
-        checkpoint their trainer wrote (if any) recorded, to predict with or continue from."""
-        stale = [r for r in self.runs() if r.status == "running"]
+        """Runs still "running" whose process no longer holds them (killed, crashed, power cut,
+        or closed the project mid-run) become "interrupted", with the last checkpoint their
+        trainer wrote (if any) recorded, to predict with or continue from. A run is held by an
+        ``flock`` on its lock file for as long as the process that added it has it open."""
+        stale = [r for r in self.runs() if r.status == "running" and r.id not in self._run_locks
+                 and not flock_held(run_checkpoint(self.path, r.id).with_suffix(".lock"))]
         for run in stale:
             ckpt = run_checkpoint(self.path, run.id).with_suffix(".safetensors")
             self.update_run(run.id, status="interrupted",
@@ -468,6 +479,12 @@ class Project:
             rid = c.execute("INSERT INTO model_runs(task, model, config, status, metrics, checkpoint,"
                             " created, updated) VALUES (?,?,?,?,?,?,?,?)",
                             (task, model, json.dumps(config), "running", "{}", None, now, now)).lastrowid
+        lock = run_checkpoint(self.path, rid).with_suffix(".lock")
+        with contextlib.suppress(OSError):
+            lock.parent.mkdir(exist_ok=True)
+        fd = take_flock(lock)
+        if fd is not None:
+            self._run_locks[int(rid)] = fd
         return int(rid)
 
     def update_run(self, run_id: int, *, status: str | None = None, metrics: dict | None = None,
@@ -479,6 +496,8 @@ class Project:
             c.execute("UPDATE model_runs SET status=?, metrics=?, checkpoint=?, updated=? WHERE id=?",
                       (status or run.status, json.dumps(merged), checkpoint or run.checkpoint,
                        time.time(), int(run_id)))
+        if status and status != "running" and int(run_id) in self._run_locks:
+            os.close(self._run_locks.pop(int(run_id)))  # ended: no longer held
         return self.get_run(run_id)
 
     def runs(self, task: str | None = None) -> list[RunRecord]:
