@@ -224,7 +224,7 @@ class Session:
         """Move the linked crosshair; the amplitude is read at the nearest sample."""
         amp = None
         v = self.volume
-        if v is not None and None not in (il_idx, xl_idx, sample):
+        if v is not None and il_idx is not None and xl_idx is not None and sample is not None:
             i, j, k = int(round(il_idx)), int(round(xl_idx)), int(round(sample))
             n_il, n_xl, n_s = v.shape
             if 0 <= i < n_il and 0 <= j < n_xl and 0 <= k < n_s:

@@ -69,7 +69,7 @@ class Project:
 
     def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False):
         self.path = path
-        self._conn = conn
+        self._conn: sqlite3.Connection | None = conn
         self.read_only = read_only
         self._flock: int | None = None
         self._run_locks: dict[int, int] = {}  # run id -> flock'ed descriptor of its lock file
@@ -230,7 +230,7 @@ class Project:
             self._conn.close()
             self._conn = None
             _opened(self.path, -1)
-        if getattr(self, "_flock", None) is not None:
+        if self._flock is not None:
             os.close(self._flock)  # the lock file's descriptor, not the database's
             self._flock = None
         for fd in self._run_locks.values():  # runs not ended by now are interrupted
@@ -246,15 +246,21 @@ class Project:
         self.close()
 
     @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise SeisviewError(f"project {self.path} is closed", hint="open it again")
+        return self._conn
+
+    @property
     def geometry(self) -> SurveyGeometry | None:
         return self.survey.geometry
 
     @property
     def schema_version(self) -> int:
-        return int(self._meta("schema_version"))
+        return int(self._meta("schema_version") or 0)
 
     def _meta(self, key: str) -> str | None:
-        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
     def _check_survey(self) -> None:
@@ -340,18 +346,17 @@ class Project:
         the busy timeout while another process writes), so concurrent writers queue up and
         every commit that returns is in the journal."""
         with self._lock:
-            if self._conn is None:
-                raise SeisviewError(f"project {self.path} is closed", hint="open it again")
+            conn = self._db
             if self.read_only:
                 raise SeisviewError(f"project {self.path.name} is read-only: {what} was not saved",
                                     hint="copy the project to a writable folder and open the copy")
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                yield self._conn
-                self._conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
+                    conn.execute("ROLLBACK")
                 raise write_error(self.path, what, exc) from None
 
     # -- label journal (called by LabelSet) ------------------------------------------------
@@ -389,7 +394,7 @@ class Project:
                       (int(edit_id), state, time.time()))
 
     def _load_journal(self) -> None:
-        c = self._conn
+        c = self._db
         parts: dict[int, list[LabelPart]] = {}
         for sid, key, n, idx, old, new in c.execute(
                 "SELECT stroke_id, section, n, idx, old, new FROM stroke_parts ORDER BY rowid"):
@@ -413,7 +418,7 @@ class Project:
     def journal_counts(self) -> dict[str, int]:
         """Rows of the journal: strokes, pick edits, and undo/redo events (``ops`` = user actions)."""
         with self._lock:
-            c = self._conn
+            c = self._db
             d = {"strokes": c.execute("SELECT count(*) FROM strokes").fetchone()[0],
                  "pick_edits": c.execute("SELECT count(*) FROM pick_edits").fetchone()[0],
                  "stroke_events": c.execute("SELECT count(*) FROM stroke_events WHERE state!=?",
@@ -437,7 +442,7 @@ class Project:
         with self._lock:
             dst = sqlite3.connect(dest)
             try:
-                self._conn.backup(dst)
+                self._db.backup(dst)
             finally:
                 dst.close()
 
@@ -503,11 +508,11 @@ class Project:
     def runs(self, task: str | None = None) -> list[RunRecord]:
         q = "SELECT * FROM model_runs" + (" WHERE task=?" if task else "") + " ORDER BY id"
         with self._lock:
-            return [_run(r) for r in self._conn.execute(q, (task,) if task else ())]
+            return [_run(r) for r in self._db.execute(q, (task,) if task else ())]
 
     def get_run(self, run_id: int) -> RunRecord:
         with self._lock:
-            r = self._conn.execute("SELECT * FROM model_runs WHERE id=?", (int(run_id),)).fetchone()
+            r = self._db.execute("SELECT * FROM model_runs WHERE id=?", (int(run_id),)).fetchone()
         if r is None:
             raise SeisviewError(f"no model run {run_id} in {self.path.name}")
         return _run(r)
