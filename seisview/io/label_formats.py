@@ -181,7 +181,7 @@ def _negated_z(pts: np.ndarray, geometry: SurveyGeometry, class_id: int, on: str
 def label_points(labels: LabelSet, class_id: int) -> np.ndarray:
     """``(N, 3)`` inline, crossline, z of every labelled pixel of ``class_id``, sorted."""
     g = labels.geometry
-    il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.z_of(np.arange(g.n_samples))
+    il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.samples
     out = []
     for spec, m in labels.snapshot().items():
         r, c = np.nonzero(m == class_id)
