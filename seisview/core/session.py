@@ -22,6 +22,7 @@ import numpy as np
 from psygnal import Signal, SignalGroup
 
 from seisview.core.display_layers import Layer, LayerList
+from seisview.core.model_state import ModelSlot, PredictionStore
 from seisview.core.section import SECTION_KINDS, SectionSpec
 from seisview.core.volume import robust_levels
 
@@ -63,11 +64,14 @@ class Session:
         self.gather_key: int | None = None
         self.clip_percentile = 99.0
         self.gain = 1.0
+        self._auto_colormap: str | None = None  # a map chosen for one-signed data, not by the user
         self.agc_ms = 0.0  # 0 = off
         self.cursor: Cursor | None = None
         self._levels_cache: dict[tuple, float] = {}
         self._u8: tuple | None = None  # (display_key, uint8 cube) for fast stepping
         self.layers = LayerList()
+        self.models = ModelSlot()  # the newest model of each task, followed by the panels
+        self.predictions = PredictionStore()  # what the current models predicted
         self.seismic_layer = Layer(SEISMIC, "seismic", source=self.display_section, colormap="seismic")
         self.layers.append(self.seismic_layer)
         self.seismic_layer.events.colormap.connect(lambda _v: self.events.display.emit("colormap"))
@@ -75,6 +79,9 @@ class Session:
     # -- survey ---------------------------------------------------------------
     def open_volume(self, volume, path: str | Path | None = None, scan: Any = None) -> None:
         """Show ``volume``; positions go to the middle of the survey."""
+        if volume is not self.volume:  # another survey is a clean slate
+            self._forget_models("facies")
+            self.layers.clear_overlays()  # their owners add them again when they have data
         self.volume = volume
         self.path = Path(path) if path is not None else None
         self.scan = scan
@@ -85,11 +92,20 @@ class Session:
         if not self.symmetric and self.colormap in DIVERGING:
             # velocity / impedance cubes: a diverging map would paint everything one colour
             self.seismic_layer.colormap = "viridis"
+            self._auto_colormap = "viridis"
+        elif self.symmetric and self.colormap == self._auto_colormap:
+            self.seismic_layer.colormap = SEISMIC  # seismic again after a velocity cube
+            self._auto_colormap = None
         self.events.survey.emit(self)
         self.seismic_layer.refresh()
 
     def open_gathers(self, gathers, path: str | Path | None = None, scan: Any = None) -> None:
         """Add a pre-stack gather set (alone, or beside the open volume)."""
+        if gathers is not self.gathers:
+            self._forget_models("firstbreak")
+        if self.volume is None:  # gathers alone: nothing of an earlier volume stays
+            self._forget_models("facies")
+            self.layers.clear_overlays()
         self.gathers = gathers
         if path is not None and self.volume is None:
             self.path = Path(path)
@@ -100,7 +116,17 @@ class Session:
         self.events.survey.emit(self)
         self.events.gather.emit(self.gather_key)
 
+    def _forget_models(self, task: str) -> None:
+        """A model and its predictions belong to the survey they were made on."""
+        self.models.set(task, None)
+        if task == "firstbreak":
+            self.predictions.set_picks({}, replace=True)
+        else:
+            self.predictions.clear_sections()
+
     def close(self) -> None:
+        self._forget_models("facies")
+        self._forget_models("firstbreak")
         self.volume = self.gathers = self.scan = self.path = None
         self.gather_key = None
         self._levels_cache.clear()
@@ -195,7 +221,7 @@ class Session:
         """Move the linked crosshair; the amplitude is read at the nearest sample."""
         amp = None
         v = self.volume
-        if v is not None and None not in (il_idx, xl_idx, sample):
+        if v is not None and il_idx is not None and xl_idx is not None and sample is not None:
             i, j, k = int(round(il_idx)), int(round(xl_idx)), int(round(sample))
             n_il, n_xl, n_s = v.shape
             if 0 <= i < n_il and 0 <= j < n_xl and 0 <= k < n_s:

@@ -37,7 +37,6 @@ from seisview.qt.fast_image import RGBAImageItem
 from seisview.qt.workers import LatestRunner, lower_thread_priority  # noqa: F401 (used by other panels)
 
 log = logging.getLogger(__name__)
-pg.setConfigOptions(imageAxisOrder="row-major")  # arrays are (row, col), as in every seisview view
 ORDERS = ("std", "mean", "max", "index", "entropy", "energy", "homogeneity", "contrast")
 
 
@@ -176,7 +175,7 @@ class ActivationPanel(QWidget):
         self.snapshot = None
         self._net = None  # the model or snapshot the worker captures with
         self._stale = False  # a request came while hidden: run it when shown
-        self._training = None  # (signal, slot) of the followed training panel
+        self._following = None  # (signal, slot) of the followed model slot
         self.current: ActivationPage | None = None
         self.overlays: dict[str, tuple[str, int]] = {}  # layer name -> (net layer, channel)
         self.runner = LatestRunner(self)
@@ -199,12 +198,17 @@ class ActivationPanel(QWidget):
         self.model_label = QLabel("no model yet: train one, or load a checkpoint")
         load = QPushButton("Load checkpoint…")
         load.clicked.connect(self._load_dialog)
+        load.setToolTip("Show the activations of a saved model (.safetensors checkpoint)")
         self.kind_box = QComboBox()
         self.kind_box.addItems(["inline", "crossline", "time", PATCH])
+        self.kind_box.setToolTip("Which section (or a patch) goes through the network")
         self.layer_box = QComboBox()
         self.order_box = QComboBox()
         self.order_box.addItems(ORDERS)
+        self.layer_box.setToolTip("The network layer whose channels are shown")
+        self.order_box.setToolTip("Order of the channel maps, by a statistic")
         self.page_box = QSpinBox(minimum=1, maximum=1, prefix="page ")
+        self.page_box.setToolTip("Page of 16 channel maps")
         for w in (self.kind_box, self.layer_box, self.order_box):
             w.currentTextChanged.connect(lambda *_: self.schedule())
         self.page_box.valueChanged.connect(lambda *_: self.schedule())
@@ -499,7 +503,7 @@ class ActivationPanel(QWidget):
             self.schedule()
 
     def shutdown(self) -> None:
-        disconnect_training(self)
+        unfollow_model(self)
         self._pending.stop()
         self.runner.cancel_all()
 
@@ -508,34 +512,25 @@ class ActivationPanel(QWidget):
         super().closeEvent(ev)
 
 
-def connect_training(panel, main_window) -> bool:
-    """Follow the training panel's ``snapshot_ready(ModelSnapshot)`` signal.
+def follow_model(panel, session) -> None:
+    """Show each new current facies model of the session (``session.models``), and the one
+    trained before the panel existed; :func:`unfollow_model` (the panel's shutdown) ends it."""
+    def on_model(task: str, snapshot) -> None:
+        if task == "facies" and snapshot is not None:
+            panel.set_snapshot(snapshot)
 
-    The connection is kept on ``panel._training`` so ``disconnect_training``
-    (called by the panel's ``shutdown``) can undo it; a panel without that
-    signal is not followed (False).
-    """
-    dock = getattr(main_window, "panels", {}).get("training")
-    widget = dock.widget() if dock is not None else None
-    sig = getattr(widget, "snapshot_ready", None)
-    if sig is None or not hasattr(sig, "connect"):
-        return False
-    disconnect_training(panel)
-    sig.connect(panel.set_snapshot)
-    panel._training = (sig, panel.set_snapshot)
-    if getattr(widget, "snapshot", None) is not None:  # a model trained before this panel existed
-        panel.set_snapshot(widget.snapshot)
-    return True
+    unfollow_model(panel)
+    session.models.events.changed.connect(on_model)
+    panel._following = (session.models.events.changed, on_model)
+    if session.models.get("facies") is not None:
+        panel.set_snapshot(session.models.get("facies"))
 
 
-def disconnect_training(panel) -> None:
-    held, panel._training = getattr(panel, "_training", None), None
+def unfollow_model(panel) -> None:
+    held, panel._following = getattr(panel, "_following", None), None
     if held is not None:
         sig, slot = held
-        try:
-            sig.disconnect(slot)
-        except (TypeError, RuntimeError):  # the training panel is gone already
-            pass
+        sig.disconnect(slot, missing_ok=True)
 
 
 def make_panel(main_window) -> ActivationPanel:
@@ -544,8 +539,7 @@ def make_panel(main_window) -> ActivationPanel:
         from seisview.qt.attribute_layers import install_menu
 
         install_menu(main_window)
-    # the training dock may be created after this one: connect once all panels exist
-    QTimer.singleShot(0, lambda: connect_training(panel, main_window))
+    follow_model(panel, main_window.session)
     if hasattr(main_window, "destroyed"):
         main_window.destroyed.connect(lambda *_: panel.shutdown())
     return panel

@@ -22,13 +22,27 @@ from seisview.qt.workers import TaskCancelled, TaskDone, TaskFailed, Worker
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
-SEGY_FILTER = "SEG-Y files (*.sgy *.segy *.SGY *.SEGY *.su);;seisview cache (*.zarr);;All files (*)"
+
+
+def open_filter() -> str:
+    """The File → Open filter: one entry per survey reader of the registry, then all files."""
+    from seisview.plugins import registry
+
+    parts = []
+    for c in registry.survey_readers():
+        exts = [str(e) for e in c.meta.get("extensions", ())]
+        pats = " ".join(f"*{e} *{e.upper()}" for e in exts) or "*"
+        parts.append(f"{c.description or c.name} ({pats})")
+    return ";;".join([*parts, "All files (*)"])
 
 
 def _load_file(path, iline, xline, gather_key, *, state, report=None):
-    from seisview.io.segy import load
+    from seisview.plugins import registry
 
-    return load(path, iline, xline, gather_key, state=state, report=report)
+    reader = registry.reader_for(path)
+    if not reader.meta.get("scan"):  # a plugin's reader: load(path, *, state)
+        return reader.load()(path, state=state)
+    return reader.load()(path, iline, xline, gather_key, state=state, report=report)
 
 
 def _load_demo(*, state):
@@ -57,7 +71,7 @@ class FileActions:
         self.sample_menu.addAction("Demo survey with shot gathers (generated)", self.open_demo)
         self._add_samples()
         m.addSeparator()
-        m.addAction("&Export view as PNG…", QKeySequence("Ctrl+E"), self.export_interactive)
+        m.addAction("&Export view…", QKeySequence("Ctrl+E"), self.export_interactive)
         m.addSeparator()
         m.addAction("&Quit", QKeySequence("Ctrl+Q"), window.close)
         self.rebuild_recent()
@@ -94,11 +108,15 @@ class FileActions:
 
     # -- opening ------------------------------------------------------------------
     def open_interactive(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Open SEG-Y", str(Path.cwd()), SEGY_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open survey", str(Path.cwd()), open_filter())
         if not path:
             return
+        from seisview.plugins import registry
         from seisview.qt.open_dialog import OpenDialog
 
+        if not registry.reader_for(path).meta.get("scan"):  # no SEG-Y scan options to choose
+            self.open_path(path)
+            return
         dlg = OpenDialog(path, self.w)
         if dlg.exec() and dlg.report is not None:
             self.open_path(path, report=dlg.report, **dlg.overrides())
@@ -106,8 +124,11 @@ class FileActions:
     def open_path(self, path, iline: int | None = None, xline: int | None = None,
                   gather_key: int | None = None, report=None) -> Worker | None:
         """Scan then load ``path`` in a worker; returns the worker, or None when the scan failed."""
+        from seisview.plugins import registry
+
         path = Path(path)
-        if report is None and path.suffix.lower() != ".zarr":
+        scanned = registry.reader_for(path).meta.get("scan") and path.suffix.lower() != ".zarr"
+        if report is None and scanned:
             try:
                 from seisview.io.segy import scan
 
@@ -228,18 +249,42 @@ class FileActions:
 
     # -- export ---------------------------------------------------------------------
     def export_interactive(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.w, "Export view as PNG", "view.png", "PNG (*.png)")
-        if path:
-            self.export_view(path)
+        """File → Export view…: the plot of the active view as PNG (at a chosen width), SVG or PDF."""
+        from PyQt6.QtWidgets import QInputDialog
 
-    def export_view(self, path, view=None) -> Path:
-        """Save the active view (or ``view``) as a PNG; errors go to a dialog."""
+        from seisview.qt.export_view import FORMATS, MAX_WIDTH, default_width
+
+        view = self.w.active_view or self.w.section_views["inline"]
+        path, chosen = QFileDialog.getSaveFileName(self.w, "Export view", "view.png", ";;".join(FORMATS.values()))
+        if not path:
+            return
+        path = Path(path)
+        if path.suffix.lower() not in FORMATS:  # no or another extension: the chosen filter's
+            path = path.with_suffix(next((s for s, f in FORMATS.items() if f == chosen), ".png"))
+        width = None
+        if path.suffix.lower() == ".png" and hasattr(view, "plot"):
+            width, ok = QInputDialog.getInt(self.w, "Export view", "Width of the picture (pixels):",
+                                            default_width(view), 16, MAX_WIDTH, 100)
+            if not ok:
+                return
+        self.export_view(path, view=view, width=width)
+
+    def export_view(self, path, view=None, width: int | None = None) -> Path:
+        """Save the plot of the active view (or ``view``): axes, colour bars and legend, without the
+        slider row and the cursor; .png (``width`` pixels wide), .svg or .pdf. Errors go to a dialog."""
+        from seisview.qt.export_view import export_plot
+
         view = view or self.w.active_view or self.w.section_views["inline"]
         path = Path(path)
-        if path.suffix.lower() != ".png":
-            path = path.with_suffix(".png")
         try:
-            view.export_png(path)
+            if hasattr(view, "plot"):
+                export_plot(view, path, width)
+            else:  # the 3-D view renders its own picture
+                path = path.with_suffix(".png")
+                view.export_png(path)
+        except SeisviewError as exc:
+            self.w.show_error("Export failed", str(exc))
+            raise
         except OSError as exc:
             self.w.show_error("Export failed", f"{exc}; choose a writable folder")
             raise SeisviewError(str(exc), hint="choose a writable folder") from exc

@@ -47,8 +47,6 @@ class FirstBreakPanel(QWidget):
         super().__init__(parent)
         self.window = window
         self.session = window.session
-        self.snapshot = None
-        self.predictions: dict[tuple[int, int], tuple[float, float]] = {}
         self.worker = None
         # while training: a job predicting the visible gather with the newest snapshot, the
         # snapshot version each gather's predictions come from, and the run they belong to
@@ -65,10 +63,34 @@ class FirstBreakPanel(QWidget):
         self._build()
         self._handles = [(self.session.events.gather, self._on_gather),
                          (self.session.events.survey, self._on_survey),
-                         (self.session.events.project, self._on_project)]
+                         (self.session.events.project, self._on_project),
+                         (self.session.predictions.events.picks, self._on_predicted_picks)]
         for sig, slot in self._handles:
             sig.connect(slot)
         self._on_project(self.session.project)
+
+    # -- the session's model and predictions ---------------------------------------
+    @property
+    def snapshot(self):
+        """The current first-break model (``session.models``)."""
+        return self.session.models.get("firstbreak")
+
+    @snapshot.setter
+    def snapshot(self, snapshot) -> None:
+        self.session.models.set("firstbreak", snapshot)
+
+    @property
+    def predictions(self) -> dict[tuple[int, int], tuple[float, float]]:
+        """Predicted picks ``{(gather key, channel): (time_ms, confidence)}`` (the session's
+        prediction store)."""
+        return self.session.predictions.picks
+
+    @predictions.setter
+    def predictions(self, picks: dict) -> None:
+        self.session.predictions.set_picks(picks, replace=True)
+
+    def _on_predicted_picks(self, _picks) -> None:
+        self.redraw()
 
     # -- layout ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -97,6 +119,9 @@ class FirstBreakPanel(QWidget):
         self.train_btn = QPushButton("Train on picks")
         self.cancel_btn = QPushButton("Cancel")
         self.predict_btn = QPushButton("Predict all gathers")
+        self.train_btn.setToolTip("Train the picker on your picks; the gather on screen is re-picked as it learns")
+        self.cancel_btn.setToolTip("Stop training, keeping the last model")
+        self.predict_btn.setToolTip("Pick every gather with the chosen run's model")
         for b in (self.train_btn, self.cancel_btn, self.predict_btn):
             row.addWidget(b)
         lay.addLayout(row)
@@ -105,10 +130,12 @@ class FirstBreakPanel(QWidget):
         lay.addWidget(self.progress)
         self.show_box = QCheckBox("show predicted picks (red → green = confidence)")
         self.show_box.setChecked(True)
+        self.show_box.setToolTip("Show the model's picks as dots coloured by confidence")
         lay.addWidget(self.show_box)
         row2 = QHBoxLayout()
         self.accept_btn = QPushButton("Accept into pick set")
         self.zoom_btn = QPushButton("Zoom to first breaks")
+        self.accept_btn.setToolTip("Copy predicted picks at least this confident into your pick set (one undo step; never over a hand pick)")
         self.zoom_btn.setToolTip("show the gather's time range around its picks (predicted or "
                                  "by hand); the mouse wheel and right-drag zoom as usual")
         row2.addWidget(self.accept_btn)
@@ -300,9 +327,8 @@ class FirstBreakPanel(QWidget):
             self.info.setText(f"live picks of gather {key} failed: {end.message}")
         fresh = gen == self._run_gen and self._version.get(key, -1) < version
         if fresh and isinstance(end, TaskDone) and isinstance(end.result, dict):
-            self.predictions.update(end.result)
             self._version[key] = version
-            self.redraw()
+            self.session.predictions.set_picks(end.result)  # the gather view redraws
             self._update_buttons()
         if self._live_pending:
             self._live_pending = False
@@ -361,6 +387,9 @@ class FirstBreakPanel(QWidget):
         self._stop_if_moved()
         if self.session.gathers is not self._run_on[0]:
             self.snapshot = None  # a model of other gathers
+            if self.worker is None:  # its "N traces picked" and progress are of the old gathers
+                self.info.setText("")
+                self.progress.setValue(0)
         self.predictions, self._version = {}, {}
         self.redraw()
         self._update_buttons()

@@ -21,7 +21,6 @@ from seisview.qt.fast_image import FastImageItem, RGBAImageItem
 from seisview.qt.tools import NavigateTool, SectionTool, ToolEvent, buttons_of, modifiers_of
 from seisview.qt.view_keys import ViewKeys
 
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 log = logging.getLogger(__name__)
 
 
@@ -266,11 +265,12 @@ class ImagePane(QWidget):
             self.plot_widget.close()  # pyqtgraph clears the scene
         super().closeEvent(ev)
 
-    def export_png(self, path) -> None:
-        """Save what this pane shows (with axes) as a PNG."""
-        img = self.grab()
-        if not img.save(str(path), "PNG"):
-            raise OSError(f"could not write {path}")
+    def export_png(self, path, width: int | None = None) -> None:
+        """Save the plot (axes, colour bars, legend; no header row, no cursor) as a PNG,
+        ``width`` pixels wide (default: as on screen). See :mod:`seisview.qt.export_view`."""
+        from seisview.qt.export_view import export_plot
+
+        export_plot(self, path, width or int(self.plot.sceneBoundingRect().width()))
 
 
 def _ready_image(layer, spec, arr):

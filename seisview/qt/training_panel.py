@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -33,7 +33,6 @@ from seisview.qt.prediction_layers import PredictionLayers
 from seisview.qt.training_jobs import check_labels, export_segy_job, predict_volume_job, warm_up
 from seisview.qt.workers import TaskFailed, Worker
 
-FACIES_MODELS = ("unet", "waldeland", "vgg16", "resnet")
 CURVE_REDRAW_MS = 500  # loss / accuracy curves follow the run at this pace
 
 
@@ -44,9 +43,6 @@ class TrainingPanel(QWidget):
     # torch intra-op threads for training; None: all cores but one (seisview.ml.device)
     train_threads: int | None = None
 
-    # each new model snapshot, in the GUI thread (activations and crossplot panels follow it)
-    snapshot_ready = pyqtSignal(object)
-
     def __init__(self, window):
         super().__init__()
         self.window = window
@@ -55,12 +51,10 @@ class TrainingPanel(QWidget):
         self.volume_worker: Worker | None = None
         self.export_worker: Worker | None = None
         self.layers: PredictionLayers | None = None
-        self.snapshot = None
         self.run = None  # the TrainingRun in progress, or the last one
         self.run_id: int | None = None
         self.curves: dict[str, list] = {"loss": [], "train_acc": [], "val_acc": []}
         self._closing = False
-        self._announced = None  # version of the last snapshot_ready
         self.extra_config: dict = {}  # more TrainConfig fields (patience, ...) for scripts / benchmarks
         self.warm_thread = warm_up()
         self._run_on = (None, None)  # (volume, project) of the run in progress
@@ -75,14 +69,14 @@ class TrainingPanel(QWidget):
         form = QFormLayout()
         self.model = QComboBox()
         from seisview.plugins import registry
-        facies = [c.name for c in registry.contributions("model")
-                  if c.meta.get("task", "facies") == "facies"]
-        names = [n for n in FACIES_MODELS if n in facies]
-        names += sorted(n for n in facies if n not in FACIES_MODELS)  # plugin models
-        self.model.addItems(names)
+        for c in registry.models("facies"):  # built-ins and plugins, the default first
+            self.model.addItem(c.name)
+            self.model.setItemData(self.model.count() - 1, c.description, Qt.ItemDataRole.ToolTipRole)
+        self.model.setToolTip("Network to train (the default first; hover an entry for what it is)")
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 10000)
         self.epochs.setValue(30)
+        self.epochs.setToolTip("At most this many epochs; early stopping usually ends sooner")
         self.minutes = QDoubleSpinBox()
         self.minutes.setRange(0.0, 600.0)
         # the default recipe (two U-Nets) stops early after ~40 s on a quiet 2-core machine
@@ -101,6 +95,9 @@ class TrainingPanel(QWidget):
         self.pause_btn = QPushButton("Pause")
         self.pause_btn.setCheckable(True)
         self.cancel_btn = QPushButton("Cancel")
+        self.start_btn.setToolTip("Train on the painted strokes; predictions appear after each epoch")
+        self.pause_btn.setToolTip("Pause or resume training")
+        self.cancel_btn.setToolTip("Stop training; the best model so far is kept in the project")
         self.start_btn.clicked.connect(self.start)
         self.pause_btn.toggled.connect(self.set_paused)
         self.cancel_btn.clicked.connect(self.cancel)
@@ -138,11 +135,14 @@ class TrainingPanel(QWidget):
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(50)
+        self.opacity.setToolTip("Opacity of the prediction overlay")
         self.opacity.valueChanged.connect(self._set_opacity)
         self.show_layer = QComboBox()
         self.show_layer.addItems(["class map", "probability", "uncertainty"])
+        self.show_layer.setToolTip("Which prediction layer to show: classes, probability of one class, or uncertainty")
         self.show_layer.currentIndexChanged.connect(self._show_layer)
         self.prob_class = QComboBox()
+        self.prob_class.setToolTip("The class whose probability the probability layer shows")
         self.prob_class.currentIndexChanged.connect(self._set_prob_class)
         over.addRow("Overlay", self.show_layer)
         over.addRow("Opacity", self.opacity)
@@ -157,6 +157,7 @@ class TrainingPanel(QWidget):
         row2 = QHBoxLayout()
         self.volume_btn = QPushButton("Predict volume")
         self.volume_btn.clicked.connect(self.predict_volume)
+        self.volume_btn.setToolTip("Predict the whole survey in the background (feeds the time slices and the SEG-Y export)")
         row2.addWidget(self.volume_btn)
         self.export_btn = QPushButton("Export SEG-Y…")
         self.export_btn.setToolTip("write the volume prediction on the survey geometry: the "
@@ -166,6 +167,16 @@ class TrainingPanel(QWidget):
         lay.addLayout(row2)
 
     # -- state ---------------------------------------------------------------------------
+    @property
+    def snapshot(self):
+        """The current facies model: the session's (``session.models``), which the overlays,
+        the activation and crossplot panels follow."""
+        return self.session.models.get("facies")
+
+    @snapshot.setter
+    def snapshot(self, snapshot) -> None:
+        self.session.models.set("facies", snapshot)
+
     @property
     def training(self) -> bool:
         return self.worker is not None and self.worker.running
@@ -188,7 +199,7 @@ class TrainingPanel(QWidget):
     def _ensure_layers(self, project) -> PredictionLayers:
         if self.layers is None:
             self.layers = PredictionLayers(self.session, getattr(project, "palette", None), self)
-            self.layers.updated.connect(self._on_predictions)
+            self.session.predictions.events.sections.connect(self._on_predictions)
             self.layers.failed.connect(lambda m: self._say(f"prediction failed: {m}"))
         return self.layers
 
@@ -202,7 +213,6 @@ class TrainingPanel(QWidget):
 
         if self.training:
             return False
-        self._announced = None  # a new run numbers its snapshots afresh
         vol, project = self.session.volume, self.session.project
         if vol is None or project is None:
             self._say("Open a survey and a project (File → New project) and paint labels first.")
@@ -298,9 +308,7 @@ class TrainingPanel(QWidget):
                 if "val_acc" in msg.metrics:
                     self.curves["val_acc"].append((msg.step, msg.metrics["val_acc"]))
                 first = self.snapshot is None
-                self.snapshot = msg.snapshot
-                self.layers.request(msg.snapshot)
-                self._announce(msg.snapshot)
+                self.snapshot = msg.snapshot  # the overlays re-predict, the followers follow
                 if first:  # Predict volume works from the first snapshot on
                     self._sync_buttons()
                 acc = msg.metrics.get("val_acc")
@@ -313,11 +321,6 @@ class TrainingPanel(QWidget):
         elif isinstance(msg, TrainDone | TrainCancelled | TrainFailed):
             self._finish(msg)
 
-    def _announce(self, snapshot) -> None:
-        if snapshot.version != self._announced:
-            self._announced = snapshot.version
-            self.snapshot_ready.emit(snapshot)
-
     def _finish(self, msg) -> None:
         """The run's end (recorded in its project by the run already) on the panel."""
         from seisview.ml.progress import TrainDone, TrainFailed
@@ -325,10 +328,7 @@ class TrainingPanel(QWidget):
         self._curve_timer.stop()
         self._draw_curves()
         if msg.snapshot is not None and self.session.volume is self._run_on[0]:
-            self.snapshot = msg.snapshot
-            if msg.snapshot.version != self.layers.version:  # the best one is not shown
-                self.layers.request(msg.snapshot)
-            self._announce(msg.snapshot)  # the followers end on the best one too
+            self.snapshot = msg.snapshot  # the best one: overlays and followers end on it
         if isinstance(msg, TrainDone):
             self.bar.setValue(1000)
             self._say(f"run {self.run_id} done ({msg.reason}); best model from epoch "
@@ -497,6 +497,8 @@ class TrainingPanel(QWidget):
                 w.wait(wait)
         if self.layers is not None:
             self.layers.runner.cancel_all(wait)
+            self.session.predictions.events.sections.disconnect(self._on_predictions,
+                                                                missing_ok=True)
 
     def closeEvent(self, ev) -> None:  # noqa: N802 (Qt name)
         self.shutdown()
