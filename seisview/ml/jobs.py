@@ -1,7 +1,7 @@
-"""What the Training dock runs off the GUI thread besides its training run
-(``seisview.ml.training_run``): the worker bodies of whole-volume prediction and SEG-Y
-export, and the start-up warm-up of torch; plus the cheap label check the dock does at once
-in the GUI thread before starting a run.
+"""Facies jobs besides the training run (``seisview.ml.training_run``), as plain functions
+that take a ``state`` and run the same in a GUI worker, a script or a test: whole-volume
+prediction, SEG-Y export, the start-up warm-up of torch, and the cheap label check done
+before a run starts.
 """
 
 from __future__ import annotations
