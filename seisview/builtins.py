@@ -20,12 +20,19 @@ def manifest() -> dict:
                             "picking, File → New/Open project",
              "meta": {"title": "Labels and picks", "area": "right"}},
             # -- models and panels (training) --
+            # model meta: "task" (facies unless said), "default" (the task's first choice),
+            # "recipe" (its settings when the user picked none), "optimizer" ("adam" unless
+            # said), "pretrained_encoder" (takes `--init` encoder files); see docs/architecture.md
+            {"kind": "model", "name": "unet", "target": "seisview.ml.models.unet:UNet",
+             "description": "dense U-Net from sparse strokes, coarse texture-scale logits",
+             # logits at 1/16, a 1/4-resolution refinement, two members averaged (measurements:
+             # docs/measurements.md, "facies defaults")
+             "meta": {"default": True, "recipe": {"depth": 4, "refine": 4, "members": 2}}},
             {"kind": "model", "name": "waldeland", "target": "seisview.ml.models.waldeland:WaldelandCNN",
              "description": "Waldeland 65x65 patch CNN (seed 004), applied densely"},
-            {"kind": "model", "name": "unet", "target": "seisview.ml.models.unet:UNet",
-             "description": "dense U-Net from sparse strokes, coarse texture-scale logits"},
             {"kind": "model", "name": "vgg16", "target": "seisview.ml.models.vgg:VGG16Facies",
-             "description": "VGG16-style encoder, first layers frozen, new head (SGD fine-tuning)"},
+             "description": "VGG16-style encoder, first layers frozen, new head (SGD fine-tuning)",
+             "meta": {"optimizer": "sgd", "pretrained_encoder": True}},
             {"kind": "model", "name": "resnet", "target": "seisview.ml.models.resnet:ResNetFacies",
              "description": "ResNet-style encoder with a facies head (seed 004 comparison)"},
             {"kind": "panel", "name": "training", "target": "seisview.qt.training_panel:TrainingPanel",
@@ -54,13 +61,13 @@ def manifest() -> dict:
                   ("envelope", "viridis", "instantaneous amplitude (envelope)"),
                   ("phase", "seismic", "instantaneous phase (rad)"),
                   ("frequency", "viridis", "instantaneous frequency (Hz)"),
-                  ("rms", "viridis", "RMS amplitude in a window"),
-                  ("bandpass", "seismic", "band-pass filtered amplitude (frequency attribute)"),
-                  ("glcm_energy", "viridis", "GLCM texture energy (angular second moment)"),
-                  ("glcm_entropy", "viridis", "GLCM texture entropy"),
-                  ("glcm_homogeneity", "viridis", "GLCM texture homogeneity"),
-                  ("glcm_contrast", "viridis", "GLCM texture contrast"),
-                  ("glcm_correlation", "viridis", "GLCM texture correlation"))],
+                  ("rms", "viridis", "RMS amplitude in a 9-sample window"),
+                  ("bandpass", "seismic", "band-pass amplitude, 10-30 Hz by default (low_hz=, high_hz=)"),
+                  ("glcm_energy", "viridis", "GLCM energy (angular second moment), 9x9 window"),
+                  ("glcm_entropy", "viridis", "GLCM entropy (bits), 9x9 window"),
+                  ("glcm_homogeneity", "viridis", "GLCM homogeneity, 9x9 window"),
+                  ("glcm_contrast", "viridis", "GLCM contrast, 9x9 window"),
+                  ("glcm_correlation", "viridis", "GLCM correlation, 9x9 window"))],
             {"kind": "panel", "name": "activations", "target": "seisview.qt.activation_panel:make_panel",
              "description": "channel maps of a layer on the current section, live with training; "
                             "click one to overlay it",

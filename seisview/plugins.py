@@ -228,6 +228,8 @@ class Registry:
             return
         self._discovered = True
         eps = sorted(entry_points(group=GROUP), key=lambda e: (e.name != "builtins", e.name))
+        if not any(ep.name == "builtins" for ep in eps):  # run from a tree that is not installed
+            self.load_entry_point("builtins", "seisview.builtins:manifest")
         for ep in eps:
             self.load_entry_point(ep.name, ep.value, ep.load)
 
@@ -277,6 +279,22 @@ class Registry:
         self.discover()
         return [c for (k, _), c in sorted(self._items.items())
                 if (kind is None or k == kind) and (include_disabled or self._active(c))]
+
+    def in_order(self, kind: str) -> list[Contribution]:
+        """Active contributions of ``kind`` in registration order (built-ins first, as listed)."""
+        self.discover()
+        return [c for (k, _), c in self._items.items() if k == kind and self._active(c)]
+
+    def models(self, task: str = "facies") -> list[Contribution]:
+        """The models of ``task`` (meta ``task``, default "facies"), the task's default first."""
+        ms = [c for c in self.in_order("model") if c.meta.get("task", "facies") == task]
+        return sorted(ms, key=lambda c: not c.meta.get("default"))
+
+    def default_model(self, task: str = "facies") -> str:
+        ms = self.models(task)
+        if not ms:
+            raise SeisviewError(f"no {task} model is registered", hint="check `seisview plugins list`")
+        return ms[0].name
 
     def get_contribution(self, kind: str, name: str) -> Contribution:
         self.discover()

@@ -115,8 +115,14 @@ def test_no_offer_when_the_project_has_picks_or_the_file_has_none(labels_window,
     qtbot.waitUntil(lambda: w.session.gathers is not None)
     qtbot.wait(50)
     assert getattr(w, "header_picks_offer", None) is None
+    w.session.project.close()
+    w.session.project = None
     f3 = shared_data / "segy" / "f3" / "F3_very_small.sgy"
     w.session.open_volume(load(f3), path=f3, scan=scan(f3))
+    qtbot.wait(50)
+    assert getattr(w, "header_picks_offer", None) is None
+    # gathers beside a volume (the demo): the session's file is the volume's, so no offer
+    w.session.open_gathers(load(path), path=path, scan=scan(path))
     qtbot.wait(50)
     assert getattr(w, "header_picks_offer", None) is None
 

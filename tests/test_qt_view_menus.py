@@ -107,6 +107,7 @@ def test_gather_menu_and_keyboard_shortcuts(labels_window, qtbot, shared_data):
     rows = view_menus.shortcut_rows(w)
     keys = {k for _w, k in rows}
     assert {"Ctrl+Z", "Ctrl+E", "Ctrl+O", "Ctrl+3", "K", "B"} <= keys
+    assert dict(rows)["Choose the class with that key (labels)"] == "1, 2, 3, 4, 5, 6, 7, 8, 9"
     assert any("Shift+wheel" in k for k in keys)
     assert dlg.table.rowCount() == len(rows)
     dlg.close()

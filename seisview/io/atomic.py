@@ -10,6 +10,7 @@ write into that folder (only once that process is gone).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -113,6 +114,11 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise SeisviewError(f"cannot write {path}: the disk is full",
+                            hint="free disk space, then repeat; nothing was replaced") from None
     finally:
         tmp.unlink(missing_ok=True)
     _fsync_dir(path.parent)

@@ -125,8 +125,12 @@ def open_cache(path) -> Volume:
     except ValueError as exc:
         raise damaged(p, str(exc)) from None
     try:
-        geometry = SurveyGeometry.from_dict(g.attrs["geometry"])
-        data, tm, live = g["data"], g["time_major"], np.asarray(g["live"][:])
+        geom, data, tm, live_arr = g.attrs["geometry"], g["data"], g["time_major"], g["live"]
+        if not (isinstance(geom, dict) and isinstance(data, zarr.Array) and isinstance(tm, zarr.Array)
+                and isinstance(live_arr, zarr.Array)):
+            raise ValueError("geometry or arrays of the wrong kind")
+        geometry = SurveyGeometry.from_dict(geom)
+        live = np.asarray(live_arr[:])
         n_il, n_xl, ns = geometry.shape
         if data.shape != (n_il, n_xl, ns) or tm.shape != (ns, n_il, n_xl) or live.shape != (n_il, n_xl):
             raise ValueError(f"arrays {data.shape}/{tm.shape}/{live.shape} do not fit {geometry.shape}")
@@ -134,7 +138,8 @@ def open_cache(path) -> Volume:
         raise SeisviewError(f"the cache {p} is damaged ({type(exc).__name__}: {exc})",
                             hint="delete it and make it again with `seisview convert`") from None
     vol = Volume(data, geometry, live=live, time_major=tm)
-    vol.load_warnings = list(g.attrs.get("warnings", []))
+    warnings = g.attrs.get("warnings", [])
+    vol.load_warnings = [str(w) for w in warnings] if isinstance(warnings, list) else []
     return vol
 
 
@@ -147,7 +152,10 @@ def cache_scan(path) -> dict:
     except ValueError as exc:
         raise damaged(Path(path), str(exc)) from None
     try:
-        return dict(zarr.open_group(store=str(path), mode="r").attrs["scan"])
+        scan = zarr.open_group(store=str(path), mode="r").attrs["scan"]
+        if not isinstance(scan, dict):
+            raise ValueError("no scan report")
+        return dict(scan)
     except Exception as exc:  # zarr raises several types for damaged folders
         raise SeisviewError(f"the cache {path} is damaged ({type(exc).__name__}: {exc})",
                             hint="delete it and make it again with `seisview convert`") from None

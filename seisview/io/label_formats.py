@@ -151,16 +151,16 @@ def import_point_files(labels: LabelSet, palette: Palette, files, *, class_names
             pts[:, 2] *= 1000.0
         cls = palette.by_name(name, create=True)
         try:
-            more = points_to_changes(pts, labels.geometry, cls.id, on=on, source=f.name)
+            more = points_to_changes(pts, labels.survey(), cls.id, on=on, source=f.name)
         except SeisviewError:
-            more = _negated_z(pts, labels.geometry, cls.id, on, f.name)
+            more = _negated_z(pts, labels.survey(), cls.id, on, f.name)
             if more is None:
                 raise
             negated.append(f.name)
         merge_changes(changes, more)
         n_points += len(pts)
     stroke = labels.apply(changes, tool="import")
-    out = {"points": n_points, "sections": len(changes), "classes": len(set(names)),
+    out: dict[str, object] = {"points": n_points, "sections": len(changes), "classes": len(set(names)),
            "changed_pixels": stroke.n_pixels if stroke else 0}
     if negated:
         out["negated_z"] = negated
@@ -180,7 +180,7 @@ def _negated_z(pts: np.ndarray, geometry: SurveyGeometry, class_id: int, on: str
 
 def label_points(labels: LabelSet, class_id: int) -> np.ndarray:
     """``(N, 3)`` inline, crossline, z of every labelled pixel of ``class_id``, sorted."""
-    g = labels.geometry
+    g = labels.survey()
     il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.z_of(np.arange(g.n_samples))
     out = []
     for spec, m in labels.snapshot().items():
@@ -316,7 +316,7 @@ def import_images(labels: LabelSet, palette: Palette, files, *, section: str | N
                   colors=None, resize: bool = False) -> dict:
     """Import label images as one stroke; the section comes from ``section`` or the file name.
     Images must have the section's size unless ``resize`` (see :func:`read_label_image`)."""
-    g = labels.geometry
+    g = labels.survey()
     table = parse_colors(colors, palette) if colors else {c.color: c.id for c in palette}
     changes: dict = {}
     for f in files:
@@ -341,7 +341,7 @@ def import_images(labels: LabelSet, palette: Palette, files, *, section: str | N
 def label_cube(labels: LabelSet, out: np.ndarray | None = None) -> np.ndarray:
     """``(il, xl, sample)`` uint8 cube of all labels (time slices, then crosslines, then
     inlines are written, so an inline label wins where sections cross)."""
-    g = labels.geometry
+    g = labels.survey()
     cube = np.zeros(g.shape, np.uint8) if out is None else out
     snap = labels.snapshot()
     for kind in ("time", "crossline", "inline"):
@@ -358,7 +358,7 @@ def label_cube(labels: LabelSet, out: np.ndarray | None = None) -> np.ndarray:
 def export_npy(labels: LabelSet, path) -> Path:
     path = Path(path)
     with atomic_path(path, suffix=".tmp.npy") as tmp:
-        cube = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=labels.geometry.shape)
+        cube = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=labels.survey().shape)
         label_cube(labels, cube)
         cube.flush()
         del cube
@@ -369,7 +369,7 @@ def export_segy(labels: LabelSet, path) -> Path:
     """Class ids as int16 samples on the survey's geometry (0 = unlabelled)."""
     from seisview.io.segy_write import write_volume_segy
 
-    g = labels.geometry
+    g = labels.survey()
     return write_volume_segy(path, label_cube(labels), g, sample_format=3,
                              text=[f"seisview label cube on {g.name or 'survey'}",
                                    "sample value = class id, 0 = unlabelled"])

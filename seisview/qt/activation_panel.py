@@ -37,7 +37,6 @@ from seisview.qt.fast_image import RGBAImageItem
 from seisview.qt.workers import LatestRunner, lower_thread_priority  # noqa: F401 (used by other panels)
 
 log = logging.getLogger(__name__)
-pg.setConfigOptions(imageAxisOrder="row-major")  # arrays are (row, col), as in every seisview view
 ORDERS = ("std", "mean", "max", "index", "entropy", "energy", "homogeneity", "contrast")
 
 
@@ -199,12 +198,17 @@ class ActivationPanel(QWidget):
         self.model_label = QLabel("no model yet: train one, or load a checkpoint")
         load = QPushButton("Load checkpoint…")
         load.clicked.connect(self._load_dialog)
+        load.setToolTip("Show the activations of a saved model (.safetensors checkpoint)")
         self.kind_box = QComboBox()
         self.kind_box.addItems(["inline", "crossline", "time", PATCH])
+        self.kind_box.setToolTip("Which section (or a patch) goes through the network")
         self.layer_box = QComboBox()
         self.order_box = QComboBox()
         self.order_box.addItems(ORDERS)
+        self.layer_box.setToolTip("The network layer whose channels are shown")
+        self.order_box.setToolTip("Order of the channel maps, by a statistic")
         self.page_box = QSpinBox(minimum=1, maximum=1, prefix="page ")
+        self.page_box.setToolTip("Page of 16 channel maps")
         for w in (self.kind_box, self.layer_box, self.order_box):
             w.currentTextChanged.connect(lambda *_: self.schedule())
         self.page_box.valueChanged.connect(lambda *_: self.schedule())

@@ -114,27 +114,38 @@ class CrossplotPanel(QWidget):
         for box in (self.x_stat, self.y_stat):
             box.addItems(STATS)
         self.y_stat.setCurrentText("entropy")
+        for box, axis in ((self.x_layer, "x"), (self.y_layer, "y")):
+            box.setToolTip(f"Network layer (or raw maps) whose statistic goes on the {axis} axis")
+        for box, axis in ((self.x_stat, "x"), (self.y_stat, "y")):
+            box.setToolTip(f"Statistic on the {axis} axis: joint entropy, energy, homogeneity, ...")
         for box in (self.x_layer, self.y_layer, self.x_stat, self.y_stat):
             box.currentTextChanged.connect(lambda *_: self.redraw())
         self.lasso_box = QCheckBox("lasso")
         self.lasso_box.toggled.connect(self._set_lasso)
+        self.lasso_box.setToolTip("Draw a lasso around points to select them (the map view goes to their slice)")
         self.live_box = QCheckBox("follow training")
         self.live_box.setChecked(True)
+        self.live_box.setToolTip("Recompute with each new model snapshot while training")
         self.maps_edit = QLineEdit()
         self.maps_edit.setPlaceholderText("maps: empty = in/out-of-phase pairs of the survey, or e.g. "
                                           "time:600 time:600:envelope inline:250 (ms and line "
                                           "numbers; depth:M on depth surveys)")
         self.maps_edit.returnPressed.connect(self.recompute)
+        self.maps_edit.setToolTip("Maps to compare, as section specs; empty: in- and out-of-phase pairs of the survey")
         self.pairs_box = QComboBox()
         self.pairs_box.addItems(["all", "consecutive", "none"])
         self.pairs_box.setToolTip("which pairs of the listed maps to compare (none: single maps)")
         compute = QPushButton("Compute")
         compute.clicked.connect(self.recompute)
+        compute.setToolTip("Compute the statistics of the listed maps through the current model")
         buttons = []
         for text, slot in (("Load CSV…", self._load_dialog), ("Export CSV…", self._csv_dialog),
                            ("Export PNG…", self._png_dialog)):
             b = QPushButton(text)
             b.clicked.connect(slot)
+            b.setToolTip({"Load CSV…": "Load statistics saved before (or by `seisview introspect stats`)",
+                          "Export CSV…": "Save the statistics as a table",
+                          "Export PNG…": "Save the crossplot as an image"}[text])
             buttons.append(b)
         self.viewbox = LassoViewBox(self._on_lasso)
         self.plot_widget = pg.PlotWidget(viewBox=self.viewbox, background="w")

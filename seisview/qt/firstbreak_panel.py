@@ -119,6 +119,9 @@ class FirstBreakPanel(QWidget):
         self.train_btn = QPushButton("Train on picks")
         self.cancel_btn = QPushButton("Cancel")
         self.predict_btn = QPushButton("Predict all gathers")
+        self.train_btn.setToolTip("Train the picker on your picks; the gather on screen is re-picked as it learns")
+        self.cancel_btn.setToolTip("Stop training, keeping the last model")
+        self.predict_btn.setToolTip("Pick every gather with the chosen run's model")
         for b in (self.train_btn, self.cancel_btn, self.predict_btn):
             row.addWidget(b)
         lay.addLayout(row)
@@ -127,10 +130,12 @@ class FirstBreakPanel(QWidget):
         lay.addWidget(self.progress)
         self.show_box = QCheckBox("show predicted picks (red → green = confidence)")
         self.show_box.setChecked(True)
+        self.show_box.setToolTip("Show the model's picks as dots coloured by confidence")
         lay.addWidget(self.show_box)
         row2 = QHBoxLayout()
         self.accept_btn = QPushButton("Accept into pick set")
         self.zoom_btn = QPushButton("Zoom to first breaks")
+        self.accept_btn.setToolTip("Copy predicted picks at least this confident into your pick set (one undo step; never over a hand pick)")
         self.zoom_btn.setToolTip("show the gather's time range around its picks (predicted or "
                                  "by hand); the mouse wheel and right-drag zoom as usual")
         row2.addWidget(self.accept_btn)
@@ -382,6 +387,9 @@ class FirstBreakPanel(QWidget):
         self._stop_if_moved()
         if self.session.gathers is not self._run_on[0]:
             self.snapshot = None  # a model of other gathers
+            if self.worker is None:  # its "N traces picked" and progress are of the old gathers
+                self.info.setText("")
+                self.progress.setValue(0)
         self.predictions, self._version = {}, {}
         self.redraw()
         self._update_buttons()

@@ -126,14 +126,18 @@ class GatherView(ImagePane):
         self.key_label = QLabel("Gather")
         self.key_box = QComboBox()
         self.key_box.setMinimumWidth(90)
+        self.key_box.setToolTip("The gather shown, by its key (FFID, CDP...)")
         self.prev_btn, self.next_btn = QPushButton("◀"), QPushButton("▶")
         for b in (self.prev_btn, self.next_btn):
             b.setMaximumWidth(32)
+            b.setToolTip("Previous gather (Page Up, ←)" if b is self.prev_btn else "Next gather (Page Down, →)")
         self.mode_box = QComboBox()
         self.mode_box.addItems(MODES)
         self.mode_box.setCurrentText("density + wiggle")
+        self.mode_box.setToolTip("Variable density, wiggles, or both (wiggles up to 60 traces by default)")
         self.norm_box = QCheckBox("trace-normalised")
         self.norm_box.setChecked(True)
+        self.norm_box.setToolTip("Divide each trace by its largest |amplitude|, so far traces are as visible as near ones")
         for w in (self.key_label, self.key_box, self.prev_btn, self.next_btn, self.mode_box, self.norm_box):
             row.addWidget(w)
         row.addStretch(1)

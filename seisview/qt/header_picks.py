@@ -1,7 +1,8 @@
 """A pre-stack file that carries first-break times in its trace headers (bytes 233-236, µs, the
 convention seisview and several pickers write) is offered as picks when it is opened.
 
-The offer is a non-blocking box; accepting imports the headers through the same function as
+Only gathers opened alone are offered (beside a volume, as in the demo, the session's file is
+the volume's). The offer is a non-blocking box; accepting imports the headers through the same function as
 ``seisview picks import FILE --format segy-header`` (one undo step), into the open project or
 a new first-break project beside the file. Not offered when the project already has picks.
 """
@@ -46,7 +47,8 @@ def offer_header_picks(window) -> QMessageBox | None:
     s = window.session
     n, n_g = header_pick_count(s.gathers)
     p = s.project
-    if n == 0 or s.path is None or Path(s.path).suffix.lower() == ".zarr" or (p is not None and len(p.picks)):
+    # only for gathers opened alone: beside a volume (the demo) the session's file is the volume's
+    if n == 0 or s.volume is not None or s.path is None or (p is not None and len(p.picks)):
         return None
     old = getattr(window, "header_picks_offer", None)
     if old is not None and old.isVisible():
@@ -76,7 +78,7 @@ def import_header_picks(window, survey) -> object | None:
     from seisview.qt.project_actions import default_project_path, new_project
 
     s = window.session
-    if s.path is None or Path(s.path) != Path(survey):
+    if s.volume is not None or s.path is None or Path(s.path) != Path(survey):
         return None  # another survey was opened meanwhile
     p = s.project or new_project(window, default_project_path(survey))
     if p is None:

@@ -103,11 +103,13 @@ class MapView(ImagePane):
         self.title = QLabel("Map")
         self.attr_box = QComboBox()
         self.attr_box.addItems(ATTRIBUTES)
+        self.attr_box.setToolTip("What the map shows: the time slice, or RMS / max |amplitude| in a window around it")
         self.window_box = QDoubleSpinBox()
         self.window_box.setRange(0, 2000)
         self.window_box.setValue(40)
         self.window_box.setSuffix(" ms window")
         self.window_box.setKeyboardTracking(False)
+        self.window_box.setToolTip("Window around the current time for the RMS and max |amplitude| maps")
         for w in (self.title, self.attr_box, self.window_box):
             row.addWidget(w)
         row.addStretch(1)

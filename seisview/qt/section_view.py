@@ -92,9 +92,12 @@ class SectionView(ImagePane):
         self.title.setMinimumWidth(70)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setTracking(True)
+        what = "time slice (ms or m)" if self.kind == "time" else self.kind
+        self.slider.setToolTip(f"Move through the survey: the {what} shown (arrows, Page Up/Down)")
         self.spin = QDoubleSpinBox() if self.kind == "time" else QSpinBox()
         self.spin.setKeyboardTracking(False)
         self.spin.setMinimumWidth(80)
+        self.spin.setToolTip(f"Type the {what} to show" + (" (in ms or m)" if self.kind == "time" else " number"))
         row.addWidget(self.title)
         row.addWidget(self.slider, 1)
         row.addWidget(self.spin)

@@ -33,7 +33,6 @@ from seisview.ml.jobs import check_labels, export_segy_job, predict_volume_job, 
 from seisview.qt.prediction_layers import PredictionLayers
 from seisview.qt.workers import TaskFailed, Worker
 
-FACIES_MODELS = ("unet", "waldeland", "vgg16", "resnet")
 CURVE_REDRAW_MS = 500  # loss / accuracy curves follow the run at this pace
 
 
@@ -70,14 +69,14 @@ class TrainingPanel(QWidget):
         form = QFormLayout()
         self.model = QComboBox()
         from seisview.plugins import registry
-        facies = [c.name for c in registry.contributions("model")
-                  if c.meta.get("task", "facies") == "facies"]
-        names = [n for n in FACIES_MODELS if n in facies]
-        names += sorted(n for n in facies if n not in FACIES_MODELS)  # plugin models
-        self.model.addItems(names)
+        for c in registry.models("facies"):  # built-ins and plugins, the default first
+            self.model.addItem(c.name)
+            self.model.setItemData(self.model.count() - 1, c.description, Qt.ItemDataRole.ToolTipRole)
+        self.model.setToolTip("Network to train (the default first; hover an entry for what it is)")
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 10000)
         self.epochs.setValue(30)
+        self.epochs.setToolTip("At most this many epochs; early stopping usually ends sooner")
         self.minutes = QDoubleSpinBox()
         self.minutes.setRange(0.0, 600.0)
         # the default recipe (two U-Nets) stops early after ~40 s on a quiet 2-core machine
@@ -96,6 +95,9 @@ class TrainingPanel(QWidget):
         self.pause_btn = QPushButton("Pause")
         self.pause_btn.setCheckable(True)
         self.cancel_btn = QPushButton("Cancel")
+        self.start_btn.setToolTip("Train on the painted strokes; predictions appear after each epoch")
+        self.pause_btn.setToolTip("Pause or resume training")
+        self.cancel_btn.setToolTip("Stop training; the best model so far is kept in the project")
         self.start_btn.clicked.connect(self.start)
         self.pause_btn.toggled.connect(self.set_paused)
         self.cancel_btn.clicked.connect(self.cancel)
@@ -133,11 +135,14 @@ class TrainingPanel(QWidget):
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(50)
+        self.opacity.setToolTip("Opacity of the prediction overlay")
         self.opacity.valueChanged.connect(self._set_opacity)
         self.show_layer = QComboBox()
         self.show_layer.addItems(["class map", "probability", "uncertainty"])
+        self.show_layer.setToolTip("Which prediction layer to show: classes, probability of one class, or uncertainty")
         self.show_layer.currentIndexChanged.connect(self._show_layer)
         self.prob_class = QComboBox()
+        self.prob_class.setToolTip("The class whose probability the probability layer shows")
         self.prob_class.currentIndexChanged.connect(self._set_prob_class)
         over.addRow("Overlay", self.show_layer)
         over.addRow("Opacity", self.opacity)
@@ -152,6 +157,7 @@ class TrainingPanel(QWidget):
         row2 = QHBoxLayout()
         self.volume_btn = QPushButton("Predict volume")
         self.volume_btn.clicked.connect(self.predict_volume)
+        self.volume_btn.setToolTip("Predict the whole survey in the background (feeds the time slices and the SEG-Y export)")
         row2.addWidget(self.volume_btn)
         self.export_btn = QPushButton("Export SEG-Y…")
         self.export_btn.setToolTip("write the volume prediction on the survey geometry: the "

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import re
 
+from PyQt6.QtCore import QEvent, QObject, QTimer
 from PyQt6.QtGui import QAction, QGuiApplication, QShortcut
 from PyQt6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
     QDialog,
     QInputDialog,
     QMenu,
+    QTabBar,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -52,6 +56,48 @@ def install(window) -> None:
     first = help_menu.actions()[0] if help_menu.actions() else None
     help_menu.insertAction(first, act)
     window.shortcuts_action = act
+    window.installEventFilter(_BuiltinTips(window))
+    describe_builtin_controls(window)
+
+
+# Qt's own buttons (dock title bars, tool bar and menu bar overflow, tab scrolling) by name
+BUILTIN_TIPS = {
+    "qt_dockwidget_closebutton": "Close this panel (View → Panels brings it back)",
+    "qt_dockwidget_floatbutton": "Float this panel as its own window, or dock it back",
+    "qt_toolbar_ext_button": "More tools that do not fit",
+    "qt_menubar_ext_button": "More menus that do not fit",
+}
+
+
+def describe_builtin_controls(root) -> None:
+    """Tool tips for the buttons Qt makes itself (it gives them none)."""
+    for b in root.findChildren(QAbstractButton):
+        if b.toolTip():
+            continue
+        tip = BUILTIN_TIPS.get(b.objectName())
+        parent = b.parent()
+        if tip is None and isinstance(parent, QTabBar):
+            tip = "Scroll the tabs"
+        elif tip is None and isinstance(parent, QAbstractItemView):
+            tip = "Select the whole table"
+        if tip:
+            b.setToolTip(tip)
+
+
+class _BuiltinTips(QObject):
+    """Re-describe Qt's own buttons after docks, tab bars or tool bars are added."""
+
+    def eventFilter(self, obj, ev) -> bool:
+        if ev.type() in (QEvent.Type.ChildAdded, QEvent.Type.Show):
+            win = self.parent()
+            if not getattr(self, "_pending", False):
+                self._pending = True
+                QTimer.singleShot(0, lambda: self._run(win))
+        return False
+
+    def _run(self, win) -> None:
+        self._pending = False
+        describe_builtin_controls(win)
 
 
 # -- the context menu ------------------------------------------------------------------------
@@ -178,7 +224,10 @@ def shortcut_rows(window) -> list[tuple[str, str]]:
         what = sc.whatsThis() or sc.objectName()
         if keys and what:
             rows.setdefault(keys, what)
-    keyed = sorted(((what, keys) for keys, what in rows.items()), key=lambda r: r[0].lower())
+    by_what: dict[str, list[str]] = {}
+    for keys, what in rows.items():
+        by_what.setdefault(what, []).append(keys)
+    keyed = sorted(((what, ", ".join(keys)) for what, keys in by_what.items()), key=lambda r: r[0].lower())
     return keyed + list(GESTURES)
 
 

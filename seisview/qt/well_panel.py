@@ -50,6 +50,7 @@ class WellPanel(QWidget):
         self.tracks: dict[str, pg.PlotItem] = {}
         self.map_items: list = []
         self.open_btn = QPushButton("Open LAS…")
+        self.open_btn.setToolTip("Open a LAS 2.0 / 3.0 well log (File → Open well log…)")
         self.title = QLabel("No well loaded")
         self.title.setWordWrap(True)
         self.location = QLabel("")
