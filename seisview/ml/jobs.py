@@ -66,7 +66,7 @@ def export_segy_job(path, cube, volume, *, state):
 
 def check_labels(labels) -> str:
     """The cheap part of the training-data checks, done at once in the GUI thread."""
-    classes = set()
+    classes: set[int] = set()
     for mask in labels.values():
         classes.update(int(c) for c in np.unique(mask) if c)
     if not classes:
