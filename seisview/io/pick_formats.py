@@ -141,7 +141,7 @@ def write_csv(path, picks: dict[tuple[int, int], Pick], key_name: str = "ffid") 
 # -- JSON ----------------------------------------------------------------------------------
 def read_json(path) -> Picks:
     path = Path(path)
-    text = read_text(path, "JSON pick file")
+    text = read_text(path, "JSON pick file", max_line=None)  # seisview writes JSON on one line
     try:
         doc = json.loads(text)
         items = doc["picks"] if isinstance(doc, dict) else doc
