@@ -235,17 +235,25 @@ def _trace_layout(f, head: bytes, fh: FileHead) -> TraceLayout:
 
 def _header_endian(f, off: int, tb: int, n: int, ns: int, e: str, fh: FileHead) -> str:
     """The byte order of the trace headers: the binary header's, unless their sample counts
-    (bytes 115-116) only read right in the other order."""
+    (bytes 115-116) read right only in the other order, or, when the counts are wrong in both,
+    their header words are small numbers only in the other order (a number's low bytes read
+    as its high ones make it huge)."""
     other = "<" if e == ">" else ">"
     votes = {e: 0, other: 0}
+    small = {e: 0, other: 0}
     for k in {0, n // 2, n - 1}:
-        f.seek(off + k * tb + 114)
-        word = f.read(2)
+        f.seek(off + k * tb)
+        head = f.read(TRACE_HEADER_BYTES)
         for en in votes:
-            votes[en] += _u16(word, 0, en) == ns
-    if votes[other] > votes[e]:
+            votes[en] += _u16(head, 114, en) == ns
+            for byte in (1, 5, 9, 13, 17, 21, 181, 185, 189, 193):
+                v = read_int(head, byte, 4, True, en)
+                small[en] += 0 < abs(v) < 1 << 20
+            for byte in (29, 115, 117):
+                small[en] += 0 < _u16(head, byte - 1, en) < 1 << 15
+    if votes[other] > votes[e] or (votes[other] == votes[e] and small[other] > 2 * small[e] + 2):
         fh.warnings.append(f"the binary header is {_ORDER[e]}-endian but the trace headers are "
-                           f"{_ORDER[other]}-endian (their sample counts read right only that way); "
+                           f"{_ORDER[other]}-endian (their sample counts and header words read as sensible numbers only that way); "
                            "trace headers read as such")
         return other
     return e
