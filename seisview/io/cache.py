@@ -12,6 +12,7 @@ does not match its manifest is never served.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -53,9 +54,7 @@ def cache_path_for(report) -> Path:
 
 def build_cache(report, out, state: TaskState | None = None) -> Path:
     """Write the zarr cache of a post-stack (or unstructured) scanned file to ``out``."""
-    import zarr
-
-    from seisview.io.segy_blocks import for_each_block, post_stack_index
+    from seisview.io.segy_blocks import post_stack_index
 
     if report.kind == "prestack":
         raise SeisviewError(f"{Path(report.path).name} is pre-stack; the cache holds post-stack volumes",
@@ -66,10 +65,29 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
         raise SeisviewError(f"{out} exists and is not a seisview cache; it was left untouched",
                             hint="give a new folder name for the cache, e.g. survey.zarr")
     geometry, il_idx, xl_idx = post_stack_index(report)
-    n_il, n_xl, ns = geometry.shape
     clean_leftovers(out)  # of builds that were killed (their process is gone)
     tmp = out.with_name(f".{out.name}.part{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _write(report, geometry, il_idx, xl_idx, tmp, state)
+        swap_into_place(tmp, out)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise SeisviewError(f"cannot write the cache {out}: the disk is full",
+                                hint="free disk space (a cache takes about twice the survey's "
+                                "samples), then convert again; an older cache there is kept") from None
+        raise
+    return out
+
+
+def _write(report, geometry, il_idx, xl_idx, tmp: Path, state: TaskState) -> None:
+    """Fill the folder ``tmp``: the two arrays block by block, the mask, attributes, manifest."""
+    import zarr
+
+    from seisview.io.segy_blocks import for_each_block
+
+    n_il, n_xl, ns = geometry.shape
     g = zarr.open_group(store=str(tmp), mode="w")
     data = g.create_array("data", shape=(n_il, n_xl, ns), chunks=(_IL_CHUNK, _XL_CHUNK, ns),
                           dtype="float32", compressors=None, fill_value=0.0)
@@ -83,24 +101,14 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
         tm[:, i0:i1, :] = np.ascontiguousarray(block.transpose(2, 0, 1))
         live[i0:i1] = block_live
 
-    raw = report.headers.raw
-    try:
-        bad = for_each_block(report, raw, geometry, il_idx, xl_idx, sink, state, step=_IL_CHUNK)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    try:
-        g.create_array("live", shape=live.shape, dtype="bool", chunks=live.shape,
-                       compressors=None)[:] = live
-        warnings = [*report.warnings] + ([f"{bad} NaN/Inf samples replaced by 0"] if bad else [])
-        g.attrs.update({"format": _FORMAT, "geometry": geometry.to_dict(), "source": report.path,
-                        "scan": report.to_json_dict(), "warnings": warnings})
-        write_manifest(tmp)
-        swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    bad = for_each_block(report, report.headers.raw, geometry, il_idx, xl_idx, sink, state,
+                         step=_IL_CHUNK)
+    g.create_array("live", shape=live.shape, dtype="bool", chunks=live.shape,
+                   compressors=None)[:] = live
+    warnings = [*report.warnings] + ([f"{bad} NaN/Inf samples replaced by 0"] if bad else [])
+    g.attrs.update({"format": _FORMAT, "geometry": geometry.to_dict(), "source": report.path,
+                    "scan": report.to_json_dict(), "warnings": warnings})
+    write_manifest(tmp)
 
 
 def is_cache(path) -> bool:
