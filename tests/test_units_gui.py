@@ -101,6 +101,13 @@ def test_status_bar_tooltips_and_titles_read_line_numbers_and_ms(window):
     text = w.readout.text()
     assert "IL 223" in text and "XL 1005" in text and "t 600 ms" in text, text
     assert w.map_view.title.text() == "Map at time 600 ms"
+    # exports are named by what they show
+    assert w.files.export_name(inl) == "inline_223.png"
+    assert w.files.export_name(w.section_views["time"]) == "time_600.png"
+    assert w.files.export_name(w.map_view) == "map_time_600.png"
+    from seisview.io.label_formats import section_from_filename
+
+    assert section_from_filename("inline_223.png", s.geometry) == s.spec("inline")  # read back
     # typing a line number moves to that line, not to that index
     w.section_views["crossline"].spin.setValue(1010)
     assert s.xl_idx == 2
