@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 
+from seisview.core.errors import SeisviewError
 from seisview.core.geometry import LineAxis, SurveyGeometry
 from seisview.core.section import SectionSpec
 
@@ -161,6 +162,13 @@ def test_crossplot_maps_and_selections_are_in_ms(window):
         assert s.il_idx == 123
         xp.select([("other.sgy:time:99999", "")])  # another survey's map: nothing moves
         assert s.t_idx == 60
+        # typed maps are named by the slice they read: 602 ms is the 604 ms sample here
+        from seisview.qt.crossplot_panel import canonical_map
+
+        assert canonical_map(s.geometry, "time:602") == "time:604"
+        assert canonical_map(s.geometry, " crossline:1010:envelope") == "crossline:1010:envelope"
+        with pytest.raises(SeisviewError, match="crossline 1012 is not a line"):
+            canonical_map(s.geometry, "crossline:1012")
     finally:
         xp.shutdown()
         xp.deleteLater()
