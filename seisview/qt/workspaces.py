@@ -100,6 +100,7 @@ class Workspaces:
         self.by_name = {ws.name: ws for ws in WORKSPACES}
         self.current = WORKSPACES[0]
         self.ready: dict[str, bool] = {}  # panel name -> has something to show
+        self.home: dict[str, Qt.DockWidgetArea] = {}  # panel name -> the area it was added to
         self.group = QActionGroup(window)
         self.group.setExclusive(True)
         self.actions: dict[str, QAction] = {}
@@ -194,8 +195,13 @@ class Workspaces:
         w = self.w
         listed = [d for d in ws.docks if d[0] in w.panels]
         names = {d[0] for d in listed}
+        # out of the layout first: moving a dock out of a tab group can leave its tab bar behind
         for name, dock in w.panels.items():
-            if name not in names:
+            self.home.setdefault(name, w.dockWidgetArea(dock))
+            w.removeDockWidget(dock)
+        for name, dock in w.panels.items():
+            if name not in names:  # in its own area, hidden: View -> Panels shows it there
+                w.addDockWidget(self.home[name], dock)
                 dock.hide()
         prev: dict[str, QDockWidget] = {}
         tabs = []
