@@ -70,8 +70,8 @@ class ColorBar(pg.ColorBarItem):
 
         fm = QFontMetrics(self.axis.style.get("tickFont") or self.axis.font())
         spacing = self.axis.tickSpacing(lo, hi, 300)  # ticks of a bar some 300 px long
-        step = spacing[-1][0] if spacing else (hi - lo) / 5
-        values = np.arange(np.ceil(lo / step) * step, hi + step / 2, step) if step > 0 else [lo, hi]
+        step = spacing[min(1, len(spacing) - 1)][0] if spacing else (hi - lo) / 5  # the labelled ones
+        values = np.arange(np.ceil(lo / step), np.floor(hi / step) + 1) * step if step > 0 else [lo, hi]
         labels = self.axis.tickStrings(list(values), 1.0, step) or ["0"]
         ticks = max(fm.horizontalAdvance(t) for t in labels)
         self.axis.setWidth(ticks + 5 + 2 + fm.height() + 4)  # ticks, tick length, offset, title
