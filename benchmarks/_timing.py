@@ -89,26 +89,27 @@ class Comparison:
                 "cpu_ratio": self.cpu_ratio, "subject_s": self.stats("subj"),
                 "baseline_s": self.stats("base"), "load": [self.load_before, self.load_after]}
 
-    def line(self, label: str, goal: str = "") -> str:
+    def line(self, label: str, goal: str = "", names: tuple[str, str] = ("subject", "baseline")) -> str:
         """One report line: ratio median/p95, spread over runs, both sides' times, CPU, load."""
         sm, sp = self.stats("subj")
         bm, bp = self.stats("base")
         runs = " ".join(f"{r:.2f}" for r in self.run_ratios)
         return (f"  {label}: {self.ratio:.2f}x median, p95 {self.ratio_p95:.2f}x (runs {runs})"
                 f"{'  ' + goal if goal else ''}\n"
-                f"      subject {fmt_s(sm)} p95 {fmt_s(sp)} | baseline {fmt_s(bm)} p95 {fmt_s(bp)}"
+                f"      {names[0]} {fmt_s(sm)} p95 {fmt_s(sp)} | {names[1]} {fmt_s(bm)} p95 {fmt_s(bp)}"
                 f" | CPU ratio {self.cpu_ratio:.2f}x | {self.load_before.split(' on ')[0]} -> "
                 f"{self.load_after[5:]}")
 
 
 def compare(baseline: Callable[[], object], subject: Callable[[], object], n: int = 10, *,
             warmup: int = 1, runs: int = 3, min_time: float = 0.0,
-            setup: Callable[[], object] | None = None, rewarm: bool = True) -> Comparison:
+            setup: Callable[[str], object] | None = None, rewarm: bool = True) -> Comparison:
     """Time ``n`` interleaved (baseline, subject) pairs per run, ``runs`` runs, in this process.
 
     Each run starts with ``warmup`` untimed calls of both. ``min_time``: calls shorter than
-    that are repeated back to back and averaged (micro-operations). ``setup`` runs untimed
-    before every timed call (e.g. to drop a cache both sides must rebuild). ``rewarm=False``:
+    that are repeated back to back and averaged (micro-operations). ``setup(side)`` runs
+    untimed before every timed call, ``side`` "baseline" or "subject" (e.g. to drop a cache
+    both sides must rebuild). ``rewarm=False``:
     warm up before the first run only (for calls of many seconds).
     """
     out = Comparison(load_before=loadavg())
@@ -118,10 +119,10 @@ def compare(baseline: Callable[[], object], subject: Callable[[], object], n: in
             subject()
         b, s, bc, sc = [], [], [], []
         for i in range(n):
-            order = ((baseline, b, bc), (subject, s, sc))
-            for fn, wall, cpu in (order if i % 2 == 0 else order[::-1]):
+            order = (("baseline", baseline, b, bc), ("subject", subject, s, sc))
+            for side, fn, wall, cpu in (order if i % 2 == 0 else order[::-1]):
                 if setup is not None:
-                    setup()
+                    setup(side)
                 w, c = _timed(fn, min_time)
                 wall.append(w)
                 cpu.append(c)

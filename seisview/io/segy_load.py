@@ -1,9 +1,10 @@
 """``load()``: samples of a scanned SEG-Y file into a ``Volume`` or a ``GatherSet``.
 
 Post-stack traces are decoded a block of inlines at a time straight from a
-memory map into the ``(il, xl, sample)`` array, and the same block, still in
-cache, is transposed into the time-major copy, so the load is two passes over
-memory whatever the file's sorting. Surveys above the RAM budget go through
+memory map into the ``(il, xl, sample)`` array, in slices of traces small
+enough that the decode's temporaries and the non-finite check stay in cache.
+The time-major copy is left to the volume to build on first use: opening a
+file then fills one cube of fresh memory, not two. Surveys above the RAM budget go through
 the same blocks into the zarr cache instead (``seisview.io.cache``).
 """
 
@@ -65,15 +66,13 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
 
         return cached_volume(rep, state)
     data = np.empty(geometry.shape, np.float32)
-    time_major = np.empty((geometry.n_samples, *geometry.shape[:2]), np.float32)
     live = np.zeros(geometry.shape[:2], bool)
 
     def sink(i0, i1, block, block_live):
-        transpose_into(time_major, i0, block)  # block is data[i0:i1], decoded in place
         live[i0:i1] = block_live
 
     bad = for_each_block(rep, raw, geometry, il_idx, xl_idx, sink, state, out=data)
-    vol = Volume(data, geometry, live=live, time_major=time_major)
+    vol = Volume(data, geometry, live=live)
     vol.load_warnings = [*rep.warnings, *_bad_warning(bad)]
     return vol
 
@@ -82,14 +81,6 @@ def _bad_warning(n_bad: int) -> list[str]:
     if not n_bad:
         return []
     return [f"{n_bad} NaN/Inf or null samples replaced by 0 (display levels use the others)"]
-
-
-def transpose_into(time_major, i0: int, block: np.ndarray, tile: int = 128) -> None:
-    """``time_major[:, i0 + i, :] = block[i].T`` in tiles of crosslines that stay in cache."""
-    n_xl = block.shape[1]
-    for i in range(block.shape[0]):
-        for j in range(0, n_xl, tile):
-            time_major[:, i0 + i, j:j + tile] = block[i, j:j + tile].T
 
 
 def post_stack_index(rep: ScanReport) -> tuple[SurveyGeometry, np.ndarray, np.ndarray]:
@@ -128,7 +119,7 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
         i1 = min(i0 + step, n_il)
         block = out[i0:i1] if out is not None else np.empty((i1 - i0, n_xl, ns), np.float32)
         if regular:
-            decode(view[i0 * n_xl:i1 * n_xl], code, out=block.reshape(-1, ns))
+            _decode_rows(view[i0 * n_xl:i1 * n_xl], code, block.reshape(-1, ns))
             block_live = ~dead[i0 * n_xl:i1 * n_xl].reshape(i1 - i0, n_xl)
         else:
             sel = np.sort(order[bounds[i0]:bounds[i1]])
@@ -137,7 +128,10 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
             if sel.size:
                 block[il_idx[sel] - i0, xl_idx[sel]] = decode(view[sel], code)
                 block_live[il_idx[sel] - i0, xl_idx[sel]] = ~dead[sel]
-        if code in _FLOAT_FORMATS:
+        # one summing pass finds that a block is all finite (NaN and Inf propagate; an
+        # overflow of the sum only sends it to the exact check)
+        if code in _FLOAT_FORMATS and (rep.null_value is not None
+                                       or not np.isfinite(np.add.reduce(block, axis=None))):
             bad = ~np.isfinite(block)
             if rep.null_value is not None:
                 bad |= block == np.float32(rep.null_value)
@@ -148,6 +142,16 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
         sink(i0, i1, block, block_live)
         state.set_progress(i1 / n_il, f"reading inlines {i0 + 1}-{i1} of {n_il}")
     return bad_total
+
+
+_DECODE_BYTES = 512 * 1024  # the IBM decode's temporaries of one slice stay in cache
+
+
+def _decode_rows(rows: np.ndarray, code: int, out: np.ndarray) -> None:
+    """``decode`` of ``rows`` into ``out``, a few hundred kB of traces at a time."""
+    step = max(1, _DECODE_BYTES // max(1, 4 * out.shape[1]))
+    for a in range(0, len(rows), step):
+        decode(rows[a:a + step], code, out=out[a:a + step])
 
 
 def _gathers(rep: ScanReport, raw: np.ndarray) -> GatherSet:

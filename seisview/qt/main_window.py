@@ -36,6 +36,7 @@ from seisview.qt.gather_view import GatherView
 from seisview.qt.layers_panel import LayersPanel
 from seisview.qt.map_view import MapView
 from seisview.qt.section_view import SectionView
+from seisview.qt.signals import PerFrame
 from seisview.qt.tools import NavigateTool, SectionTool
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ class MainWindow(QMainWindow):
         self.files = file_actions.FileActions(self)
         self._build_view_menu()
         self._handles = [(self.session.events.survey, self._on_survey),
-                         (self.session.events.cursor, self._on_cursor)]
+                         (self.session.events.cursor, PerFrame(self._on_cursor, self))]
         for sig, slot in self._handles:
             sig.connect(slot)
         if load_panels:
@@ -319,7 +320,9 @@ class MainWindow(QMainWindow):
         if g.affine is not None and cur.il_idx is not None and cur.xl_idx is not None:
             x, y = g.world(g.il.first + g.il.step * cur.il_idx, g.xl.first + g.xl.step * cur.xl_idx)
             parts.append(f"X {float(x):.0f}  Y {float(y):.0f}")
-        self.readout.setText("   ".join(parts))
+        text = "   ".join(parts)
+        if text != self.readout.text():  # positions are rounded: most moves change nothing
+            self.readout.setText(text)
 
     def show_error(self, title: str, message: str) -> QMessageBox:
         """A non-blocking error dialog (the window stays usable); kept in ``last_dialog``."""
