@@ -41,12 +41,12 @@ def main(argv=None) -> dict:
     from PyQt6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([])
+    from seisview.core.display_layers import Layer
     from seisview.core.labels import LabelSet
-    from seisview.core.layers import Layer
     from seisview.core.palette import Palette
     from seisview.core.session import Session
     from seisview.core.volume import Volume
-    from seisview.qt.paint_tools import LabelOverlay
+    from seisview.qt.paint_tools import LabelMaskItem
     from seisview.qt.section_view import SectionView
 
     n = args.size
@@ -62,7 +62,7 @@ def main(argv=None) -> dict:
     spec = s.spec("inline")
     labels = LabelSet(vol.geometry)
     palette = Palette.default("malenov")
-    ov = LabelOverlay()
+    ov = LabelMaskItem()
     view.add_pixel_item(ov, z=40)
     ov.set_table(palette.lut(1.0))
     ov.show_section(labels, spec)

@@ -15,7 +15,7 @@ Optional ``--inits scratch,autoencoder,gan`` also starts the picker from an
 encoder pretrained on all gathers without labels. Runs for minutes on 2 CPU
 cores (one training per data set, split and start).
 
-Measurements of ideas that did not become the default (README, "Tried"):
+Measurements of ideas that did not become the default (docs/measurements.md, "First breaks"):
 ``--self-train 0.6`` (a second phase on the confident picks of the other gathers),
 ``--xshot 3,6,10`` (re-fit picks far from a surface-consistent cross-shot model),
 ``--offset-channel`` (an |offset| input channel). ``--save-dir`` keeps each run's
@@ -253,7 +253,7 @@ def bench_live(name: str, train_keys: list[int], updates: int = 3) -> dict:
     from seisview.io.project import Project
     from seisview.io.segy import write_gathers_segy
     from seisview.qt.app import make_app
-    from seisview.qt.fb_overlay import FirstBreakPanel
+    from seisview.qt.firstbreak_panel import FirstBreakPanel
     from seisview.qt.main_window import MainWindow
 
     app = make_app()

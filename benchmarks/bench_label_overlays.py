@@ -15,7 +15,7 @@ one process (best of 5, wall and CPU), what one flushed edit costs in the GUI th
 * 3-D, whole: a whole plane recomposed (new section, palette or opacity): copy of the
   cached base, ids of its own mask and 10-px crossings, blend on the labelled pixels;
 * reference: what a section view already does when it changes section
-  (``LabelOverlay.rebuild`` of inline 339, 463 x 951) and one brush stamp in the core.
+  (``LabelMaskItem.rebuild`` of inline 339, 463 x 951) and one brush stamp in the core.
 
 Goal: every path well under a frame (16 ms), and no worse than a few section rebuilds.
 """
@@ -77,7 +77,8 @@ def main() -> dict:
     from seisview.core.palette import Palette
     from seisview.core.section import SectionSpec
     from seisview.io.label_formats import import_point_files
-    from seisview.qt.label_overlays import (
+    from seisview.qt.label_crossings import MapLabels
+    from seisview.qt.label_display import (
         SegmentsItem,
         affected_rect,
         blend_ids,
@@ -85,8 +86,7 @@ def main() -> dict:
         crossings,
         section_ids,
     )
-    from seisview.qt.label_overlays_views import MapLabels
-    from seisview.qt.paint_tools import LabelOverlay
+    from seisview.qt.paint_tools import LabelMaskItem
 
     g = SurveyGeometry(LineAxis(100, 1, 651), LineAxis(300, 1, 951), 463, 4.0, 0.0, name="F3")
     labels, pal = LabelSet(g), Palette.default("malenov")
@@ -131,7 +131,7 @@ def main() -> dict:
             shown[r0:r1, c0:c1] = sub
         return run
 
-    ov = LabelOverlay()
+    ov = LabelMaskItem()
     ov.set_table(lut)
     ov.show_section(labels, il_spec)
 

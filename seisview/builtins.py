@@ -42,13 +42,13 @@ def manifest() -> dict:
             {"kind": "model", "name": "fb-unet", "target": "seisview.ml.models.fb_unet:FirstBreakUNet",
              "description": "first-break U-Net on gathers (Heaviside target, pick + confidence)",
              "meta": {"task": "firstbreak"}},
-            {"kind": "panel", "name": "first-breaks", "target": "seisview.qt.fb_overlay:make_panel",
+            {"kind": "panel", "name": "first-breaks", "target": "seisview.qt.firstbreak_panel:make_panel",
              "description": "train the first-break picker on the picks, confidence-coloured "
                             "predictions on the gather, accept into the pick set",
              "meta": {"title": "First-break picker", "area": "right"}},
             # -- attributes and panels (introspection) --
             # attribute targets: (volume, spec, **params) -> section-shaped array
-            *[{"kind": "attribute", "name": _n, "target": f"seisview.attributes.layers:{_n}",
+            *[{"kind": "attribute", "name": _n, "target": f"seisview.attributes.section_attributes:{_n}",
                "description": _d, "meta": {"layer_kind": "attribute", "colormap": _c}}
               for _n, _c, _d in (
                   ("envelope", "viridis", "instantaneous amplitude (envelope)"),

@@ -1,6 +1,6 @@
 """User-level settings that are not in a project: paths, RAM budget, cache folder.
 
-Environment variables override the defaults (documented in the README).
+Environment variables override the defaults (documented in docs/guide/cli.md).
 """
 
 from __future__ import annotations

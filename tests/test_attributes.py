@@ -108,7 +108,7 @@ def test_glcm_bad_parameters():
 
 
 def test_attribute_layers_have_section_shapes():
-    from seisview.attributes.layers import attribute_layer
+    from seisview.attributes.section_attributes import attribute_layer
     from seisview.core.volume import Volume
     from seisview.plugins import registry
 

@@ -52,6 +52,10 @@ def test_train_records_a_run_and_predict_writes_sections_and_cubes(tmp_path, sur
     npy = tmp_path / "il.npy"
     assert main(["predict", str(proj), "--run", str(run_id), "--out", str(npy),
                  "--section", "inline:172", "--quiet"]) == 0
+    assert "inline 172:" in capsys.readouterr().err  # the line number, not the index
+    assert main(["predict", str(proj), "--run", str(run_id), "--out", str(npy),
+                 "--section", "inline:172.5", "--quiet"]) == 2
+    assert "inline 172.5 is not a whole line number" in capsys.readouterr().err
     sec = np.load(npy)
     assert sec.shape == (128, 64) and sec.dtype == np.uint8 and sec.min() >= 1
     cube = tmp_path / "all.npy"

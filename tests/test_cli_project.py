@@ -51,11 +51,13 @@ def test_image_import_cli(tmp_path, capsys, shared_data):
     f3 = SurveyGeometry(LineAxis(100, 1, 651), LineAxis(300, 1, 951), 463, 4.0, 0.0)
     Project.create(tmp_path / "p.seisview", geometry=f3, palette="salt").close()
     img = shared_data / "labels" / "waldeland" / "F3" / "train" / "inline_339.png"
-    rc, out, _ = run(capsys, "labels", "import", tmp_path / "p.seisview", img, "--format", "image")
+    rc, _, err = run(capsys, "labels", "import", tmp_path / "p.seisview", img, "--format", "image")
+    assert rc == 2 and "1246 wide x 1115 high but the section is 951 traces x 463 samples" in err
+    rc, out, _ = run(capsys, "labels", "import", tmp_path / "p.seisview", img, "--format", "image", "--resize")
     assert rc == 0 and "on 1 section(s)" in out
     rc, _, err = run(capsys, "labels", "import", tmp_path / "p.seisview", img, "--format", "image",
-                     "--section", "inline:99")
-    assert rc == 2 and "not in the survey" in err
+                     "--section", "inline:99", "--resize")
+    assert rc == 2 and "inline 99 is outside the survey" in err
 
 
 def test_picks_cli_round_trip(tmp_path, capsys, shared_data):

@@ -128,7 +128,7 @@ def test_cli_errors_are_one_line(tmp_path, snapshot, capsys):
         (["missing.npy"], "not found"),
         ([str(tmp_path / "cube.npy")], "maps must be 2-D"),
         (["demo:time:99999"], "outside the survey"),
-        (["demo:inline:5"], "not in the survey"),
+        (["demo:inline:5"], "inline 5 is outside the survey"),
         (["demo:time:400:sweetness"], "unknown attribute"),
     ]
     for maps, msg in cases:

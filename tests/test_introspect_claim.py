@@ -73,7 +73,7 @@ def test_controls_independent_noise_shares_nothing_at_any_layer(trained):
             assert abs(np.mean(mis)) < 0.02 and max(abs(m) for m in mis) < 0.04, (layer, mis)
         else:
             # the coarse head (n_classes channels, ~100 strongly autocorrelated cells) keeps
-            # 0.01-0.06 bits after the shuffled baseline (measured, reported in the README):
+            # 0.01-0.06 bits after the shuffled baseline (measured, reported in docs/measurements.md):
             # near 0, not at 0
             assert abs(np.mean(mis)) < 0.08, (layer, mis)
 

@@ -135,8 +135,8 @@ def test_crossplot_live_lasso_and_exports(window, snapshot, qtbot, tmp_path):
         xp._on_lasso(poly)
     expect = [k for k, xv in zip(xp.keys, x, strict=True) if xv < cut]
     assert sorted(sig.args[0]) == sorted(expect)
-    first = xp.selected[0][0]  # "amp@K": the map view moves to time slice K
-    assert w.session.t_idx == int(first.split("@")[1])
+    first = xp.selected[0][0]  # "amp@time:T" (ms): the map view moves to the slice at T
+    assert first.split("@")[1] == w.session.geometry.spec_text(w.session.spec("time"))
     out = xp.export_csv(tmp_path / "points.csv").read_text().splitlines()
     assert len(out) == len(xp.keys) + 1 and out[0].startswith("a,b,group,x:")
     assert sum(line.endswith(",1") for line in out[1:]) == len(expect)
@@ -165,36 +165,17 @@ def test_attributes_menu_adds_layers_computed_off_the_gui_thread(window, qtbot):
     src.shutdown()
 
 
-class _Training:
-    """Stands in for the training panel: a ``snapshot`` and its ``snapshot_ready`` signal."""
-
-    def __new__(cls):
-        from PyQt6.QtCore import pyqtSignal
-        from PyQt6.QtWidgets import QWidget
-
-        class Training(QWidget):
-            snapshot_ready = pyqtSignal(object)
-
-        w = Training()
-        w.snapshot = None
-        return w
-
-
-def test_panels_follow_the_training_panel(window, snapshot, qtbot):
-    from seisview.qt.activation_panel import connect_training
-
+def test_panels_follow_the_current_model(window, snapshot, qtbot):
+    """The activation and crossplot panels follow the session's current facies model (core
+    state the Training dock writes), not another panel."""
     w, panel, xp = window
-    training = _Training()
-    w.add_panel("training", training, "Training", "bottom")
-    assert connect_training(panel, w) and connect_training(xp, w)
     with qtbot.waitSignal(panel.page_shown, timeout=20000):
-        training.snapshot = snapshot  # what the training panel does on each new snapshot
-        training.snapshot_ready.emit(snapshot)
+        w.session.models.set("facies", snapshot)  # what the Training dock does on each new snapshot
     assert panel.snapshot is snapshot and xp.snapshot is snapshot
     xp.shutdown()  # disconnects: later snapshots are not followed
     panel.shutdown()
-    training.snapshot_ready.emit(None)
-    assert panel.snapshot is snapshot and xp.snapshot is snapshot and panel._training is None
+    w.session.models.set("facies", object())
+    assert panel.snapshot is snapshot and xp.snapshot is snapshot and panel._following is None
 
 
 def test_hidden_panels_do_no_work_until_shown(window, snapshot, qtbot):

@@ -107,7 +107,10 @@ def test_waldeland_images_salt_and_other(tmp_path, shared_data):
     d = shared_data / "labels" / "waldeland" / "F3"
     files = [d / "train" / "inline_339.png", d / "val" / "inline_405.png"]
     with Project.create(tmp_path / "p.seisview", geometry=F3, palette="salt") as pr:
-        s = lf.import_images(pr.labels, pr.palette, files)  # sections from the file names
+        # the Waldeland images are drawn larger than the section (1246 x 1115 for 951 x 463)
+        with pytest.raises(SeisviewError, match="1246 wide x 1115 high but the section is 951 traces"):
+            lf.import_images(pr.labels, pr.palette, files)
+        s = lf.import_images(pr.labels, pr.palette, files, resize=True)  # sections from the file names
         assert [sp.key() for sp, _ in pr.labels.labelled_sections()] == ["inline:239", "inline:305"]
         m = pr.labels.mask(SectionSpec("inline", 239))
         assert m.shape == (463, 951)
@@ -120,9 +123,9 @@ def test_waldeland_images_salt_and_other(tmp_path, shared_data):
             pr.labels.mask(SectionSpec("inline", 305)))
     with Project.create(tmp_path / "q.seisview", geometry=F3) as pr:  # MalenoV palette
         with pytest.raises(SeisviewError, match="no pixel"):
-            lf.import_images(pr.labels, pr.palette, files[:1])
+            lf.import_images(pr.labels, pr.palette, files[:1], resize=True)
         lf.import_images(pr.labels, pr.palette, files[:1], section="inline:339",
-                         colors=["255,0,0=salt", "0,0,255=other"])
+                         colors=["255,0,0=salt", "0,0,255=other"], resize=True)
         assert pr.labels.class_counts()[pr.palette.by_name("salt").id] > 1000
 
 

@@ -252,7 +252,7 @@ def fb_panel(qtbot, tmp_path, synth):
     """A main window on the synthetic gathers, picks of gathers 1-2, the panel on gather 4."""
     from seisview.io.project import Project
     from seisview.io.segy import write_gathers_segy
-    from seisview.qt.fb_overlay import FirstBreakPanel
+    from seisview.qt.firstbreak_panel import FirstBreakPanel
     from seisview.qt.main_window import MainWindow
 
     gs, truth = synth
@@ -272,7 +272,7 @@ def fb_panel(qtbot, tmp_path, synth):
 
 
 def test_qt_panel_trains_overlays_and_accepts(qtbot, fb_panel, synth):
-    from seisview.qt.fb_overlay import MARK
+    from seisview.qt.firstbreak_panel import MARK
 
     gs, truth = synth
     w, panel, project = fb_panel
@@ -348,12 +348,12 @@ def test_cli_and_panel_default_to_the_measured_step_count(tmp_path, monkeypatch,
     from seisview.core.errors import SeisviewError
     from seisview.io.project import Project
     from seisview.io.segy import write_gathers_segy
-    from seisview.qt.fb_overlay import DEFAULT_STEPS
+    from seisview.qt.firstbreak_panel import DEFAULT_STEPS
 
     assert DEFAULT_STEPS == fb.FirstBreakConfig.steps
     seen = []
 
-    def fake_train(config, data, state):  # records the step count, then stops the run
+    def fake_train(config, data, state, relabel=None):  # records the step count, then stops the run
         seen.append(config.steps)
         raise SeisviewError("stopped by the test")
 
@@ -372,7 +372,7 @@ def test_cli_and_panel_default_to_the_measured_step_count(tmp_path, monkeypatch,
 def test_qt_panel_is_live_while_training(qtbot, fb_panel, synth):
     """Each new snapshot re-picks the visible gather during training, and picks made
     meanwhile join the run at its next evaluation."""
-    from seisview.qt.fb_overlay import MARK
+    from seisview.qt.firstbreak_panel import MARK
 
     gs, truth = synth
     w, panel, project = fb_panel

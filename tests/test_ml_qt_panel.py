@@ -93,14 +93,16 @@ def test_train_shows_overlays_and_label_here_next_then_cancels_fast(setup, qtbot
     assert time.monotonic() - t0 < 1.0
     qtbot.waitUntil(lambda: not panel.training, timeout=5000)
     qtbot.waitUntil(lambda: project.get_run(panel.run_id).status == "cancelled", timeout=5000)
-    assert panel.start_btn.isEnabled()
+    # the run records itself in its thread: the dock hears of its end a moment later
+    qtbot.waitUntil(panel.start_btn.isEnabled, timeout=5000)
 
 
 def test_new_strokes_join_the_running_training(setup, qtbot):
     panel, session, project, truth = setup
     _paint(project, truth, 1)
     ready = []
-    panel.snapshot_ready.connect(ready.append)  # what the activations / crossplot panels follow
+    # what the overlays, the activations and crossplot panels follow
+    session.models.events.changed.connect(lambda task, snap: snap is not None and ready.append(snap))
     assert panel.start()
     seen = []
     panel.worker.message.connect(lambda m: getattr(m, "snapshot", None) is not None
@@ -133,7 +135,7 @@ def test_new_predictions_redraw_only_the_shown_overlays(qtbot):
 
 
 def test_views_draw_the_ready_overlay_image_and_colour_only_without_one(qtbot):
-    from seisview.core.layers import Layer
+    from seisview.core.display_layers import Layer
     from seisview.qt.image_pane import ImagePane
 
     pane = ImagePane()

@@ -186,7 +186,7 @@ def test_survey_reference_and_changed_survey_warning(tmp_path, shared_data):
     shutil.copy(shared_data / "segy" / "f3" / "F3_very_small.sgy", survey)
     with Project.create(tmp_path / "p.seisview", survey) as pr:
         s = pr.survey
-        assert s.geometry.il.first == 200 and s.geometry.n_samples == 463 and s.checksum.startswith("v2:")
+        assert s.geometry.il.first == 200 and s.geometry.n_samples == 463 and s.checksum.startswith("v3:")
         assert pr.warnings == []
         path = pr.path
     with open(survey, "r+b") as f:  # same size, different content
@@ -266,10 +266,17 @@ def test_checksum_sees_an_edit_in_the_middle_of_a_big_file_and_reads_old_sums(tm
 
     big = tmp_path / "big.bin"
     big.write_bytes(np.random.default_rng(0).integers(0, 255, 40 << 20, dtype=np.uint8).tobytes())
-    v1, v2 = file_checksum(big, version=1), file_checksum(big)
-    assert len(v1) == 64 and v2.startswith("v2:") and same_checksum(big, v1) and same_checksum(big, v2)
+    v1, v2, v3 = file_checksum(big, version=1), file_checksum(big, version=2), file_checksum(big)
+    assert len(v1) == 64 and v2.startswith("v2:") and v3.startswith("v3:")
+    assert same_checksum(big, v1) and same_checksum(big, v2) and same_checksum(big, v3)
     data = bytearray(big.read_bytes())
     data[20 << 20:(20 << 20) + 800_000] = bytes(800_000)  # 200 traces of 1000 floats zeroed
     big.write_bytes(bytes(data))
     assert same_checksum(big, v1)  # the old sum only saw both ends
-    assert not same_checksum(big, v2)
+    assert not same_checksum(big, v2) and not same_checksum(big, v3)
+    v2, v3 = file_checksum(big, version=2), file_checksum(big)
+    starts = np.linspace(4 << 20, (40 << 20) - (4 << 20) - 65536, 64).astype(int)
+    data[starts[40] + 65536 + 1000] ^= 1  # one bit between version 2's sampled blocks
+    big.write_bytes(bytes(data))
+    assert same_checksum(big, v2)  # version 2 is blind to it, version 3 is not
+    assert not same_checksum(big, v3)

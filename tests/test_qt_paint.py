@@ -14,7 +14,7 @@ from PyQt6.QtWidgets import QApplication
 from seisview.core.section import SectionSpec
 from seisview.io.segy import load, scan
 from seisview.qt import project_actions
-from seisview.qt.paint_tools import argb_table
+from seisview.qt.paint_tools import OUTLINE_ARGB, argb_table, outlined
 from seisview.qt.tools import GatherRef, ToolEvent
 
 
@@ -69,7 +69,10 @@ def test_paint_fill_undo_redo_and_reopen(labels_window, qtbot, shared_data, tmp_
     r0, r1, c0, c1 = ov.last_update_rect  # the last stamp redrew only around the brush
     assert r1 - r0 <= 5 and c1 - c0 <= 5
     table = argb_table(proj.palette.lut(1.0))
-    assert np.array_equal(ov.argb(), table[m])  # and the partial updates add up to the mask
+    # the partial updates add up to the mask, drawn solid with a dark rim
+    assert np.array_equal(ov.argb(), outlined(table, m, (0, m.shape[0], 0, m.shape[1])))
+    rim = ov.argb() == OUTLINE_ARGB
+    assert rim[m > 0].any() and not rim[m == 0].any() and (ov.argb()[(m > 0) & ~rim] == salt).all()
     # fill the rest of the section with class 1, on the crossline view too
     panel.use_tool("fill")
     ctl.set_class(1)

@@ -96,7 +96,21 @@ def test_samples_equal_segyio(shared_data, name):
     assert np.array_equal(got, ref)
     if name in MULTI:
         assert (r.sample_format, r.byte_order) == (MULTI[name][0], "big" if MULTI[name][1] == "msb" else "little")
-        assert not r.warnings
+        if MULTI[name][0] in ("int8", "uint8"):  # the same amplitudes as int16 cast to 8 bits: wrapped
+            assert [w for w in r.warnings if "wrapped around" in w] == list(r.warnings)
+        else:
+            assert not r.warnings
+
+
+def test_the_8_bit_multiformat_files_are_wrapped_int16(shared_data):
+    """What the wrap-around warning on Format8/Format16 says is true: their bytes are the
+    low bytes of Format3's int16 amplitudes (+-10,000), which 8 bits cannot hold."""
+    def samples(name, dtype, ns=75):
+        raw = np.fromfile(shared_data / "segy/segyio/multiformats" / name, np.uint8)[3600:]
+        return raw.reshape(414, -1)[:, 240:].copy().view(dtype)
+    wide = samples("Format3msb.sgy", ">i2")
+    assert np.array_equal(wide.astype(np.int8), samples("Format8msb.sgy", "i1"))
+    assert np.array_equal(wide.astype(np.uint8), samples("Format16msb.sgy", "u1"))
 
 
 def test_segyio_small_values_encode_their_position(shared_data):

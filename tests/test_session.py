@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from seisview.core.display_layers import Layer, LayerList
 from seisview.core.gathers import GatherSet
 from seisview.core.geometry import LineAxis, SurveyGeometry
-from seisview.core.layers import Layer, LayerList
 from seisview.core.section import SectionSpec
 from seisview.core.session import Session, agc
 from seisview.core.volume import Volume

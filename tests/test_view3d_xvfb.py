@@ -20,7 +20,7 @@ SCRIPT = textwrap.dedent(r'''
     import numpy as np
     from PyQt6.QtWidgets import QApplication
     app = QApplication([])
-    from seisview.core.layers import Layer
+    from seisview.core.display_layers import Layer
     from seisview.core.section import SectionSpec
     from seisview.core.session import Session
     from seisview.core.volume import Volume

@@ -37,10 +37,15 @@ log = logging.getLogger("seisview")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="seisview",
+        usage="seisview [PATH] [--iline BYTE] [--xline BYTE] [--gather-key BYTE]\n"
+              "       seisview COMMAND ...",
         description="Seismic interpretation with live CNN training. "
-        "`seisview` opens the demo survey, `seisview PATH` opens a SEG-Y file.",
+        "`seisview` opens the demo survey, `seisview PATH` opens a SEG-Y file, a .zarr cache "
+        "or a .seisview project; `seisview COMMAND --help` describes each command.",
     )
     parser.add_argument("--version", action="version", version=f"seisview {_version()}")
+    _add_viewer_options(parser.add_argument_group(
+        "viewer options (before or after PATH)"))
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction] = {}
     for name in COMMAND_MODULES:
@@ -90,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         parser = build_parser()
         commands = set(parser._subparsers._group_actions[0].choices) if parser._subparsers else set()
-        if not argv or (argv[0] not in commands and not argv[0].startswith("-")):
+        first = _first_positional(argv)
+        wants_top_level = any(a in ("-h", "--help", "--version") for a in argv)
+        if (first is None and not wants_top_level) or (first is not None and first not in commands):
             return _open_viewer(argv)
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
@@ -106,6 +113,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # the disk, not seisview: full, read-only, gone
+        print(f"seisview: error: {os_error_line(exc)}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print("seisview: error: the input is nested too deeply to be read; check it is the right file",
+              file=sys.stderr)
+        return 2
     except Exception as exc:
         from seisview.config import log_path
 
@@ -115,17 +129,59 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def os_error_line(exc: OSError) -> str:
+    """One line for a failed read or write: what happened to which file, and what to try."""
+    import errno
+
+    where = f" ({exc.filename})" if exc.filename else ""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    hint = {errno.ENOSPC: "free some space or write to another disk",
+            errno.EDQUOT: "free some space (disk quota exceeded) or write elsewhere",
+            errno.EACCES: "check the file's and the folder's permissions",
+            errno.EPERM: "check the file's and the folder's permissions",
+            errno.EROFS: "write to a writable disk",
+            errno.ENOENT: "check the path",
+            errno.EIO: "the disk reported an input/output error; check it and copy the data elsewhere"}.get(
+        exc.errno, "check the path, the disk and its free space")
+    return f"{what}{where}; {hint}"
+
+
+# the viewer's options: name -> help; each takes one integer (a trace-header byte)
+VIEWER_OPTIONS = {
+    "--iline": "inline-number byte of the trace header (default 189; post-stack)",
+    "--xline": "crossline-number byte of the trace header (default 193; post-stack)",
+    "--gather-key": "read the file as pre-stack gathers keyed by this byte (9 = FFID)",
+}
+
+
+def _add_viewer_options(group) -> None:
+    for name, help_text in VIEWER_OPTIONS.items():
+        group.add_argument(name, type=int, metavar="BYTE", help=help_text)
+
+
+def _first_positional(argv: list[str]) -> str | None:
+    """The first argument that is not an option or a viewer option's value: a command or a PATH."""
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a in VIEWER_OPTIONS:
+            skip = True
+        elif not a.startswith("-") or a == "-":
+            return a
+    return None
+
+
 def _open_viewer(argv: list[str]) -> int:
-    p = argparse.ArgumentParser(prog="seisview", description="open a survey in the viewer")
-    p.add_argument("path", nargs="?", help="SEG-Y file or .seisview project (default: demo survey)")
-    p.add_argument("--iline", type=int, help="inline byte location override")
-    p.add_argument("--xline", type=int, help="crossline byte location override")
-    p.add_argument("--gather-key", type=int, help="gather key byte location (pre-stack)")
+    p = argparse.ArgumentParser(
+        prog="seisview", description="open a survey in the viewer; options go before or after PATH")
+    p.add_argument("path", nargs="?", metavar="PATH",
+                   help="SEG-Y file, .zarr cache or .seisview project (default: the demo survey)")
+    _add_viewer_options(p)
     args = p.parse_args(argv)
     from seisview.qt.app import run
 
     return int(run(args.path, iline=args.iline, xline=args.xline, gather_key=args.gather_key) or 0)
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -11,13 +11,10 @@ with `layer` a network layer, `raw` or `random:<layer>`.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
+from seisview.attributes.maps import load_map
 from seisview.core.errors import SeisviewError
-
-_SLICE = re.compile(r"^(?P<path>.+?)(?::(?P<kind>time|depth|inline|crossline):(?P<value>-?[\d.]+)"
-                    r"(?::(?P<attr>[a-z_]+))?)$", re.IGNORECASE)
 
 
 def register(sub, groups) -> None:
@@ -65,66 +62,6 @@ def load_model(project: str | None, run: int | None, checkpoint: str | None):
     if not ckpt.is_absolute():
         ckpt = Path(project).expanduser().resolve().parent / ckpt
     return load_checkpoint(ckpt)
-
-
-def _survey(path: str, cache: dict):
-    if path in cache:
-        return cache[path]
-    if path == "demo":
-        from seisview.io.demo import demo_volume
-
-        vol = demo_volume()
-    else:
-        if not Path(path).is_file():
-            raise SeisviewError(f"survey {path} not found", hint="check the path of the map")
-        from seisview.io.segy import load
-
-        vol = load(path)
-        if not hasattr(vol, "time_slice"):
-            raise SeisviewError(f"{path} is pre-stack", hint="maps come from post-stack surveys")
-    cache[path] = vol
-    return vol
-
-
-def load_map(spec: str, cache: dict | None = None):
-    """A 2-D float32 array from `map.npy` or `FILE:KIND:VALUE[:ATTRIBUTE]`."""
-    import numpy as np
-
-    cache = {} if cache is None else cache
-    if spec.lower().endswith(".npy"):
-        if not Path(spec).is_file():
-            raise SeisviewError(f"map {spec} not found", hint="check the path")
-        try:
-            arr = np.load(spec, allow_pickle=False)
-        except ValueError as exc:
-            raise SeisviewError(f"cannot read {spec}: {exc}", hint="save maps with numpy.save") from None
-        if arr.ndim != 2:
-            raise SeisviewError(f"{spec} holds an array of shape {arr.shape}", hint="maps must be 2-D")
-        return arr.astype(np.float32)
-    m = _SLICE.match(spec)
-    if not m:
-        raise SeisviewError(f"cannot read map {spec!r}",
-                            hint="use map.npy or survey.sgy:time:800 / :inline:NO / :crossline:NO[:attribute]")
-    vol = _survey(m["path"], cache)
-    g = vol.geometry
-    kind, value, attr = m["kind"].lower(), float(m["value"]), (m["attr"] or "amplitude").lower()
-    from seisview.attributes.seismic import ATTRIBUTES, attribute_map, compute
-
-    if attr not in ATTRIBUTES:
-        raise SeisviewError(f"unknown attribute {attr!r} in {spec!r}", hint=f"one of {', '.join(ATTRIBUTES)}")
-    if kind in ("time", "depth"):
-        k = int(round((value - g.t0) / g.dt))
-        if not 0 <= k < g.n_samples:
-            raise SeisviewError(f"{kind} {value:g} outside the survey ({g.t0:g}-{g.samples[-1]:g})",
-                                hint="pick a time inside the survey")
-        return attribute_map(vol, k, attr)
-    axis = g.il if kind == "inline" else g.xl
-    idx = int(round((value - axis.first) / axis.step))
-    if not 0 <= idx < axis.count or axis.first + idx * axis.step != value:
-        raise SeisviewError(f"{kind} {value:g} is not in the survey ({axis.first}-{axis.last})",
-                            hint="use a line number of the survey")
-    sec = vol.inline(idx) if kind == "inline" else vol.crossline(idx)
-    return compute(attr, sec, g.dt, axis=0)
 
 
 def run_stats(args) -> int:

@@ -7,8 +7,8 @@ that ``seisview info`` stays fast.
 from __future__ import annotations
 
 import sys
-import time
 
+from seisview.cli.progress import ProgressBar, drive
 from seisview.core.errors import SeisviewError
 
 
@@ -47,7 +47,7 @@ def register(sub, groups) -> None:
     q.add_argument("--run", required=True, type=int, help="run id printed by `seisview train`")
     q.add_argument("--out", required=True, help="output .npy or .sgy")
     q.add_argument("--section", default=None,
-                   help="inline:N, crossline:N (line numbers) or time:MS; default whole survey")
+                   help="inline:N, crossline:N (line numbers), time:MS or depth:M; default whole survey")
     q.add_argument("--device", choices=("cpu", "cuda"), default=None)
     q.add_argument("--phases", type=int, default=4,
                    help="average over this many phase rotations (1 = a single pass, 4x faster)")
@@ -57,28 +57,23 @@ def register(sub, groups) -> None:
     q.set_defaults(func=cmd_predict)
 
 
-class ProgressBar:
-    """A one-line progress bar on stderr (only when it is a terminal or forced)."""
+def failure_hint(message: str, checkpoint: str | None = None) -> str | None:
+    """What to try after a failed run, for its cause (a message from a SeisviewError
+    carries its own hint already)."""
+    low = message.lower()
+    if "disk is full" in low or "no space left" in low or "errno 28" in low:
+        hint = "free disk space, then train again"
+    elif "loss became" in low:
+        hint = "check the labels and try a smaller learning rate"
+    elif low.startswith("training failed:"):  # not a user error: the log has the traceback
+        from seisview.config import log_path
 
-    def __init__(self, quiet: bool = False, width: int = 30):
-        self.quiet, self.width = quiet, width
-        self._last = 0.0
-
-    def update(self, fraction: float, text: str, force: bool = False) -> None:
-        now = time.monotonic()
-        tty = sys.stderr.isatty()
-        # on a terminal redraw at most 5x a second; in a log only the epoch lines
-        if self.quiet or (not force and (not tty or now - self._last < 0.2)):
-            return
-        self._last = now
-        n = int(round(fraction * self.width))
-        line = f"\r[{'#' * n}{'.' * (self.width - n)}] {fraction * 100:5.1f}% {text}"
-        sys.stderr.write(line[:120].ljust(120) if tty else line.strip() + "\n")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if not self.quiet and sys.stderr.isatty():
-            sys.stderr.write("\n")
+        hint = f"this is a seisview bug; details in {log_path()}"
+    else:
+        hint = ""
+    if checkpoint:
+        hint = f"{hint}; last good checkpoint {checkpoint}" if hint else f"last good checkpoint {checkpoint}"
+    return hint or None
 
 
 def _fmt(metrics: dict) -> str:
@@ -90,33 +85,25 @@ def cmd_train(args) -> int:
     from seisview.io.project import Project
 
     with Project.open(args.project) as project:
+        project.require_survey_unchanged("train on it")  # the labels were painted on other samples
         if args.task == "firstbreak":
             return _train_firstbreak(project, args)
         return _train_facies(project, args)
 
 
 def _train_firstbreak(project, args) -> int:
-    try:
-        from seisview.ml.firstbreak import cli_train
-    except ImportError as exc:
-        raise SeisviewError(f"first-break training is not available ({exc})",
-                            hint="install a seisview with seisview.ml.firstbreak") from None
-    run_id = cli_train(project, args)
+    from seisview.cli.pretrain_fb import train_firstbreak
+
+    run_id = train_firstbreak(project, args)
     print(run_id)
     return 0
 
 
 def _train_facies(project, args) -> int:
-    from seisview.core.tasks import TaskState
-    from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
-    from seisview.ml.runs import (
-        checkpoint_path,
-        clean_metrics,
-        project_training_data,
-        project_volume,
-        resolve_init,
-    )
-    from seisview.ml.training import TrainConfig, build_for, train
+    from seisview.ml.progress import TrainDone, TrainFailed
+    from seisview.ml.runs import project_training_data, project_volume, resolve_init
+    from seisview.ml.training import TrainConfig, build_for
+    from seisview.ml.training_run import facies_run
 
     model = args.model or "unet"
     from seisview.plugins import registry
@@ -144,71 +131,22 @@ def _train_facies(project, args) -> int:
               f"into {model}", file=sys.stderr)
     record = {k: v for k, v in vars(config).items() if k not in ("init",)}
     record["init"] = args.init
-    run_id = project.add_run("facies", model, record)
-    ckpt = checkpoint_path(project, run_id)
-    config = TrainConfig(**{**vars(config), "checkpoint": str(ckpt)})
-    print(f"run {run_id}: {model} on {data.summary()}", file=sys.stderr)
-    bar = ProgressBar(args.quiet)
-    state = TaskState()
-    last = None
-    try:
-        for msg in train(config, data, state):
-            if isinstance(msg, TrainProgress):
-                bar.update(msg.fraction, f"epoch {msg.epoch + 1} step {msg.step} "
-                           f"loss {msg.loss:.3f} {msg.message}", force=msg.snapshot is not None)
-            last = msg
-    except KeyboardInterrupt:
-        state.cancel()
-        last = TrainCancelled(None)
-    bar.close()
+    run = facies_run(project, volume, config, data=data, record=record, seed=args.seed)
+    print(f"run {run.run_id}: {model} on {data.summary()}", file=sys.stderr)
+    last = drive(run, ProgressBar(args.quiet),
+                 lambda m: f"epoch {m.epoch + 1} step {m.step} loss {m.loss:.3f} {m.message}")
     if isinstance(last, TrainDone):
-        project.update_run(run_id, status="done", checkpoint=last.checkpoint,
-                           metrics={**clean_metrics(last.metrics), "epochs": last.epochs,
-                                    "steps": last.steps})
         print(f"done ({last.reason}) after {last.epochs} epochs, {last.steps} steps: "
               f"{_fmt(last.metrics)}", file=sys.stderr)
-        print(f"checkpoint {last.checkpoint}", file=sys.stderr)
-        print(run_id)
+        print(f"checkpoint {run.checkpoint}", file=sys.stderr)
+        print(run.run_id)
         return 0
     if isinstance(last, TrainFailed):
-        project.update_run(run_id, status="failed", checkpoint=last.checkpoint or None,
-                           metrics={"error": 0.0})
-        raise SeisviewError(f"run {run_id} failed: {last.message}",
-                            hint=f"last good checkpoint {last.checkpoint}" if last.checkpoint
-                            else "check the labels and try a smaller learning rate")
-    project.update_run(run_id, status="cancelled",
-                       checkpoint=getattr(last, "checkpoint", "") or None)
-    print(f"run {run_id} cancelled", file=sys.stderr)
-    print(run_id)
+        raise SeisviewError(f"run {run.run_id} failed: {last.message}",
+                            hint=failure_hint(last.message, run.checkpoint))
+    print(f"run {run.run_id} cancelled", file=sys.stderr)
+    print(run.run_id)
     return 1
-
-
-def parse_section(text: str, geometry):
-    """``inline:N`` / ``crossline:N`` (line numbers) or ``time:MS`` -> SectionSpec (indices)."""
-    from seisview.core.section import SectionSpec
-
-    kind, _, value = text.partition(":")
-    try:
-        v = float(value)
-    except ValueError:
-        raise SeisviewError(f"--section {text!r} is not KIND:NUMBER",
-                            hint="e.g. inline:150, crossline:420 or time:800") from None
-    if kind in ("inline", "crossline"):
-        axis = geometry.il if kind == "inline" else geometry.xl
-        idx = (v - axis.first) / axis.step
-        if not (0 <= idx < axis.count) or idx != int(idx):
-            raise SeisviewError(f"{kind} {value} is not in the survey "
-                                f"({axis.first}..{axis.first + axis.step * (axis.count - 1)} "
-                                f"step {axis.step})", hint="give a line number of the survey")
-        return SectionSpec(kind, int(idx))
-    if kind == "time":
-        k = int(round((v - geometry.t0) / geometry.dt))
-        if not 0 <= k < geometry.n_samples:
-            raise SeisviewError(f"time {value} is outside the survey "
-                                f"({geometry.t0}..{geometry.t0 + geometry.dt * (geometry.n_samples - 1)})",
-                                hint="give a time within the trace length")
-        return SectionSpec("time", k)
-    raise SeisviewError(f"--section kind {kind!r} unknown", hint="use inline:, crossline: or time:")
 
 
 def cmd_predict(args) -> int:
@@ -229,19 +167,20 @@ def cmd_predict(args) -> int:
         raise SeisviewError(f"--out {out.name}: unknown format", hint="use .npy or .sgy")
     with Project.open(args.project) as project:
         project.check_output(out)  # never over the project or its survey
+        project.require_survey_unchanged("predict")
         snap = run_snapshot(project, args.run)
         volume = project_volume(project)
     if args.section:
         if out.suffix.lower() != ".npy":
             raise SeisviewError("a single section is written as .npy",
                                 hint="drop --section to write a SEG-Y class cube")
-        spec = parse_section(args.section, volume.geometry)
+        spec = volume.geometry.parse_spec(args.section)
         phases = args.phases if spec.kind != "time" else 1
         pred = predict_section(snap, volume.section_array(spec), device=args.device, phases=phases)
         arr = pred.probs.max(0) if args.probability else pred.classes
         with writing_output(out):
             np.save(out, arr)
-        print(f"{args.section} (index {spec.index}): {arr.shape} {'probabilities' if args.probability else 'class ids'}"
+        print(f"{volume.geometry.describe(spec)}: {arr.shape} {'probabilities' if args.probability else 'class ids'}"
               f" -> {out}", file=sys.stderr)
         return 0
     bar = ProgressBar(args.quiet)

@@ -1,9 +1,10 @@
 """``seisview pretrain`` and ``seisview picks predict``; also the body of
-``seisview train --task firstbreak`` (called through ``seisview.ml.firstbreak.cli_train``).
+``seisview train --task firstbreak`` (called by ``seisview.cli.ml``).
 
-Runs are recorded in the project like facies runs: a ``model_runs`` row and a
-checkpoint ``<project>.runs/run-<id>.safetensors``. Heavy imports stay inside
-the functions so ``seisview info`` starts fast.
+Runs are ``seisview.ml.training_run.TrainingRun`` objects, recorded in the project
+like facies runs: a ``model_runs`` row and a checkpoint
+``<project>.runs/run-<id>.safetensors``. Heavy imports stay inside the functions so
+``seisview info`` starts fast.
 """
 
 from __future__ import annotations
@@ -43,26 +44,6 @@ def register(sub, groups) -> None:
     q.set_defaults(func=cmd_picks_predict)
 
 
-class _Bar:
-    def __init__(self, quiet: bool):
-        try:
-            from seisview.cli.ml import ProgressBar
-        except ImportError:  # training CLI not installed: plain lines
-            ProgressBar = None
-        self.bar = ProgressBar(quiet) if ProgressBar else None
-        self.quiet = quiet
-
-    def update(self, fraction: float, text: str, force: bool = False) -> None:
-        if self.bar is not None:
-            self.bar.update(fraction, text, force)
-        elif not self.quiet and force:
-            print(f"{fraction:6.1%} {text}", file=sys.stderr)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
 def project_gathers(project):
     """The project's survey as a ``GatherSet`` (first-break work needs pre-stack gathers)."""
     from pathlib import Path
@@ -90,64 +71,48 @@ def project_data(project):
     return project_gathers(project)
 
 
-def _drive(gen, bar: _Bar):
-    """Run a training generator with a progress bar; returns the terminal message."""
-    from seisview.ml.progress import TrainCancelled, TrainProgress
-
-    last = None
-    try:
-        for msg in gen:
-            if isinstance(msg, TrainProgress):
-                bar.update(msg.fraction, f"step {msg.step} loss {msg.loss:.4f} {msg.message}",
-                           force=msg.snapshot is not None)
-            last = msg
-    except KeyboardInterrupt:
-        last = TrainCancelled(None)
-    bar.close()
-    return last
-
-
-def _finish(project, run_id: int, last, task: str, print_id: bool = True) -> int:
-    from seisview.ml.firstbreak import save_run_checkpoint
+def _finish(run, task: str) -> int:
+    """Say how ``run`` ended (it is recorded already); 0 when done, 1 when cancelled."""
     from seisview.ml.progress import TrainDone, TrainFailed
-    from seisview.ml.runs import checkpoint_path, clean_metrics
+    from seisview.ml.training_run import clean_metrics
 
-    snap = getattr(last, "snapshot", None)
-    ckpt = str(save_run_checkpoint(checkpoint_path(project, run_id), snap, run_id=run_id)) \
-        if snap is not None else None
+    last = run.end
     if isinstance(last, TrainDone):
         metrics = {**clean_metrics(last.metrics), "steps": float(last.steps)}
-        project.update_run(run_id, status="done", checkpoint=ckpt, metrics=metrics)
         shown = " ".join(f"{k} {v:.3g}" for k, v in metrics.items()
                          if k in ("loss", "val_within", "val_mae_samples", "masked_mse", "steps"))
         print(f"{task} done ({last.reason}) after {last.steps} steps: {shown}", file=sys.stderr)
-        print(f"checkpoint {ckpt}", file=sys.stderr)
-        if print_id:
-            print(run_id)
+        print(f"checkpoint {run.checkpoint}", file=sys.stderr)
         return 0
     if isinstance(last, TrainFailed):
-        project.update_run(run_id, status="failed", checkpoint=ckpt)
-        raise SeisviewError(f"run {run_id} failed: {last.message}",
+        raise SeisviewError(f"run {run.run_id} failed: {last.message}",
                             hint="check the picks, or train with fewer steps")
-    project.update_run(run_id, status="cancelled", checkpoint=ckpt)
-    print(f"run {run_id} cancelled", file=sys.stderr)
-    if print_id:
-        print(run_id)
+    print(f"run {run.run_id} cancelled", file=sys.stderr)
     return 1
 
 
+def _line(msg) -> str:
+    return f"step {msg.step} loss {msg.loss:.4f} {msg.message}"
+
+
 def cmd_pretrain(args) -> int:
+    from seisview.cli.progress import ProgressBar, drive
     from seisview.io.project import Project
-    from seisview.ml.pretrain import PretrainConfig, config_dict, pretrain
+    from seisview.ml.pretrain import PretrainConfig
+    from seisview.ml.training_run import pretrain_run
 
     with Project.open(args.project) as project:
+        project.require_survey_unchanged("pretrain on it")
         data = project_data(project)
         config = PretrainConfig(model=args.model, minutes=args.minutes, steps=args.steps,
                                 seed=args.seed, window_ms=_picked_window_ms(project, data))
-        run_id = project.add_run("pretrain", args.model, config_dict(config))
-        print(f"run {run_id}: {args.model} pretraining on {type(data).__name__}", file=sys.stderr)
-        last = _drive(pretrain(config, data), _Bar(args.quiet))
-        return _finish(project, run_id, last, "pretraining")
+        run = pretrain_run(project, data, config)
+        print(f"run {run.run_id}: {args.model} pretraining on {type(data).__name__}",
+              file=sys.stderr)
+        drive(run, ProgressBar(args.quiet), _line)
+        code = _finish(run, "pretraining")
+        print(run.run_id)
+        return code
 
 
 def _picked_window_ms(project, data):
@@ -164,9 +129,10 @@ def _picked_window_ms(project, data):
 
 def train_firstbreak(project, args) -> int:
     """``seisview train PROJECT --task firstbreak``; prints and returns the run id."""
-    from seisview.core.tasks import TaskState
-    from seisview.ml.firstbreak import MODEL, FirstBreakConfig, FirstBreakData, train
+    from seisview.cli.progress import ProgressBar, drive
+    from seisview.ml.firstbreak import MODEL, FirstBreakConfig, FirstBreakData
     from seisview.ml.runs import resolve_init
+    from seisview.ml.training_run import firstbreak_run
 
     model = getattr(args, "model", None) or MODEL
     if model != MODEL:
@@ -187,11 +153,11 @@ def train_firstbreak(project, args) -> int:
                               seed=getattr(args, "seed", 0) or 0, init=init,
                               device=getattr(args, "device", None))
     record = {**config.record(), "init": getattr(args, "init", None)}
-    run_id = project.add_run("firstbreak", MODEL, record)
-    print(f"run {run_id}: {MODEL} on {data.summary()}", file=sys.stderr)
-    last = _drive(train(config, data, TaskState()), _Bar(getattr(args, "quiet", False)))
-    _finish(project, run_id, last, "first-break training", print_id=False)
-    return run_id  # cli.ml prints it on the last line
+    run = firstbreak_run(project, data.gathers, config, data=data, record=record)
+    print(f"run {run.run_id}: {MODEL} on {data.summary()}", file=sys.stderr)
+    drive(run, ProgressBar(getattr(args, "quiet", False)), _line)
+    _finish(run, "first-break training")
+    return run.run_id  # cli.ml prints it on the last line
 
 
 def cmd_picks_predict(args) -> int:
@@ -204,6 +170,7 @@ def cmd_picks_predict(args) -> int:
 
     with Project.open(args.project) as project:
         project.check_output(args.out)  # never over the project or its survey
+        project.require_survey_unchanged("predict picks")
         snap = run_snapshot(project, args.run)
         gathers = project_gathers(project)
         picks = predict_picks(snap, gathers)

@@ -80,7 +80,7 @@ def section_shape(geometry: SurveyGeometry | None, spec: SectionSpec) -> tuple[i
     n_il, n_xl, n_s = geometry.shape
     n = {"inline": n_il, "crossline": n_xl, "time": n_s}[spec.kind]
     if not 0 <= spec.index < n:
-        raise SeisviewError(f"section {spec.key()} is outside the survey (0..{n - 1})")
+        raise SeisviewError(f"section {geometry.describe(spec)} is outside the survey ({geometry.extent_text()})")
     return {"inline": (n_s, n_xl), "crossline": (n_s, n_il), "time": (n_il, n_xl)}[spec.kind]
 
 
@@ -292,7 +292,7 @@ class LabelSet:
                 idx, values = idx[keep_last], values[keep_last]
             flat = m.reshape(-1)
             if len(idx) and (idx.min() < 0 or idx.max() >= flat.size):
-                raise SeisviewError(f"label pixels outside section {spec.key()}")
+                raise SeisviewError(f"label pixels outside section {self.geometry.describe(spec)}")
             keep = flat[idx] != values  # only pixels that really change
             idx, values = idx[keep], values[keep]
             if len(idx):

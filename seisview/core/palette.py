@@ -9,6 +9,7 @@ palette order (the MalenoV defaults are 1..9 in MalenoV order).
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -44,13 +45,38 @@ class LabelClass:
     visible: bool = True
 
 
+def class_id(v) -> int:
+    """A class id from a file: a whole number 1..255 (``2.0`` is 2; ``1.5``, ``"a"`` are refused)."""
+    ok = (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+    if not ok or not 1 <= v <= 255:
+        raise SeisviewError(f"class id {v!r} is not a whole number 1..255", hint="number the classes 1, 2, 3, ...")
+    return int(v)
+
+
+def class_name(v) -> str:
+    """A class name from a file: non-empty text (a null or a number is refused, not made text)."""
+    if not isinstance(v, str) or not v.strip():
+        raise SeisviewError(f"class name {v!r} is not a name", hint="give every class a name in quotes")
+    return v
+
+
+def _channel(c) -> int:
+    if isinstance(c, bool) or not isinstance(c, numbers.Real) or not float(c).is_integer():
+        raise ValueError(c)
+    return int(c)
+
+
 def _rgb(color) -> RGB:
     if isinstance(color, str):
         s = color.lstrip("#")
         if len(s) != 6:
             raise SeisviewError(f"colour {color!r} is not #rrggbb", hint="write it like #ff8000")
         return (int(s[0:2], 16), int(s[2:4], 16), int(s[4:6], 16))
-    r, g, b = (int(c) for c in color)
+    try:
+        r, g, b = (_channel(c) for c in color)
+    except (TypeError, ValueError):
+        raise SeisviewError(f"colour {color!r:.40} is not #rrggbb or three whole numbers 0..255",
+                            hint="write it like #ff8000") from None
     if not all(0 <= c <= 255 for c in (r, g, b)):
         raise SeisviewError(f"colour {color!r} has a channel outside 0..255")
     return (r, g, b)
@@ -89,8 +115,17 @@ class Palette:
 
     @classmethod
     def from_list(cls, items: list[dict]) -> Palette:
-        return cls([LabelClass(int(d["id"]), str(d["name"]), _rgb(d["color"]), bool(d.get("visible", True)))
-                    for d in items])
+        """Classes from ``[{"id", "name", "color"[, "visible"]}, ...]``; ids must be whole numbers
+        and names text (1.5 is not truncated to 1, a null name is not the class "None")."""
+        if not isinstance(items, list | tuple):
+            raise SeisviewError(f"the class list is a {type(items).__name__}, not a list of classes")
+        out = []
+        for d in items:
+            if not isinstance(d, dict):
+                raise SeisviewError(f"class entry {d!r:.60} is not a table of id, name and colour")
+            out.append(LabelClass(class_id(d.get("id")), class_name(d.get("name")), _rgb(d.get("color")),
+                                  bool(d.get("visible", True))))
+        return cls(out)
 
     # -- queries ------------------------------------------------------------
     def __len__(self) -> int:

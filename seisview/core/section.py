@@ -25,8 +25,18 @@ class SectionSpec:
             raise ValueError(f"section kind must be one of {SECTION_KINDS}, not {self.kind!r}")
 
     def key(self) -> str:
-        """Stable text key, e.g. ``"inline:12"`` (indices, not line numbers)."""
+        """Stable storage key, e.g. ``"inline:12"`` (indices: never shown to users, who read
+        ``SurveyGeometry.describe`` / ``spec_text``: ``inline 123`` / ``inline:123``)."""
         return f"{self.kind}:{self.index}"
+
+    def volume_point(self, row, col) -> tuple:
+        """``(il_idx, xl_idx, sample)`` of pixel ``(row, col)`` of this section (fractional
+        pixels stay fractional)."""
+        if self.kind == "inline":
+            return self.index, col, row
+        if self.kind == "crossline":
+            return col, self.index, row
+        return row, col, self.index
 
     @classmethod
     def from_key(cls, key: str) -> SectionSpec:

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 from psygnal import Signal, SignalGroup
 
-from seisview.core.layers import Layer, LayerList
+from seisview.core.display_layers import Layer, LayerList
+from seisview.core.model_state import ModelSlot, PredictionStore
 from seisview.core.section import SECTION_KINDS, SectionSpec
 from seisview.core.volume import robust_levels
 
@@ -68,6 +69,8 @@ class Session:
         self._levels_cache: dict[tuple, float] = {}
         self._u8: tuple | None = None  # (display_key, uint8 cube) for fast stepping
         self.layers = LayerList()
+        self.models = ModelSlot()  # the newest model of each task, followed by the panels
+        self.predictions = PredictionStore()  # what the current models predicted
         self.seismic_layer = Layer(SEISMIC, "seismic", source=self.display_section, colormap="seismic")
         self.layers.append(self.seismic_layer)
         self.seismic_layer.events.colormap.connect(lambda _v: self.events.display.emit("colormap"))
@@ -75,6 +78,8 @@ class Session:
     # -- survey ---------------------------------------------------------------
     def open_volume(self, volume, path: str | Path | None = None, scan: Any = None) -> None:
         """Show ``volume``; positions go to the middle of the survey."""
+        if volume is not self.volume:
+            self._forget_models("facies")
         self.volume = volume
         self.path = Path(path) if path is not None else None
         self.scan = scan
@@ -90,6 +95,8 @@ class Session:
 
     def open_gathers(self, gathers, path: str | Path | None = None, scan: Any = None) -> None:
         """Add a pre-stack gather set (alone, or beside the open volume)."""
+        if gathers is not self.gathers:
+            self._forget_models("firstbreak")
         self.gathers = gathers
         if path is not None and self.volume is None:
             self.path = Path(path)
@@ -100,7 +107,17 @@ class Session:
         self.events.survey.emit(self)
         self.events.gather.emit(self.gather_key)
 
+    def _forget_models(self, task: str) -> None:
+        """A model and its predictions belong to the survey they were made on."""
+        self.models.set(task, None)
+        if task == "firstbreak":
+            self.predictions.set_picks({}, replace=True)
+        else:
+            self.predictions.clear_sections()
+
     def close(self) -> None:
+        self._forget_models("facies")
+        self._forget_models("firstbreak")
         self.volume = self.gathers = self.scan = self.path = None
         self.gather_key = None
         self._levels_cache.clear()
@@ -166,24 +183,11 @@ class Session:
 
     def line_number(self, kind: str, index: int | None = None) -> float:
         """Survey label of a position: inline/crossline number, or time/depth of a sample."""
-        g = self.geometry
-        i = self._pos[kind] if index is None else index
-        if kind == "inline":
-            return int(g.il.first + g.il.step * i)
-        if kind == "crossline":
-            return int(g.xl.first + g.xl.step * i)
-        return float(g.t0 + g.dt * i)
+        return self.geometry.position(kind, self._pos[kind] if index is None else index)
 
     def index_of_line(self, kind: str, value: float) -> int:
         """Nearest index of a line number / time (clipped to the survey)."""
-        g = self.geometry
-        if kind == "inline":
-            i = round((value - g.il.first) / g.il.step)
-        elif kind == "crossline":
-            i = round((value - g.xl.first) / g.xl.step)
-        else:
-            i = round((value - g.t0) / g.dt)
-        return int(min(max(i, 0), self.n_positions(kind) - 1))
+        return self.geometry.nearest_index(kind, value)
 
     def set_gather(self, key: int) -> None:
         if self.gathers is None:
@@ -252,7 +256,7 @@ class Session:
         """AGC window length in samples (0 = off)."""
         if self.agc_ms <= 0 or self.volume is None:
             return 0
-        return max(3, int(round(self.agc_ms / self.volume.geometry.dt)) | 1)
+        return max(3, self.volume.geometry.n_samples_in(self.agc_ms) | 1)
 
     def display_section(self, spec: SectionSpec) -> np.ndarray | None:
         """The seismic section as drawn: AGC applied, NaN/Inf set to 0 (neutral).

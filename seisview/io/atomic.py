@@ -2,13 +2,18 @@
 
 A crash or a full disk never leaves a half-written file under the real name:
 readers see the old file or the new one. The temporary name is unique per
-call (pid + random part), so two writers of the same path do not collide.
+call (pid + random part), so two writers of the same path do not collide;
+the temporaries a killed process left in a folder are removed by the next
+write into that folder (only once that process is gone).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
+import shutil
 import stat
 import uuid
 from collections.abc import Iterator
@@ -20,8 +25,44 @@ from seisview.core.errors import SeisviewError
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
+_TMP = re.compile(r"^\..+\.(\d+)-[0-9a-f]{8}[^/]*tmp[^/]*$")  # what _tmp_name makes
+_PART = re.compile(r"^\..+\.(?:part|old)(\d+)$")  # folders built beside their target
+
+
 def _tmp_name(path: Path, suffix: str) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}{suffix}")
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (ours counts as gone: a leftover of an earlier,
+    failed call in this process is not in use)."""
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def clean_dead_temps(folder: Path, folders: bool = True) -> list[Path]:
+    """Remove the temporary files (and, with ``folders``, the ``.NAME.part<pid>`` folders)
+    that killed seisview processes left in ``folder``."""
+    removed = []
+    with contextlib.suppress(OSError):
+        for p in Path(folder).iterdir():
+            m = _TMP.match(p.name) or (_PART.match(p.name) if folders else None)
+            if m is None or pid_alive(int(m.group(1))):
+                continue
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    p.unlink()
+            removed.append(p)
+    return removed
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -66,12 +107,18 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     """
     path = Path(path)
     check_replaceable(path)
+    clean_dead_temps(path.parent, folders=False)
     tmp = _tmp_name(path, suffix)
     try:
         yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise SeisviewError(f"cannot write {path}: the disk is full",
+                            hint="free disk space, then repeat; nothing was replaced") from None
     finally:
         tmp.unlink(missing_ok=True)
     _fsync_dir(path.parent)

@@ -4,8 +4,10 @@ Built once per file by the same block reader as the in-memory load: each
 block of inlines is written to ``data`` ``(il, xl, sample)`` in trace-long
 chunks and, transposed, to ``time_major`` ``(sample, il, xl)``, so inlines,
 crosslines and time slices each read about one chunk row instead of the
-whole file. The folder is written under a temporary name and renamed when
-complete; the survey geometry, dead-trace mask and scan facts travel with it.
+whole file. The folder is written under a temporary name, gets a manifest
+of its files last and is swapped in by one rename (see ``cache_files``); the
+survey geometry, dead-trace mask and scan facts travel with it. A cache that
+does not match its manifest is never served.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ from seisview.core.errors import SeisviewError
 from seisview.core.geometry import SurveyGeometry
 from seisview.core.tasks import TaskState
 from seisview.core.volume import Volume
+from seisview.io.cache_files import (
+    check_manifest,
+    clean_leftovers,
+    damaged,
+    swap_into_place,
+    write_manifest,
+)
 
 log = logging.getLogger(__name__)
 _FORMAT = "seisview-volume-cache/1"
@@ -46,7 +55,7 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
     """Write the zarr cache of a post-stack (or unstructured) scanned file to ``out``."""
     import zarr
 
-    from seisview.io.segy_load import for_each_block, post_stack_index
+    from seisview.io.segy_blocks import for_each_block, post_stack_index
 
     if report.kind == "prestack":
         raise SeisviewError(f"{Path(report.path).name} is pre-stack; the cache holds post-stack volumes",
@@ -58,6 +67,7 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
                             hint="give a new folder name for the cache, e.g. survey.zarr")
     geometry, il_idx, xl_idx = post_stack_index(report)
     n_il, n_xl, ns = geometry.shape
+    clean_leftovers(out)  # of builds that were killed (their process is gone)
     tmp = out.with_name(f".{out.name}.part{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     g = zarr.open_group(store=str(tmp), mode="w")
@@ -79,12 +89,17 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    g.create_array("live", shape=live.shape, dtype="bool", chunks=live.shape, compressors=None)[:] = live
-    warnings = [*report.warnings] + ([f"{bad} NaN/Inf samples replaced by 0"] if bad else [])
-    g.attrs.update({"format": _FORMAT, "geometry": geometry.to_dict(), "source": report.path,
-                    "scan": report.to_json_dict(), "warnings": warnings})
-    shutil.rmtree(out, ignore_errors=True)
-    os.replace(tmp, out)
+    try:
+        g.create_array("live", shape=live.shape, dtype="bool", chunks=live.shape,
+                       compressors=None)[:] = live
+        warnings = [*report.warnings] + ([f"{bad} NaN/Inf samples replaced by 0"] if bad else [])
+        g.attrs.update({"format": _FORMAT, "geometry": geometry.to_dict(), "source": report.path,
+                        "scan": report.to_json_dict(), "warnings": warnings})
+        write_manifest(tmp)
+        swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return out
 
 
@@ -106,6 +121,10 @@ def open_cache(path) -> Volume:
     if not ok:
         raise SeisviewError(f"{p} is not a seisview volume cache", hint="make it with `seisview convert`")
     try:
+        check_manifest(p)
+    except ValueError as exc:
+        raise damaged(p, str(exc)) from None
+    try:
         geometry = SurveyGeometry.from_dict(g.attrs["geometry"])
         data, tm, live = g["data"], g["time_major"], np.asarray(g["live"][:])
         n_il, n_xl, ns = geometry.shape
@@ -124,6 +143,10 @@ def cache_scan(path) -> dict:
     import zarr
 
     try:
+        check_manifest(Path(path))
+    except ValueError as exc:
+        raise damaged(Path(path), str(exc)) from None
+    try:
         return dict(zarr.open_group(store=str(path), mode="r").attrs["scan"])
     except Exception as exc:  # zarr raises several types for damaged folders
         raise SeisviewError(f"the cache {path} is damaged ({type(exc).__name__}: {exc})",
@@ -138,7 +161,7 @@ def cached_volume(report, state: TaskState | None = None) -> Volume:
             return open_cache(path)
         except SeisviewError:
             log.warning("cache %s is damaged; building it again", path)
-    if path.exists():  # our own cache folder (damaged): safe to clear, build_cache replaces only caches
+    if path.exists() and not is_cache(path):  # our own folder, unrecognisable: safe to clear
         shutil.rmtree(path, ignore_errors=True)
-    build_cache(report, path, state)
+    build_cache(report, path, state)  # a damaged cache is swapped out only once the new one is whole
     return open_cache(path)

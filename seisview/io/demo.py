@@ -6,7 +6,7 @@
   id of every sample and ``DEMO_CLASSES`` their names and colours.
 * ``demo_gathers_path()``: matching pre-stack shot gathers with known first breaks
   (``demo_first_breaks()``), also stored in trace-header bytes 233-236 (int32 us).
-* ``sample_data_paths()``: the real files shipped in ``resources/sample_data``.
+* ``sample_data_paths()``: the real files shipped in ``seisview/resources/sample_data``.
 
 Everything is deterministic; files live in ``config.cache_dir()/demo/<version>``
 so a change of the generator (a new version string) regenerates them.
@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import importlib.resources
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,8 @@ SPEC = ModelSpec()
 GSPEC = GatherSpec()
 GATHER_INLINE = 200  # the shot line runs along this inline of the demo survey
 IL_FIRST, XL_FIRST = 100, 300
-RESOURCES = Path(__file__).resolve().parents[2] / "resources"
+# real sample files ship inside the package (package data), so an installed wheel has them too
+RESOURCES = Path(str(importlib.resources.files("seisview") / "resources"))
 
 
 def demo_dir(version: str = DEMO_VERSION, spec: object = SPEC) -> Path:
@@ -161,7 +163,7 @@ def demo_survey_path() -> Path:
 
 
 def sample_data_paths() -> dict[str, Path]:
-    """The real sample files shipped in ``resources/sample_data`` (see resources/README.md)."""
+    """The real sample files shipped in ``seisview/resources/sample_data`` (see its README.md)."""
     d = RESOURCES / "sample_data"
     return {"F3 (very small)": d / "F3_very_small.sgy",
             "Penobscot crossline 1155": d / "penobscot_xl1155.sgy"}

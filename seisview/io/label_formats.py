@@ -13,21 +13,28 @@ an example when any is outside, so nothing is imported half.
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
 
 from seisview.core.errors import SeisviewError
-from seisview.core.geometry import SurveyGeometry
+from seisview.core.geometry import SurveyGeometry, format_number
 from seisview.core.labels import LabelSet
 from seisview.core.palette import Palette
 from seisview.core.section import SectionSpec
-from seisview.io.atomic import atomic_path, atomic_write_text  # noqa: F401  (atomic_write_text: re-exported)
+from seisview.io.atomic import (  # noqa: F401  (atomic_write_text: re-exported)
+    atomic_path,
+    atomic_write_text,
+    clean_dead_temps,
+)
 
 POINT_FORMATS = ("malenov", "opendtect")
 _MALENOV_NAME = re.compile(r"^(?:multi_)?(.+?)(?:_ilxl)?$")
-_SECTION_IN_NAME = re.compile(r"(inline|crossline|time)[_:\-]?(\d+)", re.I)
+_SECTION_IN_NAME = re.compile(r"(inline|crossline|time|depth)[_:\-]?(\d+(?:\.\d+)?)", re.I)
 
 
 # -- points ----------------------------------------------------------------------------
@@ -42,7 +49,7 @@ def read_points(path) -> np.ndarray:
     from seisview.io.textio import read_text
 
     path = Path(path)
-    rows, lines = [], read_text(path).splitlines()
+    rows, lines = [], read_text(path, "point file").splitlines()
     started = False
     for n, line in enumerate(lines, 1):
         body = line.split("#", 1)[0]
@@ -85,26 +92,22 @@ def points_to_changes(points: np.ndarray, geometry: SurveyGeometry, class_id: in
     """
     if on not in ("inline", "crossline"):
         raise SeisviewError(f"points go on inline or crossline sections, not {on!r}")
-    il_i, bad_il = _axis_index(points[:, 0], geometry.il.first, geometry.il.step, geometry.il.count)
-    xl_i, bad_xl = _axis_index(points[:, 1], geometry.xl.first, geometry.xl.step, geometry.xl.count)
-    kf = (points[:, 2] - geometry.t0) / geometry.dt
-    k = np.rint(kf).astype(np.int64)
-    bad_z = ~np.isfinite(kf) | (k < 0) | (k >= geometry.n_samples) | (np.abs(kf - k) > 0.25)
+    il_i, bad_il = geometry.il.indices_of(points[:, 0])
+    xl_i, bad_xl = geometry.xl.indices_of(points[:, 1])
+    k, bad_z = geometry.samples_of(points[:, 2], tol=0.25)
     bad = bad_il | bad_xl | bad_z
     if bad.any():
         hint = "check the column order (inline, crossline, z) and that the file belongs to this survey"
-        zs = points[:, 2] * 1000.0
-        if bad_z.all() and not (bad_il | bad_xl).any() and np.all(
-                (zs >= geometry.t0) & (zs <= geometry.samples[-1])):
+        if bad_z.all() and not (bad_il | bad_xl).any() and not geometry.samples_of(
+                points[:, 2] * 1000.0)[1].any():
             hint = "the z values look like seconds: import with --z-unit s"
         i = int(np.flatnonzero(bad)[0])
-        il, xl, z = points[i]
+        il, xl, z = (format_number(v) for v in points[i])
         g = geometry
         raise SeisviewError(
             f"{int(bad.sum())} of {len(points)} points in {source} are outside the survey, e.g. point "
-            f"{i + 1}: inline {il:g}, crossline {xl:g}, z {z:g} (survey: inlines {g.il.first}-{g.il.last}"
-            f" step {g.il.step}, crosslines {g.xl.first}-{g.xl.last} step {g.xl.step}, z {g.t0:g}-"
-            f"{g.samples[-1]:g} every {g.dt:g} {g.z_unit}); nothing was imported", hint=hint)
+            f"{i + 1}: inline {il}, crossline {xl}, {g.z_name} {z} {g.z_unit} (survey: {g.extent_text()}"
+            f" every {format_number(g.dt)} {g.z_unit}); nothing was imported", hint=hint)
     sec, col = (il_i, xl_i) if on == "inline" else (xl_i, il_i)
     n_cols = geometry.xl.count if on == "inline" else geometry.il.count
     out = {}
@@ -115,13 +118,6 @@ def points_to_changes(points: np.ndarray, geometry: SurveyGeometry, class_id: in
             out[SectionSpec(on, int(sec[grp[0]]))] = (k[grp] * n_cols + col[grp],
                                                       np.full(len(grp), class_id, np.uint8))
     return out
-
-
-def _axis_index(values: np.ndarray, first: int, step: int, count: int):
-    q = (values - first) / step
-    idx = np.rint(q).astype(np.int64)
-    bad = ~np.isfinite(q) | (np.abs(q - idx) > 1e-6) | (idx < 0) | (idx >= count)
-    return np.where(bad, 0, idx), bad
 
 
 def merge_changes(target: dict, more: dict) -> None:
@@ -185,7 +181,7 @@ def _negated_z(pts: np.ndarray, geometry: SurveyGeometry, class_id: int, on: str
 def label_points(labels: LabelSet, class_id: int) -> np.ndarray:
     """``(N, 3)`` inline, crossline, z of every labelled pixel of ``class_id``, sorted."""
     g = labels.geometry
-    il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.samples
+    il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.z_of(np.arange(g.n_samples))
     out = []
     for spec, m in labels.snapshot().items():
         r, c = np.nonzero(m == class_id)
@@ -199,25 +195,48 @@ def label_points(labels: LabelSet, class_id: int) -> np.ndarray:
     return pts[np.lexsort((pts[:, 2], pts[:, 1], pts[:, 0]))] if len(pts) else pts
 
 
+EXPORT_MARKER = "seisview-export.json"  # written last: the folder's export is complete
+
+
 def export_points(labels: LabelSet, palette: Palette, outdir, fmt: str = "malenov") -> list[Path]:
-    """One point file per class that has labels; returns the files written."""
+    """One point file per class that has labels; returns the files written.
+
+    Complete or absent: a new folder is filled under a temporary name and renamed when
+    every file is written; into an existing folder, the completion marker
+    (:data:`EXPORT_MARKER`, listing the files and their sizes) is removed first and written
+    last, so a folder without it holds an export that did not finish.
+    """
     if fmt not in POINT_FORMATS:
         raise SeisviewError(f"unknown point format {fmt!r}", hint=f"use {' or '.join(POINT_FORMATS)}")
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
+    clean_dead_temps(outdir.parent)
+    fresh = not outdir.exists()
+    work = outdir.with_name(f".{outdir.name}.part{os.getpid()}") if fresh else outdir
+    work.mkdir(parents=True, exist_ok=not fresh)
+    (work / EXPORT_MARKER).unlink(missing_ok=True)
     counts = labels.class_counts()
     written = []
-    for cls in palette:
-        if not counts.get(cls.id):
-            continue
-        pts = label_points(labels, cls.id)
-        if fmt == "malenov":  # MalenoV's four tab-separated columns; the 4th is unused
-            name, sep, tail = f"multi_{cls.name}_ilxl.pts", "\t", "\t0"
-        else:
-            name, sep, tail = f"{cls.name}.txt", " ", ""
-        lines = [f"{_num(a)}{sep}{_num(b)}{sep}{_num(c)}{tail}\n" for a, b, c in pts]
-        written.append(atomic_write_text(outdir / name, "".join(lines)))
-    return written
+    try:
+        for cls in palette:
+            if not counts.get(cls.id):
+                continue
+            pts = label_points(labels, cls.id)
+            if fmt == "malenov":  # MalenoV's four tab-separated columns; the 4th is unused
+                name, sep, tail = f"multi_{cls.name}_ilxl.pts", "\t", "\t0"
+            else:
+                name, sep, tail = f"{cls.name}.txt", " ", ""
+            lines = [f"{_num(a)}{sep}{_num(b)}{sep}{_num(c)}{tail}\n" for a, b, c in pts]
+            written.append(atomic_write_text(work / name, "".join(lines)))
+        marker = {"format": fmt, "complete": True,
+                  "files": {f.name: f.stat().st_size for f in written}}
+        atomic_write_text(work / EXPORT_MARKER, json.dumps(marker, indent=1))
+        if fresh:
+            os.rename(work, outdir)
+    except BaseException:
+        if fresh:
+            shutil.rmtree(work, ignore_errors=True)
+        raise
+    return [outdir / f.name for f in written]
 
 
 def _num(v: float) -> str:
@@ -227,25 +246,7 @@ def _num(v: float) -> str:
 # -- label images --------------------------------------------------------------------------
 def parse_section(text: str, geometry: SurveyGeometry) -> SectionSpec:
     """``inline:339`` / ``crossline:1000`` (line numbers) or ``time:1200`` (ms) -> SectionSpec."""
-    kind, _, val = text.partition(":")
-    kind = kind.strip().lower()
-    try:
-        v = float(val)
-        if kind == "inline":
-            return SectionSpec("inline", int(geometry.il.index_of(int(v))))
-        if kind == "crossline":
-            return SectionSpec("crossline", int(geometry.xl.index_of(int(v))))
-        if kind == "time":
-            k = (v - geometry.t0) / geometry.dt
-            if abs(k - round(k)) < 1e-6 and 0 <= round(k) < geometry.n_samples:
-                return SectionSpec("time", int(round(k)))
-            raise KeyError(text)
-    except (ValueError, KeyError):
-        pass
-    g = geometry
-    raise SeisviewError(f"section {text!r} is not in the survey",
-                        hint=f"write inline:N ({g.il.first}-{g.il.last}), crossline:N "
-                        f"({g.xl.first}-{g.xl.last}) or time:MS ({g.t0:g}-{g.samples[-1]:g})")
+    return geometry.parse_spec(text)
 
 
 def section_from_filename(path, geometry: SurveyGeometry) -> SectionSpec | None:
@@ -253,11 +254,18 @@ def section_from_filename(path, geometry: SurveyGeometry) -> SectionSpec | None:
     return parse_section(f"{m.group(1)}:{m.group(2)}", geometry) if m else None
 
 
-def read_label_image(path, colors: dict, shape: tuple[int, int]) -> np.ndarray:
+def read_label_image(path, colors: dict, shape: tuple[int, int], resize: bool = False) -> np.ndarray:
     """Class mask ``shape`` from a colour image: pixels of exactly a listed ``(r, g, b)``
-    (and alpha >= 128) get its class id, anything else 0; nearest-neighbour resize."""
+    (and alpha >= 128) get its class id, anything else 0.
+
+    The image must have the section's size (samples down, traces across); another size is
+    refused naming both, unless ``resize`` (nearest neighbour) is asked for.
+    """
     from PIL import Image
 
+    from seisview.io.inputs import check_input
+
+    check_input(path, "label image")
     try:
         with Image.open(path) as im:
             rgba = np.asarray(im.convert("RGBA"))
@@ -269,6 +277,11 @@ def read_label_image(path, colors: dict, shape: tuple[int, int]) -> np.ndarray:
         raise SeisviewError(f"image {Path(path).name} is {w} wide x {h} high, the section {shape[1]} traces x "
                             f"{shape[0]} samples: it looks transposed",
                             hint="save it with samples down the rows and traces across")
+    if (h, w) != tuple(shape) and not resize:
+        raise SeisviewError(f"image {Path(path).name} is {w} wide x {h} high but the section is {shape[1]} "
+                            f"traces x {shape[0]} samples",
+                            hint="export the labels at the section's size, or pass --resize to stretch "
+                            "the image onto the section")
     rows = np.minimum(((np.arange(shape[0]) + 0.5) * h / shape[0]).astype(int), h - 1)
     cols = np.minimum(((np.arange(shape[1]) + 0.5) * w / shape[1]).astype(int), w - 1)
     px = rgba[rows][:, cols]
@@ -300,8 +313,9 @@ def _has(palette: Palette, name: str) -> bool:
 
 
 def import_images(labels: LabelSet, palette: Palette, files, *, section: str | None = None,
-                  colors=None) -> dict:
-    """Import label images as one stroke; the section comes from ``section`` or the file name."""
+                  colors=None, resize: bool = False) -> dict:
+    """Import label images as one stroke; the section comes from ``section`` or the file name.
+    Images must have the section's size unless ``resize`` (see :func:`read_label_image`)."""
     g = labels.geometry
     table = parse_colors(colors, palette) if colors else {c.color: c.id for c in palette}
     changes: dict = {}
@@ -310,7 +324,7 @@ def import_images(labels: LabelSet, palette: Palette, files, *, section: str | N
         if spec is None:
             raise SeisviewError(f"which section is {Path(f).name}?",
                                 hint="add --section inline:N (or name the file inline_N.png)")
-        mask = read_label_image(f, table, labels.shape(spec))
+        mask = read_label_image(f, table, labels.shape(spec), resize=resize)
         if not mask.any():
             raise SeisviewError(f"no pixel of {Path(f).name} has a class colour "
                                 f"({', '.join(f'{palette.get(i).name}={k}' for k, i in table.items())})",

@@ -61,12 +61,17 @@ def read_csv(path) -> Picks:
     times are all below 1 ms (seconds under a millisecond name: nothing would be picked).
     """
     path = Path(path)
-    lines = [(n, ln) for n, ln in enumerate(read_text(path).splitlines(), 1) if ln.strip()]
+    lines = [(n, ln) for n, ln in enumerate(read_text(path, "pick table").splitlines(), 1) if ln.strip()]
     if not lines:
         raise SeisviewError(f"{path.name} is empty", hint="expected a header ffid,channel,time_ms")
     sep = separator(lines[0][1])
     dec_comma = sep != ","
-    rows = list(csv.reader([ln for _, ln in lines], delimiter=sep))
+    for n, ln in lines:
+        if ln.count('"') % 2:
+            raise SeisviewError(f"{path.name} line {n} has an unclosed quote: {ln[:60]!r}",
+                                hint="a pick table has one pick per line; remove the quote or the line break "
+                                "inside the quoted cell; nothing was imported")
+    rows = [next(csv.reader([ln], delimiter=sep), []) for _, ln in lines]  # one row per line, always
     head = [h.strip().lower() for h in rows[0]]
 
     def col(names):
@@ -136,7 +141,7 @@ def write_csv(path, picks: dict[tuple[int, int], Pick], key_name: str = "ffid") 
 # -- JSON ----------------------------------------------------------------------------------
 def read_json(path) -> Picks:
     path = Path(path)
-    text = read_text(path)
+    text = read_text(path, "JSON pick file")
     try:
         doc = json.loads(text)
         items = doc["picks"] if isinstance(doc, dict) else doc
@@ -150,8 +155,11 @@ def read_json(path) -> Picks:
                 conf = rest[0] if rest else None
             out[(_whole(str(g)), _whole(str(ch)))] = (float(t), None if conf is None else float(conf))
         return out
-    except (ValueError, KeyError, TypeError, StopIteration) as exc:
-        raise SeisviewError(f"{path.name} is not a seisview pick file ({type(exc).__name__}: {exc})",
+    except RecursionError:
+        raise SeisviewError(f"{path.name} is nested too deeply to be a pick file",
+                            hint='expected {"picks": [[ffid, channel, time_ms, confidence], ...]}') from None
+    except (ValueError, KeyError, TypeError, StopIteration, OverflowError) as exc:
+        raise SeisviewError(f"{path.name} is not a seisview pick file ({type(exc).__name__}: {str(exc)[:80]})",
                             hint='expected {"picks": [[ffid, channel, time_ms, confidence], ...]}') from None
 
 

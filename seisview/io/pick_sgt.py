@@ -22,7 +22,7 @@ def read_sgt(path) -> tuple[np.ndarray, np.ndarray]:
     from seisview.io.textio import read_text
 
     path = Path(path)
-    text = read_text(path)
+    text = read_text(path, "SGT pick file")
     try:
         rows = [ln.split("#", 1)[0].split() for ln in text.splitlines()]
         rows = [r for r in rows if r]

@@ -34,6 +34,16 @@ from seisview.core.labels import LabelPart, LabelSet, Stroke
 from seisview.core.palette import Palette
 from seisview.core.picks import Pick, PickChange, PickEdit, PickSet
 from seisview.core.section import SectionSpec
+from seisview.io.project_lock import (
+    _opened,
+    check_sqlite_magic,
+    claim_supported,
+    connect,
+    open_error,
+    take_claim,
+    writable,
+    write_error,
+)
 from seisview.io.project_schema import (
     SCHEMA_V1,
     SCHEMA_VERSION,
@@ -41,24 +51,26 @@ from seisview.io.project_schema import (
     RunRecord,
     SurveyRef,
     file_checksum,
-    same_checksum,
     survey_ref,
     upgrade,
 )
+from seisview.io.project_survey import SEEN_KEY, survey_check
 
 log = logging.getLogger(__name__)
 
 APP_ID = "seisview"
 SUFFIX = ".seisview"
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class Project:
     """An open project. Use :meth:`create` or :meth:`open`; close it (or use ``with``)."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False):
         self.path = path
         self._conn = conn
+        self.read_only = read_only
+        self._flock: int | None = None
+        self.survey_changed: str | None = None  # why the survey file is not what it was
         self._lock = threading.RLock()
         self.warnings: list[str] = []
         meta = dict(conn.execute("SELECT key, value FROM meta"))
@@ -78,7 +90,8 @@ class Project:
         ``geometry`` lets a project refer to a survey described without its data
         (then ``survey_path`` may be ``None``). ``palette`` ``None`` starts with the
         survey's own classes when it ships a class list (``survey_palette``, e.g. the
-        demo survey), else the MalenoV ones; a name picks a built-in palette.
+        demo survey), else the MalenoV ones, and without classes for pre-stack gathers
+        (a first-break project); a name picks a built-in palette.
         """
         path = Path(path).expanduser()
         if path.exists():
@@ -90,11 +103,16 @@ class Project:
             ref = SurveyRef("", 0, 0.0, "", geometry.kind, iline, xline, gather_key, geometry)
         else:
             raise SeisviewError("a project needs a survey", hint="pass --survey PATH")
-        if palette is None:
+        if palette is None and ref.geometry is None:  # pre-stack gathers: first breaks, no facies
+            pal = Palette([])
+        elif palette is None:
             pal = (survey_palette(survey_path) if survey_path is not None else None) or Palette.default()
         else:
             pal = Palette.default(palette) if isinstance(palette, str) else palette
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        from seisview.io.atomic import _tmp_name, clean_dead_temps
+
+        clean_dead_temps(path.parent, folders=False)  # of creates that were killed
+        tmp = _tmp_name(path, ".tmp")
         try:
             conn = sqlite3.connect(tmp, isolation_level=None)
             conn.executescript(SCHEMA_V1)
@@ -120,25 +138,23 @@ class Project:
 
     @classmethod
     def open(cls, path) -> Project:
-        """Open a project; refuses (without writing) anything that is not one."""
+        """Open a project; refuses (without writing) anything that is not one.
+
+        A project in a read-only place opens read-only: everything can be read, and every
+        write is refused in one line (:attr:`read_only`).
+        """
         path = Path(path).expanduser()
         if not path.is_file():
             raise SeisviewError(f"project {path} not found",
                                 hint="create it with `seisview project new`")
         if not os.access(path, os.R_OK):
             raise SeisviewError(f"project {path} cannot be read (permission denied)")
-        with open(path, "rb") as f:
-            head = f.read(16)
-        if head != _SQLITE_MAGIC:
-            raise SeisviewError(f"{path} is not a seisview project (not an SQLite database)",
-                                hint="choose a .seisview file; the file was left untouched")
+        check_sqlite_magic(path)
+        read_only = not writable(path)
         conn = None
         try:
-            if not os.access(path, os.W_OK) or not os.access(path.resolve().parent, os.W_OK):
-                raise SeisviewError(f"project {path} is read-only (its journal needs to be written)",
-                                    hint="copy it to a writable folder and open the copy")
-            conn = sqlite3.connect(f"file:{path.resolve()}?mode=rw", uri=True,
-                                   isolation_level=None, check_same_thread=False)
+            conn = connect(path, read_only)
+            conn.execute("BEGIN")  # one snapshot for the checks and the journal replay
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             meta = dict(conn.execute("SELECT key, value FROM meta")) if "meta" in tables else {}
             if meta.get("app") != APP_ID:
@@ -150,53 +166,67 @@ class Project:
                                     f"this one reads up to {SCHEMA_VERSION})", hint="update seisview")
             if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
                 raise sqlite3.DatabaseError("quick_check failed")
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            if version < SCHEMA_VERSION:
-                upgrade(conn, version)
-            project = cls(path, conn)
+            if version < SCHEMA_VERSION and read_only:
+                raise SeisviewError(f"project {path} is read-only and was written by an older "
+                                    f"seisview (schema {version})",
+                                    hint="copy it to a writable folder and open the copy")
+            conn.execute("COMMIT")
+            if not read_only:  # only now that it is known to be a seisview project
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                if version < SCHEMA_VERSION:
+                    upgrade(conn, version)
+            conn.execute("BEGIN")
+            try:
+                project = cls(path, conn, read_only=read_only)
+            except SeisviewError as exc:  # a palette, survey or stroke record that makes no sense
+                raise ValueError(exc.problem) from None
+            conn.execute("COMMIT")
         except SeisviewError:
             if conn is not None:
                 conn.close()
             raise
-        except (sqlite3.Error, ValueError, KeyError, json.JSONDecodeError) as exc:
+        except (sqlite3.Error, ValueError, KeyError, TypeError, IndexError, OverflowError, RecursionError,
+                zlib.error) as exc:
             if conn is not None:
                 conn.close()
-            raise SeisviewError(f"{path} is damaged and cannot be read ({exc})",
-                                hint="open a backup copy; the file was left untouched") from None
+            raise open_error(path, exc) from None
+        _opened(path, +1)
         project._check_survey()
         project._claim()
         return project
 
     def _claim(self) -> None:
         """Note (as a warning) when another process has this project open: its edits are saved
-        too, but each process shows only its own until the project is reopened."""
-        self._flock = None
-        try:
-            import fcntl
-        except ImportError:  # Windows: no advisory locks, no warning
+        too, but each process shows only its own until the project is reopened.
+
+        The claim is an exclusive ``flock`` on a lock file beside the project, never on the
+        database file: closing any descriptor of the database would drop SQLite's own locks.
+        """
+        self._flock = take_claim(self.path) if not self.read_only else None
+        if self._flock is None:
+            if not self.read_only and claim_supported():
+                self._warn(f"{self.path.name} is open in another seisview window or command; its "
+                           "edits are saved too; reopen this project to see them")
             return
-        f = open(self.path, "rb")  # held while the project is open
         try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-            self._flock = f
             self._settle_interrupted_runs()
-        except OSError:
-            f.close()
-            self._warn(f"{self.path.name} is open in another seisview window or command; "
-                       "close the other one, or reopen this project to see its edits")
+        except SeisviewError as exc:
+            self._warn(str(exc))
 
     def close(self) -> None:
-        if getattr(self, "_flock", None) is not None:
-            self._flock.close()
-            self._flock = None
         with self._lock:
             if self._conn is None:
                 return
-            with contextlib.suppress(sqlite3.Error):
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if not self.read_only:
+                with contextlib.suppress(sqlite3.Error):
+                    self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             self._conn.close()
             self._conn = None
+            _opened(self.path, -1)
+        if getattr(self, "_flock", None) is not None:
+            os.close(self._flock)  # the lock file's descriptor, not the database's
+            self._flock = None
         with contextlib.suppress(Exception):
             self.palette.changed.disconnect(self._save_palette)
 
@@ -238,14 +268,45 @@ class Project:
             self._warn(f"survey {s.path} is missing; found the same file (size and checksum) at {moved} "
                        "and use it from now on")
             return
-        st = p.stat()
-        if st.st_size != s.size or (st.st_mtime != s.mtime and not same_checksum(p, s.checksum)):
-            from seisview.io.project_survey import geometry_change
+        try:
+            seen = json.loads(self._meta(SEEN_KEY) or "null")
+        except (ValueError, sqlite3.Error):
+            seen = None  # read the file in full again
+        same, remember = survey_check(s, seen)
+        if same:
+            if remember is not None:
+                self._remember_survey(remember)
+            return
+        from seisview.io.project_survey import geometry_change
 
-            how = geometry_change(s)
-            self._warn(f"survey {s.path} changed since the project was made (size or checksum differ)"
-                       + (f"; {how}: relink the right file with `seisview project relink`" if how else
-                          "; its layout is the same: check it is the same survey"))
+        how = geometry_change(s)
+        self.survey_changed = (f"survey {s.path} changed since the project was made (size or checksum "
+                               "differ)" + (f"; {how}" if how else "; its layout is the same"))
+        self._warn(self.survey_changed + (": relink the right file with `seisview project relink`"
+                                          if how else ": check it is the same survey"))
+
+    def _remember_survey(self, seen: dict) -> None:
+        """Note the survey's stat (and its whole-file checksum) so the next open reads it
+        in full only if it changed; best effort (a read-only project checks every time)."""
+        if seen["checksum"] != self.survey.checksum:
+            self.survey = replace(self.survey, checksum=seen["checksum"])
+        if self.read_only:
+            return
+        try:
+            with self._tx("the survey check") as c:
+                c.execute("INSERT OR REPLACE INTO meta VALUES ('survey', ?)",
+                          (json.dumps(self.survey.to_dict()),))
+                c.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (SEEN_KEY, json.dumps(seen)))
+        except SeisviewError as exc:
+            log.info("survey check not remembered: %s", exc)
+
+    def require_survey_unchanged(self, action: str) -> None:
+        """Refuse ``action`` (which reads the survey's samples for this project's labels or
+        runs) when the survey file changed since the project was made."""
+        if self.survey_changed:
+            raise SeisviewError(f"will not {action}: {self.survey_changed}",
+                                hint="put the original file back, or accept this one with "
+                                f"`seisview project relink {self.path} --survey {self.survey.path}`")
 
     def relink_survey(self, path) -> SurveyRef:
         """Point the project at its survey file in a new place (checked to be the same survey)."""
@@ -266,9 +327,15 @@ class Project:
     # -- transactions -------------------------------------------------------------------
     @contextlib.contextmanager
     def _tx(self, what: str):
+        """One write transaction: ``BEGIN IMMEDIATE`` takes SQLite's write lock (waiting up to
+        the busy timeout while another process writes), so concurrent writers queue up and
+        every commit that returns is in the journal."""
         with self._lock:
             if self._conn is None:
                 raise SeisviewError(f"project {self.path} is closed", hint="open it again")
+            if self.read_only:
+                raise SeisviewError(f"project {self.path.name} is read-only: {what} was not saved",
+                                    hint="copy the project to a writable folder and open the copy")
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
                 yield self._conn
@@ -276,11 +343,7 @@ class Project:
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
                     self._conn.execute("ROLLBACK")
-                full = "full" in str(exc).lower()
-                raise SeisviewError(
-                    f"could not save {what} to {self.path.name}: {exc}; the previous state is kept",
-                    hint="free disk space, then repeat the action" if full else
-                    "check the project file is writable") from None
+                raise write_error(self.path, what, exc) from None
 
     # -- label journal (called by LabelSet) ------------------------------------------------
     def commit_stroke(self, tool, class_id, parts, dropped) -> int:
@@ -360,6 +423,15 @@ class Project:
             self._warn(str(exc))
 
     # -- outputs ------------------------------------------------------------------------------
+    def backup_to(self, dest) -> None:
+        """Write a consistent copy of the database to ``dest`` (SQLite's online backup)."""
+        with self._lock:
+            dst = sqlite3.connect(dest)
+            try:
+                self._conn.backup(dst)
+            finally:
+                dst.close()
+
     def check_output(self, out) -> Path:
         """Refuse, before any work, an output path that is this project file or its survey,
         or whose folder is not there; returns the resolved path."""
@@ -456,14 +528,21 @@ def survey_palette(survey_path) -> Palette | None:
     if not path.is_file():
         return None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        from seisview.core.palette import class_name
+        from seisview.io.inputs import read_bounded
+
+        data = json.loads(read_bounded(path, "class list").decode("utf-8"))
         items = data["classes"] if isinstance(data, dict) else data  # or just the list
         pal = (Palette.from_list(items) if items and isinstance(items[0], dict)
-               else Palette([(str(n), c) for n, c in items]))
+               else Palette([(class_name(n), c) for n, c in items]))
     except SeisviewError as exc:
         raise SeisviewError(f"class list {path} is invalid: {exc.problem}",
                             hint=f"{exc.hint + ' in it' if exc.hint else 'fix it'}, or delete it to start "
                             "with the MalenoV classes") from None
+    except RecursionError:
+        raise SeisviewError(f"class list {path} is nested too deeply to be a class list",
+                            hint='write {"classes": [{"id": 1, "name": "salt", "color": "#ff0000"}, ...]}, '
+                            "or delete it to start with the MalenoV classes") from None
     except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
         raise SeisviewError(f"class list {path} is unreadable ({type(exc).__name__}: {exc})",
                             hint='write {"classes": [{"id": 1, "name": "salt", "color": "#ff0000"}, ...]}, '

@@ -7,7 +7,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from seisview.core.errors import SeisviewError
-from seisview.io.project_schema import SurveyRef, same_checksum, survey_ref
+from seisview.io.project_schema import (
+    SurveyRef,
+    checksum_version,
+    file_checksum,
+    same_checksum,
+    survey_ref,
+)
+
+SEEN_KEY = "survey_seen"  # meta key: the survey file's stat when its checksum last matched
 
 
 def find_moved_survey(project_path: Path, ref: SurveyRef) -> Path | None:
@@ -62,3 +70,24 @@ def relinked_ref(ref: SurveyRef, path) -> SurveyRef:
                             f"the project's: {_what(ref.kind, old_g)})",
                             hint="give the SEG-Y file the project was made for")
     return replace(new, geometry=old_g if old_g is not None else new_g)
+
+
+def survey_check(ref: SurveyRef, seen: dict | None) -> tuple[bool, dict | None]:
+    """Whether the survey file still holds the bytes the project was made on.
+
+    The whole file is checksummed only when its stat (size, mtime, ctime, inode) differs
+    from ``seen``, the stat of the last time it matched: ctime cannot be set back by hand, so
+    an edit in place, even one that restores the mtime, is always read in full. Returns
+    (unchanged, the ``seen`` record to store or None when nothing new); the record carries
+    the version-3 checksum that replaces an older sampled one.
+    """
+    p = Path(ref.path)
+    st = p.stat()
+    stat = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    if seen and seen.get("path") == ref.path and seen.get("stat") == stat \
+            and seen.get("checksum") == ref.checksum:
+        return True, None
+    if st.st_size != ref.size or not same_checksum(p, ref.checksum):
+        return False, None
+    checksum = ref.checksum if checksum_version(ref.checksum) >= 3 else file_checksum(p)
+    return True, {"path": ref.path, "stat": stat, "checksum": checksum}

@@ -1,4 +1,4 @@
-"""SEG-Y for seisview: ``scan``, ``load`` and the writers (see docs/INTERFACES.md).
+"""SEG-Y for seisview: ``scan``, ``load`` and the writers (see docs/architecture.md).
 
 The work is split by concern: ``segy_layout`` (byte order, headers, trace
 size), ``segy_sanity`` (is the sample format true), ``segy_geometry`` (bins,

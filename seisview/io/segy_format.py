@@ -65,12 +65,12 @@ class TraceLayout:
     header_bytes: int  # 240, or more with rev-2 additional trace headers
     n_traces: int
     n_samples: int
-    format_code: int  # -4: invalid code, 4-byte samples (the sanity check decides which format)
+    format_code: int  # -N: the header's code is invalid or does not fit N-byte samples (the sanity check decides)
     endian: str  # ">" or "<"
 
     @property
     def bytes_per_sample(self) -> int:
-        return 4 if self.format_code == -4 else FORMATS[self.format_code][1]
+        return -self.format_code if self.format_code < 0 else FORMATS[self.format_code][1]
 
     @property
     def trace_bytes(self) -> int:

@@ -325,8 +325,8 @@ def fit_affine(h: HeaderTable, b: Binning, text: str = "") -> tuple[tuple | None
     sel = b.il_idx >= 0
     if sel.sum() > 20_000:  # a spread of 20k traces pins an affine transform to well under a metre
         sel &= np.arange(sel.size) % int(np.ceil(sel.sum() / 20_000)) == 0
-    il_no = (b.il.first + b.il.step * b.il_idx[sel]).astype(float)
-    xl_no = (b.xl.first + b.xl.step * b.xl_idx[sel]).astype(float)
+    il_no = b.il.number(b.il_idx[sel]).astype(float)
+    xl_no = b.xl.number(b.xl_idx[sel]).astype(float)
     sc = h["scalco"][sel].astype(float)
     scale = np.where(sc < 0, 1.0 / np.abs(np.where(sc == 0, 1, sc)), np.where(sc == 0, 1.0, sc))
     for bx, by in ((181, 185), (73, 77), (81, 85)):

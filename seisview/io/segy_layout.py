@@ -84,7 +84,7 @@ def _detect(path: Path) -> tuple[FileHead, TraceLayout]:
     size = path.stat().st_size
     with open(path, "rb") as f:
         head = f.read(3840)  # file headers and the first trace header
-        endian = _segy_endian(head) if size >= 3600 else None
+        endian = _segy_endian(head, size) if size >= 3600 else None
         if endian is None:
             su = _su_layout(path, size, head)
             if su is not None:
@@ -102,7 +102,7 @@ def _detect(path: Path) -> tuple[FileHead, TraceLayout]:
     return fh, layout
 
 
-def _segy_endian(head: bytes) -> str | None:
+def _segy_endian(head: bytes, size: int) -> str | None:
     """The byte order whose binary header makes sense, or None."""
     const_big = read_int(head, BIN_ENDIAN_CONST[0], 4, False, ">")
     if const_big == 0x01020304:
@@ -113,8 +113,9 @@ def _segy_endian(head: bytes) -> str | None:
     for e in (">", "<"):
         fmt, ns = _bin(head, BIN_FORMAT, e), _bin(head, BIN_NS, e)
         trace_ns = _u16(head, 3600 + 114, e) if len(head) >= 3716 else 0
+        fits = 0 < ns < 32768 and any((size - 3600) % (TRACE_HEADER_BYTES + ns * b) == 0 for b in (1, 2, 4, 8))
         scores.append((2 if fmt in FORMATS else 0) + (1 if 0 < ns < 32768 else 0)
-                      + (1 if ns and ns == trace_ns else 0))
+                      + (1 if ns and ns == trace_ns else 0) + (1 if fits else 0))
     if max(scores) < 2:
         return None
     return ">" if scores[0] >= scores[1] else "<"
@@ -168,7 +169,10 @@ def _trace_layout(f, head: bytes, fh: FileHead) -> TraceLayout:
     rev2 = fh.revision.startswith("2")
     extra = _bin(head, BIN_N_EXTRA_HEADERS, e) if rev2 else 0
     hb_cands = ([TRACE_HEADER_BYTES * (1 + extra)] if 0 < extra < 100 else []) + [TRACE_HEADER_BYTES]
-    bps_cands = [FORMATS[fmt][1]] if fmt in FORMATS else [4, 2, 1, 8]
+    declared_bps = FORMATS[fmt][1] if fmt in FORMATS else None
+    # every width is tried: a code that lies about the width (int16 labelled int32) shows in the
+    # file size and the sample counts repeated in the trace headers
+    bps_cands = list(dict.fromkeys([declared_bps or 4, 4, 2, 1, 8, 3]))
     bin_ns = _bin(head, BIN_NS, e)
     ext_ns = _bin(head, BIN_EXT_NS, e) if rev2 else 0
     if size <= 3600 + (3200 * n_ext_decl if 0 < n_ext_decl < 1000 else 0):
@@ -187,8 +191,11 @@ def _trace_layout(f, head: bytes, fh: FileHead) -> TraceLayout:
             for bps in bps_cands:
                 for ns in ns_cands:
                     score = _score(f, off, hb, bps, ns, size, e)
-                    key = (score, -n_ext == -n_ext_decl, hb == hb_cands[0])
-                    if score > 0 and (best is None or key > best[0]):
+                    # another width than the header's needs the trace headers' word for it, or
+                    # that nothing else explains the file
+                    strong = not declared_bps or bps == declared_bps or score >= 4
+                    key = (strong, score, bps == bps_cands[0], n_ext == n_ext_decl, hb == hb_cands[0])
+                    if score > (0 if strong else 1) and (best is None or key > best[0]):
                         best = (key, off, hb, bps, ns, n_ext)
     if best is None:
         if bin_ns == 0 and ext_ns <= 0:
@@ -221,9 +228,30 @@ def _trace_layout(f, head: bytes, fh: FileHead) -> TraceLayout:
     if left:
         fh.warnings.append(f"file ends {left} bytes into trace {n_traces + 1} of {tb} bytes: truncated; "
                            f"reading the {n_traces} complete traces")
-    if fmt not in FORMATS:
-        fmt = {4: -4, 2: 3, 1: 8, 8: 6}[bps]  # -4: decided by the sanity check among 4-byte formats
-    return TraceLayout(off, hb, n_traces, ns, fmt, e)
+    if fmt not in FORMATS or FORMATS[fmt][1] != bps:
+        fmt = -bps  # the sanity check decides among the formats of this width
+    return TraceLayout(off, hb, n_traces, ns, fmt, _header_endian(f, off, tb, n_traces, ns, e, fh))
+
+
+def _header_endian(f, off: int, tb: int, n: int, ns: int, e: str, fh: FileHead) -> str:
+    """The byte order of the trace headers: the binary header's, unless their sample counts
+    (bytes 115-116) only read right in the other order."""
+    other = "<" if e == ">" else ">"
+    votes = {e: 0, other: 0}
+    for k in {0, n // 2, n - 1}:
+        f.seek(off + k * tb + 114)
+        word = f.read(2)
+        for en in votes:
+            votes[en] += _u16(word, 0, en) == ns
+    if votes[other] > votes[e]:
+        fh.warnings.append(f"the binary header is {_ORDER[e]}-endian but the trace headers are "
+                           f"{_ORDER[other]}-endian (their sample counts read right only that way); "
+                           "trace headers read as such")
+        return other
+    return e
+
+
+_ORDER = {">": "big", "<": "little"}
 
 
 def _variable_lengths(f, off: int, hb: int, bps: int, size: int, e: str,
@@ -251,16 +279,20 @@ def _score(f, off: int, hb: int, bps: int, ns: int, size: int, e: str) -> int:
         return 0
     score = 2 if left == 0 else 0
     checks = 0
+    other = "<" if e == ">" else ">"
+    f.seek(off + 114)
+    first = f.read(4)  # sample count and interval of the first trace
     for k in {1, n - 1} - {0}:
         f.seek(off + k * tb + 114)
-        got = _u16(f.read(2), 0, e)
-        if got == ns:
+        word = f.read(4)
+        # a trace header there: the same count and interval as the first trace (even when that
+        # count is wrong), or the count in either byte order
+        if (word == first and any(first)) or ns in (_u16(word, 0, e), _u16(word, 0, other)):
             score += 2
             checks += 1
-        elif got != 0:
+        elif any(word):
             score -= 1
-    f.seek(off + 114)
-    if _u16(f.read(2), 0, e) == ns:
+    if ns in (_u16(first, 0, e), _u16(first, 0, other)):
         score += 1
     if n >= 2 and left and checks == 0:
         return 0  # neither divides the file nor repeats in the trace headers

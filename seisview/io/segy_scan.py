@@ -103,12 +103,12 @@ def scan(path, iline: int | None = None, xline: int | None = None, gather_key: i
     fh, layout = detect(p)
     warnings = list(fh.warnings)
     raw = layout.map_traces(p)
-    code, fmt_warn = check_samples(raw, layout, fh.declared_format, sample_format)
+    code, sample_endian, fmt_warn = check_samples(raw, layout, fh.declared_format, sample_format)
     warnings += fmt_warn
+    h = HeaderTable(raw, layout.endian)  # trace headers keep the byte order the layout found
     layout = TraceLayout(layout.data_offset, layout.header_bytes, layout.n_traces, layout.n_samples,
-                         code, layout.endian)
+                         code, sample_endian)
     null = file_null_marker(raw, layout, code)
-    h = HeaderTable(raw, layout.endian)
     dt_us, t0, dom, tw = _sampling(h, fh, p.name, domain)
     warnings += tw
     b = classify(h, iline, xline, gather_key)

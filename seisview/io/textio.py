@@ -11,25 +11,25 @@ never fails on the encoding and never drops a first line that carries a BOM.
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
 
-from seisview.core.errors import SeisviewError
+from seisview.io.inputs import check_lines, read_bounded
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 SEPARATORS = (",", ";", "\t")
 
 
-def read_text(path) -> str:
-    """The file's text: BOM-marked Unicode, else UTF-8, else Windows-1252 (never fails on bytes)."""
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise SeisviewError(f"{path} is a folder, not a file", hint="give the file inside it") from None
-    except OSError as exc:
-        raise SeisviewError(f"cannot read {path}: {exc.strerror or exc}",
-                            hint="check the path and the file's permissions") from None
+def read_text(path, what: str = "text file") -> str:
+    """The file's text: BOM-marked Unicode, else UTF-8, else Windows-1252 (never fails on bytes).
+
+    Only regular files within the size limit for ``what`` are read, and no line may be longer
+    than :data:`seisview.io.inputs.MAX_LINE` characters (see :mod:`seisview.io.inputs`).
+    """
+    raw = read_bounded(path, what)
+    return check_lines(_decode(raw), path, what)
+
+
+def _decode(raw: bytes) -> str:
     for bom, enc in _BOMS:
         if raw.startswith(bom):
             try:

@@ -123,9 +123,13 @@ def read_las(path: str | Path) -> WellLog:
     """Read a LAS 2.0 / 3.0 file; malformed files raise one-line ``SeisviewError``."""
     import lasio  # a few hundred ms; only when a LAS file is opened
 
+    from seisview.io.inputs import check_lines_bytes, read_bounded
+
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise SeisviewError(f"LAS file not found: {path}", hint="check the path")
+    # lasio needs ~100x a line's length in memory: long lines are refused before it sees them
+    check_lines_bytes(read_bounded(path, "LAS file"), path, "LAS file")
     try:
         # "strict" keeps lasio's fast numpy parser; other sentinels are handled below
         las = lasio.read(str(path), null_policy="strict", ignore_header_errors=False)

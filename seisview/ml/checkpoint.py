@@ -15,6 +15,7 @@ from pathlib import Path
 
 from seisview.core.errors import SeisviewError
 from seisview.io.atomic import atomic_write_bytes
+from seisview.ml.model_limits import check_model_config
 from seisview.ml.snapshot import ModelSnapshot
 
 FORMAT = "seisview-checkpoint/1"
@@ -70,9 +71,12 @@ def load_checkpoint(path: str | Path) -> ModelSnapshot:
     """Read a checkpoint written by :func:`save_checkpoint` into a ``ModelSnapshot``."""
     from safetensors import safe_open
 
+    from seisview.io.inputs import check_input
+
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise SeisviewError(f"checkpoint {path} not found", hint="check the run id or path")
+    check_input(path, "checkpoint")
     _sniff(path)
     try:
         with safe_open(str(path), framework="pt") as f:
@@ -90,9 +94,7 @@ def load_checkpoint(path: str | Path) -> ModelSnapshot:
         raise SeisviewError(f"{path.name} is a safetensors file but not a seisview checkpoint",
                             hint="for pretrained encoder weights use --init with a model "
                                  "that accepts them (e.g. vgg16 pretrained=FILE)") from None
-    snap = ModelSnapshot(h["model"], int(h["n_classes"]), dict(h["config"]), state,
-                         int(h.get("version", 0)), float(h.get("clip", 1.0)),
-                         tuple(h.get("class_names", ())), dict(h.get("meta", {})))
+    snap = _snapshot(h, state, path.name)
     try:  # prove the weights fit the model they claim to be
         snap.build()
     except SeisviewError:
@@ -101,6 +103,31 @@ def load_checkpoint(path: str | Path) -> ModelSnapshot:
         raise SeisviewError(f"{path.name}: weights do not fit model {snap.model!r} "
                             f"({type(exc).__name__})", hint="the checkpoint is damaged") from None
     return snap
+
+
+def _snapshot(h, state: dict, source: str) -> ModelSnapshot:
+    """The snapshot a checkpoint header describes, after checking every field's type and the
+    model's size against the weights in the file (nothing is allocated for a bad header)."""
+    def bad(what: str) -> SeisviewError:
+        return SeisviewError(f"{source}: the checkpoint header is damaged ({what})",
+                             hint="pick another checkpoint or retrain")
+
+    if not isinstance(h, dict):
+        raise bad(f"the snapshot is a {type(h).__name__}")
+    version, clip = h.get("version", 0), h.get("clip", 1.0)
+    names, meta = h.get("class_names", ()), h.get("meta", {})
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise bad(f"version {version!r}")
+    if isinstance(clip, bool) or not isinstance(clip, int | float) or not 0 < clip < float("inf"):
+        raise bad(f"clip {clip!r}")
+    if not isinstance(names, list | tuple) or not all(isinstance(n, str) for n in names):
+        raise bad("class names are not a list of names")
+    if not isinstance(meta, dict):
+        raise bad(f"meta is a {type(meta).__name__}")
+    check_model_config(h.get("model"), h.get("n_classes"), h.get("config"),
+                       sum(int(t.numel()) for t in state.values()), source)
+    return ModelSnapshot(h["model"], h["n_classes"], dict(h["config"]), state, version, float(clip),
+                         tuple(names), dict(meta))
 
 
 def checkpoint_header(path: str | Path) -> dict:

@@ -133,11 +133,11 @@ def make_training_data(volume: Volume, labels, n_classes: int | None = None, *,
             continue
         n = volume.n_sections(spec.kind)
         if not 0 <= spec.index < n:
-            raise SeisviewError(f"labels on {spec.key()} lie outside the survey "
-                                f"({n} {spec.kind} sections)",
+            raise SeisviewError(f"labels on {volume.geometry.describe(spec)} lie outside the survey "
+                                f"({volume.geometry.extent_text()})",
                                 hint="the labels belong to another survey; open the right one")
         if mask.shape != volume.section_shape(spec):
-            raise SeisviewError(f"label mask of {spec.key()} has shape {mask.shape}, the section "
+            raise SeisviewError(f"label mask of {volume.geometry.describe(spec)} has shape {mask.shape}, the section "
                                 f"is {volume.section_shape(spec)}",
                                 hint="the labels belong to another survey")
         mask = mask.astype(np.uint8)

@@ -100,7 +100,7 @@ class FirstBreakConfig:
     device: str | None = None  # "cpu", "cuda" or None (CUDA when present)
     init: object | None = None
     # a constant |offset| channel (over the survey's largest): tried on the real shots, where
-    # the misses are runs of far traces; see README "Tried"
+    # the misses are runs of far traces; see docs/measurements.md, "First breaks"
     offset_channel: bool = False
 
     def record(self) -> dict:
@@ -387,13 +387,6 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         yield TrainCancelled(best, step)
     except SeisviewError as exc:
         yield TrainFailed(str(exc), best)
-
-
-def cli_train(project, args) -> int:
-    """Body of ``seisview train --task firstbreak`` (lives with the other CLI code)."""
-    from seisview.cli.pretrain_fb import train_firstbreak
-
-    return train_firstbreak(project, args)
 
 
 def save_run_checkpoint(path, snapshot: ModelSnapshot, **extra):

@@ -28,6 +28,7 @@ from torch import nn
 
 from seisview.attributes.cooccurrence import STATS, map_stats, pair_stats
 from seisview.core.errors import SeisviewError
+from seisview.core.section import SectionSpec
 from seisview.core.tasks import TaskState
 from seisview.ml.activations import ActivationMaps, LayerActivation, as_module, capture, layer_names
 
@@ -200,9 +201,10 @@ def phase_pairs(volume, truth=None, times=None, band=(20.0, 45.0), min_distance:
                 state: TaskState | None = None):
     """Maps and pairs for the in-phase / out-of-phase comparison of seed 000.
 
-    For each time index ``k`` the amplitude map ``amp@k`` is paired with the
-    band-passed map ``band@k`` and the envelope ``env@k`` of the same window
-    (in phase: same structure, shared signal). Out-of-phase pairs are
+    For each sample index ``k`` in ``times`` the amplitude map ``amp@time:T`` (T in ms, or
+    ``depth:D`` in m, as users type slices) is paired with the band-passed map
+    ``band@time:T`` and the envelope ``env@time:T`` of the same window (in phase: same
+    structure, shared signal; ``amp@sample:K`` for a bare array). Out-of-phase pairs are
     amplitude maps of two times whose facies make-up differs (total-variation
     distance of the ``truth`` class histograms >= ``min_distance``; without
     truth, times at least 30 samples apart).
@@ -213,6 +215,8 @@ def phase_pairs(volume, truth=None, times=None, band=(20.0, 45.0), min_distance:
 
     n_s = volume.shape[2]
     times = list(times) if times is not None else list(range(30, n_s - 10, 30))
+    g = getattr(volume, "geometry", None)  # a bare array has no survey units: its sample index
+    where = {k: g.spec_text(SectionSpec("time", k)) if g is not None else f"sample:{k}" for k in times}
     maps: dict[str, np.ndarray] = {}
     in_phase, out_phase = [], []
     check = state.check if state is not None else (lambda: None)
@@ -220,8 +224,8 @@ def phase_pairs(volume, truth=None, times=None, band=(20.0, 45.0), min_distance:
         for name, attr, kw in (("amp", "amplitude", {}), ("env", "envelope", {}),
                                ("band", "bandpass", {"low_hz": band[0], "high_hz": band[1]})):
             check()  # a map of a survey-wide window takes seconds
-            maps[f"{name}@{k}"] = attribute_map(volume, k, attr, **kw)
-        in_phase += [(f"amp@{k}", f"band@{k}"), (f"amp@{k}", f"env@{k}")]
+            maps[f"{name}@{where[k]}"] = attribute_map(volume, k, attr, **kw)
+        in_phase += [(f"amp@{where[k]}", f"band@{where[k]}"), (f"amp@{where[k]}", f"env@{where[k]}")]
     for k1, k2 in itertools.combinations(times, 2):
         if truth is not None:
             ids = np.arange(int(truth.max()) + 1)
@@ -231,7 +235,7 @@ def phase_pairs(volume, truth=None, times=None, band=(20.0, 45.0), min_distance:
         else:
             different = abs(k1 - k2) >= 30
         if different:
-            out_phase.append((f"amp@{k1}", f"amp@{k2}"))
+            out_phase.append((f"amp@{where[k1]}", f"amp@{where[k2]}"))
     return maps, in_phase, out_phase
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from seisview.ml.activations import MAX_PAD, _resolve, _run_hooks, as_module, in_channels
+from seisview.ml.layer_hooks import MAX_PAD, as_module, in_channels, resolve_layers, run_hooks
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def _support(m, mod, layer, x, cy, cx):
     """Bounding box of the input gradient of output cell (cy, cx): (r0, r1, c0, c1), r1/c1 exclusive."""
     x = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
-        out = _run_hooks(m, x, mod, keep_grad=True)[layer]
+        out = run_hooks(m, x, mod, keep_grad=True)[layer]
         cy, cx = min(cy, out.shape[2] - 1), min(cx, out.shape[3] - 1)
         out[:, :, cy, cx].abs().sum().backward()
     g = x.grad.abs().sum(axis=(0, 1)).numpy()
@@ -76,7 +76,7 @@ def layer_geometry(model, layer: str, multiple: int = 16) -> LayerGeometry:
         if key in _GEOMETRY:
             return _GEOMETRY[key]
     m = _without_zero_weights(m)
-    mod = _resolve(m, [layer])
+    mod = resolve_layers(m, [layer])
     c_in = in_channels(m)
     was_training = m.training
     m.eval()
@@ -85,7 +85,7 @@ def layer_geometry(model, layer: str, multiple: int = 16) -> LayerGeometry:
 
     def out_shape(n):
         with torch.no_grad():
-            return _run_hooks(m, torch.zeros(1, c_in, n, n), mod)[layer].shape[2:]
+            return run_hooks(m, torch.zeros(1, c_in, n, n), mod)[layer].shape[2:]
 
     try:
         while True:

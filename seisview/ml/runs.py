@@ -1,13 +1,13 @@
-"""Glue between training and the project: survey volume, training data, run records.
+"""Glue between training and the project: survey volume, training data, checkpoints.
 
-Used by the CLI and the GUI panel so that both record runs the same way: a row
-in the project's ``model_runs`` table (config, status, metrics) and a
-checkpoint in ``<project>.runs/run-<id>.safetensors`` beside the project file.
+The run itself (start, pause, cancel, relabel, its record in the project) is
+:class:`seisview.ml.run.TrainingRun`; this module holds what a front-end needs
+around it: the project's survey as a volume, its labels as training data,
+``--init`` resolution and the snapshot of a finished run.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from seisview.core.errors import SeisviewError
@@ -47,17 +47,6 @@ def project_training_data(project, volume: Volume, **kw) -> TrainingData:
     labels = project.labels.snapshot()
     used = max((int(m.max()) for m in labels.values() if m.size), default=0)
     return make_training_data(volume, labels, n_classes=max(n, used), class_names=names, **kw)
-
-
-def checkpoint_path(project, run_id: int) -> Path:
-    from seisview.io.project import run_checkpoint
-
-    return run_checkpoint(project.path, run_id)
-
-
-def clean_metrics(metrics: dict) -> dict:
-    return {k: float(v) for k, v in metrics.items()
-            if isinstance(v, int | float) and math.isfinite(float(v))}
 
 
 def resolve_init(project, init: str | None):

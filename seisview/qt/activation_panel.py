@@ -166,6 +166,7 @@ class ActivationPanel(QWidget):
     """Grid of channel maps of a layer; click one to overlay it on the section views."""
 
     page_shown = pyqtSignal(object)  # ActivationPage, after it is drawn
+    content_ready = pyqtSignal(bool)  # a model to show (True), or none since a survey switch (False)
 
     def __init__(self, session, parent: QWidget | None = None, per_page: int = 16, columns: int = 4,
                  patch: int = 128):
@@ -175,7 +176,7 @@ class ActivationPanel(QWidget):
         self.snapshot = None
         self._net = None  # the model or snapshot the worker captures with
         self._stale = False  # a request came while hidden: run it when shown
-        self._training = None  # (signal, slot) of the followed training panel
+        self._following = None  # (signal, slot) of the followed model slot
         self.current: ActivationPage | None = None
         self.overlays: dict[str, tuple[str, int]] = {}  # layer name -> (net layer, channel)
         self.runner = LatestRunner(self)
@@ -189,7 +190,8 @@ class ActivationPanel(QWidget):
         self._geometry = None  # (stride rows, stride cols, pitch, columns, h, w) of the shown page
         self._pending = QTimer(self, singleShot=True, interval=30, timeout=self.request)
         session.events.position.connect(self._on_position)
-        session.events.survey.connect(lambda *_: self.schedule())
+        self._volume = session.volume  # the survey the model and tiles belong to
+        session.events.survey.connect(self._on_survey)
         session.events.cursor.connect(self._on_cursor)
 
     # -- widgets -----------------------------------------------------------------------
@@ -197,12 +199,17 @@ class ActivationPanel(QWidget):
         self.model_label = QLabel("no model yet: train one, or load a checkpoint")
         load = QPushButton("Load checkpoint…")
         load.clicked.connect(self._load_dialog)
+        load.setToolTip("Show the activations of a saved model (.safetensors checkpoint)")
         self.kind_box = QComboBox()
         self.kind_box.addItems(["inline", "crossline", "time", PATCH])
+        self.kind_box.setToolTip("Which section (or a patch) goes through the network")
         self.layer_box = QComboBox()
         self.order_box = QComboBox()
         self.order_box.addItems(ORDERS)
+        self.layer_box.setToolTip("The network layer whose channels are shown")
+        self.order_box.setToolTip("Order of the channel maps, by a statistic")
         self.page_box = QSpinBox(minimum=1, maximum=1, prefix="page ")
+        self.page_box.setToolTip("Page of 16 channel maps")
         for w in (self.kind_box, self.layer_box, self.order_box):
             w.currentTextChanged.connect(lambda *_: self.schedule())
         self.page_box.valueChanged.connect(lambda *_: self.schedule())
@@ -242,8 +249,11 @@ class ActivationPanel(QWidget):
         Cheap in the GUI thread: the network is built (and its layers listed) by
         the capture worker, and only while the panel is visible.
         """
+        first = self._net is None
         self.snapshot = snapshot
         self._net = snapshot
+        if first:
+            self.content_ready.emit(True)
         version = getattr(snapshot, "version", 0)
         self.model_label.setText(f"{getattr(snapshot, 'model', type(snapshot).__name__)} v{version}")
         if self.runner.busy:  # while training: let the running capture finish, then take the newest
@@ -260,6 +270,38 @@ class ActivationPanel(QWidget):
         self.layer_box.addItems(list(names))
         self.layer_box.setCurrentText(keep if keep in names else names[0])
         self.layer_box.blockSignals(False)
+
+    def _on_survey(self, _session=None) -> None:
+        """Another survey is a clean slate: no model, no tiles, no activation layers of the old one
+        (gathers opened beside the same volume change nothing)."""
+        if self.session.volume is self._volume:
+            return self.schedule()
+        self._volume = self.session.volume
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget the model, the shown page and the activation overlays."""
+        self.runner.cancel_all(wait=None)
+        self._pending.stop()
+        had = self._net is not None
+        self.snapshot = self._net = self.current = None
+        self._stale = False
+        for name in list(self.overlays):
+            if name in self.session.layers:
+                self.session.layers.remove(name)
+        self.overlays.clear()
+        if self._image is not None:
+            self._image.setVisible(False)
+        for t in self._labels:
+            t.setVisible(False)
+        self._layout = self._geometry = None
+        self.model_label.setText("no model yet: train one, or load a checkpoint")
+        self.info.setText("")
+        self.layer_box.blockSignals(True)
+        self.layer_box.clear()
+        self.layer_box.blockSignals(False)
+        if had:
+            self.content_ready.emit(False)
 
     def _on_position(self, kind: str, _index: int) -> None:
         if kind == self.kind_box.currentText():
@@ -326,11 +368,13 @@ class ActivationPanel(QWidget):
         self.page_box.setValue(page.page + 1)
         self.page_box.blockSignals(False)
         self._draw(page)
+        self._image.setVisible(True)
         for name in self.overlays:
             if name in self.session.layers:
                 self.session.layers[name].refresh()
         act = page.activations[page.layer]
-        self.info.setText(f"{page.layer}: {act.n_channels} channels, stride {act.stride[0]:g}, "
+        self.info.setText(f"{page.layer} on {self.session.geometry.describe(page.spec)}: "
+                          f"{act.n_channels} channels, stride {act.stride[0]:g}, "
                           f"page {page.page + 1}/{page.n_pages}, ordered by {self.order_box.currentText()}"
                           f"{'' if act.pad_ok else ' (receptive field wider than the padding)'}")
         self.page_shown.emit(page)
@@ -414,15 +458,10 @@ class ActivationPanel(QWidget):
             return
         s, spec = self.session, page.spec
         row, col = row + page.origin[0], col + page.origin[1]  # patch -> section pixels
-        if spec.kind == "inline":
-            s.set_cursor(spec.index, col - 0.5, row - 0.5, origin="activation")
-        elif spec.kind == "crossline":
-            s.set_cursor(col - 0.5, spec.index, row - 0.5, origin="activation")
-        else:
-            s.set_cursor(row - 0.5, col - 0.5, spec.index, origin="activation")
+        s.set_cursor(*spec.volume_point(row - 0.5, col - 0.5), origin="activation")
         value = act.native[(channel, *act.cell_at(row - page.origin[0], col - page.origin[1]))]
-        self.info.setText(f"{page.layer} #{channel} at {spec.key()} row {int(row)} col {int(col)}: "
-                          f"{value:.4g}")
+        where = s.geometry.describe_point(*spec.volume_point(int(row), int(col)))
+        self.info.setText(f"{page.layer} #{channel} at {where}: {value:.4g}")
 
     def _clicked(self, ev) -> None:
         p = self._image.mapToView(ev.pos())
@@ -433,7 +472,7 @@ class ActivationPanel(QWidget):
 
     def add_overlay(self, layer: str, channel: int, colormap: str = "inferno", opacity: float = 0.6):
         """An ``activation`` layer showing one channel on every view of the captured kind."""
-        from seisview.core.layers import Layer
+        from seisview.core.display_layers import Layer
 
         name = f"activation: {layer} #{channel}"
         if name in self.session.layers:
@@ -465,7 +504,7 @@ class ActivationPanel(QWidget):
             self.schedule()
 
     def shutdown(self) -> None:
-        disconnect_training(self)
+        unfollow_model(self)
         self._pending.stop()
         self.runner.cancel_all()
 
@@ -474,34 +513,25 @@ class ActivationPanel(QWidget):
         super().closeEvent(ev)
 
 
-def connect_training(panel, main_window) -> bool:
-    """Follow the training panel's ``snapshot_ready(ModelSnapshot)`` signal.
+def follow_model(panel, session) -> None:
+    """Show each new current facies model of the session (``session.models``), and the one
+    trained before the panel existed; :func:`unfollow_model` (the panel's shutdown) ends it."""
+    def on_model(task: str, snapshot) -> None:
+        if task == "facies" and snapshot is not None:
+            panel.set_snapshot(snapshot)
 
-    The connection is kept on ``panel._training`` so ``disconnect_training``
-    (called by the panel's ``shutdown``) can undo it; a panel without that
-    signal is not followed (False).
-    """
-    dock = getattr(main_window, "panels", {}).get("training")
-    widget = dock.widget() if dock is not None else None
-    sig = getattr(widget, "snapshot_ready", None)
-    if sig is None or not hasattr(sig, "connect"):
-        return False
-    disconnect_training(panel)
-    sig.connect(panel.set_snapshot)
-    panel._training = (sig, panel.set_snapshot)
-    if getattr(widget, "snapshot", None) is not None:  # a model trained before this panel existed
-        panel.set_snapshot(widget.snapshot)
-    return True
+    unfollow_model(panel)
+    session.models.events.changed.connect(on_model)
+    panel._following = (session.models.events.changed, on_model)
+    if session.models.get("facies") is not None:
+        panel.set_snapshot(session.models.get("facies"))
 
 
-def disconnect_training(panel) -> None:
-    held, panel._training = getattr(panel, "_training", None), None
+def unfollow_model(panel) -> None:
+    held, panel._following = getattr(panel, "_following", None), None
     if held is not None:
         sig, slot = held
-        try:
-            sig.disconnect(slot)
-        except (TypeError, RuntimeError):  # the training panel is gone already
-            pass
+        sig.disconnect(slot, missing_ok=True)
 
 
 def make_panel(main_window) -> ActivationPanel:
@@ -510,8 +540,7 @@ def make_panel(main_window) -> ActivationPanel:
         from seisview.qt.attribute_layers import install_menu
 
         install_menu(main_window)
-    # the training dock may be created after this one: connect once all panels exist
-    QTimer.singleShot(0, lambda: connect_training(panel, main_window))
+    follow_model(panel, main_window.session)
     if hasattr(main_window, "destroyed"):
         main_window.destroyed.connect(lambda *_: panel.shutdown())
     return panel

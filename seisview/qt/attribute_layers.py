@@ -90,8 +90,8 @@ class AsyncAttributeSource(QObject):
 
 def add_attribute_layer(session, name: str, **params):
     """Add the registry's attribute ``name`` of the open survey as a layer (returns it)."""
+    from seisview.core.display_layers import Layer
     from seisview.core.errors import SeisviewError
-    from seisview.core.layers import Layer
     from seisview.plugins import registry
 
     if session.volume is None:

@@ -35,12 +35,13 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.attributes.cooccurrence import STATS
+from seisview.core.errors import SeisviewError
 from seisview.qt.workers import LatestRunner
 
 _TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
-_SLICE = re.compile(r"(?:^|:)(time|inline|crossline):(-?\d+(?:\.\d+)?)(?::[a-z_]+)?$")
-_PHASE = re.compile(r"@(\d+)$")
+# a map's position as users type it, anywhere in its name: "FILE:time:800[:attr]", "amp@time:600"
+_SLICE = re.compile(r"(?:^|[:@])((?:time|depth|inline|crossline):[^:@\s]+)(?::[a-z_]+)?$", re.IGNORECASE)
 
 
 class LassoViewBox(pg.ViewBox):
@@ -80,6 +81,7 @@ def points_in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
 
 class CrossplotPanel(QWidget):
     selection_changed = pyqtSignal(list)  # [(a, b), ...] of the selected points
+    content_ready = pyqtSignal(bool)  # points to show (True), or none since a survey switch (False)
 
     def __init__(self, session=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -91,7 +93,7 @@ class CrossplotPanel(QWidget):
         self.selected: list[tuple[str, str]] = []
         self.snapshot = None
         self._stale = False  # a snapshot came while hidden: recompute when shown
-        self._training = None  # (signal, slot) of the followed training panel
+        self._following = None  # (signal, slot) of the followed model slot
         self.runner = LatestRunner(self)
         self.runner.result.connect(self._on_result)
         self.runner.failed.connect(self._on_failed)
@@ -101,6 +103,9 @@ class CrossplotPanel(QWidget):
         self._started = 0.0
         self._rest = QTimer(self, singleShot=True, timeout=self._catch_up)
         self._build()
+        self._volume = getattr(session, "volume", None)  # the survey the statistics belong to
+        if session is not None:
+            session.events.survey.connect(self._on_survey)
 
     # -- widgets ------------------------------------------------------------------------
     def _build(self) -> None:
@@ -109,26 +114,38 @@ class CrossplotPanel(QWidget):
         for box in (self.x_stat, self.y_stat):
             box.addItems(STATS)
         self.y_stat.setCurrentText("entropy")
+        for box, axis in ((self.x_layer, "x"), (self.y_layer, "y")):
+            box.setToolTip(f"Network layer (or raw maps) whose statistic goes on the {axis} axis")
+        for box, axis in ((self.x_stat, "x"), (self.y_stat, "y")):
+            box.setToolTip(f"Statistic on the {axis} axis: joint entropy, energy, homogeneity, ...")
         for box in (self.x_layer, self.y_layer, self.x_stat, self.y_stat):
             box.currentTextChanged.connect(lambda *_: self.redraw())
         self.lasso_box = QCheckBox("lasso")
         self.lasso_box.toggled.connect(self._set_lasso)
+        self.lasso_box.setToolTip("Draw a lasso around points to select them (the map view goes to their slice)")
         self.live_box = QCheckBox("follow training")
         self.live_box.setChecked(True)
+        self.live_box.setToolTip("Recompute with each new model snapshot while training")
         self.maps_edit = QLineEdit()
         self.maps_edit.setPlaceholderText("maps: empty = in/out-of-phase pairs of the survey, or e.g. "
-                                          "time:600 time:600:envelope time:900 inline:250")
+                                          "time:600 time:600:envelope inline:250 (ms and line "
+                                          "numbers; depth:M on depth surveys)")
         self.maps_edit.returnPressed.connect(self.recompute)
+        self.maps_edit.setToolTip("Maps to compare, as section specs; empty: in- and out-of-phase pairs of the survey")
         self.pairs_box = QComboBox()
         self.pairs_box.addItems(["all", "consecutive", "none"])
         self.pairs_box.setToolTip("which pairs of the listed maps to compare (none: single maps)")
         compute = QPushButton("Compute")
         compute.clicked.connect(self.recompute)
+        compute.setToolTip("Compute the statistics of the listed maps through the current model")
         buttons = []
         for text, slot in (("Load CSV…", self._load_dialog), ("Export CSV…", self._csv_dialog),
                            ("Export PNG…", self._png_dialog)):
             b = QPushButton(text)
             b.clicked.connect(slot)
+            b.setToolTip({"Load CSV…": "Load statistics saved before (or by `seisview introspect stats`)",
+                          "Export CSV…": "Save the statistics as a table",
+                          "Export PNG…": "Save the crossplot as an image"}[text])
             buttons.append(b)
         self.viewbox = LassoViewBox(self._on_lasso)
         self.plot_widget = pg.PlotWidget(viewBox=self.viewbox, background="w")
@@ -171,8 +188,11 @@ class CrossplotPanel(QWidget):
     # -- data ------------------------------------------------------------------------------
     def set_rows(self, rows, groups: dict | None = None) -> None:
         """Show new statistics rows; ``groups`` maps ``(a, b)`` to a group name."""
+        had = bool(self.rows)
         self.rows = list(rows)
         self.groups = dict(groups or {})
+        if bool(self.rows) != had:
+            self.content_ready.emit(bool(self.rows))
         layers = list(dict.fromkeys(r["layer"] for r in self.rows))
         for box, default in ((self.x_layer, 0), (self.y_layer, -1)):
             keep = box.currentText()
@@ -248,21 +268,14 @@ class CrossplotPanel(QWidget):
         s = self.session
         if s is None or getattr(s, "volume", None) is None:
             return
-        g, name = s.geometry, key[0]
-        m = _SLICE.search(name)
-        if m is not None:  # FILE:time:800 / FILE:inline:NO / FILE:crossline:NO (survey units)
-            kind, value = m.group(1), float(m.group(2))
-            if kind == "time":
-                idx = int(round((value - g.t0) / g.dt))
-            else:
-                axis = g.il if kind == "inline" else g.xl
-                idx = int(round((value - axis.first) / axis.step))
-        elif (m := _PHASE.search(name)) is not None:  # phase-pair names carry the sample index
-            kind, idx = "time", int(m.group(1))
-        else:
+        m = _SLICE.search(key[0])
+        if m is None:
             return
-        if 0 <= idx < s.n_positions(kind):
-            s.set_position(kind, idx)
+        try:
+            spec = s.geometry.parse_spec(m.group(1))
+        except SeisviewError:  # a map of another survey (a loaded CSV): nothing to show here
+            return
+        s.set_position(spec.kind, spec.index)
 
     # -- export ----------------------------------------------------------------------------------
     def export_csv(self, path) -> Path:
@@ -279,8 +292,6 @@ class CrossplotPanel(QWidget):
     def export_png(self, path) -> Path:
         path = Path(path)
         if not self.plot_widget.grab().save(str(path)):
-            from seisview.core.errors import SeisviewError
-
             raise SeisviewError(f"could not write {path}", hint="check the folder and the file name")
         return path
 
@@ -357,10 +368,31 @@ class CrossplotPanel(QWidget):
         return self.runner.submit(map_set_job, self.snapshot, s.volume, specs, self.pairs_box.currentText(),
                                   name="crossplot-stats", nice=15)
 
-    def shutdown(self) -> None:
-        from seisview.qt.activation_panel import disconnect_training
+    def _on_survey(self, _session=None) -> None:
+        """Another survey is a clean slate: its statistics, selection and model are gone."""
+        if self.session.volume is self._volume:
+            return
+        self._volume = self.session.volume
+        self.clear()
 
-        disconnect_training(self)
+    def clear(self) -> None:
+        self.runner.cancel_all(wait=None)
+        self._rest.stop()
+        self.snapshot, self._stale = None, False
+        self.selected = []
+        self.set_rows([])
+        self.info.setText("no statistics yet: load a CSV, or train a model")
+
+    def shutdown(self) -> None:
+        from seisview.qt.activation_panel import unfollow_model
+
+        if self.session is not None:
+            try:
+                self.session.events.survey.disconnect(self._on_survey)
+            except (TypeError, ValueError, RuntimeError):
+                pass
+
+        unfollow_model(self)
         self._rest.stop()
         self.runner.cancel_all()
 
@@ -413,7 +445,7 @@ def phase_pair_job(snapshot, volume, layers=None, *, state=None):
 
 def map_set_job(snapshot, volume, specs, pairs="all", layers=None, *, state=None):
     """Rows of user-listed slices of the open survey (``time:600[:attribute]``, ``inline:NO``)."""
-    from seisview.cli.introspect import load_map
+    from seisview.attributes.maps import load_map
     from seisview.ml.activations import as_module, layer_names
     from seisview.ml.device import background_threads, use_threads
     from seisview.ml.introspect import introspect, usable_layers
@@ -433,10 +465,8 @@ def map_set_job(snapshot, volume, specs, pairs="all", layers=None, *, state=None
 
 
 def make_panel(main_window) -> CrossplotPanel:
-    from PyQt6.QtCore import QTimer
-
-    from seisview.qt.activation_panel import connect_training
+    from seisview.qt.activation_panel import follow_model
 
     panel = CrossplotPanel(main_window.session, main_window)
-    QTimer.singleShot(0, lambda: connect_training(panel, main_window))
+    follow_model(panel, main_window.session)
     return panel

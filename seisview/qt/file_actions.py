@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import QFileDialog, QProgressDialog
 
 from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
+from seisview.qt.viewer_settings import settings
 from seisview.qt.workers import TaskCancelled, TaskDone, TaskFailed, Worker
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class FileActions:
         self.sample_menu.addAction("Demo survey with shot gathers (generated)", self.open_demo)
         self._add_samples()
         m.addSeparator()
-        m.addAction("&Export view as PNG…", QKeySequence("Ctrl+E"), self.export_interactive)
+        m.addAction("&Export view…", QKeySequence("Ctrl+E"), self.export_interactive)
         m.addSeparator()
         m.addAction("&Quit", QKeySequence("Ctrl+Q"), window.close)
         self.rebuild_recent()
@@ -73,14 +74,10 @@ class FileActions:
 
     # -- recent files -------------------------------------------------------------
     def recent(self) -> list[str]:
-        from seisview.qt.main_window import settings
-
         v = settings().value("recent/files", [])
         return [str(x) for x in (v if isinstance(v, list) else [v]) if x]
 
     def add_recent(self, path) -> None:
-        from seisview.qt.main_window import settings
-
         p = str(Path(path).resolve())
         items = [p] + [x for x in self.recent() if x != p]
         st = settings()
@@ -231,18 +228,42 @@ class FileActions:
 
     # -- export ---------------------------------------------------------------------
     def export_interactive(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.w, "Export view as PNG", "view.png", "PNG (*.png)")
-        if path:
-            self.export_view(path)
+        """File → Export view…: the plot of the active view as PNG (at a chosen width), SVG or PDF."""
+        from PyQt6.QtWidgets import QInputDialog
 
-    def export_view(self, path, view=None) -> Path:
-        """Save the active view (or ``view``) as a PNG; errors go to a dialog."""
+        from seisview.qt.export_view import FORMATS, MAX_WIDTH, default_width
+
+        view = self.w.active_view or self.w.section_views["inline"]
+        path, chosen = QFileDialog.getSaveFileName(self.w, "Export view", "view.png", ";;".join(FORMATS.values()))
+        if not path:
+            return
+        path = Path(path)
+        if path.suffix.lower() not in FORMATS:  # no or another extension: the chosen filter's
+            path = path.with_suffix(next((s for s, f in FORMATS.items() if f == chosen), ".png"))
+        width = None
+        if path.suffix.lower() == ".png" and hasattr(view, "plot"):
+            width, ok = QInputDialog.getInt(self.w, "Export view", "Width of the picture (pixels):",
+                                            default_width(view), 16, MAX_WIDTH, 100)
+            if not ok:
+                return
+        self.export_view(path, view=view, width=width)
+
+    def export_view(self, path, view=None, width: int | None = None) -> Path:
+        """Save the plot of the active view (or ``view``): axes, colour bars and legend, without the
+        slider row and the cursor; .png (``width`` pixels wide), .svg or .pdf. Errors go to a dialog."""
+        from seisview.qt.export_view import export_plot
+
         view = view or self.w.active_view or self.w.section_views["inline"]
         path = Path(path)
-        if path.suffix.lower() != ".png":
-            path = path.with_suffix(".png")
         try:
-            view.export_png(path)
+            if hasattr(view, "plot"):
+                export_plot(view, path, width)
+            else:  # the 3-D view renders its own picture
+                path = path.with_suffix(".png")
+                view.export_png(path)
+        except SeisviewError as exc:
+            self.w.show_error("Export failed", str(exc))
+            raise
         except OSError as exc:
             self.w.show_error("Export failed", f"{exc}; choose a writable folder")
             raise SeisviewError(str(exc), hint="choose a writable folder") from exc

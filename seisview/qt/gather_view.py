@@ -47,11 +47,31 @@ def _positive_lobes(x: np.ndarray, t: np.ndarray) -> QPainterPath:
 
 
 class OffsetAxis(pg.AxisItem):
-    """Bottom axis at trace positions, labelled with each trace's offset (or channel)."""
+    """Bottom axis at trace positions, labelled with each trace's offset (or channel).
+
+    Ticks sit on whole traces only, every 1, 2, 5, 10... traces: pyqtgraph's own ticks fall
+    between traces when zoomed in, and those rounded to one trace repeated its label.
+    """
 
     def __init__(self):
         super().__init__("bottom")
         self.labels: np.ndarray | None = None
+
+    def tickValues(self, minVal, maxVal, size):
+        if self.labels is None or not len(self.labels):
+            return super().tickValues(minVal, maxVal, size)
+        lo, hi = max(minVal, 0.0), min(maxVal, len(self.labels) - 1.0)
+        if hi < lo:
+            return []
+        seen: set[int] = set()
+        out = []
+        for spacing, _values in super().tickValues(minVal, maxVal, size):
+            step = _nice_step(spacing)
+            vals = [v for v in range(int(np.ceil(lo / step)) * step, int(np.floor(hi)) + 1, step)
+                    if v not in seen]
+            seen.update(vals)
+            out.append((float(step), [float(v) for v in vals]))
+        return out
 
     def tickStrings(self, values, scale, spacing):
         if self.labels is None or not len(self.labels):
@@ -64,7 +84,19 @@ class OffsetAxis(pg.AxisItem):
         return out
 
 
+def _nice_step(spacing: float) -> int:
+    """A whole number of traces, 1, 2 or 5 times a power of ten, at least ``spacing``."""
+    target = max(float(spacing), 1.0)
+    p = 10 ** int(np.floor(np.log10(target)))
+    return int(next(m * p for m in (1, 2, 5, 10) if m * p >= target - 1e-9))
+
+
 class GatherView(ImagePane):
+    """One gather; Shift+wheel zooms time only, Ctrl+wheel offsets only (as does the wheel over
+    an axis); dragging an axis pans along it."""
+
+    wheel_axes = {"shift": 1, "ctrl": 0}
+
     def __init__(self, session: Session, parent: QWidget | None = None):
         self.offset_axis = OffsetAxis()
         super().__init__(parent)
@@ -94,14 +126,18 @@ class GatherView(ImagePane):
         self.key_label = QLabel("Gather")
         self.key_box = QComboBox()
         self.key_box.setMinimumWidth(90)
+        self.key_box.setToolTip("The gather shown, by its key (FFID, CDP...)")
         self.prev_btn, self.next_btn = QPushButton("◀"), QPushButton("▶")
         for b in (self.prev_btn, self.next_btn):
             b.setMaximumWidth(32)
+            b.setToolTip("Previous gather (Page Up, ←)" if b is self.prev_btn else "Next gather (Page Down, →)")
         self.mode_box = QComboBox()
         self.mode_box.addItems(MODES)
         self.mode_box.setCurrentText("density + wiggle")
+        self.mode_box.setToolTip("Variable density, wiggles, or both (wiggles up to 60 traces by default)")
         self.norm_box = QCheckBox("trace-normalised")
         self.norm_box.setChecked(True)
+        self.norm_box.setToolTip("Divide each trace by its largest |amplitude|, so far traces are as visible as near ones")
         for w in (self.key_label, self.key_box, self.prev_btn, self.next_btn, self.mode_box, self.norm_box):
             row.addWidget(w)
         row.addStretch(1)
@@ -187,6 +223,8 @@ class GatherView(ImagePane):
         s = self.session
         clip = robust_levels(d, s.clip_percentile).clip / s.gain
         mode = self.mode_box.currentText()
+        self.keys.set_base((-clip, clip) if "density" in mode else None, s.colormap,
+                           "amplitude / trace peak" if self.norm_box.isChecked() else "amplitude")
         if "density" in mode:
             self.image.set_indices(to_uint8(d, (-clip, clip)), rgb32_table(lut(s.colormap)))
             self.image.show()

@@ -16,9 +16,10 @@ from PyQt6.QtCore import QPointF, Qt
 from PyQt6.QtGui import QTransform
 from PyQt6.QtWidgets import QApplication, QGraphicsItem, QVBoxLayout, QWidget
 
-from seisview.qt.colormaps import colorize
+from seisview.qt.colormaps import auto_levels, colorize
 from seisview.qt.fast_image import FastImageItem, RGBAImageItem
 from seisview.qt.tools import NavigateTool, SectionTool, ToolEvent, buttons_of, modifiers_of
+from seisview.qt.view_keys import ViewKeys
 
 pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ class ToolViewBox(pg.ViewBox):
         self._tool_drag = False
 
     def mouseDragEvent(self, ev, axis=None):
+        if axis is not None:  # a drag on an axis pans (or, right button, zooms) along it only
+            super().mouseDragEvent(ev, axis)
+            return
         if ev.isStart():
             self._tool_drag = self.pane._dispatch("press", ev.buttonDownPos(), ev.modifiers(),
                                                   ev.buttons() | ev.button())
@@ -52,13 +56,23 @@ class ToolViewBox(pg.ViewBox):
         if took:
             ev.accept()
             return
+        menu = self.pane.context_menu
+        if ev.button() == Qt.MouseButton.RightButton and menu is not None and self.pane.array_shape:
+            ev.accept()
+            p = self.mapToView(ev.pos())
+            row, col = self.pane.plot_to_pixel(p.x(), p.y())
+            menu(self.pane, row, col, ev.screenPos().toPoint())
+            return
         super().mouseClickEvent(ev)
 
     def wheelEvent(self, ev, axis=None):
-        steps = ev.delta() / 120.0 if hasattr(ev, "delta") else 0.0
-        if self.pane._dispatch("wheel", ev.pos(), ev.modifiers(), Qt.MouseButton.NoButton, steps):
-            ev.accept()
-            return
+        if axis is None:  # the wheel over an axis zooms along that axis only
+            steps = ev.delta() / 120.0 if hasattr(ev, "delta") else 0.0
+            if self.pane._dispatch("wheel", ev.pos(), ev.modifiers(), Qt.MouseButton.NoButton, steps):
+                ev.accept()
+                return
+            mods = modifiers_of(ev.modifiers())
+            axis = next((a for m, a in self.pane.wheel_axes.items() if m in mods), None)
         super().wheelEvent(ev, axis)
 
 
@@ -66,6 +80,10 @@ class ImagePane(QWidget):
     """Base widget: a plot with an image item, pixel transform and a tool hook."""
 
     invert_y = True
+    # modifier -> the one axis (0 = x, 1 = y) the wheel zooms while it is held
+    wheel_axes: dict[str, int] = {}
+    # callable(pane, row, col, screen_pos) for a right click the tool did not take
+    context_menu = None
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -88,6 +106,7 @@ class ImagePane(QWidget):
         self.image = FastImageItem()
         self.image.setZValue(0)
         self.plot.addItem(self.image)
+        self.keys = ViewKeys(self.plot)  # colour bars and class legend
         self.pixel_tf = QTransform()
         self._pixel_items: list[pg.GraphicsObject] = []
         self.array_shape: tuple[int, int] | None = None
@@ -165,6 +184,7 @@ class ImagePane(QWidget):
     def draw_overlays(self, layers, spec) -> None:
         """One image item per visible overlay layer, stacked in list order over the base image."""
         live = set()
+        drawn = []  # (layer, levels) for the colour bars and legend
         if self.array_shape is not None:
             h, w = self.array_shape
             for z, layer in enumerate(layers):
@@ -193,6 +213,8 @@ class ImagePane(QWidget):
                 item.setOpacity(layer.opacity)
                 item.setZValue(10 + z)
                 live.add(id(layer))
+                drawn.append((layer, None if layer.categorical else (layer.levels or auto_levels(arr)), arr))
+        self.keys.set_overlays(drawn)
         for key in [k for k in self.overlay_items if k not in live]:
             self.plot.removeItem(self.overlay_items.pop(key))
 
@@ -251,11 +273,12 @@ class ImagePane(QWidget):
             self.plot_widget.close()  # pyqtgraph clears the scene
         super().closeEvent(ev)
 
-    def export_png(self, path) -> None:
-        """Save what this pane shows (with axes) as a PNG."""
-        img = self.grab()
-        if not img.save(str(path), "PNG"):
-            raise OSError(f"could not write {path}")
+    def export_png(self, path, width: int | None = None) -> None:
+        """Save the plot (axes, colour bars, legend; no header row, no cursor) as a PNG,
+        ``width`` pixels wide (default: as on screen). See :mod:`seisview.qt.export_view`."""
+        from seisview.qt.export_view import export_plot
+
+        export_plot(self, path, width or int(self.plot.sceneBoundingRect().width()))
 
 
 def _ready_image(layer, spec, arr):

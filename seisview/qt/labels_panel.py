@@ -30,12 +30,20 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.core.errors import SeisviewError
-from seisview.qt import label_overlays_views, project_actions
+from seisview.qt import label_crossings, project_actions
 from seisview.qt.paint_tools import LabelController
 from seisview.qt.pick_tool import PickController
 from seisview.qt.tools import NavigateTool
 
 TOOL_KEYS = {"brush": "B", "erase": "E", "fill": "F", "polygon": "P"}
+TOOL_TIPS = {"navigate": "Pan with a drag, zoom with the wheel (Esc)",
+             "brush": "Paint the current class (B; Ctrl+wheel: size; keys 1-9: class)",
+             "erase": "Erase labels (E; Ctrl+wheel: size)",
+             "fill": "Flood-fill the region of equal label under the mouse (F)",
+             "polygon": "Click corners and right-click to fill, or drag a lasso (P)"}
+CLASS_TIPS = {"Add": "Add a class", "Colour": "Change the colour of the chosen class",
+              "Up": "Move the chosen class up (its key 1-9 changes, its id does not)",
+              "Down": "Move the chosen class down"}
 
 
 def make_panel(window) -> QWidget:
@@ -56,7 +64,7 @@ class LabelsPanel(QWidget):
         self.ctl = LabelController(window)
         self.picking = PickController(window)
         # labels where the section views' own overlays do not reach: map, crossings (3-D reads the display)
-        self.display, self.crossings, self.map_labels = label_overlays_views.install(window, self.ctl)
+        self.display, self.crossings, self.map_labels = label_crossings.install(window, self.ctl)
         self.last_edit = "labels"
         self._syncing = False
         self._handles: list = []
@@ -81,6 +89,7 @@ class LabelsPanel(QWidget):
                            ("fill", "Fill"), ("polygon", "Polygon")):
             b = QPushButton(text)
             b.setCheckable(True)
+            b.setToolTip(TOOL_TIPS[name])
             b.clicked.connect(lambda _=False, n=name: self.use_tool(n))
             tools.addWidget(b)
             self.tool_buttons[name] = b
@@ -90,13 +99,17 @@ class LabelsPanel(QWidget):
         self.size = QSpinBox()
         self.size.setRange(0, 200)
         self.size.setSuffix(" px radius")
+        self.size.setToolTip("Brush and eraser radius in samples/traces (Ctrl+wheel over a view)")
         self.size.valueChanged.connect(lambda v: self._syncing or self.ctl.set_radius(v))
         self.preserve = QCheckBox("keep existing labels")
+        self.preserve.setToolTip("Paint only unlabelled pixels; the eraser then erases only the current class")
         self.preserve.toggled.connect(lambda on: setattr(self.ctl, "preserve", on))
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
+        self.opacity.setToolTip("Opacity of the painted labels over the seismic")
         self.opacity.valueChanged.connect(lambda v: self._syncing or self.ctl.set_opacity(v / 100))
         self.show_labels = QCheckBox("show labels")
+        self.show_labels.setToolTip("Show or hide the painted labels in every view")
         self.show_labels.toggled.connect(lambda on: self._syncing or self.ctl.set_visible(on))
         form.addRow("Brush", self.size)
         form.addRow("", self.preserve)
@@ -115,6 +128,7 @@ class LabelsPanel(QWidget):
                          ("Up", lambda: self.move_class(-1)), ("Down", lambda: self.move_class(1))):
             b = QPushButton(text)
             b.clicked.connect(fn)
+            b.setToolTip(CLASS_TIPS[text])
             row.addWidget(b)
         bl.addLayout(row)
         # the classes get the room: the demo's six (or more) rows show without scrolling
@@ -131,8 +145,10 @@ class LabelsPanel(QWidget):
 
         row = QHBoxLayout()
         self.undo_btn = QPushButton("Undo")
+        self.undo_btn.setToolTip("Undo the latest label or pick edit on any section (Ctrl+Z)")
         self.undo_btn.clicked.connect(self.undo)
         self.redo_btn = QPushButton("Redo")
+        self.redo_btn.setToolTip("Redo the latest undone edit (Ctrl+Shift+Z)")
         self.redo_btn.clicked.connect(self.redo)
         row.addWidget(self.undo_btn)
         row.addWidget(self.redo_btn)
@@ -142,11 +158,13 @@ class LabelsPanel(QWidget):
         fl = QFormLayout(box)
         self.snap = QCheckBox("snap to the onset")
         self.snap.setChecked(self.picking.snap)
+        self.snap.setToolTip("Move each pick to the onset found within the snap window of the mouse")
         self.snap.toggled.connect(lambda on: setattr(self.picking, "snap", on))
         self.window_ms = QDoubleSpinBox()
         self.window_ms.setRange(0.5, 200)
         self.window_ms.setValue(self.picking.window_ms)
         self.window_ms.setSuffix(" ms")
+        self.window_ms.setToolTip("How far from the mouse (ms) a pick may snap to the onset")
         self.window_ms.valueChanged.connect(lambda v: setattr(self.picking, "window_ms", v))
         self.snap_method = QComboBox()
         self.snap_method.addItems(["energy_ratio", "sta_lta", "mer", "aic"])
@@ -165,9 +183,12 @@ class LabelsPanel(QWidget):
             w.add_tool(tool, "section", TOOL_KEYS[name])
         w.add_tool(self.picking.tool, "gather", "K")
         for k in range(1, 10):
-            QShortcut(QKeySequence(str(k)), w, activated=lambda k=k: self.ctl.select_key(k))
-        QShortcut(QKeySequence("Ctrl+Z"), w, activated=self.undo)
-        QShortcut(QKeySequence("Ctrl+Shift+Z"), w, activated=self.redo)
+            QShortcut(QKeySequence(str(k)), w, activated=lambda k=k: self.ctl.select_key(k)
+                      ).setWhatsThis("Choose the class with that key (labels)")
+        QShortcut(QKeySequence("Ctrl+Z"), w, activated=self.undo).setWhatsThis(
+            "Undo the latest label or pick edit")
+        QShortcut(QKeySequence("Ctrl+Shift+Z"), w, activated=self.redo).setWhatsThis(
+            "Redo the latest undone edit")
 
     def closeEvent(self, ev) -> None:
         if self.map_labels is not None:
@@ -257,10 +278,8 @@ class LabelsPanel(QWidget):
         c = self.ctl
         if c.labels is None:
             return
-        names = {"inline": "inline", "crossline": "crossline", "time": "time"}
         for spec, n in c.labels.labelled_sections():
-            line = self.session.line_number(spec.kind, spec.index)
-            it = QListWidgetItem(f"{names[spec.kind]} {line:g}  ({n} px)")
+            it = QListWidgetItem(f"{c.labels.geometry.describe(spec)}  ({n} px)")
             it.setData(Qt.ItemDataRole.UserRole, (spec.kind, spec.index))
             self.sections.addItem(it)
 

@@ -25,6 +25,7 @@ class LayersPanel(QWidget):
         self.list = QListWidget()
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
+        self.opacity.setToolTip("Opacity of the selected layer")
         self.up, self.down = QPushButton("▲"), QPushButton("▼")
         lay = QVBoxLayout(self)
         lay.addWidget(self.list, 1)

@@ -1,6 +1,6 @@
 """The viewer's main window: section views, map, gathers, 3-D, docks from plugins.
 
-Extension points for other areas (see docs/INTERFACES.md, "Viewer"):
+Extension points for other areas (see docs/architecture.md, "Viewer"):
 ``window.session``, ``window.section_views`` (kind -> SectionView),
 ``window.map_view``, ``window.gather_view``, ``window.menu("File")``,
 ``window.add_tool(tool, target=...)``, ``window.add_panel(...)``,
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from PyQt6.QtCore import QSettings, Qt, QTimer
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
@@ -27,7 +27,6 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from seisview.config import home
 from seisview.core.session import Session
 from seisview.plugins import registry
 from seisview.qt.display_cache import DisplayCacheBuilder
@@ -38,16 +37,11 @@ from seisview.qt.map_view import MapView
 from seisview.qt.section_view import SectionView
 from seisview.qt.signals import PerFrame
 from seisview.qt.tools import NavigateTool, SectionTool
+from seisview.qt.viewer_settings import settings
+from seisview.qt.workspaces import AREAS, PanelDock, Workspaces
 
 log = logging.getLogger(__name__)
-AREAS = {"right": Qt.DockWidgetArea.RightDockWidgetArea, "left": Qt.DockWidgetArea.LeftDockWidgetArea,
-         "bottom": Qt.DockWidgetArea.BottomDockWidgetArea, "top": Qt.DockWidgetArea.TopDockWidgetArea}
 MENU_ORDER = ("File", "View", "Tools", "Help")
-
-
-def settings() -> QSettings:
-    """The user's viewer settings (an ini file under ``seisview.config.home()``)."""
-    return QSettings(str(home() / "viewer.ini"), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -55,7 +49,11 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.session = session or Session()
         self.setWindowTitle("seisview")
-        self.resize(1400, 900)
+        self._fit_screen(1400, 900)
+        # side docks run the full height: the bottom ones (gathers, crossplot) sit under the views
+        for corner, area in ((Qt.Corner.BottomLeftCorner, AREAS["left"]),
+                             (Qt.Corner.BottomRightCorner, AREAS["right"])):
+            self.setCorner(corner, area)
         self._menus: dict[str, object] = {}
         self.panel_failures: list[tuple[str, str]] = []
         self.panels: dict[str, QDockWidget] = {}
@@ -107,14 +105,18 @@ class MainWindow(QMainWindow):
         from seisview.qt import file_actions
 
         self.files = file_actions.FileActions(self)
+        self.workspaces = Workspaces(self, settings)
         self._build_view_menu()
+        from seisview.qt import view_menus
+
+        view_menus.install(self)  # right-click menus, Help → Keyboard shortcuts
         self._handles = [(self.session.events.survey, self._on_survey),
-                         (self.session.events.cursor, PerFrame(self._on_cursor, self))]
+                         (self.session.events.cursor, PerFrame(self._on_cursor, self)),
+                         (self.session.events.position, self._update_legends)]
         for sig, slot in self._handles:
             sig.connect(slot)
         if load_panels:
             self.load_panels()
-        self._default_dock_sizes()
         self.restore_layout()
         if self.session.volume is not None or self.session.gathers is not None:
             self._on_survey(self.session)  # a session that was open before the window
@@ -140,7 +142,7 @@ class MainWindow(QMainWindow):
     def add_panel(self, name: str, widget: QWidget, title: str | None = None,
                   area: str = "right") -> QDockWidget:
         """Put ``widget`` in a dock (toggle in View → Panels); returns the dock."""
-        dock = QDockWidget(title or name, self)
+        dock = PanelDock(title or name, self, scroll=name != "gathers")  # a tall panel scrolls
         dock.setObjectName(f"dock-{name}")
         dock.setWidget(widget)
         where = AREAS.get(area, AREAS["right"])
@@ -152,19 +154,11 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(first, dock)
             first.raise_()
         self.panels[name] = dock
+        if hasattr(self, "workspaces"):
+            self.workspaces.watch(name, widget)
         if "View" in self._menus and hasattr(self, "_panels_menu"):
             self._panels_menu.addAction(dock.toggleViewAction())
         return dock
-
-    def _default_dock_sizes(self) -> None:
-        """Side docks take a quarter of the window, the sections the rest (until the user moves them)."""
-        w, h = self.width(), self.height()
-        for area, orient, size in (("right", Qt.Orientation.Horizontal, w // 4),
-                                   ("left", Qt.Orientation.Horizontal, w // 7),
-                                   ("bottom", Qt.Orientation.Vertical, h // 4)):
-            docks = [d for d in self.panels.values() if self.dockWidgetArea(d) == AREAS[area]]
-            if docks:
-                self.resizeDocks(docks, [size] * len(docks), orient)
 
     def load_panels(self) -> None:
         """One dock per ``panel`` contribution: ``target(main_window) -> QWidget``."""
@@ -235,10 +229,49 @@ class MainWindow(QMainWindow):
         act.setShortcut(QKeySequence("Ctrl+3"))
         act.triggered.connect(self.show_3d)
         m.addAction("Reset zoom", QKeySequence("Ctrl+0"), self.reset_zoom)
+        keys = m.addAction("Colour bars and legends")
+        keys.setCheckable(True)
+        keys.setChecked(True)
+        keys.setToolTip("values and units of every colour, and the class names, beside each view")
+        keys.toggled.connect(self.show_keys)
+        self._follow_palette()
         self._panels_menu = m.addMenu("Panels")
         for dock in self.panels.values():
             self._panels_menu.addAction(dock.toggleViewAction())
+        bar = QToolBar("Workspaces", self)
+        bar.setObjectName("toolbar-workspaces")
+        self.addToolBar(bar)
+        self.workspaces.install(m, bar)
+        for name, dock in self.panels.items():
+            self.workspaces.watch(name, dock.widget())
         self.menu("Help").addAction("About seisview", self._about)
+
+    def _follow_palette(self) -> None:
+        """Class legends list the project's classes drawn in each view (labels or predictions)."""
+        from seisview.qt.label_display import display_for
+        from seisview.qt.view_keys import ids_in
+
+        display = display_for(self.session, parent=self)
+
+        def label_ids(kind: str) -> set[int]:
+            labels = display.labels if display.shown() else None
+            spec = self.session.spec(kind)
+            return ids_in(labels.mask(spec)) if labels is not None and labels.has_labels(spec) else set()
+
+        palette = lambda: getattr(self.session.project, "palette", None)  # noqa: E731
+        views = {**self.section_views, "map": self.map_view}
+        for kind, v in views.items():
+            shown_kind = "time" if kind == "map" else kind  # the map shows the time slice's labels
+            v.keys.follow_palette(palette, lambda k=shown_kind: label_ids(k))
+        update = lambda *_: [v.keys.update_legend() for v in views.values()]  # noqa: E731
+        display.restyled.connect(update)
+        display.edited.connect(update)
+        self._update_legends = update  # on position changes too (connected with the window's handles)
+
+    def show_keys(self, on: bool) -> None:
+        """Colour bars and class legends on or off in every view."""
+        for v in (*self.section_views.values(), self.map_view, self.gather_view):
+            v.keys.set_enabled(on)
 
     def show_3d(self) -> None:
         """Open the vispy 3-D view in a dock (made on first use; OpenGL errors are reported)."""
@@ -291,10 +324,8 @@ class MainWindow(QMainWindow):
             if self.gather_dock.widget() is not self.gather_view:
                 self.gather_dock.setWidget(self.gather_view)
             self.central.setCurrentWidget(self.splitter)
-            was_hidden = self.gather_dock.isHidden()
-            self.gather_dock.setVisible(has_gathers)
-            if has_gathers and was_hidden:
-                self.resizeDocks([self.gather_dock], [max(220, self.height() // 4)], Qt.Orientation.Vertical)
+        # beside a volume the gathers have their dock in the First breaks workspace
+        self.workspaces.set_ready("gathers", has_gathers and s.volume is not None)
         if s.volume is not None:  # a 2-D line: only the section along it is worth showing
             n_il, n_xl, _ = s.volume.shape
             self.section_views["inline"].setVisible(n_xl > 1 or n_il == 1)  # one trace: still show it
@@ -310,15 +341,15 @@ class MainWindow(QMainWindow):
         g = s.geometry
         parts = []
         if cur.il_idx is not None:
-            parts.append(f"IL {g.il.first + g.il.step * round(cur.il_idx)}")
+            parts.append(f"IL {g.il.number(round(cur.il_idx))}")
         if cur.xl_idx is not None:
-            parts.append(f"XL {g.xl.first + g.xl.step * round(cur.xl_idx)}")
+            parts.append(f"XL {g.xl.number(round(cur.xl_idx))}")
         if cur.sample is not None:
-            parts.append(f"{'t' if g.domain == 'time' else 'z'} {g.t0 + g.dt * round(cur.sample):g} {g.z_unit}")
+            parts.append(f"{'t' if g.domain == 'time' else 'z'} {g.z_text(g.z_of(round(cur.sample)))}")
         if cur.amplitude is not None:
             parts.append(f"amp {cur.amplitude:.4g}")
         if g.affine is not None and cur.il_idx is not None and cur.xl_idx is not None:
-            x, y = g.world(g.il.first + g.il.step * cur.il_idx, g.xl.first + g.xl.step * cur.xl_idx)
+            x, y = g.world(g.il.number(cur.il_idx), g.xl.number(cur.xl_idx))
             parts.append(f"X {float(x):.0f}  Y {float(y):.0f}")
         text = "   ".join(parts)
         if text != self.readout.text():  # positions are rounded: most moves change nothing
@@ -341,23 +372,38 @@ class MainWindow(QMainWindow):
                           "OSR, CC BY-SA); segyio test files (LGPL-3.0).")
 
     # -- layout persistence -------------------------------------------------------------
+    def _fit_screen(self, width: int, height: int) -> None:
+        """At most ``width`` x ``height``, and never larger than the screen's free area."""
+        from PyQt6.QtGui import QGuiApplication
+
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            width, height = min(width, avail.width()), min(height, avail.height())
+        self.resize(width, height)
+
+    def reset_splitters(self) -> None:
+        """The four views share the centre equally."""
+        for sp in (self._top, self._bottom, self.splitter):
+            sp.setSizes([10000] * sp.count())
+
     def save_layout(self) -> None:
         st = settings()
         st.setValue("window/geometry", self.saveGeometry())
-        st.setValue("window/state", self.saveState())
         st.setValue("window/splitter", self.splitter.saveState())
         st.sync()
+        self.workspaces.save()
 
     def restore_layout(self) -> None:
         st = settings()
-        geo, state = st.value("window/geometry"), st.value("window/state")
+        geo = st.value("window/geometry")
         if geo is not None:
             self.restoreGeometry(geo)
-        if state is not None:
-            self.restoreState(state)
+            self._fit_screen(self.width(), self.height())  # saved on a larger screen
         sp = st.value("window/splitter")
         if sp is not None:
             self.splitter.restoreState(sp)
+        self.workspaces.restore()
 
     def closeEvent(self, ev) -> None:
         self.save_layout()

@@ -19,6 +19,7 @@ from seisview.qt.colormaps import auto_levels, lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane
 from seisview.qt.signals import PerFrame, disconnect_all
+from seisview.qt.view_keys import amplitude_label
 from seisview.qt.workers import LatestRunner
 
 ATTRIBUTES = ("time slice", "RMS amplitude", "max |amplitude|")
@@ -52,10 +53,10 @@ def world_transform(geometry) -> QTransform | None:
     if a is None:
         return None
     il, xl = geometry.il, geometry.xl
-    # world = a0*il_no + a1*xl_no + a2 with il_no = il.first + il.step*(row-0.5), same for xl
+    # world = a0*il_no + a1*xl_no + a2 with il_no = il.number(row - 0.5), same for xl
     m11, m12 = a[1] * xl.step, a[4] * xl.step  # d(world)/d(col)
     m21, m22 = a[0] * il.step, a[3] * il.step  # d(world)/d(row)
-    x0, y0 = geometry.world(il.first - 0.5 * il.step, xl.first - 0.5 * xl.step)
+    x0, y0 = geometry.world(il.number(-0.5), xl.number(-0.5))
     return QTransform(m11, m12, m21, m22, float(x0), float(y0))
 
 
@@ -104,11 +105,13 @@ class MapView(ImagePane):
         self.title = QLabel("Map")
         self.attr_box = QComboBox()
         self.attr_box.addItems(ATTRIBUTES)
+        self.attr_box.setToolTip("What the map shows: the time slice, or RMS / max |amplitude| in a window around it")
         self.window_box = QDoubleSpinBox()
         self.window_box.setRange(0, 2000)
         self.window_box.setValue(40)
         self.window_box.setSuffix(" ms window")
         self.window_box.setKeyboardTracking(False)
+        self.window_box.setToolTip("Window around the current time for the RMS and max |amplitude| maps")
         for w in (self.title, self.attr_box, self.window_box):
             row.addWidget(w)
         row.addStretch(1)
@@ -137,8 +140,7 @@ class MapView(ImagePane):
         tf = world_transform(g)
         self.world = tf is not None
         if tf is None:  # no coordinates: line numbers, like the time-slice view
-            tf = QTransform(g.xl.step, 0, 0, g.il.step, g.xl.first - 0.5 * g.xl.step,
-                            g.il.first - 0.5 * g.il.step)
+            tf = QTransform(g.xl.step, 0, 0, g.il.step, g.xl.number(-0.5), g.il.number(-0.5))
         self.set_pixel_transform(tf)
         self.plot.setLabel("bottom", "x (m)" if self.world else "crossline")
         self.plot.setLabel("left", "y (m)" if self.world else "inline")
@@ -148,9 +150,15 @@ class MapView(ImagePane):
         self.outline.setData([p[0] for p in pts], [p[1] for p in pts])
         for k in ("inline", "crossline"):
             self._place_line(k)
+        self._show_where()
         self.refresh()
         self._redraw_overlays()
         self.auto_range()
+
+    def _show_where(self) -> None:
+        """The title names the slice the map is cut at: ``Map at time 600 ms``."""
+        s = self.session
+        self.title.setText(f"Map at {s.geometry.describe(s.spec('time'))}")
 
     def _redraw_overlays(self, *_args) -> None:
         s = self.session
@@ -158,6 +166,7 @@ class MapView(ImagePane):
 
     def _on_position(self, kind: str, _index: int) -> None:
         if kind == "time":
+            self._show_where()
             self.refresh()
             self._redraw_overlays()
         else:
@@ -205,17 +214,18 @@ class MapView(ImagePane):
                     self._show(s.display_section(spec), s.display_levels(), s.colormap)
                 else:
                     self.values = s.volume.time_major[spec.index]
+                    self.keys.set_base(s.display_levels(), s.colormap, amplitude_label(s))
                     self._show_u8(u8, s.colormap)
             else:  # on-disk: read in a worker
                 self.runner.submit(_slice, s, s.spec("time"))
             return
-        half = int(round(self.window_box.value() / 2 / s.geometry.dt))
+        half = s.geometry.n_samples_in(self.window_box.value()) // 2  # 20 ms at 4 ms: 5 samples
         self.runner.submit(window_attribute, s.volume, s.t_idx, half, self.attribute)
 
     def compute_now(self) -> np.ndarray:
         """Synchronous attribute of the current settings (tests, export)."""
         s = self.session
-        half = int(round(self.window_box.value() / 2 / s.geometry.dt))
+        half = s.geometry.n_samples_in(self.window_box.value()) // 2  # 20 ms at 4 ms: 5 samples
         out = window_attribute(s.volume, s.t_idx, half, self.attribute)
         self._on_attribute(0, out)
         return out
@@ -227,10 +237,11 @@ class MapView(ImagePane):
                 self._show(arr, self.session.display_levels(), self.session.colormap)
             return
         lo, hi = auto_levels(values)
-        self._show(values, (min(lo, 0.0), hi), "viridis")
+        self._show(values, (min(lo, 0.0), hi), "viridis", self.attribute)
 
-    def _show(self, values: np.ndarray, levels, cmap: str) -> None:
+    def _show(self, values: np.ndarray, levels, cmap: str, label: str | None = None) -> None:
         self.values = values
+        self.keys.set_base(levels, cmap, label or amplitude_label(self.session))
         self._show_u8(to_uint8(values, levels), cmap)
 
     def _show_u8(self, u8: np.ndarray, cmap: str) -> None:

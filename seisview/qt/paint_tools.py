@@ -1,7 +1,7 @@
 """Label painting in the section views: the overlay that draws masks, and the tools.
 
 The painting itself is ``LabelSet`` (core); this module only turns mouse
-events into its calls and draws the result. :class:`LabelOverlay` keeps the
+events into its calls and draws the result. :class:`LabelMaskItem` keeps the
 current section's colours in an ARGB32 buffer and, on each
 ``labels.events.changed(spec, rect)``, recomputes and repaints only that
 rectangle, so a brush stamp costs the same on a 2000 x 2000 section as on a
@@ -36,7 +36,27 @@ def argb_table(lut: np.ndarray) -> np.ndarray:
     return ((a * 0xFF) << 24 | (lut[:, 0] * a) << 16 | (lut[:, 1] * a) << 8 | lut[:, 2] * a).astype(np.uint32)
 
 
-class LabelOverlay(pg.GraphicsObject):
+OUTLINE_ARGB = np.uint32(0xFF141414)  # the rim of every stroke: near black
+
+
+def outlined(table: np.ndarray, mask: np.ndarray, rect) -> np.ndarray:
+    """Premultiplied ARGB of ``mask[r0:r1, c0:c1]``: class colours with a dark one-pixel rim.
+
+    The rim keeps a stroke readable on any colour map (a blue class on the blue lobes of the
+    blue-white-red map) and tells it apart from a prediction of the same colour.
+    """
+    r0, r1, c0, c1 = rect
+    h, w = mask.shape
+    a0, a1, b0, b1 = max(r0 - 1, 0), min(r1 + 1, h), max(c0 - 1, 0), min(c1 + 1, w)
+    m = mask[a0:a1, b0:b1]
+    out = np.take(table, m)
+    p = np.pad(m, 1, mode="edge")
+    rim = (p[1:-1, :-2] != m) | (p[1:-1, 2:] != m) | (p[:-2, 1:-1] != m) | (p[2:, 1:-1] != m)
+    out[rim & (out != 0)] = OUTLINE_ARGB
+    return np.ascontiguousarray(out[r0 - a0:r1 - a0, c0 - b0:c1 - b0])
+
+
+class LabelMaskItem(pg.GraphicsObject):
     """Draws one section's label mask; item coordinates are pixels (x = column, y = row)."""
 
     def __init__(self):
@@ -71,7 +91,7 @@ class LabelOverlay(pg.GraphicsObject):
         if (w, h) != (self._w, self._h):
             self.prepareGeometryChange()
             self._w, self._h = w, h
-        self._buf = np.take(self._table, mask)
+        self._buf = outlined(self._table, mask, (0, h, 0, w))
         self._img = QImage(self._buf.data, w, h, w * 4, QImage.Format.Format_ARGB32_Premultiplied)
         self.update()
 
@@ -81,7 +101,8 @@ class LabelOverlay(pg.GraphicsObject):
             return
         r0, r1, c0, c1 = rect
         mask = self.labels.mask(spec)
-        self._buf[r0:r1, c0:c1] = np.take(self._table, mask[r0:r1, c0:c1])
+        r0, r1, c0, c1 = max(r0 - 1, 0), min(r1 + 1, mask.shape[0]), max(c0 - 1, 0), min(c1 + 1, mask.shape[1])
+        self._buf[r0:r1, c0:c1] = outlined(self._table, mask, (r0, r1, c0, c1))
         self.last_update_rect = rect
         self.update(QRectF(c0, r0, c1 - c0, r1 - r0))
 
@@ -119,9 +140,9 @@ class LabelController(QObject):
         self.class_id = 1
         self.radius = 4
         self.preserve = False
-        self.opacity = 0.5
+        self.opacity = 1.0  # strokes drawn solid above the half-transparent predictions
         self.visible = True
-        self.overlays: dict[str, LabelOverlay] = {}
+        self.overlays: dict[str, LabelMaskItem] = {}
         self.tools = {"brush": BrushTool(self), "erase": BrushTool(self, erase=True),
                       "fill": FillTool(self), "polygon": PolygonTool(self)}
         self._project_handles: list = []
@@ -159,7 +180,7 @@ class LabelController(QObject):
         for kind, view in self.window.section_views.items():
             ov = self.overlays.get(kind)
             if ov is None:
-                ov = self.overlays[kind] = LabelOverlay()
+                ov = self.overlays[kind] = LabelMaskItem()
                 view.add_pixel_item(ov, z=40)
             ov.setOpacity(self.opacity)
             ov.setVisible(self.visible)
@@ -223,11 +244,17 @@ class LabelController(QObject):
         return self.guard(self.labels.redo) if self.labels is not None else None
 
     def ready(self, ev: ToolEvent) -> bool:
-        if not self.usable():
-            self.window.status("open or create a project for this survey to paint labels "
-                               "(File → New project)")
+        return self.usable() and isinstance(ev.spec, SectionSpec) and ev.inside
+
+    def refuse(self, ev: ToolEvent) -> bool:
+        """A press the tool cannot use. Without a project for this survey, offer one and take
+        the press (True), so the view does not pan instead."""
+        if self.usable():
             return False
-        return isinstance(ev.spec, SectionSpec) and ev.inside
+        from seisview.qt.project_actions import offer_project
+
+        offer_project(self.window, "paint labels")
+        return True
 
 
 class BrushTool(SectionTool):
@@ -266,8 +293,10 @@ class BrushTool(SectionTool):
             ring.setVisible(ev.inside)
 
     def press(self, ev: ToolEvent) -> bool:
-        if "left" not in ev.buttons or not self.ctl.ready(ev):
+        if "left" not in ev.buttons:
             return False
+        if not self.ctl.ready(ev):
+            return self.ctl.refuse(ev)
         c = self.ctl
         tool = "erase" if self.erase or "right" in ev.buttons else "brush"
         c.labels.begin(ev.spec, c.class_id, tool, radius=c.radius, preserve=c.preserve)
@@ -308,8 +337,10 @@ class FillTool(SectionTool):
         self.ctl = ctl
 
     def press(self, ev: ToolEvent) -> bool:
-        if "left" not in ev.buttons or not self.ctl.ready(ev):
+        if "left" not in ev.buttons:
             return False
+        if not self.ctl.ready(ev):
+            return self.ctl.refuse(ev)
         r, c = ev.pixel
         self.ctl.guard(self.ctl.labels.fill, ev.spec, r, c, self.ctl.class_id,
                        preserve=self.ctl.preserve)
@@ -350,7 +381,7 @@ class PolygonTool(SectionTool):
 
     def press(self, ev: ToolEvent) -> bool:
         if not self.ctl.ready(ev):
-            return False
+            return self.ctl.refuse(ev) if "left" in ev.buttons else False
         if "right" in ev.buttons:
             self._close(ev.view)
             return True

@@ -123,12 +123,14 @@ class PickTool(SectionTool):
         self.mode = ""
 
     def _ok(self, ev: ToolEvent) -> bool:
-        if self.ctl.picks is None:
-            self.ctl.window.status("open or create a project to save picks (File → New project)")
-            return False
-        return isinstance(ev.spec, GatherRef) and ev.inside
+        return self.ctl.picks is not None and isinstance(ev.spec, GatherRef) and ev.inside
 
     def press(self, ev: ToolEvent) -> bool:
+        if self.ctl.picks is None:  # offer a project and take the press: never pan instead
+            from seisview.qt.project_actions import offer_project
+
+            offer_project(self.ctl.window, "pick first breaks")
+            return True
         if not self._ok(ev):
             return False
         self.pending, self.deleting = {}, set()

@@ -46,6 +46,7 @@ class PluginsWidget(QWidget):
         self.check_btn.setToolTip("Import every contribution now to find the ones that fail")
         self.toggle_btn = QPushButton("Disable")
         self.toggle_btn.setEnabled(False)
+        self.toggle_btn.setToolTip("Disable (or enable) the chosen plugin; it takes effect at the next start")
         buttons = QHBoxLayout()
         for w in (self.summary, self.check_btn, self.toggle_btn):
             buttons.addWidget(w)

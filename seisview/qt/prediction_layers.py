@@ -1,10 +1,12 @@
 """Prediction, probability and uncertainty overlays in the Session's LayerList.
 
 ``PredictionLayers`` owns three layers (class map, probability of a chosen
-class, softmax entropy) whose sources read the newest prediction of each
-section. ``request(snapshot)`` re-predicts the visible sections in a worker
-(latest request wins); a changed position re-predicts with the last snapshot.
-A whole-volume prediction (``predict_volume`` job) also feeds time slices.
+class, softmax entropy) whose sources read the session's prediction store
+(``session.predictions``, core). It follows the session's current facies
+model (``session.models``): each new one re-predicts the visible sections in a
+worker (latest request wins) into the store; a changed position re-predicts
+with the current model. A whole-volume prediction in the store also feeds time
+slices.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from PyQt6.QtCore import QObject, pyqtSignal
 
-from seisview.core.layers import Layer
+from seisview.core.display_layers import Layer
 from seisview.core.section import SectionSpec
 from seisview.qt.workers import LatestRunner
 
@@ -86,19 +88,15 @@ class PredictionView:
 
 
 class PredictionLayers(QObject):
-    """The three overlays and the newest prediction per section."""
+    """The three overlays of the current facies model's predictions."""
 
-    updated = pyqtSignal(object)  # {SectionSpec: SectionPrediction} just arrived
     failed = pyqtSignal(str)
 
     def __init__(self, session, palette=None, parent: QObject | None = None):
         super().__init__(parent)
         self.session = session
-        self.snapshot = None
-        self.predictions: dict[SectionSpec, object] = {}
-        self.cube: tuple[np.ndarray, np.ndarray] | None = None  # (classes, max prob) volume
+        self.store = session.predictions
         self.chosen_class = 1
-        self.version = 0
         self.runner = LatestRunner(self)
         self.runner.result.connect(self._on_result)
         self.runner.failed.connect(lambda _rid, end: self.failed.emit(end.message))
@@ -119,8 +117,32 @@ class PredictionLayers(QObject):
             session.layers.append(layer)
         self._volume = session.volume  # the survey the predictions belong to
         self._asked: dict[int, object] = {}  # request id -> the volume it predicts
-        session.events.position.connect(self._on_position)
-        session.events.survey.connect(self._on_survey)
+        self._handles = [(session.events.position, self._on_position),
+                         (session.events.survey, self._on_survey),
+                         (session.models.events.changed, self._on_model),
+                         (self.store.events.sections, self._on_stored),
+                         (self.store.events.cube, self._on_stored),
+                         (self.store.events.cleared, self.refresh)]
+        for sig, slot in self._handles:
+            sig.connect(slot)
+
+    # -- the store's content -----------------------------------------------------------
+    @property
+    def snapshot(self):
+        """The model the overlays show (the session's current facies model)."""
+        return self.session.models.get("facies")
+
+    @property
+    def predictions(self) -> dict:
+        return self.store.sections
+
+    @property
+    def cube(self) -> tuple[np.ndarray, np.ndarray] | None:
+        return self.store.cube  # (classes, max prob) of the whole volume
+
+    @property
+    def version(self) -> int:
+        return self.store.version
 
     # -- sources (called by every view) ------------------------------------------------
     def _get(self, spec):
@@ -178,11 +200,15 @@ class PredictionLayers(QObject):
             return []
         return [self.session.spec(k) for k in VERTICAL]
 
+    def _on_model(self, task: str, snapshot) -> None:
+        if task == "facies" and snapshot is not None:
+            self.request(snapshot)
+
     def request(self, snapshot=None, specs=None) -> int | None:
-        """Predict the visible sections (or ``specs``) with ``snapshot`` (default: the last)."""
-        if snapshot is not None:
-            self.snapshot = snapshot
-        if self.snapshot is None or self.session.volume is None:
+        """Predict the visible sections (or ``specs``) with ``snapshot`` (default: the current
+        model)."""
+        model = snapshot if snapshot is not None else self.snapshot
+        if model is None or self.session.volume is None:
             return None
         from seisview.ml.device import background_threads
 
@@ -197,7 +223,7 @@ class PredictionLayers(QObject):
         # a new snapshot lets the running prediction finish (snapshots can come faster than
         # predictions on busy cores: cancelling each for the next would show none); a moved
         # section cancels it (latest wins)
-        rid = self.runner.submit(_predict_specs, self.snapshot, self.session.volume, specs,
+        rid = self.runner.submit(_predict_specs, model, self.session.volume, specs,
                                  self._looks(), exclude, background_threads(),
                                  finish_running=snapshot is not None, name="predict", nice=5)
         # answers come only for the newest requests: older entries would only hold volumes
@@ -208,19 +234,13 @@ class PredictionLayers(QObject):
     def _on_result(self, rid, result) -> None:
         if self._asked.pop(rid, None) is not self.session.volume:
             return  # asked of a survey no longer open
-        version, preds = result
-        if version < self.version:
-            return  # an older snapshot's answer
-        if version > self.version:
-            self.predictions.clear()  # older predictions of other sections are stale
-        self.version = version
-        self.predictions.update(preds)
+        self.store.add_sections(*result)  # an older snapshot's answer is refused there
+
+    def _on_stored(self, _what) -> None:
         self.refresh()
-        self.updated.emit(preds)
 
     def set_cube(self, classes: np.ndarray, conf: np.ndarray) -> None:
-        self.cube = (classes, conf)
-        self.refresh()
+        self.store.set_cube(classes, conf)
 
     def set_chosen_class(self, class_id: int) -> None:
         self.chosen_class = int(class_id)
@@ -242,9 +262,7 @@ class PredictionLayers(QObject):
         self._volume = self.session.volume
         self.runner.cancel_all(wait=None)
         self._asked.clear()
-        self.snapshot, self.cube = None, None
-        self.predictions.clear()
-        self.refresh()
+        self.store.clear_sections()  # (the session did already when it opened the survey)
 
     def _on_position(self, kind, _idx) -> None:
         if kind in VERTICAL and self.snapshot is not None:
@@ -253,8 +271,9 @@ class PredictionLayers(QObject):
                 self.request(specs=[spec])
 
     def close(self) -> None:
-        self.session.events.position.disconnect(self._on_position)
-        self.session.events.survey.disconnect(self._on_survey)
+        for sig, slot in self._handles:
+            sig.disconnect(slot)
+        self._handles = []
         self.runner.cancel_all()
         for layer in self.layers:
             if layer in self.session.layers:

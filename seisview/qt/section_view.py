@@ -3,7 +3,7 @@
 Each view shows ``session.spec(kind)``: the seismic (gain, AGC, clip and colour
 map from the session) and every visible overlay layer on top, the positions
 of the other two views as draggable lines, and the linked crosshair. A slider
-and a spin box (in line numbers / ms) move it; arrows and Page Up/Down step.
+and a spin box (in line numbers / ms or m) move it; arrows and Page Up/Down step.
 While the slider is dragged the view draws decimated when a full draw is slow.
 """
 
@@ -25,6 +25,7 @@ from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane, linear_pixel_transform
 from seisview.qt.signals import PerFrame, disconnect_all
 from seisview.qt.tools import NavigateTool
+from seisview.qt.view_keys import amplitude_label
 from seisview.qt.workers import LatestRunner
 
 log = logging.getLogger(__name__)
@@ -33,8 +34,11 @@ TITLES = {"inline": "Inline", "crossline": "Crossline", "time": "Time slice"}
 # which positions each view draws as lines: (vertical line, horizontal line)
 OTHER_LINES = {"inline": ("crossline", "time"), "crossline": ("inline", "time"),
                "time": ("crossline", "inline")}
-KEY_STEPS = {Qt.Key.Key_Right: 1, Qt.Key.Key_Up: 1, Qt.Key.Key_Left: -1, Qt.Key.Key_Down: -1,
-             Qt.Key.Key_PageUp: 10, Qt.Key.Key_PageDown: -10}
+# One sense on every view, as in a document and the gather view: Down, Page Down and Right go
+# on (the next line, deeper on a time slice), Up, Page Up and Left go back.
+KEY_STEPS = {Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1, Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1,
+             Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}
+PAGE_KEYS = (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp)
 SLOW_DRAW_S = 0.012  # above this, drag-scrubbing draws every 2nd sample/trace
 
 
@@ -88,13 +92,20 @@ class SectionView(ImagePane):
         self.title.setMinimumWidth(70)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setTracking(True)
+        what = "time slice (ms or m)" if self.kind == "time" else self.kind
+        self.slider.setToolTip(f"Move through the survey: the {what} shown (arrows, Page Up/Down)")
         self.spin = QDoubleSpinBox() if self.kind == "time" else QSpinBox()
         self.spin.setKeyboardTracking(False)
         self.spin.setMinimumWidth(80)
+        self.spin.setToolTip(f"Type the {what} to show" + (" (in ms or m)" if self.kind == "time" else " number"))
         row.addWidget(self.title)
         row.addWidget(self.slider, 1)
         row.addWidget(self.spin)
         self.body.insertLayout(0, row)
+        # the slider steps with the view's keys (Qt's own PageDown would go shallower on the
+        # time slider); the spin box keeps its arrows (up = a larger number) but pages likewise
+        self.slider.installEventFilter(self)
+        self.spin.installEventFilter(self)
         self.slider.valueChanged.connect(lambda v: self.session.set_position(self.kind, v))
         self.slider.sliderReleased.connect(self._slider_released)
         self.spin.valueChanged.connect(
@@ -130,6 +141,7 @@ class SectionView(ImagePane):
         if s.volume is None:
             self.array_shape = None
             self.image.clear()
+            self.keys.set_base(None, None, "")
             self.setEnabled(False)
             return
         self.setEnabled(True)
@@ -141,22 +153,23 @@ class SectionView(ImagePane):
         self.slider.setPageStep(10)
         if self.kind == "time":
             self.spin.setDecimals(0 if float(g.dt).is_integer() and float(g.t0).is_integer() else 2)
-            self.spin.setRange(g.t0, g.t0 + g.dt * (n - 1))
+            self.spin.setRange(g.z_of(0), g.z_of(n - 1))
             self.spin.setSingleStep(g.dt)
             self.spin.setSuffix(f" {g.z_unit}")
         else:
-            ax = g.il if self.kind == "inline" else g.xl
+            ax = g.axis(self.kind)
             self.spin.setRange(min(ax.first, ax.last), max(ax.first, ax.last))
             self.spin.setSingleStep(abs(ax.step))
         for w in (self.slider, self.spin):
             w.blockSignals(False)
-        zl = f"{'time' if g.domain == 'time' else 'depth'} ({g.z_unit})"
+        zl = f"{g.z_name} ({g.z_unit})"
         labels = {"inline": ("crossline", zl), "crossline": ("inline", zl), "time": ("crossline", "inline")}
         bottom, left = labels[self.kind]
         self.plot.setLabel("bottom", bottom)
         self.plot.setLabel("left", left)
         # axes from the geometry alone (no section read: it may live on disk)
-        rows, cols = {"inline": (g.samples, g.xl.numbers), "crossline": (g.samples, g.il.numbers),
+        z = g.z_of(np.arange(g.n_samples))
+        rows, cols = {"inline": (z, g.xl.numbers), "crossline": (z, g.il.numbers),
                       "time": (g.il.numbers, g.xl.numbers)}[self.kind]
         self.array_shape = (len(rows), len(cols))
         self.set_pixel_transform(linear_pixel_transform(cols, rows))
@@ -174,6 +187,7 @@ class SectionView(ImagePane):
                 w.blockSignals(True)
                 w.setValue(v)
                 w.blockSignals(False)
+            self.slider.setToolTip(self.session.geometry.describe(self.spec))
             dec = 2 if (self.slider.isSliderDown() and self.last_draw_s > SLOW_DRAW_S) else 1
             self.redraw(decimation=dec)
         elif kind in self.pos_lines:
@@ -188,9 +202,9 @@ class SectionView(ImagePane):
                 c.hide()
             return
         g = self.session.geometry
-        il = None if cur.il_idx is None else g.il.first + g.il.step * cur.il_idx
-        xl = None if cur.xl_idx is None else g.xl.first + g.xl.step * cur.xl_idx
-        z = None if cur.sample is None else g.t0 + g.dt * cur.sample
+        il = None if cur.il_idx is None else g.il.number(cur.il_idx)
+        xl = None if cur.xl_idx is None else g.xl.number(cur.xl_idx)
+        z = None if cur.sample is None else g.z_of(cur.sample)
         x, y = {"inline": (xl, z), "crossline": (il, z), "time": (xl, il)}[self.kind]
         for line, v in zip(self.cross, (x, y), strict=True):
             if v is None:
@@ -227,6 +241,7 @@ class SectionView(ImagePane):
         if s.volume is None:
             return
         d = self.decimation if decimation is None else decimation
+        self.keys.set_base(s.display_levels(), s.colormap, amplitude_label(s))
         if not s.volume.in_memory:  # on-disk (zarr): read in a worker, the newest request wins
             self.loader.submit(_display_u8, s, self.spec, d, s.display_levels())
             return
@@ -277,15 +292,11 @@ class SectionView(ImagePane):
                 s.clear_cursor()
             return
         self._cursor_inside = True
-        if self.kind == "inline":
-            s.set_cursor(s.il_idx, col - 0.5, row - 0.5, origin=self.kind)
-        elif self.kind == "crossline":
-            s.set_cursor(col - 0.5, s.xl_idx, row - 0.5, origin=self.kind)
-        else:
-            s.set_cursor(row - 0.5, col - 0.5, s.t_idx, origin=self.kind)
+        s.set_cursor(*self.spec.volume_point(row - 0.5, col - 0.5), origin=self.kind)
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:
-        if ev.type() == QEvent.Type.KeyPress and self._step_key(ev):
+        if ev.type() == QEvent.Type.KeyPress and (obj is not self.spin or Qt.Key(ev.key()) in PAGE_KEYS) \
+                and self._step_key(ev):
             return True
         return super().eventFilter(obj, ev)
 

@@ -1,6 +1,7 @@
-"""What the Training dock runs off the GUI thread: the worker bodies of training, whole-volume
-prediction and SEG-Y export, and the start-up warm-up of torch; plus the cheap label check
-the dock does at once in the GUI thread before starting a run.
+"""What the Training dock runs off the GUI thread besides its training run
+(``seisview.ml.training_run``): the worker bodies of whole-volume prediction and SEG-Y
+export, and the start-up warm-up of torch; plus the cheap label check the dock does at once
+in the GUI thread before starting a run.
 """
 
 from __future__ import annotations
@@ -8,22 +9,6 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-
-from seisview.core.errors import SeisviewError
-
-
-def train_job(config, volume, labels, data_kw, *, state, relabel=None):
-    """Worker body: freeze the training data (Hilbert transforms etc.) off the GUI thread."""
-    from seisview.ml.data import make_training_data
-    from seisview.ml.progress import TrainFailed
-    from seisview.ml.training import train
-
-    try:
-        data = make_training_data(volume, labels, **data_kw)
-    except SeisviewError as exc:
-        yield TrainFailed(str(exc))
-        return
-    yield from train(config, data, state, relabel=relabel)
 
 
 def warm_imports() -> None:

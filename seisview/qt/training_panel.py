@@ -9,11 +9,9 @@ probability and uncertainty layers; new strokes join the next epoch; the
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt, QTimer, pyqtSignal
+from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -32,14 +30,7 @@ from PyQt6.QtWidgets import (
 
 from seisview.core.errors import SeisviewError
 from seisview.qt.prediction_layers import PredictionLayers
-from seisview.qt.project_actions import record_run
-from seisview.qt.training_jobs import (
-    check_labels,
-    export_segy_job,
-    predict_volume_job,
-    train_job,
-    warm_up,
-)
+from seisview.qt.training_jobs import check_labels, export_segy_job, predict_volume_job, warm_up
 from seisview.qt.workers import TaskFailed, Worker
 
 FACIES_MODELS = ("unet", "waldeland", "vgg16", "resnet")
@@ -48,13 +39,10 @@ CURVE_REDRAW_MS = 500  # loss / accuracy curves follow the run at this pace
 
 class TrainingPanel(QWidget):
     # The training thread and the torch pool it starts run at this nice value (Linux), so on
-    # busy cores the event loop is served first; see README (issue 5 speed) for measurements.
+    # busy cores the event loop is served first; see docs/measurements.md for measurements.
     train_nice = 10
     # torch intra-op threads for training; None: all cores but one (seisview.ml.device)
     train_threads: int | None = None
-
-    # each new model snapshot, in the GUI thread (activations and crossplot panels follow it)
-    snapshot_ready = pyqtSignal(object)
 
     def __init__(self, window):
         super().__init__()
@@ -64,14 +52,10 @@ class TrainingPanel(QWidget):
         self.volume_worker: Worker | None = None
         self.export_worker: Worker | None = None
         self.layers: PredictionLayers | None = None
-        self.snapshot = None
+        self.run = None  # the TrainingRun in progress, or the last one
         self.run_id: int | None = None
         self.curves: dict[str, list] = {"loss": [], "train_acc": [], "val_acc": []}
-        self._pending = None  # newest label snapshot, taken in the GUI thread
-        self._lock = threading.Lock()
-        self._data_kw: dict = {}
         self._closing = False
-        self._announced = None  # version of the last snapshot_ready
         self.extra_config: dict = {}  # more TrainConfig fields (patience, ...) for scripts / benchmarks
         self.warm_thread = warm_up()
         self._run_on = (None, None)  # (volume, project) of the run in progress
@@ -91,9 +75,11 @@ class TrainingPanel(QWidget):
         names = [n for n in FACIES_MODELS if n in facies]
         names += sorted(n for n in facies if n not in FACIES_MODELS)  # plugin models
         self.model.addItems(names)
+        self.model.setToolTip("Network to train: a U-Net pair (default), the Waldeland patch CNN, VGG16 or ResNet")
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 10000)
         self.epochs.setValue(30)
+        self.epochs.setToolTip("At most this many epochs; early stopping usually ends sooner")
         self.minutes = QDoubleSpinBox()
         self.minutes.setRange(0.0, 600.0)
         # the default recipe (two U-Nets) stops early after ~40 s on a quiet 2-core machine
@@ -112,6 +98,9 @@ class TrainingPanel(QWidget):
         self.pause_btn = QPushButton("Pause")
         self.pause_btn.setCheckable(True)
         self.cancel_btn = QPushButton("Cancel")
+        self.start_btn.setToolTip("Train on the painted strokes; predictions appear after each epoch")
+        self.pause_btn.setToolTip("Pause or resume training")
+        self.cancel_btn.setToolTip("Stop training; the best model so far is kept in the project")
         self.start_btn.clicked.connect(self.start)
         self.pause_btn.toggled.connect(self.set_paused)
         self.cancel_btn.clicked.connect(self.cancel)
@@ -149,11 +138,14 @@ class TrainingPanel(QWidget):
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(50)
+        self.opacity.setToolTip("Opacity of the prediction overlay")
         self.opacity.valueChanged.connect(self._set_opacity)
         self.show_layer = QComboBox()
         self.show_layer.addItems(["class map", "probability", "uncertainty"])
+        self.show_layer.setToolTip("Which prediction layer to show: classes, probability of one class, or uncertainty")
         self.show_layer.currentIndexChanged.connect(self._show_layer)
         self.prob_class = QComboBox()
+        self.prob_class.setToolTip("The class whose probability the probability layer shows")
         self.prob_class.currentIndexChanged.connect(self._set_prob_class)
         over.addRow("Overlay", self.show_layer)
         over.addRow("Opacity", self.opacity)
@@ -168,6 +160,7 @@ class TrainingPanel(QWidget):
         row2 = QHBoxLayout()
         self.volume_btn = QPushButton("Predict volume")
         self.volume_btn.clicked.connect(self.predict_volume)
+        self.volume_btn.setToolTip("Predict the whole survey in the background (feeds the time slices and the SEG-Y export)")
         row2.addWidget(self.volume_btn)
         self.export_btn = QPushButton("Export SEG-Y…")
         self.export_btn.setToolTip("write the volume prediction on the survey geometry: the "
@@ -177,6 +170,16 @@ class TrainingPanel(QWidget):
         lay.addLayout(row2)
 
     # -- state ---------------------------------------------------------------------------
+    @property
+    def snapshot(self):
+        """The current facies model: the session's (``session.models``), which the overlays,
+        the activation and crossplot panels follow."""
+        return self.session.models.get("facies")
+
+    @snapshot.setter
+    def snapshot(self, snapshot) -> None:
+        self.session.models.set("facies", snapshot)
+
     @property
     def training(self) -> bool:
         return self.worker is not None and self.worker.running
@@ -199,7 +202,7 @@ class TrainingPanel(QWidget):
     def _ensure_layers(self, project) -> PredictionLayers:
         if self.layers is None:
             self.layers = PredictionLayers(self.session, getattr(project, "palette", None), self)
-            self.layers.updated.connect(self._on_predictions)
+            self.session.predictions.events.sections.connect(self._on_predictions)
             self.layers.failed.connect(lambda m: self._say(f"prediction failed: {m}"))
         return self.layers
 
@@ -207,20 +210,17 @@ class TrainingPanel(QWidget):
     def start(self) -> bool:
         """Snapshot the labels and start training; returns False (and says why) if it cannot."""
         from seisview.ml.device import background_threads
-        from seisview.ml.runs import checkpoint_path, palette_classes
+        from seisview.ml.runs import palette_classes
         from seisview.ml.training import TrainConfig
+        from seisview.ml.training_run import facies_run
 
         if self.training:
             return False
-        self._announced = None  # a new run numbers its snapshots afresh
         vol, project = self.session.volume, self.session.project
         if vol is None or project is None:
             self._say("Open a survey and a project (File → New project) and paint labels first.")
             return False
-        n, names = palette_classes(project)
         labels = project.labels.snapshot()
-        used = max((int(m.max()) for m in labels.values() if m.size), default=0)
-        self._data_kw = dict(n_classes=max(n, used), class_names=names)
         problem = check_labels(labels)
         if problem:
             self._say(problem)
@@ -230,14 +230,14 @@ class TrainingPanel(QWidget):
         config = TrainConfig(**{"model": model, "epochs": self.epochs.value(), "minutes": minutes,
                                 "threads": self.train_threads or background_threads(),
                                 **self.extra_config})
-        self.run_id = project.add_run("facies", model, {"model": model, "epochs": config.epochs,
-                                                        "minutes": minutes, "source": "gui"})
-        config = TrainConfig(**{**vars(config),
-                                "checkpoint": str(checkpoint_path(project, self.run_id))})
+        # the labels are frozen into training data (Hilbert transforms etc.) in the worker
+        self.run = facies_run(project, vol, config, labels, record={
+            "model": model, "epochs": config.epochs, "minutes": minutes, "source": "gui"})
+        self.run_id = self.run.run_id
         self._ensure_layers(project)
         self.prob_class.blockSignals(True)
         self.prob_class.clear()
-        self.prob_class.addItems([f"{i + 1} {nm}" for i, nm in enumerate(names)])
+        self.prob_class.addItems([f"{i + 1} {nm}" for i, nm in enumerate(palette_classes(project)[1])])
         self.prob_class.blockSignals(False)
         for k in self.curves:
             self.curves[k] = []
@@ -245,8 +245,8 @@ class TrainingPanel(QWidget):
             p.setProperty("grown", False)  # a new run starts from a fresh range
         self._handle = project.labels.events.stroke.connect(self._on_stroke)
         self._run_on = (vol, project)
-        self.worker = Worker(train_job, config, vol, labels, self._data_kw, relabel=self._relabel,
-                             name="train", nice=self.train_nice)
+        self.worker = Worker(self.run.messages, task_state=self.run.state, name="train",
+                             nice=self.train_nice)
         self.worker.message.connect(self._on_message)
         self.worker.finished.connect(self._on_finished)
         self.worker.start()
@@ -257,38 +257,25 @@ class TrainingPanel(QWidget):
         return True
 
     def _on_stroke(self, _stroke) -> None:
+        """New strokes join the run at its next epoch."""
         project = self.session.project
-        if project is not None:
-            with self._lock:
-                self._pending = project.labels.snapshot()
-
-    def _relabel(self):
-        """Called by the worker between epochs: new training data if strokes were added."""
-        from seisview.ml.data import make_training_data
-
-        with self._lock:
-            snap, self._pending = self._pending, None
-        if snap is None:
-            return None
-        try:
-            return make_training_data(self.session.volume, snap, **self._data_kw)
-        except SeisviewError:
-            return None
+        if project is not None and self.run is not None:
+            self.run.relabel(project.labels.snapshot())
 
     def set_paused(self, paused: bool) -> None:
-        if self.worker is None:
+        if self.run is None:
             return
         if paused:
-            self.worker.pause()
+            self.run.pause()
             self.pause_btn.setText("Resume")
         else:
-            self.worker.resume()
+            self.run.resume()
             self.pause_btn.setText("Pause")
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-            self.worker.resume()
+        """Stop the run; it records itself as cancelled with its last checkpoint."""
+        if self.run is not None:
+            self.run.cancel()
 
     def _on_context(self, *_args) -> None:
         """Another survey or project: a run (or a volume prediction) of the previous one
@@ -324,9 +311,7 @@ class TrainingPanel(QWidget):
                 if "val_acc" in msg.metrics:
                     self.curves["val_acc"].append((msg.step, msg.metrics["val_acc"]))
                 first = self.snapshot is None
-                self.snapshot = msg.snapshot
-                self.layers.request(msg.snapshot)
-                self._announce(msg.snapshot)
+                self.snapshot = msg.snapshot  # the overlays re-predict, the followers follow
                 if first:  # Predict volume works from the first snapshot on
                     self._sync_buttons()
                 acc = msg.metrics.get("val_acc")
@@ -339,30 +324,14 @@ class TrainingPanel(QWidget):
         elif isinstance(msg, TrainDone | TrainCancelled | TrainFailed):
             self._finish(msg)
 
-    def _announce(self, snapshot) -> None:
-        if snapshot.version != self._announced:
-            self._announced = snapshot.version
-            self.snapshot_ready.emit(snapshot)
-
     def _finish(self, msg) -> None:
+        """The run's end (recorded in its project by the run already) on the panel."""
         from seisview.ml.progress import TrainDone, TrainFailed
-        from seisview.ml.runs import clean_metrics
 
         self._curve_timer.stop()
         self._draw_curves()
-
-        project = self._run_on[1]  # the run's own project, even if another one is open now
         if msg.snapshot is not None and self.session.volume is self._run_on[0]:
-            self.snapshot = msg.snapshot
-            if msg.snapshot.version != self.layers.version:  # the best one is not shown
-                self.layers.request(msg.snapshot)
-            self._announce(msg.snapshot)  # the followers end on the best one too
-        status = ("done" if isinstance(msg, TrainDone) else
-                  "failed" if isinstance(msg, TrainFailed) else "cancelled")
-        if project is not None and self.run_id is not None:
-            metrics = clean_metrics(msg.metrics) if isinstance(msg, TrainDone) else {}
-            record_run(project, self.run_id, status=status, metrics=metrics,
-                       checkpoint=msg.checkpoint or None)
+            self.snapshot = msg.snapshot  # the best one: overlays and followers end on it
         if isinstance(msg, TrainDone):
             self.bar.setValue(1000)
             self._say(f"run {self.run_id} done ({msg.reason}); best model from epoch "
@@ -430,12 +399,8 @@ class TrainingPanel(QWidget):
         g = self.session.volume.geometry
         self.next_list.clear()
         for r in regions:
-            row, col = r.center
-            il, xl = (spec.index, col) if kind == "inline" else (col, spec.index)
-            text = (f"inline {g.il.first + g.il.step * il}, crossline "
-                    f"{g.xl.first + g.xl.step * xl}, {g.t0 + g.dt * row:.0f} {g.z_unit} "
-                    f"(uncertainty {r.score:.2f})")
-            item = QListWidgetItem(text)
+            il, xl, row = spec.volume_point(*r.center)
+            item = QListWidgetItem(f"{g.describe_point(il, xl, row)} (uncertainty {r.score:.2f})")
             item.setData(Qt.ItemDataRole.UserRole, (il, xl, row))
             self.next_list.addItem(item)
 
@@ -521,10 +486,11 @@ class TrainingPanel(QWidget):
     # -- teardown ----------------------------------------------------------------------------
     def shutdown(self, wait: float = 5.0) -> None:
         """Cancel and join every worker of the panel (window close, tests). A run still
-        training is recorded as cancelled, with the last checkpoint it wrote: its messages
-        are no longer handled once the window closes."""
-        was_training = not self._closing and self.training
+        training ends as cancelled and records itself so, with the last checkpoint it wrote,
+        though its messages are no longer handled once the window closes."""
         self._closing = True
+        if self.run is not None:
+            self.run.cancel()
         for w in (self.worker, self.volume_worker, self.export_worker):
             if w is not None:
                 w.cancel()
@@ -534,13 +500,8 @@ class TrainingPanel(QWidget):
                 w.wait(wait)
         if self.layers is not None:
             self.layers.runner.cancel_all(wait)
-        project = self._run_on[1]
-        if was_training and project is not None and self.run_id is not None:
-            from seisview.io.project import run_checkpoint
-
-            ckpt = run_checkpoint(project.path, self.run_id).with_suffix(".safetensors")
-            record_run(project, self.run_id, status="cancelled",
-                       checkpoint=str(ckpt) if ckpt.is_file() else None)
+            self.session.predictions.events.sections.disconnect(self._on_predictions,
+                                                                missing_ok=True)
 
     def closeEvent(self, ev) -> None:  # noqa: N802 (Qt name)
         self.shutdown()

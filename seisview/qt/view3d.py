@@ -5,7 +5,7 @@ views, with every visible overlay layer blended on top, so prediction,
 uncertainty and activation layers appear here too. Painted labels are blended
 last, with the Labels panel's opacity: a plane that shows a labelled section
 gets its mask, and every plane gets the lines where other labelled sections
-cross it (``label_overlays.section_ids``). A label edit recomposes only the
+cross it (``label_display.section_ids``). A label edit recomposes only the
 planes it can touch, from the cached seismic-plus-layers texture. The planes follow the 2-D views
 (session positions), and Ctrl+drag on a plane moves it (and the 2-D views)
 along its normal; an orbit (turntable) camera turns the scene. Needs
@@ -22,7 +22,7 @@ from PyQt6.QtWidgets import QVBoxLayout, QWidget
 from seisview.core.section import SectionSpec
 from seisview.core.session import Session
 from seisview.qt.colormaps import blend, colorize, lut, to_uint8
-from seisview.qt.label_overlays import affected_rect, blend_ids, display_for, section_ids, union
+from seisview.qt.label_display import affected_rect, blend_ids, display_for, section_ids, union
 from seisview.qt.signals import disconnect_all
 from seisview.qt.workers import LatestRunner
 

@@ -50,6 +50,7 @@ class WellPanel(QWidget):
         self.tracks: dict[str, pg.PlotItem] = {}
         self.map_items: list = []
         self.open_btn = QPushButton("Open LAS…")
+        self.open_btn.setToolTip("Open a LAS 2.0 / 3.0 well log (File → Open well log…)")
         self.title = QLabel("No well loaded")
         self.title.setWordWrap(True)
         self.location = QLabel("")
@@ -176,8 +177,8 @@ class WellPanel(QWidget):
         if not getattr(mv, "world", False) or g.affine is None:
             return f"Well at {where}; the survey has no world coordinates, so it cannot be placed."
         il_no, xl_no = (float(a) for a in g.lines_of(loc.x, loc.y))
-        il_lo, il_hi = sorted((g.il.first, g.il.first + g.il.step * (g.il.count - 1)))
-        xl_lo, xl_hi = sorted((g.xl.first, g.xl.first + g.xl.step * (g.xl.count - 1)))
+        il_lo, il_hi = sorted((g.il.first, g.il.last))
+        xl_lo, xl_hi = sorted((g.xl.first, g.xl.last))
         inside = il_lo <= il_no <= il_hi and xl_lo <= xl_no <= xl_hi
         cx, cy = g.world((il_lo + il_hi) / 2, (xl_lo + xl_hi) / 2)
         x0, y0 = g.world(il_lo, xl_lo)

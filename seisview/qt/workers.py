@@ -167,6 +167,8 @@ class Worker(QObject):
     ``nice`` > 0 runs it on a thread of lower priority (see
     :func:`lower_thread_priority`): background work beside the event loop.
     Threads are kept for the next job of the same ``nice`` (:class:`_ThreadPark`).
+    ``task_state``: the job's own ``TaskState`` (a ``TrainingRun``'s), so that the owner's
+    cancel / pause and the worker's reach the same job.
     """
 
     message = pyqtSignal(object)  # each yielded message
@@ -174,13 +176,15 @@ class Worker(QObject):
     finished = pyqtSignal(object)  # exactly one terminal message
 
     def __init__(self, fn: Callable, *args, name: str = "", request_id: int | None = None,
-                 parent: QObject | None = None, nice: int = 0, **kwargs):
+                 parent: QObject | None = None, nice: int = 0,
+                 task_state: TaskState | None = None, **kwargs):
         super().__init__(parent)
         self.fn, self.args, self.kwargs = fn, args, kwargs
         self.nice = int(nice)
         self.request_id = next(_ids) if request_id is None else request_id
         self.name = name or getattr(fn, "__name__", "task")
-        self.state = TaskState(on_progress=lambda f, m: self._emit("progress", f, m))
+        self.state = task_state if task_state is not None else \
+            TaskState(on_progress=lambda f, m: self._emit("progress", f, m))
         self.terminal: object | None = None
         self.thread: threading.Thread | None = None  # the thread running the job
         self._started = False
@@ -222,13 +226,15 @@ class Worker(QObject):
     def _run(self) -> None:
         self.thread = threading.current_thread()
         rid = self.request_id
+        gen = None
         try:
             out = self.fn(*self.args, state=self.state, **self.kwargs)
             if inspect.isgenerator(out):
+                gen = out
                 while True:
                     self.state.check()
                     try:
-                        msg = next(out)
+                        msg = next(gen)
                     except StopIteration as stop:
                         out = stop.value
                         break
@@ -242,6 +248,12 @@ class Worker(QObject):
         except Exception as exc:  # reported to the GUI, never lost in a thread
             log.exception("worker %s failed", self.name)
             end = TaskFailed(exc, f"{type(exc).__name__}: {exc}", traceback.format_exc(), rid)
+        finally:
+            if gen is not None:  # a generator left at a yield ends here, in this thread
+                try:
+                    gen.close()
+                except Exception:
+                    log.exception("worker %s: closing its job failed", self.name)
         self.terminal = end
         self._emit("finished", end)
 

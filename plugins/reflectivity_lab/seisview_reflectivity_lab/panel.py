@@ -48,6 +48,10 @@ def _worker(*args, **kw):
     return Worker(*args, **kw)
 
 
+NET_TIPS = {"numpy": "The tutorial's network in numpy", "torch": "The same network in torch (slower per sample)",
+            "numpy-shuey": "The three Shuey terms as inputs",
+            "numpy-residual": "Learns only the correction to Shuey's approximation"}
+
 class ReflectivityLabPanel(QWidget):
     def __init__(self, main_window=None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -59,17 +63,23 @@ class ReflectivityLabPanel(QWidget):
 
         self.path_edit = QLineEdit(str(DEFAULT_LAS) if DEFAULT_LAS.is_file() else "")
         self.path_edit.setPlaceholderText("LAS file with P/S sonic and density (e.g. R-39.las)")
+        self.path_edit.setToolTip("The well log the features and targets are built from")
         browse = QPushButton("…")
         browse.clicked.connect(self._browse)
+        browse.setToolTip("Choose a LAS file")
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 5000)
         self.epochs.setValue(100)
         self.epochs.setSuffix(" epochs")
+        self.epochs.setToolTip("Epochs of per-sample gradient descent (the tutorial: 100)")
         self.net_boxes = {n: QCheckBox(n) for n in NETS}
         for n, box in self.net_boxes.items():
             box.setChecked(n != "torch")  # torch is ~10x slower per sample on a CPU
+            box.setToolTip(NET_TIPS.get(n, n))
         self.run_btn = QPushButton("Train")
         self.stop_btn = QPushButton("Stop")
+        self.run_btn.setToolTip("Train the checked networks in the background")
+        self.stop_btn.setToolTip("Stop training")
         self.stop_btn.setEnabled(False)
         self.run_btn.clicked.connect(self.start)
         self.stop_btn.clicked.connect(self.stop)
@@ -80,6 +90,7 @@ class ReflectivityLabPanel(QWidget):
         self.interface.setPrefix("AVO at interface ")
         self.interface.setEnabled(False)
         self.interface.setKeyboardTracking(False)
+        self.interface.setToolTip("Interface whose AVO curve (0-50°) is drawn against exact Zoeppritz")
         self.interface.valueChanged.connect(self._on_interface)
 
         grid = QGridLayout()

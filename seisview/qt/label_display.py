@@ -213,7 +213,7 @@ class LabelDisplay(QObject):
         super().__init__(parent)
         # weak: the registry's value must not keep its own (weak) key alive
         self._session = weakref.ref(session)
-        self.opacity = 0.5
+        self.opacity = 1.0
         self.visible = True
         self.project = None
         self._pending: dict[SectionSpec, Rect] = {}

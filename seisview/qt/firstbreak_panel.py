@@ -11,8 +11,6 @@ hand pick.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 from PyQt6.QtWidgets import (
     QCheckBox,
@@ -49,8 +47,6 @@ class FirstBreakPanel(QWidget):
         super().__init__(parent)
         self.window = window
         self.session = window.session
-        self.snapshot = None
-        self.predictions: dict[tuple[int, int], tuple[float, float]] = {}
         self.worker = None
         # while training: a job predicting the visible gather with the newest snapshot, the
         # snapshot version each gather's predictions come from, and the run they belong to
@@ -60,20 +56,41 @@ class FirstBreakPanel(QWidget):
         self._run_gen = 0
         self._closing = False  # shutdown: no new jobs from late messages
         self._run_on = (None, None)  # (gathers, project) of the run in progress
-        self._last_model = None  # the run's newest snapshot, kept even after a survey change
-        # picks made while training: the worker takes them at its next evaluation
-        self._picks_lock = threading.Lock()
-        self._new_picks = None
-        self._picks_handle = None
+        self._picks_handle = None  # picks made while training join the run
+        self.run = None  # the TrainingRun in progress, or the last one
         self.run_id: int | None = None
         self.options: dict = {}  # extra FirstBreakConfig fields (model size in tests, init)
         self._build()
         self._handles = [(self.session.events.gather, self._on_gather),
                          (self.session.events.survey, self._on_survey),
-                         (self.session.events.project, self._on_project)]
+                         (self.session.events.project, self._on_project),
+                         (self.session.predictions.events.picks, self._on_predicted_picks)]
         for sig, slot in self._handles:
             sig.connect(slot)
         self._on_project(self.session.project)
+
+    # -- the session's model and predictions ---------------------------------------
+    @property
+    def snapshot(self):
+        """The current first-break model (``session.models``)."""
+        return self.session.models.get("firstbreak")
+
+    @snapshot.setter
+    def snapshot(self, snapshot) -> None:
+        self.session.models.set("firstbreak", snapshot)
+
+    @property
+    def predictions(self) -> dict[tuple[int, int], tuple[float, float]]:
+        """Predicted picks ``{(gather key, channel): (time_ms, confidence)}`` (the session's
+        prediction store)."""
+        return self.session.predictions.picks
+
+    @predictions.setter
+    def predictions(self, picks: dict) -> None:
+        self.session.predictions.set_picks(picks, replace=True)
+
+    def _on_predicted_picks(self, _picks) -> None:
+        self.redraw()
 
     # -- layout ---------------------------------------------------------------------
     def _build(self) -> None:
@@ -102,6 +119,9 @@ class FirstBreakPanel(QWidget):
         self.train_btn = QPushButton("Train on picks")
         self.cancel_btn = QPushButton("Cancel")
         self.predict_btn = QPushButton("Predict all gathers")
+        self.train_btn.setToolTip("Train the picker on your picks; the gather on screen is re-picked as it learns")
+        self.cancel_btn.setToolTip("Stop training, keeping the last model")
+        self.predict_btn.setToolTip("Pick every gather with the chosen run's model")
         for b in (self.train_btn, self.cancel_btn, self.predict_btn):
             row.addWidget(b)
         lay.addLayout(row)
@@ -110,10 +130,12 @@ class FirstBreakPanel(QWidget):
         lay.addWidget(self.progress)
         self.show_box = QCheckBox("show predicted picks (red → green = confidence)")
         self.show_box.setChecked(True)
+        self.show_box.setToolTip("Show the model's picks as dots coloured by confidence")
         lay.addWidget(self.show_box)
         row2 = QHBoxLayout()
         self.accept_btn = QPushButton("Accept into pick set")
         self.zoom_btn = QPushButton("Zoom to first breaks")
+        self.accept_btn.setToolTip("Copy predicted picks at least this confident into your pick set (one undo step; never over a hand pick)")
         self.zoom_btn.setToolTip("show the gather's time range around its picks (predicted or "
                                  "by hand); the mouse wheel and right-drag zoom as usual")
         row2.addWidget(self.accept_btn)
@@ -165,7 +187,8 @@ class FirstBreakPanel(QWidget):
         return p.picks if p is not None else None
 
     def start_training(self) -> None:
-        from seisview.ml.firstbreak import FirstBreakConfig, FirstBreakData, train
+        from seisview.ml.firstbreak import FirstBreakConfig, FirstBreakData
+        from seisview.ml.training_run import firstbreak_run
         from seisview.qt.workers import Worker
 
         try:
@@ -193,14 +216,14 @@ class FirstBreakPanel(QWidget):
                                      "threads": background_threads(), **self.options})
         project = self.session.project
         record = {**config.record(), "init": self.init_box.currentText()}
-        self.run_id = project.add_run("firstbreak", "fb-unet", record) if project else None
+        self.run = firstbreak_run(project, self.session.gathers, config, data=data, record=record)
+        self.run_id = self.run.run_id
         self._run_gen += 1
         self._version = {}
         self._run_on = (self.session.gathers, project)
-        self._last_model = None
         self.info.setText(f"training on {data.summary()}")
         self._watch_picks(picks)
-        self.worker = Worker(train, config, data, relabel=self._repicked, name="fb-train",
+        self.worker = Worker(self.run.messages, task_state=self.run.state, name="fb-train",
                              nice=10)  # the GUI goes first
         self.worker.message.connect(self._on_message)
         self.worker.finished.connect(self._on_trained)
@@ -209,7 +232,6 @@ class FirstBreakPanel(QWidget):
 
     def _watch_picks(self, picks) -> None:
         self._unwatch_picks()
-        self._new_picks = None
         self._picks_handle = (picks.events.changed, self._on_picks_changed)
         picks.events.changed.connect(self._on_picks_changed)
 
@@ -219,23 +241,10 @@ class FirstBreakPanel(QWidget):
             self._picks_handle = None
 
     def _on_picks_changed(self, _keys) -> None:
+        """Picks made while training join the run at its next evaluation."""
         picks = self._picks()
-        if picks is not None:
-            with self._picks_lock:
-                self._new_picks = picks.snapshot()
-
-    def _repicked(self):
-        """Called by the training thread: training data with the picks made since it began."""
-        from seisview.ml.firstbreak import FirstBreakData
-
-        with self._picks_lock:
-            snap, self._new_picks = self._new_picks, None
-        if snap is None or self.session.gathers is None:
-            return None
-        try:
-            return FirstBreakData(self.session.gathers, snap)
-        except SeisviewError:  # e.g. every pick deleted: go on with the picks it has
-            return None
+        if picks is not None and self.run is not None:
+            self.run.relabel(picks.snapshot())
 
     def start_prediction(self, keys) -> None:
         from seisview.ml.firstbreak import predict_picks
@@ -255,24 +264,21 @@ class FirstBreakPanel(QWidget):
             self.worker.cancel()
 
     def shutdown(self) -> None:
-        """Cancel and join running jobs (window closing, tests); a run still training is
-        recorded as cancelled with its last model (its end message is no longer handled)."""
-        was_training = not self._closing and self._training()
+        """Cancel and join running jobs (window closing, tests); a run still training ends as
+        cancelled and records itself so, with its last model."""
         self._closing = True
+        if self.run is not None:
+            self.run.cancel()
         for job in (self.worker, self.live):
             if job is not None:
                 job.cancel()
                 job.wait(5)
-        if was_training:
-            self._record_run("cancelled")
         self._handles = disconnect_all(self._handles)
         self._unwatch_picks()
 
     def _on_message(self, msg) -> None:
         from seisview.ml.progress import TrainProgress
 
-        if getattr(msg, "snapshot", None) is not None:
-            self._last_model = msg.snapshot  # what the run's checkpoint will hold
         if self.session.gathers is not self._run_on[0]:
             return  # a run cancelled by a survey change: its model is not of these gathers
         if isinstance(msg, TrainProgress):
@@ -282,8 +288,8 @@ class FirstBreakPanel(QWidget):
         self.snapshot = msg.snapshot
         if isinstance(msg, TrainProgress):
             v = msg.metrics.get("val_within", float("nan"))
-            tol = f" (±{2 * self.session.gathers.dt_ms:g} ms)"
-            self.info.setText(f"step {msg.step}: held-out picks within ±2 samples{tol} "
+            tol = f"±{2 * self.session.gathers.dt_ms:g} ms (2 samples)"
+            self.info.setText(f"step {msg.step}: held-out picks within {tol} "
                               f"{v:.0%}; the gather on screen follows each new model")
             self._predict_visible()
 
@@ -321,58 +327,37 @@ class FirstBreakPanel(QWidget):
             self.info.setText(f"live picks of gather {key} failed: {end.message}")
         fresh = gen == self._run_gen and self._version.get(key, -1) < version
         if fresh and isinstance(end, TaskDone) and isinstance(end.result, dict):
-            self.predictions.update(end.result)
             self._version[key] = version
-            self.redraw()
+            self.session.predictions.set_picks(end.result)  # the gather view redraws
             self._update_buttons()
         if self._live_pending:
             self._live_pending = False
             self._predict_visible()
 
     def _on_trained(self, end) -> None:
-        from seisview.qt.workers import TaskCancelled, TaskFailed
+        """The run's end (recorded in its own project by the run already) on the panel."""
+        from seisview.qt.workers import TaskFailed
 
         self.worker = None
         self._unwatch_picks()
-        if self._closing:  # shutdown() recorded the run already
+        run = self.run
+        if self._closing or run is None:
             return
-        if isinstance(end, TaskFailed):
-            self._record_run("failed")
-            self.info.setText(f"training failed: {end.message}"
+        if run.project is not None and run.project is self.session.project:
+            self._on_project(run.project)  # the new run can start the next one
+        if isinstance(end, TaskFailed) or run.status == "failed":
+            why = end.message if isinstance(end, TaskFailed) else getattr(run.end, "message", "")
+            self.info.setText(f"training failed: {why}"
                               + ("; the last good model is kept" if self.snapshot else ""))
-        elif isinstance(end, TaskCancelled):
-            self._record_run("cancelled")
+        elif run.save_error:
+            self.info.setText(run.save_error)
+        elif run.status == "cancelled":
             if self.snapshot is not None:
                 self.info.setText("training cancelled; its last model is kept (Predict all "
                                   "gathers uses it, Start from can continue it)")
-        elif self.snapshot is not None or self.session.gathers is not self._run_on[0]:
-            self._record_run("done")
-            if self.snapshot is not None:
-                self.start_prediction(None)
+        elif self.snapshot is not None:
+            self.start_prediction(None)
         self._update_buttons()
-
-    def _record_run(self, status: str) -> None:
-        """The run's status in its own project, with the checkpoint of its last model."""
-        from seisview.ml.firstbreak import save_run_checkpoint
-        from seisview.ml.runs import checkpoint_path, clean_metrics
-        from seisview.qt.project_actions import record_run
-
-        project, snap = self._run_on[1], self._last_model
-        if project is None or self.run_id is None:
-            return
-        if snap is None:
-            record_run(project, self.run_id, status=status)
-            return
-        try:
-            path = save_run_checkpoint(checkpoint_path(project, self.run_id), snap,
-                                       run_id=self.run_id)
-        except (SeisviewError, OSError) as exc:  # a full disk must not lose the session
-            self.info.setText(f"could not save run {self.run_id}: {exc}")
-            return
-        record_run(project, self.run_id, status=status, checkpoint=str(path),
-                   metrics=clean_metrics(snap.meta))
-        if project is self.session.project:
-            self._on_project(project)  # the new run can start the next one
 
     def _on_predicted(self, end) -> None:
         from seisview.qt.workers import TaskDone, TaskFailed

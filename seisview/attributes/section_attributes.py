@@ -5,7 +5,7 @@ These are the targets of the ``attribute`` contributions in
 of ``volume`` with the section's shape (``(sample, trace)`` for inlines and
 crosslines, ``(il, xl)`` for time slices), so the viewer shows it like the
 seismic. :func:`attribute_layer` wraps one in a
-:class:`~seisview.core.layers.Layer` of kind ``attribute`` with a small
+:class:`~seisview.core.display_layers.Layer` of kind ``attribute`` with a small
 cache (an interpreter flips back and forth between a few sections).
 """
 
@@ -86,7 +86,7 @@ def attribute_source(volume, fn, cache_size: int = 8, **params):
 
 def attribute_layer(volume, name: str, *, opacity: float = 1.0, colormap: str | None = None, **params):
     """A ``Layer(kind="attribute")`` showing attribute ``name`` of ``volume`` on every view."""
-    from seisview.core.layers import Layer
+    from seisview.core.display_layers import Layer
 
     if name in LAYER_ATTRIBUTES:
         fn, cmap, _ = LAYER_ATTRIBUTES[name]

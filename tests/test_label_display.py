@@ -8,7 +8,7 @@ from PyQt6.QtCore import QPointF
 from seisview.core.geometry import SurveyGeometry
 from seisview.core.labels import LabelSet
 from seisview.core.section import SectionSpec
-from seisview.qt.label_overlays import (
+from seisview.qt.label_display import (
     affected_rect,
     crossing_segments,
     crossings,
@@ -141,11 +141,11 @@ def test_display_registry_does_not_keep_a_session_alive(qapp):
     import weakref
 
     from seisview.core.session import Session
-    from seisview.qt import label_overlays
+    from seisview.qt import label_display
 
     s = Session()
-    d = label_overlays.display_for(s)
-    assert label_overlays.display_for(s) is d and d.labels is None and not d.shown()
+    d = label_display.display_for(s)
+    assert label_display.display_for(s) is d and d.labels is None and not d.shown()
     ref = weakref.ref(s)
     del s, d
     gc.collect()

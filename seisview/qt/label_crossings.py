@@ -7,9 +7,9 @@
 * Section views: where other labelled sections cross the shown one (a labelled
   crossline is a coloured vertical line on an inline, a labelled inline a
   horizontal line on the time slice, ...). Their own labels stay with
-  ``paint_tools.LabelOverlay``.
+  ``paint_tools.LabelMaskItem``.
 
-Everything follows :class:`~seisview.qt.label_overlays.LabelDisplay`: edits
+Everything follows :class:`~seisview.qt.label_display.LabelDisplay`: edits
 arrive coalesced, and a view redraws only when an edit can touch what it shows.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 from PyQt6.QtCore import QObject, Qt
 
 from seisview.core.section import SectionSpec
-from seisview.qt.label_overlays import (
+from seisview.qt.label_display import (
     LabelDisplay,
     SegmentsItem,
     crossing_segments,
@@ -28,7 +28,7 @@ from seisview.qt.label_overlays import (
     runs,
     touches,
 )
-from seisview.qt.paint_tools import LabelOverlay
+from seisview.qt.paint_tools import LabelMaskItem
 from seisview.qt.signals import connect_all, disconnect_all
 
 FOOTPRINT_RGBA = (0, 0, 0, 230)
@@ -93,7 +93,7 @@ class MapLabels(QObject):
         self.display = display
         self.session = display.session
         self.view = map_view
-        self.mask = map_view.add_pixel_item(LabelOverlay(), z=25)
+        self.mask = map_view.add_pixel_item(LabelMaskItem(), z=25)
         # traces above the position lines (z 40): the labelled section may be the current one
         self.footprints = map_view.add_pixel_item(SegmentsItem(width=2, style=Qt.PenStyle.DashLine), z=41)
         self.crossings = map_view.add_pixel_item(SegmentsItem(width=3), z=45)
@@ -190,7 +190,7 @@ class MapLabels(QObject):
 
 def install(window, controller) -> tuple[LabelDisplay, SectionCrossings, MapLabels]:
     """Labels in the map and as crossings in the section views of ``window``, styled like ``controller``'s."""
-    from seisview.qt.label_overlays import display_for
+    from seisview.qt.label_display import display_for
 
     display = display_for(window.session, parent=window)
     display.set_style(controller.opacity, controller.visible)
