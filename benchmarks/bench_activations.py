@@ -60,7 +60,6 @@ def main(argv=None) -> int:
     args.threads = args.threads or (1 if args.clock == "cpu" else 2)
     torch.set_num_threads(args.threads)
     from PyQt6.QtCore import QTimer
-    from PyQt6.QtWidgets import QApplication
 
     from seisview.core.geometry import SurveyGeometry
     from seisview.core.session import Session
@@ -69,8 +68,9 @@ def main(argv=None) -> int:
     from seisview.ml.models import build_model
     from seisview.ml.snapshot import ModelSnapshot
     from seisview.qt.activation_panel import ActivationPanel
+    from seisview.qt.app import make_app
 
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = make_app()
     rng = np.random.default_rng(0)
     # a few inlines of F3 size: (il, xl, sample) = (3, 951, 463)
     cube = np.cumsum(rng.normal(size=(3, 951, 463)), axis=2).astype(np.float32)

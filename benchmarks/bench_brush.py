@@ -41,9 +41,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--stamps", type=int, default=60)
     args = ap.parse_args(argv)
 
-    from PyQt6.QtWidgets import QApplication
+    from seisview.qt.app import make_app
 
-    app = QApplication.instance() or QApplication([])
+    app = make_app()
     from seisview.core.display_layers import Layer
     from seisview.core.labels import LabelSet
     from seisview.core.palette import Palette

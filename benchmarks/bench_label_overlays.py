@@ -69,9 +69,10 @@ def _stubs(labels, palette, t_idx):
 
 def main() -> dict:
     from _timing import compare, loadavg
-    from PyQt6.QtWidgets import QApplication
 
-    app = QApplication.instance() or QApplication([])  # noqa: F841 (items need it)
+    from seisview.qt.app import make_app
+
+    app = make_app()  # noqa: F841 (items need it)
     from seisview.core.geometry import LineAxis, SurveyGeometry
     from seisview.core.labels import LabelSet
     from seisview.core.palette import Palette

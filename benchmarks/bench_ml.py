@@ -55,7 +55,7 @@ TRAIN_IL = int(os.environ.get("BENCH_TRAIN_IL", 100))  # inline index painted wi
 TEST_IL = [i for i in (5, 25, 45, 65, 85, 120, 140, 160, 180, 195, 105) if i != TRAIN_IL][:10]
 QUALITY_TEST_POOL = (5, 25, 45, 65, 85, 105, 120, 140, 160, 180, 195, 35, 75, 130, 170)
 K = len(DEMO_CLASSES)
-BEST = dict(model="unet")  # the defaults (training.RECIPE_MODEL_CFG, TrainConfig)
+BEST = dict(model="unet")  # the defaults (unet's manifest recipe, TrainConfig)
 
 
 def setup():
@@ -157,15 +157,14 @@ def bench_gui():
     from types import SimpleNamespace
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PyQt6.QtWidgets import QApplication
-
     from seisview.core.palette import Palette
     from seisview.core.session import Session
     from seisview.io.demo import demo_survey_path
     from seisview.io.project import Project
+    from seisview.qt.app import make_app
     from seisview.qt.training_panel import TrainingPanel
 
-    app = QApplication.instance() or QApplication([])
+    app = make_app()
     vol, truth, strokes, _ = setup()
     pal = Palette.from_list([{"id": i + 1, "name": n, "color": c}
                              for i, (n, c) in enumerate(DEMO_CLASSES)])
@@ -432,7 +431,7 @@ def bench_frames(seconds=12.0):
         pts, first = [], []
         panel.start()
         t_press = time.monotonic()
-        cfg = panel.worker.args[0]  # the TrainConfig the panel made (threads included)
+        cfg = panel.run.config  # the TrainConfig the panel made (threads included)
         panel.worker.message.connect(
             lambda m: isinstance(m, TrainProgress) and pts.append((time.monotonic(), m.step)))
         layer = w.session.layers["prediction"]

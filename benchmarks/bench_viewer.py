@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -194,9 +193,9 @@ def main(argv=None) -> dict:
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args(argv)
 
-    from PyQt6.QtWidgets import QApplication
+    from seisview.qt.app import make_app
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = make_app()
     from seisview.core.session import Session
     from seisview.qt.section_view import SectionView
 

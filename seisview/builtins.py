@@ -11,8 +11,46 @@ def manifest() -> dict:
         "version": __import__("seisview").__version__,
         "contributions": [
             # -- readers (survey I/O) --
+            # reader meta: "data" ("survey" unless said), "extensions", "default" (for any other
+            # suffix), "scan" (a SEG-Y-style scan and open dialog come first). A survey reader's
+            # target is load(path, *, state=None) -> Volume | GatherSet.
             {"kind": "reader", "name": "segy", "target": "seisview.io.segy:load",
-             "description": "SEG-Y rev 0/1/2: post-stack 3-D/2-D, pre-stack, unstructured"},
+             "description": "SEG-Y rev 0/1/2: post-stack 3-D/2-D, pre-stack, unstructured",
+             "meta": {"default": True, "scan": True,
+                      "extensions": [".sgy", ".segy", ".su", ".zarr"]}},
+            # -- label and pick formats (meta "import" / "export": what they can do). A plugin
+            # format's target has import_labels(labels, palette, files) -> dict and/or
+            # export_labels(labels, palette, out) (picks: import_picks(path) -> {(key, channel):
+            # (ms, confidence)}, export_picks({(key, channel): Pick}, out)); the built-ins are handled in
+            # seisview.io.project_transfer, their targets name the code that does the work.
+            {"kind": "label_format", "name": "malenov", "target": "seisview.io.label_formats:read_points",
+             "description": "MalenoV / Petrel point files: inline crossline time, one file per class",
+             "meta": {"import": True, "export": True, "patterns": ["*.pts", "*.txt", "*.dat"],
+                      "folder": True}},
+            {"kind": "label_format", "name": "opendtect", "target": "seisview.io.label_formats:read_points",
+             "description": "OpendTect point files: inline crossline time, one file per class",
+             "meta": {"import": True, "export": True, "patterns": ["*.txt", "*.dat", "*.pts"],
+                      "folder": True}},
+            {"kind": "label_format", "name": "image", "target": "seisview.io.label_formats:import_images",
+             "description": "Label images of a section, palette colours",
+             "meta": {"import": True, "patterns": ["*.png", "*.tif", "*.tiff", "*.bmp"]}},
+            {"kind": "label_format", "name": "segy", "target": "seisview.io.label_formats:export_segy",
+             "description": "SEG-Y label cube on the survey geometry (class id per sample)",
+             "meta": {"export": True, "patterns": ["*.sgy", "*.segy"]}},
+            {"kind": "label_format", "name": "npy", "target": "seisview.io.label_formats:export_npy",
+             "description": "numpy label cube (il, xl, sample) uint8",
+             "meta": {"export": True, "patterns": ["*.npy"]}},
+            *[{"kind": "pick_format", "name": _n, "target": _t, "description": _d,
+               "meta": {"import": True, "export": True, "patterns": _p}}
+              for _n, _t, _d, _p in (
+                  ("csv", "seisview.io.pick_formats:read_csv",
+                   "Pick table: ffid,channel,time_ms[,confidence]", ["*.csv", "*.txt"]),
+                  ("json", "seisview.io.pick_formats:read_json", "seisview JSON picks", ["*.json"]),
+                  ("segy-header", "seisview.io.pick_formats:read_segy_header",
+                   "SEG-Y trace headers: int32 microseconds at a byte (default 233)",
+                   ["*.sgy", "*.segy"]),
+                  ("sgt", "seisview.io.pick_sgt:sgt_picks", "pyGIMLi / refrapy travel times",
+                   ["*.sgt"]))],
             # -- panels (viewer) --
             # -- panels and tools (interpretation: palette, labels, picks) --
             {"kind": "panel", "name": "labels", "target": "seisview.qt.labels_panel:make_panel",
@@ -20,12 +58,19 @@ def manifest() -> dict:
                             "picking, File → New/Open project",
              "meta": {"title": "Labels and picks", "area": "right"}},
             # -- models and panels (training) --
+            # model meta: "task" (facies unless said), "default" (the task's first choice),
+            # "recipe" (its settings when the user picked none), "optimizer" ("adam" unless
+            # said), "pretrained_encoder" (takes `--init` encoder files); see docs/architecture.md
+            {"kind": "model", "name": "unet", "target": "seisview.ml.models.unet:UNet",
+             "description": "dense U-Net from sparse strokes, coarse texture-scale logits",
+             # logits at 1/16, a 1/4-resolution refinement, two members averaged (measurements:
+             # docs/measurements.md, "facies defaults")
+             "meta": {"default": True, "recipe": {"depth": 4, "refine": 4, "members": 2}}},
             {"kind": "model", "name": "waldeland", "target": "seisview.ml.models.waldeland:WaldelandCNN",
              "description": "Waldeland 65x65 patch CNN (seed 004), applied densely"},
-            {"kind": "model", "name": "unet", "target": "seisview.ml.models.unet:UNet",
-             "description": "dense U-Net from sparse strokes, coarse texture-scale logits"},
             {"kind": "model", "name": "vgg16", "target": "seisview.ml.models.vgg:VGG16Facies",
-             "description": "VGG16-style encoder, first layers frozen, new head (SGD fine-tuning)"},
+             "description": "VGG16-style encoder, first layers frozen, new head (SGD fine-tuning)",
+             "meta": {"optimizer": "sgd", "pretrained_encoder": True}},
             {"kind": "model", "name": "resnet", "target": "seisview.ml.models.resnet:ResNetFacies",
              "description": "ResNet-style encoder with a facies head (seed 004 comparison)"},
             {"kind": "panel", "name": "training", "target": "seisview.qt.training_panel:TrainingPanel",
@@ -54,13 +99,13 @@ def manifest() -> dict:
                   ("envelope", "viridis", "instantaneous amplitude (envelope)"),
                   ("phase", "seismic", "instantaneous phase (rad)"),
                   ("frequency", "viridis", "instantaneous frequency (Hz)"),
-                  ("rms", "viridis", "RMS amplitude in a window"),
-                  ("bandpass", "seismic", "band-pass filtered amplitude (frequency attribute)"),
-                  ("glcm_energy", "viridis", "GLCM texture energy (angular second moment)"),
-                  ("glcm_entropy", "viridis", "GLCM texture entropy"),
-                  ("glcm_homogeneity", "viridis", "GLCM texture homogeneity"),
-                  ("glcm_contrast", "viridis", "GLCM texture contrast"),
-                  ("glcm_correlation", "viridis", "GLCM texture correlation"))],
+                  ("rms", "viridis", "RMS amplitude in a 9-sample window"),
+                  ("bandpass", "seismic", "band-pass amplitude, 10-30 Hz by default (low_hz=, high_hz=)"),
+                  ("glcm_energy", "viridis", "GLCM energy (angular second moment), 9x9 window"),
+                  ("glcm_entropy", "viridis", "GLCM entropy (bits), 9x9 window"),
+                  ("glcm_homogeneity", "viridis", "GLCM homogeneity, 9x9 window"),
+                  ("glcm_contrast", "viridis", "GLCM contrast, 9x9 window"),
+                  ("glcm_correlation", "viridis", "GLCM correlation, 9x9 window"))],
             {"kind": "panel", "name": "activations", "target": "seisview.qt.activation_panel:make_panel",
              "description": "channel maps of a layer on the current section, live with training; "
                             "click one to overlay it",

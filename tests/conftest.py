@@ -29,6 +29,15 @@ def _gc_in_main_thread_only():
 
 
 @pytest.fixture(autouse=True)
+def _pyqtgraph_configured(request):
+    """pyqtgraph's options as the application sets them at start-up (qt.app.make_app)."""
+    if {"qtbot", "qapp"} & set(request.fixturenames):
+        from seisview.qt.app import configure_pyqtgraph
+
+        configure_pyqtgraph()
+
+
+@pytest.fixture(autouse=True)
 def _collect_after_test(request):
     yield
     # A full collection costs ~0.2 s with torch loaded: only after tests that made Qt

@@ -143,3 +143,35 @@ def test_second_open_in_one_process_keeps_the_first_ones_locks(tmp_path):
         first.close()
     with Project.open(path) as pr:
         assert pr.journal_counts()["strokes"] == 1
+
+
+def _trainer(path: str, ready, stop) -> None:
+    pr = Project.open(path)
+    rid = pr.add_run("facies", "unet", {})
+    ready.set()
+    stop.wait(60)
+    pr.update_run(rid, status="done")
+    pr.close()
+
+
+def test_a_run_of_a_live_process_is_not_marked_interrupted_by_another(tmp_path):
+    """The claim goes to whoever opens the project when nobody else has it; a run still
+    trained by another process must not be settled as "interrupted" by that opener."""
+    path = tmp_path / "p.seisview"
+    Project.create(path, geometry=SurveyGeometry.regular(4, 6, 20)).close()
+    first = Project.open(path)  # holds the claim while the trainer starts
+    ctx = mp.get_context("fork")
+    ready, stop = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=_trainer, args=(str(path), ready, stop))
+    child.start()
+    try:
+        assert ready.wait(60)
+        first.close()
+        with Project.open(path) as later:  # takes the claim, settles only dead runs
+            assert [r.status for r in later.runs()] == ["running"]
+            assert not any("interrupted" in w for w in later.warnings)
+    finally:
+        stop.set()
+        child.join(60)
+    with Project.open(path) as pr:
+        assert [r.status for r in pr.runs()] == ["done"]

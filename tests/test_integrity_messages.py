@@ -78,6 +78,23 @@ def test_a_project_on_a_full_disk_says_the_disk_is_full_and_is_intact_after(tiny
         assert pr.journal_counts()["strokes"] == acked >= 1
 
 
+def test_convert_onto_a_full_disk_says_so_and_keeps_the_old_cache(tiny_disk, tmp_path, capsys):
+    from make_segy import make
+
+    from seisview.io.cache import open_cache
+
+    small = make(tmp_path / "small.sgy", n_il=4, n_xl=4, ns=20)
+    big = make(tmp_path / "big.sgy", n_il=40, n_xl=40, ns=400)  # 2.6 MB of samples, twice
+    out = tiny_disk / "c.zarr"
+    assert main(["convert", str(small), str(out)]) == 0
+    capsys.readouterr()
+    assert main(["convert", str(big), str(out)]) == 2  # was: internal error, OSError errno 28
+    err = capsys.readouterr().err.strip()
+    assert "the disk is full" in err and "\n" not in err, err
+    assert open_cache(out).geometry.shape == (4, 4, 20)
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["c.zarr"]
+
+
 def test_a_full_disk_is_told_apart_from_damage_when_sqlite_only_says_io_error(tmp_path, monkeypatch):
     exc = sqlite3.OperationalError("disk I/O error")
     real = os.statvfs

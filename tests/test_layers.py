@@ -54,6 +54,22 @@ def test_a_function_level_import_across_a_contract_breaks_it(tmp_path, module, l
     assert any(contract in b for b in broken), out.stdout[-3000:]
 
 
+IMPORT_NAMES = {"scikit-image": "skimage", "pillow": "PIL"}
+
+
+def test_every_dependency_is_imported():
+    """A library is declared when seisview imports it, and not before."""
+    import re
+    import tomllib
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    names = [re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0] for d in deps]
+    source = "\n".join(p.read_text() for p in (ROOT / "seisview").rglob("*.py"))
+    unused = [n for n in names
+              if not re.search(rf"^\s*(import|from) {IMPORT_NAMES.get(n, n)}\b", source, re.M)]
+    assert not unused, f"declared in pyproject.toml but imported nowhere in seisview: {unused}"
+
+
 def _loaded_after_import(module: str) -> set[str]:
     code = f"import sys, {module}, pkgutil, importlib\n" \
            f"pkg = {module}\n" \

@@ -213,7 +213,7 @@ def test_runs_left_running_by_a_dead_process_become_interrupted(tmp_path):
         with Project.open(path) as other:  # opened while the trainer still runs: hands off
             assert other.get_run(a).status == "running"
     ckpt = run_checkpoint(path, a).with_suffix(".safetensors")
-    ckpt.parent.mkdir()
+    ckpt.parent.mkdir(exist_ok=True)  # add_run made it for the run lock files
     ckpt.write_bytes(b"weights")
     with Project.open(path) as first:
         assert first.get_run(a).status == "interrupted" and first.get_run(a).checkpoint == str(ckpt)

@@ -148,8 +148,8 @@ GUI_CHILD = r'''
 import hashlib, os, sys
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 import numpy as np
-from PyQt6.QtWidgets import QApplication
-app = QApplication([])
+from seisview.qt.app import make_app
+app = make_app()
 from seisview.io.segy import load, scan
 from seisview.qt import project_actions
 from seisview.qt.labels_panel import make_panel

@@ -18,8 +18,8 @@ SCRIPT = textwrap.dedent(r'''
     import json, os, sys, time
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     import numpy as np
-    from PyQt6.QtWidgets import QApplication
-    app = QApplication([])
+    from seisview.qt.app import make_app
+    app = make_app()
     from seisview.core.display_layers import Layer
     from seisview.core.section import SectionSpec
     from seisview.core.session import Session

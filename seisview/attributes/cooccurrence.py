@@ -21,7 +21,7 @@ Stack axis: functions accept ``(H, W)`` maps or ``(C, H, W)`` stacks
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.stats import rankdata
@@ -47,9 +47,6 @@ class CoStats:
     def row(self) -> dict[str, float]:
         """The five statistics averaged over channels, as plain floats."""
         return {k: float(np.mean(getattr(self, k))) for k in STATS}
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def quantile_levels(x, levels: int = 8) -> np.ndarray:
@@ -211,8 +208,3 @@ def map_stats(a, levels: int = 8, distance: int = 1, angles=(0, 90), shuffles: i
         raise SeisviewError(f"map {A.shape[1:]} too small for pairs at distance {distance}",
                             hint="use a larger map or a shorter distance")
     return _co_stats(np.concatenate(first, 1), np.concatenate(second, 1), levels, shuffles, seed)
-
-
-def mean_stats(s: CoStats) -> dict[str, float]:
-    """Channel-averaged statistics (the values of one CSV row)."""
-    return s.row()

@@ -58,11 +58,12 @@ def load_map(spec: str, cache: dict | None = None):
                             hint="use map.npy or survey.sgy:time:800 / :inline:NO / :crossline:NO[:attribute]")
     vol = _survey(m["path"], cache)
     attr = (m["attr"] or "amplitude").lower()
-    from seisview.attributes.seismic import ATTRIBUTES, attribute_map, compute
-
-    if attr not in ATTRIBUTES:
-        raise SeisviewError(f"unknown attribute {attr!r} in {spec!r}", hint=f"one of {', '.join(ATTRIBUTES)}")
     sec = vol.geometry.parse_spec(f"{m['kind']}:{m['value']}")
-    if sec.kind == "time":
-        return attribute_map(vol, sec.index, attr)
-    return compute(attr, vol.section_array(sec), vol.geometry.dt, axis=0)
+    if attr == "amplitude":
+        return np.asarray(vol.section_array(sec), np.float32)
+    from seisview.plugins import registry  # every attribute contribution, plugins' included
+
+    if attr not in registry.names("attribute"):
+        raise SeisviewError(f"unknown attribute {attr!r} in {spec!r}",
+                            hint=f"one of amplitude, {', '.join(registry.names('attribute'))}")
+    return np.asarray(registry.get("attribute", attr)(vol, sec), np.float32)

@@ -19,7 +19,6 @@ import numpy as np
 
 from seisview.attributes.seismic import attribute_map, compute
 from seisview.attributes.texture import glcm_attributes
-from seisview.core.errors import SeisviewError
 
 
 def trace_attribute(name: str, volume, spec, **params) -> np.ndarray:
@@ -48,21 +47,6 @@ glcm_homogeneity = partial(texture_attribute, "homogeneity")
 glcm_contrast = partial(texture_attribute, "contrast")
 glcm_correlation = partial(texture_attribute, "correlation")
 
-# name -> (function, default colour map, description); the builtins manifest mirrors this
-LAYER_ATTRIBUTES = {
-    "envelope": (envelope, "viridis", "instantaneous amplitude (envelope)"),
-    "phase": (phase, "seismic", "instantaneous phase (rad)"),
-    "frequency": (frequency, "viridis", "instantaneous frequency (Hz)"),
-    "rms": (rms, "viridis", "RMS amplitude in a 9-sample window"),
-    "bandpass": (bandpass, "seismic", "band-pass amplitude, 10-30 Hz by default (low_hz=, high_hz=)"),
-    "glcm_energy": (glcm_energy, "viridis", "GLCM energy (angular second moment), 9x9 window"),
-    "glcm_entropy": (glcm_entropy, "viridis", "GLCM entropy (bits), 9x9 window"),
-    "glcm_homogeneity": (glcm_homogeneity, "viridis", "GLCM homogeneity, 9x9 window"),
-    "glcm_contrast": (glcm_contrast, "viridis", "GLCM contrast, 9x9 window"),
-    "glcm_correlation": (glcm_correlation, "viridis", "GLCM correlation, 9x9 window"),
-}
-
-
 def attribute_source(volume, fn, cache_size: int = 8, **params):
     """``(SectionSpec) -> array`` computing ``fn(volume, spec, **params)``, LRU-cached, thread-safe."""
     cache: OrderedDict = OrderedDict()
@@ -87,17 +71,10 @@ def attribute_source(volume, fn, cache_size: int = 8, **params):
 def attribute_layer(volume, name: str, *, opacity: float = 1.0, colormap: str | None = None, **params):
     """A ``Layer(kind="attribute")`` showing attribute ``name`` of ``volume`` on every view."""
     from seisview.core.display_layers import Layer
+    from seisview.plugins import registry
 
-    if name in LAYER_ATTRIBUTES:
-        fn, cmap, _ = LAYER_ATTRIBUTES[name]
-    else:
-        from seisview.plugins import registry
-
-        try:
-            fn, cmap = registry.get("attribute", name), "viridis"
-        except SeisviewError:
-            raise SeisviewError(f"unknown attribute {name!r}",
-                                hint=f"one of {', '.join(LAYER_ATTRIBUTES)}") from None
+    c = registry.get_contribution("attribute", name)
+    fn, cmap = c.load(), c.meta.get("colormap", "viridis")
     label = name if not params else f"{name} ({', '.join(f'{k}={v}' for k, v in params.items())})"
     return Layer(f"attribute: {label}", "attribute", attribute_source(volume, fn, **params),
                  opacity=opacity, colormap=colormap or cmap, meta={"attribute": name, "params": params})

@@ -49,13 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     groups: dict[str, argparse._SubParsersAction] = {}
     for name in COMMAND_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # command group not written yet
-                continue
-            raise
-        mod.register(sub, groups)
+        importlib.import_module(name).register(sub, groups)
     _register_plugin_commands(sub, groups)
     return parser
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from seisview.attributes.maps import load_map
 from seisview.core.errors import SeisviewError
 
 
@@ -72,6 +71,9 @@ def run_stats(args) -> int:
     torch.set_num_threads(max(1, min(torch.get_num_threads(), 4)))
     if args.levels < 2:
         raise SeisviewError(f"--levels {args.levels}", hint="use at least 2 levels")
+    # scipy.signal takes 1-4 s to import: only this command needs it
+    from seisview.attributes.maps import load_map
+
     cache: dict = {}
     maps = {}
     for spec in args.maps:

@@ -12,6 +12,14 @@ from seisview.cli.progress import ProgressBar, drive
 from seisview.core.errors import SeisviewError
 
 
+def _facies_models() -> str:
+    """The facies models of the registry for the help text, the default marked."""
+    from seisview.plugins import registry
+
+    names = [c.name + (" (default)" if i == 0 else "") for i, c in enumerate(registry.models("facies"))]
+    return ", ".join(names)
+
+
 def register(sub, groups) -> None:
     p = sub.add_parser("train", help="train a model on the project's labels or picks",
                        description="Train a facies model on the painted labels (or a first-break "
@@ -20,7 +28,7 @@ def register(sub, groups) -> None:
     p.add_argument("project", help="the .seisview project file")
     p.add_argument("--task", choices=("facies", "firstbreak"), default="facies")
     p.add_argument("--model", default=None,
-                   help="facies: waldeland, unet (default), vgg16, resnet or a plugin model")
+                   help=f"facies: {_facies_models()} (plugins add theirs)")
     p.add_argument("--epochs", type=int, default=None,
                    help="facies: passes of --steps-per-epoch steps (default 30 x 10, early "
                         "stopping usually ends sooner); firstbreak: 30 x 50 = 1500 steps")
@@ -104,11 +112,10 @@ def _train_facies(project, args) -> int:
     from seisview.ml.runs import project_training_data, project_volume, resolve_init
     from seisview.ml.training import TrainConfig, build_for
     from seisview.ml.training_run import facies_run
-
-    model = args.model or "unet"
     from seisview.plugins import registry
-    facies = [c.name for c in registry.contributions("model")
-              if c.meta.get("task", "facies") == "facies"]
+
+    model = args.model or registry.default_model("facies")
+    facies = [c.name for c in registry.models("facies")]
     if model not in facies:
         raise SeisviewError(f"unknown facies model {model!r}",
                             hint=f"available: {', '.join(facies)}")
@@ -119,9 +126,10 @@ def _train_facies(project, args) -> int:
     volume = project_volume(project)
     data = project_training_data(project, volume, seed=args.seed)  # says so before starting
     model_cfg = {"pretrained": pretrained} if pretrained else {}
-    if pretrained and model != "vgg16":
-        raise SeisviewError(f"--init {args.init}: pretrained encoder files fit vgg16 only",
-                            hint="use --model vgg16, or --init with a run id")
+    encoders = [c.name for c in registry.models("facies") if c.meta.get("pretrained_encoder")]
+    if pretrained and model not in encoders:
+        raise SeisviewError(f"--init {args.init}: pretrained encoder files fit {', '.join(encoders)} only",
+                            hint=f"use --model {encoders[0] if encoders else 'vgg16'}, or --init with a run id")
     config = TrainConfig(model=model, model_cfg=model_cfg, epochs=args.epochs or 30,
                          minutes=args.minutes, steps_per_epoch=args.steps_per_epoch or 10,
                          batch_size=args.batch_size, seed=args.seed, device=args.device, init=init)

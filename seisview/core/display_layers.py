@@ -198,9 +198,6 @@ class LayerList:
     def names(self) -> list[str]:
         return [x.name for x in self._layers]
 
-    def of_kind(self, kind: str) -> list[Layer]:
-        return [x for x in self._layers if x.kind == kind]
-
     def overlays(self) -> list[Layer]:
         """Every layer except the seismic base layers, bottom first."""
         return [x for x in self._layers if x.kind != "seismic"]

@@ -9,12 +9,7 @@ The project journal stores the same states as append-only events, so
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol
-
-
-class Operation(Protocol):
-    id: int
-
+from typing import Any
 
 ACTIVE, UNDONE, DROPPED = "active", "undone", "dropped"
 
@@ -59,12 +54,12 @@ class UndoStack:
         self._undo.append(op)
         return op
 
-    def undo(self, mark: Callable[[int, str], None], apply: Callable[[object, bool], None]):
+    def undo(self, mark: Callable[[int, str], None], apply: Callable[[Any, bool], None]):
         """Undo the latest operation: ``mark(id, UNDONE)``, move it to the redo branch,
         ``apply(op, False)``; returns it, or None when there is nothing to undo."""
         return self._step(False, mark, apply)
 
-    def redo(self, mark: Callable[[int, str], None], apply: Callable[[object, bool], None]):
+    def redo(self, mark: Callable[[int, str], None], apply: Callable[[Any, bool], None]):
         """Redo the latest undone operation: ``mark(id, ACTIVE)``, ``apply(op, True)``."""
         return self._step(True, mark, apply)
 

@@ -73,10 +73,15 @@ class LabelEvents(SignalGroup):
     history = Signal()  # undo/redo availability or the labelled-section list changed
 
 
-def section_shape(geometry: SurveyGeometry | None, spec: SectionSpec) -> tuple[int, int]:
+def require_geometry(geometry: SurveyGeometry | None) -> SurveyGeometry:
     if geometry is None:
         raise SeisviewError("labels need a post-stack survey geometry",
                             hint="make the project on a 3-D post-stack SEG-Y")
+    return geometry
+
+
+def section_shape(geometry: SurveyGeometry | None, spec: SectionSpec) -> tuple[int, int]:
+    geometry = require_geometry(geometry)
     n_il, n_xl, n_s = geometry.shape
     n = {"inline": n_il, "crossline": n_xl, "time": n_s}[spec.kind]
     if not 0 <= spec.index < n:
@@ -86,6 +91,10 @@ def section_shape(geometry: SurveyGeometry | None, spec: SectionSpec) -> tuple[i
 
 class LabelSet:
     """Label masks of the sections of one survey, with painting tools and undo."""
+
+    def survey(self) -> SurveyGeometry:
+        """The survey geometry; a one-line error when the labels have none (pre-stack data)."""
+        return require_geometry(self.geometry)
 
     def __init__(self, geometry: SurveyGeometry | None, journal: LabelJournal | None = None):
         self.geometry = geometry
@@ -292,7 +301,8 @@ class LabelSet:
                 idx, values = idx[keep_last], values[keep_last]
             flat = m.reshape(-1)
             if len(idx) and (idx.min() < 0 or idx.max() >= flat.size):
-                raise SeisviewError(f"label pixels outside section {self.geometry.describe(spec)}")
+                where = self.geometry.describe(spec) if self.geometry else spec.key()
+                raise SeisviewError(f"label pixels outside section {where}")
             keep = flat[idx] != values  # only pixels that really change
             idx, values = idx[keep], values[keep]
             if len(idx):

@@ -63,7 +63,7 @@ def class_name(v) -> str:
 def _channel(c) -> int:
     if isinstance(c, bool) or not isinstance(c, numbers.Real) or not float(c).is_integer():
         raise ValueError(c)
-    return int(c)
+    return int(float(c))
 
 
 def _rgb(color) -> RGB:

@@ -64,6 +64,7 @@ class Session:
         self.gather_key: int | None = None
         self.clip_percentile = 99.0
         self.gain = 1.0
+        self._auto_colormap: str | None = None  # a map chosen for one-signed data, not by the user
         self.agc_ms = 0.0  # 0 = off
         self.cursor: Cursor | None = None
         self._levels_cache: dict[tuple, float] = {}
@@ -78,8 +79,9 @@ class Session:
     # -- survey ---------------------------------------------------------------
     def open_volume(self, volume, path: str | Path | None = None, scan: Any = None) -> None:
         """Show ``volume``; positions go to the middle of the survey."""
-        if volume is not self.volume:
+        if volume is not self.volume:  # another survey is a clean slate
             self._forget_models("facies")
+            self.layers.clear_overlays()  # their owners add them again when they have data
         self.volume = volume
         self.path = Path(path) if path is not None else None
         self.scan = scan
@@ -90,6 +92,10 @@ class Session:
         if not self.symmetric and self.colormap in DIVERGING:
             # velocity / impedance cubes: a diverging map would paint everything one colour
             self.seismic_layer.colormap = "viridis"
+            self._auto_colormap = "viridis"
+        elif self.symmetric and self.colormap == self._auto_colormap:
+            self.seismic_layer.colormap = SEISMIC  # seismic again after a velocity cube
+            self._auto_colormap = None
         self.events.survey.emit(self)
         self.seismic_layer.refresh()
 
@@ -97,6 +103,12 @@ class Session:
         """Add a pre-stack gather set (alone, or beside the open volume)."""
         if gathers is not self.gathers:
             self._forget_models("firstbreak")
+        if self.volume is None:  # gathers alone: nothing of an earlier volume stays
+            self._forget_models("facies")
+            self.layers.clear_overlays()
+            if self.colormap == self._auto_colormap:  # shot gathers are seismic again
+                self.seismic_layer.colormap = SEISMIC
+                self._auto_colormap = None
         self.gathers = gathers
         if path is not None and self.volume is None:
             self.path = Path(path)
@@ -212,7 +224,7 @@ class Session:
         """Move the linked crosshair; the amplitude is read at the nearest sample."""
         amp = None
         v = self.volume
-        if v is not None and None not in (il_idx, xl_idx, sample):
+        if v is not None and il_idx is not None and xl_idx is not None and sample is not None:
             i, j, k = int(round(il_idx)), int(round(xl_idx)), int(round(sample))
             n_il, n_xl, n_s = v.shape
             if 0 <= i < n_il and 0 <= j < n_xl and 0 <= k < n_s:

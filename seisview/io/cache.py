@@ -12,6 +12,7 @@ does not match its manifest is never served.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import logging
@@ -53,9 +54,7 @@ def cache_path_for(report) -> Path:
 
 def build_cache(report, out, state: TaskState | None = None) -> Path:
     """Write the zarr cache of a post-stack (or unstructured) scanned file to ``out``."""
-    import zarr
-
-    from seisview.io.segy_blocks import for_each_block, post_stack_index
+    from seisview.io.segy_blocks import post_stack_index
 
     if report.kind == "prestack":
         raise SeisviewError(f"{Path(report.path).name} is pre-stack; the cache holds post-stack volumes",
@@ -66,10 +65,29 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
         raise SeisviewError(f"{out} exists and is not a seisview cache; it was left untouched",
                             hint="give a new folder name for the cache, e.g. survey.zarr")
     geometry, il_idx, xl_idx = post_stack_index(report)
-    n_il, n_xl, ns = geometry.shape
     clean_leftovers(out)  # of builds that were killed (their process is gone)
     tmp = out.with_name(f".{out.name}.part{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _write(report, geometry, il_idx, xl_idx, tmp, state)
+        swap_into_place(tmp, out)
+    except BaseException as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise SeisviewError(f"cannot write the cache {out}: the disk is full",
+                                hint="free disk space (a cache takes about twice the survey's "
+                                "samples), then convert again; an older cache there is kept") from None
+        raise
+    return out
+
+
+def _write(report, geometry, il_idx, xl_idx, tmp: Path, state: TaskState) -> None:
+    """Fill the folder ``tmp``: the two arrays block by block, the mask, attributes, manifest."""
+    import zarr
+
+    from seisview.io.segy_blocks import for_each_block
+
+    n_il, n_xl, ns = geometry.shape
     g = zarr.open_group(store=str(tmp), mode="w")
     data = g.create_array("data", shape=(n_il, n_xl, ns), chunks=(_IL_CHUNK, _XL_CHUNK, ns),
                           dtype="float32", compressors=None, fill_value=0.0)
@@ -83,24 +101,14 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
         tm[:, i0:i1, :] = np.ascontiguousarray(block.transpose(2, 0, 1))
         live[i0:i1] = block_live
 
-    raw = report.headers.raw
-    try:
-        bad = for_each_block(report, raw, geometry, il_idx, xl_idx, sink, state, step=_IL_CHUNK)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    try:
-        g.create_array("live", shape=live.shape, dtype="bool", chunks=live.shape,
-                       compressors=None)[:] = live
-        warnings = [*report.warnings] + ([f"{bad} NaN/Inf samples replaced by 0"] if bad else [])
-        g.attrs.update({"format": _FORMAT, "geometry": geometry.to_dict(), "source": report.path,
-                        "scan": report.to_json_dict(), "warnings": warnings})
-        write_manifest(tmp)
-        swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+    bad = for_each_block(report, report.headers.raw, geometry, il_idx, xl_idx, sink, state,
+                         step=_IL_CHUNK)
+    g.create_array("live", shape=live.shape, dtype="bool", chunks=live.shape,
+                   compressors=None)[:] = live
+    warnings = [*report.warnings] + ([f"{bad} NaN/Inf samples replaced by 0"] if bad else [])
+    g.attrs.update({"format": _FORMAT, "geometry": geometry.to_dict(), "source": report.path,
+                    "scan": report.to_json_dict(), "warnings": warnings})
+    write_manifest(tmp)
 
 
 def is_cache(path) -> bool:
@@ -125,8 +133,12 @@ def open_cache(path) -> Volume:
     except ValueError as exc:
         raise damaged(p, str(exc)) from None
     try:
-        geometry = SurveyGeometry.from_dict(g.attrs["geometry"])
-        data, tm, live = g["data"], g["time_major"], np.asarray(g["live"][:])
+        geom, data, tm, live_arr = g.attrs["geometry"], g["data"], g["time_major"], g["live"]
+        if not (isinstance(geom, dict) and isinstance(data, zarr.Array) and isinstance(tm, zarr.Array)
+                and isinstance(live_arr, zarr.Array)):
+            raise ValueError("geometry or arrays of the wrong kind")
+        geometry = SurveyGeometry.from_dict(geom)
+        live = np.asarray(live_arr[:])
         n_il, n_xl, ns = geometry.shape
         if data.shape != (n_il, n_xl, ns) or tm.shape != (ns, n_il, n_xl) or live.shape != (n_il, n_xl):
             raise ValueError(f"arrays {data.shape}/{tm.shape}/{live.shape} do not fit {geometry.shape}")
@@ -134,7 +146,8 @@ def open_cache(path) -> Volume:
         raise SeisviewError(f"the cache {p} is damaged ({type(exc).__name__}: {exc})",
                             hint="delete it and make it again with `seisview convert`") from None
     vol = Volume(data, geometry, live=live, time_major=tm)
-    vol.load_warnings = list(g.attrs.get("warnings", []))
+    warnings = g.attrs.get("warnings", [])
+    vol.load_warnings = [str(w) for w in warnings] if isinstance(warnings, list) else []
     return vol
 
 
@@ -147,7 +160,10 @@ def cache_scan(path) -> dict:
     except ValueError as exc:
         raise damaged(Path(path), str(exc)) from None
     try:
-        return dict(zarr.open_group(store=str(path), mode="r").attrs["scan"])
+        scan = zarr.open_group(store=str(path), mode="r").attrs["scan"]
+        if not isinstance(scan, dict):
+            raise ValueError("no scan report")
+        return dict(scan)
     except Exception as exc:  # zarr raises several types for damaged folders
         raise SeisviewError(f"the cache {path} is damaged ({type(exc).__name__}: {exc})",
                             hint="delete it and make it again with `seisview convert`") from None

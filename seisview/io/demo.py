@@ -84,7 +84,12 @@ def demo_geometry() -> SurveyGeometry:
     return SurveyGeometry(
         il=LineAxis(IL_FIRST, 1, SPEC.n_il), xl=LineAxis(XL_FIRST, 1, SPEC.n_xl),
         n_samples=SPEC.n_samples, dt=SPEC.dt_ms, t0=0.0, domain="time", kind="poststack3d",
-        affine=tuple(float(round(v, 6)) for v in (a0, a1, a2, a3, a4, a5)), name="seisview demo survey")
+        affine=_rounded(a0, a1, a2, a3, a4, a5), name="seisview demo survey")
+
+
+def _rounded(*v: float) -> tuple[float, float, float, float, float, float]:
+    a0, a1, a2, a3, a4, a5 = (float(round(x, 6)) for x in v)
+    return a0, a1, a2, a3, a4, a5
 
 
 def _atomic_save_npy(path: Path, arr: np.ndarray) -> None:

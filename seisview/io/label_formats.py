@@ -151,16 +151,16 @@ def import_point_files(labels: LabelSet, palette: Palette, files, *, class_names
             pts[:, 2] *= 1000.0
         cls = palette.by_name(name, create=True)
         try:
-            more = points_to_changes(pts, labels.geometry, cls.id, on=on, source=f.name)
+            more = points_to_changes(pts, labels.survey(), cls.id, on=on, source=f.name)
         except SeisviewError:
-            more = _negated_z(pts, labels.geometry, cls.id, on, f.name)
+            more = _negated_z(pts, labels.survey(), cls.id, on, f.name)
             if more is None:
                 raise
             negated.append(f.name)
         merge_changes(changes, more)
         n_points += len(pts)
     stroke = labels.apply(changes, tool="import")
-    out = {"points": n_points, "sections": len(changes), "classes": len(set(names)),
+    out: dict[str, object] = {"points": n_points, "sections": len(changes), "classes": len(set(names)),
            "changed_pixels": stroke.n_pixels if stroke else 0}
     if negated:
         out["negated_z"] = negated
@@ -180,8 +180,8 @@ def _negated_z(pts: np.ndarray, geometry: SurveyGeometry, class_id: int, on: str
 
 def label_points(labels: LabelSet, class_id: int) -> np.ndarray:
     """``(N, 3)`` inline, crossline, z of every labelled pixel of ``class_id``, sorted."""
-    g = labels.geometry
-    il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.z_of(np.arange(g.n_samples))
+    g = labels.survey()
+    il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.samples
     out = []
     for spec, m in labels.snapshot().items():
         r, c = np.nonzero(m == class_id)
@@ -225,7 +225,7 @@ def export_points(labels: LabelSet, palette: Palette, outdir, fmt: str = "maleno
                 name, sep, tail = f"multi_{cls.name}_ilxl.pts", "\t", "\t0"
             else:
                 name, sep, tail = f"{cls.name}.txt", " ", ""
-            lines = [f"{_num(a)}{sep}{_num(b)}{sep}{_num(c)}{tail}\n" for a, b, c in pts]
+            lines = [sep.join(map(format_number, p)) + f"{tail}\n" for p in pts]
             written.append(atomic_write_text(work / name, "".join(lines)))
         marker = {"format": fmt, "complete": True,
                   "files": {f.name: f.stat().st_size for f in written}}
@@ -239,19 +239,10 @@ def export_points(labels: LabelSet, palette: Palette, outdir, fmt: str = "maleno
     return [outdir / f.name for f in written]
 
 
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:.4f}".rstrip("0")
-
-
 # -- label images --------------------------------------------------------------------------
-def parse_section(text: str, geometry: SurveyGeometry) -> SectionSpec:
-    """``inline:339`` / ``crossline:1000`` (line numbers) or ``time:1200`` (ms) -> SectionSpec."""
-    return geometry.parse_spec(text)
-
-
 def section_from_filename(path, geometry: SurveyGeometry) -> SectionSpec | None:
     m = _SECTION_IN_NAME.search(Path(path).stem)
-    return parse_section(f"{m.group(1)}:{m.group(2)}", geometry) if m else None
+    return geometry.parse_spec(f"{m.group(1)}:{m.group(2)}") if m else None
 
 
 def read_label_image(path, colors: dict, shape: tuple[int, int], resize: bool = False) -> np.ndarray:
@@ -316,11 +307,11 @@ def import_images(labels: LabelSet, palette: Palette, files, *, section: str | N
                   colors=None, resize: bool = False) -> dict:
     """Import label images as one stroke; the section comes from ``section`` or the file name.
     Images must have the section's size unless ``resize`` (see :func:`read_label_image`)."""
-    g = labels.geometry
+    g = labels.survey()
     table = parse_colors(colors, palette) if colors else {c.color: c.id for c in palette}
     changes: dict = {}
     for f in files:
-        spec = parse_section(section, g) if section else section_from_filename(f, g)
+        spec = g.parse_spec(section) if section else section_from_filename(f, g)
         if spec is None:
             raise SeisviewError(f"which section is {Path(f).name}?",
                                 hint="add --section inline:N (or name the file inline_N.png)")
@@ -341,7 +332,7 @@ def import_images(labels: LabelSet, palette: Palette, files, *, section: str | N
 def label_cube(labels: LabelSet, out: np.ndarray | None = None) -> np.ndarray:
     """``(il, xl, sample)`` uint8 cube of all labels (time slices, then crosslines, then
     inlines are written, so an inline label wins where sections cross)."""
-    g = labels.geometry
+    g = labels.survey()
     cube = np.zeros(g.shape, np.uint8) if out is None else out
     snap = labels.snapshot()
     for kind in ("time", "crossline", "inline"):
@@ -358,7 +349,7 @@ def label_cube(labels: LabelSet, out: np.ndarray | None = None) -> np.ndarray:
 def export_npy(labels: LabelSet, path) -> Path:
     path = Path(path)
     with atomic_path(path, suffix=".tmp.npy") as tmp:
-        cube = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=labels.geometry.shape)
+        cube = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=labels.survey().shape)
         label_cube(labels, cube)
         cube.flush()
         del cube
@@ -369,7 +360,7 @@ def export_segy(labels: LabelSet, path) -> Path:
     """Class ids as int16 samples on the survey's geometry (0 = unlabelled)."""
     from seisview.io.segy_write import write_volume_segy
 
-    g = labels.geometry
+    g = labels.survey()
     return write_volume_segy(path, label_cube(labels), g, sample_format=3,
                              text=[f"seisview label cube on {g.name or 'survey'}",
                                    "sample value = class id, 0 = unlabelled"])

@@ -141,7 +141,7 @@ def write_csv(path, picks: dict[tuple[int, int], Pick], key_name: str = "ffid") 
 # -- JSON ----------------------------------------------------------------------------------
 def read_json(path) -> Picks:
     path = Path(path)
-    text = read_text(path, "JSON pick file")
+    text = read_text(path, "JSON pick file", max_line=None)  # seisview writes JSON on one line
     try:
         doc = json.loads(text)
         items = doc["picks"] if isinstance(doc, dict) else doc
@@ -202,8 +202,9 @@ def survey_traces(path, key_byte: int = 9, channel_byte: int = 13):
     rep = scan(path, gather_key=key_byte)
     from seisview.io.segy_geometry import trace_channels
 
-    keys = rep.headers.field(key_byte)
-    chans, _ = trace_channels(keys, rep.headers.field(channel_byte))
+    headers = rep.tables()[2]
+    keys = headers.field(key_byte)
+    chans, _ = trace_channels(keys, headers.field(channel_byte))
     return keys, chans, rep.n_samples, rep.dt, rep.t0_ms
 
 

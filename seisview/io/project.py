@@ -39,8 +39,10 @@ from seisview.io.project_lock import (
     check_sqlite_magic,
     claim_supported,
     connect,
+    flock_held,
     open_error,
     take_claim,
+    take_flock,
     writable,
     write_error,
 )
@@ -67,9 +69,10 @@ class Project:
 
     def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False):
         self.path = path
-        self._conn = conn
+        self._conn: sqlite3.Connection | None = conn
         self.read_only = read_only
         self._flock: int | None = None
+        self._run_locks: dict[int, int] = {}  # run id -> flock'ed descriptor of its lock file
         self.survey_changed: str | None = None  # why the survey file is not what it was
         self._lock = threading.RLock()
         self.warnings: list[str] = []
@@ -192,6 +195,9 @@ class Project:
                 conn.close()
             raise open_error(path, exc) from None
         _opened(path, +1)
+        if read_only:
+            project._warn(f"{path.name} is read-only here: it can be read, exported and predicted "
+                          "from, but changes are not saved (copy it to a writable folder to edit)")
         project._check_survey()
         project._claim()
         return project
@@ -203,12 +209,12 @@ class Project:
         The claim is an exclusive ``flock`` on a lock file beside the project, never on the
         database file: closing any descriptor of the database would drop SQLite's own locks.
         """
-        self._flock = take_claim(self.path) if not self.read_only else None
-        if self._flock is None:
-            if not self.read_only and claim_supported():
-                self._warn(f"{self.path.name} is open in another seisview window or command; its "
-                           "edits are saved too; reopen this project to see them")
+        if self.read_only:
             return
+        self._flock = take_claim(self.path)
+        if self._flock is None and claim_supported():
+            self._warn(f"{self.path.name} is open in another seisview window or command; its "
+                       "edits are saved too; reopen this project to see them")
         try:
             self._settle_interrupted_runs()
         except SeisviewError as exc:
@@ -224,9 +230,12 @@ class Project:
             self._conn.close()
             self._conn = None
             _opened(self.path, -1)
-        if getattr(self, "_flock", None) is not None:
+        if self._flock is not None:
             os.close(self._flock)  # the lock file's descriptor, not the database's
             self._flock = None
+        for fd in self._run_locks.values():  # runs not ended by now are interrupted
+            os.close(fd)
+        self._run_locks.clear()
         with contextlib.suppress(Exception):
             self.palette.changed.disconnect(self._save_palette)
 
@@ -237,15 +246,21 @@ class Project:
         self.close()
 
     @property
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise SeisviewError(f"project {self.path} is closed", hint="open it again")
+        return self._conn
+
+    @property
     def geometry(self) -> SurveyGeometry | None:
         return self.survey.geometry
 
     @property
     def schema_version(self) -> int:
-        return int(self._meta("schema_version"))
+        return int(self._meta("schema_version") or 0)
 
     def _meta(self, key: str) -> str | None:
-        row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
     def _check_survey(self) -> None:
@@ -331,18 +346,17 @@ class Project:
         the busy timeout while another process writes), so concurrent writers queue up and
         every commit that returns is in the journal."""
         with self._lock:
-            if self._conn is None:
-                raise SeisviewError(f"project {self.path} is closed", hint="open it again")
+            conn = self._db
             if self.read_only:
                 raise SeisviewError(f"project {self.path.name} is read-only: {what} was not saved",
                                     hint="copy the project to a writable folder and open the copy")
             try:
-                self._conn.execute("BEGIN IMMEDIATE")
-                yield self._conn
-                self._conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                yield conn
+                conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 with contextlib.suppress(sqlite3.Error):
-                    self._conn.execute("ROLLBACK")
+                    conn.execute("ROLLBACK")
                 raise write_error(self.path, what, exc) from None
 
     # -- label journal (called by LabelSet) ------------------------------------------------
@@ -380,7 +394,7 @@ class Project:
                       (int(edit_id), state, time.time()))
 
     def _load_journal(self) -> None:
-        c = self._conn
+        c = self._db
         parts: dict[int, list[LabelPart]] = {}
         for sid, key, n, idx, old, new in c.execute(
                 "SELECT stroke_id, section, n, idx, old, new FROM stroke_parts ORDER BY rowid"):
@@ -404,7 +418,7 @@ class Project:
     def journal_counts(self) -> dict[str, int]:
         """Rows of the journal: strokes, pick edits, and undo/redo events (``ops`` = user actions)."""
         with self._lock:
-            c = self._conn
+            c = self._db
             d = {"strokes": c.execute("SELECT count(*) FROM strokes").fetchone()[0],
                  "pick_edits": c.execute("SELECT count(*) FROM pick_edits").fetchone()[0],
                  "stroke_events": c.execute("SELECT count(*) FROM stroke_events WHERE state!=?",
@@ -428,7 +442,7 @@ class Project:
         with self._lock:
             dst = sqlite3.connect(dest)
             try:
-                self._conn.backup(dst)
+                self._db.backup(dst)
             finally:
                 dst.close()
 
@@ -449,10 +463,12 @@ class Project:
 
     # -- model runs (training area) ----------------------------------------------------------
     def _settle_interrupted_runs(self) -> None:
-        """Runs still "running" while no other process has the project open ended with their
-        process (killed, crashed, power cut): they become "interrupted", with the last
-        checkpoint their trainer wrote (if any) recorded, to predict with or continue from."""
-        stale = [r for r in self.runs() if r.status == "running"]
+        """Runs still "running" whose process no longer holds them (killed, crashed, power cut,
+        or closed the project mid-run) become "interrupted", with the last checkpoint their
+        trainer wrote (if any) recorded, to predict with or continue from. A run is held by an
+        ``flock`` on its lock file for as long as the process that added it has it open."""
+        stale = [r for r in self.runs() if r.status == "running" and r.id not in self._run_locks
+                 and not flock_held(run_checkpoint(self.path, r.id).with_suffix(".lock"))]
         for run in stale:
             ckpt = run_checkpoint(self.path, run.id).with_suffix(".safetensors")
             self.update_run(run.id, status="interrupted",
@@ -468,6 +484,12 @@ class Project:
             rid = c.execute("INSERT INTO model_runs(task, model, config, status, metrics, checkpoint,"
                             " created, updated) VALUES (?,?,?,?,?,?,?,?)",
                             (task, model, json.dumps(config), "running", "{}", None, now, now)).lastrowid
+        lock = run_checkpoint(self.path, rid).with_suffix(".lock")
+        with contextlib.suppress(OSError):
+            lock.parent.mkdir(exist_ok=True)
+        fd = take_flock(lock)
+        if fd is not None:
+            self._run_locks[int(rid)] = fd
         return int(rid)
 
     def update_run(self, run_id: int, *, status: str | None = None, metrics: dict | None = None,
@@ -479,16 +501,18 @@ class Project:
             c.execute("UPDATE model_runs SET status=?, metrics=?, checkpoint=?, updated=? WHERE id=?",
                       (status or run.status, json.dumps(merged), checkpoint or run.checkpoint,
                        time.time(), int(run_id)))
+        if status and status != "running" and int(run_id) in self._run_locks:
+            os.close(self._run_locks.pop(int(run_id)))  # ended: no longer held
         return self.get_run(run_id)
 
     def runs(self, task: str | None = None) -> list[RunRecord]:
         q = "SELECT * FROM model_runs" + (" WHERE task=?" if task else "") + " ORDER BY id"
         with self._lock:
-            return [_run(r) for r in self._conn.execute(q, (task,) if task else ())]
+            return [_run(r) for r in self._db.execute(q, (task,) if task else ())]
 
     def get_run(self, run_id: int) -> RunRecord:
         with self._lock:
-            r = self._conn.execute("SELECT * FROM model_runs WHERE id=?", (int(run_id),)).fetchone()
+            r = self._db.execute("SELECT * FROM model_runs WHERE id=?", (int(run_id),)).fetchone()
         if r is None:
             raise SeisviewError(f"no model run {run_id} in {self.path.name}")
         return _run(r)

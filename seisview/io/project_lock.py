@@ -112,12 +112,18 @@ def lock_path(path: Path) -> Path:
 def take_claim(path: Path) -> int | None:
     """An exclusive ``flock`` on the project's lock file (a descriptor to keep open while the
     project is open), or None when another process holds it or it cannot be made."""
+    return take_flock(lock_path(path))
+
+
+def take_flock(path: Path) -> int | None:
+    """An exclusive ``flock`` on ``path`` (created if needed): the descriptor to keep open,
+    or None when another holder has it (or it cannot be made, or there are no flocks)."""
     if not claim_supported():
         return None
     import fcntl
 
     try:
-        fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:
         return None
     try:
@@ -126,6 +132,25 @@ def take_claim(path: Path) -> int | None:
         os.close(fd)
         return None
     return fd
+
+
+def flock_held(path: Path) -> bool:
+    """Whether someone (another process, or another descriptor here) holds ``path``'s flock."""
+    if not claim_supported() or not path.exists():
+        return False
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
 
 
 def disk_full(path: Path, exc: BaseException | None = None) -> bool:

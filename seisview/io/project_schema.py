@@ -140,8 +140,9 @@ def survey_ref(path, *, iline=None, xline=None, gather_key=None,
         report = scan(p, iline=iline, xline=xline, gather_key=gather_key)
         geometry = getattr(report, "geometry", None)
         kind = getattr(report, "kind", None) or (geometry.kind if geometry else "prestack")
-        if gather_key is None and getattr(report, "gathers", None):
-            gather_key = report.gathers.get("byte")
+        gathers = getattr(report, "gathers", None)
+        if gather_key is None and gathers:
+            gather_key = gathers.get("byte")
     st = p.stat()
     return SurveyRef(str(p), st.st_size, st.st_mtime, file_checksum(p), kind, iline, xline,
                      gather_key, geometry)

@@ -21,8 +21,9 @@ _FLOAT_FORMATS = (1, 5, 6)
 
 def post_stack_index(rep: ScanReport) -> tuple[SurveyGeometry, np.ndarray, np.ndarray]:
     """Geometry and per-trace (il_idx, xl_idx); unstructured files become one line in file order."""
-    b = rep.binning
     if rep.geometry is not None:
+        b = rep.tables()[1]
+        assert b.il_idx is not None and b.xl_idx is not None  # a grid has both
         return rep.geometry, b.il_idx, b.xl_idx
     n = rep.n_traces
     g = SurveyGeometry(LineAxis(1, 1, 1), LineAxis(1, 1, n), rep.n_samples, rep.dt, rep.t0_ms,
@@ -39,8 +40,9 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
     the number of non-finite samples replaced by zero (reported as a warning).
     """
     n_il, n_xl, ns = geometry.shape
-    code = rep.layout.format_code
-    view = samples_view(raw, rep.layout)
+    layout, _, headers = rep.tables()
+    code = layout.format_code
+    view = samples_view(raw, layout)
     step = step or max(1, _BLOCK_BYTES // max(1, n_xl * ns * 4))
     flat = np.where(il_idx >= 0, il_idx * n_xl + xl_idx, -1)
     regular = flat.size == n_il * n_xl and bool(np.all(flat == np.arange(flat.size)))
@@ -48,7 +50,7 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
         order = np.argsort(np.where(il_idx >= 0, il_idx, n_il), kind="stable")
         bounds = np.searchsorted(il_idx[order], np.arange(n_il + 1)) if np.all(il_idx >= 0) else \
             np.searchsorted(np.where(il_idx >= 0, il_idx, n_il)[order], np.arange(n_il + 1))
-    dead = rep.headers["trid"] == 2  # trace identification code 2: dead trace
+    dead = headers["trid"] == 2  # trace identification code 2: dead trace
     bad_total = 0
     for i0 in range(0, n_il, step):
         state.check()

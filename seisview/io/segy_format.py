@@ -8,6 +8,7 @@ decode (it is used as the reference in tests and benchmarks).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -76,7 +77,7 @@ class TraceLayout:
     def trace_bytes(self) -> int:
         return self.header_bytes + self.n_samples * self.bytes_per_sample
 
-    def map_traces(self, path, mode: str = "r") -> np.memmap:
+    def map_traces(self, path, mode: Literal["r", "r+"] = "r") -> np.memmap:
         """The file's traces as a ``(n_traces, trace_bytes)`` uint8 memmap (header + samples)."""
         return np.memmap(path, np.uint8, mode, offset=self.data_offset,
                          shape=(self.n_traces, self.trace_bytes))

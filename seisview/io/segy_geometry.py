@@ -162,21 +162,22 @@ def _sorting(il_idx: np.ndarray, xl_idx: np.ndarray, n_il: int, n_xl: int) -> st
     return "unsorted"
 
 
-def _post(h: HeaderTable, g: _Grid, ib: int, xb: int) -> Binning:
-    kind = "poststack3d" if g.il.count > 1 and g.xl.count > 1 else "poststack2d"
-    b = Binning(kind, _sorting(g.il_idx, g.xl_idx, g.il.count, g.xl.count), ib, xb, g.il, g.xl,
-                g.il_idx, g.xl_idx)
-    b.missing = g.il.count * g.xl.count - g.n_bins
+def _post(h: HeaderTable, g: _Grid, ib: int | None, xb: int) -> Binning:
+    il, xl, il_idx, xl_idx = g.il, g.xl, g.il_idx, g.xl_idx
+    assert il is not None and xl is not None and il_idx is not None and xl_idx is not None  # g.ok
+    kind = "poststack3d" if il.count > 1 and xl.count > 1 else "poststack2d"
+    b = Binning(kind, _sorting(il_idx, xl_idx, il.count, xl.count), ib, xb, il, xl, il_idx, xl_idx)
+    b.missing = il.count * xl.count - g.n_bins
     b.duplicates = g.duplicates
     if g.duplicates:
         # keep the last trace of each bin: re-exports usually append corrections
-        flat = np.where(g.il_idx >= 0, g.il_idx * g.xl.count + g.xl_idx, -1)
+        flat = np.where(il_idx >= 0, il_idx * xl.count + xl_idx, -1)
         _, last_rev = np.unique(flat[::-1], return_index=True)
         keep = np.zeros(flat.size, bool)
         keep[flat.size - 1 - last_rev] = True
         keep &= flat >= 0
-        b.il_idx = np.where(keep, g.il_idx, -1)
-        b.xl_idx = np.where(keep, g.xl_idx, -1)
+        b.il_idx = np.where(keep, il_idx, -1)
+        b.xl_idx = np.where(keep, xl_idx, -1)
         b.warnings.append(f"{g.duplicates} duplicate traces (same inline/crossline as an earlier trace); "
                           "the last copy of each is used")
     if g.far:
@@ -186,7 +187,7 @@ def _post(h: HeaderTable, g: _Grid, ib: int, xb: int) -> Binning:
         b.warnings.append(f"{g.junk} traces have no inline/crossline number (0) among numbered ones; "
                           "left out")
     if b.missing:
-        b.warnings.append(f"{b.missing} of {g.il.count * g.xl.count} bins have no trace; "
+        b.warnings.append(f"{b.missing} of {il.count * xl.count} bins have no trace; "
                           "they are filled with zeros and marked dead")
     return b
 
@@ -320,13 +321,14 @@ def fit_affine(h: HeaderTable, b: Binning, text: str = "") -> tuple[tuple | None
     direction perpendicular to it so the transform stays invertible.
     """
     warnings: list[str] = []
-    if b.il_idx is None:
+    il, xl, il_idx, xl_idx = b.il, b.xl, b.il_idx, b.xl_idx
+    if il is None or xl is None or il_idx is None or xl_idx is None:
         return None, warnings
-    sel = b.il_idx >= 0
+    sel = il_idx >= 0
     if sel.sum() > 20_000:  # a spread of 20k traces pins an affine transform to well under a metre
         sel &= np.arange(sel.size) % int(np.ceil(sel.sum() / 20_000)) == 0
-    il_no = b.il.number(b.il_idx[sel]).astype(float)
-    xl_no = b.xl.number(b.xl_idx[sel]).astype(float)
+    il_no = il.number(il_idx[sel]).astype(float)
+    xl_no = xl.number(xl_idx[sel]).astype(float)
     sc = h["scalco"][sel].astype(float)
     scale = np.where(sc < 0, 1.0 / np.abs(np.where(sc == 0, 1, sc)), np.where(sc == 0, 1.0, sc))
     for bx, by in ((181, 185), (73, 77), (81, 85)):
@@ -334,13 +336,13 @@ def fit_affine(h: HeaderTable, b: Binning, text: str = "") -> tuple[tuple | None
         y = h.field(by)[sel] * scale
         if np.ptp(x) == 0 and np.ptp(y) == 0:
             continue
-        if b.il.count > 1 and b.xl.count > 1:
+        if il.count > 1 and xl.count > 1:
             a = np.c_[il_no, xl_no, np.ones_like(il_no)]
             cx, *_ = np.linalg.lstsq(a, x, rcond=None)
             cy, *_ = np.linalg.lstsq(a, y, rcond=None)
             aff = (cx[0], cx[1], cx[2], cy[0], cy[1], cy[2])
         else:
-            t = il_no if b.il.count > 1 else xl_no
+            t = il_no if il.count > 1 else xl_no
             if np.ptp(t) == 0:
                 return None, warnings
             a = np.c_[t, np.ones_like(t)]
@@ -349,12 +351,12 @@ def fit_affine(h: HeaderTable, b: Binning, text: str = "") -> tuple[tuple | None
             px, py = -uy, ux  # perpendicular, same length: one line spacing
             corner = text_corners_affine(text)
             if corner is not None:  # the text header knows the true crossline direction
-                px, py = (corner[1], corner[4]) if b.il.count > 1 else (corner[0], corner[3])
-            if b.il.count > 1:
-                c = b.xl.first
+                px, py = (corner[1], corner[4]) if il.count > 1 else (corner[0], corner[3])
+            if il.count > 1:
+                c = xl.first
                 aff = (ux, px, kx - px * c, uy, py, ky - py * c)
             else:
-                c = b.il.first
+                c = il.first
                 aff = (px, ux, kx - px * c, py, uy, ky - py * c)
         wx, wy = (aff[0] * il_no + aff[1] * xl_no + aff[2], aff[3] * il_no + aff[4] * xl_no + aff[5])
         rms = float(np.sqrt(np.mean((wx - x) ** 2 + (wy - y) ** 2)))

@@ -235,17 +235,25 @@ def _trace_layout(f, head: bytes, fh: FileHead) -> TraceLayout:
 
 def _header_endian(f, off: int, tb: int, n: int, ns: int, e: str, fh: FileHead) -> str:
     """The byte order of the trace headers: the binary header's, unless their sample counts
-    (bytes 115-116) only read right in the other order."""
+    (bytes 115-116) read right only in the other order, or, when the counts are wrong in both,
+    their header words are small numbers only in the other order (a number's low bytes read
+    as its high ones make it huge)."""
     other = "<" if e == ">" else ">"
     votes = {e: 0, other: 0}
+    small = {e: 0, other: 0}
     for k in {0, n // 2, n - 1}:
-        f.seek(off + k * tb + 114)
-        word = f.read(2)
+        f.seek(off + k * tb)
+        head = f.read(TRACE_HEADER_BYTES)
         for en in votes:
-            votes[en] += _u16(word, 0, en) == ns
-    if votes[other] > votes[e]:
+            votes[en] += _u16(head, 114, en) == ns
+            for byte in (1, 5, 9, 13, 17, 21, 181, 185, 189, 193):
+                v = read_int(head, byte, 4, True, en)
+                small[en] += 0 < abs(v) < 1 << 20
+            for byte in (29, 115, 117):
+                small[en] += 0 < _u16(head, byte - 1, en) < 1 << 15
+    if votes[other] > votes[e] or (votes[other] == votes[e] and small[other] > 2 * small[e] + 2):
         fh.warnings.append(f"the binary header is {_ORDER[e]}-endian but the trace headers are "
-                           f"{_ORDER[other]}-endian (their sample counts read right only that way); "
+                           f"{_ORDER[other]}-endian (their sample counts and header words read as sensible numbers only that way); "
                            "trace headers read as such")
         return other
     return e
@@ -271,6 +279,16 @@ def _variable_lengths(f, off: int, hb: int, bps: int, size: int, e: str,
     return seen if pos == size and len(seen) > 1 else None
 
 
+def _alike(a: bytes, b: bytes) -> bool:
+    """Two 240-byte blocks with mostly the same bytes in use: trace headers fill the same fields
+    (their values differ from trace to trace), a window into the samples fills others."""
+    used_a = {i for i, x in enumerate(a) if x}
+    used_b = {i for i, x in enumerate(b) if x}
+    if len(a) != len(b) or len(used_b) < 2:
+        return False
+    return len(used_a & used_b) >= 0.6 * len(used_a | used_b)
+
+
 def _score(f, off: int, hb: int, bps: int, ns: int, size: int, e: str) -> int:
     """How well ``ns`` samples of ``bps`` bytes explain the file (0 = not at all)."""
     tb = hb + ns * bps
@@ -280,14 +298,17 @@ def _score(f, off: int, hb: int, bps: int, ns: int, size: int, e: str) -> int:
     score = 2 if left == 0 else 0
     checks = 0
     other = "<" if e == ">" else ">"
-    f.seek(off + 114)
-    first = f.read(4)  # sample count and interval of the first trace
+    f.seek(off)
+    head0 = f.read(TRACE_HEADER_BYTES)
+    first = head0[114:118]  # sample count and interval of the first trace
     for k in {1, n - 1} - {0}:
-        f.seek(off + k * tb + 114)
-        word = f.read(4)
+        f.seek(off + k * tb)
+        head = f.read(TRACE_HEADER_BYTES)
+        word = head[114:118]
         # a trace header there: the same count and interval as the first trace (even when that
-        # count is wrong), or the count in either byte order
-        if (word == first and any(first)) or ns in (_u16(word, 0, e), _u16(word, 0, other)):
+        # count is wrong), the count in either byte order, or the first header's fields in use
+        if (word == first and any(first)) or ns in (_u16(word, 0, e), _u16(word, 0, other)) \
+                or _alike(head, head0):
             score += 2
             checks += 1
         elif any(word):

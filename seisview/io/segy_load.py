@@ -42,7 +42,7 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
             return open_cache(p)
     rep = report or scan(p, iline, xline, gather_key, sample_format=sample_format, domain=domain)
     state = state or TaskState()
-    raw = rep.headers.raw  # the scan's memory map: its pages are already mapped
+    raw = rep.tables()[2].raw  # the scan's memory map: its pages are already mapped
     if rep.kind == "prestack":
         from seisview.config import ram_budget_bytes
 
@@ -80,9 +80,9 @@ def _bad_warning(n_bad: int) -> list[str]:
 
 
 def _gathers(rep: ScanReport, raw: np.ndarray) -> GatherSet:
-    h = rep.headers
-    b = rep.binning
-    data = decode(samples_view(raw, rep.layout), rep.layout.format_code)
+    layout, b, h = rep.tables()
+    assert b.gather_keys is not None and b.channels is not None  # a pre-stack binning has both
+    data = decode(samples_view(raw, layout), layout.format_code)
     bad = ~np.isfinite(data)
     if rep.null_value is not None:
         bad |= data == np.float32(rep.null_value)
@@ -102,7 +102,7 @@ def _gathers(rep: ScanReport, raw: np.ndarray) -> GatherSet:
     fb = h.field(233)
     if fb.any():
         headers["fb_us"] = fb
-    if b.iline_byte is not None:
+    if b.iline_byte is not None and b.xline_byte is not None:
         headers["iline"] = h.field(b.iline_byte)
         headers["xline"] = h.field(b.xline_byte)
     return GatherSet(data, b.gather_keys.astype(np.int64), b.channels.astype(np.int64),

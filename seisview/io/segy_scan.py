@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from seisview.core.errors import SeisviewError
 from seisview.core.geometry import SurveyGeometry
 from seisview.io.segy_format import FORMATS, HeaderTable, TraceLayout, check_header_byte
 from seisview.io.segy_geometry import Binning, classify, fit_affine
@@ -49,6 +50,13 @@ class ScanReport:
     layout: TraceLayout | None = field(default=None, compare=False, repr=False)
     binning: Binning | None = field(default=None, compare=False, repr=False)
     headers: HeaderTable | None = field(default=None, compare=False, repr=False)
+
+    def tables(self) -> tuple[TraceLayout, Binning, HeaderTable]:
+        """Layout, binning and trace headers of a report made by :func:`scan` in this process."""
+        if self.layout is None or self.binning is None or self.headers is None:
+            raise SeisviewError(f"the scan report of {self.path} holds no trace tables",
+                                hint="scan the file again")
+        return self.layout, self.binning, self.headers
 
     @property
     def dt(self) -> float:
@@ -114,13 +122,13 @@ def scan(path, iline: int | None = None, xline: int | None = None, gather_key: i
     b = classify(h, iline, xline, gather_key)
     warnings += b.warnings
     geometry = None
-    if b.il is not None and b.kind.startswith("poststack"):
+    if b.il is not None and b.xl is not None and b.kind.startswith("poststack"):
         affine, aw = fit_affine(h, b, fh.text)
         warnings += aw
         geometry = SurveyGeometry(b.il, b.xl, layout.n_samples, dt_us / 1000.0, t0, dom, b.kind,
                                   affine, p.stem)
     gathers = None
-    if b.kind == "prestack":
+    if b.kind == "prestack" and b.gather_keys is not None:
         gathers = {"key": b.gather_name, "byte": b.gather_byte, "count": int(np.unique(b.gather_keys).size)}
     return ScanReport(
         str(p), b.kind, layout.n_traces, layout.n_samples, dt_us, t0, dom, FORMATS[code][0], code,

@@ -12,21 +12,21 @@ from __future__ import annotations
 
 import codecs
 
-from seisview.io.inputs import check_lines, read_bounded
+from seisview.io.inputs import MAX_LINE, check_lines, read_bounded
 
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 SEPARATORS = (",", ";", "\t")
 
 
-def read_text(path, what: str = "text file") -> str:
+def read_text(path, what: str = "text file", max_line: int | None = MAX_LINE) -> str:
     """The file's text: BOM-marked Unicode, else UTF-8, else Windows-1252 (never fails on bytes).
 
     Only regular files within the size limit for ``what`` are read, and no line may be longer
-    than :data:`seisview.io.inputs.MAX_LINE` characters (see :mod:`seisview.io.inputs`).
+    than ``max_line`` characters (None: no line limit, for JSON, which may be one line).
     """
-    raw = read_bounded(path, what)
-    return check_lines(_decode(raw), path, what)
+    text = _decode(read_bounded(path, what))
+    return text if max_line is None else check_lines(text, path, what, max_line)
 
 
 def _decode(raw: bytes) -> str:

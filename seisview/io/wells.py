@@ -86,7 +86,7 @@ class WellLog:
         if upper in self.curves:
             return upper
         canon = next((c for c, al in ALIASES.items() if upper == c or upper in al), None)
-        for m in ALIASES.get(canon, ()):
+        for m in ALIASES.get(canon, ()) if canon else ():
             if m in self.curves:
                 return m
         return None
@@ -128,8 +128,14 @@ def read_las(path: str | Path) -> WellLog:
     path = Path(path)
     if not path.exists():
         raise SeisviewError(f"LAS file not found: {path}", hint="check the path")
-    # lasio needs ~100x a line's length in memory: long lines are refused before it sees them
-    check_lines_bytes(read_bounded(path, "LAS file"), path, "LAS file")
+    # lasio needs ~100x a line's length in memory, and tens of seconds on binary bytes:
+    # long lines and NUL bytes (never in a LAS text, UTF-16 aside) are refused before it sees them
+    raw = read_bounded(path, "LAS file")
+    check_lines_bytes(raw, path, "LAS file")
+    nul = raw.find(b"\x00")
+    if nul >= 0 and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SeisviewError(f"{path.name} is not a LAS text file: it holds NUL bytes (first at byte {nul})",
+                            hint="the file is damaged or binary; copy it again or export the log as LAS")
     try:
         # "strict" keeps lasio's fast numpy parser; other sentinels are handled below
         las = lasio.read(str(path), null_policy="strict", ignore_header_errors=False)
@@ -148,7 +154,7 @@ def read_las(path: str | Path) -> WellLog:
         factor = 1.0
     depth = _floats(las.index, "depth", problems)
     null = _header(las, "NULL")
-    depth[np.isin(depth, [null if isinstance(null, Real) else np.nan, *_SENTINELS])] = np.nan
+    depth[np.isin(depth, [float(null) if isinstance(null, Real) else np.nan, *_SENTINELS])] = np.nan
     depth *= factor
     cols = {}
     for c in las.curves[1:]:
@@ -242,7 +248,7 @@ def _step(las, depth: np.ndarray, factor: float, problems: list[str]) -> float |
         problems.append(f"STEP is 0 (irregular sampling declared); measured steps "
                         f"{diffs.min():.4g}-{diffs.max():.4g} m")
     elif isinstance(declared, Real) and regular and not math.isclose(
-            abs(declared) * factor, diffs[0], rel_tol=1e-2):
+            abs(float(declared)) * factor, diffs[0], rel_tol=1e-2):
         problems.append(f"STEP {declared} disagrees with the data ({diffs[0] / factor:.4g})")
     if not regular:
         if not (isinstance(declared, Real) and declared == 0):
@@ -338,9 +344,12 @@ def elastic_logs(log: WellLog, mask: bool = True) -> ElasticLogs:
             if not any(found[a] for a in alts)]
     if need:
         raise missing_curves(log, need)
-    out, masked, sources = {}, {}, {}
+    out: dict[str, np.ndarray] = {}
+    masked: dict[str, int] = {}
+    sources: dict[str, str] = {}
     for key, slow, vel in (("vp", "DT", "VP"), ("vs", "DTS", "VS")):
         m = found[slow] or found[vel]
+        assert m is not None  # checked by `need` above
         v = log.curves[m].copy()
         unit = log.info[m].unit.strip().upper()
         if m == found[slow]:
@@ -353,6 +362,7 @@ def elastic_logs(log: WellLog, mask: bool = True) -> ElasticLogs:
             v = v * 0.3048
         out[key], sources[key] = v, m
     m = found["RHOB"]
+    assert m is not None
     rho = log.curves[m].copy()
     if log.info[m].unit.strip().upper() in _GRAMS_CC or np.nanmedian(rho) < 10:
         rho = rho * 1000.0

@@ -186,9 +186,8 @@ def predict_picks(snapshot: ModelSnapshot, gatherset: GatherSet, state: TaskStat
 def score_picks(predicted: Mapping, truth: Mapping, dt_ms: float, tolerance: float = 2.0,
                 keys=None) -> dict:
     """Share of true picks matched within ±``tolerance`` samples, mean |error| and bias (ms)."""
-    d = [predicted[k][0] - t for k, t in truth.items()
-         if k in predicted and (keys is None or k[0] in keys)]
-    d = np.asarray(d, float)
+    d = np.asarray([predicted[k][0] - t for k, t in truth.items()
+                    if k in predicted and (keys is None or k[0] in keys)], float)
     if d.size == 0:
         return {"n": 0, "within": math.nan, "mae_ms": math.nan, "median_bias_ms": math.nan}
     return {"n": int(d.size), "within": float(np.mean(np.abs(d) <= tolerance * dt_ms + 1e-9)),

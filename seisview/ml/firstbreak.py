@@ -380,8 +380,9 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
             yield TrainProgress(0, step, float(np.mean(losses[-config.report_every:])),
                                 {"val_within": best.meta["val_within"]}, version, best, 1.0,
                                 f"refinement: {best.meta['snap'] or 'none'}")
-        metrics = dict(best.meta) if best else {}
-        metrics = {k: v for k, v in metrics.items() if isinstance(v, int | float)}
+        if best is None:
+            raise SeisviewError("training ended before any model was kept", hint="train for more steps")
+        metrics = {k: v for k, v in best.meta.items() if isinstance(v, int | float)}
         yield TrainDone(best, metrics, 1, step, reason, "", tuple(history))
     except Cancelled:
         yield TrainCancelled(best, step)

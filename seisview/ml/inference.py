@@ -113,10 +113,13 @@ def predict_section(model, array: np.ndarray, clip: float | None = None,
     dev = pick_device(device) if not isinstance(device, torch.device) else device
     net, snap_clip, version = _net_for(model, dev)
     clip = clip if clip is not None else snap_clip
-    if clip is None and not scaled:
+    if scaled:
+        x = np.asarray(array, np.float32)
+    elif clip is None:
         raise SeisviewError("predict_section needs the amplitude clip for a bare network",
                             hint="pass a ModelSnapshot or clip=")
-    x = np.asarray(array, np.float32) if scaled else scale_section(array, clip)
+    else:
+        x = scale_section(array, clip)
     t = torch.from_numpy(_views(x, phases, flip))[:, None]
     try:
         logits = net(t.to(dev))

@@ -90,7 +90,7 @@ def _capture_all(model, maps, layers, state: TaskState, done: list, total: int) 
     return out
 
 
-def _rows_for(label: str, acts: Mapping[str, LayerActivation], single, pairs, levels, shuffles,
+def _rows_for(label: str, acts: Mapping[str, np.ndarray], single, pairs, levels, shuffles,
               seed, baseline="shuffle", state: TaskState | None = None) -> list[dict]:
     check = state.check if state is not None else (lambda: None)  # cancel within one map/pair
     rows = []

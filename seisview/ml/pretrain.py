@@ -147,16 +147,18 @@ def pretrain(config: PretrainConfig, data, state: TaskState | None = None) -> It
     if config.threads:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
-    sampler = PatchSampler(sections_of(data, config), tuple(config.patch), config.seed)
+    sampler = PatchSampler(sections_of(data, config), (int(config.patch[0]), int(config.patch[1])),
+                           config.seed)
     net = build_pretrain_model(config.model, {**config.model_config(),
                                               "in_channels": sampler.sections[0].shape[0]})
     net.train()
     from seisview.ml.device import import_optimizer_support
 
     import_optimizer_support()
-    if config.model == "autoencoder":
+    if isinstance(net, ConvAutoencoder):
         opts = [torch.optim.Adam(net.parameters(), lr=config.lr)]
     else:  # the usual GAN betas: less momentum keeps the two players from oscillating
+        assert isinstance(net, PatchGAN)
         opts = [torch.optim.Adam(net.discriminator.parameters(), lr=config.lr * 2, betas=(0.5, 0.999)),
                 torch.optim.Adam(net.generator.parameters(), lr=config.lr, betas=(0.5, 0.999))]
     t0 = time.monotonic()
@@ -173,7 +175,7 @@ def pretrain(config: PretrainConfig, data, state: TaskState | None = None) -> It
         while step < config.steps:
             state.check()
             x = sampler.batch(config.batch_size)
-            if config.model == "autoencoder":
+            if isinstance(net, ConvAutoencoder):
                 loss, extra = _ae_step(net, opts[0], x, config.mask_fraction)
             else:
                 loss, extra = _gan_step(net, opts, x)

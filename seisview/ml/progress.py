@@ -1,10 +1,8 @@
-"""Typed messages that training and prediction jobs yield (frozen dataclasses).
+"""Typed messages that training jobs yield (frozen dataclasses).
 
 A training generator yields any number of :class:`TrainProgress` and ends
 with exactly one terminal message: :class:`TrainDone`, :class:`TrainCancelled`
-or :class:`TrainFailed`. Short aliases ``Done``, ``Cancelled``, ``Failed``
-name the same classes (``Cancelled`` here is a *message*; the exception a
-task raises is ``seisview.core.tasks.Cancelled``).
+or :class:`TrainFailed`.
 """
 
 from __future__ import annotations
@@ -68,18 +66,6 @@ class TrainFailed:
     checkpoint: str = ""
 
 
-@dataclass(frozen=True)
-class PredictProgress:
-    """Progress of a chunked prediction job (done chunks of total)."""
-
-    done: int
-    total: int
-    message: str = ""
-
-
-Done = TrainDone
-Cancelled = TrainCancelled
-Failed = TrainFailed
 TERMINAL = (TrainDone, TrainCancelled, TrainFailed)
 
 

@@ -43,7 +43,8 @@ class ModelSnapshot:
     def of(cls, net: torch.nn.Module, model: str, config: dict, *, version: int = 0,
            clip: float = 1.0, class_names=(), meta: dict | None = None) -> ModelSnapshot:
         state = {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
-        return cls(model, int(net.n_classes), dict(config), state, version, float(clip),
+        n_classes = int(net.n_classes)  # type: ignore[arg-type]  # torch types module attributes Tensor | Module
+        return cls(model, n_classes, dict(config), state, version, float(clip),
                    tuple(class_names), dict(meta or {}))
 
     def build(self, device: str | torch.device = "cpu", train: bool = False) -> torch.nn.Module:

@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -27,32 +28,19 @@ from seisview.core.tasks import Cancelled, TaskState
 from seisview.ml.checkpoint import load_checkpoint, save_checkpoint
 from seisview.ml.data import IGNORE, CropSampler, TrainingData
 from seisview.ml.device import OOMFallback, is_oom, pick_device, seed_everything
-from seisview.ml.models import build_model
+from seisview.ml.models import build_model, model_meta
 from seisview.ml.progress import TrainCancelled, TrainDone, TrainFailed, TrainProgress
 from seisview.ml.self_training import pseudo_sampler
 from seisview.ml.snapshot import ModelSnapshot
 
 log = logging.getLogger(__name__)
 
-SGD_MODELS = ("vgg16",)  # fine-tuned pretrained encoders
-# The default facies recipe's model settings, used when the user picked none and
-# stored explicitly in every snapshot (so checkpoints of older defaults still load).
-# Depth 4 puts the logits at 1/16 resolution: measured on thin strokes, the 1/8 head
-# overfits the painted section sooner and its accuracy on other inlines peaks lower
-# (benchmarks/bench_ml.py quality). refine 4: a small correction of those logits from the
-# 1/4-resolution features moves class boundaries by less than a coarse cell (measured on 26
-# stroke sets: +0.007 mean accuracy on other inlines; 1/8 or 1/2 instead: no gain).
-# members 2: two independently initialised U-Nets, each on its own crops, probabilities
-# averaged. On thin strokes one run's unseen-inline accuracy moves by up to +-0.03 with the
-# training seed alone; the pair halves that spread and lifts the weak stroke sets (bench
-# quality: mean 0.865 -> 0.880, >= 0.85 on 7 -> 10 of 10 sets) at twice the step cost.
-RECIPE_MODEL_CFG = {"unet": {"depth": 4, "refine": 4, "members": 2}}
 PRETRAINED_ENCODERS = ("autoencoder", "gan")  # seisview.ml.pretrain snapshots
 
 
 def model_settings(model: str, model_cfg: dict | None) -> dict:
     """``model_cfg``, or the default recipe's settings for ``model`` when none were picked."""
-    return dict(model_cfg) if model_cfg else dict(RECIPE_MODEL_CFG.get(model, {}))
+    return dict(model_cfg) if model_cfg else dict(model_meta(model).get("recipe", {}))
 
 
 @dataclass(frozen=True)
@@ -86,7 +74,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     seed: int = 0
     device: str | None = None
-    init: object = None
+    init: ModelSnapshot | str | Path | None = None  # weights to start from
     checkpoint: str | None = None
     report_every: int = 5
     first_snapshot_s: float = 2.0  # end the first epoch early so an overlay comes quickly...
@@ -112,7 +100,7 @@ def make_optimizer(cfg: TrainConfig, net: torch.nn.Module):
 
     import_optimizer_support()  # the first optimizer's big import, one thread at a time
     params = [p for p in net.parameters() if p.requires_grad]
-    kind = cfg.optimizer or ("sgd" if cfg.model in SGD_MODELS else "adam")
+    kind = cfg.optimizer or model_meta(cfg.model).get("optimizer", "adam")
     if kind == "adam":
         # foreach: one call per step for all tensors (the per-tensor loop holds the GIL,
         # which the GUI thread waits for while training runs beside it)
@@ -120,9 +108,9 @@ def make_optimizer(cfg: TrainConfig, net: torch.nn.Module):
                                weight_decay=cfg.weight_decay, foreach=True)
         return opt, None
     if kind == "sgd":
-        opt = torch.optim.SGD(params, lr=cfg.lr or 1e-4, momentum=0.9, nesterov=True,
+        sgd = torch.optim.SGD(params, lr=cfg.lr or 1e-4, momentum=0.9, nesterov=True,
                               weight_decay=cfg.weight_decay, foreach=True)
-        return opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 1.0 / (1.0 + 1e-6 * t))
+        return sgd, torch.optim.lr_scheduler.LambdaLR(sgd, lambda t: 1.0 / (1.0 + 1e-6 * t))
     raise SeisviewError(f"unknown optimizer {kind!r}", hint="use adam or sgd")
 
 
@@ -259,9 +247,10 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
         if n_init:
             log.info("started %s from %s: %d tensors transferred", config.model, config.init, n_init)
         net.to(device)
+        context: int = net.context  # type: ignore[assignment]  # torch types attributes Tensor | Module
         opt, sched = make_optimizer(config, net)
         oom = OOMFallback(device, config.batch_size)
-        sampler = CropSampler(data, config.crop, net.context, phase_rotation=config.phase_rotation,
+        sampler = CropSampler(data, config.crop, context, phase_rotation=config.phase_rotation,
                               gain=config.gain, flip=config.flip, stretch=config.stretch,
                               seed=config.seed)
         del gen
@@ -290,7 +279,7 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                         raise SeisviewError("the number of classes changed during training",
                                             hint="restart training to add a class")
                     data = fresh
-                    sampler = CropSampler(data, config.crop, net.context,
+                    sampler = CropSampler(data, config.crop, context,
                                           phase_rotation=config.phase_rotation,
                                           gain=config.gain, flip=config.flip,
                                           stretch=config.stretch, seed=config.seed + epoch)
@@ -389,7 +378,7 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
             if reason == "time":
                 break
             if rounds < config.self_train and step >= max(stage_end, config.self_train_after):
-                pseudo = pseudo_sampler(shown, data, oom.device, config, net.context,
+                pseudo = pseudo_sampler(shown, data, oom.device, config, context,
                                         seed=config.seed + 1000 * (rounds + 1),
                                         check=state.check)
                 rounds += 1
@@ -401,6 +390,8 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                     and rounds >= config.self_train and step >= stage_end):
                 reason = "early stop"
                 break
+        if best is None:
+            raise SeisviewError("training ended before any model was kept", hint="train for more steps")
         yield TrainDone(best, dict(best.meta), epoch + 1, step, reason, ckpt, tuple(history))
     except Cancelled:
         yield TrainCancelled(best, step, ckpt)
@@ -457,16 +448,5 @@ def _move_optimizer(opt: torch.optim.Optimizer, device) -> None:
                 st[k] = v.to(device)
 
 
-def run_to_end(config: TrainConfig, data: TrainingData, state: TaskState | None = None,
-               on_message: Callable[[object], None] | None = None):
-    """Drive :func:`train` to its terminal message (CLI, tests, benchmarks)."""
-    last = None
-    for msg in train(config, data, state):
-        if on_message is not None:
-            on_message(msg)
-        last = msg
-    return last
-
-
-__all__ = ["TrainConfig", "train", "run_to_end", "evaluate", "transfer_weights", "build_for",
+__all__ = ["TrainConfig", "train", "evaluate", "transfer_weights", "build_for",
            "model_settings", "replace"]

@@ -175,12 +175,12 @@ class TrainingRun:
         self._driving = True
         try:
             try:
-                data = self._data if self._data is not None else self._make(self._source)
+                data = self._data if self._data is not None else self._make_data(self._source)
             except SeisviewError as exc:
-                msg = TrainFailed(str(exc))
-                self._finish(msg)
-                self.events.message.emit(msg)
-                yield msg
+                failed = TrainFailed(str(exc))
+                self._finish(failed)
+                self.events.message.emit(failed)
+                yield failed
                 return
             kw = {"relabel": self._take_relabel} if self._relabels else {}
             for msg in self._train(self.config, data, self.state, **kw):
@@ -204,6 +204,11 @@ class TrainingRun:
         finally:
             if not self.ended:  # closed early or an error: the run still gets its record
                 self._finish(TrainCancelled(self.snapshot))
+
+    def _make_data(self, source):
+        if self._make is None:
+            raise SeisviewError("the run has no training data", hint="give it data or make_data")
+        return self._make(source)
 
     def _take_relabel(self):
         """Called by the trainer between epochs: new training data, or None."""

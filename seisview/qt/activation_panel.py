@@ -37,7 +37,6 @@ from seisview.qt.fast_image import RGBAImageItem
 from seisview.qt.workers import LatestRunner, lower_thread_priority  # noqa: F401 (used by other panels)
 
 log = logging.getLogger(__name__)
-pg.setConfigOptions(imageAxisOrder="row-major")  # arrays are (row, col), as in every seisview view
 ORDERS = ("std", "mean", "max", "index", "entropy", "energy", "homogeneity", "contrast")
 
 

@@ -23,10 +23,19 @@ def check_display() -> None:
                             "headless commands such as `seisview info PATH` need no display")
 
 
+def configure_pyqtgraph() -> None:
+    """pyqtgraph's global options, set once before any view is made: arrays are (row, col)
+    as in every seisview view, and images are not antialiased."""
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
+
+
 def make_app():
-    """The QApplication (created once)."""
+    """The QApplication (created once), with pyqtgraph configured."""
     from PyQt6.QtWidgets import QApplication
 
+    configure_pyqtgraph()
     app = QApplication.instance()
     if app is None:
         app = QApplication(sys.argv[:1])
@@ -70,7 +79,7 @@ class GuiCollector:
     def _busy() -> bool:
         from seisview.qt.workers import jobs_running
 
-        jobs = sys.modules.get("seisview.qt.training_jobs")
+        jobs = sys.modules.get("seisview.ml.jobs")
         warm = getattr(jobs, "_warm_thread", None)
         return bool(jobs_running()) or (warm is not None and warm.is_alive())
 

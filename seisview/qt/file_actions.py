@@ -17,18 +17,33 @@ from PyQt6.QtWidgets import QFileDialog, QProgressDialog
 
 from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
+from seisview.core.section import SectionSpec
 from seisview.qt.viewer_settings import settings
 from seisview.qt.workers import TaskCancelled, TaskDone, TaskFailed, Worker
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
-SEGY_FILTER = "SEG-Y files (*.sgy *.segy *.SGY *.SEGY *.su);;seisview cache (*.zarr);;All files (*)"
+
+
+def open_filter() -> str:
+    """The File → Open filter: one entry per survey reader of the registry, then all files."""
+    from seisview.plugins import registry
+
+    parts = []
+    for c in registry.survey_readers():
+        exts = [str(e) for e in c.meta.get("extensions", ())]
+        pats = " ".join(f"*{e} *{e.upper()}" for e in exts) or "*"
+        parts.append(f"{c.description or c.name} ({pats})")
+    return ";;".join([*parts, "All files (*)"])
 
 
 def _load_file(path, iline, xline, gather_key, *, state, report=None):
-    from seisview.io.segy import load
+    from seisview.plugins import registry
 
-    return load(path, iline, xline, gather_key, state=state, report=report)
+    reader = registry.reader_for(path)
+    if not reader.meta.get("scan"):  # a plugin's reader: load(path, *, state)
+        return reader.load()(path, state=state)
+    return reader.load()(path, iline, xline, gather_key, state=state, report=report)
 
 
 def _load_demo(*, state):
@@ -94,11 +109,15 @@ class FileActions:
 
     # -- opening ------------------------------------------------------------------
     def open_interactive(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Open SEG-Y", str(Path.cwd()), SEGY_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open survey", str(Path.cwd()), open_filter())
         if not path:
             return
+        from seisview.plugins import registry
         from seisview.qt.open_dialog import OpenDialog
 
+        if not registry.reader_for(path).meta.get("scan"):  # no SEG-Y scan options to choose
+            self.open_path(path)
+            return
         dlg = OpenDialog(path, self.w)
         if dlg.exec() and dlg.report is not None:
             self.open_path(path, report=dlg.report, **dlg.overrides())
@@ -106,8 +125,11 @@ class FileActions:
     def open_path(self, path, iline: int | None = None, xline: int | None = None,
                   gather_key: int | None = None, report=None) -> Worker | None:
         """Scan then load ``path`` in a worker; returns the worker, or None when the scan failed."""
+        from seisview.plugins import registry
+
         path = Path(path)
-        if report is None and path.suffix.lower() != ".zarr":
+        scanned = registry.reader_for(path).meta.get("scan") and path.suffix.lower() != ".zarr"
+        if report is None and scanned:
             try:
                 from seisview.io.segy import scan
 
@@ -234,7 +256,8 @@ class FileActions:
         from seisview.qt.export_view import FORMATS, MAX_WIDTH, default_width
 
         view = self.w.active_view or self.w.section_views["inline"]
-        path, chosen = QFileDialog.getSaveFileName(self.w, "Export view", "view.png", ";;".join(FORMATS.values()))
+        path, chosen = QFileDialog.getSaveFileName(self.w, "Export view", self.export_name(view),
+                                                   ";;".join(FORMATS.values()))
         if not path:
             return
         path = Path(path)
@@ -247,6 +270,17 @@ class FileActions:
             if not ok:
                 return
         self.export_view(path, view=view, width=width)
+
+    def export_name(self, view) -> str:
+        """A file name that says what the view shows, in line numbers or ms: ``inline_223.png``,
+        ``time_600.png``, ``map_time_600.png`` (label image import reads the first two back)."""
+        s = self.w.session
+        if s.volume is None:
+            return "view.png"
+        if view is getattr(self.w, "map_view", None):
+            return f"map_{s.geometry.spec_text(s.spec('time')).replace(':', '_')}.png"
+        spec = getattr(view, "spec", None)
+        return f"{s.geometry.spec_text(spec).replace(':', '_')}.png" if isinstance(spec, SectionSpec) else "view.png"
 
     def export_view(self, path, view=None, width: int | None = None) -> Path:
         """Save the plot of the active view (or ``view``): axes, colour bars and legend, without the

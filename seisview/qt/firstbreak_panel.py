@@ -387,6 +387,9 @@ class FirstBreakPanel(QWidget):
         self._stop_if_moved()
         if self.session.gathers is not self._run_on[0]:
             self.snapshot = None  # a model of other gathers
+            if self.worker is None:  # its "N traces picked" and progress are of the old gathers
+                self.info.setText("")
+                self.progress.setValue(0)
         self.predictions, self._version = {}, {}
         self.redraw()
         self._update_buttons()

@@ -21,7 +21,6 @@ from seisview.qt.fast_image import FastImageItem, RGBAImageItem
 from seisview.qt.tools import NavigateTool, SectionTool, ToolEvent, buttons_of, modifiers_of
 from seisview.qt.view_keys import ViewKeys
 
-pg.setConfigOptions(imageAxisOrder="row-major", antialias=False)
 log = logging.getLogger(__name__)
 
 

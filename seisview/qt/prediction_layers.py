@@ -201,8 +201,17 @@ class PredictionLayers(QObject):
         return [self.session.spec(k) for k in VERTICAL]
 
     def _on_model(self, task: str, snapshot) -> None:
-        if task == "facies" and snapshot is not None:
-            self.request(snapshot)
+        if task != "facies":
+            return
+        if snapshot is None:  # no model (another survey): no overlays of it in the layer list
+            for layer in self.layers:
+                if layer in self.session.layers:
+                    self.session.layers.remove(layer)
+            return
+        for layer in self.layers:  # back with the next model
+            if layer not in self.session.layers:
+                self.session.layers.append(layer)
+        self.request(snapshot)
 
     def request(self, snapshot=None, specs=None) -> int | None:
         """Predict the visible sections (or ``specs``) with ``snapshot`` (default: the current

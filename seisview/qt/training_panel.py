@@ -29,11 +29,10 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.core.errors import SeisviewError
+from seisview.ml.jobs import check_labels, export_segy_job, predict_volume_job, warm_up
 from seisview.qt.prediction_layers import PredictionLayers
-from seisview.qt.training_jobs import check_labels, export_segy_job, predict_volume_job, warm_up
 from seisview.qt.workers import TaskFailed, Worker
 
-FACIES_MODELS = ("unet", "waldeland", "vgg16", "resnet")
 CURVE_REDRAW_MS = 500  # loss / accuracy curves follow the run at this pace
 
 
@@ -70,12 +69,10 @@ class TrainingPanel(QWidget):
         form = QFormLayout()
         self.model = QComboBox()
         from seisview.plugins import registry
-        facies = [c.name for c in registry.contributions("model")
-                  if c.meta.get("task", "facies") == "facies"]
-        names = [n for n in FACIES_MODELS if n in facies]
-        names += sorted(n for n in facies if n not in FACIES_MODELS)  # plugin models
-        self.model.addItems(names)
-        self.model.setToolTip("Network to train: a U-Net pair (default), the Waldeland patch CNN, VGG16 or ResNet")
+        for c in registry.models("facies"):  # built-ins and plugins, the default first
+            self.model.addItem(c.name)
+            self.model.setItemData(self.model.count() - 1, c.description, Qt.ItemDataRole.ToolTipRole)
+        self.model.setToolTip("Network to train (the default first; hover an entry for what it is)")
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 10000)
         self.epochs.setValue(30)

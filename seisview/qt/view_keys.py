@@ -38,12 +38,13 @@ class ColorBar(pg.ColorBarItem):
 
     def __init__(self, label: str = ""):
         super().__init__(values=(0.0, 1.0), width=BAR_WIDTH, colorMap=color_map("grey"),
-                         interactive=False, colorMapMenu=False)
+                         interactive=False, colorMapMenu=False, rounding=1e-12)
         for name in ("left", "right", "top", "bottom"):
             ax = self.getAxis(name)
             ax.setPen(pg.mkPen("k"))
             ax.setTextPen(pg.mkPen("k"))
         self.axis.setWidth(None)  # as wide as its tick labels and title need
+        self.axis.enableAutoSIPrefix(False)  # 0.8, not 800 with a "(x0.001)" cut off the label
         self.layout.setContentsMargins(0, 7, 0, 7)  # room for the end labels, half a line each
         self.axis.setStyle(tickTextOffset=2, autoExpandTextSpace=True)
         self.shown: tuple = ()
@@ -66,7 +67,7 @@ class ClassLegend(pg.TextItem):
     """Class names on their colours in a view's top right corner; takes no mouse events."""
 
     def __init__(self, viewbox: pg.ViewBox):
-        super().__init__(html="", anchor=(1, 0), fill=pg.mkBrush(255, 255, 255, 210),
+        super().__init__(html="", anchor=(1, 0), fill=pg.mkBrush(255, 255, 255, 190),
                          border=pg.mkPen(120, 120, 120))
         font = self.textItem.font()
         font.setPointSizeF(7.5)
@@ -102,9 +103,12 @@ class ViewKeys(QObject):
         self.enabled = True
         self.base = ColorBar()
         self.overlay = ColorBar()
+        self.base.hide()  # until placed in the plot's layout
+        self.overlay.hide()
         self.legend = ClassLegend(plot.getViewBox())
         self.legend.hide()
         self._want = {"base": False, "overlay": False}
+        self._placed: list[ColorBar] = []  # the bars in the plot's layout now
         self._palette_source = None  # () -> Palette | None
         self._label_ids = None  # () -> ids of the labels drawn in this view
         self._predicted: set[int] = set()
@@ -159,12 +163,13 @@ class ViewKeys(QObject):
 
     def _place(self, bar: ColorBar, col: int, on: bool) -> None:
         lay = self.plot.layout
-        inside = any(lay.itemAt(i) is bar for i in range(lay.count()))
-        if on and not inside:
+        if on and bar not in self._placed:
             lay.addItem(bar, 2, col)
+            self._placed.append(bar)
             bar.show()
-        elif not on and inside:
+        elif not on and bar in self._placed:
             lay.removeItem(bar)
+            self._placed.remove(bar)
             bar.hide()
 
 

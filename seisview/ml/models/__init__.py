@@ -13,27 +13,22 @@ from __future__ import annotations
 
 from seisview.core.errors import SeisviewError
 
-BUILTIN_MODELS = {
-    "waldeland": "seisview.ml.models.waldeland:WaldelandCNN",
-    "unet": "seisview.ml.models.unet:UNet",
-    "vgg16": "seisview.ml.models.vgg:VGG16Facies",
-    "resnet": "seisview.ml.models.resnet:ResNetFacies",
-}
-
 
 def model_class(name: str):
-    """The class registered as model ``name`` (plugin registry, built-ins as fallback)."""
+    """The class registered as model ``name`` (built-ins and plugins: ``seisview.builtins``)."""
+    from seisview.plugins import registry
+
+    return registry.get("model", name)
+
+
+def model_meta(name: str) -> dict:
+    """The manifest ``meta`` of model ``name`` (recipe, optimizer, ...); {} for an unknown one."""
     from seisview.plugins import registry
 
     try:
-        return registry.get("model", name)
+        return dict(registry.get_contribution("model", name).meta)
     except SeisviewError:
-        if name not in BUILTIN_MODELS:
-            raise
-    import importlib
-
-    mod, _, attr = BUILTIN_MODELS[name].partition(":")
-    return getattr(importlib.import_module(mod), attr)
+        return {}
 
 
 def build_model(name: str, n_classes: int, **cfg):

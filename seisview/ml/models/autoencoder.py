@@ -113,7 +113,7 @@ def encoder_state(module: nn.Module) -> dict[str, torch.Tensor]:
     Keys are relative to the encoder (``blocks.0.conv1.weight`` ...), so any
     model with an ``encoder`` attribute of the same widths can load them.
     """
-    enc = module.encoder if hasattr(module, "encoder") else module
+    enc = getattr(module, "encoder", module)
     out: dict[str, torch.Tensor] = {}
     for name, sub in enc.named_modules():
         if isinstance(sub, nn.Conv2d):

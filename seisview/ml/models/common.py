@@ -15,7 +15,7 @@ def conv_bn_relu(c_in: int, c_out: int, k: int = 3, stride: int = 1, padding: in
                          nn.BatchNorm2d(c_out), nn.ReLU(inplace=True))
 
 
-def upsample_to(logits: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+def upsample_to(logits: torch.Tensor, size: tuple[int, int] | torch.Size) -> torch.Tensor:
     if tuple(logits.shape[-2:]) == tuple(size):
         return logits
     return F.interpolate(logits, size=size, mode="bilinear", align_corners=False)

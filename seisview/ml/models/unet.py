@@ -56,10 +56,10 @@ class UNet(FaciesModel):
         super().__init__()
         self.members = None
         if int(members) > 1:  # an ensemble of independently initialised U-Nets
-            self.members = nn.ModuleList(
-                [UNet(n_classes, base, depth, coarse, dropout, refine, envelope)
-                 for _ in range(int(members))])
-            one = self.members[0]
+            nets = [UNet(n_classes, base, depth, coarse, dropout, refine, envelope)
+                    for _ in range(int(members))]
+            self.members = nn.ModuleList(nets)
+            one = nets[0]
             self.n_classes, self.depth, self.coarse = n_classes, depth, coarse
             self.stride, self.context = one.stride, one.context
             return
@@ -97,10 +97,12 @@ class UNet(FaciesModel):
             # resolution, so class boundaries can move by less than one coarse cell
             self.refine_level = level
             c = chans[level]
+            last = nn.Conv2d(c, n_classes, 1)
+            nn.init.zeros_(last.weight)
+            if last.bias is not None:
+                nn.init.zeros_(last.bias)
             self.refine = nn.Sequential(nn.Conv2d(c + n_classes, c, 3, padding=1),
-                                        nn.ReLU(inplace=True), nn.Conv2d(c, n_classes, 1))
-            nn.init.zeros_(self.refine[-1].weight)
-            nn.init.zeros_(self.refine[-1].bias)
+                                        nn.ReLU(inplace=True), last)
 
     @property
     def n_members(self) -> int:
@@ -143,6 +145,7 @@ class UNet(FaciesModel):
         loss is the mean of the members' own losses on their own crops (independent members).
         Evaluation: the log of the members' mean class probabilities (a softmax of it gives
         the ensemble's probabilities)."""
+        assert self.members is not None
         n = len(self.members)
         if self.training:
             out = None
@@ -153,6 +156,7 @@ class UNet(FaciesModel):
                 if out is None:
                     out = y.new_empty((x.shape[0], *y.shape[1:]))
                 out[k::n] = y
+            assert out is not None  # a batch has at least one sample
             return out
         logp = torch.stack([torch.log_softmax(m(x).float(), 1) for m in self.members])
         return (torch.logsumexp(logp, 0) - math.log(n)).to(x.dtype)

@@ -21,7 +21,7 @@ from torch import nn
 from seisview.core.errors import SeisviewError
 from seisview.ml.models.common import FaciesModel, pad_to_multiple, upsample_to
 
-VGG16_CFG = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
+VGG16_CFG: list[int | str] = [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"]
 
 
 class VGG16Facies(FaciesModel):
@@ -33,7 +33,7 @@ class VGG16Facies(FaciesModel):
         layers: list[nn.Module] = []
         c_in, blocks = 3, 0
         for v in VGG16_CFG:
-            if v == "M":
+            if isinstance(v, str):  # "M": a max-pool
                 blocks += 1
                 if blocks >= head_block:
                     break
@@ -51,7 +51,8 @@ class VGG16Facies(FaciesModel):
         for m in self.modules():  # torchvision's VGG initialisation (deep plain stacks need it)
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                nn.init.zeros_(m.bias)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
         if pretrained:
             load_torchvision_vgg(self, pretrained)
         # freezing only makes sense for learned weights: random frozen filters just hurt
