@@ -249,21 +249,20 @@ class MainWindow(QMainWindow):
     def _follow_palette(self) -> None:
         """Class legends list the project's classes drawn in each view (labels or predictions)."""
         from seisview.qt.label_display import display_for
-        from seisview.qt.view_keys import ids_in
 
         display = display_for(self.session, parent=self)
 
-        def label_ids(kind: str) -> set[int]:
+        def label_mask(kind: str):
             labels = display.labels if display.shown() else None
             spec = self.session.spec(kind)
-            return ids_in(labels.mask(spec)) if labels is not None and labels.has_labels(spec) else set()
+            return labels.mask(spec) if labels is not None and labels.has_labels(spec) else None
 
         palette = lambda: getattr(self.session.project, "palette", None)  # noqa: E731
         views = {**self.section_views, "map": self.map_view}
         for kind, v in views.items():
             shown_kind = "time" if kind == "map" else kind  # the map shows the time slice's labels
-            v.keys.follow_palette(palette, lambda k=shown_kind: label_ids(k))
-        update = lambda *_: [v.keys.update_legend() for v in views.values()]  # noqa: E731
+            v.keys.follow_palette(palette, lambda k=shown_kind: label_mask(k))
+        update = lambda *_: [v.keys.schedule_legend() for v in views.values()]  # noqa: E731
         display.restyled.connect(update)
         display.edited.connect(update)
         self._update_legends = update  # on position changes too (connected with the window's handles)
