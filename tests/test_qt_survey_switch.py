@@ -69,12 +69,13 @@ def test_another_survey_clears_layers_panels_model_and_selection(full_window, qt
     inline = w.section_views["inline"]
     assert {"prediction", "probability", "uncertainty"} <= set(_overlays(w))
     assert any(n.startswith("activation:") for n in _overlays(w))
-    assert inline.overlay_items and inline.keys.overlay.isVisible() and inline.keys.legend.isVisible()
+    qtbot.waitUntil(lambda: inline.keys.legend.isVisible(), timeout=2000)  # strokes and prediction
+    assert inline.overlay_items and inline.keys.overlay.isVisible()
     assert xp.rows and xp.selected and act.current is not None and not w.panels["crossplot"].isHidden()
 
     _open(qtbot, w, shared_data / "segy" / "segyio" / "f3.sgy")  # another survey
     assert s.volume is not old_volume and s.volume.shape == (23, 18, 75)
-    qtbot.wait(100)
+    qtbot.wait(300)  # the legends look again once the views are still
     # layers: only the seismic, in the session, the Layers dock and every view
     assert _overlays(w) == []
     assert w.layers_panel.list.count() == 1

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import Qt
 
+from seisview.core.errors import SeisviewError
 from seisview.core.geometry import LineAxis, SurveyGeometry
 from seisview.core.section import SectionSpec
 
@@ -101,6 +102,13 @@ def test_status_bar_tooltips_and_titles_read_line_numbers_and_ms(window):
     text = w.readout.text()
     assert "IL 223" in text and "XL 1005" in text and "t 600 ms" in text, text
     assert w.map_view.title.text() == "Map at time 600 ms"
+    # exports are named by what they show
+    assert w.files.export_name(inl) == "inline_223.png"
+    assert w.files.export_name(w.section_views["time"]) == "time_600.png"
+    assert w.files.export_name(w.map_view) == "map_time_600.png"
+    from seisview.io.label_formats import section_from_filename
+
+    assert section_from_filename("inline_223.png", s.geometry) == s.spec("inline")  # read back
     # typing a line number moves to that line, not to that index
     w.section_views["crossline"].spin.setValue(1010)
     assert s.xl_idx == 2
@@ -154,6 +162,13 @@ def test_crossplot_maps_and_selections_are_in_ms(window):
         assert s.il_idx == 123
         xp.select([("other.sgy:time:99999", "")])  # another survey's map: nothing moves
         assert s.t_idx == 60
+        # typed maps are named by the slice they read: 602 ms is the 604 ms sample here
+        from seisview.qt.crossplot_panel import canonical_map
+
+        assert canonical_map(s.geometry, "time:602") == "time:604"
+        assert canonical_map(s.geometry, " crossline:1010:envelope") == "crossline:1010:envelope"
+        with pytest.raises(SeisviewError, match="crossline 1012 is not a line"):
+            canonical_map(s.geometry, "crossline:1012")
     finally:
         xp.shutdown()
         xp.deleteLater()

@@ -21,6 +21,7 @@ from seisview.core.errors import SeisviewError
 from seisview.io.segy_format import FORMATS, TraceLayout, decode
 
 _N_PROBE = 64
+_PROBE_SAMPLES = 1024  # a window from the middle of long traces: the judgement costs the same for any length
 _FLOATS = (1, 5, 6)
 _SIGN_SIBLING = {2: 10, 10: 2, 3: 11, 11: 3, 8: 16, 16: 8, 9: 12, 12: 9, 7: 15, 15: 7}
 
@@ -39,11 +40,14 @@ class Plausibility:
 
 
 def probe_rows(raw: np.ndarray, layout: TraceLayout) -> np.ndarray:
-    """Raw sample bytes of up to 64 traces spread over the file, ``(k, n_samples*bps)``."""
+    """Raw sample bytes of up to 64 traces spread over the file, ``(k, m*bps)``, with ``m`` the
+    samples of each trace or the 1024 in its middle (shallow mutes and deep noise stay out)."""
     n = raw.shape[0]
     idx = np.unique(np.linspace(0, n - 1, min(n, _N_PROBE)).astype(int))
-    h = layout.header_bytes
-    return np.asarray(raw[idx, h:h + layout.n_samples * layout.bytes_per_sample])
+    bps = layout.bytes_per_sample
+    m = min(layout.n_samples, _PROBE_SAMPLES)
+    start = layout.header_bytes + (layout.n_samples - m) // 2 * bps
+    return np.asarray(raw[idx, start:start + m * bps])
 
 
 def _stored(rows: np.ndarray, code: int, endian: str) -> np.ndarray:
