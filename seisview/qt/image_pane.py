@@ -117,7 +117,14 @@ class ImagePane(QWidget):
         lay.setSpacing(2)
         self.body = lay
         lay.addWidget(self.plot_widget, 1)
-        self.plot.scene().sigMouseMoved.connect(self._on_scene_move)
+        scene = self.plot.scene()
+        scene.sigMouseMoved.connect(self._on_scene_move)
+        hover = scene.sendHoverEvents  # ~1 ms a move (items near the cursor, sorted)
+
+        def hover_unless_tool_drag(ev, exitOnly=False):  # noqa: N803 (pyqtgraph's name)
+            if not self.viewbox._tool_drag:  # a paint/pick drag hovers nothing
+                hover(ev, exitOnly)
+        scene.sendHoverEvents = hover_unless_tool_drag
 
     def set_axis(self, name: str, axis: pg.AxisItem) -> pg.AxisItem:
         """Replace the ``name`` axis ("left", "bottom") with ``axis``, owned by the plot (see above)."""

@@ -35,6 +35,7 @@ from seisview.qt.gather_view import GatherView
 from seisview.qt.layers_panel import LayersPanel
 from seisview.qt.map_view import MapView
 from seisview.qt.section_view import SectionView
+from seisview.qt.signals import PerFrame
 from seisview.qt.tools import NavigateTool, SectionTool
 from seisview.qt.viewer_settings import settings
 from seisview.qt.workspaces import AREAS, PanelDock, Workspaces
@@ -110,7 +111,7 @@ class MainWindow(QMainWindow):
 
         view_menus.install(self)  # right-click menus, Help → Keyboard shortcuts
         self._handles = [(self.session.events.survey, self._on_survey),
-                         (self.session.events.cursor, self._on_cursor),
+                         (self.session.events.cursor, PerFrame(self._on_cursor, self)),
                          (self.session.events.position, self._update_legends)]
         for sig, slot in self._handles:
             sig.connect(slot)
@@ -350,7 +351,9 @@ class MainWindow(QMainWindow):
         if g.affine is not None and cur.il_idx is not None and cur.xl_idx is not None:
             x, y = g.world(g.il.number(cur.il_idx), g.xl.number(cur.xl_idx))
             parts.append(f"X {float(x):.0f}  Y {float(y):.0f}")
-        self.readout.setText("   ".join(parts))
+        text = "   ".join(parts)
+        if text != self.readout.text():  # positions are rounded: most moves change nothing
+            self.readout.setText(text)
 
     def show_error(self, title: str, message: str) -> QMessageBox:
         """A non-blocking error dialog (the window stays usable); kept in ``last_dialog``."""
