@@ -119,7 +119,7 @@ def test_gathers_after_gathers_clear_the_picker_and_a_velocity_map_does_not_stic
     _open(qtbot, w, shared_data / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
     assert s.colormap == "viridis"
     w.section_views["inline"].on_hover(10.5, 3.5, True)
-    assert "amp" in w.readout.text()
+    qtbot.waitUntil(lambda: "amp" in w.readout.text(), timeout=2000)  # once per frame
     # first-break picker: the last prediction's "N traces picked" goes with its gathers
     _open(qtbot, w, shared_data / "firstbreaks" / "refrapy-02" / "field_example_02_shots_with_fb.sgy")
     assert s.colormap == "seismic"  # shot gathers after a velocity cube
