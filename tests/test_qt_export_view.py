@@ -62,7 +62,7 @@ def test_png_has_axes_and_colour_bar_at_the_chosen_width_without_slider_or_curso
     assert np.array_equal(img, again)
 
 
-def test_overlay_bar_and_legend_are_exported(f3_window, tmp_path, shared_data):
+def test_overlay_bar_and_legend_are_exported(f3_window, qtbot, tmp_path, shared_data):
     from seisview.io.project import Project
 
     w = f3_window
@@ -79,8 +79,9 @@ def test_overlay_bar_and_legend_are_exported(f3_window, tmp_path, shared_data):
         s.project = project
         salt = project.palette.get(8)
         project.labels.paint(s.spec("inline"), [(100, 2), (100, 8)], salt.id, radius=3)
-        w._update_legends()
-        assert v.keys.legend.isVisible() and v.keys.legend.classes == ((salt.name, salt.color),)
+        w._update_legends()  # looked up once the views are still
+        qtbot.waitUntil(lambda: v.keys.legend.isVisible(), timeout=2000)
+        assert v.keys.legend.classes == ((salt.name, salt.color),)
         assert not w.section_views["crossline"].keys.legend.isVisible() or (
             w.section_views["crossline"].keys.legend.classes == ((salt.name, salt.color),))
         img = _rgb(w.files.export_view(tmp_path / "probability.png", view=v, width=900))

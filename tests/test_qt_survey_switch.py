@@ -69,12 +69,13 @@ def test_another_survey_clears_layers_panels_model_and_selection(full_window, qt
     inline = w.section_views["inline"]
     assert {"prediction", "probability", "uncertainty"} <= set(_overlays(w))
     assert any(n.startswith("activation:") for n in _overlays(w))
-    assert inline.overlay_items and inline.keys.overlay.isVisible() and inline.keys.legend.isVisible()
+    qtbot.waitUntil(lambda: inline.keys.legend.isVisible(), timeout=2000)  # strokes and prediction
+    assert inline.overlay_items and inline.keys.overlay.isVisible()
     assert xp.rows and xp.selected and act.current is not None and not w.panels["crossplot"].isHidden()
 
     _open(qtbot, w, shared_data / "segy" / "segyio" / "f3.sgy")  # another survey
     assert s.volume is not old_volume and s.volume.shape == (23, 18, 75)
-    qtbot.wait(100)
+    qtbot.wait(300)  # the legends look again once the views are still
     # layers: only the seismic, in the session, the Layers dock and every view
     assert _overlays(w) == []
     assert w.layers_panel.list.count() == 1
@@ -107,9 +108,16 @@ def test_gathers_after_gathers_clear_the_picker_and_a_velocity_map_does_not_stic
     s.set_display(colormap="grey")
     _open(qtbot, w, shared_data / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
     _open(qtbot, w, shared_data / "segy" / "f3" / "F3_very_small.sgy")
-    assert s.colormap in ("grey", "seismic")  # a chosen map is never overridden by a diverging one
+    assert s.colormap == "grey"  # a map the user chose stays
+    s.set_display(colormap="seismic")
+    _open(qtbot, w, shared_data / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
+    assert s.colormap == "viridis"
+    w.section_views["inline"].on_hover(10.5, 3.5, True)
+    assert "amp" in w.readout.text()
     # first-break picker: the last prediction's "N traces picked" goes with its gathers
     _open(qtbot, w, shared_data / "firstbreaks" / "refrapy-02" / "field_example_02_shots_with_fb.sgy")
+    assert s.colormap == "seismic"  # shot gathers after a velocity cube
+    assert w.readout.text() == ""  # no read-out of the survey before
     fb = w.panels["first-breaks"].widget()
     fb.info.setText("216 traces picked; median confidence 0.91")
     fb.progress.setValue(1000)

@@ -23,7 +23,7 @@ from seisview.core.session import Session
 from seisview.qt.colormaps import lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane, linear_pixel_transform
-from seisview.qt.signals import disconnect_all
+from seisview.qt.signals import PerFrame, disconnect_all
 from seisview.qt.tools import NavigateTool
 from seisview.qt.view_keys import amplitude_label
 from seisview.qt.workers import LatestRunner
@@ -113,8 +113,9 @@ class SectionView(ImagePane):
 
     def _subscribe(self) -> None:
         s = self.session
+        self.cursor_frame = PerFrame(self.on_cursor, self)  # the crosshair follows once per frame
         pairs = [(s.events.survey, self.on_survey), (s.events.position, self.on_position),
-                 (s.events.display, self._on_display), (s.events.cursor, self.on_cursor),
+                 (s.events.display, self._on_display), (s.events.cursor, self.cursor_frame),
                  (s.layers.events.inserted, self._on_layers), (s.layers.events.removed, self._on_layers),
                  (s.layers.events.moved, self._on_layers), (s.layers.events.changed, self._on_layer_changed)]
         for sig, slot in pairs:
@@ -167,8 +168,7 @@ class SectionView(ImagePane):
         self.plot.setLabel("bottom", bottom)
         self.plot.setLabel("left", left)
         # axes from the geometry alone (no section read: it may live on disk)
-        z = g.z_of(np.arange(g.n_samples))
-        rows, cols = {"inline": (z, g.xl.numbers), "crossline": (z, g.il.numbers),
+        rows, cols = {"inline": (g.samples, g.xl.numbers), "crossline": (g.samples, g.il.numbers),
                       "time": (g.il.numbers, g.xl.numbers)}[self.kind]
         self.array_shape = (len(rows), len(cols))
         self.set_pixel_transform(linear_pixel_transform(cols, rows))
@@ -208,9 +208,10 @@ class SectionView(ImagePane):
         for line, v in zip(self.cross, (x, y), strict=True):
             if v is None:
                 line.hide()
-            else:
+            else:  # an unchanged value or visibility repaints nothing
                 line.setValue(v)
-                line.show()
+                if not line.isVisible():
+                    line.show()
 
     def _on_layers(self, *_args) -> None:
         self.redraw_overlays()
@@ -273,6 +274,7 @@ class SectionView(ImagePane):
         line.blockSignals(True)
         line.setValue(self.session.line_number(kind))
         line.blockSignals(False)
+        line.setToolTip(f"{self.session.geometry.describe(self.session.spec(kind))}: drag to move")
 
     def _line_moved(self, kind: str, line) -> None:
         self.session.set_position(kind, self.session.index_of_line(kind, line.value()))
