@@ -53,7 +53,7 @@ def test_png_has_axes_and_colour_bar_at_the_chosen_width_without_slider_or_curso
     table = lut(w.session.colormap)
     right = img[:, int(0.8 * img.shape[1]):]
     for end in (table[0, :3], table[-1, :3]):
-        assert _has_colour(right, end).sum() > 100
+        assert _has_colour(right, end).sum() > 40
     # axes: black tick labels and lines left of and below the data
     assert (img[:, :80].max(-1) < 60).sum() > 200 and (img[-60:].max(-1) < 60).sum() > 200
     # the same picture with the cursor gone: the crosshair was not in it
@@ -93,7 +93,7 @@ def test_overlay_bar_and_legend_are_exported(f3_window, qtbot, tmp_path, shared_
     # viridis' ends in a second bar at full strength (the overlay itself is 60 % opaque)
     vir = lut("viridis")
     bars = img[:, int(0.75 * img.shape[1]):]
-    assert _has_colour(bars, vir[0, :3]).sum() > 100 and _has_colour(bars, vir[-1, :3]).sum() > 100
+    assert _has_colour(bars, vir[0, :3]).sum() > 40 and _has_colour(bars, vir[-1, :3]).sum() > 40
     # the legend's salt swatch in the top right corner of the data
     corner = img[:img.shape[0] // 3, int(0.4 * img.shape[1]):int(0.8 * img.shape[1])]
     assert _has_colour(corner, salt.color, 4).sum() > 20

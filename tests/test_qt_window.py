@@ -40,8 +40,8 @@ def _open(qtbot, w, path, **kw):
 
 
 def _not_blank(img: QImage) -> bool:
-    arr = np.frombuffer(img.convertToFormat(QImage.Format.Format_RGB32).constBits().asstring(
-        img.width() * img.height() * 4), np.uint32)
+    rgb = img.convertToFormat(QImage.Format.Format_RGB32)  # held: its bits are read below
+    arr = np.frombuffer(rgb.constBits().asstring(rgb.sizeInBytes()), np.uint32)
     return len(np.unique(arr)) > 50
 
 

@@ -332,6 +332,10 @@ class MainWindow(QMainWindow):
             self.section_views["crossline"].setVisible(n_il > 1)
             self._bottom.setVisible(n_il > 1 and n_xl > 1)
 
+    def update_readout(self) -> None:
+        """The status bar read-out of the crosshair now, not at the next frame."""
+        self._on_cursor(self.session.cursor)
+
     def _on_cursor(self, cur) -> None:
         s = self.session
         if cur is not None and cur is not s.cursor:  # a position of the survey before (per frame)

@@ -106,7 +106,9 @@ def build_menu(window, pane, row: float, col: float) -> QMenu:
     """The menu for a right click at pixel ``(row, col)`` of ``pane`` (not shown yet)."""
     h, w = pane.array_shape or (0, 0)
     inside = 0 <= row < h and 0 <= col < w
-    pane.on_hover(row, col, inside)  # the read-out now names the point under the mouse
+    pane.on_hover(row, col, inside)
+    if hasattr(window, "update_readout") and pane is not getattr(window, "gather_view", None):
+        window.update_readout()  # the read-out names the point under the mouse now (it follows per frame)
     position = window.readout.text().strip() if inside else ""
     menu = QMenu(pane)
     menu.setToolTipsVisible(True)
