@@ -42,6 +42,7 @@ def test_png_has_axes_and_colour_bar_at_the_chosen_width_without_slider_or_curso
     w = f3_window
     v = w.section_views["inline"]
     v.on_hover(100.5, 5.5, True)  # the mouse over the view: the crosshair shows
+    v.cursor_frame.flush()  # (it follows the cursor once per frame)
     assert all(c.isVisible() for c in v.cross)
     out = w.files.export_view(tmp_path / "inline.png", view=v, width=1200)
     assert all(c.isVisible() for c in v.cross)  # put back after the export
@@ -58,6 +59,7 @@ def test_png_has_axes_and_colour_bar_at_the_chosen_width_without_slider_or_curso
     assert (img[:, :80].max(-1) < 60).sum() > 200 and (img[-60:].max(-1) < 60).sum() > 200
     # the same picture with the cursor gone: the crosshair was not in it
     w.session.clear_cursor()
+    v.cursor_frame.flush()
     again = _rgb(w.files.export_view(tmp_path / "again.png", view=v, width=1200))
     assert np.array_equal(img, again)
 
