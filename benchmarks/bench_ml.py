@@ -422,7 +422,7 @@ def bench_frames(seconds=12.0):
         pts, first = [], []
         panel.start()
         t_press = time.monotonic()
-        cfg = panel.worker.args[0]  # the TrainConfig the panel made (threads included)
+        cfg = panel.run.config  # the TrainConfig the panel made (threads included)
         panel.worker.message.connect(
             lambda m: isinstance(m, TrainProgress) and pts.append((time.monotonic(), m.step)))
         layer = w.session.layers["prediction"]

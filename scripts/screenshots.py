@@ -9,9 +9,11 @@ is built once), opens the window filling the screen and writes:
 
 * ``main-WxH.png``: the demo survey in the Interpret workspace (the README's picture);
 * ``labels-WxH.png``: the demo survey with a project and painted strokes (Train workspace);
+* ``train-WxH.png``: a model trained on those strokes for a few snapshots: prediction overlay
+  and class legend;
 * ``real-volve-WxH.png``: a real depth survey from tests/data (Volve, velocity);
 * ``firstbreaks-WxH.png``: the real refrapy shot gathers with their picks (First breaks);
-* ``inspect-WxH.png``: the Inspect workspace;
+* ``inspect-WxH.png``: the Inspect workspace with that model's activations and statistics;
 * ``export-inline.png`` (first size only): File → Export view of the demo inline.
 
 PNGs are reduced to 256 colours (Pillow) to stay a few hundred kB. Needs
@@ -87,9 +89,16 @@ def shoot(size: str, out: Path, first: bool) -> int:
         print(f"  wrote {out / 'export-inline.png'}", flush=True)
     shots.demo_labels()
     shots.save("labels")
-    w.workspaces.switch("Inspect")
-    shots.settle(0.5)
-    shots.save("inspect")
+    if shots.train():  # a real model from those strokes: overlays, legend, activations
+        shots.save("train")
+        w.workspaces.switch("Inspect")
+        shots.wait_for(lambda: w.panels["activations"].widget().current is not None, 120)
+        shots.wait_for(lambda: bool(w.panels["crossplot"].widget().rows), 120)
+        shots.save("inspect")
+        training = w.panels["training"].widget()
+        training.cancel()
+        shots.wait_for(lambda: not training.training, 60)  # the run recorded as cancelled
+        shots.settle(0.5)
 
     w.workspaces.switch("Interpret")
     w.files.open_path(DATA / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
@@ -187,6 +196,30 @@ class Shots:
         self.w.workspaces.switch("Train")
         self.settle(1.0)
         self.hover("inline", 0.3, 0.6)
+
+    def wait_for(self, condition, timeout: float) -> bool:
+        import time
+
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            self.app.processEvents()
+            if condition():
+                return True
+            time.sleep(0.05)
+        print(f"  (gave up waiting after {timeout:g} s)", flush=True)
+        return False
+
+    def train(self) -> bool:
+        """Press Train in the Training dock and wait for a few snapshots' predictions."""
+        s = self.w.session
+        panel = self.w.panels["training"].widget()
+        if not panel.start():
+            print("  training did not start: " + panel.status.text(), flush=True)
+            return False
+        ok = self.wait_for(lambda: s.predictions.version >= 3 and s.spec("inline") in s.predictions.sections, 240)
+        self.settle(1.0)
+        self.hover("inline", 0.6, 0.75)
+        return ok
 
     def save(self, name: str) -> Path:
         self.settle(0.3)

@@ -11,8 +11,46 @@ def manifest() -> dict:
         "version": __import__("seisview").__version__,
         "contributions": [
             # -- readers (survey I/O) --
+            # reader meta: "data" ("survey" unless said), "extensions", "default" (for any other
+            # suffix), "scan" (a SEG-Y-style scan and open dialog come first). A survey reader's
+            # target is load(path, *, state=None) -> Volume | GatherSet.
             {"kind": "reader", "name": "segy", "target": "seisview.io.segy:load",
-             "description": "SEG-Y rev 0/1/2: post-stack 3-D/2-D, pre-stack, unstructured"},
+             "description": "SEG-Y rev 0/1/2: post-stack 3-D/2-D, pre-stack, unstructured",
+             "meta": {"default": True, "scan": True,
+                      "extensions": [".sgy", ".segy", ".su", ".zarr"]}},
+            # -- label and pick formats (meta "import" / "export": what they can do). A plugin
+            # format's target has import_labels(labels, palette, files) -> dict and/or
+            # export_labels(labels, palette, out) (picks: import_picks(path) -> {(key, channel):
+            # (ms, confidence)}, export_picks({(key, channel): Pick}, out)); the built-ins are handled in
+            # seisview.io.project_transfer, their targets name the code that does the work.
+            {"kind": "label_format", "name": "malenov", "target": "seisview.io.label_formats:read_points",
+             "description": "MalenoV / Petrel point files: inline crossline time, one file per class",
+             "meta": {"import": True, "export": True, "patterns": ["*.pts", "*.txt", "*.dat"],
+                      "folder": True}},
+            {"kind": "label_format", "name": "opendtect", "target": "seisview.io.label_formats:read_points",
+             "description": "OpendTect point files: inline crossline time, one file per class",
+             "meta": {"import": True, "export": True, "patterns": ["*.txt", "*.dat", "*.pts"],
+                      "folder": True}},
+            {"kind": "label_format", "name": "image", "target": "seisview.io.label_formats:import_images",
+             "description": "Label images of a section, palette colours",
+             "meta": {"import": True, "patterns": ["*.png", "*.tif", "*.tiff", "*.bmp"]}},
+            {"kind": "label_format", "name": "segy", "target": "seisview.io.label_formats:export_segy",
+             "description": "SEG-Y label cube on the survey geometry (class id per sample)",
+             "meta": {"export": True, "patterns": ["*.sgy", "*.segy"]}},
+            {"kind": "label_format", "name": "npy", "target": "seisview.io.label_formats:export_npy",
+             "description": "numpy label cube (il, xl, sample) uint8",
+             "meta": {"export": True, "patterns": ["*.npy"]}},
+            *[{"kind": "pick_format", "name": _n, "target": _t, "description": _d,
+               "meta": {"import": True, "export": True, "patterns": _p}}
+              for _n, _t, _d, _p in (
+                  ("csv", "seisview.io.pick_formats:read_csv",
+                   "Pick table: ffid,channel,time_ms[,confidence]", ["*.csv", "*.txt"]),
+                  ("json", "seisview.io.pick_formats:read_json", "seisview JSON picks", ["*.json"]),
+                  ("segy-header", "seisview.io.pick_formats:read_segy_header",
+                   "SEG-Y trace headers: int32 microseconds at a byte (default 233)",
+                   ["*.sgy", "*.segy"]),
+                  ("sgt", "seisview.io.pick_sgt:sgt_picks", "pyGIMLi / refrapy travel times",
+                   ["*.sgt"]))],
             # -- panels (viewer) --
             # -- panels and tools (interpretation: palette, labels, picks) --
             {"kind": "panel", "name": "labels", "target": "seisview.qt.labels_panel:make_panel",

@@ -40,7 +40,7 @@ from seisview.core.errors import SeisviewError
 log = logging.getLogger(__name__)
 
 GROUP = "seisview.plugins"
-KINDS = ("reader", "model", "attribute", "panel", "command")
+KINDS = ("reader", "model", "attribute", "label_format", "pick_format", "panel", "command")
 BUILTINS = "seisview-builtins"
 DISABLE_ENV = "SEISVIEW_DISABLE_PLUGINS"  # comma-separated plugin names
 
@@ -295,6 +295,30 @@ class Registry:
         if not ms:
             raise SeisviewError(f"no {task} model is registered", hint="check `seisview plugins list`")
         return ms[0].name
+
+    def formats(self, what: str, direction: str) -> list[str]:
+        """Names of the ``what`` ("label" or "pick") formats that can ``direction`` ("import"
+        or "export"): kinds ``label_format`` / ``pick_format``, meta ``import`` / ``export``."""
+        if what not in ("label", "pick") or direction not in ("import", "export"):
+            raise ValueError(f"formats({what!r}, {direction!r})")
+        return [c.name for c in self.in_order(f"{what}_format") if c.meta.get(direction)]
+
+    def survey_readers(self) -> list[Contribution]:
+        """Readers of surveys (meta ``data`` "survey", the default), the default reader first."""
+        rs = [c for c in self.in_order("reader") if c.meta.get("data", "survey") == "survey"]
+        return sorted(rs, key=lambda c: not c.meta.get("default"))
+
+    def reader_for(self, path) -> Contribution:
+        """The survey reader for ``path``: the first whose meta ``extensions`` has its suffix,
+        else the default one (SEG-Y, whatever the suffix)."""
+        suffix = Path(path).suffix.lower()
+        readers = self.survey_readers()
+        if not readers:
+            raise SeisviewError("no survey reader is registered", hint="check `seisview plugins list`")
+        for c in readers:
+            if suffix and suffix in [str(e).lower() for e in c.meta.get("extensions", ())]:
+                return c
+        return readers[0]
 
     def get_contribution(self, kind: str, name: str) -> Contribution:
         self.discover()

@@ -107,9 +107,16 @@ def test_gathers_after_gathers_clear_the_picker_and_a_velocity_map_does_not_stic
     s.set_display(colormap="grey")
     _open(qtbot, w, shared_data / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
     _open(qtbot, w, shared_data / "segy" / "f3" / "F3_very_small.sgy")
-    assert s.colormap in ("grey", "seismic")  # a chosen map is never overridden by a diverging one
+    assert s.colormap == "grey"  # a map the user chose stays
+    s.set_display(colormap="seismic")
+    _open(qtbot, w, shared_data / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
+    assert s.colormap == "viridis"
+    w.section_views["inline"].on_hover(10.5, 3.5, True)
+    assert "amp" in w.readout.text()
     # first-break picker: the last prediction's "N traces picked" goes with its gathers
     _open(qtbot, w, shared_data / "firstbreaks" / "refrapy-02" / "field_example_02_shots_with_fb.sgy")
+    assert s.colormap == "seismic"  # shot gathers after a velocity cube
+    assert w.readout.text() == ""  # no read-out of the survey before
     fb = w.panels["first-breaks"].widget()
     fb.info.setText("216 traces picked; median confidence 0.91")
     fb.progress.setValue(1000)

@@ -184,7 +184,7 @@ def test_gui_collector_freezes_start_up_and_defers_full_collections_while_worker
 
     from seisview.qt.app import GuiCollector
 
-    jobs = sys.modules.get("seisview.qt.training_jobs")
+    jobs = sys.modules.get("seisview.ml.jobs")
     if jobs is not None and jobs._warm_thread is not None:
         jobs._warm_thread.join()  # a warm-up still importing counts as start-up
     calls = []

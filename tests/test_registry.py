@@ -114,3 +114,166 @@ def test_a_plugin_attribute_is_in_the_menu_the_layers_and_the_maps(temp_plugin, 
     install_menu(w)
     entries = [a.text() for m in w.menuBar().findChildren(QMenu) for a in m.actions()]
     assert "Add doubled layer" in entries and "Add envelope layer" in entries
+
+
+SPARSE_LABELS = '''
+from pathlib import Path
+
+import numpy as np
+
+from seisview.core.section import SectionSpec
+
+
+class SparseText:
+    """Labels as text lines "inline crossline sample class" (line numbers, sample index)."""
+
+    @staticmethod
+    def import_labels(labels, palette, files):
+        g = labels.survey()
+        changes = {}
+        for f in files:
+            for il_no, xl_no, k, name in (ln.split() for ln in Path(f).read_text().splitlines() if ln):
+                spec = SectionSpec("inline", g.il.index_of(int(il_no)))
+                flat = int(k) * g.shape[1] + g.xl.index_of(int(xl_no))  # (sample, trace) of an inline
+                idx, vals = changes.setdefault(spec, ([], []))
+                idx.append(flat)
+                vals.append(palette.by_name(name, create=True).id)
+        stroke = labels.apply({s: (np.array(i), np.array(v)) for s, (i, v) in changes.items()})
+        return {"changed_pixels": stroke.n_pixels if stroke else 0}
+
+    @staticmethod
+    def export_labels(labels, palette, out):
+        g = labels.survey()
+        lines = []
+        for spec, m in labels.snapshot().items():
+            for k, j in zip(*np.nonzero(m), strict=True):
+                lines.append(f"{g.il.number(spec.index)} {g.xl.number(j)} {k} {palette.get(int(m[k, j])).name}")
+        Path(out).write_text("\\n".join(lines) + "\\n")
+
+
+def manifest():
+    return {"name": "sparse-labels", "contributions": [
+        {"kind": "label_format", "name": "sparse-txt", "target": "sparse_labels_mod:SparseText",
+         "description": "Sparse label text", "meta": {"import": True, "export": True,
+                                                     "patterns": ["*.slt"]}}]}
+'''
+
+
+def test_a_plugin_label_format_imports_and_exports_through_the_cli(temp_plugin, tmp_path, capsys):
+    from seisview.cli import main
+    from seisview.core.geometry import SurveyGeometry
+    from seisview.io.project import Project
+    from seisview.io.project_transfer import file_filters, formats
+    from seisview.io.segy import write_volume_segy
+
+    temp_plugin.module("sparse_labels_mod", SPARSE_LABELS)
+    temp_plugin.entry_point("sparse-labels", "sparse_labels_mod:manifest")
+    assert formats("label", "import")[:3] == ["malenov", "opendtect", "image"]
+    assert "sparse-txt" in formats("label", "import") and "sparse-txt" in formats("label", "export")
+    assert file_filters("label", "import")["Sparse label text (*.slt)"] == "sparse-txt"  # File → Import
+    geom = SurveyGeometry.regular(4, 6, 20, il_first=100, xl_first=10)
+    write_volume_segy(tmp_path / "s.sgy", np.zeros(geom.shape, np.float32), geom)
+    Project.create(tmp_path / "p.seisview", tmp_path / "s.sgy").close()
+    (tmp_path / "in.slt").write_text("101 12 5 sand\n101 13 5 sand\n102 10 7 shale\n")
+    assert main(["labels", "import", str(tmp_path / "p.seisview"), str(tmp_path / "in.slt"),
+                 "--format", "sparse-txt"]) == 0
+    with Project.open(tmp_path / "p.seisview") as pr:
+        counts = {pr.palette.get(c).name: n for c, n in pr.labels.class_counts().items()}
+    assert counts == {"sand": 2, "shale": 1}
+    assert main(["labels", "export", str(tmp_path / "p.seisview"), str(tmp_path / "out.slt"),
+                 "--format", "sparse-txt"]) == 0
+    assert sorted((tmp_path / "out.slt").read_text().split("\n")[:-1]) == \
+        ["101 12 5 sand", "101 13 5 sand", "102 10 7 shale"]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["labels", "import", "--help"])
+    assert "sparse-txt" in capsys.readouterr().out
+
+
+NPY_READER = '''
+import numpy as np
+
+from seisview.core.geometry import SurveyGeometry
+from seisview.core.volume import Volume
+
+
+def load(path, *, state=None):
+    data = np.load(path).astype(np.float32)
+    return Volume(data, SurveyGeometry.regular(*data.shape, name="npy cube"))
+
+
+def manifest():
+    return {"name": "npy-reader", "contributions": [
+        {"kind": "reader", "name": "npy-cube", "target": "npy_reader_mod:load",
+         "description": "numpy cubes (il, xl, sample)", "meta": {"extensions": [".npy"]}}]}
+'''
+
+
+def test_a_plugin_reader_opens_files_from_file_open(temp_plugin, tmp_path, qtbot):
+    pytest.importorskip("PyQt6")
+    from seisview.qt.file_actions import open_filter
+    from seisview.qt.main_window import MainWindow
+
+    temp_plugin.module("npy_reader_mod", NPY_READER)
+    temp_plugin.entry_point("npy-reader", "npy_reader_mod:manifest")
+    assert registry.reader_for("x.sgy").name == "segy" and registry.reader_for("x.npy").name == "npy-cube"
+    assert "numpy cubes (il, xl, sample) (*.npy *.NPY)" in open_filter().split(";;")
+    cube = np.arange(3 * 4 * 5, dtype=np.float32).reshape(3, 4, 5)
+    np.save(tmp_path / "cube.npy", cube)
+    w = MainWindow(load_panels=False)
+    qtbot.addWidget(w)
+    worker = w.files.open_path(tmp_path / "cube.npy")
+    assert worker is not None
+    qtbot.waitUntil(lambda: w.session.volume is not None, timeout=20000)
+    np.testing.assert_array_equal(w.session.volume.inline(1), cube[1].T)  # (sample, trace)
+    w.close()
+
+
+FB_TEXT = '''
+from pathlib import Path
+
+
+class FbText:
+    """Picks as "shot:channel=ms" words."""
+
+    @staticmethod
+    def import_picks(path):
+        out = {}
+        for word in Path(path).read_text().split():
+            key, rest = word.split(":")
+            ch, ms = rest.split("=")
+            out[(int(key), int(ch))] = (float(ms), None)
+        return out
+
+    @staticmethod
+    def export_picks(picks, out):
+        Path(out).write_text(" ".join(f"{k}:{c}={p.time_ms}" for (k, c), p in sorted(picks.items())))
+
+
+def manifest():
+    return {"name": "fb-text", "contributions": [
+        {"kind": "pick_format", "name": "fb-txt", "target": "fb_text_mod:FbText",
+         "description": "Pick words", "meta": {"import": True, "export": True, "patterns": ["*.fbt"]}}]}
+'''
+
+
+def test_a_plugin_pick_format_round_trips_through_the_project(temp_plugin, tmp_path):
+    from seisview.io.demo import demo_gathers_path
+    from seisview.io.project import Project
+    from seisview.io.project_transfer import export_picks, file_filters, import_picks
+    from seisview.io.segy import load
+
+    temp_plugin.module("fb_text_mod", FB_TEXT)
+    temp_plugin.entry_point("fb-text", "fb_text_mod:manifest")
+    assert file_filters("pick", "export")["Pick words (*.fbt)"] == "fb-txt"
+    gathers = load(demo_gathers_path())
+    key = int(gathers.gather_ids[0])
+    (tmp_path / "in.fbt").write_text(f"{key}:1=120.5 {key}:2=124.0")
+    with Project.create(tmp_path / "p.seisview", demo_gathers_path()) as pr:
+        import_picks(pr, tmp_path / "in.fbt", "fb-txt")
+        assert pr.picks.snapshot()[(key, 2)].time_ms == 124.0
+        export_picks(pr, tmp_path / "out.fbt", "fb-txt")
+    assert (tmp_path / "out.fbt").read_text() == f"{key}:1=120.5 {key}:2=124.0"
+    (tmp_path / "bad.fbt").write_text(f"{key}:100000=5.0")  # checked against the survey's traces
+    with Project.open(tmp_path / "p.seisview") as pr, pytest.raises(Exception, match="100000"):
+        import_picks(pr, tmp_path / "bad.fbt", "fb-txt")

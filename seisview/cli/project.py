@@ -9,6 +9,9 @@ from __future__ import annotations
 
 
 def register(subparsers, groups) -> None:
+    from seisview.plugins import registry
+
+    formats = registry.formats  # the label and pick formats of the registry, plugins' included
     p = subparsers.add_parser("project", help="create or describe a .seisview project file")
     sub = p.add_subparsers(dest="project_command", metavar="ACTION")
     groups["project"] = sub
@@ -38,7 +41,7 @@ def register(subparsers, groups) -> None:
     imp = sub.add_parser("import", help="add labels from point files or label images (one undo step)")
     imp.add_argument("project")
     imp.add_argument("files", nargs="+", metavar="FILE")
-    imp.add_argument("--format", required=True, choices=("malenov", "opendtect", "image"))
+    imp.add_argument("--format", required=True, choices=formats("label", "import"))
     imp.add_argument("--class", dest="classes", nargs="+", action="extend", metavar="NAME",
                      help="class of each file, in order: --class a b or --class a --class b "
                           "(default: from the file name)")
@@ -56,7 +59,7 @@ def register(subparsers, groups) -> None:
     exp = sub.add_parser("export", help="write the labels as points, a SEG-Y label cube or numpy")
     exp.add_argument("project")
     exp.add_argument("out", help="folder (malenov, opendtect) or file (segy, npy)")
-    exp.add_argument("--format", required=True, choices=("malenov", "opendtect", "segy", "npy"))
+    exp.add_argument("--format", required=True, choices=formats("label", "export"))
     exp.set_defaults(func=cmd_labels_export)
 
     p = subparsers.add_parser("picks", help="first-break picks: import, export")
@@ -67,7 +70,7 @@ def register(subparsers, groups) -> None:
         q = sub.add_parser(name, help=helptext)
         q.add_argument("project")
         q.add_argument("file", metavar="FILE" if name == "import" else "OUT")
-        q.add_argument("--format", choices=("csv", "json", "segy-header", "sgt"),
+        q.add_argument("--format", choices=formats("pick", name),
                        help="default: from the file suffix (.sgy/.segy -> segy-header, .json, "
                        ".sgt = pyGIMLi/refrapy, else csv)")
         q.add_argument("--byte", type=int, default=233,

@@ -20,7 +20,7 @@ class ModelSlotEvents(SignalGroup):
 class ModelSlot:
     """The newest model snapshot per task."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.events = ModelSlotEvents()
         self._snapshots: dict[str, object] = {}
 
@@ -59,7 +59,7 @@ class PredictionStore:
     ``picks``: predicted first breaks.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.events = PredictionEvents()
         self.sections: dict[object, object] = {}
         self.version = 0

@@ -106,6 +106,9 @@ class Session:
         if self.volume is None:  # gathers alone: nothing of an earlier volume stays
             self._forget_models("facies")
             self.layers.clear_overlays()
+            if self.colormap == self._auto_colormap:  # shot gathers are seismic again
+                self.seismic_layer.colormap = SEISMIC
+                self._auto_colormap = None
         self.gathers = gathers
         if path is not None and self.volume is None:
             self.path = Path(path)

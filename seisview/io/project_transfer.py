@@ -17,9 +17,43 @@ from seisview.io import label_formats as lf
 from seisview.io import pick_formats as pf
 
 KEY_NAMES = {9: "ffid", 21: "cdp", 17: "ep", 5: "tracr"}
-LABEL_IMPORT_FORMATS = ("malenov", "opendtect", "image")
-LABEL_EXPORT_FORMATS = (*lf.POINT_FORMATS, "segy", "npy")
-PICK_FORMATS = pf.PICK_FORMATS
+BUILTIN_LABEL_FORMATS = (*lf.POINT_FORMATS, "image", "segy", "npy")  # handled below
+
+
+def formats(what: str, direction: str) -> list[str]:
+    """The ``what`` ("label" or "pick") formats that can ``direction`` ("import" or "export"),
+    built-ins first: the registry's table, which CLI choices and File → Import/Export offer."""
+    from seisview.plugins import registry
+
+    return registry.formats(what, direction)
+
+
+def file_filters(what: str, direction: str) -> dict[str, str]:
+    """File-dialog filter -> format name, in the registry's order (``"Pick table (*.csv)"``)."""
+    from seisview.plugins import registry
+
+    out = {}
+    for name in formats(what, direction):
+        c = registry.get_contribution(f"{what}_format", name)
+        patterns = " ".join(c.meta.get("patterns", ())) or "*"
+        folder = direction == "export" and c.meta.get("folder")
+        out[f"{c.description or name}" + (" (a folder)" if folder else f" ({patterns})")] = name
+    return out
+
+
+def _check_format(fmt: str, what: str, direction: str) -> None:
+    names = formats(what, direction)
+    if fmt not in names:
+        raise SeisviewError(f"unknown {what} format {fmt!r}", hint=f"use one of {', '.join(names)}")
+
+
+def _plugin_format(what: str, fmt: str, method: str):
+    from seisview.plugins import registry
+
+    fn = getattr(registry.get(f"{what}_format", fmt), method, None)
+    if fn is None:
+        raise SeisviewError(f"{what} format {fmt!r} has no {method}", hint="see `seisview plugins list`")
+    return fn
 
 
 @dataclass
@@ -62,11 +96,14 @@ def import_labels(pr, files, fmt: str, *, classes=None, section: str | None = No
                   on: str = "inline", z_unit: str = "ms", colors=None, resize: bool = False) -> Transfer:
     """Point files (``malenov``, ``opendtect``) or label images (``image``; of the section's
     size, or stretched onto it with ``resize``) into ``pr``'s labels."""
-    if fmt not in LABEL_IMPORT_FORMATS:
-        raise SeisviewError(f"unknown label format {fmt!r}", hint=f"use one of {', '.join(LABEL_IMPORT_FORMATS)}")
+    _check_format(fmt, "label", "import")
     if pr.geometry is None:
         raise SeisviewError("this project's survey has no post-stack geometry; labels need one",
                             hint="make the project on a 3-D post-stack SEG-Y")
+    if fmt not in BUILTIN_LABEL_FORMATS:  # a plugin's: import_labels(labels, palette, files)
+        s = _plugin_format("label", fmt, "import_labels")(pr.labels, pr.palette, list(files))
+        return Transfer(f"imported {fmt} labels from {len(files)} file(s) into {pr.path.name}"
+                        + (f" ({s['changed_pixels']} pixels changed)" if "changed_pixels" in s else ""))
     if fmt == "image":
         s = lf.import_images(pr.labels, pr.palette, files, section=section, colors=colors,
                              resize=resize)
@@ -83,13 +120,16 @@ def import_labels(pr, files, fmt: str, *, classes=None, section: str | None = No
 
 def export_labels(pr, out, fmt: str) -> Transfer:
     """Labels as point files (a folder, one file per class), a SEG-Y label cube or numpy."""
-    if fmt not in LABEL_EXPORT_FORMATS:
-        raise SeisviewError(f"unknown label format {fmt!r}", hint=f"use one of {', '.join(LABEL_EXPORT_FORMATS)}")
+    _check_format(fmt, "label", "export")
     if pr.geometry is None or not pr.labels.labelled_sections():
         raise SeisviewError(f"{pr.path.name} has no labels to export",
                             hint="paint or import labels first (File → Import, `seisview labels import`)")
     n_secs = len(pr.labels.labelled_sections())
     n_px = sum(pr.labels.class_counts().values())
+    if fmt not in BUILTIN_LABEL_FORMATS:  # a plugin's: export_labels(labels, palette, out)
+        with writing_output(out, pr):
+            _plugin_format("label", fmt, "export_labels")(pr.labels, pr.palette, out)
+        return Transfer(f"exported {n_px} labelled samples from {n_secs} section(s) as {fmt} to {out}")
     if fmt in lf.POINT_FORMATS:
         with writing_output(out, pr):
             files = lf.export_points(pr.labels, pr.palette, out, fmt)
@@ -106,10 +146,11 @@ def export_labels(pr, out, fmt: str) -> Transfer:
 def read_picks(pr, file, fmt: str | None = None, byte: int = 233) -> dict:
     """Picks of ``file`` keyed by (gather key, channel), checked against the project's survey."""
     fmt = fmt or pf.guess_format(file)
-    if fmt not in PICK_FORMATS:
-        raise SeisviewError(f"unknown pick format {fmt!r}", hint=f"use one of {', '.join(PICK_FORMATS)}")
+    _check_format(fmt, "pick", "import")
     key_byte, _ = key_byte_and_name(pr)
-    if fmt == "csv":
+    if fmt not in pf.PICK_FORMATS:  # a plugin's: import_picks(path) -> {(key, channel): (ms, conf)}
+        picks = _plugin_format("pick", fmt, "import_picks")(file)
+    elif fmt == "csv":
         picks = pf.read_csv(file)
     elif fmt == "json":
         picks = pf.read_json(file)
@@ -142,15 +183,17 @@ def import_picks(pr, file, fmt: str | None = None, byte: int = 233) -> Transfer:
 def export_picks(pr, out, fmt: str | None = None, byte: int = 233) -> Transfer:
     """The project's picks as a table, JSON, trace headers of a copy of the survey, or .sgt."""
     fmt = fmt or pf.guess_format(out)
-    if fmt not in PICK_FORMATS:
-        raise SeisviewError(f"unknown pick format {fmt!r}", hint=f"use one of {', '.join(PICK_FORMATS)}")
+    _check_format(fmt, "pick", "export")
     picks = pr.picks.snapshot()
     if not picks:
         raise SeisviewError(f"{pr.path.name} has no picks to export",
                             hint="pick on the gather view or import picks first (File → Import, `seisview picks import`)")
     key_byte, key_name = key_byte_and_name(pr)
     warnings = []
-    if fmt == "csv":
+    if fmt not in pf.PICK_FORMATS:  # a plugin's: export_picks(picks, out)
+        with writing_output(out, pr):
+            _plugin_format("pick", fmt, "export_picks")(picks, out)
+    elif fmt == "csv":
         with writing_output(out, pr):
             pf.write_csv(out, picks, key_name)
     elif fmt == "json":

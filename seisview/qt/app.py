@@ -79,7 +79,7 @@ class GuiCollector:
     def _busy() -> bool:
         from seisview.qt.workers import jobs_running
 
-        jobs = sys.modules.get("seisview.qt.training_jobs")
+        jobs = sys.modules.get("seisview.ml.jobs")
         warm = getattr(jobs, "_warm_thread", None)
         return bool(jobs_running()) or (warm is not None and warm.is_alive())
 

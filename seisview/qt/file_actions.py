@@ -22,13 +22,27 @@ from seisview.qt.workers import TaskCancelled, TaskDone, TaskFailed, Worker
 
 log = logging.getLogger(__name__)
 MAX_RECENT = 10
-SEGY_FILTER = "SEG-Y files (*.sgy *.segy *.SGY *.SEGY *.su);;seisview cache (*.zarr);;All files (*)"
+
+
+def open_filter() -> str:
+    """The File → Open filter: one entry per survey reader of the registry, then all files."""
+    from seisview.plugins import registry
+
+    parts = []
+    for c in registry.survey_readers():
+        exts = [str(e) for e in c.meta.get("extensions", ())]
+        pats = " ".join(f"*{e} *{e.upper()}" for e in exts) or "*"
+        parts.append(f"{c.description or c.name} ({pats})")
+    return ";;".join([*parts, "All files (*)"])
 
 
 def _load_file(path, iline, xline, gather_key, *, state, report=None):
-    from seisview.io.segy import load
+    from seisview.plugins import registry
 
-    return load(path, iline, xline, gather_key, state=state, report=report)
+    reader = registry.reader_for(path)
+    if not reader.meta.get("scan"):  # a plugin's reader: load(path, *, state)
+        return reader.load()(path, state=state)
+    return reader.load()(path, iline, xline, gather_key, state=state, report=report)
 
 
 def _load_demo(*, state):
@@ -94,11 +108,15 @@ class FileActions:
 
     # -- opening ------------------------------------------------------------------
     def open_interactive(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Open SEG-Y", str(Path.cwd()), SEGY_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open survey", str(Path.cwd()), open_filter())
         if not path:
             return
+        from seisview.plugins import registry
         from seisview.qt.open_dialog import OpenDialog
 
+        if not registry.reader_for(path).meta.get("scan"):  # no SEG-Y scan options to choose
+            self.open_path(path)
+            return
         dlg = OpenDialog(path, self.w)
         if dlg.exec() and dlg.report is not None:
             self.open_path(path, report=dlg.report, **dlg.overrides())
@@ -106,8 +124,11 @@ class FileActions:
     def open_path(self, path, iline: int | None = None, xline: int | None = None,
                   gather_key: int | None = None, report=None) -> Worker | None:
         """Scan then load ``path`` in a worker; returns the worker, or None when the scan failed."""
+        from seisview.plugins import registry
+
         path = Path(path)
-        if report is None and path.suffix.lower() != ".zarr":
+        scanned = registry.reader_for(path).meta.get("scan") and path.suffix.lower() != ".zarr"
+        if report is None and scanned:
             try:
                 from seisview.io.segy import scan
 

@@ -313,6 +313,7 @@ class MainWindow(QMainWindow):
 
     def _on_survey(self, s: Session) -> None:
         self.setWindowTitle(f"seisview — {s.title}" if s.path else "seisview")
+        self.readout.setText("")  # a position of the survey before
         has_gathers = s.gathers is not None
         if s.volume is None and has_gathers:  # gathers alone: they take the centre
             if self.gather_view.parent() is not self._gather_holder:

@@ -29,8 +29,8 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.core.errors import SeisviewError
+from seisview.ml.jobs import check_labels, export_segy_job, predict_volume_job, warm_up
 from seisview.qt.prediction_layers import PredictionLayers
-from seisview.qt.training_jobs import check_labels, export_segy_job, predict_volume_job, warm_up
 from seisview.qt.workers import TaskFailed, Worker
 
 CURVE_REDRAW_MS = 500  # loss / accuracy curves follow the run at this pace

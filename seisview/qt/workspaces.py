@@ -79,7 +79,7 @@ WORKSPACES = (
               front=("first-breaks",), when_ready=("gathers",),
               tooltip="shot gathers, picks and the first-break picker"),
 )
-SHARES = {"left": 0.16, "right": 0.30, "bottom": 0.32}  # of the window, for a workspace's docks
+SHARES = {"left": 0.12, "right": 0.30, "bottom": 0.32}  # of the window, for a workspace's docks
 
 
 def _needs(dock: QDockWidget, orient) -> int:

@@ -1,7 +1,7 @@
-"""What the Training dock runs off the GUI thread besides its training run
-(``seisview.ml.training_run``): the worker bodies of whole-volume prediction and SEG-Y
-export, and the start-up warm-up of torch; plus the cheap label check the dock does at once
-in the GUI thread before starting a run.
+"""Facies jobs besides the training run (``seisview.ml.training_run``), as plain functions
+that take a ``state`` and run the same in a GUI worker, a script or a test: whole-volume
+prediction, SEG-Y export, the start-up warm-up of torch, and the cheap label check done
+before a run starts.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def export_segy_job(path, cube, volume, *, state):
 
 def check_labels(labels) -> str:
     """The cheap part of the training-data checks, done at once in the GUI thread."""
-    classes = set()
+    classes: set[int] = set()
     for mask in labels.values():
         classes.update(int(c) for c in np.unique(mask) if c)
     if not classes:
