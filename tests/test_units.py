@@ -134,7 +134,8 @@ def test_numbers_and_indices_both_ways(f3, volve):
     # widgets: nearest and clipped
     assert volve.nearest_index("inline", 10090) == 1 and volve.nearest_index("inline", 1) == 0
     assert volve.nearest_index("inline", 10**30) == 17 and volve.nearest_index("time", 1e9) == 225
-    assert f3.nearest_index("time", float("nan")) == 0
+    assert f3.nearest_index("time", float("nan")) == 0 and f3.nearest_index("time", float("inf")) == 74
+    assert f3.nearest_index("crossline", -float("inf")) == 0
 
 
 def test_descending_line_numbers(f3):

@@ -95,6 +95,8 @@ def test_status_bar_tooltips_and_titles_read_line_numbers_and_ms(window):
     inl = w.section_views["inline"]
     assert inl.spin.value() == 223 and inl.slider.toolTip() == "inline 223"
     assert w.section_views["time"].slider.toolTip() == "time 600 ms"
+    assert w.section_views["time"].pos_lines["inline"].toolTip() == "inline 223: drag to move"
+    assert inl.pos_lines["time"].toolTip() == "time 600 ms: drag to move"
     inl.on_hover(25.5, 1.5, True)  # section pixel (sample 25, crossline index 1)
     text = w.readout.text()
     assert "IL 223" in text and "XL 1005" in text and "t 600 ms" in text, text

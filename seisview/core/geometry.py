@@ -44,6 +44,14 @@ def _span(lo: float, hi: float) -> str:
     return f"{a} to {b}" if a.startswith("-") or b.startswith("-") else f"{a}-{b}"
 
 
+def _nearest(q: float, n: int) -> int:
+    """Nearest of ``0..n-1`` to fractional index ``q`` (halfway goes up; NaN -> 0)."""
+    if math.isnan(q):
+        return 0
+    k = math.floor(q + 0.5 + _EPS) if math.isfinite(q) else (n - 1 if q > 0 else 0)
+    return min(max(k, 0), n - 1)
+
+
 def _parse_number(kind: str, text: str) -> Decimal:
     """The number typed after ``kind:``, exactly (no float rounding, no 64-bit limit)."""
     t = text.strip()
@@ -118,9 +126,7 @@ class LineAxis:
 
     def nearest_index(self, no: float) -> int:
         """Index of the line nearest to ``no``, clipped to the axis (sliders, dragged lines)."""
-        q = (float(no) - self.first) / self.step
-        k = math.floor(q + 0.5 + _EPS) if math.isfinite(q) else 0
-        return min(max(k, 0), self.count - 1)
+        return _nearest((float(no) - self.first) / self.step, self.count)
 
     def to_dict(self) -> dict:
         return {"first": self.first, "last": self.last, "step": self.step, "count": self.count}
@@ -156,8 +162,8 @@ class SurveyGeometry:
 
     @property
     def samples(self) -> np.ndarray:
-        """Sample positions (ms or m), float64."""
-        return self.t0 + self.dt * np.arange(self.n_samples, dtype=np.float64)
+        """Sample positions (ms or m), float64: :meth:`z_of` of every sample."""
+        return self.z_of(np.arange(self.n_samples, dtype=np.float64))
 
     # -- units: the one place that converts positions (see the module docstring) ------------
     @property
@@ -206,9 +212,7 @@ class SurveyGeometry:
 
     def nearest_sample(self, z: float) -> int:
         """Sample nearest to ``z``, clipped to the trace (sliders, dragged lines)."""
-        q = (float(z) - self.t0) / self.dt
-        k = math.floor(q + 0.5 + _EPS) if math.isfinite(q) else 0
-        return min(max(k, 0), self.n_samples - 1)
+        return _nearest((float(z) - self.t0) / self.dt, self.n_samples)
 
     def n_samples_in(self, length: float) -> int:
         """Samples in a time/depth length (a window in ms or m): nearest, halves up."""

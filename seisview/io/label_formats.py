@@ -181,7 +181,7 @@ def _negated_z(pts: np.ndarray, geometry: SurveyGeometry, class_id: int, on: str
 def label_points(labels: LabelSet, class_id: int) -> np.ndarray:
     """``(N, 3)`` inline, crossline, z of every labelled pixel of ``class_id``, sorted."""
     g = labels.survey()
-    il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.z_of(np.arange(g.n_samples))
+    il_no, xl_no, z = g.il.numbers, g.xl.numbers, g.samples
     out = []
     for spec, m in labels.snapshot().items():
         r, c = np.nonzero(m == class_id)
@@ -225,7 +225,7 @@ def export_points(labels: LabelSet, palette: Palette, outdir, fmt: str = "maleno
                 name, sep, tail = f"multi_{cls.name}_ilxl.pts", "\t", "\t0"
             else:
                 name, sep, tail = f"{cls.name}.txt", " ", ""
-            lines = [f"{_num(a)}{sep}{_num(b)}{sep}{_num(c)}{tail}\n" for a, b, c in pts]
+            lines = [sep.join(map(format_number, p)) + f"{tail}\n" for p in pts]
             written.append(atomic_write_text(work / name, "".join(lines)))
         marker = {"format": fmt, "complete": True,
                   "files": {f.name: f.stat().st_size for f in written}}
@@ -239,19 +239,10 @@ def export_points(labels: LabelSet, palette: Palette, outdir, fmt: str = "maleno
     return [outdir / f.name for f in written]
 
 
-def _num(v: float) -> str:
-    return str(int(v)) if float(v).is_integer() else f"{v:.4f}".rstrip("0")
-
-
 # -- label images --------------------------------------------------------------------------
-def parse_section(text: str, geometry: SurveyGeometry) -> SectionSpec:
-    """``inline:339`` / ``crossline:1000`` (line numbers) or ``time:1200`` (ms) -> SectionSpec."""
-    return geometry.parse_spec(text)
-
-
 def section_from_filename(path, geometry: SurveyGeometry) -> SectionSpec | None:
     m = _SECTION_IN_NAME.search(Path(path).stem)
-    return parse_section(f"{m.group(1)}:{m.group(2)}", geometry) if m else None
+    return geometry.parse_spec(f"{m.group(1)}:{m.group(2)}") if m else None
 
 
 def read_label_image(path, colors: dict, shape: tuple[int, int], resize: bool = False) -> np.ndarray:
@@ -320,7 +311,7 @@ def import_images(labels: LabelSet, palette: Palette, files, *, section: str | N
     table = parse_colors(colors, palette) if colors else {c.color: c.id for c in palette}
     changes: dict = {}
     for f in files:
-        spec = parse_section(section, g) if section else section_from_filename(f, g)
+        spec = g.parse_spec(section) if section else section_from_filename(f, g)
         if spec is None:
             raise SeisviewError(f"which section is {Path(f).name}?",
                                 hint="add --section inline:N (or name the file inline_N.png)")

@@ -167,8 +167,7 @@ class SectionView(ImagePane):
         self.plot.setLabel("bottom", bottom)
         self.plot.setLabel("left", left)
         # axes from the geometry alone (no section read: it may live on disk)
-        z = g.z_of(np.arange(g.n_samples))
-        rows, cols = {"inline": (z, g.xl.numbers), "crossline": (z, g.il.numbers),
+        rows, cols = {"inline": (g.samples, g.xl.numbers), "crossline": (g.samples, g.il.numbers),
                       "time": (g.il.numbers, g.xl.numbers)}[self.kind]
         self.array_shape = (len(rows), len(cols))
         self.set_pixel_transform(linear_pixel_transform(cols, rows))
@@ -273,6 +272,7 @@ class SectionView(ImagePane):
         line.blockSignals(True)
         line.setValue(self.session.line_number(kind))
         line.blockSignals(False)
+        line.setToolTip(f"{self.session.geometry.describe(self.session.spec(kind))}: drag to move")
 
     def _line_moved(self, kind: str, line) -> None:
         self.session.set_position(kind, self.session.index_of_line(kind, line.value()))

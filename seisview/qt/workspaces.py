@@ -64,15 +64,15 @@ class Workspace:
     tooltip: str = ""
 
 
-WORKSPACES = (
-    Workspace("Interpret", (("layers", "left", ""), ("labels", "right", "")),
+WORKSPACES = (  # the Layers dock is a tab of the right column: the views keep the width
+    Workspace("Interpret", (("labels", "right", ""), ("layers", "right", "tab")), front=("labels",),
               tooltip="sections, layers and the labels and picks panel: paint, pick, look"),
-    Workspace("Train", (("layers", "left", ""), ("training", "right", ""), ("labels", "right", "tab"),
+    Workspace("Train", (("training", "right", ""), ("labels", "right", "tab"), ("layers", "right", "tab"),
                         ("activations", "right", "below")),
               front=("training",), when_ready=("activations",),
               tooltip="the Training dock beside the sections; activations appear with the first model"),
-    Workspace("Inspect", (("layers", "left", ""), ("activations", "right", ""),
-                          ("crossplot", "bottom", "")),
+    Workspace("Inspect", (("activations", "right", ""), ("layers", "right", "tab"),
+                          ("crossplot", "bottom", "")), front=("activations",),
               tooltip="what the network sees: activation maps and the statistics crossplot"),
     Workspace("First breaks", (("first-breaks", "right", ""), ("labels", "right", "tab"),
                                ("gathers", "bottom", "")),
