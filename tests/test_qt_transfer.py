@@ -127,7 +127,7 @@ def test_save_project_as_copies_labels_and_runs_and_goes_on_in_the_copy(labels_w
     old.labels.end()
     run = old.add_run("facies", "unet", {"steps": 1})
     ckpt = old.path.with_name(old.path.name + ".runs") / f"run-{run}.safetensors"
-    ckpt.parent.mkdir()
+    ckpt.parent.mkdir(exist_ok=True)  # add_run made it for the run lock files
     ckpt.write_bytes(b"weights")
     old.update_run(run, status="done", checkpoint=str(ckpt))
     before = old.labels.mask(spec).copy()
