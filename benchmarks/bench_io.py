@@ -1,18 +1,18 @@
-"""Survey I/O speed goals, measured as ratios side by side in one process.
+"""Survey I/O speed goals, measured as wall-clock ratios of interleaved pairs in one process.
 
     python benchmarks/bench_io.py            # CI size and F3 size (651 x 951 x 462, ~1.1 GB file)
     python benchmarks/bench_io.py --size ci  # only the CI size (what tests/test_segy_bench.py runs)
 
-For each size a synthetic IEEE SEG-Y file is written (inline-sorted), then:
-time slice, crossline and inline read through segyio versus served by a
-seisview ``Volume`` (inline and crossline are served as views of the
-in-memory cube, the time slice as a contiguous copy of the time-major cube;
-the cost of materialising inline/crossline views is reported beside them);
-and ``load`` (scan + decode + time-major copy) against a raw read of the
-file into memory (one ``read()``; a copy through a reused 8 MB buffer, which
-fills no memory, is reported too). The IBM load is reported too (same data written as IBM floats). Ratios use
-the CPU time of this process (best of several runs); wall-clock ratios are
-printed beside them (see benchmarks/_timing.py for why).
+For each size a synthetic IEEE SEG-Y file is written (inline-sorted), then, each
+comparison as interleaved pairs, warm-up excluded, three runs (benchmarks/_timing.py):
+time slice, crossline and inline read through segyio against a seisview ``Volume``
+(inline and crossline are views of the in-memory cube, the time slice a copy of
+the time-major cube; the cost of materialising the views is reported beside
+them), and opening the file (``load``: scan + decode; the time-major copy is
+built on first use, timed on its own) against a raw read of the file into a
+buffer whose pages are already faulted (the least any reader must do). The IBM
+open is measured the same way. In a fresh process, the first allocation as big
+as the cube is timed too (huge-page compaction shows up there as system time).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,14 +28,17 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import best_times, fmt_s  # noqa: E402
+from _timing import compare, loadavg, prefaulted  # noqa: E402
 
 SIZES = {"ci": (160, 200, 300), "f3": (651, 951, 462)}
-# goals: (ratio name, minimum); a ratio is "segyio (or raw read) time / seisview time",
-# except load, which is "seisview load / raw read" and must stay below its limit.
+# goals: a ratio is "segyio time / seisview time" (higher is better), except the loads,
+# "seisview open / pre-faulted raw read", which must stay below their limit (_max)
 GOALS = {
-    "f3": {"time_slice": 1000.0, "crossline": 5.0, "inline": 1.0, "load_ieee_max": 10.0},
-    "ci": {"time_slice": 50.0, "crossline": 2.0, "inline": 1.0, "load_ieee_max": 10.0},
+    "f3": {"time_slice": 1000.0, "crossline": 5.0, "inline": 1.0, "load_ieee_max": 2.0,
+           "load_ibm_max": 4.0},
+    # the CI file (38 MB) opens in tens of ms, where a busy machine's scheduling noise is
+    # a larger share: its limits leave room for that
+    "ci": {"time_slice": 50.0, "crossline": 2.0, "inline": 1.0, "load_ieee_max": 4.0},
 }
 
 
@@ -52,23 +56,39 @@ def _make_file(path: Path, shape, fmt: int) -> Path:
     return path
 
 
-def _raw_read(path: Path) -> None:
-    """The file's bytes into memory with one read(): the least any reader of the file must do."""
-    with open(path, "rb", buffering=0) as f:
-        f.read()
+def _raw_reader(path: Path):
+    """A raw read of the whole file into a buffer whose pages are already faulted."""
+    buf = prefaulted(path.stat().st_size)
+
+    def read():
+        with open(path, "rb", buffering=0) as f:
+            f.readinto(buf)
+    read()  # into the page cache
+    return read
 
 
-_BUF = bytearray(8 * 1024**2)
+_FRESH = """
+import resource, sys, time
+import numpy as np
+n = int(sys.argv[1])
+r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+a = np.empty(n, np.uint8); a[::4096] = 1
+r1, t1 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+b = np.empty(n, np.uint8); b[::4096] = 1
+r2, t2 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+print(t1 - t0, r1.ru_stime - r0.ru_stime, t2 - t1, r2.ru_stime - r1.ru_stime)
+"""
 
 
-def _copy_floor(path: Path) -> None:
-    """Every byte through one reused 8 MB buffer: no memory to fill, only the copy (reported)."""
-    with open(path, "rb", buffering=0) as f:
-        while f.readinto(_BUF):
-            pass
+def first_allocation(nbytes: int) -> tuple[float, ...]:
+    """(wall, system s) of the first and the second ``nbytes`` allocation+touch of a fresh process."""
+    out = subprocess.run([sys.executable, "-c", _FRESH, str(nbytes)], capture_output=True,
+                         text=True, check=True)
+    return tuple(float(v) for v in out.stdout.split())
 
 
 def run(size: str, workdir: Path, repeat: int = 5, ibm: bool = True) -> dict:
+    """``repeat``: pairs per run for the fast reads (the opens use fewer)."""
     import segyio
 
     from seisview.io.segy import load
@@ -77,89 +97,75 @@ def run(size: str, workdir: Path, repeat: int = 5, ibm: bool = True) -> dict:
     n_il, n_xl, ns = shape
     ieee = _make_file(workdir / f"bench_{size}_ieee.sgy", shape, 5)
     res: dict = {"size": size, "shape": list(shape), "file_mb": round(ieee.stat().st_size / 1e6, 1),
-                 "loadavg": round(os.getloadavg()[0], 1)}
-    t: dict[str, tuple[float, float]] = {}
-    _raw_read(ieee)  # into the page cache
-    t["raw_read"] = best_times(lambda: _raw_read(ieee), repeat)
-    t["copy_floor"] = best_times(lambda: _copy_floor(ieee), repeat)
-    t["load_ieee"] = best_times(lambda: load(ieee, use_cache=False), repeat)
+                 "load": loadavg()}
+    n_open = 3 if size == "f3" else repeat
+    c: dict = {}
+    c["load_ieee_max"] = compare(_raw_reader(ieee), lambda: load(ieee, use_cache=False), n=n_open)
     vol = load(ieee, use_cache=False)
+    res["time_major_s"] = compare(_raw_reader(ieee), lambda: vol.__class__(
+        vol.data, vol.geometry).time_major, n=n_open).stats("subj")[0]
+    _ = vol.time_major  # what the GUI builds in a worker after opening
     il_mid, xl_mid, k_mid = n_il // 2, n_xl // 2, ns // 2
-    ks = [k_mid, ns // 3, 2 * ns // 3]
     with segyio.open(ieee) as f:
-        w, c = best_times(lambda: [f.depth_slice[k] for k in ks], max(1, repeat // 2))
-        t["segyio_time_slice"] = (w / len(ks), c / len(ks))
-        t["segyio_crossline"] = best_times(lambda: f.xline[300 + xl_mid], repeat)
+        c["time_slice"] = compare(lambda: vol.time_slice(k_mid), lambda: f.depth_slice[k_mid],
+                                  n=max(2, repeat // 2), min_time=0.01)
+        c["crossline"] = compare(lambda: vol.crossline(xl_mid), lambda: f.xline[300 + xl_mid],
+                                 n=repeat, min_time=0.01)
+        c["crossline_copy"] = compare(lambda: np.ascontiguousarray(vol.crossline(xl_mid)),
+                                      lambda: f.xline[300 + xl_mid], n=repeat, min_time=0.01)
     with segyio.open(ieee) as f:
         f.mmap()
-        t["segyio_mmap_inline"] = best_times(lambda: f.iline[100 + il_mid], repeat, min_time=0.02)
+        c["inline"] = compare(lambda: vol.inline(il_mid), lambda: f.iline[100 + il_mid], n=repeat,
+                              min_time=0.01)
+        c["inline_copy"] = compare(lambda: np.ascontiguousarray(vol.inline(il_mid)),
+                                   lambda: f.iline[100 + il_mid], n=repeat, min_time=0.01)
         ref = f.depth_slice[k_mid]
         assert np.array_equal(vol.time_slice(k_mid), ref), "time slice differs from segyio"
         assert np.array_equal(vol.crossline(xl_mid), f.xline[300 + xl_mid].T), "crossline differs"
-    t["seisview_time_slice"] = best_times(lambda: vol.time_slice(k_mid), repeat, min_time=0.02)
-    t["seisview_crossline"] = best_times(lambda: vol.crossline(xl_mid), repeat, min_time=0.02)
-    t["seisview_inline"] = best_times(lambda: vol.inline(il_mid), repeat, min_time=0.02)
-    t["seisview_inline_copy"] = best_times(lambda: np.ascontiguousarray(vol.inline(il_mid)), repeat,
-                                           min_time=0.02)
-    t["seisview_crossline_copy"] = best_times(lambda: np.ascontiguousarray(vol.crossline(xl_mid)),
-                                              repeat, min_time=0.02)
+    nbytes = vol.data.nbytes
     vol = None  # free the cube before the IBM file is made
     ieee.unlink()
     if ibm:
         ibm_path = _make_file(workdir / f"bench_{size}_ibm.sgy", shape, 1)
-        _raw_read(ibm_path)
-        t["raw_read_ibm"] = best_times(lambda: _raw_read(ibm_path), repeat)
-        t["load_ibm"] = best_times(lambda: load(ibm_path, use_cache=False), max(2, repeat // 2))
+        c["load_ibm_max"] = compare(_raw_reader(ibm_path), lambda: load(ibm_path, use_cache=False),
+                                    n=n_open)
         ibm_path.unlink()
-    res["times_s"] = {k: v[1] for k, v in t.items()}  # CPU seconds
-    res["wall_s"] = {k: v[0] for k, v in t.items()}
-
-    def ratios(x):
-        r = {"time_slice": x["segyio_time_slice"] / x["seisview_time_slice"],
-             "crossline": x["segyio_crossline"] / x["seisview_crossline"],
-             "crossline_copy": x["segyio_crossline"] / x["seisview_crossline_copy"],
-             "inline": x["segyio_mmap_inline"] / x["seisview_inline"],
-             "inline_copy": x["segyio_mmap_inline"] / x["seisview_inline_copy"],
-             "load_ieee_max": x["load_ieee"] / x["raw_read"],
-             "load_vs_copy_floor": x["load_ieee"] / x["copy_floor"]}
-        if "load_ibm" in x:
-            r["load_ibm"] = x["load_ibm"] / x["raw_read_ibm"]
-        return r
-
-    res["ratios"] = ratios(res["times_s"])
-    res["ratios_wall"] = ratios(res["wall_s"])
+    if size == "f3":
+        res["first_allocation"] = first_allocation(nbytes)
+    res["comparisons"] = {k: v.as_dict() for k, v in c.items()}
+    res["ratios"] = {k: v.ratio for k, v in c.items()}
     res["goals"] = GOALS[size]
     res["ok"] = all((res["ratios"][k] <= v) if k.endswith("_max") else (res["ratios"][k] >= v)
-                    for k, v in GOALS[size].items())
+                    for k, v in GOALS[size].items() if k in res["ratios"])
+    res["_lines"] = [v.line(_LABELS[k], _goal(k, GOALS[size]),
+                            ("seisview", "raw read") if k.startswith("load") else ("segyio", "seisview"))
+                     for k, v in c.items()]
     return res
 
 
+_LABELS = {"load_ieee_max": "open IEEE (scan + load) / pre-faulted raw read",
+           "load_ibm_max": "open IBM (scan + load) / pre-faulted raw read",
+           "time_slice": "time slice: segyio / seisview", "crossline": "crossline: segyio / seisview",
+           "crossline_copy": "  same, materialised (contiguous)",
+           "inline": "inline: segyio mmap / seisview", "inline_copy": "  same, materialised (contiguous)"}
+
+
+def _goal(key: str, goals: dict) -> str:
+    if key not in goals:
+        return ""
+    return f"limit {goals[key]:g}x" if key.endswith("_max") else f"goal >= {goals[key]:g}x"
+
+
 def report(res: dict) -> str:
-    t, w, r, rw, g = res["times_s"], res["wall_s"], res["ratios"], res["ratios_wall"], res["goals"]
-
-    def row(label, a, b, key, goal):
-        return (f"  {label:<34} {fmt_s(t[a])} vs {fmt_s(t[b])}  ratio {r[key]:8.1f}x"
-                f"  (wall {fmt_s(w[a])} vs {fmt_s(w[b])}: {rw[key]:8.1f}x){goal}")
-
-    lines = [f"== {res['size']}: {' x '.join(map(str, res['shape']))} IEEE, {res['file_mb']} MB, "
-             f"load average {res['loadavg']} (CPU times; wall clock in brackets)",
-             row("time slice: segyio / seisview", "segyio_time_slice", "seisview_time_slice", "time_slice",
-                 f"  goal >= {g['time_slice']:g}x"),
-             row("crossline: segyio / seisview", "segyio_crossline", "seisview_crossline", "crossline",
-                 f"  goal >= {g['crossline']:g}x"),
-             row("  same, materialised (contiguous)", "segyio_crossline", "seisview_crossline_copy",
-                 "crossline_copy", ""),
-             row("inline: segyio mmap / seisview", "segyio_mmap_inline", "seisview_inline", "inline",
-                 f"  goal >= {g['inline']:g}x"),
-             row("  same, materialised (contiguous)", "segyio_mmap_inline", "seisview_inline_copy",
-                 "inline_copy", ""),
-             row("load IEEE / raw read (lower is better)", "load_ieee", "raw_read", "load_ieee_max",
-                 f"  limit {g['load_ieee_max']:g}x"),
-             row("load IEEE / copy through 8 MB buffer", "load_ieee", "copy_floor", "load_vs_copy_floor",
-                 "  (reported)")]
-    if "load_ibm" in r:
-        lines.append(row("load IBM / raw read (reported)", "load_ibm", "raw_read_ibm", "load_ibm", ""))
-    lines.append(f"  all goals met (CPU-time ratios): {res['ok']}")
+    lines = [f"== {res['size']}: {' x '.join(map(str, res['shape']))}, {res['file_mb']} MB per file, "
+             f"{res['load']} (wall-clock ratios of interleaved pairs; CPU ratio beside)",
+             *res["_lines"],
+             f"  time-major copy, built on first use: {res['time_major_s']:.3f} s (median)"]
+    if "first_allocation" in res:
+        w1, s1, w2, s2 = res["first_allocation"]
+        lines.append(f"  fresh process, first allocation of the cube's size: {w1:.2f} s wall "
+                     f"({s1:.2f} s system); the second: {w2:.2f} s ({s2:.2f} s system)")
+    lines.append(f"  all goals met: {res['ok']}")
     return "\n".join(lines)
 
 
@@ -176,7 +182,7 @@ def main(argv=None) -> int:
             res = run(s, Path(d))
             print(report(res), flush=True)
             if args.json:
-                print(json.dumps(res))
+                print(json.dumps({k: v for k, v in res.items() if not k.startswith("_")}))
             ok &= res["ok"]
     return 0 if ok else 1
 

@@ -68,7 +68,7 @@ def _stubs(labels, palette, t_idx):
 
 
 def main() -> dict:
-    from _timing import best_times, fmt_s
+    from _timing import compare, loadavg
 
     from seisview.qt.app import make_app
 
@@ -149,12 +149,12 @@ def main() -> dict:
              "ref: brush stamp (core)": stamp}
     out = {"labelled_pixels": total, "labelled_sections": len(labels.labelled_sections()),
            "load": os.getloadavg()[0]}
-    ref = best_times(ov.rebuild, repeat=5, min_time=0.2)[1]
-    print(f"{total} labelled pixels on {out['labelled_sections']} sections; load {out['load']:.1f}")
+    print(f"{total} labelled pixels on {out['labelled_sections']} sections; {loadavg()}")
+    print("each case / a section overlay rebuild (interleaved pairs, wall clock, three runs):")
     for name, fn in cases.items():
-        wall, cpu = best_times(fn, repeat=5, min_time=0.2)
-        out[name] = {"wall_s": wall, "cpu_s": cpu, "x_rebuild": cpu / ref}
-        print(f"{name:30s} wall {fmt_s(wall)}  cpu {fmt_s(cpu)}  {cpu / ref:6.2f}x a section rebuild")
+        cmp = compare(ov.rebuild, fn, n=10, warmup=1, min_time=0.02)
+        out[name] = {**cmp.as_dict(), "x_rebuild": cmp.ratio}
+        print(cmp.line(f"{name:30s}"))
     print(json.dumps(out))
     return out
 

@@ -11,12 +11,18 @@
              fresh processes (part coldgui): the app started, Train pressed at once / 3 s later.
 * frames   : main-window event-loop timer intervals idle vs while training (p50/p99, stalls),
              GUI-thread CPU, run-queue waits and GC, CPU per thread; steady steps/s vs bare loops.
+* overhead : train() vs a bare torch loop of the same network, batches and steps (interleaved
+             pairs, three runs): whole-run and per-step wall-clock ratios, epoch-end cost
+             (BENCH_OVERHEAD_THREADS, default 1 as the GUI's worker; BENCH_OVERHEAD_PAIRS).
+* tta      : time-to-accuracy: accuracy on 10 unseen inlines of every snapshot vs the wall time
+             of training (scoring time excluded), default recipe, one stroke set.
 * quality  : thin strokes on <= 2 % of one inline, accuracy and per-class recall of the default
              recipe on 10 inlines never labelled (none within 8 lines of the painted one), for
              strokes on inlines 20, 60, 100, 140, 180 x stroke seeds 0, 1 (BENCH_QUALITY_IL,
              BENCH_QUALITY_SEEDS; BENCH_QUALITY_SEED_OFFSET=100 changes the training seed and
              held-out split, BENCH_QUALITY_THREADS the torch threads); `quality:single` adds the
-             default before the two-member ensemble (one U-Net), `quality:envelope` one U-Net
+             default before the two-member ensemble (one U-Net), `quality:wholenorm` batch-norm
+             statistics from whole sections (before strips), `quality:envelope` one U-Net
              with the envelope as a second input, `quality:coarse` the default before the 1/4
              refinement, `quality:previous` the one before self-training, `quality:depth3` the
              one before it. ~25 min with `single`.
@@ -40,7 +46,10 @@ from seisview.ml.inference import predict_section
 from seisview.ml.models import build_model
 from seisview.ml.models.waldeland import extract_patches
 from seisview.ml.progress import TrainProgress
-from seisview.ml.training import TrainConfig, train
+from seisview.ml.training import TrainConfig, build_for, make_optimizer, train
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import compare, loadavg  # noqa: E402
 
 TRAIN_IL = int(os.environ.get("BENCH_TRAIN_IL", 100))  # inline index painted with strokes
 TEST_IL = [i for i in (5, 25, 45, 65, 85, 120, 140, 160, 180, 195, 105) if i != TRAIN_IL][:10]
@@ -483,6 +492,114 @@ def bench_frames(seconds=12.0):
           f"loop {default.threads} threads {bare_default:.2f} ({ratio(bare_default)})")
 
 
+def bench_overhead():
+    """Wall time of ``train()`` vs a bare torch loop of the same steps, interleaved pairs.
+
+    The bare loop builds the same network and optimizer and runs forward, loss, backward
+    and step on batches sampled beforehand by the same sampler (the sampling itself, the
+    weight average, reports and epoch ends are what ``train()`` adds). Both sides run
+    the same number of steps with the same torch threads. ``report_every=1`` times each
+    step inside ``train()``; intervals that contain an epoch end are left out of the
+    per-step figure and summed as the epoch-end cost.
+    """
+    import torch.nn.functional as F
+
+    from seisview.ml.data import IGNORE, CropSampler
+
+    threads = int(os.environ.get("BENCH_OVERHEAD_THREADS", 1))
+    pairs = int(os.environ.get("BENCH_OVERHEAD_PAIRS", 1))
+    torch.set_num_threads(threads)
+    print(f"\n== train() vs a bare torch loop of the same steps ({threads} torch thread(s))")
+    _, _, _, data = setup()
+    # 4 epochs with one self-training round in them: the first epoch ends after 6 steps
+    # (first_snapshot_s=0), the others after 10, so the round comes after step 26 and
+    # the last 10 steps add pseudo-labelled crops (half a batch) as train() does
+    cfg = TrainConfig(**BEST, epochs=4, patience=100, self_train=1, self_train_after=20,
+                      report_every=1, threads=threads, first_snapshot_s=0.0)
+    net, _, _ = build_for(cfg, data.n_classes)
+    members = int(getattr(net, "n_members", 1))
+    sampler = CropSampler(data, cfg.crop, net.context, stretch=cfg.stretch, seed=1)
+    plain = cfg.batch_size * members
+    with_pseudo = plain + max(1, cfg.batch_size // 2) * members
+    batches = {n: [tuple(torch.from_numpy(a) for a in sampler.batch(n)) for _ in range(4)]
+               for n in (plain, with_pseudo)}
+    pseudo_from = 26
+    steps = {"n": 36}
+    per_step: dict[str, list] = {"train": [], "bare": [], "epoch_end": []}
+
+    def bare():
+        torch.manual_seed(0)
+        net, _, _ = build_for(cfg, data.n_classes)
+        opt, _ = make_optimizer(cfg, net)
+        net.train()
+        times, t = [], time.perf_counter()
+        for i in range(steps["n"]):
+            x, y = batches[plain if i < pseudo_from else with_pseudo][i % 4]
+            loss = F.cross_entropy(net(x), y, ignore_index=IGNORE)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            now = time.perf_counter()
+            times.append(now - t)
+            t = now
+        per_step["bare"].append(np.median(times))
+
+    def subject():
+        times, ends, t, after_end = [], 0.0, time.perf_counter(), False
+        for msg in train(cfg, data):
+            now = time.perf_counter()
+            if isinstance(msg, TrainProgress):
+                if msg.snapshot is not None:
+                    after_end = True  # the next interval holds the epoch end
+                elif after_end:
+                    ends += now - t
+                    after_end = False
+                else:
+                    times.append(now - t)
+                t = now
+            else:
+                steps["n"] = msg.steps
+        per_step["train"].append(np.median(times))
+        per_step["epoch_end"].append(ends - np.median(times) * cfg.epochs)
+
+    cmp = compare(bare, subject, n=pairs, warmup=1, runs=3, rewarm=False)
+    step_ratio = np.array(per_step["train"][-3 * pairs:]) / np.array(per_step["bare"][-3 * pairs:])
+    print(cmp.line(f"run of {steps['n']} steps, train() / bare loop", "goal <= 1.3x"))
+    print(f"  per step, train() / bare loop: {np.median(step_ratio):.2f}x median "
+          f"(runs {' '.join(f'{r:.2f}' for r in step_ratio)}), goal <= 1.15x; bare step "
+          f"{np.median(per_step['bare']) * 1e3:.0f} ms")
+    print(f"  epoch ends: {np.median(per_step['epoch_end'][-3 * pairs:]):.2f} s per run of "
+          f"{cfg.epochs} epochs (one self-training round included) | {loadavg()}")
+
+
+def bench_tta(painted: int = TRAIN_IL):
+    """Accuracy on 10 unseen inlines of each snapshot against training wall time."""
+    print("\n== time to accuracy: each snapshot scored on 10 unseen inlines (scoring time excluded)")
+    print(f"  {loadavg()}")
+    vol, truth = demo_volume(), demo_truth()
+    strokes = thin_strokes(truth[painted].T, 0.02, width=1, strokes_per_class=4)
+    data = make_training_data(vol, {SectionSpec("inline", painted): strokes}, n_classes=K)
+    tests = test_inlines(painted)
+    threads = int(os.environ.get("BENCH_OVERHEAD_THREADS", 1))
+    clock, t, curve = 0.0, time.perf_counter(), []
+    for msg in train(TrainConfig(**BEST, epochs=40, threads=threads), data):
+        clock += time.perf_counter() - t
+        if isinstance(msg, TrainProgress) and msg.snapshot is not None:
+            s = test_score(msg.snapshot, vol, truth, inlines=tests)
+            curve.append((clock, msg.step, s["accuracy"]))
+        elif not isinstance(msg, TrainProgress):
+            s = test_score(msg.snapshot, vol, truth, inlines=tests)
+            curve.append((clock, msg.steps, s["accuracy"]))
+        t = time.perf_counter()
+    print("  wall s  step  unseen acc")
+    for c, st, a in curve:
+        print(f"  {c:6.1f} {st:5d}  {a:.3f}")
+    best = max(a for _, _, a in curve)
+    reach = next(c for c, _, a in curve if a >= 0.95 * best)
+    print(f"  final {curve[-1][2]:.3f} at {curve[-1][0]:.1f} s; 95 % of the best ({best:.3f}) "
+          f"first at {reach:.1f} s | {loadavg()}")
+
+
 def test_inlines(painted: int) -> list[int]:
     """10 inlines at least 9 lines from the painted one (never labelled, never next to it)."""
     return [i for i in QUALITY_TEST_POOL if abs(i - painted) > 8][:10]
@@ -505,6 +622,8 @@ def bench_quality(minutes=None, only=()):
     if os.environ.get("BENCH_QUALITY_THREADS"):
         torch.set_num_threads(int(os.environ["BENCH_QUALITY_THREADS"]))
     recipes = {"default": {}}
+    if "wholenorm" in only:  # the default before batch-norm statistics from strips
+        recipes["wholenorm"] = dict(norm_width=0)
     if "single" in only:  # the default before the ensemble: one U-Net
         recipes["single"] = dict(model_cfg={"depth": 4, "refine": 4})
     if "envelope" in only:  # the envelope |x + iH(x)| as a second input channel

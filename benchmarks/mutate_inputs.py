@@ -239,7 +239,7 @@ def make_mutants(n: int, seed: int, tmp: Path) -> list[tuple[str, str, list[str]
     return out
 
 
-def run(n: int, seed: int, jobs: int = 2, timeout: float = 60.0, mem_mb: int = 3072,
+def run(n: int, seed: int, jobs: int = 2, timeout: float = 120.0, mem_mb: int = 3072,
         verbose: bool = True, code: Path = ROOT) -> tuple[dict[str, int], list[dict]]:
     """Mutate, run every mutant, return the counts per outcome and every result."""
     with tempfile.TemporaryDirectory(prefix="seisview-mutants-") as d:
@@ -264,7 +264,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--timeout", type=float, default=120.0,
+                    help="seconds before a mutant counts as a hang (R-39.las alone takes ~17 s at load 12)")
     ap.add_argument("--mem-mb", type=int, default=3072)
     ap.add_argument("--json", help="write every outcome to this file")
     ap.add_argument("--code", type=Path, default=ROOT,

@@ -118,6 +118,17 @@ def test_one_long_line_is_refused_before_a_parser_sees_it(tmp_path, what):
         fn(f)
 
 
+def test_nul_bytes_in_a_las_file_are_refused_before_lasio(tmp_path):
+    """lasio spent ~15 s of CPU on 5,000 NUL bytes inside R-39.las before failing."""
+    from seisview.io.wells import read_las
+
+    data = (DATA / "wells" / "R-39.las").read_bytes()
+    f = tmp_path / "nul.las"
+    f.write_bytes(data[:278037] + b"\x00" * 5000 + data[278037:])
+    with pytest.raises(SeisviewError, match="NUL bytes"):
+        read_las(f)
+
+
 def _checkpoint(tmp_path, **header_changes) -> Path:
     """A real (tiny) checkpoint whose JSON header is then edited, weights untouched."""
     from safetensors.torch import load_file, save_file

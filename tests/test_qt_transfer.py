@@ -8,6 +8,7 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog
 
 from seisview.cli import main
 from seisview.core.section import SectionSpec
+from seisview.io import project_transfer as pt
 from seisview.io.pick_formats import read_csv
 from seisview.io.segy import load, scan
 from seisview.qt import project_actions, transfer_actions
@@ -35,7 +36,7 @@ def test_labels_import_export_round_trip_matches_the_cli(labels_window, qtbot, s
     pts.write_text("205 405 1000\n205 406 1004\n206 405 1000\n")
     # through the menu, with the file and class dialogs answered
     monkeypatch.setattr(QFileDialog, "getOpenFileNames",
-                        lambda *a, **k: ([str(pts)], next(iter(transfer_actions.LABEL_IMPORT_FILTERS))))
+                        lambda *a, **k: ([str(pts)], next(iter(pt.file_filters('label', 'import')))))
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("salt", True))
     _menu_action(w, "Import", "Labels…").trigger()
     assert "imported 3 points of 1 class(es) on 2 section(s)" in w.statusBar().currentMessage()
@@ -89,14 +90,14 @@ def test_picks_import_export_round_trip(labels_window, qtbot, shared_data, tmp_p
     proj = project_actions.new_project(w, tmp_path / "fb.seisview")
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         lambda *a, **k: (str(d / "field_example_02_picks.csv"),
-                                         next(iter(transfer_actions.PICK_IMPORT_FILTERS))))
+                                         next(iter(pt.file_filters('pick', 'import')))))
     _menu_action(w, "Import", "Picks…").trigger()
     assert len(proj.picks) == 207
     assert "imported 207 picks on 9 gather(s)" in w.statusBar().currentMessage()
     assert "picks" in w.gather_view.marks  # drawn on the gather
     out = tmp_path / "out.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda *a, **k: (str(out), next(iter(transfer_actions.PICK_EXPORT_FILTERS))))
+                        lambda *a, **k: (str(out), next(iter(pt.file_filters('pick', 'export')))))
     _menu_action(w, "Export", "Picks…").trigger()
     truth = read_csv(d / "field_example_02_picks.csv")
     back = read_csv(out)
@@ -127,7 +128,7 @@ def test_save_project_as_copies_labels_and_runs_and_goes_on_in_the_copy(labels_w
     old.labels.end()
     run = old.add_run("facies", "unet", {"steps": 1})
     ckpt = old.path.with_name(old.path.name + ".runs") / f"run-{run}.safetensors"
-    ckpt.parent.mkdir(exist_ok=True)  # add_run made it for the run lock files
+    ckpt.parent.mkdir(exist_ok=True)
     ckpt.write_bytes(b"weights")
     old.update_run(run, status="done", checkpoint=str(ckpt))
     before = old.labels.mask(spec).copy()

@@ -216,8 +216,11 @@ def test_crosshair_links_views_and_reads_amplitude(qtbot):
     cur = s.cursor
     assert (cur.il_idx, cur.xl_idx, cur.sample) == (s.il_idx, 7.0, 12.0)
     assert cur.amplitude == pytest.approx(float(s.volume.data[s.il_idx, 7, 12]))
+    assert not xl.cross[1].isVisible()  # the crosshair follows once per frame, not per move
+    xl.cursor_frame.flush()
     assert xl.cross[1].isVisible() and xl.cross[1].value() == pytest.approx(48.0)  # time of sample 12
     inl.on_hover(-5, -5, False)
+    xl.cursor_frame.flush()
     assert s.cursor is None and not xl.cross[0].isVisible()
 
 

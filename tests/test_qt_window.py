@@ -67,6 +67,7 @@ def test_open_real_f3_step_zoom_colormap_export(window, qtbot, shared_data, tmp_
     lo, hi = s.display_levels()
     assert w.colorbar.toolTip() == f"grey: {lo:.4g} .. {hi:.4g}" and not w.colorbar.pixmap().isNull()
     w.section_views["time"].on_hover(3.5, 4.5, True)
+    qtbot.waitUntil(lambda: "IL 203" in w.readout.text(), timeout=2000)  # once per frame
     assert "IL 203" in w.readout.text() and "XL 404" in w.readout.text() and "amp" in w.readout.text()
     x, y = s.geometry.world(203, 404)
     assert f"X {float(x):.0f}" in w.readout.text() and f"Y {float(y):.0f}" in w.readout.text()

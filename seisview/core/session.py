@@ -279,10 +279,11 @@ class Session:
         v = self.volume
         if v is None:
             return None
-        if spec.kind == "inline" and v.in_memory:
+        # (the time-major copy only once built: the GUI builds it in a worker after opening)
+        if spec.kind == "inline" and v.in_memory and v.time_major_ready:
             # rows of the time-major copy are contiguous: no transposed walk over the inline
             arr = v.time_major[:, spec.index, :]
-        elif spec.kind == "time" and v.in_memory:
+        elif spec.kind == "time" and v.in_memory and v.time_major_ready:
             arr = v.time_major[spec.index]  # read-only use: no copy
         else:
             arr = v.section_array(spec)

@@ -57,7 +57,7 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
         i1 = min(i0 + step, n_il)
         block = out[i0:i1] if out is not None else np.empty((i1 - i0, n_xl, ns), np.float32)
         if regular:
-            decode(view[i0 * n_xl:i1 * n_xl], code, out=block.reshape(-1, ns))
+            _decode_rows(view[i0 * n_xl:i1 * n_xl], code, block.reshape(-1, ns))
             block_live = ~dead[i0 * n_xl:i1 * n_xl].reshape(i1 - i0, n_xl)
         else:
             sel = np.sort(order[bounds[i0]:bounds[i1]])
@@ -66,7 +66,10 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
             if sel.size:
                 block[il_idx[sel] - i0, xl_idx[sel]] = decode(view[sel], code)
                 block_live[il_idx[sel] - i0, xl_idx[sel]] = ~dead[sel]
-        if code in _FLOAT_FORMATS:
+        # one summing pass finds that a block is all finite (NaN and Inf propagate; an
+        # overflow of the sum only sends it to the exact check)
+        if code in _FLOAT_FORMATS and (rep.null_value is not None
+                                       or not np.isfinite(np.add.reduce(block, axis=None))):
             bad = ~np.isfinite(block)
             if rep.null_value is not None:
                 bad |= block == np.float32(rep.null_value)
@@ -77,3 +80,13 @@ def for_each_block(rep: ScanReport, raw: np.ndarray, geometry: SurveyGeometry, i
         sink(i0, i1, block, block_live)
         state.set_progress(i1 / n_il, f"reading inlines {i0 + 1}-{i1} of {n_il}")
     return bad_total
+
+
+_DECODE_BYTES = 512 * 1024  # the IBM decode's temporaries of one slice stay in cache
+
+
+def _decode_rows(rows: np.ndarray, code: int, out: np.ndarray) -> None:
+    """``decode`` of ``rows`` into ``out``, a few hundred kB of traces at a time."""
+    step = max(1, _DECODE_BYTES // max(1, 4 * out.shape[1]))
+    for a in range(0, len(rows), step):
+        decode(rows[a:a + step], code, out=out[a:a + step])

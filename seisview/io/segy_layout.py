@@ -279,6 +279,16 @@ def _variable_lengths(f, off: int, hb: int, bps: int, size: int, e: str,
     return seen if pos == size and len(seen) > 1 else None
 
 
+def _alike(a: bytes, b: bytes) -> bool:
+    """Two 240-byte blocks with mostly the same bytes in use: trace headers fill the same fields
+    (their values differ from trace to trace), a window into the samples fills others."""
+    used_a = {i for i, x in enumerate(a) if x}
+    used_b = {i for i, x in enumerate(b) if x}
+    if len(a) != len(b) or len(used_b) < 2:
+        return False
+    return len(used_a & used_b) >= 0.6 * len(used_a | used_b)
+
+
 def _score(f, off: int, hb: int, bps: int, ns: int, size: int, e: str) -> int:
     """How well ``ns`` samples of ``bps`` bytes explain the file (0 = not at all)."""
     tb = hb + ns * bps
@@ -288,14 +298,17 @@ def _score(f, off: int, hb: int, bps: int, ns: int, size: int, e: str) -> int:
     score = 2 if left == 0 else 0
     checks = 0
     other = "<" if e == ">" else ">"
-    f.seek(off + 114)
-    first = f.read(4)  # sample count and interval of the first trace
+    f.seek(off)
+    head0 = f.read(TRACE_HEADER_BYTES)
+    first = head0[114:118]  # sample count and interval of the first trace
     for k in {1, n - 1} - {0}:
-        f.seek(off + k * tb + 114)
-        word = f.read(4)
+        f.seek(off + k * tb)
+        head = f.read(TRACE_HEADER_BYTES)
+        word = head[114:118]
         # a trace header there: the same count and interval as the first trace (even when that
-        # count is wrong), or the count in either byte order
-        if (word == first and any(first)) or ns in (_u16(word, 0, e), _u16(word, 0, other)):
+        # count is wrong), the count in either byte order, or the first header's fields in use
+        if (word == first and any(first)) or ns in (_u16(word, 0, e), _u16(word, 0, other)) \
+                or _alike(head, head0):
             score += 2
             checks += 1
         elif any(word):

@@ -1,9 +1,9 @@
 """``load()``: samples of a scanned SEG-Y file into a ``Volume`` or a ``GatherSet``.
 
 Post-stack traces are decoded a block of inlines at a time straight from a
-memory map into the ``(il, xl, sample)`` array, and the same block, still in
-cache, is transposed into the time-major copy, so the load is two passes over
-memory whatever the file's sorting. Surveys above the RAM budget go through
+memory map into the ``(il, xl, sample)`` array. The time-major copy is left to
+the volume to build on first use (the GUI builds it in a worker): opening a
+file fills one cube of fresh memory, not two. Surveys above the RAM budget go through
 the same blocks into the zarr cache instead (``seisview.io.cache``).
 """
 
@@ -28,7 +28,7 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
     """Read a SEG-Y file (or a ``.zarr`` cache made by ``seisview convert``).
 
     Post-stack and unstructured files give a :class:`Volume` ``(il, xl, sample)``
-    with its dead-trace mask and time-major copy; pre-stack files give a
+    with its dead-trace mask (its time-major copy is built on first use); pre-stack files give a
     :class:`GatherSet` (offsets in metres, first-break times of bytes 233-236
     as ``headers["fb_us"]`` when present). ``use_cache`` forces (True) or
     forbids (False) the on-disk cache; by default it is used above
@@ -62,15 +62,13 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
 
         return cached_volume(rep, state)
     data = np.empty(geometry.shape, np.float32)
-    time_major = np.empty((geometry.n_samples, *geometry.shape[:2]), np.float32)
     live = np.zeros(geometry.shape[:2], bool)
 
-    def sink(i0, i1, block, block_live):
-        transpose_into(time_major, i0, block)  # block is data[i0:i1], decoded in place
+    def sink(i0, i1, block, block_live):  # block is data[i0:i1], decoded in place
         live[i0:i1] = block_live
 
     bad = for_each_block(rep, raw, geometry, il_idx, xl_idx, sink, state, out=data)
-    vol = Volume(data, geometry, live=live, time_major=time_major)
+    vol = Volume(data, geometry, live=live)
     vol.load_warnings = [*rep.warnings, *_bad_warning(bad)]
     return vol
 
@@ -79,14 +77,6 @@ def _bad_warning(n_bad: int) -> list[str]:
     if not n_bad:
         return []
     return [f"{n_bad} NaN/Inf or null samples replaced by 0 (display levels use the others)"]
-
-
-def transpose_into(time_major, i0: int, block: np.ndarray, tile: int = 128) -> None:
-    """``time_major[:, i0 + i, :] = block[i].T`` in tiles of crosslines that stay in cache."""
-    n_xl = block.shape[1]
-    for i in range(block.shape[0]):
-        for j in range(0, n_xl, tile):
-            time_major[:, i0 + i, j:j + tile] = block[i, j:j + tile].T
 
 
 def _gathers(rep: ScanReport, raw: np.ndarray) -> GatherSet:

@@ -128,8 +128,14 @@ def read_las(path: str | Path) -> WellLog:
     path = Path(path)
     if not path.exists():
         raise SeisviewError(f"LAS file not found: {path}", hint="check the path")
-    # lasio needs ~100x a line's length in memory: long lines are refused before it sees them
-    check_lines_bytes(read_bounded(path, "LAS file"), path, "LAS file")
+    # lasio needs ~100x a line's length in memory, and tens of seconds on binary bytes:
+    # long lines and NUL bytes (never in a LAS text, UTF-16 aside) are refused before it sees them
+    raw = read_bounded(path, "LAS file")
+    check_lines_bytes(raw, path, "LAS file")
+    nul = raw.find(b"\x00")
+    if nul >= 0 and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SeisviewError(f"{path.name} is not a LAS text file: it holds NUL bytes (first at byte {nul})",
+                            hint="the file is damaged or binary; copy it again or export the log as LAS")
     try:
         # "strict" keeps lasio's fast numpy parser; other sentinels are handled below
         las = lasio.read(str(path), null_policy="strict", ignore_header_errors=False)

@@ -443,6 +443,15 @@ def phase_pair_job(snapshot, volume, layers=None, *, state=None):
     return rows, groups
 
 
+def canonical_map(geometry, text: str) -> str:
+    """A typed map ``KIND:VALUE[:ATTRIBUTE]`` named by the slice it reads: ``time:602`` on a
+    4 ms survey is ``time:604`` (the nearest sample); a one-line error for one not in the survey."""
+    kind, _, rest = text.strip().partition(":")
+    value, _, attr = rest.partition(":")
+    where = geometry.spec_text(geometry.parse_spec(f"{kind}:{value}"))
+    return f"{where}:{attr}" if attr else where
+
+
 def map_set_job(snapshot, volume, specs, pairs="all", layers=None, *, state=None):
     """Rows of user-listed slices of the open survey (``time:600[:attribute]``, ``inline:NO``)."""
     from seisview.attributes.maps import load_map
@@ -451,6 +460,7 @@ def map_set_job(snapshot, volume, specs, pairs="all", layers=None, *, state=None
     from seisview.ml.introspect import introspect, usable_layers
 
     use_threads(background_threads())
+    specs = [canonical_map(volume.geometry, text) for text in specs]  # named as computed
     maps = {spec: _cached(volume, ("map", spec), lambda spec=spec: load_map(f"survey:{spec}", {"survey": volume}))
             for spec in specs}
     net = as_module(snapshot)

@@ -18,6 +18,7 @@ from seisview.qt.workers import LatestRunner
 
 
 def _build(volume, key, levels, *, state):
+    _ = volume.time_major  # made here, once, if the volume came without it (readers leave it)
     return key, build_u8_cube(volume, levels, state)
 
 
@@ -45,7 +46,6 @@ class DisplayCacheBuilder(QObject):
         v = s.volume
         if v.data.size > ram_budget_bytes() // 2:  # the cube costs 1 byte per sample
             return
-        _ = v.time_major  # made here, once, if the volume came without it (never in two threads)
         self.runner.submit(_build, v, key, key[1])
 
     def _done(self, _rid: int, result) -> None:

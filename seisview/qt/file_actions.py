@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import QFileDialog, QProgressDialog
 
 from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
+from seisview.core.section import SectionSpec
 from seisview.qt.viewer_settings import settings
 from seisview.qt.workers import TaskCancelled, TaskDone, TaskFailed, Worker
 
@@ -255,7 +256,8 @@ class FileActions:
         from seisview.qt.export_view import FORMATS, MAX_WIDTH, default_width
 
         view = self.w.active_view or self.w.section_views["inline"]
-        path, chosen = QFileDialog.getSaveFileName(self.w, "Export view", "view.png", ";;".join(FORMATS.values()))
+        path, chosen = QFileDialog.getSaveFileName(self.w, "Export view", self.export_name(view),
+                                                   ";;".join(FORMATS.values()))
         if not path:
             return
         path = Path(path)
@@ -268,6 +270,17 @@ class FileActions:
             if not ok:
                 return
         self.export_view(path, view=view, width=width)
+
+    def export_name(self, view) -> str:
+        """A file name that says what the view shows, in line numbers or ms: ``inline_223.png``,
+        ``time_600.png``, ``map_time_600.png`` (label image import reads the first two back)."""
+        s = self.w.session
+        if s.volume is None:
+            return "view.png"
+        if view is getattr(self.w, "map_view", None):
+            return f"map_{s.geometry.spec_text(s.spec('time')).replace(':', '_')}.png"
+        spec = getattr(view, "spec", None)
+        return f"{s.geometry.spec_text(spec).replace(':', '_')}.png" if isinstance(spec, SectionSpec) else "view.png"
 
     def export_view(self, path, view=None, width: int | None = None) -> Path:
         """Save the plot of the active view (or ``view``): axes, colour bars and legend, without the

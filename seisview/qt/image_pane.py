@@ -105,7 +105,7 @@ class ImagePane(QWidget):
         self.image = FastImageItem()
         self.image.setZValue(0)
         self.plot.addItem(self.image)
-        self.keys = ViewKeys(self.plot)  # colour bars and class legend
+        self.keys = ViewKeys(self.plot, self)  # colour bars and class legend
         self.pixel_tf = QTransform()
         self._pixel_items: list[pg.GraphicsObject] = []
         self.array_shape: tuple[int, int] | None = None
@@ -117,7 +117,14 @@ class ImagePane(QWidget):
         lay.setSpacing(2)
         self.body = lay
         lay.addWidget(self.plot_widget, 1)
-        self.plot.scene().sigMouseMoved.connect(self._on_scene_move)
+        scene = self.plot.scene()
+        scene.sigMouseMoved.connect(self._on_scene_move)
+        hover = scene.sendHoverEvents  # ~1 ms a move (items near the cursor, sorted)
+
+        def hover_unless_tool_drag(ev, exitOnly=False):  # noqa: N803 (pyqtgraph's name)
+            if not self.viewbox._tool_drag:  # a paint/pick drag hovers nothing
+                hover(ev, exitOnly)
+        scene.sendHoverEvents = hover_unless_tool_drag
 
     def set_axis(self, name: str, axis: pg.AxisItem) -> pg.AxisItem:
         """Replace the ``name`` axis ("left", "bottom") with ``axis``, owned by the plot (see above)."""
@@ -251,6 +258,10 @@ class ImagePane(QWidget):
     def zoom(self, factor: float) -> None:
         """Zoom about the centre (factor > 1 zooms in)."""
         self.viewbox.scaleBy((1.0 / factor, 1.0 / factor))
+
+    def showEvent(self, ev) -> None:
+        super().showEvent(ev)
+        self.keys.settle()  # colour bars placed while hidden take their width before any mouse event
 
     def closeEvent(self, ev) -> None:
         """Closing a pane ends it: unsubscribe and empty its scene now, while everything in it is

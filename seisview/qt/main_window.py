@@ -35,6 +35,7 @@ from seisview.qt.gather_view import GatherView
 from seisview.qt.layers_panel import LayersPanel
 from seisview.qt.map_view import MapView
 from seisview.qt.section_view import SectionView
+from seisview.qt.signals import PerFrame
 from seisview.qt.tools import NavigateTool, SectionTool
 from seisview.qt.viewer_settings import settings
 from seisview.qt.workspaces import AREAS, PanelDock, Workspaces
@@ -110,7 +111,7 @@ class MainWindow(QMainWindow):
 
         view_menus.install(self)  # right-click menus, Help → Keyboard shortcuts
         self._handles = [(self.session.events.survey, self._on_survey),
-                         (self.session.events.cursor, self._on_cursor),
+                         (self.session.events.cursor, PerFrame(self._on_cursor, self)),
                          (self.session.events.position, self._update_legends)]
         for sig, slot in self._handles:
             sig.connect(slot)
@@ -248,21 +249,20 @@ class MainWindow(QMainWindow):
     def _follow_palette(self) -> None:
         """Class legends list the project's classes drawn in each view (labels or predictions)."""
         from seisview.qt.label_display import display_for
-        from seisview.qt.view_keys import ids_in
 
         display = display_for(self.session, parent=self)
 
-        def label_ids(kind: str) -> set[int]:
+        def label_mask(kind: str):
             labels = display.labels if display.shown() else None
             spec = self.session.spec(kind)
-            return ids_in(labels.mask(spec)) if labels is not None and labels.has_labels(spec) else set()
+            return labels.mask(spec) if labels is not None and labels.has_labels(spec) else None
 
         palette = lambda: getattr(self.session.project, "palette", None)  # noqa: E731
         views = {**self.section_views, "map": self.map_view}
         for kind, v in views.items():
             shown_kind = "time" if kind == "map" else kind  # the map shows the time slice's labels
-            v.keys.follow_palette(palette, lambda k=shown_kind: label_ids(k))
-        update = lambda *_: [v.keys.update_legend() for v in views.values()]  # noqa: E731
+            v.keys.follow_palette(palette, lambda k=shown_kind: label_mask(k))
+        update = lambda *_: [v.keys.schedule_legend() for v in views.values()]  # noqa: E731
         display.restyled.connect(update)
         display.edited.connect(update)
         self._update_legends = update  # on position changes too (connected with the window's handles)
@@ -334,6 +334,8 @@ class MainWindow(QMainWindow):
 
     def _on_cursor(self, cur) -> None:
         s = self.session
+        if cur is not None and cur is not s.cursor:  # a position of the survey before (per frame)
+            return
         if cur is None or s.volume is None or cur.origin == "gather":
             if cur is None:
                 self.readout.setText("")
@@ -351,7 +353,9 @@ class MainWindow(QMainWindow):
         if g.affine is not None and cur.il_idx is not None and cur.xl_idx is not None:
             x, y = g.world(g.il.number(cur.il_idx), g.xl.number(cur.xl_idx))
             parts.append(f"X {float(x):.0f}  Y {float(y):.0f}")
-        self.readout.setText("   ".join(parts))
+        text = "   ".join(parts)
+        if text != self.readout.text():  # positions are rounded: most moves change nothing
+            self.readout.setText(text)
 
     def show_error(self, title: str, message: str) -> QMessageBox:
         """A non-blocking error dialog (the window stays usable); kept in ``last_dialog``."""

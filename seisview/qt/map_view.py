@@ -18,7 +18,7 @@ from seisview.core.tasks import TaskState
 from seisview.qt.colormaps import auto_levels, lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane
-from seisview.qt.signals import disconnect_all
+from seisview.qt.signals import PerFrame, disconnect_all
 from seisview.qt.view_keys import amplitude_label
 from seisview.qt.workers import LatestRunner
 
@@ -84,12 +84,14 @@ class MapView(ImagePane):
         self.outline = pg.PlotDataItem(pen=pg.mkPen((90, 90, 90), width=1))
         self.lines = {k: pg.PlotDataItem(pen=pg.mkPen((255, 200, 0), width=2)) for k in ("inline", "crossline")}
         self.marker = pg.ScatterPlotItem(size=9, brush=pg.mkBrush(0, 0, 0, 0), pen=pg.mkPen("k", width=2))
+        self.marker.setData([0.0], [0.0])  # one point, moved with setPos (setData rebuilds it)
+        self.marker.hide()
         for item, z in ((self.outline, 30), *((ln, 40) for ln in self.lines.values()), (self.marker, 50)):
             item.setZValue(z)
             self.plot.addItem(item)
         self._handles = [(session.events.survey, self._on_survey), (session.events.position, self._on_position),
                          (session.events.display, lambda _w: self.refresh()),
-                         (session.events.cursor, self._on_cursor),
+                         (session.events.cursor, PerFrame(self._on_cursor, self)),
                          (session.layers.events.inserted, self._redraw_overlays),
                          (session.layers.events.removed, self._redraw_overlays),
                          (session.layers.events.moved, self._redraw_overlays),
@@ -183,10 +185,12 @@ class MapView(ImagePane):
 
     def _on_cursor(self, cur) -> None:
         if cur is None or cur.il_idx is None or cur.xl_idx is None or self.array_shape is None:
-            self.marker.setData([], [])
+            self.marker.hide()
             return
         x, y = self.pixel_to_plot(cur.il_idx + 0.5, cur.xl_idx + 0.5)
-        self.marker.setData([x], [y])
+        self.marker.setPos(x, y)
+        if not self.marker.isVisible():
+            self.marker.show()
 
     def on_hover(self, row: float, col: float, inside: bool) -> None:
         if inside:

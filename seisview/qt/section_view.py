@@ -23,7 +23,7 @@ from seisview.core.session import Session
 from seisview.qt.colormaps import lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane, linear_pixel_transform
-from seisview.qt.signals import disconnect_all
+from seisview.qt.signals import PerFrame, disconnect_all
 from seisview.qt.tools import NavigateTool
 from seisview.qt.view_keys import amplitude_label
 from seisview.qt.workers import LatestRunner
@@ -113,8 +113,9 @@ class SectionView(ImagePane):
 
     def _subscribe(self) -> None:
         s = self.session
+        self.cursor_frame = PerFrame(self.on_cursor, self)  # the crosshair follows once per frame
         pairs = [(s.events.survey, self.on_survey), (s.events.position, self.on_position),
-                 (s.events.display, self._on_display), (s.events.cursor, self.on_cursor),
+                 (s.events.display, self._on_display), (s.events.cursor, self.cursor_frame),
                  (s.layers.events.inserted, self._on_layers), (s.layers.events.removed, self._on_layers),
                  (s.layers.events.moved, self._on_layers), (s.layers.events.changed, self._on_layer_changed)]
         for sig, slot in pairs:
@@ -207,9 +208,10 @@ class SectionView(ImagePane):
         for line, v in zip(self.cross, (x, y), strict=True):
             if v is None:
                 line.hide()
-            else:
+            else:  # an unchanged value or visibility repaints nothing
                 line.setValue(v)
-                line.show()
+                if not line.isVisible():
+                    line.show()
 
     def _on_layers(self, *_args) -> None:
         self.redraw_overlays()

@@ -16,30 +16,8 @@ from PyQt6.QtWidgets import QFileDialog, QInputDialog, QLineEdit
 from seisview.core.errors import SeisviewError
 from seisview.io import project_transfer as pt
 
-# file-dialog filter -> format, in the order offered
-LABEL_IMPORT_FILTERS = {
-    "MalenoV / Petrel point files: inline crossline time (*.pts *.txt *.dat)": "malenov",
-    "OpendTect point files: inline crossline time (*.txt *.dat *.pts)": "opendtect",
-    "Label images of a section, palette colours (*.png *.tif *.tiff *.bmp)": "image",
-}
-LABEL_EXPORT_FILTERS = {
-    "MalenoV point files, one per class (a folder)": "malenov",
-    "OpendTect point files, one per class (a folder)": "opendtect",
-    "SEG-Y label cube on the survey geometry (*.sgy)": "segy",
-    "numpy label cube, (il, xl, sample) uint8 (*.npy)": "npy",
-}
-PICK_IMPORT_FILTERS = {
-    "Pick table: ffid,channel,time_ms[,confidence] (*.csv *.txt)": "csv",
-    "seisview picks JSON (*.json)": "json",
-    "SEG-Y with picks in trace headers, bytes 233-236 (*.sgy *.segy)": "segy-header",
-    "pyGIMLi / refrapy first breaks (*.sgt)": "sgt",
-}
-PICK_EXPORT_FILTERS = {
-    "Pick table: ffid,channel,time_ms,confidence (*.csv)": "csv",
-    "seisview picks JSON (*.json)": "json",
-    "copy of the survey with picks in bytes 233-236, µs (*.sgy)": "segy-header",
-    "pyGIMLi / refrapy first breaks (*.sgt)": "sgt",
-}
+# file-dialog filters -> format name come from the registry's label/pick format table
+# (pt.file_filters), so a plugin's format is offered here as on the command line
 FROM_NAME = "from each file's name"
 
 
@@ -126,15 +104,21 @@ def _start_dir(window) -> str:
     return str(Path(s.path).parent) if s.path is not None else str(Path.cwd())
 
 
+def _writes_folder(fmt: str) -> bool:
+    from seisview.plugins import registry
+
+    return bool(registry.get_contribution("label_format", fmt).meta.get("folder"))
+
+
 def import_labels_interactive(window) -> None:
     p = _project(window, "import labels")
     if p is None:
         return
     files, chosen = QFileDialog.getOpenFileNames(window, "Import labels", _start_dir(window),
-                                                 ";;".join(LABEL_IMPORT_FILTERS))
+                                                 ";;".join(filters := pt.file_filters("label", "import")))
     if not files:
         return
-    fmt = LABEL_IMPORT_FILTERS.get(chosen, "malenov")
+    fmt = filters.get(chosen, "malenov")
     kw = {}
     if fmt == "image":
         from seisview.io.label_formats import section_from_filename
@@ -161,12 +145,12 @@ def import_labels_interactive(window) -> None:
 def export_labels_interactive(window) -> None:
     if _project(window, "export labels") is None:
         return
-    fmt_name, ok = QInputDialog.getItem(window, "Export labels", "Format:",
-                                        list(LABEL_EXPORT_FILTERS), 0, False)
+    filters = pt.file_filters("label", "export")
+    fmt_name, ok = QInputDialog.getItem(window, "Export labels", "Format:", list(filters), 0, False)
     if not ok:
         return
-    fmt = LABEL_EXPORT_FILTERS[fmt_name]
-    if fmt in ("malenov", "opendtect"):
+    fmt = filters[fmt_name]
+    if _writes_folder(fmt):
         out = QFileDialog.getExistingDirectory(window, "Export labels into folder", _start_dir(window))
     else:
         out, _ = QFileDialog.getSaveFileName(window, "Export labels",
@@ -180,9 +164,9 @@ def import_picks_interactive(window) -> None:
     if _project(window, "import picks") is None:
         return
     file, chosen = QFileDialog.getOpenFileName(window, "Import picks", _start_dir(window),
-                                               ";;".join(PICK_IMPORT_FILTERS))
+                                               ";;".join(filters := pt.file_filters("pick", "import")))
     if file:
-        import_picks(window, file, PICK_IMPORT_FILTERS.get(chosen))
+        import_picks(window, file, filters.get(chosen))
 
 
 def export_picks_interactive(window) -> None:
@@ -190,6 +174,6 @@ def export_picks_interactive(window) -> None:
         return
     out, chosen = QFileDialog.getSaveFileName(window, "Export picks",
                                               str(Path(_start_dir(window)) / "picks.csv"),
-                                              ";;".join(PICK_EXPORT_FILTERS))
+                                              ";;".join(filters := pt.file_filters("pick", "export")))
     if out:
-        export_picks(window, out, PICK_EXPORT_FILTERS.get(chosen))
+        export_picks(window, out, filters.get(chosen))

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QObject, Qt
+from PyQt6.QtCore import QObject, Qt, QTimer
 
 from seisview.qt.colormaps import lut
 
 UNITS = {"probability": "probability", "uncertainty": "uncertainty (entropy / log n)",
          "activation": "activation", "attribute": ""}
 BAR_WIDTH = 10
+LEGEND_DELAY_MS = 120
 
 
 def color_map(cmap) -> pg.ColorMap:
@@ -43,7 +44,6 @@ class ColorBar(pg.ColorBarItem):
             ax = self.getAxis(name)
             ax.setPen(pg.mkPen("k"))
             ax.setTextPen(pg.mkPen("k"))
-        self.axis.setWidth(None)  # as wide as its tick labels and title need
         self.axis.enableAutoSIPrefix(False)  # 0.8, not 800 with a "(x0.001)" cut off the label
         self.layout.setContentsMargins(0, 7, 0, 7)  # room for the end labels, half a line each
         self.axis.setStyle(tickTextOffset=2, autoExpandTextSpace=True)
@@ -61,6 +61,20 @@ class ColorBar(pg.ColorBarItem):
         self.setColorMap(color_map(cmap))
         self.setLevels((lo, hi))
         self.axis.setLabel(label)
+        self._fit_width(lo, hi)
+
+    def _fit_width(self, lo: float, hi: float) -> None:
+        """Width for the tick labels and the title now: an axis that widened itself at its first
+        paint would shift the plot under the mouse after the view was laid out."""
+        from PyQt6.QtGui import QFontMetrics
+
+        fm = QFontMetrics(self.axis.style.get("tickFont") or self.axis.font())
+        spacing = self.axis.tickSpacing(lo, hi, 300)  # ticks of a bar some 300 px long
+        step = spacing[min(1, len(spacing) - 1)][0] if spacing else (hi - lo) / 5  # the labelled ones
+        values = np.arange(np.ceil(lo / step), np.floor(hi / step) + 1) * step if step > 0 else [lo, hi]
+        labels = self.axis.tickStrings(list(values), 1.0, step) or ["0"]
+        ticks = max(fm.horizontalAdvance(t) for t in labels)
+        self.axis.setWidth(ticks + 5 + 2 + fm.height() + 4)  # ticks, tick length, offset, title
 
 
 class ClassLegend(pg.TextItem):
@@ -97,8 +111,8 @@ class ClassLegend(pg.TextItem):
 class ViewKeys(QObject):
     """The colour bars and legend of one pane's plot (``pane.plot``)."""
 
-    def __init__(self, plot: pg.PlotItem):
-        super().__init__()
+    def __init__(self, plot: pg.PlotItem, parent: QObject | None = None):
+        super().__init__(parent)
         self.plot = plot
         self.enabled = True
         self.base = ColorBar()
@@ -110,8 +124,11 @@ class ViewKeys(QObject):
         self._want = {"base": False, "overlay": False}
         self._placed: list[ColorBar] = []  # the bars in the plot's layout now
         self._palette_source = None  # () -> Palette | None
-        self._label_ids = None  # () -> ids of the labels drawn in this view
-        self._predicted: set[int] = set()
+        self._label_mask = None  # () -> class ids of the labels drawn in this view, or None
+        self._predicted: list = []  # class-id arrays of the predictions drawn
+        # which classes a view shows is looked up once stepping pauses (~0.2 ms a section)
+        self._legend_timer = QTimer(self, singleShot=True, interval=LEGEND_DELAY_MS,
+                                    timeout=self.update_legend)
         self.plot.layout.setColumnFixedWidth(4, 4)  # a gap between the plot and the bars
 
     # -- what is shown --------------------------------------------------------------------
@@ -130,24 +147,29 @@ class ViewKeys(QObject):
             unit = UNITS.get(layer.kind) or layer.name
             self.overlay.set(unit if layer.kind != "activation" else layer.name, lv, layer.colormap)
         self._want["overlay"] = bool(cont)
-        self._predicted = set()
-        for layer, _lv, arr in drawn:
-            if layer.kind == "prediction":
-                self._predicted |= ids_in(arr)
-        self._sync()
+        self._predicted = [arr for layer, _lv, arr in drawn if layer.kind == "prediction"]
+        self._sync(legend_now=False)
 
-    def follow_palette(self, palette, label_ids) -> None:
-        """``palette() -> Palette | None``: the project's classes; ``label_ids() -> set``: the
-        classes of the labels drawn in this view. The legend lists the classes shown."""
-        self._palette_source, self._label_ids = palette, label_ids
+    def follow_palette(self, palette, label_mask) -> None:
+        """``palette() -> Palette | None``: the project's classes; ``label_mask() -> array | None``:
+        the class ids of the labels drawn in this view. The legend lists the classes shown."""
+        self._palette_source, self._label_mask = palette, label_mask
         self.update_legend()
 
+    def schedule_legend(self) -> None:
+        """Look up the classes shown once the view has been still for a moment."""
+        self._legend_timer.start()
+
     def update_legend(self) -> None:
+        self._legend_timer.stop()
         palette = self._palette_source() if self._palette_source is not None else None
         classes = ()
-        if palette is not None:
-            shown = self._predicted | (self._label_ids() if self._label_ids is not None else set())
-            classes = tuple((c.name, tuple(c.color)) for c in palette if c.visible and c.id in shown)
+        if palette is not None and self.enabled:
+            candidates = [c for c in palette if c.visible]
+            labels = self._label_mask() if self._label_mask is not None else None
+            arrays = [a for a in (labels, *self._predicted) if a is not None]
+            shown = ids_in(arrays, [c.id for c in candidates])
+            classes = tuple((c.name, tuple(c.color)) for c in candidates if c.id in shown)
         self.legend.set_classes(classes)
         self.legend.setVisible(self.enabled and bool(classes))
 
@@ -156,10 +178,13 @@ class ViewKeys(QObject):
         self.enabled = bool(on)
         self._sync()
 
-    def _sync(self) -> None:
+    def _sync(self, legend_now: bool = True) -> None:
         for bar, col, want in ((self.base, 5, self._want["base"]), (self.overlay, 6, self._want["overlay"])):
             self._place(bar, col, self.enabled and want)
-        self.update_legend()
+        if legend_now:
+            self.update_legend()
+        else:
+            self.schedule_legend()
 
     def _place(self, bar: ColorBar, col: int, on: bool) -> None:
         lay = self.plot.layout
@@ -167,21 +192,31 @@ class ViewKeys(QObject):
             lay.addItem(bar, 2, col)
             self._placed.append(bar)
             bar.show()
+            bar.axis.setWidth(bar.axis.fixedWidth)  # a hidden axis took no width
         elif not on and bar in self._placed:
             lay.removeItem(bar)
             self._placed.remove(bar)
             bar.hide()
+        else:
+            return
+        self.settle()
+
+    def settle(self) -> None:
+        """Lay the bars out now, not at the next event: mapping the mouse to the data uses it."""
+        for bar in self._placed:
+            bar.layout.activate()
+        self.plot.layout.activate()
 
 
-def ids_in(arr) -> set[int]:
-    """The non-zero class ids of an id array."""
-    if arr is None:
-        return set()
-    a = np.asarray(arr)
-    if a.dtype.kind == "f":
-        a = np.where(np.isfinite(a), a, 0).astype(np.int64)
-    counts = np.bincount(np.clip(a, 0, 255).ravel().astype(np.intp), minlength=256)
-    return {int(i) for i in np.flatnonzero(counts[1:]) + 1}
+def ids_in(arrays, candidates) -> set[int]:
+    """The ``candidates`` (class ids) present in any of the id ``arrays``."""
+    found = set()
+    for a in arrays:
+        a = np.asarray(a)
+        for cid in candidates:
+            if cid not in found and (a == cid).any():
+                found.add(cid)
+    return found
 
 
 def _let_mouse_through(item) -> None:
