@@ -148,8 +148,8 @@ def test_write_csv_roundtrip(tmp_path):
 
 def test_cli_stats_on_a_real_section(tmp_path, snapshot, shared_data):
     """Penobscot crossline 1155 (real, 1501 samples x 601 traces) against its own attributes."""
+    from seisview.attributes.maps import load_map
     from seisview.cli import main
-    from seisview.cli.introspect import load_map
     from seisview.ml.checkpoint import save_checkpoint
 
     sgy = shared_data / "segy/penobscot/penobscot_xl1155.sgy"

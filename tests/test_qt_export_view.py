@@ -38,12 +38,11 @@ def _has_colour(rgb: np.ndarray, colour, tol: int = 12) -> np.ndarray:
     return (np.abs(rgb.astype(int) - np.array(colour)) <= tol).all(-1)
 
 
-def test_png_has_axes_and_colour_bar_at_the_chosen_width_without_slider_or_cursor(f3_window, tmp_path):
+def test_png_has_axes_and_colour_bar_at_the_chosen_width_without_slider_or_cursor(f3_window, qtbot, tmp_path):
     w = f3_window
     v = w.section_views["inline"]
-    v.on_hover(100.5, 5.5, True)  # the mouse over the view: the crosshair shows
-    v.cursor_frame.flush()  # (it follows the cursor once per frame)
-    assert all(c.isVisible() for c in v.cross)
+    v.on_hover(100.5, 5.5, True)  # the mouse over the view: the crosshair shows (once per frame)
+    qtbot.waitUntil(lambda: all(c.isVisible() for c in v.cross), timeout=2000)
     out = w.files.export_view(tmp_path / "inline.png", view=v, width=1200)
     assert all(c.isVisible() for c in v.cross)  # put back after the export
     img = _rgb(out)
@@ -54,12 +53,12 @@ def test_png_has_axes_and_colour_bar_at_the_chosen_width_without_slider_or_curso
     table = lut(w.session.colormap)
     right = img[:, int(0.8 * img.shape[1]):]
     for end in (table[0, :3], table[-1, :3]):
-        assert _has_colour(right, end).sum() > 200
+        assert _has_colour(right, end).sum() > 100
     # axes: black tick labels and lines left of and below the data
     assert (img[:, :80].max(-1) < 60).sum() > 200 and (img[-60:].max(-1) < 60).sum() > 200
     # the same picture with the cursor gone: the crosshair was not in it
     w.session.clear_cursor()
-    v.cursor_frame.flush()
+    qtbot.waitUntil(lambda: not any(c.isVisible() for c in v.cross), timeout=2000)
     again = _rgb(w.files.export_view(tmp_path / "again.png", view=v, width=1200))
     assert np.array_equal(img, again)
 

@@ -66,6 +66,11 @@ def test_another_survey_clears_layers_panels_model_and_selection(full_window, qt
             for t, e in ((600, 0.2), (700, 0.6)) for lay in ("raw", "enc0")]
     xp.set_rows(rows)
     xp.select([("time:600", "")])
+    # what a finished run leaves in the Training dock (a real run is tested in test_ml_qt_panel)
+    training._run_on = (s.volume, project)
+    training.curves["loss"] = [(1, 0.9), (2, 0.5)]
+    training._draw_curves()
+    training.bar.setValue(1000)
     inline = w.section_views["inline"]
     assert {"prediction", "probability", "uncertainty"} <= set(_overlays(w))
     assert any(n.startswith("activation:") for n in _overlays(w))
@@ -89,7 +94,8 @@ def test_another_survey_clears_layers_panels_model_and_selection(full_window, qt
     assert act.current is None and act.snapshot is None and "no model yet" in act.model_label.text()
     assert act._image is None or not act._image.isVisible()
     assert xp.rows == [] and xp.selected == [] and len(xp.xy) == 0 and not xp.scatters
-    assert training.snapshot is None
+    assert training.snapshot is None and training.bar.value() == 0
+    assert all(not points for points in training.curves.values())
     # a model of the new survey brings its overlays back
     snapshot2 = ModelSnapshot.of(build_model("unet", 3, base=4), "unet", {"base": 4}, version=1)
     s.models.set("facies", snapshot2)
@@ -113,7 +119,7 @@ def test_gathers_after_gathers_clear_the_picker_and_a_velocity_map_does_not_stic
     _open(qtbot, w, shared_data / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
     assert s.colormap == "viridis"
     w.section_views["inline"].on_hover(10.5, 3.5, True)
-    assert "amp" in w.readout.text()
+    qtbot.waitUntil(lambda: "amp" in w.readout.text(), timeout=2000)  # once per frame
     # first-break picker: the last prediction's "N traces picked" goes with its gathers
     _open(qtbot, w, shared_data / "firstbreaks" / "refrapy-02" / "field_example_02_shots_with_fb.sgy")
     assert s.colormap == "seismic"  # shot gathers after a velocity cube

@@ -103,3 +103,21 @@ def test_a_changed_layout_is_kept_per_workspace_and_reset(full_window, qtbot):
     finally:
         w2.files.shutdown()
         w2.close()
+
+
+def test_no_tab_bar_of_an_earlier_workspace_stays_on_screen(full_window, qtbot):
+    from PyQt6.QtCore import Qt
+    from PyQt6.QtWidgets import QTabBar
+
+    w = full_window
+
+    def bars():
+        return sorted(sorted(b.tabText(i) for i in range(b.count()))
+                      for b in w.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+                      if b.isVisible())
+
+    for name in ("Train", "Inspect", "First breaks", "Interpret", "Inspect"):
+        w.workspaces.switch(name)
+    assert bars() == [["Activations", "Layers"]]
+    w.workspaces.switch("Interpret")
+    assert bars() == [["Labels and picks", "Layers"]]

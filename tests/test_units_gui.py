@@ -88,7 +88,7 @@ def test_page_down_goes_deeper_and_every_view_keys_the_same_way(window, qtbot):
         assert v.spin.value() == s.geometry.position(kind, 5)
 
 
-def test_status_bar_tooltips_and_titles_read_line_numbers_and_ms(window):
+def test_status_bar_tooltips_and_titles_read_line_numbers_and_ms(window, qtbot):
     w = window
     s = w.session
     s.set_position("inline", 123)
@@ -99,6 +99,7 @@ def test_status_bar_tooltips_and_titles_read_line_numbers_and_ms(window):
     assert w.section_views["time"].pos_lines["inline"].toolTip() == "inline 223: drag to move"
     assert inl.pos_lines["time"].toolTip() == "time 600 ms: drag to move"
     inl.on_hover(25.5, 1.5, True)  # section pixel (sample 25, crossline index 1)
+    qtbot.waitUntil(lambda: "IL" in w.readout.text(), timeout=2000)  # the read-out follows once per frame
     text = w.readout.text()
     assert "IL 223" in text and "XL 1005" in text and "t 600 ms" in text, text
     assert w.map_view.title.text() == "Map at time 600 ms"
@@ -265,6 +266,7 @@ def test_a_depth_survey_reads_in_metres_with_its_line_step(qtbot, shared_data):
         qtbot.keyClick(tv.plot_widget, Qt.Key.Key_PageDown)
         assert tv.spin.value() == 1400  # deeper
         w.section_views["inline"].on_hover(60.5, 2.5, True)
+        qtbot.waitUntil(lambda: "IL" in w.readout.text(), timeout=2000)
         assert "IL 10091   XL 2156   z 1200 m" in w.readout.text(), w.readout.text()
         w.section_views["crossline"].spin.setValue(2160)  # a line number, on the step of 4
         assert s.xl_idx == 3

@@ -85,8 +85,11 @@ def _finish(run, task: str) -> int:
         print(f"checkpoint {run.checkpoint}", file=sys.stderr)
         return 0
     if isinstance(last, TrainFailed):
+        from seisview.cli.ml import failure_hint
+
         raise SeisviewError(f"run {run.run_id} failed: {last.message}",
-                            hint="check the picks, or train with fewer steps")
+                            hint=failure_hint(last.message, diverged="check the picks, or train "
+                                              "with fewer steps"))
     print(f"run {run.run_id} cancelled", file=sys.stderr)
     return 1
 
@@ -144,8 +147,7 @@ def train_firstbreak(project, args) -> int:
         raise SeisviewError(f"--init {args.init}: not a seisview checkpoint",
                             hint="use a run id of `seisview pretrain` or of a first-break run")
     # an epoch of the picker is 50 steps: the defaults give the 1500 steps its quality was
-    # measured with (bench_firstbreak, real shots within 2 ms: 300 steps 45 %, worse than
-    # STA/LTA's 53 %; 600 steps 58 %; 1500 steps 66 %)
+    # measured with (docs/measurements.md, First breaks)
     steps = int(getattr(args, "epochs", None) or 30) * int(getattr(args, "steps_per_epoch", None)
                                                           or 50)
     config = FirstBreakConfig(steps=steps, minutes=getattr(args, "minutes", None),

@@ -32,7 +32,6 @@ from seisview.core.section import SectionSpec
 
 __all__ = ["LabelPart", "LabelSet", "Stroke", "disc", "flood_region", "polygon_mask", "section_shape"]
 
-TOOLS = ("brush", "erase", "fill", "polygon", "import", "clear")
 Rect = tuple[int, int, int, int]  # r0, r1, c0, c1 (half-open)
 
 

@@ -23,6 +23,7 @@ from seisview.io.segy_format import FORMATS, TraceLayout, decode
 _N_PROBE = 64
 _PROBE_SAMPLES = 1024  # a window from the middle of long traces: the judgement costs the same for any length
 _FLOATS = (1, 5, 6)
+_SIGNED = (2, 3, 7, 8, 9)
 _SIGN_SIBLING = {2: 10, 10: 2, 3: 11, 11: 3, 8: 16, 16: 8, 9: 12, 12: 9, 7: 15, 15: 7}
 
 
@@ -164,7 +165,7 @@ def _wraps(x: np.ndarray, code: int) -> float:
     if x.ndim != 2 or x.shape[1] < 2:
         return 0.0
     bits = 8 * FORMATS[code][1]
-    lo, hi = (-(2.0 ** (bits - 1)), 2.0 ** (bits - 1) - 1) if code in (2, 3, 7, 8, 9) else (0.0, 2.0 ** bits - 1)
+    lo, hi = (-(2.0 ** (bits - 1)), 2.0 ** (bits - 1) - 1) if code in _SIGNED else (0.0, 2.0 ** bits - 1)
     x = x.astype(np.float64)
     a, b = x[:, :-1], x[:, 1:]
     rail = ((a <= lo) | (a >= hi)) & ((b <= lo) | (b >= hi))
@@ -312,7 +313,13 @@ def check_samples(raw: np.ndarray, layout: TraceLayout, declared: int,
             return done(mine)
     plausible = [r for r in fair if noise(r) is None and r is not mine]
     if plausible:
-        best = max(plausible, key=lambda r: (round(_smooth(r), 1), r.endian == e, r.code in _FLOATS))
+        def rank(r: Reading):
+            sib = readings.get((_SIGN_SIBLING.get(r.code, 0), r.endian))
+            smooth = _smooth(r)
+            if sib is not None and min(r.wraps, sib.wraps) >= 0.05:  # wrapped either way: sign unknowable,
+                smooth = max(smooth, _smooth(sib))  # so continuity cannot choose; amplitudes are signed
+            return round(smooth, 1), r.endian == e, r.code in _FLOATS, r.code in _SIGNED
+        best = max(plausible, key=rank)
         if mine is not None:
             head = f"binary header says {mine.name} but as that {why}"
         elif code == -bps and declared in FORMATS:

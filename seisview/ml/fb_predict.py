@@ -88,9 +88,8 @@ def choose_snap(snap: ModelSnapshot, g: GatherSet, val: list[PickedGather],
         err = errs[cand]
         hits = int(np.sum(err <= tol_ms))
         # a snap must win clearly: it must bring more held-out picks closer than it moves
-        # away, beyond chance (one-sided sign test, p < 0.05), and lose no hits. Counting
-        # hits alone (+2 of 14 held-out picks) chose an energy-ratio snap on real shots
-        # that placed 4-5 % fewer of the other shots' picks within 2 ms in 3 runs of 3.
+        # away, beyond chance (one-sided sign test, p < 0.05), and lose no hits; counting
+        # hits alone chose snaps that were worse on other shots (docs/measurements.md)
         if hits >= best_hits and hits > int(np.sum(base <= tol_ms)) and \
                 _sign_test(int(np.sum(err < base - 0.05)), int(np.sum(err > base + 0.05))):
             best, best_hits = cand, hits

@@ -81,9 +81,8 @@ class FirstBreakConfig:
     target: str = "step"
     ema: float = 0.99  # > 0: validate and keep an exponential moving average of the weights
     # which snapshot is kept: the "last" (averaged) one, or the best on the "heldout" picks
-    # or on "all" picks. The best on a dozen held-out picks swung single real runs by 13
-    # points between neighbouring evaluations and once kept a step-200 model (42 % within
-    # 2 ms on the other shots, 64 % on its own; the last average: 69 %)
+    # or on "all" picks; a dozen held-out picks are too noisy a judge to pick the best
+    # (docs/measurements.md, First breaks)
     select: str = "last"
     decimate: str = "poly"  # low-pass before decimating to target_dt_ms (fb_data.decimate)
     target_dt_ms: float = 1.0
@@ -91,9 +90,8 @@ class FirstBreakConfig:
     tolerance: float = 2.0
     eval_every: int = 100
     report_every: int = 25
-    # evaluations without improvement before stopping early; a dozen held-out picks are a
-    # noisy judge: with 6, two real runs stopped at 600-900 steps on an early best and
-    # placed 42-44 % of the other shots' picks within 2 ms; runs that went on reached 54-73 %
+    # evaluations without improvement before stopping early: generous, because a dozen
+    # held-out picks stop a run too early on a lucky best (docs/measurements.md, First breaks)
     patience: int = 15
     seed: int = 0
     threads: int | None = None
@@ -175,9 +173,8 @@ def crop_size(config: FirstBreakConfig, n_time: int, n_trace: int, factor: int
 
     A crop that holds the whole gather shows the network the same few images
     at the same place every step, and it learns where the picks of its 3
-    gathers are instead of what a first break looks like (measured on the real
-    land shots: 49 % of the other shots' picks within 2 ms with whole-gather
-    crops, 65-72 % with half-size crops and augmentation).
+    gathers are instead of what a first break looks like (docs/measurements.md,
+    First breaks: whole-gather crops against half-size crops with augmentation).
     """
     t = min(config.crop, n_time, max(64, n_time // 2))
     t = max(factor, t - t % factor)
@@ -213,10 +210,8 @@ def _validate(net, val: list[PickedGather], factor: int, tolerance: float,
     if e.size == 0:
         return {}
     # the soft score chooses the snapshot: full credit at 0, none beyond 2 × tolerance
-    # *coarse* samples (the network's own grid). A dozen held-out picks scored on the
-    # fine grid (±0.5 ms on 0.25 ms land data) jump in 7 % steps between 0 and 30 %,
-    # and the snapshot chosen on them was an early, poor one (real shots, 4,5,8: the
-    # step-300 model placed 44 % of the other shots' picks within 2 ms, STA/LTA 46 %)
+    # *coarse* samples (the network's own grid): a dozen picks scored on the fine grid
+    # jump in 7 % steps and chose early, poor snapshots (docs/measurements.md)
     soft = np.clip(1.0 - np.abs(e) / (2.0 * tolerance * factor), 0.0, 1.0)
     return {"val_within": float(np.mean(np.abs(e) <= tolerance + 1e-9)),
             "val_soft": float(np.mean(soft)),

@@ -333,6 +333,8 @@ class MainWindow(QMainWindow):
 
     def _on_cursor(self, cur) -> None:
         s = self.session
+        if cur is not None and cur is not s.cursor:  # a position of the survey before (per frame)
+            return
         if cur is None or s.volume is None or cur.origin == "gather":
             if cur is None:
                 self.readout.setText("")

@@ -93,7 +93,6 @@ class NavigateTool(SectionTool):
     """The default tool: the view pans and zooms."""
 
 
-GatherTool = SectionTool  # same interface; ``ev.spec`` is a GatherRef
 
 
 def modifiers_of(mods: Qt.KeyboardModifier) -> frozenset[str]:

@@ -284,9 +284,14 @@ class TrainingPanel(QWidget):
         if self.volume_worker is not None and self.volume_worker.running and \
                 self.session.volume is not vol:
             self.volume_worker.cancel()
-        if self.session.volume is not vol:  # the model and its overlays are of another survey
+        if self.session.volume is not vol:  # the model, its overlays and curves are of another survey
             self.snapshot = None
             self.next_list.clear()
+            if vol is not None:
+                for k in self.curves:
+                    self.curves[k] = []
+                self._draw_curves()
+                self.bar.setValue(0)
         self._sync_buttons()
 
     def _on_message(self, msg) -> None:

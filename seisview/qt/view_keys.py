@@ -69,10 +69,12 @@ class ColorBar(pg.ColorBarItem):
         from PyQt6.QtGui import QFontMetrics
 
         fm = QFontMetrics(self.axis.style.get("tickFont") or self.axis.font())
-        step = (hi - lo) / 4
-        widest = max(len(f"{v:.2g}") for v in (lo, hi, lo + step, hi - step))
-        ticks = fm.horizontalAdvance("8" * (widest + 1))
-        self.axis.setWidth(ticks + 5 + 2 + fm.height() + 6)  # ticks, tick length, offset, title
+        spacing = self.axis.tickSpacing(lo, hi, 300)  # ticks of a bar some 300 px long
+        step = spacing[min(1, len(spacing) - 1)][0] if spacing else (hi - lo) / 5  # the labelled ones
+        values = np.arange(np.ceil(lo / step), np.floor(hi / step) + 1) * step if step > 0 else [lo, hi]
+        labels = self.axis.tickStrings(list(values), 1.0, step) or ["0"]
+        ticks = max(fm.horizontalAdvance(t) for t in labels)
+        self.axis.setWidth(ticks + 5 + 2 + fm.height() + 4)  # ticks, tick length, offset, title
 
 
 class ClassLegend(pg.TextItem):

@@ -100,6 +100,7 @@ class Workspaces:
         self.by_name = {ws.name: ws for ws in WORKSPACES}
         self.current = WORKSPACES[0]
         self.ready: dict[str, bool] = {}  # panel name -> has something to show
+        self.home: dict[str, Qt.DockWidgetArea] = {}  # panel name -> the area it was added to
         self.group = QActionGroup(window)
         self.group.setExclusive(True)
         self.actions: dict[str, QAction] = {}
@@ -143,6 +144,7 @@ class Workspaces:
         if state is None or not self.w.restoreState(state, STATE_VERSION):
             self.apply(self.current)
         self._hide_unready()
+        self.hide_stale_tab_bars()
 
     def save(self) -> None:
         st = self._settings()
@@ -163,6 +165,7 @@ class Workspaces:
         st.sync()
         self.apply(self.current)
         self._hide_unready()
+        self.hide_stale_tab_bars()
         sp = getattr(self.w, "reset_splitters", None)
         if sp is not None:
             sp()
@@ -181,6 +184,23 @@ class Workspaces:
         if dock is None or name not in self.current.when_ready or was == bool(ok):
             return
         dock.setVisible(bool(ok))
+        self.hide_stale_tab_bars()
+
+    def hide_stale_tab_bars(self) -> None:
+        """Qt keeps the tab bar of a tab group it has taken apart, still drawn where the group
+        was: hide every tab bar that is not the bar of a group of docks shown now."""
+        from PyQt6.QtWidgets import QApplication, QTabBar
+
+        QApplication.processEvents()  # the layout's own tab bar updates first
+        w = self.w
+        groups = set()
+        for dock in w.panels.values():
+            siblings = [d for d in w.tabifiedDockWidgets(dock) if not d.isHidden()]
+            if not dock.isHidden() and siblings:
+                groups.add(frozenset([dock.windowTitle(), *(d.windowTitle() for d in siblings)]))
+        for bar in w.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            if frozenset(bar.tabText(i) for i in range(bar.count())) not in groups:
+                bar.hide()
 
     def _hide_unready(self) -> None:
         for name in self.current.when_ready:
@@ -194,8 +214,13 @@ class Workspaces:
         w = self.w
         listed = [d for d in ws.docks if d[0] in w.panels]
         names = {d[0] for d in listed}
+        # out of the layout first: moving a dock out of a tab group can leave its tab bar behind
         for name, dock in w.panels.items():
-            if name not in names:
+            self.home.setdefault(name, w.dockWidgetArea(dock))
+            w.removeDockWidget(dock)
+        for name, dock in w.panels.items():
+            if name not in names:  # in its own area, hidden: View -> Panels shows it there
+                w.addDockWidget(self.home[name], dock)
                 dock.hide()
         prev: dict[str, QDockWidget] = {}
         tabs = []

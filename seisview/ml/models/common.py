@@ -41,6 +41,3 @@ class FaciesModel(nn.Module):
 
     def named_layers(self) -> OrderedDict[str, nn.Module]:
         raise NotImplementedError
-
-    def frozen_parameter_names(self) -> list[str]:
-        return [n for n, p in self.named_parameters() if not p.requires_grad]
