@@ -175,3 +175,37 @@ def test_a_run_of_a_live_process_is_not_marked_interrupted_by_another(tmp_path):
         child.join(60)
     with Project.open(path) as pr:
         assert [r.status for r in pr.runs()] == ["done"]
+
+
+def _opener(path: str, barrier, q) -> None:
+    barrier.wait(30)
+    try:
+        with Project.open(path) as pr:
+            pr.add_run("facies", "unet", {})
+        q.put("ok")
+    except Exception as exc:
+        q.put(f"{type(exc).__name__}: {exc}")
+
+
+def test_an_old_project_opened_by_several_processes_at_once_is_upgraded_once(tmp_path):
+    from seisview.io.project_schema import SCHEMA_V1, SCHEMA_VERSION
+
+    path = tmp_path / "v1.seisview"
+    with Project.create(tmp_path / "ref.seisview", geometry=SurveyGeometry.regular(4, 6, 20)) as ref:
+        meta = dict(ref._conn.execute("SELECT key, value FROM meta"))
+    con = sqlite3.connect(path)
+    con.executescript(SCHEMA_V1)
+    con.executemany("INSERT INTO meta VALUES (?, ?)", {**meta, "schema_version": "1"}.items())
+    con.commit()
+    con.close()
+    ctx = mp.get_context("fork")
+    q, barrier = ctx.Queue(), ctx.Barrier(N_PROCS)
+    procs = [ctx.Process(target=_opener, args=(str(path), barrier, q)) for _ in range(N_PROCS)]
+    for p in procs:
+        p.start()
+    results = [q.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(60)
+    assert results == ["ok"] * N_PROCS  # was: "damaged (table model_runs already exists)"
+    with Project.open(path) as pr:
+        assert pr.schema_version == SCHEMA_VERSION and len(pr.runs()) == N_PROCS

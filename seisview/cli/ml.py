@@ -65,14 +65,15 @@ def register(sub, groups) -> None:
     q.set_defaults(func=cmd_predict)
 
 
-def failure_hint(message: str, checkpoint: str | None = None) -> str | None:
+def failure_hint(message: str, checkpoint: str | None = None, *,
+                 diverged: str = "check the labels and try a smaller learning rate") -> str | None:
     """What to try after a failed run, for its cause (a message from a SeisviewError
-    carries its own hint already)."""
+    carries its own hint already); ``diverged`` is the hint for a loss that blew up."""
     low = message.lower()
     if "disk is full" in low or "no space left" in low or "errno 28" in low:
         hint = "free disk space, then train again"
     elif "loss became" in low:
-        hint = "check the labels and try a smaller learning rate"
+        hint = diverged
     elif low.startswith("training failed:"):  # not a user error: the log has the traceback
         from seisview.config import log_path
 

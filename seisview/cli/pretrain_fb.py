@@ -85,8 +85,11 @@ def _finish(run, task: str) -> int:
         print(f"checkpoint {run.checkpoint}", file=sys.stderr)
         return 0
     if isinstance(last, TrainFailed):
+        from seisview.cli.ml import failure_hint
+
         raise SeisviewError(f"run {run.run_id} failed: {last.message}",
-                            hint="check the picks, or train with fewer steps")
+                            hint=failure_hint(last.message, diverged="check the picks, or train "
+                                              "with fewer steps"))
     print(f"run {run.run_id} cancelled", file=sys.stderr)
     return 1
 

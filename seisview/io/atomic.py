@@ -117,7 +117,7 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     except OSError as exc:
         if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise
-        raise SeisviewError(f"cannot write {path}: the disk is full",
+        raise SeisviewError(f"cannot write {path}: the disk is full ({exc.strerror})",
                             hint="free disk space, then repeat; nothing was replaced") from None
     finally:
         tmp.unlink(missing_ok=True)

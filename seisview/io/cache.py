@@ -18,6 +18,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -72,13 +73,22 @@ def build_cache(report, out, state: TaskState | None = None) -> Path:
         _write(report, geometry, il_idx, xl_idx, tmp, state)
         swap_into_place(tmp, out)
     except BaseException as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise SeisviewError(f"cannot write the cache {out}: the disk is full",
+            raise SeisviewError(f"cannot write the cache {out}: the disk is full ({exc.strerror})",
                                 hint="free disk space (a cache takes about twice the survey's "
                                 "samples), then convert again; an older cache there is kept") from None
         raise
     return out
+
+
+def _remove(folder: Path) -> None:
+    """Remove a failed build; zarr's writes of the same call may still land for a moment."""
+    for _ in range(10):
+        shutil.rmtree(folder, ignore_errors=True)
+        time.sleep(0.05)
+        if not folder.exists():
+            return
 
 
 def _write(report, geometry, il_idx, xl_idx, tmp: Path, state: TaskState) -> None:

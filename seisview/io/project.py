@@ -287,7 +287,11 @@ class Project:
             seen = json.loads(self._meta(SEEN_KEY) or "null")
         except (ValueError, sqlite3.Error):
             seen = None  # read the file in full again
-        same, remember = survey_check(s, seen)
+        try:
+            same, remember = survey_check(s, seen)
+        except OSError as exc:  # unreadable (permissions, I/O error): say so, do not guess
+            self._warn(f"survey {s.path} cannot be read to check it ({exc.strerror or exc})")
+            return
         if same:
             if remember is not None:
                 self._remember_survey(remember)

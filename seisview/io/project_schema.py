@@ -151,7 +151,8 @@ def survey_ref(path, *, iline=None, xline=None, gather_key=None,
 def upgrade(conn: sqlite3.Connection, version: int) -> None:
     """Bring an older project to the current schema in one transaction."""
     conn.execute("BEGIN IMMEDIATE")
-    try:
+    try:  # another process may have upgraded it while this one waited for the lock
+        version = int(conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0])
         for v in range(version, SCHEMA_VERSION):
             for stmt in UPGRADES[v].split(";"):
                 if stmt.strip():
