@@ -96,7 +96,7 @@ def test_corrupt_project_cli(tmp_path, capsys, shared_data):
 
 
 def test_project_new_takes_the_class_list_shipped_with_the_survey(tmp_path, capsys, shared_data):
-    from seisview.io.project import write_class_list
+    from seisview.io.class_lists import write_class_list
 
     sgy = tmp_path / "f3.sgy"
     shutil.copy(shared_data / "segy" / "f3" / "F3_very_small.sgy", sgy)

@@ -167,7 +167,8 @@ def test_unwritable_cache_is_a_one_line_error(tmp_path, monkeypatch):
 def test_project_on_the_demo_survey_starts_with_its_classes(survey, tmp_path):
     """A project made on the demo survey (CLI, File → New project) defaults to DEMO_CLASSES, not MalenoV."""
     from seisview.cli import main
-    from seisview.io.project import Project, class_list_path
+    from seisview.io.class_lists import class_list_path
+    from seisview.io.project import Project
 
     path = survey[0]
     assert class_list_path(path).is_file()  # shipped beside the SEG-Y

@@ -57,7 +57,7 @@ def test_deeply_nested_json(tmp_path, capsys, fb_project, fmt):
         f.write_text('{"picks": ' + deep + "}")
         assert "nested too deeply" in _one_line(capsys, ["picks", "import", fb_project, f])
     else:
-        from seisview.io.project import survey_palette
+        from seisview.io.class_lists import survey_palette
 
         (tmp_path / "s.classes.json").write_text(deep)
         with pytest.raises(SeisviewError, match="nested too deeply"):

@@ -14,7 +14,8 @@ from seisview.cli import main
 from seisview.core.errors import SeisviewError
 from seisview.core.geometry import LineAxis, SurveyGeometry
 from seisview.core.palette import Palette
-from seisview.io.project import Project, survey_palette
+from seisview.io.class_lists import survey_palette
+from seisview.io.project import Project
 
 # inline sections of this survey are 11 traces x 463 samples
 G = SurveyGeometry(LineAxis(100, 1, 5), LineAxis(300, 1, 11), 463, 4.0, 0.0)

@@ -22,8 +22,8 @@ DATA = Path(__file__).parent / "data"
 def _readers():
     from seisview.io import label_formats as lf
     from seisview.io import pick_formats as pf
+    from seisview.io.class_lists import survey_palette
     from seisview.io.pick_sgt import read_sgt
-    from seisview.io.project import survey_palette
     from seisview.io.wells import read_las
     from seisview.ml.checkpoint import load_checkpoint
 

@@ -235,7 +235,7 @@ def test_second_opening_is_warned_about(tmp_path):
 def test_default_classes_follow_a_class_list_shipped_beside_the_survey(tmp_path, shared_data):
     """No class list -> MalenoV; ``<stem>.classes.json`` beside the survey -> its classes; a broken
     one -> a one-line error naming the file (no project written)."""
-    from seisview.io.project import class_list_path, survey_palette, write_class_list
+    from seisview.io.class_lists import class_list_path, survey_palette, write_class_list
 
     src = shared_data / "segy" / "f3" / "F3_very_small.sgy"
     sgy = tmp_path / "f3.sgy"

@@ -152,9 +152,9 @@ def demo_survey_path() -> Path:
     """Path of the generated demo survey SEG-Y (built on first call, a few seconds).
 
     Its classes ship beside it (``demo_survey.classes.json``, see
-    ``io.project.survey_palette``), so a project made on it starts with ``DEMO_CLASSES``.
+    ``io.class_lists.survey_palette``), so a project made on it starts with ``DEMO_CLASSES``.
     """
-    from seisview.io.project import class_list_path, write_class_list
+    from seisview.io.class_lists import class_list_path, write_class_list
 
     path = demo_dir() / "demo_survey.sgy"
     if not path.exists():

@@ -93,7 +93,7 @@ def new_project(window, path) -> object | None:
 
 
 def _palette_origin(survey_path) -> str:
-    from seisview.io.project import class_list_path
+    from seisview.io.class_lists import class_list_path
 
     cl = class_list_path(survey_path)
     return f"from {cl.name}" if cl.is_file() else "MalenoV defaults"
