@@ -83,7 +83,9 @@ def test_fresh_clone_runs_its_data_tests_reading_nothing_outside(tmp_path):
     if installed is not None and not installed.is_relative_to(clone):
         forbid += [installed, installed.parent / "tests", installed.parent.parent / "shared"]
     env = _child_env(tmp_path, clone)
-    env["PYTHONPATH"] = os.pathsep.join([str(audit), str(clone)])
+    # the bundled plugins too: the registry imports them (install.sh installs them from this checkout)
+    plugins = sorted(str(d) for d in (clone / "plugins").iterdir() if (d / "pyproject.toml").is_file())
+    env["PYTHONPATH"] = os.pathsep.join([str(audit), str(clone), *plugins])
     env["SEISVIEW_AUDIT_LOG"] = str(log)
     env["SEISVIEW_AUDIT_FORBID"] = os.pathsep.join(str(p) for p in forbid)
 

@@ -76,6 +76,8 @@ def test_pick_without_project_offers_the_surveys_own_project(labels_window, qtbo
     _button(box, "Open it").click()
     qtbot.waitUntil(lambda: w.session.project is not None)
     assert w.session.project.path == path.with_suffix(".seisview")
+    qtbot.waitUntil(lambda: not box.isVisible())
+    qtbot.wait(50)  # the opened project re-lays the window out (seen flaky in a full run without)
     _drag(qtbot, gv, [(1900.5, 9.5), (1900.5, 12.5)])
     assert len(w.session.project.picks) >= 3
 

@@ -172,8 +172,8 @@ def make_panel(main_window) -> QWidget:
     def settle():
         widget.refresh()  # picks up panels that failed after this one was made
         dock = getattr(main_window, "panels", {}).get("plugins")
-        if dock is not None and widget.n_failed == 0:
-            dock.hide()
+        if dock is not None:  # after the workspace laid out its docks: failures must be seen
+            dock.setVisible(widget.n_failed > 0)
 
     QTimer.singleShot(0, settle)
     return widget
