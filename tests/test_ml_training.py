@@ -57,20 +57,21 @@ def test_messages_snapshots_and_checkpoint(demo_small, tmp_path):
     assert 0 <= prog[-1].fraction <= 1
 
 
-def test_cancel_returns_quickly_with_the_best_snapshot(demo_small):
+def test_cancel_stops_at_once_with_the_best_snapshot(demo_small):
     data = _data(demo_small)
     state = TaskState()
     gen = train(TrainConfig(**FAST, epochs=100), data, state)
     seen = []
-    t_cancel = None
+    at_cancel = None
     for msg in gen:
         seen.append(msg)
-        if isinstance(msg, TrainProgress) and msg.snapshot is not None and t_cancel is None:
+        if isinstance(msg, TrainProgress) and msg.snapshot is not None and at_cancel is None:
             state.cancel()
-            t_cancel = time.monotonic()
+            at_cancel = len(seen)
     assert isinstance(seen[-1], TrainCancelled)
     assert seen[-1].snapshot is not None and seen[-1].snapshot.version == 1
-    assert time.monotonic() - t_cancel < 1.0
+    # no training step after the cancel (counted in steps, not seconds: the machine's load varies)
+    assert not [m for m in seen[at_cancel:] if isinstance(m, TrainProgress)]
 
 
 def test_pause_blocks_training_and_resume_continues(demo_small):
