@@ -4,17 +4,11 @@ right click opens the view's menu, Shift+wheel zooms the gather's time axis only
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
+from xvfb_run import run_script
 
 SCRIPT = textwrap.dedent(r'''
     import json, os, shutil, sys, time
@@ -90,21 +84,11 @@ SCRIPT = textwrap.dedent(r'''
 @pytest.mark.xvfb
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run not installed")
 def test_tools_menus_and_gathers_in_a_real_window(tmp_path, shared_data):
-    script = tmp_path / "tools.py"
-    script.write_text(SCRIPT)
     f3 = tmp_path / "F3_very_small.sgy"
     shutil.copy(shared_data / "segy" / "f3" / "F3_very_small.sgy", f3)
     shots = tmp_path / "shots.sgy"
     shutil.copy(shared_data / "firstbreaks" / "refrapy-02" / "field_example_02_shots_with_fb.sgy", shots)
-    env = {**os.environ, "SEISVIEW_HOME": str(tmp_path / "home"),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    env.pop("QT_QPA_PLATFORM", None)
-    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", sys.executable, str(script),
-                           str(f3), str(shots)], capture_output=True, text=True, timeout=240, env=env,
-                          cwd=REPO)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stderr[-3000:]
-    r = json.loads(lines[-1][7:])
+    r = run_script(SCRIPT, [f3, shots], tmp_path)
     assert r["panned"] is False, r
     assert "Create" in r["offer"] and "F3_very_small.seisview" in r["offer"], r
     assert r["project"] == str(f3.with_suffix(".seisview")), r

@@ -3,17 +3,11 @@ the sections own it, and the workspace buttons of the tool bar switch the docks.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
+from xvfb_run import run_script
 
 SCRIPT = textwrap.dedent(r'''
     import json, os, sys, time
@@ -71,17 +65,7 @@ SCRIPT = textwrap.dedent(r'''
 @pytest.mark.xvfb
 @pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run not installed")
 def test_window_fits_a_1366x768_screen(tmp_path, shared_data):
-    script = tmp_path / "window.py"
-    script.write_text(SCRIPT)
-    env = {**os.environ, "SEISVIEW_HOME": str(tmp_path / "home"),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    env.pop("QT_QPA_PLATFORM", None)
-    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1366x768x24", sys.executable, str(script),
-                           str(shared_data / "segy" / "f3" / "F3_very_small.sgy")],
-                          capture_output=True, text=True, timeout=180, env=env, cwd=REPO)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
-    assert proc.returncode == 0 and lines, proc.stderr[-3000:]
-    r = json.loads(lines[-1][7:])
+    r = run_script(SCRIPT, [shared_data / "segy" / "f3" / "F3_very_small.sgy"], tmp_path, timeout=180)
     sw, sh = r["screen"]
     x, y, fw, fh = r["frame"]
     assert (sw, sh) == (1366, 768)
