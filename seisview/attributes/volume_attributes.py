@@ -14,7 +14,7 @@ import numpy as np
 from seisview.attributes.seismic import compute
 from seisview.attributes.texture import FEATURES, glcm_attributes
 from seisview.core.errors import SeisviewError
-from seisview.io.volume_jobs import Output, as_source, source_shape
+from seisview.io.volume_jobs import Output, as_source, core, source_shape
 
 # volume name -> trace attribute of attributes.seismic
 TRACE_ATTRIBUTES = {"envelope": "envelope", "instantaneous_frequency": "frequency",
@@ -39,7 +39,9 @@ class TraceAttributeBlock:
     def signature(self) -> dict:
         return {"kind": "attribute", "name": self.name, "dt_ms": self.dt_ms, "params": self.params}
 
-    def __call__(self, block: np.ndarray, *, check=lambda: None) -> dict[str, np.ndarray]:
+    def __call__(self, block: np.ndarray, *, check=lambda: None, halo=((0, 0),) * 3,
+                 origin=None) -> dict[str, np.ndarray]:
+        block = core(block, halo)
         out = np.empty(block.shape, np.float32)
         for i in range(block.shape[0]):
             check()
@@ -71,7 +73,10 @@ class TextureBlock:
         q = np.floor((x.astype(np.float64) - self.lo) / span * self.levels)
         return np.clip(q, 0, self.levels - 1).astype(np.int64)
 
-    def __call__(self, block: np.ndarray, *, check=lambda: None) -> dict[str, np.ndarray]:
+    def __call__(self, block: np.ndarray, *, check=lambda: None, halo=((0, 0),) * 3,
+                 origin=None) -> dict[str, np.ndarray]:
+        (i0, i1), _, _ = halo
+        block = block[i0:block.shape[0] - i1]  # inline sections: the inline halo is not needed
         out = np.empty(block.shape, np.float32)
         for i in range(block.shape[0]):
             check()
@@ -79,7 +84,7 @@ class TextureBlock:
             res = glcm_attributes(section, (self.feature,), levels=self.levels, window=self.window,
                                   distance=self.distance, angles=self.angles, grey=self.grey(section))
             out[i] = res[self.feature].T
-        return {self.name: out}
+        return {self.name: core(out, ((0, 0), *halo[1:]))}
 
 
 def survey_range(source, n_lines: int = 16, percentile: float = 1.0) -> tuple[float, float]:

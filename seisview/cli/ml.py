@@ -173,12 +173,11 @@ def cmd_predict(args) -> int:
     import numpy as np
 
     from seisview.cli.project import writing_output
+    from seisview.cli.volume import check_scheduler, output_paths, parse_chunk
     from seisview.core.tasks import TaskState
     from seisview.io.project import Project
     from seisview.ml.inference import export_segy, predict_section, predict_volume
     from seisview.ml.runs import project_volume, run_snapshot
-
-    from seisview.cli.volume import check_scheduler, output_paths, parse_chunk
 
     out = Path(args.out)
     if args.phases < 1:

@@ -1,11 +1,13 @@
 """Volume-wide work as a dask graph of chunk tasks writing into a store.
 
-A job is a *block function* (``fn(block, check=..., **shared) -> {name: array}``, with
-``fn.outputs``, ``fn.halo`` and ``fn.signature()``) run over the survey in columns of
-``chunk`` inlines x crosslines x every sample. Each task reads its column plus ``fn.halo``
-traces on each side (clipped at the survey's edge, as ``map_overlap`` would pad), calls the
-function, keeps the interior and writes it straight into the output store, then leaves a
-marker (``io.job_store.ChunkRecord``); nothing is gathered back, so the caller's memory is
+A job is a *block function* run over the survey in columns of ``chunk`` inlines x
+crosslines x every sample: ``fn(block, check=, halo=, origin=, **shared) -> {name: array}``
+with ``fn.outputs`` (``Output``), ``fn.halo`` (traces wanted each side, inline and crossline)
+and ``fn.signature()`` (what makes two runs the same job). Each task reads its column plus the
+halo (clipped at the survey's edge; ``halo`` gives the ``(before, after)`` pairs it got and
+``origin`` the block's first index in the survey), and the function returns its outputs for
+the core only (``core(array, halo)``), which the task writes straight into the output store,
+then leaves a marker (``io.job_store.ChunkRecord``); nothing is gathered back, so the caller's memory is
 one column per thread whatever the survey's size. A rerun skips the marked columns.
 
 ``scheduler=None`` runs the graph on dask's local threaded scheduler; an address runs the same
@@ -17,7 +19,6 @@ workers through a cluster-wide ``distributed.Event`` that running tasks poll bet
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 import uuid
@@ -46,11 +47,11 @@ class Output:
 
 
 # -- sources -------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=16)
-def _open_array(path: str, name: str):
+def _open_array(path: str, name: str, mode: str = "r"):
+    """Opened per task (a metadata read): a cached handle would outlive a rewritten store."""
     import zarr
 
-    return zarr.open_group(store=path, mode="r")[name]
+    return zarr.open_array(store=path, path=name, mode=mode)
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,25 @@ class ArraySource:
         return isinstance(self.array, np.ndarray)
 
 
+def survey_variable(path) -> str:
+    """The amplitude variable of a store: ``amplitude``, or ``data`` in a volume cache."""
+    import zarr
+
+    if not job_store.is_store(path):
+        raise SeisviewError(f"{path} is not a zarr store", hint="make one with `seisview convert`")
+    group = zarr.open_group(store=str(path), mode="r")
+    for name in ("amplitude", "data"):
+        if name in group:
+            return name
+    raise SeisviewError(f"{path} has no survey amplitudes", hint="make the store with `seisview convert`")
+
+
 def as_source(source):
     """A ``StoreSource`` / ``ArraySource`` from a store path, a ``(path, variable)`` pair or a Volume."""
     if isinstance(source, StoreSource | ArraySource):
         return source
     if isinstance(source, str | Path):
-        return StoreSource(str(Path(source).resolve()), "amplitude")
+        return StoreSource(str(Path(source).resolve()), survey_variable(source))
     if isinstance(source, tuple):
         return StoreSource(str(Path(source[0]).resolve()), source[1])
     data = getattr(source, "data", None)
@@ -156,30 +170,32 @@ class ClusterCancel:
 
 
 # -- the chunk task ------------------------------------------------------------------------
-@functools.lru_cache(maxsize=16)
-def _open_out(path: str):
-    import zarr
-
-    return zarr.open_group(store=path, mode="r+")
-
-
 def run_chunk(key, region, source, fn, out_path: str, job: str, check, shared: dict):
-    """One task: read the column ``region`` with halo, compute, write the interior, mark it."""
+    """One task: read the column ``region`` with halo, compute, write the core, mark it."""
     (i0, i1), (j0, j1) = region
-    geometry_shape = source_shape(source)
+    n_il, n_xl, _ = source_shape(source)
     hi, hj = fn.halo
-    a0, a1 = max(0, i0 - hi), min(geometry_shape[0], i1 + hi)
-    b0, b1 = max(0, j0 - hj), min(geometry_shape[1], j1 + hj)
+    a0, a1 = max(0, i0 - hi), min(n_il, i1 + hi)
+    b0, b1 = max(0, j0 - hj), min(n_xl, j1 + hj)
     check()
     block = source.read(slice(a0, a1), slice(b0, b1))
-    result = fn(block, check=check, **shared)
-    group = _open_out(out_path)
-    inner = (slice(i0 - a0, i1 - a0), slice(j0 - b0, j1 - b0))
+    halo = ((i0 - a0, a1 - i1), (j0 - b0, b1 - j1), (0, 0))
+    result = fn(block, check=check, halo=halo, origin=(a0, b0, 0), **shared)
     for out in fn.outputs:
         values = np.asarray(result[out.name])
-        group[out.name][..., i0:i1, j0:j1, :] = values[(..., *inner, slice(None))].astype(out.dtype)
+        if values.shape[-3:] != (i1 - i0, j1 - j0, block.shape[2]):
+            raise RuntimeError(f"block function gave {out.name} {values.shape} for a core of "
+                               f"{(i1 - i0, j1 - j0, block.shape[2])}")
+        _open_array(out_path, out.name, "r+")[..., i0:i1, j0:j1, :] = values.astype(out.dtype, copy=False)
     job_store.ChunkRecord.of(out_path, job).mark(key)
     return key
+
+
+def core(array: np.ndarray, halo) -> np.ndarray:
+    """The part of a block-shaped ``(..., il, xl, sample)`` array inside its ``halo`` pairs."""
+    (a, b), (c, d), (e, f) = halo
+    n = array.shape[-3:]
+    return array[..., a:n[0] - b, c:n[1] - d, e:n[2] - f]
 
 
 def source_shape(source) -> tuple[int, int, int]:

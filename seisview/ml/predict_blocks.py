@@ -1,9 +1,10 @@
 """Predict volume as a block function of ``io.volume_jobs``: classes, probability, uncertainty.
 
 The 3-D kernel is ``seisview.ml.volume_predict.predict_block`` (block with halo -> class
-probabilities ``(C, il, xl, sample)``) when that module is present; without it each inline
-of the block is predicted on its own by ``inference.predict_section`` with the block's
-crossline halo as lateral context (the section loop's numbers, chunked). The weights arrive
+probabilities of the core, consistent across sections) when that module is present; without
+it (or with ``use_kernel=False``) each inline of the block is predicted on its own by
+``inference.predict_section`` with the block's crossline halo as lateral context (the
+section loop's numbers, chunked). The weights arrive
 as the ``snapshot`` keyword: the job runner scatters them to each worker once, and the built
 network is cached per snapshot object in the worker (``inference._net_for``).
 """
@@ -37,16 +38,32 @@ def _kernel():
     return getattr(volume_predict, "predict_block", None)
 
 
+class _Check:
+    """The kernel's ``state`` argument (it calls ``state.check()``) over a check callable."""
+
+    def __init__(self, check):
+        self.check = check
+
+
 class PredictBlock:
-    """Block function: the facies model's classes (always), probability and uncertainty."""
+    """Block function: the facies model's classes (always), probability and uncertainty.
+
+    ``halo`` None: what the 3-D kernel needs for this snapshot (``required_halo`` across the
+    sections it predicts along, the blending reach along the others), else ``DEFAULT_HALO``
+    crosslines for the per-inline fallback."""
 
     def __init__(self, n_classes: int, model_id: str, *, probability: bool = False,
                  uncertainty: bool = False, phases: int = 1, flip: bool = False,
-                 device: str | None = None, halo: int = DEFAULT_HALO, torch_threads: int | None = None):
+                 device: str | None = None, halo: tuple[int, int] | None = None,
+                 torch_threads: int | None = None, snapshot=None, use_kernel: bool = True):
         self.n_classes, self.model_id = int(n_classes), model_id
         self.phases, self.flip, self.device = int(phases), bool(flip), device
         self.torch_threads = torch_threads
-        self.halo = (0, int(halo))
+        self.use_kernel = bool(use_kernel) and _kernel() is not None
+        if halo is None:
+            halo = kernel_halo(snapshot, device) if self.use_kernel and snapshot is not None \
+                else (0, DEFAULT_HALO)
+        self.halo = (int(halo[0]), int(halo[1]))
         outs = [Output("classes", "uint8", 0)]
         if probability:
             outs.append(Output("probability", "float32", float("nan"), ("class", self.n_classes)))
@@ -56,29 +73,33 @@ class PredictBlock:
 
     def signature(self) -> dict:
         return {"kind": "predict", "model": self.model_id, "phases": self.phases, "flip": self.flip,
-                "halo": list(self.halo)}
+                "halo": list(self.halo), "kernel": "volume_predict" if self.use_kernel else "sections"}
 
-    def probabilities(self, block: np.ndarray, snapshot, check) -> np.ndarray:
-        """``(C, il, xl, sample)`` float32 of one block."""
-        kernel = _kernel()
-        if kernel is not None:
-            return np.asarray(kernel(snapshot, block, device=self.device, check=check), np.float32)
+    def probabilities(self, block: np.ndarray, snapshot, check, halo, origin) -> np.ndarray:
+        """``(C, il, xl, sample)`` float32 of the block's core."""
+        if self.use_kernel:
+            pred = _kernel()(snapshot, block, halo=halo, origin=origin, phases=self.phases,
+                             flip=self.flip, device=self.device, state=_Check(check))
+            return np.asarray(pred.probability, np.float32)
         from seisview.ml.inference import predict_section
 
-        probs = np.empty((self.n_classes, *block.shape), np.float32)
-        for i in range(block.shape[0]):
+        (a, b), (c, d), _ = halo
+        probs = np.empty((self.n_classes, block.shape[0] - a - b, block.shape[1] - c - d,
+                          block.shape[2]), np.float32)
+        for k in range(probs.shape[1]):
             check()
-            p = predict_section(snapshot, block[i].T, device=self.device, phases=self.phases,
+            p = predict_section(snapshot, block[a + k].T, device=self.device, phases=self.phases,
                                 flip=self.flip)
-            probs[:, i] = p.probs.transpose(0, 2, 1)
+            probs[:, k] = p.probs[:, :, c:block.shape[1] - d].transpose(0, 2, 1)
         return probs
 
-    def __call__(self, block: np.ndarray, *, check=lambda: None, snapshot) -> dict[str, np.ndarray]:
+    def __call__(self, block: np.ndarray, *, check=lambda: None, halo=((0, 0),) * 3, origin=(0, 0, 0),
+                 snapshot) -> dict[str, np.ndarray]:
         if self.torch_threads:
             from seisview.ml.device import use_threads
 
             use_threads(self.torch_threads)
-        probs = self.probabilities(block, snapshot, check)
+        probs = self.probabilities(block, snapshot, check, halo, origin)
         out = {"classes": (probs.argmax(0) + 1).astype(np.uint8)}
         if any(o.name == "probability" for o in self.outputs):
             out["probability"] = probs
@@ -89,7 +110,18 @@ class PredictBlock:
         return out
 
 
+def kernel_halo(snapshot, device=None) -> tuple[int, int]:
+    """(inline, crossline) halo of the 3-D kernel: its full halo across the sections it
+    predicts along (a network's reach), the blending reach across the others."""
+    from seisview.ml import volume_predict as vp
+
+    full = vp.required_halo(snapshot, device)
+    reach = vp.blend_reach(vp.BLEND_SIGMA)
+    dirs = vp.trained_directions(snapshot)
+    return (full if "crossline" in dirs else reach, full if "inline" in dirs else reach)
+
+
 def predict_job(snapshot, *, model_id: str | None = None, **options) -> tuple[PredictBlock, dict]:
     """The block function and its ``shared`` objects for ``io.volume_jobs.run_job``."""
-    fn = PredictBlock(snapshot.n_classes, model_id or snapshot_id(snapshot), **options)
+    fn = PredictBlock(snapshot.n_classes, model_id or snapshot_id(snapshot), snapshot=snapshot, **options)
     return fn, {"snapshot": snapshot}
