@@ -94,17 +94,18 @@ def add_variable(group, name: str, dtype, chunks: tuple[int, int, int], leading:
 
     An existing variable of the same shape and dtype is returned as it is (a resumed job)."""
     geometry = store_geometry(group)
-    dims = ("inline", "crossline", z_dim(geometry))
-    shape = tuple(geometry.shape)
+    dims: tuple[str, ...] = ("inline", "crossline", z_dim(geometry))
+    shape: tuple[int, ...] = tuple(geometry.shape)
+    full_chunks: tuple[int, ...] = tuple(chunks)
     if leading:
-        dims, shape, chunks = (leading[0], *dims), (int(leading[1]), *shape), (1, *chunks)
+        dims, shape, full_chunks = (leading[0], *dims), (int(leading[1]), *shape), (1, *chunks)
     if name in group:
         arr = group[name]
         if tuple(arr.shape) != shape or np.dtype(arr.dtype) != np.dtype(dtype):
             raise SeisviewError(f"the store already has a different {name!r} ({arr.shape} {arr.dtype})",
                                 hint="choose a new --out")
         return arr
-    arr = group.create_array(name, shape=shape, dtype=dtype, chunks=chunks, fill_value=fill_value,
+    arr = group.create_array(name, shape=shape, dtype=dtype, chunks=full_chunks, fill_value=fill_value,
                              dimension_names=dims)
     if attrs:
         arr.attrs.update(attrs)

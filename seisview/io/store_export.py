@@ -78,6 +78,6 @@ def export_variable(store, name: str, out, *, cls: int | None = None, live=None,
         raise SeisviewError(f"{store} has no variable {name!r}", hint=f"it has: {', '.join(have) or 'none'}")
     geometry = job_store.store_geometry(group)
     if live is None and "live" in group:
-        live = np.asarray(group["live"][:], bool)
-    blocks = InlineBlocks(group[name], cls if cls is not None else "max", state)
+        live = np.asarray(zarr.open_array(store=str(store), path="live", mode="r")[...], bool)
+    blocks = InlineBlocks(zarr.open_array(store=str(store), path=name, mode="r"), cls if cls is not None else "max", state)
     return write_volume_segy(out, blocks, geometry, live=live)

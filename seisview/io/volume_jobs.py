@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,7 +73,7 @@ class StoreSource:
 class ArraySource:
     """An ``(il, xl, sample)`` array: numpy (in memory) or a zarr array (pickles by path)."""
 
-    array: object
+    array: Any
     label: str = "array"
 
     def read(self, il: slice, xl: slice) -> np.ndarray:
@@ -148,7 +149,7 @@ class ClusterCancel:
     def __init__(self, name: str, interval: float = 0.2):
         self.name, self.interval = name, interval
         self._last = 0.0
-        self._event = None
+        self._event: Any = None
 
     def __getstate__(self):
         return {"name": self.name, "interval": self.interval}
@@ -200,7 +201,8 @@ def core(array: np.ndarray, halo) -> np.ndarray:
 
 def source_shape(source) -> tuple[int, int, int]:
     arr = _open_array(source.path, source.variable) if isinstance(source, StoreSource) else source.array
-    return tuple(int(n) for n in arr.shape)
+    n_il, n_xl, n_s = (int(n) for n in arr.shape)
+    return n_il, n_xl, n_s
 
 
 # -- the job -------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ network is cached per snapshot object in the worker (``inference._net_for``).
 from __future__ import annotations
 
 import hashlib
+import importlib
 import importlib.util
+from typing import Any
 
 import numpy as np
 
@@ -33,9 +35,7 @@ def snapshot_id(snapshot) -> str:
 def _kernel():
     if importlib.util.find_spec("seisview.ml.volume_predict") is None:
         return None
-    from seisview.ml import volume_predict
-
-    return getattr(volume_predict, "predict_block", None)
+    return getattr(importlib.import_module("seisview.ml.volume_predict"), "predict_block", None)
 
 
 class _Check:
@@ -113,7 +113,7 @@ class PredictBlock:
 def kernel_halo(snapshot, device=None) -> tuple[int, int]:
     """(inline, crossline) halo of the 3-D kernel: its full halo across the sections it
     predicts along (a network's reach), the blending reach across the others."""
-    from seisview.ml import volume_predict as vp
+    vp: Any = importlib.import_module("seisview.ml.volume_predict")
 
     full = vp.required_halo(snapshot, device)
     reach = vp.blend_reach(vp.BLEND_SIGMA)
