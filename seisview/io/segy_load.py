@@ -31,7 +31,9 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
     :class:`GatherSet` (offsets in metres, first-break times of bytes 233-236
     as ``headers["fb_us"]`` when present). ``use_cache`` forces (True) or
     forbids (False) the on-disk cache; by default it is used above
-    ``seisview.config.ram_budget_bytes()``.
+    ``seisview.config.ram_budget_bytes()``. For a pre-stack file that cache is a gather index
+    (``seisview.io.segy_gathers``): samples are read from the file by gather, and a reopen
+    without a ``report`` reads the index instead of scanning the file.
     """
     p = Path(path)
     if p.is_dir():
@@ -46,7 +48,8 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
 
         indexed = open_index(p, options)  # a pre-stack file opened before: no scan
         if indexed is not None:
-            return indexed if use_cache or _above_budget(4 * indexed.data.shape[0] * indexed.n_samples) else in_memory(indexed)
+            big = _above_budget(4 * indexed.data.shape[0] * indexed.n_samples)
+            return indexed if use_cache or big else in_memory(indexed)
     rep = report or scan(p, iline, xline, gather_key, sample_format=sample_format, domain=domain)
     state = state or TaskState()
     raw = rep.tables()[2].raw  # the scan's memory map: its pages are already mapped
