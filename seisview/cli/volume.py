@@ -25,7 +25,9 @@ def add_job_options(p) -> None:
     p.add_argument("--store", default=None,
                    help="for .sgy output: the zarr store the chunks go to first (default: "
                         "OUT with the suffix .zarr, beside it)")
-    p.add_argument("--chunk", default="64,64", help="inlines,crosslines per task (default 64,64)")
+    p.add_argument("--chunk", default=None,
+                   help="inlines,crosslines per task (default: 8 inlines (more with an inline "
+                        "halo) x the whole width up to 1024 crosslines, else 512)")
     p.add_argument("--threads", type=int, default=None, help="local scheduler threads (default: all cores)")
 
 
@@ -46,7 +48,9 @@ def register(sub, groups) -> None:
     p.set_defaults(func=cmd_attribute)
 
 
-def parse_chunk(text: str) -> tuple[int, int]:
+def parse_chunk(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
     try:
         a, b = (int(v) for v in text.split(","))
         if a < 1 or b < 1:

@@ -81,3 +81,36 @@ def export_variable(store, name: str, out, *, cls: int | None = None, live=None,
         live = np.asarray(zarr.open_array(store=str(store), path="live", mode="r")[...], bool)
     blocks = InlineBlocks(zarr.open_array(store=str(store), path=name, mode="r"), cls if cls is not None else "max", state)
     return write_volume_segy(out, blocks, geometry, live=live)
+
+
+class ClassMax:
+    """Read-only ``(il, xl, sample)`` view of a ``probability`` variable: the probability of the
+    most likely class (NaN where no chunk was written yet), read one class at a time."""
+
+    def __init__(self, array):
+        self.array = array
+        self.shape = tuple(int(n) for n in array.shape[1:])
+        self.dtype = np.dtype(np.float32)
+        self.ndim = 3
+
+    def __getitem__(self, key) -> np.ndarray:
+        key = key if isinstance(key, tuple) else (key,)
+        out = None
+        for c in range(self.array.shape[0]):
+            part = np.asarray(self.array[(c, *key)], np.float32)
+            out = part if out is None else np.fmax(out, part)
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        a = self[...]
+        return a if dtype is None else a.astype(dtype)
+
+
+def result_cube(store) -> tuple:
+    """``(classes, ClassMax(probability))`` of a predict-volume store, read lazily (the
+    viewer's time slices and the export read what they show)."""
+    import zarr
+
+    classes = zarr.open_array(store=str(store), path="classes", mode="r")
+    prob = zarr.open_array(store=str(store), path="probability", mode="r")
+    return classes, ClassMax(prob)

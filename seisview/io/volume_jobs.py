@@ -34,7 +34,16 @@ from seisview.core.tasks import Cancelled, TaskState
 from seisview.io import job_store
 
 log = logging.getLogger(__name__)
-DEFAULT_CHUNK = (64, 64)
+FULL_WIDTH = 1024  # crosslines up to which a chunk spans the survey's width (no crossline halo)
+
+
+def auto_chunk(halo: tuple[int, int], shape) -> tuple[int, int]:
+    """Inlines x crosslines per task: whole crosslines when the survey is at most ``FULL_WIDTH``
+    wide (then no crossline halo is read: the cut is the survey's edge), else 512; 8 inlines
+    when no inline halo is needed, else enough that the halo is at most the core."""
+    xl = shape[1] if shape[1] <= FULL_WIDTH else 512
+    il = 8 if halo[0] == 0 else min(max(16, 2 * halo[0]), 64)
+    return min(il, shape[0]), min(xl, shape[1])
 
 
 @dataclass(frozen=True)
@@ -223,12 +232,14 @@ def chunk_grid(shape, chunk) -> list[tuple[tuple[int, int], tuple[tuple[int, int
 
 
 def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
-            chunk: tuple[int, int] = DEFAULT_CHUNK, threads: int | None = None,
+            chunk: tuple[int, int] | None = None, threads: int | None = None,
             state: TaskState | None = None, shared: dict | None = None,
             on_chunk: Callable[[tuple[int, int], tuple], None] | None = None,
             time_chunk: int = 64) -> JobResult:
     """Run block function ``fn`` over ``source`` into the store ``out`` (made when missing).
 
+    ``chunk``: inlines x crosslines per task (None: ``auto_chunk``); the result variables are
+    chunked so, and ``time_chunk`` samples deep, so a time slice reads a fraction of them.
     ``on_chunk(key, region)`` is called in the caller's thread as each column is written (the
     viewer refreshes its slices); ``state`` gives progress and cancel (a cancelled job raises
     ``Cancelled`` and leaves the finished columns marked, so the same call completes the rest).
@@ -239,6 +250,7 @@ def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
     shape = tuple(geometry.shape)
     if source_shape(src) != shape:
         raise SeisviewError(f"source shape {source_shape(src)} is not the survey's {shape}")
+    chunk = auto_chunk(fn.halo, shape) if chunk is None else chunk
     chunk = (max(1, min(int(chunk[0]), shape[0])), max(1, min(int(chunk[1]), shape[1])))
     out = Path(out).resolve()
     group = job_store.open_or_create(out, geometry)
