@@ -15,8 +15,14 @@ from seisview.core.tasks import Cancelled, TaskState
 from seisview.core.volume import Volume
 from seisview.ml.models import build_model
 from seisview.ml.snapshot import ModelSnapshot
-from seisview.ml.volume_predict import (BlockPrediction, load_net, net_geometry, predict_block,
-                                        required_halo, stripe_index)
+from seisview.ml.volume_predict import (
+    BlockPrediction,
+    load_net,
+    net_geometry,
+    predict_block,
+    required_halo,
+    stripe_index,
+)
 
 torch.set_num_threads(1)
 CFG = {"base": 4, "depth": 3, "refine": 4}
