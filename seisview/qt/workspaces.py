@@ -78,6 +78,9 @@ WORKSPACES = (  # the Layers dock is a tab of the right column: the views keep t
                                ("gathers", "bottom", "")),
               front=("first-breaks",), when_ready=("gathers",),
               tooltip="shot gathers, picks and the first-break picker"),
+    Workspace("Pretrain", (("pretraining", "right", ""), ("layers", "right", "tab")),
+              front=("pretraining",),
+              tooltip="self-supervised pretraining with live previews and the latent walk"),
 )
 SHARES = {"left": 0.12, "right": 0.30, "bottom": 0.32}  # of the window, for a workspace's docks
 
