@@ -221,9 +221,14 @@ class Workspaces:
         for name, dock in w.panels.items():
             self.home.setdefault(name, w.dockWidgetArea(dock))
             w.removeDockWidget(dock)
+        parked: dict = {}
         for name, dock in w.panels.items():
-            if name not in names:  # in its own area, hidden: View -> Panels shows it there
-                w.addDockWidget(self.home[name], dock)
+            if name not in names:  # in its own area, hidden: View -> Panels shows it there,
+                w.addDockWidget(self.home[name], dock)  # as a tab of the others parked there
+                if self.home[name] in parked and name != "gathers":  # (so that all of them
+                    w.tabifyDockWidget(parked[self.home[name]], dock)  # shown still fit)
+                elif name != "gathers":
+                    parked[self.home[name]] = dock
                 dock.hide()
         prev: dict[str, QDockWidget] = {}
         tabs = []
