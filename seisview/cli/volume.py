@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from seisview.cli.progress import ProgressBar
 from seisview.core.errors import SeisviewError
 
@@ -92,9 +94,10 @@ def output_paths(out, store=None) -> tuple[Path, Path | None]:
 def check_scheduler(address: str | None) -> None:
     """Fail in one line before any work when the cluster cannot be reached."""
     if address:
-        from seisview.io.volume_jobs import connect
+        from seisview.io.store_cluster import connect
 
-        connect(address).close()
+        with connect(address):
+            pass
 
 
 def run(source, fn, store: Path, args, *, geometry=None, shared=None) -> None:
@@ -148,12 +151,14 @@ def open_source(path):
             vol = project_volume(pr)
         return vol, vol.geometry, vol.live
     if job_store.is_store(p):
-        import zarr
+        from seisview.io.store import open_store
 
-        group = zarr.open_group(store=str(p), mode="r")
-        if "amplitude" in group:
-            geometry = job_store.store_geometry(group)
-            return (p, "amplitude"), geometry, None
+        store = open_store(p)
+        if "amplitude" not in store:
+            raise SeisviewError(f"{p} holds no survey amplitudes (it has {', '.join(store.variables())})",
+                                hint="give the survey's store made by `seisview convert`")
+        live = np.asarray(store.array("live")[...], bool) if "live" in store.group else None
+        return (p, "amplitude"), store.geometry, live
     from seisview.io.segy import load
 
     vol = load(p)  # a SEG-Y file, or a cache made by `seisview convert`

@@ -66,21 +66,17 @@ def export_variable(store, name: str, out, *, cls: int | None = None, live=None,
 
     ``cls`` picks one class of a ``probability`` variable (0-based); by default its maximum.
     """
-    import zarr
-
     from seisview.io.segy_write import write_volume_segy
+    from seisview.io.store import open_store
 
     if not job_store.is_store(store):
-        raise SeisviewError(f"{store} is not a zarr store", hint="give a store made by a seisview job")
-    group = zarr.open_group(store=str(store), mode="r")
-    if name not in group:
-        have = sorted(k for k, v in group.arrays() if v.ndim >= 3)
-        raise SeisviewError(f"{store} has no variable {name!r}", hint=f"it has: {', '.join(have) or 'none'}")
-    geometry = job_store.store_geometry(group)
-    if live is None and "live" in group:
-        live = np.asarray(zarr.open_array(store=str(store), path="live", mode="r")[...], bool)
-    blocks = InlineBlocks(zarr.open_array(store=str(store), path=name, mode="r"), cls if cls is not None else "max", state)
-    return write_volume_segy(out, blocks, geometry, live=live)
+        raise SeisviewError(f"{store} is not a seisview store", hint="give a store made by a seisview job")
+    opened = open_store(store)
+    arr = opened.array(name)
+    if live is None and "live" in opened.group:
+        live = np.asarray(opened.array("live")[...], bool)
+    blocks = InlineBlocks(arr, cls if cls is not None else "max", state)
+    return write_volume_segy(out, blocks, opened.geometry, live=live)
 
 
 class ClassMax:
@@ -95,10 +91,9 @@ class ClassMax:
 
     def __getitem__(self, key) -> np.ndarray:
         key = key if isinstance(key, tuple) else (key,)
-        out = None
-        for c in range(self.array.shape[0]):
-            part = np.asarray(self.array[(c, *key)], np.float32)
-            out = part if out is None else np.fmax(out, part)
+        out = np.asarray(self.array[(0, *key)], np.float32)
+        for c in range(1, self.array.shape[0]):
+            out = np.fmax(out, np.asarray(self.array[(c, *key)], np.float32))
         return out
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:

@@ -113,6 +113,8 @@ def as_source(source):
     """A ``StoreSource`` / ``ArraySource`` from a store path, a ``(path, variable)`` pair or a Volume."""
     if isinstance(source, StoreSource | ArraySource):
         return source
+    if isinstance(source, str | Path) and not job_store.is_store(source):
+        raise SeisviewError(f"{source} is not a seisview store", hint="make one with `seisview convert`")
     if isinstance(source, str | Path):
         return StoreSource(str(Path(source).resolve()), survey_variable(source))
     if isinstance(source, tuple):
@@ -121,9 +123,10 @@ def as_source(source):
     if data is None:
         raise SeisviewError(f"cannot run a volume job on {type(source).__name__}",
                             hint="give a store path or a Volume")
-    name = getattr(source.geometry, "name", "") or "volume"
+    name = f"{getattr(source.geometry, 'name', '') or 'volume'} {tuple(source.shape)}"
+    data = getattr(data, "array", data)  # a store Volume's SlabReader: the zarr array (pickles by path)
     if not isinstance(data, np.ndarray):  # zarr-backed: describe by its store path
-        name = f"{getattr(getattr(data, 'store', None), 'root', name)}"
+        name = str(getattr(data, "store_path", name))
     return ArraySource(data, name)
 
 
@@ -134,9 +137,7 @@ def source_geometry(source, geometry=None):
         return source.geometry
     src = as_source(source)
     if isinstance(src, StoreSource):
-        import zarr
-
-        return job_store.store_geometry(zarr.open_group(store=src.path, mode="r"))
+        return job_store.store_geometry(src.path)
     raise SeisviewError("this source has no survey geometry", hint="pass geometry=")
 
 
@@ -225,6 +226,16 @@ class JobResult:
     scheduler: str
 
 
+def aligned(chunk, var_chunks, shape) -> tuple[int, int]:
+    """``chunk`` rounded up to whole chunks of every output variable (an existing variable may
+    be chunked otherwise): two tasks never write into the same zarr chunk."""
+    out = []
+    for axis in (0, 1):
+        step = int(np.lcm.reduce([int(c[axis]) for c in var_chunks])) if var_chunks else 1
+        out.append(min(-(-int(chunk[axis]) // step) * step, int(shape[axis])))
+    return out[0], out[1]
+
+
 def chunk_grid(shape, chunk) -> list[tuple[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]]:
     ci, cj = chunk
     return [((a, b), ((i, min(i + ci, shape[0])), (j, min(j + cj, shape[1]))))
@@ -253,17 +264,16 @@ def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
     chunk = auto_chunk(fn.halo, shape) if chunk is None else chunk
     chunk = (max(1, min(int(chunk[0]), shape[0])), max(1, min(int(chunk[1]), shape[1])))
     out = Path(out).resolve()
-    group = job_store.open_or_create(out, geometry)
+    store = job_store.open_or_create(out, geometry)
     var_chunks = (chunk[0], chunk[1], min(shape[2], time_chunk))
-    for o in fn.outputs:
-        job_store.add_variable(group, o.name, o.dtype, var_chunks, o.leading, o.fill,
-                               attrs={"seisview_job": fn.signature()})
+    arrays = [job_store.add_variable(store, o.name, o.dtype, var_chunks, o.leading, o.fill,
+                                     attrs={"seisview_job": fn.signature()}) for o in fn.outputs]
+    chunk = aligned(chunk, [a.chunks[-3:-1] for a in arrays], shape)
     job = "+".join(o.name for o in fn.outputs)
     grid = chunk_grid(shape, chunk)
     record = job_store.ChunkRecord.of(out, job)
     record.begin({"job": fn.signature(), "source": src.describe(), "chunk": list(chunk),
                   "n_chunks": len(grid)})
-    job_store.consolidate(out)  # readers opening it mid-run see the new variables
     done = record.done()
     todo = [(k, r) for k, r in grid if k not in done]
     if not todo:
@@ -308,22 +318,16 @@ def _run_local(src, fn, out, job, todo, shared, state, on_chunk, progress, threa
     return finished[0]
 
 
-def connect(address: str, timeout: float = 10.0):
-    """A ``distributed.Client`` for ``address``, or one clear line why not."""
-    from distributed import Client
-
-    try:
-        return Client(address, timeout=f"{timeout}s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise SeisviewError(f"cannot reach the dask scheduler at {address} ({type(exc).__name__})",
-                            hint="start one with `dask scheduler` and workers with `dask worker "
-                                 "ADDRESS`, or leave out --scheduler to run here") from None
-
-
 def _run_distributed(address, src, fn, out, job, todo, shared, state, on_chunk, progress) -> int:
+    from seisview.io.store_cluster import connect
+
+    with connect(address) as client:
+        return _on_cluster(client, address, src, fn, out, job, todo, shared, state, on_chunk, progress)
+
+
+def _on_cluster(client, address, src, fn, out, job, todo, shared, state, on_chunk, progress) -> int:
     from distributed import Event, as_completed
 
-    client = connect(address)
     try:
         if not client.scheduler_info().get("workers"):
             client.wait_for_workers(1, timeout=30)
@@ -359,8 +363,6 @@ def _run_distributed(address, src, fn, out, job, todo, shared, state, on_chunk, 
     except (OSError, TimeoutError) as exc:
         raise SeisviewError(f"lost the dask cluster at {address}: {exc}",
                             hint="rerun the same command: finished chunks are kept") from None
-    finally:
-        client.close()
 
 
 def _cancel_cluster(client, token: str, futures, wait_s: float = 30.0) -> None:
