@@ -11,11 +11,13 @@ recipe, 1 epoch x 2 steps: its weights cost what a trained one costs) predicts t
                SEISVIEW_RAM_BUDGET_GB set so the survey is 4x and 8x the budget, against the section
                loop of before (`--out OUT.npy`, the same numbers in memory). Peak from the child's
                own getrusage at exit. Goal: at most the budget + 1 GB, whatever the survey size.
-* throughput : samples/s of predict volume on 4 F3-sized inlines (4 x 951 x 462), interleaved
-               pairs (benchmarks/_timing.compare, 3 runs): the chunked job (local, 2 threads) vs
-               the section loop (`inference.predict_volume`, torch on 2 threads); local scheduler
-               1 vs 2 threads; distributed.LocalCluster 1 vs 2 worker processes (goal >= 1.7x).
-               Every side runs phases=1 (one pass per section) and torch on 1 thread per task.
+* throughput : samples/s of predict volume on a scaled-down F3 (32 inlines x 256 crosslines x 462
+               samples: F3's trace length, fewer traces, so a pair takes minutes not hours),
+               interleaved pairs (benchmarks/_timing.compare, 3 runs): the chunked job (default
+               chunks: 2 tasks of 16 inlines, local scheduler, 2 threads) vs the section loop
+               (`inference.predict_volume`, torch on 2 threads); local scheduler 1 vs 2 threads;
+               distributed.LocalCluster 1 vs 2 worker processes (goal >= 1.7x). Every side runs
+               phases=1 (one pass per section); chunk tasks run torch on 1 thread each.
 """
 
 from __future__ import annotations
@@ -132,15 +134,17 @@ def part_throughput(work: Path) -> None:
     from seisview.ml.predict_blocks import predict_job
     from seisview.ml.runs import run_snapshot
 
-    n_il = int(os.environ.get("BENCH_INLINES", 4))
+    n_il = int(os.environ.get("BENCH_INLINES", 32))
+    n_xl = int(os.environ.get("BENCH_CROSSLINES", 256))
     proj = make_project(work, 8)
     with Project.open(proj) as p:
         snap = run_snapshot(p, 1)
     seis, _ = f3_like(n_il)
-    vol = Volume(seis, SurveyGeometry.regular(n_il, N_XL, N_S))
+    seis = np.ascontiguousarray(seis[:, :n_xl])
+    vol = Volume(seis, SurveyGeometry.regular(n_il, n_xl, N_S))
     samples = seis.size
     fn, shared = predict_job(snap, phases=1, torch_threads=1)
-    chunk = (1, N_XL)  # whole inlines: the section loop's sections, no halo to pay
+    chunk = None  # the default (auto_chunk)
     outs = iter(range(10**6))
 
     def job(threads=None, scheduler=None):
@@ -154,8 +158,11 @@ def part_throughput(work: Path) -> None:
         use_threads(2)
         predict_volume(snap, vol, phases=1)
 
-    print(f"predict throughput, {n_il} x {N_XL} x {N_S} = {samples / 1e6:.2f} M samples, "
-          f"kernel {fn.signature()['kernel']}, halo {fn.halo} ({loadavg()})")
+    from seisview.io.volume_jobs import auto_chunk
+
+    print(f"predict throughput, {n_il} x {n_xl} x {N_S} = {samples / 1e6:.2f} M samples, "
+          f"kernel {fn.signature()['kernel']}, halo {fn.halo}, chunks {auto_chunk(fn.halo, vol.shape)} "
+          f"({loadavg()})")
 
     def report(label, cmp, goal="", names=("subject", "baseline")):
         sm, bm = cmp.stats("subj")[0], cmp.stats("base")[0]
