@@ -65,7 +65,7 @@ def cmd_suggest(args) -> int:
     for k, s in enumerate(found, 1):
         d = s.to_json(g)
         print(f"{k}. {g.describe(s.spec)}: {_ranges(d, g)}  score {s.score:.2f} "
-              f"(uncertainty {s.uncertainty:.2f}, {_pair(s.classes, class_names)})")
+              f"(uncertainty {s.uncertainty:.2f}, {s.class_text(class_names)})")
     return 0
 
 
@@ -76,11 +76,6 @@ def _ranges(d: dict, g) -> str:
     z = d[g.z_name]
     return (f"inlines {span(*d['inline'])}, crosslines {span(*d['crossline'])}, "
             f"{g.z_name} {span(*z)} {g.z_unit}")
-
-
-def _pair(classes, names) -> str:
-    return " / ".join(names[c - 1] if 0 < c <= len(names) and names[c - 1] else f"class {c}"
-                      for c in classes)
 
 
 def _facies_runs_hint(project) -> str:

@@ -67,13 +67,17 @@ class Suggestion:
         return {"section": geometry.spec_text(self.spec), "inline": il, "crossline": xl,
                 geometry.z_name: z, "unit": geometry.z_unit, "score": round(float(self.score), 4)}
 
+    def class_text(self, class_names=()) -> str:
+        """``chaotic / clinoforms``: the two classes by name (``class 3`` when unnamed)."""
+        return " / ".join(class_names[c - 1] if 0 < c <= len(class_names) and class_names[c - 1]
+                          else f"class {c}" for c in self.classes)
+
     def describe(self, geometry, class_names=()) -> str:
-        """``inline 200, crossline 350, 400 ms (uncertainty 0.62, chaotic / clinoforms)``."""
+        """``inline 200, crossline 350, 400 ms: 0.62 chaotic / clinoforms`` (box centre,
+        uncertainty, the two classes)."""
         il, xl, k = self.spec.volume_point(*self.center)
-        names = [class_names[c - 1] if 0 < c <= len(class_names) and class_names[c - 1]
-                 else f"class {c}" for c in self.classes]
-        return (f"{geometry.describe_point(il, xl, k)} (uncertainty {self.uncertainty:.2f}, "
-                f"{' / '.join(names)})")
+        return (f"{geometry.describe_point(il, xl, k)}: {self.uncertainty:.2f} "
+                f"{self.class_text(class_names)}")
 
 
 @dataclass(frozen=True)

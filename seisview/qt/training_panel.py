@@ -149,8 +149,12 @@ class TrainingPanel(QWidget):
         over.addRow("Probability of", self.prob_class)
         lay.addLayout(over)
 
-        lay.addWidget(QLabel("Label here next (most uncertain):"))
+        lay.addWidget(QLabel("Label here next (uncertainty, classes in doubt):"))
         self.next_list = QListWidget()
+        self.next_list.setWordWrap(True)  # long class names wrap instead of scrolling sideways
+        self.next_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.next_list.setToolTip("Regions of this section most worth painting, best first, as "
+                                  "`seisview suggest` ranks them; click one to go there")
         self.next_list.itemActivated.connect(self._jump)
         self.next_list.itemClicked.connect(self._jump)
         lay.addWidget(self.next_list)
@@ -408,6 +412,9 @@ class TrainingPanel(QWidget):
         for r in regions:
             il, xl, row = spec.volume_point(*r.center)
             item = QListWidgetItem(r.describe(g, class_names))
+            item.setToolTip(f"uncertainty {r.uncertainty:.2f} (0 sure, 1 uniform) over the "
+                            f"{r.height} x {r.width} box around this point; the model hesitates "
+                            f"between {r.class_text(class_names).replace(' / ', ' and ')}")
             item.setData(Qt.ItemDataRole.UserRole, (il, xl, row))
             self.next_list.addItem(item)
 
