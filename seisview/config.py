@@ -27,6 +27,17 @@ def cache_dir() -> Path:
     return p
 
 
+def store_dir() -> Path:
+    """Where the automatic store of a survey above the RAM budget goes: ``SEISVIEW_STORE_DIR``
+    (a folder every cluster worker sees), else :func:`cache_dir`."""
+    env = os.environ.get("SEISVIEW_STORE_DIR")
+    if not env:
+        return cache_dir()
+    p = Path(env)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
 def ram_budget_bytes() -> int:
     """Surveys whose float32 size (x2 with the time-major copy) exceeds this go to the zarr cache.
 

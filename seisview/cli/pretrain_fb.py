@@ -34,10 +34,15 @@ def register(sub, groups) -> None:
         groups["picks"] = picks
     q = picks.add_parser("predict", help="pick every trace with a trained first-break run",
                          description="Write ffid,channel,time_ms,confidence for every trace of "
-                         "every gather of the project's survey.")
+                         "every gather of the project's survey, a batch of gathers at a time "
+                         "(files larger than the RAM budget are read gather by gather).")
     q.add_argument("project")
     q.add_argument("--run", required=True, type=int, help="run id printed by `seisview train`")
-    q.add_argument("--out", required=True, help="output .csv")
+    q.add_argument("--out", required=True,
+                   help="output .csv, .json, or .sgy (a copy of the survey with the picks at byte 233)")
+    q.add_argument("--batch", type=int, default=32, metavar="N",
+                   help="gathers read and picked between writes of the output (default 32)")
+    q.add_argument("--quiet", action="store_true", help="no progress bar")
     q.add_argument("--accept", type=float, default=None, metavar="CONF",
                    help="also store predictions with confidence >= CONF in the project's picks "
                         "(one undo step; hand picks are kept)")
@@ -163,11 +168,11 @@ def train_firstbreak(project, args) -> int:
 
 
 def cmd_picks_predict(args) -> int:
-    import numpy as np
-
+    from seisview.cli.progress import ProgressBar
     from seisview.cli.project import writing_output
+    from seisview.core.tasks import TaskState
     from seisview.io.project import Project
-    from seisview.ml.firstbreak import predict_picks
+    from seisview.ml.fb_job import predict_all_gathers
     from seisview.ml.runs import run_snapshot
 
     with Project.open(args.project) as project:
@@ -175,31 +180,20 @@ def cmd_picks_predict(args) -> int:
         project.require_survey_unchanged("predict picks")
         snap = run_snapshot(project, args.run)
         gathers = project_gathers(project)
-        picks = predict_picks(snap, gathers)
+        bar = ProgressBar(getattr(args, "quiet", False))
+        # gathers a batch at a time into the output (CSV, JSON or a SEG-Y copy with the picks
+        # at byte 233): memory holds a batch, not the file (docs/guide/firstbreaks.md)
         with writing_output(args.out):
-            _write_csv(args.out, picks)
-        conf = np.array([c for _, c in picks.values()])
-        print(f"{len(picks)} traces of {len(gathers)} gathers picked into {args.out} "
-              f"(median confidence {np.median(conf):.2f}, {np.mean(conf < 0.5):.0%} below 0.5)",
+            job = predict_all_gathers(snap, gathers, args.out, source=project.survey.path,
+                                      state=TaskState(on_progress=lambda f, m: bar.update(f, m, force=f >= 1.0)),
+                                      batch=args.batch, accept=args.accept,
+                                      skip=lambda k: project.picks.get(*k) is not None)
+        bar.close()
+        print(f"{job.n_traces} traces of {job.n_gathers} gathers picked into {args.out} "
+              f"(median confidence {job.median_confidence:.2f}, {job.share_below_half:.0%} below 0.5)",
               file=sys.stderr)
         if args.accept is not None:
-            keep = {k: (t, c) for k, (t, c) in picks.items()
-                    if c >= args.accept and project.picks.get(*k) is None}
-            if keep:
-                project.picks.set_many({k: v for k, v in keep.items()}, tool="predict")
-            print(f"accepted {len(keep)} predicted picks into the project", file=sys.stderr)
+            if job.accepted:
+                project.picks.set_many(job.accepted, tool="predict")
+            print(f"accepted {len(job.accepted)} predicted picks into the project", file=sys.stderr)
     return 0
-
-
-def _write_csv(path, picks) -> None:
-    from pathlib import Path
-
-    from seisview.io.atomic import atomic_write_text
-
-    path = Path(path)
-    if path.suffix.lower() != ".csv":
-        raise SeisviewError(f"--out {path}: picks are written as CSV", hint="name it picks.csv")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["ffid,channel,time_ms,confidence"]
-    lines += [f"{k[0]},{k[1]},{t:.3f},{c:.3f}" for k, (t, c) in sorted(picks.items())]
-    atomic_write_text(path, "\n".join(lines) + "\n")
