@@ -138,9 +138,8 @@ def predict_volume(snapshot: ModelSnapshot, volume: Volume, state: TaskState | N
                    flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Class ids ``uint8 (il, xl, sample)`` and max probability ``float32`` of a whole volume.
 
-    By default the 3-D-consistent prediction of ``seisview.ml.volume_predict`` (the
-    sections the model learnt from, blended across neighbours, both directions averaged
-    when it learnt from both), in slabs of inlines that fit the RAM budget. ``kind``
+    By default the 3-D-consistent prediction of ``seisview.ml.volume_predict`` (inlines,
+    blended across neighbours), in slabs that fit the RAM budget. ``kind``
     (inline or crossline) or ``indices`` (some sections; the others stay 0) give the plain
     section loop instead, one section at a time. Progress and pause/cancel go through
     ``state``. ``phases`` and ``flip``: test-time averaging, as in predict_section.
@@ -175,7 +174,7 @@ def _predict_volume_blocks(snapshot, volume, state, device, phases, flip):
     from seisview.ml import volume_predict as vp
 
     shape = volume.shape
-    dirs = vp.usable_directions(shape, vp.trained_directions(snapshot))
+    dirs = vp.usable_directions(shape, vp.default_directions(snapshot))
     axis = 1 if dirs == ["crossline"] else 0  # slabs never cut the sections predicted
     # a halo along the slab axis: the blending's reach, or the networks' reach when the
     # other direction's sections run across the slabs
