@@ -79,6 +79,13 @@ def main(argv=None) -> int:
                         "same_above_noise": _share_above(frows, same),
                         "out_above_noise": _share_above(frows, out),
                         "same_mean_mi": _mean_mi(frows, same), "out_mean_mi": _mean_mi(frows, out)}
+    # the pairs the raw maps cannot tell apart: same-facies pairs whose raw MI is no higher than
+    # the 90th percentile of the out-of-phase pairs' raw MI
+    raw_mi = {(r["a"], r["b"]): r["mutual_information"] for r in frows if r["layer"] == "raw"}
+    limit = float(np.percentile([raw_mi[p] for p in out], 90))
+    hard = [p for p in same if raw_mi[p] <= limit]
+    result["facies"]["hard"] = {"n": len(hard), "raw_limit": limit, "pairs": hard,
+                                "mi": separation(frows, hard, out, "mutual_information", False)}
 
     order = ["raw"] + layers + [f"random:{n}" for n in layers]
     print(f"\n{'layer':16s} {'H all':>6s} {'H band':>6s} {'H env':>6s} {'MI all':>6s} {'MI env':>6s} {'noise MI':>9s}")
@@ -105,6 +112,12 @@ def main(argv=None) -> int:
             print(f"  {lay:16s} {f['mi'][lay]:.3f}   MI {f['same_mean_mi'][lay]:+.4f} vs "
                   f"{f['out_mean_mi'][lay]:+.4f}   above noise {f['same_above_noise'][lay]:.2f} vs "
                   f"{f['out_above_noise'][lay]:.2f}")
+    h = f["hard"]
+    print(f"\nsame-facies pairs the raw maps cannot tell apart (raw MI <= {h['raw_limit']:.4f}, the "
+          f"out-of-phase pairs' 90th percentile): {h['n']}; share of comparisons won per layer:")
+    for lay in order:
+        if lay in h["mi"]:
+            print(f"  {lay:16s} {h['mi'][lay]:.3f}")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(result, fh, indent=1)

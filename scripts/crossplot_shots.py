@@ -107,7 +107,11 @@ def shoot(size: str, out: Path) -> int:
     xp.y_stat.setCurrentText("mutual_information")
     xp.x_layer.setCurrentText("raw")
     xp.y_layer.setCurrentText(saved["deep"])
-    w.panels["crossplot"].raise_()
+    from PyQt6.QtCore import Qt
+
+    dock = w.panels["crossplot"]
+    dock.raise_()
+    w.resizeDocks([dock], [int(w.height() * 0.6)], Qt.Orientation.Vertical)  # room for the points
     shots.settle(1.0)
     path = shots.save("crossplot-noise")
     crop = out / f"crossplot-noise-panel-{size}.png"

@@ -248,7 +248,7 @@ class CrossplotPanel(QWidget):
                 self.scatters[f"{g} (noise)"] = ring
         if self.noise.any():  # one legend line says what the rings mean
             key = pg.ScatterPlotItem([], [], size=9, brush=None, pen=pg.mkPen(90, 90, 90, width=1.5),
-                                     name="○ MI not above noise")
+                                     name="hollow: MI not above noise")
             self.plot.addItem(key)
             self.scatters["noise legend"] = key
         self.plot.setLabel("bottom", f"{xs} @ {xl}")
