@@ -5,6 +5,7 @@ Environment variables override the defaults (documented in docs/guide/cli.md).
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -46,8 +47,13 @@ def ram_budget_bytes() -> int:
     env = os.environ.get("SEISVIEW_RAM_BUDGET_GB")
     if env:
         return int(float(env) * 1024**3)
+    return max(1024**3, _physical_bytes() // 4)
+
+
+@functools.cache
+def _physical_bytes() -> int:
+    """Physical memory (asked once: readers check the budget once per block they unmap)."""
     try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
-        total = 8 * 1024**3
-    return max(1024**3, total // 4)
+        return 8 * 1024**3

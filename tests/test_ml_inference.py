@@ -77,7 +77,7 @@ def test_volume_prediction_is_chunked_cancellable_and_exports_segy(snap, tmp_pat
     vol = Volume.from_array(rng.standard_normal((5, 7, 40)).astype(np.float32))
     seen = []
     state = TaskState(on_progress=lambda f, m: seen.append(f))
-    classes, conf = predict_volume(snap, vol, state)
+    classes, conf = predict_volume(snap, vol, state, kind="inline")  # the section loop
     assert classes.shape == (5, 7, 40) and classes.min() >= 1 and seen[-1] == 1.0
     one = predict_section(snap, vol.section_array(SectionSpec("inline", 3)))
     assert np.array_equal(classes[3], one.classes.T)
@@ -87,6 +87,8 @@ def test_volume_prediction_is_chunked_cancellable_and_exports_segy(snap, tmp_pat
 
     cancel = TaskState(on_progress=lambda f, m: cancel.cancel())
     with pytest.raises(Cancelled):
+        predict_volume(snap, vol, cancel, kind="inline")
+    with pytest.raises(Cancelled):  # the default, 3-D-consistent path (tests/test_volume_predict.py)
         predict_volume(snap, vol, cancel)
 
     from seisview.io.segy import load

@@ -174,3 +174,39 @@ def test_convert_on_a_local_cluster_matches_the_threads(converted, tmp_path):
     vol = open_cache(out)
     assert np.array_equal(np.stack([vol.inline(i) for i in range(21)]), data.transpose(0, 2, 1))
     assert np.array_equal(vol.time_slice(11), data[:, :, 11])
+
+
+class _Counting:
+    """A zarr array that records the keys read through it."""
+
+    def __init__(self, array):
+        self.array, self.keys = array, []
+        self.shape, self.dtype, self.chunks = array.shape, array.dtype, array.chunks
+
+    def __getitem__(self, key):
+        self.keys.append(key)
+        return self.array[key]
+
+
+def test_per_section_actions_read_only_what_they_show(converted):
+    from seisview.core.section import SectionSpec
+    from seisview.core.session import Session, _agc_time_slice
+
+    sgy, data, out = converted
+    vol = open_cache(out)
+    mem = load(sgy, use_cache=False)
+    amp, tm = _Counting(vol.data.array), _Counting(vol.time_major.array)
+    vol.data.array, vol.time_major.array = amp, tm
+    s = Session()
+    s.open_volume(vol)
+    # the cursor read-out over a shown inline, crossline or time slice reads nothing more
+    vol.inline(4), vol.crossline(11), vol.time_slice(20)
+    n_amp, n_tm = len(amp.keys), len(tm.keys)
+    for i, j, k in ((4, 0, 0), (4, 18, 32), (0, 11, 5), (20, 11, 7), (13, 2, 20), (3, 17, 20)):
+        assert s.set_cursor(i, j, k).amplitude == pytest.approx(float(data[i, j, k]))
+    assert (len(amp.keys), len(tm.keys)) == (n_amp, n_tm)
+    # AGC of a time slice reads the window's time-major chunks, never the trace-major cube
+    s.set_display(agc_ms=20)
+    got = s.display_section(SectionSpec("time", 16))
+    assert len(amp.keys) == n_amp
+    assert np.allclose(got, _agc_time_slice(mem, 16, s.agc_samples()), atol=1e-6)

@@ -45,6 +45,12 @@ def _mapping(arr: np.ndarray):
     return None
 
 
+def needs_release(raw: np.ndarray) -> bool:
+    """Whether :func:`release` would unmap anything of ``raw`` (ask once per pass, not per block)."""
+    mm = _mapping(raw)
+    return mm is not None and hasattr(mm, "madvise") and len(mm) >= _release_above()
+
+
 def release(raw: np.ndarray, r0: int, r1: int) -> None:
     """Unmap the pages of rows ``r0:r1`` of the 2-D memmap ``raw`` from this process."""
     mm = _mapping(raw)

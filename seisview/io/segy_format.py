@@ -13,7 +13,7 @@ from typing import Literal
 import numpy as np
 
 from seisview.core.errors import SeisviewError
-from seisview.io.mapped import block_rows, release
+from seisview.io.mapped import block_rows, needs_release, release
 
 TEXT_BYTES = 3200
 BINARY_BYTES = 400
@@ -126,10 +126,11 @@ class HeaderTable:
             # block by block, unmapping each block after it: the pass must not leave the
             # whole file mapped into the process (pre-stack files far above the RAM budget)
             out = np.empty(rec.shape, rec.dtype)
-            n, rows = rec.shape[0], block_rows(self.raw)
+            n, rows, unmap = rec.shape[0], block_rows(self.raw), needs_release(self.raw)
             for i0 in range(0, n, rows):
                 out[i0:i0 + rows] = rec[i0:i0 + rows]
-                release(self.raw, i0, min(n, i0 + rows))
+                if unmap:
+                    release(self.raw, i0, min(n, i0 + rows))
             self._compact = out.view(np.uint8).reshape(-1, TRACE_HEADER_BYTES)
         return self._compact if self._compact is not None else self.raw
 
@@ -153,6 +154,15 @@ class HeaderTable:
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.field(TRACE_FIELDS[name])
+
+    def first(self, name: str) -> int:
+        """The first trace's value of a named field, without a pass over every trace."""
+        byte = TRACE_FIELDS[name]
+        key = (byte, 2 if byte in SHORT_FIELDS else 4)
+        if key in self._cache:
+            return int(self._cache[key][0])
+        return read_int(bytes(self.raw[0, byte - 1:byte - 1 + key[1]]), byte, key[1], True,
+                        self.endian, base=byte)
 
 
 def samples_view(raw: np.ndarray, layout: TraceLayout) -> np.ndarray:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from seisview.core.tasks import TaskState
+from seisview.core.volume import transpose_into
 from seisview.io.segy_format import TraceLayout, decode, samples_view
 from seisview.io.store import time_major_chunks
 
@@ -88,7 +89,9 @@ def convert_tile(job: TileJob) -> tuple[int, int, np.ndarray, int]:
     amp = zarr.open_array(store=job.out, path="amplitude", mode="r+")
     tm = zarr.open_array(store=job.out, path="time_major/amplitude", mode="r+")
     amp[job.i0:job.i0 + ti, job.j0:job.j0 + tx, :] = block
-    tm[:, job.i0:job.i0 + ti, job.j0:job.j0 + tx] = np.ascontiguousarray(block.transpose(2, 0, 1))
+    flipped = np.empty((block.shape[2], ti, tx), np.float32)
+    transpose_into(flipped, 0, block)  # in cache-sized tiles: far less CPU than numpy's copy
+    tm[:, job.i0:job.i0 + ti, job.j0:job.j0 + tx] = flipped
     return job.i0, job.j0, live, bad
 
 

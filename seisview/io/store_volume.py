@@ -15,7 +15,12 @@ import numpy as np
 
 from seisview.core.volume import Volume
 
-_CACHE_BYTES = 192 * 1024**2  # all decoded slabs of one reader together
+
+def _cache_bytes() -> int:
+    """Decoded slabs one reader keeps: an eighth of the RAM budget, 64-512 MB."""
+    from seisview.config import ram_budget_bytes
+
+    return int(min(512 * 1024**2, max(64 * 1024**2, ram_budget_bytes() // 8)))
 
 
 class SlabReader:
@@ -25,7 +30,7 @@ class SlabReader:
     chunk column. Other keys go to zarr unchanged. Thread-safe (the GUI reads in workers).
     """
 
-    def __init__(self, array, max_bytes: int = _CACHE_BYTES):
+    def __init__(self, array, max_bytes: int | None = None):
         self.array = array
         self.shape = tuple(array.shape)
         self.dtype = np.dtype(array.dtype)
@@ -33,7 +38,8 @@ class SlabReader:
         self.chunks = tuple(array.chunks)
         self._slabs: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
-        self._max_bytes = max_bytes
+        self._max_bytes = _cache_bytes() if max_bytes is None else max_bytes
+        self.partner: SlabReader | None = None  # the same samples in the other order (time-major)
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -61,7 +67,27 @@ class SlabReader:
                 total -= old.nbytes
         return data, k * c
 
+    def cached_point(self, i: int, j: int, k: int):
+        """The sample at ``[i, j, k]`` from a decoded chunk row already held, else None."""
+        c0, c1 = self.chunks[0], self.chunks[1]
+        with self._lock:
+            row = self._slabs.get((0, i // c0))
+            if row is not None:
+                return row[i - (i // c0) * c0, j, k]
+            col = self._slabs.get((1, j // c1))
+            if col is not None:
+                return col[i, j - (j // c1) * c1, k]
+        return None
+
     def __getitem__(self, key):
+        if (isinstance(key, tuple) and len(key) == 3
+                and all(isinstance(v, int | np.integer) for v in key)):
+            # the cursor read-out on every mouse move: from what the views already decoded
+            got = self.cached_point(*key)
+            if got is None and self.partner is not None:
+                got = self.partner.cached_point(key[2], key[0], key[1])
+            if got is not None:
+                return got
         if isinstance(key, int | np.integer):
             i = int(key) + (self.shape[0] if key < 0 else 0)
             if not 0 <= i < self.shape[0]:
@@ -92,8 +118,10 @@ def store_volume(store, name: str = "amplitude") -> Volume:
                             f"{store.geometry.shape}", hint="choose a 3-D variable of this survey")
     tm = store.time_major(name)
     live = np.asarray(store.array("live")[:], bool) if "live" in store.group else None
-    vol = Volume(SlabReader(arr), store.geometry, live=live,
-                 time_major=SlabReader(tm) if tm is not None else None)
+    data = SlabReader(arr)
+    tm_reader = SlabReader(tm) if tm is not None else None
+    data.partner = tm_reader  # a point under a time slice comes from the time-major rows
+    vol = Volume(data, store.geometry, live=live, time_major=tm_reader)
     warnings = store.attrs.get("seisview_warnings", [])
     vol.load_warnings = [str(w) for w in warnings] if isinstance(warnings, list) else []
     return vol

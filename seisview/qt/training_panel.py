@@ -85,7 +85,13 @@ class TrainingPanel(QWidget):
         self.minutes.setSpecialValueText("no limit")
         self.minutes.setToolTip("stop training after this long (0: no limit); early stopping on "
                                 "the held-out strokes usually ends it sooner")
+        from seisview.qt.run_choice import RunChoice
+
+        self.init_box = RunChoice(lambda: self.session.project)
+        self.init_box.setToolTip("start from scratch, or from the encoder of a pretraining run "
+                                 "(Pretraining dock): its layers go where their shapes fit")
         form.addRow("Model", self.model)
+        form.addRow("Start from", self.init_box)
         form.addRow("Epochs", self.epochs)
         form.addRow("Minutes", self.minutes)
         lay.addLayout(form)
@@ -224,12 +230,22 @@ class TrainingPanel(QWidget):
             return False
         model = self.model.currentText()
         minutes = self.minutes.value() or None
+        init = self.init_box.checkpoint()
         config = TrainConfig(**{"model": model, "epochs": self.epochs.value(), "minutes": minutes,
                                 "threads": self.train_threads or background_threads(),
-                                **self.extra_config})
+                                "init": init, **self.extra_config})
+        if init is not None:  # what fits is said before a run is recorded (as `train --init`)
+            from seisview.ml.training import build_for
+
+            try:
+                build_for(config, palette_classes(project)[0])
+            except SeisviewError as exc:
+                self._say(f"cannot start {model} from run {self.init_box.run_id()}: {exc}")
+                return False
         # the labels are frozen into training data (Hilbert transforms etc.) in the worker
         self.run = facies_run(project, vol, config, labels, record={
-            "model": model, "epochs": config.epochs, "minutes": minutes, "source": "gui"})
+            "model": model, "epochs": config.epochs, "minutes": minutes, "source": "gui",
+            "init": self.init_box.run_id()})
         self.run_id = self.run.run_id
         self._ensure_layers(project)
         self.prob_class.blockSignals(True)
@@ -292,6 +308,7 @@ class TrainingPanel(QWidget):
                     self.curves[k] = []
                 self._draw_curves()
                 self.bar.setValue(0)
+        self.init_box.refresh()
         self._sync_buttons()
 
     def _on_message(self, msg) -> None:
