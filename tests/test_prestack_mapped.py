@@ -203,6 +203,20 @@ def test_gather_view_pages_a_mapped_file_opened_from_the_menu(labels_window, qtb
         qtbot.keyClick(gv.plot_widget, Qt.Key.Key_PageDown)
         qtbot.waitUntil(lambda k=key: w.session.gather_key == k, timeout=5000)
         assert np.array_equal(gv.gather.data, mem.gather(key).data)
+    # opened again: the saved report and index, no scan of the file
+    import seisview.io.segy as segy
+    import seisview.io.segy_load as segy_load
+
+    def no_scan(*a, **k):
+        raise AssertionError("the file was scanned again")
+
+    monkeypatch.setattr(segy, "scan", no_scan)
+    monkeypatch.setattr(segy_load, "scan", no_scan)
+    w.session.gathers = None
+    w.files.open_path(path)
+    qtbot.waitUntil(lambda: w.session.gathers is not None and not jobs_running(), timeout=60000)
+    assert is_mapped(w.session.gathers) and w.session.scan.gathers["byte"] == 9
+    assert np.array_equal(w.gather_view.gather.data, mem.gather(first).data)
 
 
 def test_file_menu_picks_every_gather_of_a_mapped_file(labels_window, qtbot, shared_data, tmp_path,
