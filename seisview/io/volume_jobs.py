@@ -226,6 +226,28 @@ class JobResult:
     scheduler: str
 
 
+def task_bytes(fn, chunk, shape) -> int:
+    """Estimated memory of one task: its block (chunk plus halo, clipped) times the function's
+    ``bytes_per_sample`` (working arrays per block sample; 32 when it does not say)."""
+    il = min(chunk[0] + 2 * fn.halo[0], shape[0])
+    xl = min(chunk[1] + 2 * fn.halo[1], shape[1])
+    return int(il * xl * shape[2] * getattr(fn, "bytes_per_sample", 32))
+
+
+def local_threads(fn, chunk, shape) -> int:
+    """Threads of the local scheduler: every core, but no more tasks at once than fit in the
+    RAM budget + 1 GiB beside what the process holds already (at least one)."""
+    import os
+    import resource
+
+    from seisview.config import ram_budget_bytes
+
+    held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    room = ram_budget_bytes() + 2**30 - held
+    fit = max(1, room // max(task_bytes(fn, chunk, shape), 1))
+    return int(max(1, min(os.cpu_count() or 1, fit)))
+
+
 def aligned(chunk, var_chunks, shape) -> tuple[int, int]:
     """``chunk`` rounded up to whole chunks of every output variable (an existing variable may
     be chunked otherwise): two tasks never write into the same zarr chunk."""
@@ -287,8 +309,9 @@ def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
         ran = _run_distributed(scheduler, src, fn, out, job, todo, shared or {}, state, on_chunk, progress)
         where = scheduler
     else:
+        threads = threads or local_threads(fn, chunk, shape)
         ran = _run_local(src, fn, out, job, todo, shared or {}, state, on_chunk, progress, threads)
-        where = f"local threads ({threads or 'all cores'})"
+        where = f"local threads ({threads})"
     return JobResult(out, job, len(grid), len(done), ran, where)
 
 

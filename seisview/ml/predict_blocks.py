@@ -64,6 +64,9 @@ class PredictBlock:
             halo = kernel_halo(snapshot, device) if self.use_kernel and snapshot is not None \
                 else (0, DEFAULT_HALO)
         self.halo = (int(halo[0]), int(halo[1]))
+        # working memory per block sample (measured: the 3-D kernel's per-direction, blended and
+        # summed probabilities of C classes; the section loop's probabilities and network)
+        self.bytes_per_sample = 16 * self.n_classes if self.use_kernel else 8 * self.n_classes
         outs = [Output("classes", "uint8", 0)]
         if probability:
             outs.append(Output("probability", "float32", float("nan"), ("class", self.n_classes)))
