@@ -381,6 +381,9 @@ def _on_cluster(client, address, src, fn, out, job, todo, shared, state, on_chun
                 if on_chunk is not None:
                     on_chunk(*futures[f])
         return n
+    except KeyboardInterrupt:  # Ctrl-C: the workers stop too
+        _cancel_cluster(client, token, list(futures))
+        raise
     except Cancelled:
         raise
     except (OSError, TimeoutError) as exc:
