@@ -351,10 +351,11 @@ def _run_distributed(address, src, fn, out, job, todo, shared, state, on_chunk, 
 def _on_cluster(client, address, src, fn, out, job, todo, shared, state, on_chunk, progress) -> int:
     from distributed import Event, as_completed
 
+    token = f"seisview-cancel-{uuid.uuid4().hex}"
+    futures: dict = {}
     try:
         if not client.scheduler_info().get("workers"):
             client.wait_for_workers(1, timeout=30)
-        token = f"seisview-cancel-{uuid.uuid4().hex}"
         Event(token, client=client)  # created before any task polls it
         shared_f = {k: client.scatter(v, broadcast=True, hash=False) for k, v in shared.items()}
         src_f = client.scatter(src, hash=False) if isinstance(src, ArraySource) and src.in_memory else src
