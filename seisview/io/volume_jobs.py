@@ -19,7 +19,9 @@ workers through a cluster-wide ``distributed.Event`` that running tasks poll bet
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -237,7 +239,6 @@ def task_bytes(fn, chunk, shape) -> int:
 def local_threads(fn, chunk, shape) -> int:
     """Threads of the local scheduler: every core, but no more tasks at once than fit in the
     RAM budget + 1 GiB beside what the process holds already (at least one)."""
-    import os
     import resource
 
     from seisview.config import ram_budget_bytes
@@ -310,6 +311,9 @@ def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
         where = scheduler
     else:
         threads = threads or local_threads(fn, chunk, shape)
+        if getattr(fn, "torch_threads", 0) is None:  # the function leaves its inner threads to us
+            fn = copy.copy(fn)
+            fn.torch_threads = max(1, (os.cpu_count() or 1) // threads)
         ran = _run_local(src, fn, out, job, todo, shared or {}, state, on_chunk, progress, threads)
         where = f"local threads ({threads})"
     return JobResult(out, job, len(grid), len(done), ran, where)
