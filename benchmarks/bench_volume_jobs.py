@@ -161,7 +161,7 @@ def part_throughput(work: Path) -> None:
     from seisview.io.volume_jobs import auto_chunk
 
     print(f"predict throughput, {n_il} x {n_xl} x {N_S} = {samples / 1e6:.2f} M samples, "
-          f"kernel {fn.signature()['kernel']}, halo {fn.halo}, chunks {auto_chunk(fn.halo, vol.shape)} "
+          f"kernel {fn.signature()['kernel']}, halo {fn.halo}, chunks {auto_chunk(fn, vol.shape)} "
           f"({loadavg()})")
 
     def report(label, cmp, goal="", names=("subject", "baseline")):

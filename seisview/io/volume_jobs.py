@@ -39,13 +39,31 @@ log = logging.getLogger(__name__)
 FULL_WIDTH = 1024  # crosslines up to which a chunk spans the survey's width (no crossline halo)
 
 
-def auto_chunk(halo: tuple[int, int], shape) -> tuple[int, int]:
+MIN_CHUNK = (4, 64)  # the smallest task auto_chunk makes to save memory
+
+
+def auto_chunk(fn, shape, room: int | None = None) -> tuple[int, int]:
     """Inlines x crosslines per task: whole crosslines when the survey is at most ``FULL_WIDTH``
     wide (then no crossline halo is read: the cut is the survey's edge), else 512; 8 inlines
-    when no inline halo is needed, else enough that the halo is at most the core."""
+    when no inline halo is needed, else enough that the halo is at most the core. Then, while
+    one task would need more than ``room`` bytes (default ``task_room()``), the axis whose
+    halving adds the least halo work is halved (down to ``MIN_CHUNK``)."""
+    halo = fn.halo
     xl = shape[1] if shape[1] <= FULL_WIDTH else 512
     il = 8 if halo[0] == 0 else min(max(16, 2 * halo[0]), 64)
-    return min(il, shape[0]), min(xl, shape[1])
+    chunk = [min(il, shape[0]), min(xl, shape[1])]
+    room = task_room() if room is None else room
+
+    def work(c: int, axis: int) -> float:  # computed / kept samples along an axis
+        return (c + min(2 * halo[axis], shape[axis] - c)) / c
+
+    while task_bytes(fn, chunk, shape) > room:
+        can = [a for a in (0, 1) if chunk[a] > MIN_CHUNK[a]]
+        if not can:
+            break
+        axis = min(can, key=lambda a: work(max(chunk[a] // 2, 1), a) / work(chunk[a], a))
+        chunk[axis] = max(chunk[axis] // 2, MIN_CHUNK[axis])
+    return chunk[0], chunk[1]
 
 
 @dataclass(frozen=True)
@@ -229,23 +247,32 @@ class JobResult:
 
 
 def task_bytes(fn, chunk, shape) -> int:
-    """Estimated memory of one task: its block (chunk plus halo, clipped) times the function's
-    ``bytes_per_sample`` (working arrays per block sample; 32 when it does not say)."""
+    """Estimated memory of one task: ``fn.task_bytes(core, block)`` (samples of the chunk and of
+    the block read with its halo) when the function says, else block samples x
+    ``fn.bytes_per_sample`` (32 when it does not say)."""
     il = min(chunk[0] + 2 * fn.halo[0], shape[0])
     xl = min(chunk[1] + 2 * fn.halo[1], shape[1])
-    return int(il * xl * shape[2] * getattr(fn, "bytes_per_sample", 32))
+    core, block = chunk[0] * chunk[1] * shape[2], il * xl * shape[2]
+    if hasattr(fn, "task_bytes"):
+        return int(fn.task_bytes(core, block))
+    return int(block * getattr(fn, "bytes_per_sample", 32))
 
 
-def local_threads(fn, chunk, shape) -> int:
-    """Threads of the local scheduler: every core, but no more tasks at once than fit in the
-    RAM budget + 1 GiB beside what the process holds already (at least one)."""
+def task_room() -> int:
+    """Bytes the chunk tasks may use together: the RAM budget + 1 GiB less what this process
+    holds already (its peak so far), at least 256 MiB."""
     import resource
 
     from seisview.config import ram_budget_bytes
 
     held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    room = ram_budget_bytes() + 2**30 - held
-    fit = max(1, room // max(task_bytes(fn, chunk, shape), 1))
+    return max(ram_budget_bytes() + 2**30 - held, 2**28)
+
+
+def local_threads(fn, chunk, shape) -> int:
+    """Threads of the local scheduler: every core, but no more tasks at once than fit in
+    ``task_room()`` (at least one)."""
+    fit = task_room() // max(task_bytes(fn, chunk, shape), 1)
     return int(max(1, min(os.cpu_count() or 1, fit)))
 
 
@@ -284,7 +311,7 @@ def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
     shape = tuple(geometry.shape)
     if source_shape(src) != shape:
         raise SeisviewError(f"source shape {source_shape(src)} is not the survey's {shape}")
-    chunk = auto_chunk(fn.halo, shape) if chunk is None else chunk
+    chunk = auto_chunk(fn, shape) if chunk is None else chunk
     chunk = (max(1, min(int(chunk[0]), shape[0])), max(1, min(int(chunk[1]), shape[1])))
     out = Path(out).resolve()
     store = job_store.open_or_create(out, geometry)

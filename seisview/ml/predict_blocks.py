@@ -64,15 +64,21 @@ class PredictBlock:
             halo = kernel_halo(snapshot, device) if self.use_kernel and snapshot is not None \
                 else (0, DEFAULT_HALO)
         self.halo = (int(halo[0]), int(halo[1]))
-        # working memory per block sample (measured: the 3-D kernel's per-direction, blended and
-        # summed probabilities of C classes; the section loop's probabilities and network)
-        self.bytes_per_sample = 16 * self.n_classes if self.use_kernel else 8 * self.n_classes
         outs = [Output("classes", "uint8", 0)]
         if probability:
             outs.append(Output("probability", "float32", float("nan"), ("class", self.n_classes)))
         if uncertainty:
             outs.append(Output("uncertainty", "float32", float("nan")))
         self.outputs = tuple(outs)
+
+    def task_bytes(self, core: int, block: int) -> int:
+        """Working memory of one block (measured on F3-wide blocks, docs/measurements.md):
+        the kernel keeps about 20 bytes per class and core sample (probabilities per
+        direction, blended and summed) plus ~12 per block sample (scaled copy, sections);
+        the section loop 8 per class and core sample plus one section's network activations."""
+        if self.use_kernel:
+            return 20 * self.n_classes * core + 12 * block + 200 * 2**20
+        return 8 * self.n_classes * core + 8 * block + 300 * 2**20
 
     def signature(self) -> dict:
         return {"kind": "predict", "model": self.model_id, "phases": self.phases, "flip": self.flip,
