@@ -165,7 +165,8 @@ def _first_overlay_dock(app, vol, truth, strokes, scores):
 
     pal = Palette.from_list([{"id": i + 1, "name": n, "color": c}
                              for i, (n, c) in enumerate(DEMO_CLASSES)])
-    with tempfile.TemporaryDirectory() as tmp:
+    # the run may still be recording itself in the project folder as the dock shuts down
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as tmp:
         project = Project.create(Path(tmp) / "b.seisview", demo_survey_path(), palette=pal)
         idx = np.flatnonzero(strokes)
         project.labels.apply({SectionSpec("inline", TRAIN_IL): (idx, strokes.ravel()[idx])})
