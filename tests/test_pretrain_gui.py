@@ -173,9 +173,11 @@ def test_pretrained_encoder_starts_a_facies_run(survey, qtbot):
     ckpt = _pretrained(project, vol, "autoencoder", steps=4, widths=(16, 32, 64, 128))
     enc = PretrainedModel(ckpt).net.encoder
     net, _cfg, n = build_for(TrainConfig(model="unet", init=ckpt), 6)
-    assert n == 14  # 7 convolutions (all but the coarse U-Net's strided stem), weights and biases
+    # both members of the default ensemble: 7 convolutions each (all but the coarse U-Net's
+    # strided stem; they have no biases)
+    assert n == 2 * 7
     convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
-    assert any(torch.equal(c.weight, enc.blocks[3].conv2.weight) for c in convs)
+    assert sum(torch.equal(c.weight, enc.blocks[3].conv2.weight) for c in convs) == 2
 
     session = Session()
     session.open_volume(vol)

@@ -210,3 +210,15 @@ def test_per_section_actions_read_only_what_they_show(converted):
     got = s.display_section(SectionSpec("time", 16))
     assert len(amp.keys) == n_amp
     assert np.allclose(got, _agc_time_slice(mem, 16, s.agc_samples()), atol=1e-6)
+
+
+def test_a_store_made_by_a_volume_job_opens(tmp_path):
+    """Volume jobs write the geometry as JSON text; the store opens it like its own."""
+    from seisview.io import job_store
+
+    g = SurveyGeometry.regular(6, 5, 7, il_first=10)
+    group = job_store.open_or_create(tmp_path / "r.zarr", g)
+    job_store.add_variable(group, "envelope", "float32", (4, 4, 7))
+    st = open_store(tmp_path / "r.zarr")
+    assert st.geometry == g and st.variables() == ["envelope"]
+    assert st.volume("envelope").inline(2).shape == (7, 5)

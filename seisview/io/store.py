@@ -316,6 +316,8 @@ def open_store(path, mode: str = "r") -> SurveyStore:
             raise damaged(p, str(exc)) from None
     try:
         geo = attrs["seisview_geometry"]
+        if isinstance(geo, str):  # JSON text is accepted too (volume jobs' stores wrote it so)
+            geo = json.loads(geo)
         if not isinstance(geo, dict):
             raise TypeError("not a JSON object")
         geometry = SurveyGeometry.from_dict(geo)

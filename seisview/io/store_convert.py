@@ -86,8 +86,11 @@ def convert_tile(job: TileJob) -> tuple[int, int, np.ndarray, int]:
 
     block, live, bad = decode_tile(job)
     ti, tx, _ = block.shape
-    amp = zarr.open_array(store=job.out, path="amplitude", mode="r+")
-    tm = zarr.open_array(store=job.out, path="time_major/amplitude", mode="r+")
+    # every chunk is written once and whole: skip zarr's check for chunks equal to the fill
+    # value (a third of the write's CPU, measured)
+    amp = zarr.open_array(store=job.out, path="amplitude", mode="r+").with_config({"write_empty_chunks": True})
+    tm = zarr.open_array(store=job.out, path="time_major/amplitude",
+                         mode="r+").with_config({"write_empty_chunks": True})
     amp[job.i0:job.i0 + ti, job.j0:job.j0 + tx, :] = block
     flipped = np.empty((block.shape[2], ti, tx), np.float32)
     transpose_into(flipped, 0, block)  # in cache-sized tiles: far less CPU than numpy's copy

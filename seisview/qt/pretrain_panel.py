@@ -296,6 +296,7 @@ class PretrainPanel(QWidget):
     def _finish(self, msg) -> None:
         from seisview.ml.progress import TrainDone, TrainFailed
 
+        self._shown_end = msg
         if msg.snapshot is not None:
             self._submit_preview(msg.snapshot)
         if isinstance(msg, TrainDone):
@@ -311,6 +312,10 @@ class PretrainPanel(QWidget):
     def _on_finished(self, end) -> None:
         if isinstance(end, TaskFailed):
             self._say(f"pretraining stopped: {end.message}")
+        elif self.run is not None and self.run.end is not None and \
+                getattr(self, "_shown_end", None) is not self.run.end:
+            # a cancel stops the worker before it relays the run's last message
+            self._finish(self.run.end)
         self.pause_btn.setChecked(False)
         if self.run is not None and self.run.checkpoint:
             self.walk.refresh_runs(select=self.run.checkpoint)
