@@ -222,3 +222,20 @@ def test_a_store_made_by_a_volume_job_opens(tmp_path):
     st = open_store(tmp_path / "r.zarr")
     assert st.geometry == g and st.variables() == ["envelope"]
     assert st.volume("envelope").inline(2).shape == (7, 5)
+
+
+def test_a_cancelled_conversion_stops_and_leaves_nothing(tmp_path):
+    from seisview.core.tasks import Cancelled, TaskState
+
+    p = make(tmp_path / "c.sgy", n_il=300, n_xl=260, ns=12)  # 3 x 3 tiles
+    seen: list[float] = []
+
+    def progress(fraction, _msg):
+        seen.append(fraction)
+        state.cancel()  # at the first tile done
+
+    state = TaskState(progress)
+    with pytest.raises(Cancelled):
+        build_cache(scan(p), tmp_path / "c.zarr", state, workers=1)
+    assert len(seen) < 4
+    assert not [q for q in tmp_path.iterdir() if q.suffix == ".zarr" or ".part" in q.name]
