@@ -175,3 +175,31 @@ def test_prestack_file_far_above_the_budget_opens_and_pages_in_bounded_memory(tm
         assert res["grown"] < budget, res
     ref = sum(float(np.abs(gs.data[i * per:(i + 1) * per]).sum()) for i in range(n_gathers))
     assert res["total"] == pytest.approx(ref, rel=1e-5)
+
+
+def test_gather_view_pages_a_mapped_file_opened_from_the_menu(labels_window, qtbot, shared_data, tmp_path,
+                                                              monkeypatch):
+    """File → Open of a shot file above the budget: the gather view shows and pages its gathers."""
+    import shutil
+
+    from PyQt6.QtCore import Qt
+
+    from seisview.qt.workers import jobs_running
+
+    path = tmp_path / "shots.sgy"
+    shutil.copy(shared_data / REFRAPY, path)
+    mem = load(path, use_cache=False)
+    monkeypatch.setenv("SEISVIEW_RAM_BUDGET_GB", str(1e-4))  # 107 kB: the 3.5 MB file is 33x that
+    w = labels_window
+    w.files.open_path(path)
+    qtbot.waitUntil(lambda: w.session.gathers is not None and not jobs_running(), timeout=60000)
+    assert is_mapped(w.session.gathers)
+    gv = w.gather_view
+    w.gather_dock.show()
+    first = w.session.gather_key
+    assert np.array_equal(gv.gather.data, mem.gather(first).data)
+    gv.setFocus()
+    for key in mem.gather_ids[1:4]:
+        qtbot.keyClick(gv.plot_widget, Qt.Key.Key_PageDown)
+        qtbot.waitUntil(lambda k=key: w.session.gather_key == k, timeout=5000)
+        assert np.array_equal(gv.gather.data, mem.gather(key).data)

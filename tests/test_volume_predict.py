@@ -16,7 +16,12 @@ from seisview.core.volume import Volume
 from seisview.ml.models import build_model
 from seisview.ml.snapshot import ModelSnapshot
 from seisview.ml.volume_predict import (
+    BLEND_SIGMA,
+    DIRECTIONS,
     BlockPrediction,
+    blend_reach,
+    block_halo,
+    default_directions,
     load_net,
     net_geometry,
     predict_block,
@@ -45,9 +50,11 @@ def survey():
 
 
 def _cut(data, core, halo):
-    """The block around ``core`` (slices) with ``halo`` each side, clipped to the survey."""
-    lo = [max(0, c.start - halo) for c in core]
-    hi = [min(n, c.stop + halo) for c, n in zip(core, data.shape, strict=True)]
+    """The block around ``core`` (slices) with ``halo`` (one, or per axis) each side, clipped
+    to the survey."""
+    halo = [halo] * 3 if isinstance(halo, int) else halo
+    lo = [max(0, c.start - h) for c, h in zip(core, halo, strict=True)]
+    hi = [min(n, c.stop + h) for c, n, h in zip(core, data.shape, halo, strict=True)]
     pairs = [(c.start - a, b - c.stop) for c, a, b in zip(core, lo, hi, strict=True)]
     return data[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))], pairs, lo
 
@@ -64,16 +71,27 @@ def test_a_block_core_is_what_the_whole_survey_gives_there(snap, survey):
     assert np.array_equal(whole.classes, whole.probability.argmax(0) + 1)
     assert 0 <= whole.uncertainty.min() and whole.uncertainty.max() <= 1
     # cores off the pooling grid, cut along all three axes (time too), inner and edge sides
+    both = predict_block(snap, survey, directions=DIRECTIONS)
     worst = 0.0
     for core in [(slice(41, 49), slice(45, 60), slice(19, 37)),
                  (slice(0, 13), slice(83, 100), slice(0, 56))]:
         block, pairs, origin = _cut(survey, core, halo)
-        part = predict_block(snap, block, pairs, origin=origin)
-        ref = whole.probability[(slice(None), *core)]
-        assert part.probability.shape == ref.shape
-        worst = max(worst, float(np.abs(part.probability - ref).max()))
-        assert np.array_equal(part.classes, whole.classes[core])
+        for ref, kw in ((whole, {}), (both, {"directions": DIRECTIONS})):
+            part = predict_block(snap, block, pairs, origin=origin, **kw)
+            expect = ref.probability[(slice(None), *core)]
+            assert part.probability.shape == expect.shape
+            worst = max(worst, float(np.abs(part.probability - expect).max()))
+            assert np.array_equal(part.classes, ref.classes[core])
     assert worst < 1e-5
+    # the halo the default needs: the networks' reach along the traces, the blending across
+    assert block_halo(snap) == (blend_reach(BLEND_SIGMA), halo, halo)
+    assert block_halo(snap, DIRECTIONS) == (halo, halo, halo)
+    assert block_halo(snap, shape=(90, 1, 56)) == (halo, blend_reach(BLEND_SIGMA), halo)
+    core = (slice(41, 49), slice(45, 60), slice(0, 56))
+    block, pairs, origin = _cut(survey, core, block_halo(snap))
+    assert block.shape[0] == 8 + 2 * blend_reach(BLEND_SIGMA)
+    part = predict_block(snap, block, pairs, origin=origin)
+    assert np.abs(part.probability - whole.probability[(slice(None), *core)]).max() < 1e-5
     # a halo shorter than the networks' reach shows at the seams
     block, pairs, origin = _cut(survey, (slice(41, 49), slice(45, 60), slice(19, 37)), 4)
     short = predict_block(snap, block, pairs, origin=origin)
@@ -149,6 +167,7 @@ def test_no_inline_stripes_on_the_demo_and_no_loss_of_accuracy():
                       threads=1, self_train=0)
     model = list(train(cfg, make_training_data(vol, labels, n_classes=6)))[-1].snapshot
     assert model.meta["section_kinds"] == ["inline"]
+    assert default_directions(model) == ("inline",)
     loop, _ = predict_volume(model, vol, kind="inline")
     old = predict_block(model, vol.data, directions=("inline",), blend=0)
     assert np.array_equal(old.classes, loop)  # the section loop, batched

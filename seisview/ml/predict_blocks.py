@@ -115,10 +115,8 @@ def kernel_halo(snapshot, device=None) -> tuple[int, int]:
     predicts along (a network's reach), the blending reach across the others."""
     vp: Any = importlib.import_module("seisview.ml.volume_predict")
 
-    full = vp.required_halo(snapshot, device)
-    reach = vp.blend_reach(vp.BLEND_SIGMA)
-    dirs = vp.trained_directions(snapshot)
-    return (full if "crossline" in dirs else reach, full if "inline" in dirs else reach)
+    h_il, h_xl, _ = vp.block_halo(snapshot, device=device)  # whole traces: no sample halo
+    return h_il, h_xl
 
 
 def predict_job(snapshot, *, model_id: str | None = None, **options) -> tuple[PredictBlock, dict]:

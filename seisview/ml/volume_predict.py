@@ -3,10 +3,11 @@
 The facies networks label vertical sections. Predicting a survey inline after inline
 gives every inline its own, slightly different answer, and a time slice of the result
 shows inline-by-inline stripes. :func:`predict_block` blends each section's class
-probabilities with its neighbours' (Gaussian weights across sections, ``blend``), and
-when the model learnt from inlines and crosslines it predicts along both and averages
-them; a time slice then changes across inlines about as it does across crosslines
-(:func:`stripe_index`; docs/measurements.md, "Predictions consistent in 3-D").
+probabilities with its neighbours' (Gaussian weights across sections, ``blend``); it can
+also predict along inlines *and* crosslines and average them (``directions``). A time
+slice then changes across inlines about as the ground truth does (:func:`stripe_index`;
+docs/measurements.md, "Predictions consistent in 3-D", also for why blending along one
+direction is the default).
 
 It is the kernel of the chunked Predict-volume job: the job hands it one block of the
 survey with a halo around it (``dask.array.map_overlap`` or equivalent) and writes what
@@ -254,15 +255,17 @@ def _halo_pairs(halo, ndim: int = 3) -> tuple[tuple[int, int], ...]:
 
 
 def usable_directions(shape: tuple[int, ...], directions: Sequence[str]) -> list[str]:
-    """The directions asked for, less those whose sections are too narrow for the networks
-    (a 2-D line stored as N inlines x 1 crossline: its inline sections are one trace)."""
+    """The directions asked for, less those whose sections are too narrow for the networks;
+    when none is wide enough, the wider direction (a 2-D line stored as N inlines x 1
+    crossline is predicted along the line). Blocks of 64 traces or more each way (halo
+    included) are predicted as asked."""
     unknown = [d for d in directions if d not in DIRECTIONS]
     if unknown or not directions:
         raise SeisviewError(f"directions must be among {DIRECTIONS}, got {tuple(directions)!r}",
-                            hint="use ('inline', 'crossline') for predictions consistent in 3-D")
+                            hint="use ('inline',) or ('inline', 'crossline')")
     width = {"inline": shape[1], "crossline": shape[0]}  # traces of one section of the block
     keep = [d for d in directions if width[d] >= MIN_SECTION_TRACES]
-    return keep or [max(directions, key=lambda d: width[d])]
+    return keep or [max(DIRECTIONS, key=lambda d: width[d])]
 
 
 def _forward(net, dev, x: np.ndarray, keep: tuple[slice, slice], phases: int, flip: bool,
@@ -311,11 +314,35 @@ def _align(origin: int, lo: int, period: int) -> int:
 
 def trained_directions(snap: ModelSnapshot) -> tuple[str, ...]:
     """The section directions a snapshot learnt from (``meta["section_kinds"]``, written by
-    training), both when it does not say: a model trained on inline strokes only labels
-    crosslines worse (measured on the demo: 0.69 vs 0.86 accuracy), so it predicts along
-    inlines, and blending across neighbouring inlines removes the stripes."""
+    training); both when it does not say."""
     kinds = tuple(k for k in DIRECTIONS if k in (snap.meta.get("section_kinds") or ()))
     return kinds or DIRECTIONS
+
+
+def default_directions(snap: ModelSnapshot) -> tuple[str, ...]:
+    """What :func:`predict_block` predicts along by default: inlines, or crosslines for a
+    model that learnt from crosslines only. Averaging both directions removes the stripes
+    too, but it cost accuracy on the demo survey even for a model painted on an inline and
+    a crossline (docs/measurements.md, "Predictions consistent in 3-D"); blending across
+    neighbouring sections removes them at no cost in accuracy, with half the passes."""
+    return ("inline",) if "inline" in trained_directions(snap) else ("crossline",)
+
+
+def block_halo(model, directions: Sequence[str] | None = None,
+               device: str | torch.device | None = None,
+               shape: Sequence[int] | None = None) -> tuple[int, int, int]:
+    """Halo (inline, crossline, sample) that makes a block's core equal the whole-survey
+    prediction: :func:`required_halo` along the traces of the sections predicted (and along
+    the samples, for blocks that cut the traces), the blending's reach across them.
+    ``shape``: the survey's, so that a 2-D line's direction is the one used."""
+    snap, _ = load_net(model, device)
+    dirs = default_directions(snap) if directions is None else tuple(directions)
+    if shape is not None:
+        dirs = tuple(usable_directions(tuple(shape), dirs))
+    full, reach = required_halo(snap, device), blend_reach(BLEND_SIGMA)
+    h_il = full if "crossline" in dirs else reach
+    h_xl = full if "inline" in dirs else reach
+    return h_il, h_xl, full
 
 
 def blend_reach(blend: float) -> int:
@@ -338,8 +365,8 @@ def predict_block(model, block: np.ndarray, halo=0, *, origin: Sequence[int] | N
     makes the core equal to a whole-survey prediction. ``origin``: survey index of
     ``block[0, 0, 0]`` (halo included), used to align sections to the networks' pooling
     grid; None: the block starts on it (e.g. at the survey's origin).
-    ``directions``: the section directions whose probabilities are averaged; None: those
-    the model was trained on (:func:`trained_directions`). ``blend``: each direction's
+    ``directions``: the section directions whose probabilities are averaged; None:
+    :func:`default_directions` (inlines). ``blend``: each direction's
     probabilities are blended across neighbouring sections with Gaussian weights of this
     sigma (in sections; 0 = off), so neighbouring sections agree. ``phases``/``flip``:
     test-time averaging as in ``predict_section``. ``device``: None = CUDA when present.
@@ -357,7 +384,7 @@ def predict_block(model, block: np.ndarray, halo=0, *, origin: Sequence[int] | N
     if min(core) < 1:
         raise SeisviewError(f"block {block.shape} is too small for its halo {pairs}: no core left",
                             hint="use larger blocks (chunks) or a smaller halo")
-    dirs = usable_directions(block.shape, trained_directions(snap) if directions is None else directions)
+    dirs = usable_directions(block.shape, default_directions(snap) if directions is None else directions)
     org = (0, 0, 0) if origin is None else tuple(int(o) for o in origin)
     period = net_geometry(snap, dev).period
     cut = [_align(o, lo, period) for o, (lo, _) in zip(org, pairs, strict=True)]

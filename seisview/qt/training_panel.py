@@ -155,8 +155,12 @@ class TrainingPanel(QWidget):
         over.addRow("Probability of", self.prob_class)
         lay.addLayout(over)
 
-        lay.addWidget(QLabel("Label here next (most uncertain):"))
+        lay.addWidget(QLabel("Label here next (uncertainty, classes in doubt):"))
         self.next_list = QListWidget()
+        self.next_list.setWordWrap(True)  # long class names wrap instead of scrolling sideways
+        self.next_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.next_list.setToolTip("Regions of this section most worth painting, best first, as "
+                                  "`seisview suggest` ranks them; click one to go there")
         self.next_list.itemActivated.connect(self._jump)
         self.next_list.itemClicked.connect(self._jump)
         lay.addWidget(self.next_list)
@@ -400,11 +404,14 @@ class TrainingPanel(QWidget):
             self.layers.set_chosen_class(i + 1)
 
     def _on_predictions(self, preds) -> None:
-        """Fill "label here next" from the uncertainty of the current inline (of the line on a
-        2-D survey, whose inlines are single traces; boxes found by the worker)."""
-        from seisview.ml.inference import label_here_next, volume_section_kind
+        """Fill "label here next" from the predictions of the current inline (of the line on a
+        2-D survey, whose inlines are single traces; boxes found by the worker), ranked as
+        ``seisview suggest --section`` ranks them (``ml.suggest.rank_predictions``)."""
+        from seisview.ml.inference import volume_section_kind
+        from seisview.ml.suggest import rank_predictions
 
-        kind = volume_section_kind(self.session.volume)
+        volume = self.session.volume
+        kind = volume_section_kind(volume)
         spec = self.session.spec(kind)
         pred = preds.get(spec)
         if pred is None:
@@ -413,13 +420,18 @@ class TrainingPanel(QWidget):
         if regions is None:
             project = self.session.project
             labelled = project.labels.mask(spec) if project is not None else None
-            regions = label_here_next(pred.entropy / pred.max_entropy, n=6, window=32,
-                                      exclude=labelled)
-        g = self.session.volume.geometry
+            regions = rank_predictions(volume, {spec: getattr(pred, "prediction", pred)},
+                                       {spec: labelled})
+        g = volume.geometry
+        names = self.session.project.palette if self.session.project is not None else None
+        class_names = _class_names(names)
         self.next_list.clear()
         for r in regions:
             il, xl, row = spec.volume_point(*r.center)
-            item = QListWidgetItem(f"{g.describe_point(il, xl, row)} (uncertainty {r.score:.2f})")
+            item = QListWidgetItem(r.describe(g, class_names))
+            item.setToolTip(f"uncertainty {r.uncertainty:.2f} (0 sure, 1 uniform) over the "
+                            f"{r.height} x {r.width} box around this point; the model hesitates "
+                            f"between {r.class_text(class_names).replace(' / ', ' and ')}")
             item.setData(Qt.ItemDataRole.UserRole, (il, xl, row))
             self.next_list.addItem(item)
 
@@ -534,3 +546,11 @@ def _grow_range(plot, x_max: float, y_max: float) -> None:
         plot.setProperty("grown", True)
         plot.setRange(xRange=(0, max(x_max * 1.5, 10.0)), yRange=(0, max(y_max * 1.1, 1e-3)),
                       padding=0)
+
+
+def _class_names(palette) -> tuple[str, ...]:
+    """Class names by id (``''`` for ids the palette lacks) for the "label here next" list."""
+    if palette is None:
+        return ()
+    ids = {c.id: c.name for c in palette}
+    return tuple(ids.get(i, "") for i in range(1, max(ids, default=0) + 1))
