@@ -34,7 +34,16 @@ from seisview.core.tasks import Cancelled, TaskState
 from seisview.io import job_store
 
 log = logging.getLogger(__name__)
-DEFAULT_CHUNK = (64, 64)
+FULL_WIDTH = 1024  # crosslines up to which a chunk spans the survey's width (no crossline halo)
+
+
+def auto_chunk(halo: tuple[int, int], shape) -> tuple[int, int]:
+    """Inlines x crosslines per task: whole crosslines when the survey is at most ``FULL_WIDTH``
+    wide (then no crossline halo is read: the cut is the survey's edge), else 512; 8 inlines
+    when no inline halo is needed, else enough that the halo is at most the core."""
+    xl = shape[1] if shape[1] <= FULL_WIDTH else 512
+    il = 8 if halo[0] == 0 else min(max(16, 2 * halo[0]), 64)
+    return min(il, shape[0]), min(xl, shape[1])
 
 
 @dataclass(frozen=True)
@@ -104,6 +113,8 @@ def as_source(source):
     """A ``StoreSource`` / ``ArraySource`` from a store path, a ``(path, variable)`` pair or a Volume."""
     if isinstance(source, StoreSource | ArraySource):
         return source
+    if isinstance(source, str | Path) and not job_store.is_store(source):
+        raise SeisviewError(f"{source} is not a seisview store", hint="make one with `seisview convert`")
     if isinstance(source, str | Path):
         return StoreSource(str(Path(source).resolve()), survey_variable(source))
     if isinstance(source, tuple):
@@ -112,9 +123,10 @@ def as_source(source):
     if data is None:
         raise SeisviewError(f"cannot run a volume job on {type(source).__name__}",
                             hint="give a store path or a Volume")
-    name = getattr(source.geometry, "name", "") or "volume"
+    name = f"{getattr(source.geometry, 'name', '') or 'volume'} {tuple(source.shape)}"
+    data = getattr(data, "array", data)  # a store Volume's SlabReader: the zarr array (pickles by path)
     if not isinstance(data, np.ndarray):  # zarr-backed: describe by its store path
-        name = f"{getattr(getattr(data, 'store', None), 'root', name)}"
+        name = str(getattr(data, "store_path", name))
     return ArraySource(data, name)
 
 
@@ -125,9 +137,7 @@ def source_geometry(source, geometry=None):
         return source.geometry
     src = as_source(source)
     if isinstance(src, StoreSource):
-        import zarr
-
-        return job_store.store_geometry(zarr.open_group(store=src.path, mode="r"))
+        return job_store.store_geometry(src.path)
     raise SeisviewError("this source has no survey geometry", hint="pass geometry=")
 
 
@@ -216,6 +226,16 @@ class JobResult:
     scheduler: str
 
 
+def aligned(chunk, var_chunks, shape) -> tuple[int, int]:
+    """``chunk`` rounded up to whole chunks of every output variable (an existing variable may
+    be chunked otherwise): two tasks never write into the same zarr chunk."""
+    out = []
+    for axis in (0, 1):
+        step = int(np.lcm.reduce([int(c[axis]) for c in var_chunks])) if var_chunks else 1
+        out.append(min(-(-int(chunk[axis]) // step) * step, int(shape[axis])))
+    return out[0], out[1]
+
+
 def chunk_grid(shape, chunk) -> list[tuple[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]]:
     ci, cj = chunk
     return [((a, b), ((i, min(i + ci, shape[0])), (j, min(j + cj, shape[1]))))
@@ -223,12 +243,14 @@ def chunk_grid(shape, chunk) -> list[tuple[tuple[int, int], tuple[tuple[int, int
 
 
 def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
-            chunk: tuple[int, int] = DEFAULT_CHUNK, threads: int | None = None,
+            chunk: tuple[int, int] | None = None, threads: int | None = None,
             state: TaskState | None = None, shared: dict | None = None,
             on_chunk: Callable[[tuple[int, int], tuple], None] | None = None,
             time_chunk: int = 64) -> JobResult:
     """Run block function ``fn`` over ``source`` into the store ``out`` (made when missing).
 
+    ``chunk``: inlines x crosslines per task (None: ``auto_chunk``); the result variables are
+    chunked so, and ``time_chunk`` samples deep, so a time slice reads a fraction of them.
     ``on_chunk(key, region)`` is called in the caller's thread as each column is written (the
     viewer refreshes its slices); ``state`` gives progress and cancel (a cancelled job raises
     ``Cancelled`` and leaves the finished columns marked, so the same call completes the rest).
@@ -239,19 +261,19 @@ def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
     shape = tuple(geometry.shape)
     if source_shape(src) != shape:
         raise SeisviewError(f"source shape {source_shape(src)} is not the survey's {shape}")
+    chunk = auto_chunk(fn.halo, shape) if chunk is None else chunk
     chunk = (max(1, min(int(chunk[0]), shape[0])), max(1, min(int(chunk[1]), shape[1])))
     out = Path(out).resolve()
-    group = job_store.open_or_create(out, geometry)
+    store = job_store.open_or_create(out, geometry)
     var_chunks = (chunk[0], chunk[1], min(shape[2], time_chunk))
-    for o in fn.outputs:
-        job_store.add_variable(group, o.name, o.dtype, var_chunks, o.leading, o.fill,
-                               attrs={"seisview_job": fn.signature()})
+    arrays = [job_store.add_variable(store, o.name, o.dtype, var_chunks, o.leading, o.fill,
+                                     attrs={"seisview_job": fn.signature()}) for o in fn.outputs]
+    chunk = aligned(chunk, [a.chunks[-3:-1] for a in arrays], shape)
     job = "+".join(o.name for o in fn.outputs)
     grid = chunk_grid(shape, chunk)
     record = job_store.ChunkRecord.of(out, job)
     record.begin({"job": fn.signature(), "source": src.describe(), "chunk": list(chunk),
                   "n_chunks": len(grid)})
-    job_store.consolidate(out)  # readers opening it mid-run see the new variables
     done = record.done()
     todo = [(k, r) for k, r in grid if k not in done]
     if not todo:
@@ -296,22 +318,16 @@ def _run_local(src, fn, out, job, todo, shared, state, on_chunk, progress, threa
     return finished[0]
 
 
-def connect(address: str, timeout: float = 10.0):
-    """A ``distributed.Client`` for ``address``, or one clear line why not."""
-    from distributed import Client
-
-    try:
-        return Client(address, timeout=f"{timeout}s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise SeisviewError(f"cannot reach the dask scheduler at {address} ({type(exc).__name__})",
-                            hint="start one with `dask scheduler` and workers with `dask worker "
-                                 "ADDRESS`, or leave out --scheduler to run here") from None
-
-
 def _run_distributed(address, src, fn, out, job, todo, shared, state, on_chunk, progress) -> int:
+    from seisview.io.store_cluster import connect
+
+    with connect(address) as client:
+        return _on_cluster(client, address, src, fn, out, job, todo, shared, state, on_chunk, progress)
+
+
+def _on_cluster(client, address, src, fn, out, job, todo, shared, state, on_chunk, progress) -> int:
     from distributed import Event, as_completed
 
-    client = connect(address)
     try:
         if not client.scheduler_info().get("workers"):
             client.wait_for_workers(1, timeout=30)
@@ -347,8 +363,6 @@ def _run_distributed(address, src, fn, out, job, todo, shared, state, on_chunk, 
     except (OSError, TimeoutError) as exc:
         raise SeisviewError(f"lost the dask cluster at {address}: {exc}",
                             hint="rerun the same command: finished chunks are kept") from None
-    finally:
-        client.close()
 
 
 def _cancel_cluster(client, token: str, futures, wait_s: float = 30.0) -> None:

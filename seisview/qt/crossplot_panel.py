@@ -33,6 +33,7 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +46,14 @@ _TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 10
           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 # a map's position as users type it, anywhere in its name: "FILE:time:800[:attr]", "amp@time:600"
 _SLICE = re.compile(r"(?:^|[:@])((?:time|depth|inline|crossline):[^:@\s]+)(?::[a-z_]+)?$", re.IGNORECASE)
+
+
+class _InfoLabel(QLabel):
+    """A one-line label whose whole text is also its tooltip (the dock may clip it)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self.setToolTip(text)
 
 
 class LassoViewBox(pg.ViewBox):
@@ -153,15 +162,18 @@ class CrossplotPanel(QWidget):
             buttons.append(b)
         self.viewbox = LassoViewBox(self._on_lasso)
         self.plot_widget = pg.PlotWidget(viewBox=self.viewbox, background="w")
-        self.plot_widget.setMinimumHeight(220)
+        self.plot_widget.setMinimumHeight(160)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.addLegend(offset=(5, 5))
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.scatters: dict[str, pg.ScatterPlotItem] = {}
         self.highlight = pg.ScatterPlotItem(size=14, pen=pg.mkPen("k", width=2), brush=None, symbol="o")
         self.plot.addItem(self.highlight)
-        self.info = QLabel("no statistics yet: load a CSV, or train a model")
-        self.info.setWordWrap(True)
+        self.info = _InfoLabel("no statistics yet: load a CSV, or train a model")
+        # one line, clipped by the dock rather than wrapped: a wrapping label makes the dock's
+        # scroll area size the panel by its preferred height (602 px), which at 1366 x 768 hid the
+        # plot's lower half under a scroll bar; the whole text is also the tooltip
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         axes = QHBoxLayout()
         for label, a, b in (("x", self.x_stat, self.x_layer), ("y", self.y_stat, self.y_layer)):
             axes.addWidget(QLabel(label))
