@@ -122,7 +122,8 @@ def test_an_old_cache_is_refused_in_one_line(tmp_path):
     assert "seisview convert" in str(e.value)
 
 
-def test_convert_cli_bad_paths_are_one_line(tmp_path, capsys):
+def test_convert_cli_bad_paths_are_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("seisview.io.store_cluster.CONNECT_TIMEOUT", "2s")  # nothing will answer
     p = make(tmp_path / "s.sgy", n_il=4, n_xl=4, ns=10)
     assert main(["convert", str(p), str(tmp_path / "no" / "such" / "s.zarr")]) == 2
     err = capsys.readouterr().err.strip()

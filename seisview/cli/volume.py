@@ -112,6 +112,7 @@ def run(source, fn, store: Path, args, *, geometry=None, shared=None) -> None:
         res = run_job(source, fn, store, geometry=geometry, scheduler=args.scheduler,
                       chunk=parse_chunk(args.chunk), threads=args.threads, state=state, shared=shared)
     except (KeyboardInterrupt, Cancelled):
+        state.cancel()  # running local tasks stop at their next check
         bar.close()
         job = "+".join(o.name for o in fn.outputs)
         n = len(ChunkRecord.of(Path(store).resolve(), job).done())

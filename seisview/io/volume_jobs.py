@@ -19,7 +19,9 @@ workers through a cluster-wide ``distributed.Event`` that running tasks poll bet
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -37,13 +39,31 @@ log = logging.getLogger(__name__)
 FULL_WIDTH = 1024  # crosslines up to which a chunk spans the survey's width (no crossline halo)
 
 
-def auto_chunk(halo: tuple[int, int], shape) -> tuple[int, int]:
+MIN_CHUNK = (4, 64)  # the smallest task auto_chunk makes to save memory
+
+
+def auto_chunk(fn, shape, room: int | None = None) -> tuple[int, int]:
     """Inlines x crosslines per task: whole crosslines when the survey is at most ``FULL_WIDTH``
     wide (then no crossline halo is read: the cut is the survey's edge), else 512; 8 inlines
-    when no inline halo is needed, else enough that the halo is at most the core."""
+    when no inline halo is needed, else enough that the halo is at most the core. Then, while
+    one task would need more than ``room`` bytes (default ``task_room()``), the axis whose
+    halving adds the least halo work is halved (down to ``MIN_CHUNK``)."""
+    halo = fn.halo
     xl = shape[1] if shape[1] <= FULL_WIDTH else 512
     il = 8 if halo[0] == 0 else min(max(16, 2 * halo[0]), 64)
-    return min(il, shape[0]), min(xl, shape[1])
+    chunk = [min(il, shape[0]), min(xl, shape[1])]
+    room = task_room() if room is None else room
+
+    def work(c: int, axis: int) -> float:  # computed / kept samples along an axis
+        return (c + min(2 * halo[axis], shape[axis] - c)) / c
+
+    while task_bytes(fn, chunk, shape) > room:
+        can = [a for a in (0, 1) if chunk[a] > MIN_CHUNK[a]]
+        if not can:
+            break
+        axis = min(can, key=lambda a: work(max(chunk[a] // 2, 1), a) / work(chunk[a], a))
+        chunk[axis] = max(chunk[axis] // 2, MIN_CHUNK[axis])
+    return chunk[0], chunk[1]
 
 
 @dataclass(frozen=True)
@@ -226,6 +246,36 @@ class JobResult:
     scheduler: str
 
 
+def task_bytes(fn, chunk, shape) -> int:
+    """Estimated memory of one task: ``fn.task_bytes(core, block)`` (samples of the chunk and of
+    the block read with its halo) when the function says, else block samples x
+    ``fn.bytes_per_sample`` (32 when it does not say)."""
+    il = min(chunk[0] + 2 * fn.halo[0], shape[0])
+    xl = min(chunk[1] + 2 * fn.halo[1], shape[1])
+    core, block = chunk[0] * chunk[1] * shape[2], il * xl * shape[2]
+    if hasattr(fn, "task_bytes"):
+        return int(fn.task_bytes(core, block))
+    return int(block * getattr(fn, "bytes_per_sample", 32))
+
+
+def task_room() -> int:
+    """Bytes the chunk tasks may use together: the RAM budget + 1 GiB less what this process
+    holds already (its peak so far), at least 256 MiB."""
+    import resource
+
+    from seisview.config import ram_budget_bytes
+
+    held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return max(ram_budget_bytes() + 2**30 - held, 2**28)
+
+
+def local_threads(fn, chunk, shape) -> int:
+    """Threads of the local scheduler: every core, but no more tasks at once than fit in
+    ``task_room()`` (at least one)."""
+    fit = task_room() // max(task_bytes(fn, chunk, shape), 1)
+    return int(max(1, min(os.cpu_count() or 1, fit)))
+
+
 def aligned(chunk, var_chunks, shape) -> tuple[int, int]:
     """``chunk`` rounded up to whole chunks of every output variable (an existing variable may
     be chunked otherwise): two tasks never write into the same zarr chunk."""
@@ -261,7 +311,7 @@ def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
     shape = tuple(geometry.shape)
     if source_shape(src) != shape:
         raise SeisviewError(f"source shape {source_shape(src)} is not the survey's {shape}")
-    chunk = auto_chunk(fn.halo, shape) if chunk is None else chunk
+    chunk = auto_chunk(fn, shape) if chunk is None else chunk
     chunk = (max(1, min(int(chunk[0]), shape[0])), max(1, min(int(chunk[1]), shape[1])))
     out = Path(out).resolve()
     store = job_store.open_or_create(out, geometry)
@@ -287,8 +337,12 @@ def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
         ran = _run_distributed(scheduler, src, fn, out, job, todo, shared or {}, state, on_chunk, progress)
         where = scheduler
     else:
+        threads = threads or local_threads(fn, chunk, shape)
+        if getattr(fn, "torch_threads", 0) is None:  # the function leaves its inner threads to us
+            fn = copy.copy(fn)
+            fn.torch_threads = max(1, (os.cpu_count() or 1) // threads)
         ran = _run_local(src, fn, out, job, todo, shared or {}, state, on_chunk, progress, threads)
-        where = f"local threads ({threads or 'all cores'})"
+        where = f"local threads ({threads})"
     return JobResult(out, job, len(grid), len(done), ran, where)
 
 
@@ -328,10 +382,11 @@ def _run_distributed(address, src, fn, out, job, todo, shared, state, on_chunk, 
 def _on_cluster(client, address, src, fn, out, job, todo, shared, state, on_chunk, progress) -> int:
     from distributed import Event, as_completed
 
+    token = f"seisview-cancel-{uuid.uuid4().hex}"
+    futures: dict = {}
     try:
         if not client.scheduler_info().get("workers"):
             client.wait_for_workers(1, timeout=30)
-        token = f"seisview-cancel-{uuid.uuid4().hex}"
         Event(token, client=client)  # created before any task polls it
         shared_f = {k: client.scatter(v, broadcast=True, hash=False) for k, v in shared.items()}
         src_f = client.scatter(src, hash=False) if isinstance(src, ArraySource) and src.in_memory else src
@@ -358,6 +413,9 @@ def _on_cluster(client, address, src, fn, out, job, todo, shared, state, on_chun
                 if on_chunk is not None:
                     on_chunk(*futures[f])
         return n
+    except KeyboardInterrupt:  # Ctrl-C: the workers stop too
+        _cancel_cluster(client, token, list(futures))
+        raise
     except Cancelled:
         raise
     except (OSError, TimeoutError) as exc:

@@ -470,9 +470,10 @@ class TrainingPanel(QWidget):
         if self.volume_worker is not None and self.volume_worker.running:
             self.volume_worker.cancel()
             return
-        from seisview.ml.device import DEFAULT_THREADS, background_threads
+        from seisview.ml.device import background_threads
 
-        threads = background_threads() if self.training else DEFAULT_THREADS
+        # beside a training run: one core stays free; else every core the RAM budget allows
+        threads = background_threads() if self.training else None
         store = volume_store_path(self.snapshot, self.session.volume, self.session.project,
                                   self.session.path)
         scheduler = self.scheduler.text().strip() or None
