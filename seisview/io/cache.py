@@ -56,7 +56,8 @@ def build_cache(report, out, state: TaskState | None = None, *, scheduler: str |
 
     if report.kind == "prestack":
         raise SeisviewError(f"{Path(report.path).name} is pre-stack; the store holds post-stack volumes",
-                            hint="open it directly: gathers are read into memory")
+                            hint="open it directly: gathers are read from the file, one at a time above "
+                                 "the RAM budget")
     state = state or TaskState()
     out = Path(out).absolute()
     if out.exists() and not is_cache(out):  # the old store is replaced; anything else never is
