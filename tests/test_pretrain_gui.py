@@ -80,6 +80,10 @@ def test_dock_trains_shows_samples_cancels_and_records(survey, qtbot):
     assert panel.preview.shape == (1, 6, 32, 16) and np.isfinite(panel.preview).all()
     assert panel.preview.std() > 0
     assert panel.preview_view.image.image is not None
+    panel.pause_btn.setChecked(True)
+    assert panel.run.status == "paused" and panel.pause_btn.text() == "Resume"
+    panel.pause_btn.setChecked(False)
+    assert panel.run.status == "running"
     panel.cancel()
     qtbot.waitUntil(lambda: not panel.training, timeout=30000)
     run = project.runs("pretrain")[-1]
