@@ -147,6 +147,8 @@ def main(argv=None) -> dict:
     ap.add_argument("--stacks", action="store_true", help="count the GUI thread's stacks in stalls")
     ap.add_argument("--profile", action="store_true",
                     help="cProfile the GUI thread in each state (top functions by own time)")
+    ap.add_argument("--workers-not-niced", action="store_true",
+                    help="experiment: every worker at the GUI thread's priority (no nice)")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args(argv)
     states = args.states.split(",")
@@ -155,6 +157,10 @@ def main(argv=None) -> dict:
 
     from seisview.qt.app import make_app
 
+    if args.workers_not_niced:
+        import seisview.qt.workers as workers
+
+        workers.lower_thread_priority = lambda nice=5: None
     app = make_app()
     w, panel, project = build_window()
     view = w.section_views["inline"]

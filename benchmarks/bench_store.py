@@ -2,6 +2,7 @@
 
     nice -n 10 python benchmarks/bench_store.py layouts   # chunk shapes and codecs side by side
     nice -n 10 python benchmarks/bench_store.py convert   # conversion vs raw read; reads vs segyio
+    nice -n 10 python benchmarks/bench_store.py actions   # cursor, AGC time slice, map RMS: store vs memory
     ... --size small                                      # 160 x 200 x 300 instead of F3's size
 
 The survey is F3-sized (651 x 951 x 462) by default, made of the demo survey's amplitudes
@@ -186,10 +187,10 @@ def run_convert(shape, work: Path, n: int) -> None:
         build_cache(scan(sgy), out)
 
     raw_read()
-    conv = compare(raw_read, convert, n=2, rewarm=False)
+    conv = compare(raw_read, convert, n=1, warmup=0)
     print(conv.line("convert / raw read of the cached file", "goal <= 2x (0.5x the speed)",
                     names=("convert", "raw read")))
-    cold = compare(raw_read, convert, n=2, rewarm=False, setup=lambda side: evict(sgy))
+    cold = compare(raw_read, convert, n=1, warmup=0, setup=lambda side: evict(sgy))
     print(cold.line("convert / raw read, SEG-Y evicted first", "goal <= 2x",
                     names=("convert", "raw read")))
     nbytes, nfiles = disk_usage(out)
@@ -229,15 +230,58 @@ def run_convert(shape, work: Path, n: int) -> None:
         print(c.line("scrubbing inlines warm (next inline each call)", names=("store", "segyio")))
 
 
+def run_actions(shape, work: Path, n: int) -> None:
+    """Per-section actions on the store against the same on the in-memory volume."""
+    from seisview.core.section import SectionSpec
+    from seisview.core.session import Session
+    from seisview.io.cache import build_cache, open_cache
+    from seisview.io.segy import load, scan
+    from seisview.qt.map_view import window_attribute
+
+    sgy = write_segy(work / "survey.sgy", survey_cube(shape))
+    out = build_cache(scan(sgy), work / "survey.zarr")
+    mem, vol = load(sgy, use_cache=False), open_cache(out)
+    _ = mem.time_major  # the in-memory side as the GUI has it after opening
+    sessions = []
+    for v in (mem, vol):
+        s = Session()
+        s.open_volume(v)
+        sessions.append(s)
+    n_il, n_xl, ns = shape
+    i, k = n_il // 2, ns // 2
+    print(f"== per-section actions, store / in memory (time ratio), {shape}, {loadavg()}")
+    for s in sessions:
+        s.volume.inline(i), s.volume.time_slice(k)  # what the views show
+    pts = [(i, jj, kk) for jj in range(0, n_xl, 7) for kk in range(0, ns, 11)]
+    c = compare(lambda: [sessions[0].set_cursor(*p) for p in pts[:200]],
+                lambda: [sessions[1].set_cursor(*p) for p in pts[:200]], n=n, min_time=0.02)
+    print(c.line("cursor read-out over the shown inline (200 moves)", names=("store", "memory")))
+    raw = vol.data.array
+    c = compare(lambda: [sessions[1].set_cursor(*p) for p in pts[:50]],
+                lambda: [float(raw[p]) for p in pts[:50]], n=n, min_time=0.02)
+    print(c.line("cursor read-out, a zarr read per move / from decoded rows (50 moves)",
+                 names=("zarr", "decoded rows")))
+    for s in sessions:
+        s.set_display(agc_ms=250)
+    spec = SectionSpec("time", k)
+    c = compare(lambda: sessions[0].display_section(spec), lambda: sessions[1].display_section(spec),
+                n=n)
+    print(c.line("AGC 250 ms time slice", names=("store", "memory")))
+    c = compare(lambda: window_attribute(mem, k, 5, "RMS amplitude"),
+                lambda: window_attribute(vol, k, 5, "RMS amplitude"), n=n)
+    print(c.line("map RMS over +-5 samples", names=("store", "memory")))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=("layouts", "convert"))
+    ap.add_argument("what", choices=("layouts", "convert", "actions"))
     ap.add_argument("--size", choices=tuple(SIZES), default="f3")
     ap.add_argument("-n", type=int, default=4, help="pairs per run (three runs)")
     ap.add_argument("--dir", help="work folder (default: a temporary one, removed after)")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=a.dir) as d:
-        (run_layouts if a.what == "layouts" else run_convert)(SIZES[a.size], Path(d), a.n)
+        run = {"layouts": run_layouts, "convert": run_convert, "actions": run_actions}[a.what]
+        run(SIZES[a.size], Path(d), a.n)
 
 
 if __name__ == "__main__":

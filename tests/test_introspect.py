@@ -141,9 +141,11 @@ def test_cli_errors_are_one_line(tmp_path, snapshot, capsys):
 
 def test_write_csv_roundtrip(tmp_path):
     rows = [{"a": "m1", "b": "", "layer": "raw", "entropy": 1.5, "energy": 0.25, "homogeneity": 0.5,
-             "contrast": 2.0, "mutual_information": -0.001}]
+             "contrast": 2.0, "mutual_information": -0.001, "mi_noise": 0.025}]
     back = read_csv(write_csv(rows, tmp_path / "x" / "r.csv"))
     assert back == rows
+    old = [{k: v for k, v in rows[0].items() if k != "mi_noise"}]  # a table from before mi_noise
+    assert np.isnan(read_csv(write_csv(old, tmp_path / "old.csv"))[0]["mi_noise"])
 
 
 def test_cli_stats_on_a_real_section(tmp_path, snapshot, shared_data):
@@ -171,6 +173,10 @@ def test_cli_stats_on_a_real_section(tmp_path, snapshot, shared_data):
     # level, and none with a noise map of its size
     assert max(abs(v) for v in noise) < 0.005, noise
     assert min(related) > max(0.01, 3 * max(abs(v) for v in noise)), (related, noise)
+    # every related pair is above its noise level at every layer
+    from seisview.attributes.cooccurrence import above_noise
+
+    assert all(above_noise(r) for r in rows if "noise" not in r["b"])
 
 
 def test_phase_pair_maps_and_statistics_stop_at_a_cancel_between_maps():

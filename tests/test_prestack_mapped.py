@@ -175,3 +175,77 @@ def test_prestack_file_far_above_the_budget_opens_and_pages_in_bounded_memory(tm
         assert res["grown"] < budget, res
     ref = sum(float(np.abs(gs.data[i * per:(i + 1) * per]).sum()) for i in range(n_gathers))
     assert res["total"] == pytest.approx(ref, rel=1e-5)
+
+
+def test_gather_view_pages_a_mapped_file_opened_from_the_menu(labels_window, qtbot, shared_data, tmp_path,
+                                                              monkeypatch):
+    """File → Open of a shot file above the budget: the gather view shows and pages its gathers."""
+    import shutil
+
+    from PyQt6.QtCore import Qt
+
+    from seisview.qt.workers import jobs_running
+
+    path = tmp_path / "shots.sgy"
+    shutil.copy(shared_data / REFRAPY, path)
+    mem = load(path, use_cache=False)
+    monkeypatch.setenv("SEISVIEW_RAM_BUDGET_GB", str(1e-4))  # 107 kB: the 3.5 MB file is 33x that
+    w = labels_window
+    w.files.open_path(path)
+    qtbot.waitUntil(lambda: w.session.gathers is not None and not jobs_running(), timeout=60000)
+    assert is_mapped(w.session.gathers)
+    gv = w.gather_view
+    w.gather_dock.show()
+    first = w.session.gather_key
+    assert np.array_equal(gv.gather.data, mem.gather(first).data)
+    gv.setFocus()
+    for key in mem.gather_ids[1:4]:
+        qtbot.keyClick(gv.plot_widget, Qt.Key.Key_PageDown)
+        qtbot.waitUntil(lambda k=key: w.session.gather_key == k, timeout=5000)
+        assert np.array_equal(gv.gather.data, mem.gather(key).data)
+    # opened again: the saved report and index, no scan of the file
+    import seisview.io.segy as segy
+    import seisview.io.segy_load as segy_load
+
+    def no_scan(*a, **k):
+        raise AssertionError("the file was scanned again")
+
+    monkeypatch.setattr(segy, "scan", no_scan)
+    monkeypatch.setattr(segy_load, "scan", no_scan)
+    w.session.gathers = None
+    w.files.open_path(path)
+    qtbot.waitUntil(lambda: w.session.gathers is not None and not jobs_running(), timeout=60000)
+    assert is_mapped(w.session.gathers) and w.session.scan.gathers["byte"] == 9
+    assert np.array_equal(w.gather_view.gather.data, mem.gather(first).data)
+
+
+def test_file_menu_picks_every_gather_of_a_mapped_file(labels_window, qtbot, shared_data, tmp_path,
+                                                        monkeypatch):
+    """File → Export ▸ First breaks of every gather…: the job in a worker, a progress dialog,
+    Cancel leaves no file, the finished CSV has one row per trace."""
+    from seisview.qt import fb_picks_job
+    from seisview.qt.workers import TaskCancelled, TaskDone
+
+    monkeypatch.setenv("SEISVIEW_RAM_BUDGET_GB", str(1e-4))
+    w = labels_window
+    path = shared_data / REFRAPY
+    gs = load(path)
+    assert is_mapped(gs)
+    w.session.open_gathers(gs, path=path)
+    assert w._fb_job_action.isEnabled()
+    assert fb_picks_job.start(w, tmp_path / "none.csv") is None  # no first-break model yet
+    w.session.models.set("firstbreak", _picker_snapshot(gs.dt_ms))
+    job = fb_picks_job.start(w, tmp_path / "cancelled.sgy")
+    job.cancel()
+    with qtbot.waitSignal(job.finished, timeout=60000) as end:
+        pass
+    assert isinstance(end.args[0], (TaskCancelled, TaskDone))
+    if isinstance(end.args[0], TaskCancelled):
+        assert not (tmp_path / "cancelled.sgy").exists()
+    job = fb_picks_job.start(w, tmp_path / "all.csv")
+    with qtbot.waitSignal(job.finished, timeout=120000) as end:
+        pass
+    assert isinstance(end.args[0], TaskDone), end.args[0]
+    rows = (tmp_path / "all.csv").read_text().splitlines()
+    assert rows[0] == "ffid,channel,time_ms,confidence" and len(rows) == 1 + len(gs.keys)
+    assert "gathers picked into all.csv" in w.statusBar().currentMessage()

@@ -122,7 +122,8 @@ def test_an_old_cache_is_refused_in_one_line(tmp_path):
     assert "seisview convert" in str(e.value)
 
 
-def test_convert_cli_bad_paths_are_one_line(tmp_path, capsys):
+def test_convert_cli_bad_paths_are_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("seisview.io.store_cluster.CONNECT_TIMEOUT", "2s")  # nothing will answer
     p = make(tmp_path / "s.sgy", n_il=4, n_xl=4, ns=10)
     assert main(["convert", str(p), str(tmp_path / "no" / "such" / "s.zarr")]) == 2
     err = capsys.readouterr().err.strip()
@@ -210,3 +211,69 @@ def test_per_section_actions_read_only_what_they_show(converted):
     got = s.display_section(SectionSpec("time", 16))
     assert len(amp.keys) == n_amp
     assert np.allclose(got, _agc_time_slice(mem, 16, s.agc_samples()), atol=1e-6)
+
+
+def test_a_store_made_by_a_volume_job_opens(tmp_path):
+    """Volume jobs write the geometry as JSON text; the store opens it like its own."""
+    from seisview.io import job_store
+
+    g = SurveyGeometry.regular(6, 5, 7, il_first=10)
+    group = job_store.open_or_create(tmp_path / "r.zarr", g)
+    job_store.add_variable(group, "envelope", "float32", (4, 4, 7))
+    st = open_store(tmp_path / "r.zarr")
+    assert st.geometry == g and st.variables() == ["envelope"]
+    assert st.volume("envelope").inline(2).shape == (7, 5)
+
+
+def test_a_cancelled_conversion_stops_and_leaves_nothing(tmp_path):
+    from seisview.core.tasks import Cancelled, TaskState
+
+    p = make(tmp_path / "c.sgy", n_il=300, n_xl=260, ns=12)  # 3 x 3 tiles
+    seen: list[float] = []
+
+    def progress(fraction, _msg):
+        seen.append(fraction)
+        state.cancel()  # at the first tile done
+
+    state = TaskState(progress)
+    with pytest.raises(Cancelled):
+        build_cache(scan(p), tmp_path / "c.zarr", state, workers=1)
+    assert len(seen) < 4
+    assert not [q for q in tmp_path.iterdir() if q.suffix == ".zarr" or ".part" in q.name]
+
+
+def test_an_old_automatic_cache_is_rebuilt_as_a_store(tmp_path, monkeypatch, caplog):
+    import zarr
+
+    from seisview.io.cache import cache_path_for
+    from seisview.io.store import is_store
+
+    monkeypatch.setenv("SEISVIEW_STORE_DIR", str(tmp_path / "stores"))
+    monkeypatch.setenv("SEISVIEW_RAM_BUDGET_GB", str(1e-9))
+    p = make(tmp_path / "s.sgy", n_il=6, n_xl=5, ns=20)
+    auto = cache_path_for(scan(p))
+    assert auto.parent == tmp_path / "stores"
+    zarr.open_group(store=str(auto), mode="w").attrs["format"] = "seisview-volume-cache/1"
+    with caplog.at_level("WARNING"):
+        vol = load(p)
+    assert is_store(auto) and not vol.in_memory
+    assert np.array_equal(vol.inline(3), load(p, use_cache=False).inline(3))
+    assert [r for r in caplog.records if "older seisview" in r.getMessage()]
+
+
+def test_the_automatic_store_goes_beside_the_survey(tmp_path, monkeypatch):
+    from seisview.io.cache import cache_path_for, cached_volume
+
+    monkeypatch.delenv("SEISVIEW_CACHE", raising=False)
+    monkeypatch.delenv("SEISVIEW_STORE_DIR", raising=False)
+    (tmp_path / "survey").mkdir()
+    p = make(tmp_path / "survey" / "s.sgy", n_il=6, n_xl=5, ns=20)
+    assert cache_path_for(scan(p)) == tmp_path / "survey" / "s.sgy.seisview.zarr"
+    first = cached_volume(scan(p))
+    assert np.array_equal(first.inline(2), load(p, use_cache=False).inline(2))
+    make(p, n_il=7, n_xl=5, ns=20)  # the file changes: its store is made again, in the same place
+    again = cached_volume(scan(p))
+    assert again.shape == (7, 5, 20) and cache_path_for(scan(p)).is_dir()
+    assert sorted(q.name for q in (tmp_path / "survey").iterdir()) == ["s.sgy", "s.sgy.seisview.zarr"]
+    monkeypatch.setenv("SEISVIEW_STORE_DIR", str(tmp_path / "shared"))
+    assert cache_path_for(scan(p)).parent == tmp_path / "shared"

@@ -203,10 +203,10 @@ def test_bad_inputs_are_one_line(survey, tmp_path, capsys):
     cases = [
         (["predict", proj, "--run", "99", "--out", str(tmp_path / "a.zarr")], "no model run 99"),
         (["predict", proj, "--run", "1", "--out", str(tmp_path / "a.zarr"), "--scheduler",
-          "tcp://127.0.0.1:9"], "cannot reach the dask scheduler"),
+          "tcp://127.0.0.1:9"], "no dask scheduler answers"),
         (["predict", proj, "--run", "1", "--out", str(a_file / "a.zarr")], "does not exist"),
-        (["predict", proj, "--run", "1", "--out", str(folder)], "not a zarr store"),
-        (["attribute", sgy, "envelope", "--out", str(folder)], "not a zarr store"),
+        (["predict", proj, "--run", "1", "--out", str(folder)], "not a seisview store"),
+        (["attribute", sgy, "envelope", "--out", str(folder)], "not a seisview store"),
         (["attribute", sgy, "sharpness", "--out", str(tmp_path / "b.zarr")], "unknown attribute"),
         (["attribute", sgy, "envelope", "--out", str(tmp_path / "b.txt")], "unknown format"),
         (["attribute", sgy, "envelope", "--out", str(tmp_path / "b.zarr"), "--chunk", "0,4"], "--chunk"),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from seisview.cli.progress import ProgressBar
 from seisview.core.errors import SeisviewError
 
@@ -25,7 +27,9 @@ def add_job_options(p) -> None:
     p.add_argument("--store", default=None,
                    help="for .sgy output: the zarr store the chunks go to first (default: "
                         "OUT with the suffix .zarr, beside it)")
-    p.add_argument("--chunk", default="64,64", help="inlines,crosslines per task (default 64,64)")
+    p.add_argument("--chunk", default=None,
+                   help="inlines,crosslines per task (default: 8 inlines (more with an inline "
+                        "halo) x the whole width up to 1024 crosslines, else 512)")
     p.add_argument("--threads", type=int, default=None, help="local scheduler threads (default: all cores)")
 
 
@@ -46,7 +50,9 @@ def register(sub, groups) -> None:
     p.set_defaults(func=cmd_attribute)
 
 
-def parse_chunk(text: str) -> tuple[int, int]:
+def parse_chunk(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
     try:
         a, b = (int(v) for v in text.split(","))
         if a < 1 or b < 1:
@@ -88,9 +94,10 @@ def output_paths(out, store=None) -> tuple[Path, Path | None]:
 def check_scheduler(address: str | None) -> None:
     """Fail in one line before any work when the cluster cannot be reached."""
     if address:
-        from seisview.io.volume_jobs import connect
+        from seisview.io.store_cluster import connect
 
-        connect(address).close()
+        with connect(address):
+            pass
 
 
 def run(source, fn, store: Path, args, *, geometry=None, shared=None) -> None:
@@ -105,6 +112,7 @@ def run(source, fn, store: Path, args, *, geometry=None, shared=None) -> None:
         res = run_job(source, fn, store, geometry=geometry, scheduler=args.scheduler,
                       chunk=parse_chunk(args.chunk), threads=args.threads, state=state, shared=shared)
     except (KeyboardInterrupt, Cancelled):
+        state.cancel()  # running local tasks stop at their next check
         bar.close()
         job = "+".join(o.name for o in fn.outputs)
         n = len(ChunkRecord.of(Path(store).resolve(), job).done())
@@ -144,12 +152,14 @@ def open_source(path):
             vol = project_volume(pr)
         return vol, vol.geometry, vol.live
     if job_store.is_store(p):
-        import zarr
+        from seisview.io.store import open_store
 
-        group = zarr.open_group(store=str(p), mode="r")
-        if "amplitude" in group:
-            geometry = job_store.store_geometry(group)
-            return (p, "amplitude"), geometry, None
+        store = open_store(p)
+        if "amplitude" not in store:
+            raise SeisviewError(f"{p} holds no survey amplitudes (it has {', '.join(store.variables())})",
+                                hint="give the survey's store made by `seisview convert`")
+        live = np.asarray(store.array("live")[...], bool) if "live" in store.group else None
+        return (p, "amplitude"), store.geometry, live
     from seisview.io.segy import load
 
     vol = load(p)  # a SEG-Y file, or a cache made by `seisview convert`

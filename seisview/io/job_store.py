@@ -22,94 +22,59 @@ import numpy as np
 from seisview.core.errors import SeisviewError
 from seisview.core.geometry import SurveyGeometry
 
-FORMAT_TAG = "seisview-store/1"
 _RECORDS = ".seisview-chunks"
 
 
-def _zarr():
-    import zarr
-
-    return zarr
-
-
 def is_store(path) -> bool:
-    p = Path(path)
-    return p.is_dir() and (p / "zarr.json").exists()
+    from seisview.io.store import is_store as tagged
+
+    return tagged(path)
 
 
-def z_dim(geometry: SurveyGeometry) -> str:
-    return {"time": "time", "depth": "depth"}.get(geometry.domain, "sample")
+def store_geometry(path) -> SurveyGeometry:
+    from seisview.io.store import open_store
 
-
-def store_geometry(group) -> SurveyGeometry:
-    raw = group.attrs.get("seisview_geometry")
-    if raw is None:  # a volume cache of `seisview convert` keeps it under "geometry"
-        raw = group.attrs.get("geometry")
-    if raw is None:
-        raise SeisviewError("this zarr folder has no survey geometry",
-                            hint="give a store made by `seisview convert` or a seisview job")
-    return SurveyGeometry.from_dict(json.loads(raw) if isinstance(raw, str) else raw)
+    return open_store(path).geometry
 
 
 def open_or_create(path, geometry: SurveyGeometry):
-    """The store at ``path`` (made when missing), checked to be on ``geometry``.
+    """The store (``io.store.SurveyStore``, writable) at ``path``, made when missing, checked
+    to be of ``geometry``. Refuses a file, a folder that is not a store (an empty one is
+    taken), a store of another survey and a place that cannot be written."""
+    from seisview.io.store import create_store, open_store
 
-    Refuses a file, a folder that is not a zarr store, and a store of another survey.
-    """
-    zarr = _zarr()
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise SeisviewError(f"{p} is a file, not a store", hint="choose a new name ending in .zarr")
+    if not p.parent.is_dir():
+        raise SeisviewError(f"cannot write {p}: folder {p.parent} does not exist",
+                            hint="create it or choose another output path")
     if p.is_dir() and not is_store(p):
         if any(p.iterdir()):
-            raise SeisviewError(f"{p} is a folder that is not a zarr store; nothing was written",
+            raise SeisviewError(f"{p} is a folder that is not a seisview store; nothing was written",
                                 hint="choose a new name ending in .zarr")
-    if not p.parent.is_dir():
-        raise SeisviewError(f"folder {p.parent} does not exist", hint="create it or choose another --out")
+        p.rmdir()  # an empty folder made for it: the store takes its place
     if not os.access(p.parent, os.W_OK) or (p.is_dir() and not os.access(p, os.W_OK)):
         raise SeisviewError(f"cannot write to {p}", hint="choose a folder you can write to")
     if is_store(p):
-        group = zarr.open_group(store=str(p), mode="r+")
-        have = store_geometry(group)
+        store = open_store(p, "r+")
+        have = store.geometry
         if have.shape != geometry.shape or have.il.first != geometry.il.first \
                 or have.xl.first != geometry.xl.first:
             raise SeisviewError(f"{p} holds another survey ({have.shape} vs {geometry.shape})",
-                                hint="choose a new --out")
-        return group
-    group = zarr.open_group(store=str(p), mode="w")
-    group.attrs.update({"seisview_format": FORMAT_TAG,
-                        "seisview_geometry": json.dumps(geometry.to_dict())})
-    zd = z_dim(geometry)
-    for name, values in (("inline", geometry.il.numbers), ("crossline", geometry.xl.numbers),
-                         (zd, geometry.samples)):
-        arr = group.create_array(name, shape=values.shape, dtype=values.dtype, chunks=values.shape,
-                                 dimension_names=(name,))
-        arr[:] = values
-    return group
+                                hint="choose a new output path")
+        return store
+    return create_store(p, geometry)
 
 
-def add_variable(group, name: str, dtype, chunks: tuple[int, int, int], leading: tuple[str, int] | None = None,
-                 fill_value=0, attrs: dict | None = None):
-    """A variable on the survey's dims (``leading``: one more dim first, e.g. ``("class", 9)``).
-
-    An existing variable of the same shape and dtype is returned as it is (a resumed job)."""
-    geometry = store_geometry(group)
-    dims: tuple[str, ...] = ("inline", "crossline", z_dim(geometry))
-    shape: tuple[int, ...] = tuple(geometry.shape)
-    full_chunks: tuple[int, ...] = tuple(chunks)
-    if leading:
-        dims, shape, full_chunks = (leading[0], *dims), (int(leading[1]), *shape), (1, *chunks)
-    if name in group:
-        arr = group[name]
-        if tuple(arr.shape) != shape or np.dtype(arr.dtype) != np.dtype(dtype):
-            raise SeisviewError(f"the store already has a different {name!r} ({arr.shape} {arr.dtype})",
-                                hint="choose a new --out")
-        return arr
-    arr = group.create_array(name, shape=shape, dtype=dtype, chunks=full_chunks, fill_value=fill_value,
-                             dimension_names=dims)
-    if attrs:
-        arr.attrs.update(attrs)
-    return arr
+def add_variable(store, name: str, dtype, chunks: tuple[int, int, int],
+                 leading: tuple[str, int] | None = None, fill_value=0, attrs: dict | None = None):
+    """A result variable on the survey's dims, chunked ``chunks`` (``leading``: one more dim
+    first, e.g. ``("class", 9)``: its coordinate holds the label ids 1..9). An existing one of
+    the same shape and dtype is returned as it is (a resumed job)."""
+    lead = {leading[0]: np.arange(1, int(leading[1]) + 1)} if leading else None
+    return store.add_variable(name, dtype, leading=lead, fill_value=fill_value, attrs=attrs,
+                              chunks=chunks)
 
 
 @dataclass(frozen=True)
@@ -158,16 +123,9 @@ class ChunkRecord:
 def _records_group(folder: Path) -> None:
     """The records folder is an (empty) zarr group, so zarr and xarray pass over it quietly."""
     if not (folder / "zarr.json").exists():
-        _zarr().open_group(store=str(folder), mode="a")
+        import zarr
 
-
-def consolidate(path) -> None:
-    """Refresh the consolidated metadata (what ``xarray.open_zarr`` reads first)."""
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        _zarr().consolidate_metadata(str(path))
+        zarr.open_group(store=str(folder), mode="a")
 
 
 def _difference(old: dict, new: dict) -> str:

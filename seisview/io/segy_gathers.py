@@ -125,12 +125,14 @@ def index_path(path, options: dict) -> Path:
 
 
 def save_index(out: Path, path, gatherset: GatherSet, layout: TraceLayout,
-               null_value: float | None) -> Path:
-    """Write the index of a mapped gather set (atomic; an unwritable cache folder is no error)."""
+               null_value: float | None, report=None) -> Path:
+    """Write the index of a mapped gather set (atomic; an unwritable cache folder is no error);
+    ``report``: the scan's report, kept so that a reopen can show it without scanning."""
     from seisview.io.atomic import atomic_write_bytes
 
     st = os.stat(path)
-    meta = {"version": INDEX_VERSION, "path": str(Path(path).resolve()), "size": st.st_size,
+    meta = {"version": INDEX_VERSION, "scan": report.to_json_dict() if report is not None else None,
+            "text_header": getattr(report, "text_header", ""), "path": str(Path(path).resolve()), "size": st.st_size,
             "mtime_ns": st.st_mtime_ns, "layout": [layout.data_offset, layout.header_bytes,
                                                    layout.n_traces, layout.n_samples,
                                                    layout.format_code, layout.endian],
@@ -145,6 +147,42 @@ def save_index(out: Path, path, gatherset: GatherSet, layout: TraceLayout,
         return atomic_write_bytes(out, buf.getvalue())
     except OSError:  # a read-only cache only costs a rescan next time
         return out
+
+
+def _index_meta(path, options: dict) -> dict | None:
+    try:
+        ip = index_path(path, options)
+        if not ip.is_file():
+            return None
+        with np.load(ip, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+        st = os.stat(path)
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError):
+        return None
+    if meta.get("version") != INDEX_VERSION or meta.get("size") != st.st_size \
+            or meta.get("mtime_ns") != st.st_mtime_ns:
+        return None
+    return meta
+
+
+def index_report(path, options: dict):
+    """The scan report saved with the index of ``path`` (a ``ScanReport`` without trace tables:
+    ``load(path, report=...)`` then reads the index), or None when there is no current index."""
+    from seisview.io.segy_scan import ScanReport
+
+    meta = _index_meta(path, options)
+    d = meta.get("scan") if meta else None
+    if not meta or not d:
+        return None
+    try:
+        return ScanReport(d["path"], d["kind"], d["n_traces"], d["n_samples"], d["dt_us"], d["t0_ms"],
+                          d["domain"], d["sample_format"], d["format_code"], d["byte_order"],
+                          d["text_encoding"], d["revision"], d["sorting"], None, d["iline_byte"],
+                          d["xline_byte"], d.get("gathers"), d["missing_traces"], d["duplicate_traces"],
+                          tuple(d["warnings"]), str(meta.get("text_header") or ""),
+                          null_value=d.get("null_value"))
+    except (KeyError, TypeError):
+        return None
 
 
 def open_index(path, options: dict) -> GatherSet | None:
@@ -179,12 +217,12 @@ def open_index(path, options: dict) -> GatherSet | None:
 
 def mapped_gathers(path, layout: TraceLayout, null_value: float | None, keys, channels, offsets,
                    dt_ms: float, t0_ms: float, key_name: str, headers: dict,
-                   options: dict) -> GatherSet:
+                   options: dict, report=None) -> GatherSet:
     """A gather set reading from ``path``, its index saved for the next open."""
     if layout.format_code not in FORMATS:
         raise SeisviewError(f"{Path(path).name}: sample format {layout.format_code} cannot be read",
                             hint="give the sample format (--format 1 for IBM, 5 for IEEE)")
     gs = GatherSet(MappedTraces(path, layout, null_value), keys, channels, offsets, dt_ms, t0_ms,
                    key_name, headers)
-    save_index(index_path(path, options), path, gs, layout, null_value)
+    save_index(index_path(path, options), path, gs, layout, null_value, report)
     return gs

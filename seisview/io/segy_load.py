@@ -33,7 +33,8 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
     forbids (False) the on-disk cache; by default it is used above
     ``seisview.config.ram_budget_bytes()``. For a pre-stack file that cache is a gather index
     (``seisview.io.segy_gathers``): samples are read from the file by gather, and a reopen
-    without a ``report`` reads the index instead of scanning the file.
+    without a ``report`` (or with the tableless one of ``segy_gathers.index_report``) reads the
+    index instead of scanning the file.
     """
     p = Path(path)
     if p.is_dir():
@@ -43,7 +44,7 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
             return open_cache(p)
     options = {"iline": iline, "xline": xline, "gather_key": gather_key,
                "sample_format": sample_format, "domain": domain}
-    if report is None and use_cache is not False:
+    if (report is None or report.layout is None) and use_cache is not False:
         from seisview.io.segy_gathers import in_memory, open_index
 
         indexed = open_index(p, options)  # a pre-stack file opened before: no scan
@@ -124,6 +125,6 @@ def _gathers(rep: ScanReport, raw: np.ndarray, mapped_options: dict | None = Non
         from seisview.io.segy_gathers import mapped_gathers
 
         return mapped_gathers(rep.path, layout, rep.null_value, keys, chans, offsets.astype(np.float64),
-                              rep.dt, rep.t0_ms, b.gather_name or "ffid", headers, mapped_options)
+                              rep.dt, rep.t0_ms, b.gather_name or "ffid", headers, mapped_options, rep)
     return GatherSet(data, keys, chans, offsets.astype(np.float64), rep.dt, rep.t0_ms,
                      b.gather_name or "ffid", headers)

@@ -22,6 +22,7 @@ refused when its files do not match it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import warnings
 from collections.abc import Mapping, Sequence
@@ -261,8 +262,11 @@ def create_store(path, geometry: SurveyGeometry, *, attrs: Mapping[str, Any] | N
     try:
         group = zarr.open_group(store=str(p), mode="w-", zarr_format=3)
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise SeisviewError(f"cannot make the store {p}: the disk is full ({exc.strerror})",
+                                hint="free disk space, or give a path on another disk") from None
         raise SeisviewError(f"cannot make the store {p} ({exc.strerror or exc})",
-                            hint="check that the folder is writable and the disk has room") from None
+                            hint="check that the folder is writable") from None
     group.attrs.update({"seisview_format": FORMAT, "seisview_geometry": geometry.to_dict(),
                         **dict(attrs or {})})
     store = SurveyStore(p, group, geometry, "r+")
@@ -316,6 +320,8 @@ def open_store(path, mode: str = "r") -> SurveyStore:
             raise damaged(p, str(exc)) from None
     try:
         geo = attrs["seisview_geometry"]
+        if isinstance(geo, str):  # JSON text is accepted too (volume jobs' stores wrote it so)
+            geo = json.loads(geo)
         if not isinstance(geo, dict):
             raise TypeError("not a JSON object")
         geometry = SurveyGeometry.from_dict(geo)

@@ -66,18 +66,46 @@ def export_variable(store, name: str, out, *, cls: int | None = None, live=None,
 
     ``cls`` picks one class of a ``probability`` variable (0-based); by default its maximum.
     """
-    import zarr
-
     from seisview.io.segy_write import write_volume_segy
+    from seisview.io.store import open_store
 
     if not job_store.is_store(store):
-        raise SeisviewError(f"{store} is not a zarr store", hint="give a store made by a seisview job")
-    group = zarr.open_group(store=str(store), mode="r")
-    if name not in group:
-        have = sorted(k for k, v in group.arrays() if v.ndim >= 3)
-        raise SeisviewError(f"{store} has no variable {name!r}", hint=f"it has: {', '.join(have) or 'none'}")
-    geometry = job_store.store_geometry(group)
-    if live is None and "live" in group:
-        live = np.asarray(zarr.open_array(store=str(store), path="live", mode="r")[...], bool)
-    blocks = InlineBlocks(zarr.open_array(store=str(store), path=name, mode="r"), cls if cls is not None else "max", state)
-    return write_volume_segy(out, blocks, geometry, live=live)
+        raise SeisviewError(f"{store} is not a seisview store", hint="give a store made by a seisview job")
+    opened = open_store(store)
+    arr = opened.array(name)
+    if live is None and "live" in opened.group:
+        live = np.asarray(opened.array("live")[...], bool)
+    blocks = InlineBlocks(arr, cls if cls is not None else "max", state)
+    return write_volume_segy(out, blocks, opened.geometry, live=live)
+
+
+class ClassMax:
+    """Read-only ``(il, xl, sample)`` view of a ``probability`` variable: the probability of the
+    most likely class (NaN where no chunk was written yet), read one class at a time."""
+
+    def __init__(self, array):
+        self.array = array
+        self.shape = tuple(int(n) for n in array.shape[1:])
+        self.dtype = np.dtype(np.float32)
+        self.ndim = 3
+
+    def __getitem__(self, key) -> np.ndarray:
+        key = key if isinstance(key, tuple) else (key,)
+        out = np.asarray(self.array[(0, *key)], np.float32)
+        for c in range(1, self.array.shape[0]):
+            out = np.fmax(out, np.asarray(self.array[(c, *key)], np.float32))
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        a = self[...]
+        return a if dtype is None else a.astype(dtype)
+
+
+def result_cube(store) -> tuple:
+    """``(classes, ClassMax(probability))`` of a predict-volume store, read lazily (the
+    viewer's time slices and the export read what they show)."""
+    import zarr
+
+    classes = zarr.open_array(store=str(store), path="classes", mode="r")
+    prob = zarr.open_array(store=str(store), path="probability", mode="r")
+    return classes, ClassMax(prob)

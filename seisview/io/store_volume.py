@@ -41,6 +41,11 @@ class SlabReader:
         self._max_bytes = _cache_bytes() if max_bytes is None else max_bytes
         self.partner: SlabReader | None = None  # the same samples in the other order (time-major)
 
+    @property
+    def store(self):
+        """The zarr store under the array (its ``root`` is the store folder), as zarr arrays have."""
+        return self.array.store
+
     def __len__(self) -> int:
         return self.shape[0]
 

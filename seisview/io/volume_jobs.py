@@ -19,7 +19,9 @@ workers through a cluster-wide ``distributed.Event`` that running tasks poll bet
 
 from __future__ import annotations
 
+import copy
 import logging
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -34,7 +36,34 @@ from seisview.core.tasks import Cancelled, TaskState
 from seisview.io import job_store
 
 log = logging.getLogger(__name__)
-DEFAULT_CHUNK = (64, 64)
+FULL_WIDTH = 1024  # crosslines up to which a chunk spans the survey's width (no crossline halo)
+
+
+MIN_CHUNK = (4, 64)  # the smallest task auto_chunk makes to save memory
+
+
+def auto_chunk(fn, shape, room: int | None = None) -> tuple[int, int]:
+    """Inlines x crosslines per task: whole crosslines when the survey is at most ``FULL_WIDTH``
+    wide (then no crossline halo is read: the cut is the survey's edge), else 512; 8 inlines
+    when no inline halo is needed, else enough that the halo is at most the core. Then, while
+    one task would need more than ``room`` bytes (default ``task_room()``), the axis whose
+    halving adds the least halo work is halved (down to ``MIN_CHUNK``)."""
+    halo = fn.halo
+    xl = shape[1] if shape[1] <= FULL_WIDTH else 512
+    il = 8 if halo[0] == 0 else min(max(16, 2 * halo[0]), 64)
+    chunk = [min(il, shape[0]), min(xl, shape[1])]
+    room = task_room() if room is None else room
+
+    def work(c: int, axis: int) -> float:  # computed / kept samples along an axis
+        return (c + min(2 * halo[axis], shape[axis] - c)) / c
+
+    while task_bytes(fn, chunk, shape) > room:
+        can = [a for a in (0, 1) if chunk[a] > MIN_CHUNK[a]]
+        if not can:
+            break
+        axis = min(can, key=lambda a: work(max(chunk[a] // 2, 1), a) / work(chunk[a], a))
+        chunk[axis] = max(chunk[axis] // 2, MIN_CHUNK[axis])
+    return chunk[0], chunk[1]
 
 
 @dataclass(frozen=True)
@@ -104,6 +133,8 @@ def as_source(source):
     """A ``StoreSource`` / ``ArraySource`` from a store path, a ``(path, variable)`` pair or a Volume."""
     if isinstance(source, StoreSource | ArraySource):
         return source
+    if isinstance(source, str | Path) and not job_store.is_store(source):
+        raise SeisviewError(f"{source} is not a seisview store", hint="make one with `seisview convert`")
     if isinstance(source, str | Path):
         return StoreSource(str(Path(source).resolve()), survey_variable(source))
     if isinstance(source, tuple):
@@ -112,9 +143,10 @@ def as_source(source):
     if data is None:
         raise SeisviewError(f"cannot run a volume job on {type(source).__name__}",
                             hint="give a store path or a Volume")
-    name = getattr(source.geometry, "name", "") or "volume"
+    name = f"{getattr(source.geometry, 'name', '') or 'volume'} {tuple(source.shape)}"
+    data = getattr(data, "array", data)  # a store Volume's SlabReader: the zarr array (pickles by path)
     if not isinstance(data, np.ndarray):  # zarr-backed: describe by its store path
-        name = f"{getattr(getattr(data, 'store', None), 'root', name)}"
+        name = str(getattr(data, "store_path", name))
     return ArraySource(data, name)
 
 
@@ -125,9 +157,7 @@ def source_geometry(source, geometry=None):
         return source.geometry
     src = as_source(source)
     if isinstance(src, StoreSource):
-        import zarr
-
-        return job_store.store_geometry(zarr.open_group(store=src.path, mode="r"))
+        return job_store.store_geometry(src.path)
     raise SeisviewError("this source has no survey geometry", hint="pass geometry=")
 
 
@@ -216,6 +246,46 @@ class JobResult:
     scheduler: str
 
 
+def task_bytes(fn, chunk, shape) -> int:
+    """Estimated memory of one task: ``fn.task_bytes(core, block)`` (samples of the chunk and of
+    the block read with its halo) when the function says, else block samples x
+    ``fn.bytes_per_sample`` (32 when it does not say)."""
+    il = min(chunk[0] + 2 * fn.halo[0], shape[0])
+    xl = min(chunk[1] + 2 * fn.halo[1], shape[1])
+    core, block = chunk[0] * chunk[1] * shape[2], il * xl * shape[2]
+    if hasattr(fn, "task_bytes"):
+        return int(fn.task_bytes(core, block))
+    return int(block * getattr(fn, "bytes_per_sample", 32))
+
+
+def task_room() -> int:
+    """Bytes the chunk tasks may use together: the RAM budget + 1 GiB less what this process
+    holds already (its peak so far), at least 256 MiB."""
+    import resource
+
+    from seisview.config import ram_budget_bytes
+
+    held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return max(ram_budget_bytes() + 2**30 - held, 2**28)
+
+
+def local_threads(fn, chunk, shape) -> int:
+    """Threads of the local scheduler: every core, but no more tasks at once than fit in
+    ``task_room()`` (at least one)."""
+    fit = task_room() // max(task_bytes(fn, chunk, shape), 1)
+    return int(max(1, min(os.cpu_count() or 1, fit)))
+
+
+def aligned(chunk, var_chunks, shape) -> tuple[int, int]:
+    """``chunk`` rounded up to whole chunks of every output variable (an existing variable may
+    be chunked otherwise): two tasks never write into the same zarr chunk."""
+    out = []
+    for axis in (0, 1):
+        step = int(np.lcm.reduce([int(c[axis]) for c in var_chunks])) if var_chunks else 1
+        out.append(min(-(-int(chunk[axis]) // step) * step, int(shape[axis])))
+    return out[0], out[1]
+
+
 def chunk_grid(shape, chunk) -> list[tuple[tuple[int, int], tuple[tuple[int, int], tuple[int, int]]]]:
     ci, cj = chunk
     return [((a, b), ((i, min(i + ci, shape[0])), (j, min(j + cj, shape[1]))))
@@ -223,12 +293,14 @@ def chunk_grid(shape, chunk) -> list[tuple[tuple[int, int], tuple[tuple[int, int
 
 
 def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
-            chunk: tuple[int, int] = DEFAULT_CHUNK, threads: int | None = None,
+            chunk: tuple[int, int] | None = None, threads: int | None = None,
             state: TaskState | None = None, shared: dict | None = None,
             on_chunk: Callable[[tuple[int, int], tuple], None] | None = None,
             time_chunk: int = 64) -> JobResult:
     """Run block function ``fn`` over ``source`` into the store ``out`` (made when missing).
 
+    ``chunk``: inlines x crosslines per task (None: ``auto_chunk``); the result variables are
+    chunked so, and ``time_chunk`` samples deep, so a time slice reads a fraction of them.
     ``on_chunk(key, region)`` is called in the caller's thread as each column is written (the
     viewer refreshes its slices); ``state`` gives progress and cancel (a cancelled job raises
     ``Cancelled`` and leaves the finished columns marked, so the same call completes the rest).
@@ -239,19 +311,19 @@ def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
     shape = tuple(geometry.shape)
     if source_shape(src) != shape:
         raise SeisviewError(f"source shape {source_shape(src)} is not the survey's {shape}")
+    chunk = auto_chunk(fn, shape) if chunk is None else chunk
     chunk = (max(1, min(int(chunk[0]), shape[0])), max(1, min(int(chunk[1]), shape[1])))
     out = Path(out).resolve()
-    group = job_store.open_or_create(out, geometry)
+    store = job_store.open_or_create(out, geometry)
     var_chunks = (chunk[0], chunk[1], min(shape[2], time_chunk))
-    for o in fn.outputs:
-        job_store.add_variable(group, o.name, o.dtype, var_chunks, o.leading, o.fill,
-                               attrs={"seisview_job": fn.signature()})
+    arrays = [job_store.add_variable(store, o.name, o.dtype, var_chunks, o.leading, o.fill,
+                                     attrs={"seisview_job": fn.signature()}) for o in fn.outputs]
+    chunk = aligned(chunk, [a.chunks[-3:-1] for a in arrays], shape)
     job = "+".join(o.name for o in fn.outputs)
     grid = chunk_grid(shape, chunk)
     record = job_store.ChunkRecord.of(out, job)
     record.begin({"job": fn.signature(), "source": src.describe(), "chunk": list(chunk),
                   "n_chunks": len(grid)})
-    job_store.consolidate(out)  # readers opening it mid-run see the new variables
     done = record.done()
     todo = [(k, r) for k, r in grid if k not in done]
     if not todo:
@@ -265,8 +337,12 @@ def run_job(source, fn, out, *, geometry=None, scheduler: str | None = None,
         ran = _run_distributed(scheduler, src, fn, out, job, todo, shared or {}, state, on_chunk, progress)
         where = scheduler
     else:
+        threads = threads or local_threads(fn, chunk, shape)
+        if getattr(fn, "torch_threads", 0) is None:  # the function leaves its inner threads to us
+            fn = copy.copy(fn)
+            fn.torch_threads = max(1, (os.cpu_count() or 1) // threads)
         ran = _run_local(src, fn, out, job, todo, shared or {}, state, on_chunk, progress, threads)
-        where = f"local threads ({threads or 'all cores'})"
+        where = f"local threads ({threads})"
     return JobResult(out, job, len(grid), len(done), ran, where)
 
 
@@ -296,26 +372,21 @@ def _run_local(src, fn, out, job, todo, shared, state, on_chunk, progress, threa
     return finished[0]
 
 
-def connect(address: str, timeout: float = 10.0):
-    """A ``distributed.Client`` for ``address``, or one clear line why not."""
-    from distributed import Client
-
-    try:
-        return Client(address, timeout=f"{timeout}s", set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise SeisviewError(f"cannot reach the dask scheduler at {address} ({type(exc).__name__})",
-                            hint="start one with `dask scheduler` and workers with `dask worker "
-                                 "ADDRESS`, or leave out --scheduler to run here") from None
-
-
 def _run_distributed(address, src, fn, out, job, todo, shared, state, on_chunk, progress) -> int:
+    from seisview.io.store_cluster import connect
+
+    with connect(address) as client:
+        return _on_cluster(client, address, src, fn, out, job, todo, shared, state, on_chunk, progress)
+
+
+def _on_cluster(client, address, src, fn, out, job, todo, shared, state, on_chunk, progress) -> int:
     from distributed import Event, as_completed
 
-    client = connect(address)
+    token = f"seisview-cancel-{uuid.uuid4().hex}"
+    futures: dict = {}
     try:
         if not client.scheduler_info().get("workers"):
             client.wait_for_workers(1, timeout=30)
-        token = f"seisview-cancel-{uuid.uuid4().hex}"
         Event(token, client=client)  # created before any task polls it
         shared_f = {k: client.scatter(v, broadcast=True, hash=False) for k, v in shared.items()}
         src_f = client.scatter(src, hash=False) if isinstance(src, ArraySource) and src.in_memory else src
@@ -342,13 +413,14 @@ def _run_distributed(address, src, fn, out, job, todo, shared, state, on_chunk, 
                 if on_chunk is not None:
                     on_chunk(*futures[f])
         return n
+    except KeyboardInterrupt:  # Ctrl-C: the workers stop too
+        _cancel_cluster(client, token, list(futures))
+        raise
     except Cancelled:
         raise
     except (OSError, TimeoutError) as exc:
         raise SeisviewError(f"lost the dask cluster at {address}: {exc}",
                             hint="rerun the same command: finished chunks are kept") from None
-    finally:
-        client.close()
 
 
 def _cancel_cluster(client, token: str, futures, wait_s: float = 30.0) -> None:

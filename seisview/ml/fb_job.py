@@ -53,16 +53,17 @@ def batches(ids, size: int = BATCH_GATHERS):
 def predict_all_gathers(snapshot: ModelSnapshot, gatherset: GatherSet, out, fmt: str | None = None,
                         *, source=None, state: TaskState | None = None, batch: int = BATCH_GATHERS,
                         accept: float | None = None, skip: Callable[[tuple[int, int]], bool] | None = None,
-                        tol_ms: float | None = 8.0, byte: int = 233) -> JobSummary:
+                        tol_ms: float | None = 8.0, byte: int = 233, keys=None) -> JobSummary:
     """Pick every trace of every gather into ``out`` (CSV, JSON, or with ``source`` (the survey
     file) a copy of it with the picks in the header word at ``byte``).
 
     ``accept``: also return the picks with confidence >= it (``skip(key)`` true leaves a
-    trace out, e.g. one the interpreter picked by hand) for the caller to store.
+    trace out, e.g. one the interpreter picked by hand) for the caller to store. ``keys``: only
+    these gathers (default all).
     """
     state = state or TaskState()
     net = load_picker(snapshot)
-    ids = [int(k) for k in gatherset.gather_ids]
+    ids = [int(k) for k in (gatherset.gather_ids if keys is None else keys)]
     conf_all = np.empty(len(gatherset.keys), np.float32)
     n_done = 0
     accepted: dict = {}

@@ -2,8 +2,8 @@
 
 ``predict_section`` gives per-class probabilities, the class map (label ids)
 and the softmax entropy (uncertainty) of one section in a single forward
-pass; ``label_here_next`` ranks the most uncertain regions for the
-interpreter; ``predict_volume`` predicts a whole volume as a cancellable job (on the
+pass (``seisview.ml.suggest`` ranks the regions to label next from it);
+``predict_volume`` predicts a whole volume as a cancellable job (on the
 3-D-consistent kernel of ``seisview.ml.volume_predict``)
 and ``export_segy`` writes the class (or probability) cube on the survey
 geometry.
@@ -40,21 +40,6 @@ class SectionPrediction:
     @property
     def max_entropy(self) -> float:
         return float(np.log(self.probs.shape[0]))
-
-
-@dataclass(frozen=True)
-class Region:
-    """A box in section array coordinates to label next; ``score`` = mean entropy."""
-
-    row: int
-    col: int
-    height: int
-    width: int
-    score: float
-
-    @property
-    def center(self) -> tuple[int, int]:
-        return self.row + self.height // 2, self.col + self.width // 2
 
 
 # built networks of live snapshots (weak keys: an id() could be reused by a new snapshot)
@@ -135,34 +120,6 @@ def predict_section(model, array: np.ndarray, clip: float | None = None,
     probs_np = probs.cpu().numpy().astype(np.float32)
     return SectionPrediction(probs_np, (probs_np.argmax(0) + 1).astype(np.uint8),
                              ent.cpu().numpy().astype(np.float32), version)
-
-
-def label_here_next(entropy: np.ndarray, n: int = 8, window: int = 32,
-                    exclude: np.ndarray | None = None) -> list[Region]:
-    """The ``n`` most uncertain non-overlapping ``window``-sized boxes, best first.
-
-    ``exclude`` (bool or mask, same shape) marks pixels already labelled; boxes
-    are scored by the mean entropy of their unlabelled pixels.
-    """
-    e = np.asarray(entropy, np.float64)
-    if exclude is not None:
-        e = np.where(np.asarray(exclude) > 0, 0.0, e)
-    h, w = e.shape
-    wh, ww = min(window, h), min(window, w)
-    step_h, step_w = max(wh // 2, 1), max(ww // 2, 1)
-    cands = []
-    for r in range(0, max(h - wh, 0) + 1, step_h):
-        for c in range(0, max(w - ww, 0) + 1, step_w):
-            cands.append((float(e[r:r + wh, c:c + ww].mean()), r, c))
-    cands.sort(reverse=True)
-    taken: list[Region] = []
-    for score, r, c in cands:
-        if len(taken) >= n:
-            break
-        if any(abs(r - t.row) < wh and abs(c - t.col) < ww for t in taken):
-            continue
-        taken.append(Region(r, c, wh, ww, score))
-    return taken
 
 
 MIN_SECTION_TRACES = 64  # narrower sections give the networks too little lateral context

@@ -71,6 +71,15 @@ class PredictBlock:
             outs.append(Output("uncertainty", "float32", float("nan")))
         self.outputs = tuple(outs)
 
+    def task_bytes(self, core: int, block: int) -> int:
+        """Working memory of one block (measured on F3-wide blocks, docs/measurements.md):
+        the kernel keeps about 20 bytes per class and core sample (probabilities per
+        direction, blended and summed) plus ~12 per block sample (scaled copy, sections);
+        the section loop 8 per class and core sample plus one section's network activations."""
+        if self.use_kernel:
+            return 20 * self.n_classes * core + 12 * block + 200 * 2**20
+        return 8 * self.n_classes * core + 8 * block + 300 * 2**20
+
     def signature(self) -> dict:
         return {"kind": "predict", "model": self.model_id, "phases": self.phases, "flip": self.flip,
                 "halo": list(self.halo), "kernel": "volume_predict" if self.use_kernel else "sections"}
