@@ -14,6 +14,8 @@ is built once), opens the window filling the screen and writes:
 * ``real-volve-WxH.png``: a real depth survey from tests/data (Volve, velocity);
 * ``firstbreaks-WxH.png``: the real refrapy shot gathers with their picks (First breaks);
 * ``inspect-WxH.png``: the Inspect workspace with that model's activations and statistics;
+* ``pretrain-WxH.png``: the Pretraining dock after an autoencoder run on the demo survey
+  (reconstructions, loss); ``dreams-WxH.png``: its latent walk between two sections;
 * ``export-inline.png`` (first size only): File → Export view of the demo inline.
 
 PNGs are reduced to 256 colours (Pillow) to stay a few hundred kB. Needs
@@ -39,11 +41,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "guide" / "img")
     ap.add_argument("--sizes", default=",".join(SIZES), help="comma-separated WxH screen sizes")
+    ap.add_argument("--only", default="", help="comma-separated shot names (e.g. pretrain,dreams): "
+                    "make those and the steps they need, skip the rest")
     ap.add_argument("--child", help=argparse.SUPPRESS)  # WxH: run inside the X server
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "seisview-screenshots-cache")
     args = ap.parse_args(argv)
     if args.child:
-        return shoot(args.child, args.out, first=os.environ.get("SHOTS_FIRST") == "1")
+        return shoot(args.child, args.out, first=os.environ.get("SHOTS_FIRST") == "1",
+                     only=set(filter(None, args.only.split(","))))
     if shutil.which("xvfb-run") is None:
         print("screenshots need xvfb-run (apt install xvfb)", file=sys.stderr)
         return 2
@@ -55,7 +60,7 @@ def main(argv=None) -> int:
                "PYTHONPATH": str(REPO), "SHOTS_FIRST": str(int(i == 0))}
         env.pop("QT_QPA_PLATFORM", None)
         cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {size}x24", sys.executable, __file__,
-               "--child", size, "--out", str(args.out)]
+               "--child", size, "--out", str(args.out), "--only", args.only]
         print(f"{size}: {' '.join(cmd[4:])}", flush=True)
         rc = subprocess.call(cmd, env=env)
         shutil.rmtree(home, ignore_errors=True)
@@ -65,7 +70,7 @@ def main(argv=None) -> int:
 
 
 # -- inside the X server ------------------------------------------------------------------------
-def shoot(size: str, out: Path, first: bool) -> int:
+def shoot(size: str, out: Path, first: bool, only: set[str] = frozenset()) -> int:
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     from seisview.qt.app import make_app
     from seisview.qt.main_window import MainWindow
@@ -74,14 +79,15 @@ def shoot(size: str, out: Path, first: bool) -> int:
     w = MainWindow()
     w.setGeometry(app.primaryScreen().availableGeometry())  # as a maximised window
     w.show()
-    shots = Shots(app, w, out, size)
+    shots = Shots(app, w, out, size, only)
+    wanted = shots.wanted
 
     w.files.open_demo()
     shots.wait_loaded()
     shots.settle(1.5)  # the 8-bit display cube, the map
     shots.hover("inline", 0.45, 0.55)
     shots.save("main")
-    if first:
+    if first and wanted("export-inline"):
         from seisview.qt.export_view import export_plot
 
         export_plot(w.section_views["inline"], out / "export-inline.png", width=1400)
@@ -89,7 +95,8 @@ def shoot(size: str, out: Path, first: bool) -> int:
         print(f"  wrote {out / 'export-inline.png'}", flush=True)
     shots.demo_labels()
     shots.save("labels")
-    if shots.train():  # a real model from those strokes: overlays, legend, activations
+    # a real model from those strokes: overlays, legend, activations
+    if (wanted("train") or wanted("inspect")) and shots.train():
         shots.save("train")
         w.workspaces.switch("Inspect")
         shots.wait_for(lambda: w.panels["activations"].widget().current is not None, 120)
@@ -100,6 +107,18 @@ def shoot(size: str, out: Path, first: bool) -> int:
         shots.wait_for(lambda: not training.training, 60)  # the run recorded as cancelled
         shots.settle(0.5)
 
+    # the Pretraining dock after an autoencoder run, then a latent walk
+    if (wanted("pretrain") or wanted("dreams")) and shots.pretrain():
+        shots.save("pretrain")
+        if shots.dream():
+            shots.save("dreams")
+
+    if only and not only & {"real-volve", "firstbreaks"}:
+        project = w.session.project
+        w.close()
+        if project is not None:
+            project.close()
+        return 0
     w.workspaces.switch("Interpret")
     w.files.open_path(DATA / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
     shots.wait_loaded()
@@ -120,8 +139,11 @@ def shoot(size: str, out: Path, first: bool) -> int:
 
 
 class Shots:
-    def __init__(self, app, window, out: Path, size: str):
-        self.app, self.w, self.out, self.size = app, window, out, size
+    def __init__(self, app, window, out: Path, size: str, only=frozenset()):
+        self.app, self.w, self.out, self.size, self.only = app, window, out, size, only
+
+    def wanted(self, name: str) -> bool:
+        return not self.only or name in self.only
 
     def settle(self, seconds: float) -> None:
         import time
@@ -221,7 +243,37 @@ class Shots:
         self.hover("inline", 0.6, 0.75)
         return ok
 
-    def save(self, name: str) -> Path:
+    def pretrain(self) -> bool:
+        """Pretraining workspace: an autoencoder learning on the demo survey, its
+        reconstructions redrawn at each snapshot; waits for the run to end."""
+        self.w.workspaces.switch("Pretrain")
+        panel = self.w.panels["pretraining"].widget()
+        panel.steps.setValue(int(os.environ.get("SHOTS_PRETRAIN_STEPS", "300")))
+        panel.minutes.setValue(3.0)
+        if not panel.start():
+            print("  pretraining did not start: " + panel.status.text(), flush=True)
+            return False
+        ok = self.wait_for(lambda: not panel.training, 400)
+        self.settle(1.5)  # the last preview
+        return ok
+
+    def dream(self) -> bool:
+        """The Seismic dreams tab: a walk between the current inline and crossline."""
+        panel = self.w.panels["pretraining"].widget()
+        panel.tabs.setCurrentIndex(1)
+        view = panel.walk
+        view.frames.setValue(12)
+        if not view.start_walk():
+            print("  walk did not start: " + view.info.text(), flush=True)
+            return False
+        ok = self.wait_for(lambda: view.walk is not None, 120)
+        view.show_frame(5)
+        self.settle(0.5)
+        return ok
+
+    def save(self, name: str) -> Path | None:
+        if not self.wanted(name):
+            return None
         self.settle(0.3)
         path = self.out / f"{name}-{self.size}.png"
         self.app.primaryScreen().grabWindow(0).save(str(path))

@@ -122,7 +122,8 @@ def test_an_old_cache_is_refused_in_one_line(tmp_path):
     assert "seisview convert" in str(e.value)
 
 
-def test_convert_cli_bad_paths_are_one_line(tmp_path, capsys):
+def test_convert_cli_bad_paths_are_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("seisview.io.store_cluster.CONNECT_TIMEOUT", "2s")  # nothing will answer
     p = make(tmp_path / "s.sgy", n_il=4, n_xl=4, ns=10)
     assert main(["convert", str(p), str(tmp_path / "no" / "such" / "s.zarr")]) == 2
     err = capsys.readouterr().err.strip()
@@ -258,3 +259,21 @@ def test_an_old_automatic_cache_is_rebuilt_as_a_store(tmp_path, monkeypatch, cap
     assert is_store(auto) and not vol.in_memory
     assert np.array_equal(vol.inline(3), load(p, use_cache=False).inline(3))
     assert [r for r in caplog.records if "older seisview" in r.getMessage()]
+
+
+def test_the_automatic_store_goes_beside_the_survey(tmp_path, monkeypatch):
+    from seisview.io.cache import cache_path_for, cached_volume
+
+    monkeypatch.delenv("SEISVIEW_CACHE", raising=False)
+    monkeypatch.delenv("SEISVIEW_STORE_DIR", raising=False)
+    (tmp_path / "survey").mkdir()
+    p = make(tmp_path / "survey" / "s.sgy", n_il=6, n_xl=5, ns=20)
+    assert cache_path_for(scan(p)) == tmp_path / "survey" / "s.sgy.seisview.zarr"
+    first = cached_volume(scan(p))
+    assert np.array_equal(first.inline(2), load(p, use_cache=False).inline(2))
+    make(p, n_il=7, n_xl=5, ns=20)  # the file changes: its store is made again, in the same place
+    again = cached_volume(scan(p))
+    assert again.shape == (7, 5, 20) and cache_path_for(scan(p)).is_dir()
+    assert sorted(q.name for q in (tmp_path / "survey").iterdir()) == ["s.sgy", "s.sgy.seisview.zarr"]
+    monkeypatch.setenv("SEISVIEW_STORE_DIR", str(tmp_path / "shared"))
+    assert cache_path_for(scan(p)).parent == tmp_path / "shared"
