@@ -71,6 +71,9 @@ def auto_chunk(fn, shape, room: int | None = None) -> tuple[int, int]:
                 and task_bytes(fn, chunk, shape) <= 2 * room:
             break  # within twice the room: more halo work would cost more than it saves
         chunk[axis] = half
+    for a in (0, 1):  # equal parts: no sliver of a chunk paying a whole halo at the end
+        parts = max(1, round(shape[a] / chunk[a]))
+        chunk[a] = -(-shape[a] // parts)
     return chunk[0], chunk[1]
 
 
