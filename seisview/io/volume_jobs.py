@@ -66,7 +66,7 @@ def auto_chunk(fn, shape, room: int | None = None) -> tuple[int, int]:
         axis = min(can, key=lambda a: work(max(chunk[a] // 2, 1), a) / work(chunk[a], a))
         chunk[axis] = max(chunk[axis] // 2, MIN_CHUNK[axis])
     for a in (0, 1):  # equal parts: no sliver of a chunk paying a whole halo at the end
-        parts = max(1, round(shape[a] / chunk[a]))
+        parts = -(-shape[a] // chunk[a])  # never more than the size found above
         chunk[a] = -(-shape[a] // parts)
     return chunk[0], chunk[1]
 
