@@ -168,6 +168,9 @@ def throughput() -> None:
              f"column 64 x 64, halo ({h_il}, {h_xl}) (jobs' default chunk)": column(one, 64, 64, h_il, h_xl),
              f"column 64 x 256, halo ({h_il}, {h_xl})": column(one, 64, 256, h_il, h_xl),
              f"both directions, 64 x 64, halo {halo}": column(both, 64, 64, halo, halo)}
+    pick = os.environ.get("BENCH_VP_CASES")  # e.g. "slab,both": cases whose label has a word
+    if pick:
+        cases = {k: v for k, v in cases.items() if any(w in k for w in pick.split(","))}
     t0 = time.perf_counter()
     loop()
     base_s = time.perf_counter() - t0
