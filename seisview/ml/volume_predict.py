@@ -458,15 +458,25 @@ def _blend(p: np.ndarray, sigma: float, reach: int, first: int, n: int) -> np.nd
 
 
 def classes_of(probability: np.ndarray) -> np.ndarray:
-    """Label ids ``uint8`` (1..C) of the most probable class along the leading axis."""
-    return (np.argmax(probability, axis=0) + 1).astype(np.uint8)
+    """Label ids ``uint8`` (1..C) of the most probable class along the leading axis (first
+    on ties). One pass per class over contiguous planes: numpy's argmax along the leading
+    axis of a large array copied it first (0.5 s for a 16-inline F3 slab)."""
+    best = np.array(probability[0], np.float32)
+    ids = np.ones(best.shape, np.uint8)
+    for c in range(1, probability.shape[0]):
+        better = probability[c] > best
+        ids[better] = c + 1
+        np.maximum(best, probability[c], out=best)
+    return ids
 
 
 def normalised_entropy(probability: np.ndarray) -> np.ndarray:
     """Entropy of the class probabilities (leading axis) over log(C): 0 certain, 1 uniform."""
-    p = np.clip(probability, 1e-12, 1.0)
-    ent = -(probability * np.log(p)).sum(0)
-    return np.clip(ent / np.float32(np.log(probability.shape[0])), 0.0, 1.0).astype(np.float32)
+    ent = np.zeros(probability.shape[1:], np.float32)
+    for p in probability:
+        ent -= p * np.log(np.maximum(p, np.float32(1e-12)))
+    ent /= np.float32(np.log(probability.shape[0]))
+    return np.clip(ent, 0.0, 1.0, out=ent)
 
 
 def stripe_index(probability: np.ndarray, samples: Sequence[int] | None = None) -> float:
