@@ -32,11 +32,15 @@ def register(sub, groups) -> None:
         g = sub.add_parser("picks", help="first-break picks")
         picks = g.add_subparsers(dest="picks_command", metavar="ACTION")
         groups["picks"] = picks
-    q = picks.add_parser("predict", help="pick every trace with a trained first-break run",
+    q = picks.add_parser("predict", help="pick every trace with the shipped or a trained "
+                         "first-break picker",
                          description="Write ffid,channel,time_ms,confidence for every trace of "
-                         "every gather of the project's survey.")
-    q.add_argument("project")
-    q.add_argument("--run", required=True, type=int, help="run id printed by `seisview train`")
+                         "every gather of the project's survey (or of a pre-stack SEG-Y file "
+                         "given instead of a project). Without --run the picker shipped with "
+                         "seisview picks them, no hand pick needed.")
+    q.add_argument("project", help="the .seisview project, or a pre-stack .sgy file")
+    q.add_argument("--run", type=int, default=None,
+                   help="run id printed by `seisview train` (default: the shipped picker)")
     q.add_argument("--out", required=True, help="output .csv")
     q.add_argument("--accept", type=float, default=None, metavar="CONF",
                    help="also store predictions with confidence >= CONF in the project's picks "
@@ -133,6 +137,7 @@ def _picked_window_ms(project, data):
 def train_firstbreak(project, args) -> int:
     """``seisview train PROJECT --task firstbreak``; prints and returns the run id."""
     from seisview.cli.progress import ProgressBar, drive
+    from seisview.ml.fb_pretrained import PRETRAINED, SCRATCH
     from seisview.ml.firstbreak import MODEL, FirstBreakConfig, FirstBreakData
     from seisview.ml.runs import resolve_init
     from seisview.ml.training_run import firstbreak_run
@@ -142,7 +147,11 @@ def train_firstbreak(project, args) -> int:
         raise SeisviewError(f"--task firstbreak trains model {MODEL!r}, not {model!r}",
                             hint=f"leave out --model or use --model {MODEL}")
     data = FirstBreakData(project_gathers(project), project.picks)
-    init, pretrained = resolve_init(project, getattr(args, "init", None))
+    init_arg = getattr(args, "init", None) or PRETRAINED  # the shipped picker, fine-tuned
+    if init_arg in (PRETRAINED, SCRATCH):
+        init, pretrained = init_arg, None
+    else:
+        init, pretrained = resolve_init(project, init_arg)
     if pretrained:
         raise SeisviewError(f"--init {args.init}: not a seisview checkpoint",
                             hint="use a run id of `seisview pretrain` or of a first-break run")
@@ -154,7 +163,7 @@ def train_firstbreak(project, args) -> int:
                               batch_size=getattr(args, "batch_size", 8) or 8,
                               seed=getattr(args, "seed", 0) or 0, init=init,
                               device=getattr(args, "device", None))
-    record = {**config.record(), "init": getattr(args, "init", None)}
+    record = {**config.record(), "init": init_arg}
     run = firstbreak_run(project, data.gathers, config, data=data, record=record)
     print(f"run {run.run_id}: {MODEL} on {data.summary()}", file=sys.stderr)
     drive(run, ProgressBar(getattr(args, "quiet", False)), _line)
@@ -162,26 +171,62 @@ def train_firstbreak(project, args) -> int:
     return run.run_id  # cli.ml prints it on the last line
 
 
-def cmd_picks_predict(args) -> int:
+def _file_picks(args) -> int:
+    """``seisview picks predict FILE.sgy``: the shipped picker on a pre-stack file, no project."""
+    from pathlib import Path
+
+    from seisview.cli.project import writing_output
+    from seisview.core.gathers import GatherSet
+    from seisview.io.segy import load
+    from seisview.ml.fb_pretrained import pretrained_snapshot
+    from seisview.ml.firstbreak import predict_picks
+
+    if args.run is not None or args.accept is not None:
+        raise SeisviewError("--run and --accept need a project",
+                            hint="give the .seisview project, or leave them out for the "
+                                 "shipped picker's picks of the file")
+    if Path(args.out).resolve() == Path(args.project).resolve():
+        raise SeisviewError("--out is the survey file itself", hint="name another file")
+    gathers = load(args.project)
+    if not isinstance(gathers, GatherSet):
+        raise SeisviewError(f"{Path(args.project).name} holds a post-stack survey, not gathers",
+                            hint="first breaks are picked on pre-stack shot gathers")
+    picks = predict_picks(pretrained_snapshot(), gathers)
+    with writing_output(args.out):
+        _write_csv(args.out, picks)
+    _say_picked(picks, gathers, args.out)
+    return 0
+
+
+def _say_picked(picks, gathers, out) -> None:
     import numpy as np
+
+    conf = np.array([c for _, c in picks.values()])
+    print(f"{len(picks)} traces of {len(gathers)} gathers picked into {out} "
+          f"(median confidence {np.median(conf):.2f}, {np.mean(conf < 0.5):.0%} below 0.5)",
+          file=sys.stderr)
+
+
+def cmd_picks_predict(args) -> int:
+    from pathlib import Path
 
     from seisview.cli.project import writing_output
     from seisview.io.project import Project
+    from seisview.ml.fb_pretrained import pretrained_snapshot
     from seisview.ml.firstbreak import predict_picks
     from seisview.ml.runs import run_snapshot
 
+    if Path(args.project).suffix.lower() in (".sgy", ".segy"):
+        return _file_picks(args)
     with Project.open(args.project) as project:
         project.check_output(args.out)  # never over the project or its survey
         project.require_survey_unchanged("predict picks")
-        snap = run_snapshot(project, args.run)
+        snap = pretrained_snapshot() if args.run is None else run_snapshot(project, args.run)
         gathers = project_gathers(project)
         picks = predict_picks(snap, gathers)
         with writing_output(args.out):
             _write_csv(args.out, picks)
-        conf = np.array([c for _, c in picks.values()])
-        print(f"{len(picks)} traces of {len(gathers)} gathers picked into {args.out} "
-              f"(median confidence {np.median(conf):.2f}, {np.mean(conf < 0.5):.0%} below 0.5)",
-              file=sys.stderr)
+        _say_picked(picks, gathers, args.out)
         if args.accept is not None:
             keep = {k: (t, c) for k, (t, c) in picks.items()
                     if c >= args.accept and project.picks.get(*k) is None}
