@@ -73,12 +73,13 @@ def wavelet(tau_ms: np.ndarray, freq_hz: float, rise: float, phase: float) -> np
 
 def onset_delay_ms(freq_hz: float, rise: float) -> float:
     """Time from the wavelet's start to where its envelope first reaches :data:`ONSET_LEVEL`
-    of its peak (solved on a fine grid)."""
+    of its peak (the envelope rises monotonically up to its peak at ``T``)."""
+    from scipy.optimize import brentq
+
     T = rise / (np.pi * freq_hz)
-    t = np.linspace(0.0, T, 4001)[1:]
-    env = (t / T) ** rise * np.exp(rise * (1.0 - t / T))
-    k = int(np.argmax(env >= ONSET_LEVEL))
-    return float(t[k] * 1000.0)
+    u = brentq(lambda x: x ** rise * np.exp(rise * (1.0 - x)) - ONSET_LEVEL, 1e-300, 1.0,
+               xtol=1e-12)
+    return float(u * T * 1000.0)
 
 
 @dataclass(frozen=True)
