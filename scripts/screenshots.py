@@ -13,6 +13,8 @@ is built once), opens the window filling the screen and writes:
   and class legend;
 * ``real-volve-WxH.png``: a real depth survey from tests/data (Volve, velocity);
 * ``firstbreaks-WxH.png``: the real refrapy shot gathers with their picks (First breaks);
+* ``firstbreaks-zeroshot-WxH.png``: the same shots picked by the shipped picker before any
+  hand pick (First-break picker dock, Predict all gathers, Zoom to first breaks);
 * ``inspect-WxH.png``: the Inspect workspace with that model's activations and statistics;
 * ``export-inline.png`` (first size only): File → Export view of the demo inline.
 
@@ -40,10 +42,13 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "guide" / "img")
     ap.add_argument("--sizes", default=",".join(SIZES), help="comma-separated WxH screen sizes")
     ap.add_argument("--child", help=argparse.SUPPRESS)  # WxH: run inside the X server
+    ap.add_argument("--only", choices=("firstbreaks",), default=None,
+                    help="only the first-break pictures")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "seisview-screenshots-cache")
     args = ap.parse_args(argv)
     if args.child:
-        return shoot(args.child, args.out, first=os.environ.get("SHOTS_FIRST") == "1")
+        return shoot(args.child, args.out, first=os.environ.get("SHOTS_FIRST") == "1",
+                     only=os.environ.get("SHOTS_ONLY") or None)
     if shutil.which("xvfb-run") is None:
         print("screenshots need xvfb-run (apt install xvfb)", file=sys.stderr)
         return 2
@@ -52,7 +57,8 @@ def main(argv=None) -> int:
         home = Path(tempfile.mkdtemp(prefix="seisview-shots-"))
         args.cache.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "SEISVIEW_HOME": str(home), "SEISVIEW_CACHE": str(args.cache),  # demo built once
-               "PYTHONPATH": str(REPO), "SHOTS_FIRST": str(int(i == 0))}
+               "PYTHONPATH": str(REPO), "SHOTS_FIRST": str(int(i == 0)),
+               "SHOTS_ONLY": args.only or ""}
         env.pop("QT_QPA_PLATFORM", None)
         cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {size}x24", sys.executable, __file__,
                "--child", size, "--out", str(args.out)]
@@ -65,7 +71,7 @@ def main(argv=None) -> int:
 
 
 # -- inside the X server ------------------------------------------------------------------------
-def shoot(size: str, out: Path, first: bool) -> int:
+def shoot(size: str, out: Path, first: bool, only: str | None = None) -> int:
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     from seisview.qt.app import make_app
     from seisview.qt.main_window import MainWindow
@@ -75,43 +81,9 @@ def shoot(size: str, out: Path, first: bool) -> int:
     w.setGeometry(app.primaryScreen().availableGeometry())  # as a maximised window
     w.show()
     shots = Shots(app, w, out, size)
-
-    w.files.open_demo()
-    shots.wait_loaded()
-    shots.settle(1.5)  # the 8-bit display cube, the map
-    shots.hover("inline", 0.45, 0.55)
-    shots.save("main")
-    if first:
-        from seisview.qt.export_view import export_plot
-
-        export_plot(w.section_views["inline"], out / "export-inline.png", width=1400)
-        _reduce(out / "export-inline.png")
-        print(f"  wrote {out / 'export-inline.png'}", flush=True)
-    shots.demo_labels()
-    shots.save("labels")
-    if shots.train():  # a real model from those strokes: overlays, legend, activations
-        shots.save("train")
-        w.workspaces.switch("Inspect")
-        shots.wait_for(lambda: w.panels["activations"].widget().current is not None, 120)
-        shots.wait_for(lambda: bool(w.panels["crossplot"].widget().rows), 120)
-        shots.save("inspect")
-        training = w.panels["training"].widget()
-        training.cancel()
-        shots.wait_for(lambda: not training.training, 60)  # the run recorded as cancelled
-        shots.settle(0.5)
-
-    w.workspaces.switch("Interpret")
-    w.files.open_path(DATA / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
-    shots.wait_loaded()
-    shots.settle(1.0)
-    shots.hover("crossline", 0.5, 0.5)
-    shots.save("real-volve")
-
-    w.files.open_path(DATA / "firstbreaks" / "refrapy-02" / "field_example_02_shots_with_fb.sgy")
-    shots.wait_loaded()
-    w.workspaces.switch("First breaks")
-    shots.settle(1.0)
-    shots.save("firstbreaks")
+    if only != "firstbreaks":
+        shots.survey_pictures(first)
+    shots.first_break_pictures()
     project = w.session.project
     w.close()
     if project is not None:
@@ -122,6 +94,56 @@ def shoot(size: str, out: Path, first: bool) -> int:
 class Shots:
     def __init__(self, app, window, out: Path, size: str):
         self.app, self.w, self.out, self.size = app, window, out, size
+
+    def survey_pictures(self, first: bool) -> None:
+        shots, w, out = self, self.w, self.out
+        w.files.open_demo()
+        shots.wait_loaded()
+        shots.settle(1.5)  # the 8-bit display cube, the map
+        shots.hover("inline", 0.45, 0.55)
+        shots.save("main")
+        if first:
+            from seisview.qt.export_view import export_plot
+
+            export_plot(w.section_views["inline"], out / "export-inline.png", width=1400)
+            _reduce(out / "export-inline.png")
+            print(f"  wrote {out / 'export-inline.png'}", flush=True)
+        shots.demo_labels()
+        shots.save("labels")
+        if shots.train():  # a real model from those strokes: overlays, legend, activations
+            shots.save("train")
+            w.workspaces.switch("Inspect")
+            shots.wait_for(lambda: w.panels["activations"].widget().current is not None, 120)
+            shots.wait_for(lambda: bool(w.panels["crossplot"].widget().rows), 120)
+            shots.save("inspect")
+            training = w.panels["training"].widget()
+            training.cancel()
+            shots.wait_for(lambda: not training.training, 60)  # the run recorded as cancelled
+            shots.settle(0.5)
+
+        w.workspaces.switch("Interpret")
+        w.files.open_path(DATA / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
+        shots.wait_loaded()
+        shots.settle(1.0)
+        shots.hover("crossline", 0.5, 0.5)
+        shots.save("real-volve")
+
+    def first_break_pictures(self) -> None:
+        """The real refrapy shots, then picked by the shipped picker before any hand pick."""
+        shots, w = self, self.w
+        w.files.open_path(DATA / "firstbreaks" / "refrapy-02" / "field_example_02_shots_with_fb.sgy")
+        shots.wait_loaded()
+        w.workspaces.switch("First breaks")
+        shots.settle(1.0)
+        shots.save("firstbreaks")
+        panel = w.panels["first-breaks"].widget()
+        w.panels["first-breaks"].raise_()
+        w.session.set_gather(6)
+        panel.start_prediction(None)
+        shots.wait_for(lambda: panel.worker is None and bool(panel.predictions), 300)
+        panel.zoom_to_picks()
+        shots.settle(1.0)
+        shots.save("firstbreaks-zeroshot")
 
     def settle(self, seconds: float) -> None:
         import time
