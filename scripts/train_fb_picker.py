@@ -79,12 +79,14 @@ def main() -> None:
     ap.add_argument("--refresh", type=int, default=4, help="new gathers every --refresh-every steps")
     ap.add_argument("--refresh-every", type=int, default=5)
     ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--crop", type=int, default=256)
-    ap.add_argument("--traces", type=int, default=32)
+    # small crops: a step costs a third of 256 x 32, and first breaks fill little of a crop
+    ap.add_argument("--crop", type=int, default=128)
+    ap.add_argument("--traces", type=int, default=24)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--ema", type=float, default=0.995)
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--patience", type=int, default=5)
+    ap.add_argument("--min-steps", type=int, default=1500, help="no plateau stop before")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=str(PRETRAINED_PATH))
     args = ap.parse_args()
@@ -133,7 +135,7 @@ def main() -> None:
                 best, stale = score["within_2ms"], 0
             else:
                 stale += 1
-            if stale >= args.patience:
+            if stale >= args.patience and step >= args.min_steps:
                 print(f"plateau after {step} steps", flush=True)
                 break
         if out_of_time:

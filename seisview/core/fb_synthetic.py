@@ -94,7 +94,7 @@ class _Model:
 
 def _near_surface(rng, x: np.ndarray) -> _Model:
     n_layers = int(rng.choice([2, 3, 4], p=[0.35, 0.45, 0.2]))  # layers including the half-space
-    v = [rng.uniform(350.0, 1200.0)]
+    v = [_log_uniform(rng, 250.0, 1200.0)]
     for _ in range(n_layers - 1):
         v.append(v[-1] * rng.uniform(1.3, 3.0))
     v = np.minimum(np.array(v), 6000.0)
@@ -103,7 +103,7 @@ def _near_surface(rng, x: np.ndarray) -> _Model:
     for i in range(n_layers):  # lateral variation: smooth, over a tenth to all of the line
         sig = len(x) * rng.uniform(0.05, 0.4)
         vi = v[i] * (1.0 + rng.uniform(0.0, 0.25) * _smooth(rng, len(x), sig))
-        vs.append(np.maximum(vi, 360.0))  # never slower than the air wave
+        vs.append(np.maximum(vi, 220.0))
         if i < n_layers - 1:
             hs.append(np.maximum(h0[i] * (1.0 + rng.uniform(0.0, 0.5) * _smooth(rng, len(x), sig)), 0.3))
     return _Model(x, np.array(vs), np.array(hs))
@@ -232,7 +232,7 @@ def random_gather(rng: np.random.Generator, max_traces: int = 96,
             a = peak * rng.uniform(0.5, 5.0) * (1 + off / 50.0) ** -0.5
             data += a[:, None] * wavelet(t[None, :] - tg[:, None], f_gr, 3.0, rng.uniform(0, 6.3))
         coherent.append("ground roll")
-    if rng.random() < 0.4:  # air wave: 330-345 m/s, always after the first break (v1 >= 360)
+    if rng.random() < 0.4:  # air wave: 330-345 m/s; not a first break, so after it
         fa = min(rng.uniform(40.0, 150.0), 0.35 * nyq)
         ta = np.maximum(off / rng.uniform(330.0, 345.0) * 1000.0 + shift, fb + 1000.0 / fa)
         data += peak * rng.uniform(0.1, 1.0) * wavelet(t[None, :] - ta[:, None], fa, 0.5, 0.0)
