@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
@@ -88,10 +89,22 @@ def main() -> None:
     ap.add_argument("--patience", type=int, default=5)
     ap.add_argument("--min-steps", type=int, default=1500, help="no plateau stop before")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cosine", action="store_true",
+                    help="anneal the learning rate to 5 %% of --lr over --max-steps")
+    ap.add_argument("--resume", default=None,
+                    help="continue from a picker this script wrote (a second stage; its recipe "
+                         "is kept in the new header)")
     ap.add_argument("--out", default=str(PRETRAINED_PATH))
     args = ap.parse_args()
-    recipe = {k: v for k, v in vars(args).items() if k not in ("out", "threads")}
+    recipe = {k: v for k, v in vars(args).items() if k not in ("out", "threads", "resume")}
     recipe["script"] = "scripts/train_fb_picker.py"
+    before = None
+    if args.resume:
+        from seisview.ml.checkpoint import load_checkpoint
+
+        before = load_checkpoint(args.resume)
+        recipe["resumed_from"] = {"recipe": before.meta.get("recipe"),
+                                  "step": before.meta.get("step")}
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -99,6 +112,8 @@ def main() -> None:
     gen = np.random.default_rng([args.seed, 1])  # the gathers: same sequence whatever else runs
     pool = synthetic_items([random_gather(gen) for _ in range(args.pool)])
     net = build_picker({"widths": WIDTHS, "in_channels": input_channels(COMPRESS)})
+    if before is not None:
+        net.load_state_dict(before.state)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
     avg = WeightAverage(net, args.ema, warmup=True)
     gs, truth = real_shots()
@@ -117,6 +132,10 @@ def main() -> None:
             / m.sum().clamp(min=1)
         opt.zero_grad(set_to_none=True)
         loss.backward()
+        if args.cosine:
+            f = min(step / args.max_steps, 1.0)
+            for grp in opt.param_groups:
+                grp["lr"] = args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * f)))
         opt.step()
         avg.update(net)
         losses.append(float(loss.detach()))

@@ -148,7 +148,10 @@ def test_panel_defaults_to_the_shipped_picker_and_picks_zero_shot(qtbot, tmp_pat
     qtbot.addWidget(w)
     panel = FirstBreakPanel(w)
     try:
-        assert panel.init_box.currentData() == "pretrained"
+        assert panel.init_box.currentData() == "pretrained" and panel.steps.value() == 500
+        panel.init_box.setCurrentIndex(panel.init_box.findData("scratch"))
+        assert panel.steps.value() == 1500  # the measured count of each start
+        panel.init_box.setCurrentIndex(0)
         w.session.open_gathers(gs)
         w.session.set_gather(3)
         assert panel.predict_btn.isEnabled()  # no project, no pick, no run: zero-shot

@@ -349,9 +349,11 @@ def test_cli_and_panel_default_to_the_measured_step_count(tmp_path, monkeypatch,
     from seisview.core.errors import SeisviewError
     from seisview.io.project import Project
     from seisview.io.segy import write_gathers_segy
-    from seisview.qt.firstbreak_panel import DEFAULT_STEPS
+    from seisview.ml.fb_pretrained import FINE_TUNE_STEPS
+    from seisview.qt import firstbreak_panel
 
-    assert DEFAULT_STEPS == fb.FirstBreakConfig.steps
+    assert firstbreak_panel.DEFAULT_STEPS == fb.FirstBreakConfig.steps
+    assert firstbreak_panel.FINE_TUNE_STEPS == FINE_TUNE_STEPS
     seen = []
 
     def fake_train(config, data, state, relabel=None):  # records the step count, then stops the run
@@ -363,7 +365,8 @@ def test_cli_and_panel_default_to_the_measured_step_count(tmp_path, monkeypatch,
     write_gathers_segy(tmp_path / "shots.sgy", gs)
     with Project.create(tmp_path / "p.seisview", tmp_path / "shots.sgy") as p:
         p.picks.set_many({k: v for k, v in truth.items() if k[0] <= 2})
-    for extra, want in (([], fb.FirstBreakConfig.steps), (["--epochs", "4"], 200),
+    for extra, want in (([], FINE_TUNE_STEPS), (["--init", "scratch"], fb.FirstBreakConfig.steps),
+                        (["--epochs", "4"], 200),
                         (["--epochs", "2", "--steps-per-epoch", "7"], 14)):
         assert main(["train", str(tmp_path / "p.seisview"), "--task", "firstbreak", "--quiet",
                      *extra]) == 2

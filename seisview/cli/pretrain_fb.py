@@ -137,7 +137,7 @@ def _picked_window_ms(project, data):
 def train_firstbreak(project, args) -> int:
     """``seisview train PROJECT --task firstbreak``; prints and returns the run id."""
     from seisview.cli.progress import ProgressBar, drive
-    from seisview.ml.fb_pretrained import PRETRAINED, SCRATCH
+    from seisview.ml.fb_pretrained import FINE_TUNE_STEPS, PRETRAINED, SCRATCH
     from seisview.ml.firstbreak import MODEL, FirstBreakConfig, FirstBreakData
     from seisview.ml.runs import resolve_init
     from seisview.ml.training_run import firstbreak_run
@@ -155,10 +155,12 @@ def train_firstbreak(project, args) -> int:
     if pretrained:
         raise SeisviewError(f"--init {args.init}: not a seisview checkpoint",
                             hint="use a run id of `seisview pretrain` or of a first-break run")
-    # an epoch of the picker is 50 steps: the defaults give the 1500 steps its quality was
-    # measured with (docs/measurements.md, First breaks)
-    steps = int(getattr(args, "epochs", None) or 30) * int(getattr(args, "steps_per_epoch", None)
-                                                          or 50)
+    # an epoch of the picker is 50 steps: the defaults give the step counts its quality was
+    # measured with (docs/measurements.md, First breaks and Pretrained picker): 1500 from
+    # scratch or another run, 500 to fine-tune the shipped picker
+    epochs = 30 if init != PRETRAINED else FINE_TUNE_STEPS // 50
+    steps = int(getattr(args, "epochs", None) or epochs) * int(
+        getattr(args, "steps_per_epoch", None) or 50)
     config = FirstBreakConfig(steps=steps, minutes=getattr(args, "minutes", None),
                               batch_size=getattr(args, "batch_size", 8) or 8,
                               seed=getattr(args, "seed", 0) or 0, init=init,

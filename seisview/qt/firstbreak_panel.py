@@ -29,7 +29,8 @@ from PyQt6.QtWidgets import (
 from seisview.core.errors import SeisviewError
 from seisview.qt.signals import disconnect_all
 
-DEFAULT_STEPS = 1500
+DEFAULT_STEPS = 1500  # from scratch or from another run
+FINE_TUNE_STEPS = 500  # from the shipped picker (ml.fb_pretrained.FINE_TUNE_STEPS)
 
 MARK = "fb-predicted"
 # the names of ml.fb_pretrained's two starts (not imported: that would load torch)
@@ -106,14 +107,16 @@ class FirstBreakPanel(QWidget):
         # FirstBreakConfig.steps, the count the picker's quality was measured with
         # (bench_firstbreak); not imported here, that would load torch while the window opens
         self.steps.setValue(DEFAULT_STEPS)
-        self.steps.setToolTip("training steps: 1500 take about 1-2 minutes on one CPU core; "
-                              "fewer give vaguer picks with lower confidence")
+        self.steps.setToolTip("training steps: 1500 from scratch take about 1-2 minutes on one "
+                              "CPU core, 500 fine-tune the shipped picker; fewer give vaguer "
+                              "picks with lower confidence")
         form.addRow("Steps", self.steps)
         self.init_box = QComboBox()
         self.init_box.setToolTip("start from the picker shipped with seisview (pretrained on "
                                  "synthetic shots: fine-tuned by your picks), from scratch, from "
                                  "a pretraining run (its encoder) or an earlier first-break run")
         form.addRow("Start from", self.init_box)
+        self.init_box.currentIndexChanged.connect(self._on_init_chosen)
         self.min_conf = QDoubleSpinBox()
         self.min_conf.setRange(0.0, 1.0)
         self.min_conf.setSingleStep(0.05)
@@ -189,6 +192,11 @@ class FirstBreakPanel(QWidget):
                     run.status in ("done", "cancelled", "interrupted"):  # those keep their last model
                 self.init_box.addItem(f"run {run.id}: {run.model}", run.checkpoint)
         self._update_buttons()
+
+    def _on_init_chosen(self, _i) -> None:
+        """The measured step count of the chosen start (fine-tuning needs a third)."""
+        self.steps.setValue(FINE_TUNE_STEPS if self.init_box.currentData() == PRETRAINED
+                            else DEFAULT_STEPS)
 
     def _picks(self):
         p = self.session.project
