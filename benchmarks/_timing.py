@@ -103,14 +103,17 @@ class Comparison:
 
 def compare(baseline: Callable[[], object], subject: Callable[[], object], n: int = 10, *,
             warmup: int = 1, runs: int = 3, min_time: float = 0.0,
-            setup: Callable[[str], object] | None = None, rewarm: bool = True) -> Comparison:
+            setup: Callable[[str], object] | None = None, rewarm: bool = True,
+            returns_value: bool = False) -> Comparison:
     """Time ``n`` interleaved (baseline, subject) pairs per run, ``runs`` runs, in this process.
 
     Each run starts with ``warmup`` untimed calls of both. ``min_time``: calls shorter than
     that are repeated back to back and averaged (micro-operations). ``setup(side)`` runs
     untimed before every timed call, ``side`` "baseline" or "subject" (e.g. to drop a cache
     both sides must rebuild). ``rewarm=False``:
-    warm up before the first run only (for calls of many seconds).
+    warm up before the first run only (for calls of many seconds). ``returns_value=True``:
+    each call returns the figure to compare (seconds of the part that matters, such as the
+    time from Train to the first overlay, or a p99 interval) in place of its wall time.
     """
     out = Comparison(load_before=loadavg())
     for run in range(runs):
@@ -123,7 +126,12 @@ def compare(baseline: Callable[[], object], subject: Callable[[], object], n: in
             for side, fn, wall, cpu in (order if i % 2 == 0 else order[::-1]):
                 if setup is not None:
                     setup(side)
-                w, c = _timed(fn, min_time)
+                if returns_value:
+                    c0 = time.process_time()
+                    w = float(fn())  # type: ignore[arg-type]
+                    c = time.process_time() - c0
+                else:
+                    w, c = _timed(fn, min_time)
                 wall.append(w)
                 cpu.append(c)
         out.base.append(np.array(b))

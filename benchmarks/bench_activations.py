@@ -11,53 +11,38 @@ stalling the GUI. Measured side by side in one run:
   stall while it runs (a 5 ms timer's largest gap) and the GUI thread's own
   CPU time per update (drawing only: the capture runs in the worker).
 
-The shared development machines run many jobs at once, so wall-clock times
-swing by several times; ``--clock cpu`` (default) reports process CPU time
-with one torch thread, i.e. what one otherwise idle core would take.
+Every figure is a wall-clock median of interleaved pairs against the full forward pass
+(benchmarks/_timing.compare: warm-up dropped on both sides, three runs, p95, the
+runs' spread, load average; CPU-time ratio as a second column). The panel update's
+goal is its own wall-clock median (and p95) in those pairs.
 
-Run: ``QT_QPA_PLATFORM=offscreen python benchmarks/bench_activations.py [--clock wall --threads 2]``
+Run: ``QT_QPA_PLATFORM=offscreen python benchmarks/bench_activations.py [--threads 2]``
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import time
 
 import numpy as np
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-CLOCK = time.process_time
-
-
-def median_ms(fn, repeat: int) -> float:
-    fn()  # warm-up (receptive field measurement, allocator)
-    times = []
-    for _ in range(repeat):
-        t = CLOCK()
-        fn()
-        times.append((CLOCK() - t) * 1000)
-    return statistics.median(times)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import compare, loadavg  # noqa: E402
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
-    ap.add_argument("--threads", type=int, default=None, help="torch threads (cpu clock: 1)")
-    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (the GUI's workers use 1 on 2 cores)")
+    ap.add_argument("--repeat", type=int, default=7, help="pairs per run")
     ap.add_argument("--model", default="unet")
     ap.add_argument("--base", type=int, default=8, help="U-Net width (small model)")
     args = ap.parse_args(argv)
 
     import torch
 
-    global CLOCK
-    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
-    args.threads = args.threads or (1 if args.clock == "cpu" else 2)
     torch.set_num_threads(args.threads)
     from PyQt6.QtCore import QTimer
 
@@ -83,17 +68,18 @@ def main(argv=None) -> int:
     snap = ModelSnapshot.of(net, args.model, cfg, version=1)
     names = layer_names(net)
     print(f"model {args.model} {cfg}, {sum(p.numel() for p in net.parameters())} parameters, "
-          f"layers {names}; inline {section.shape}; torch threads {args.threads}; {args.clock} clock")
+          f"layers {names}; inline {section.shape}; torch threads {args.threads} | {loadavg()}")
 
     x = torch.from_numpy(section)[None, None]
-    with torch.no_grad():
-        t_forward = median_ms(lambda: net(x), args.repeat)
-    print(f"{'forward (whole model, unpadded)':44s} {t_forward:8.1f} ms")
-    rows = []
+
+    def forward():
+        with torch.no_grad():
+            net(x)
+
     for layer in names:
-        t = median_ms(lambda layer=layer: capture(net, section, [layer]), args.repeat)
-        rows.append((layer, t))
-        print(f"{'capture ' + layer:44s} {t:8.1f} ms   ratio to forward {t / t_forward:5.2f}")
+        cmp = compare(forward, lambda layer=layer: capture(net, section, [layer]), n=args.repeat)
+        print(cmp.line(f"capture {layer} / forward (whole model, unpadded)",
+                       names=("capture", "forward")))
 
     session = Session()
     session.open_volume(vol)
@@ -116,28 +102,29 @@ def main(argv=None) -> int:
         panel.layer_box.blockSignals(True)
         panel.layer_box.setCurrentText(layer)
         panel.layer_box.blockSignals(False)
-        results = []
-        for i in range(args.repeat + 1):
+        stalls, gui_cpu = [], []
+
+        def update(stalls=stalls, gui_cpu=gui_cpu):
             done = []
             panel.page_shown.connect(done.append)
             gaps[:] = [0.0]
             last[0] = time.perf_counter()
-            t, gui = CLOCK(), time.thread_time()
+            gui = time.thread_time()
             panel.request()
             while not done:
                 app.processEvents()
                 time.sleep(0.001)
-            elapsed = (CLOCK() - t) * 1000
-            gui_ms = (time.thread_time() - gui) * 1000
+            gui_cpu.append((time.thread_time() - gui) * 1000)
+            stalls.append(max(gaps))
             panel.page_shown.disconnect(done.append)
-            if i:  # first one warms up
-                results.append((elapsed, max(gaps), gui_ms))
-        med = statistics.median(r[0] for r in results)
-        stall = max(r[1] for r in results)
-        gui_ms = statistics.median(r[2] for r in results)
-        print(f"{'panel update ' + layer + ' (request -> drawn)':44s} {med:8.1f} ms   "
-              f"GUI thread {gui_ms:5.1f} ms CPU, longest wall stall {stall:5.1f} ms   "
-              f"goal 200 ms: {'met' if med <= 200 else 'NOT met'}")
+
+        cmp = compare(forward, update, n=args.repeat)
+        med, p95 = cmp.stats("subj")
+        print(cmp.line(f"panel update {layer} (request -> drawn) / forward",
+                       f"goal: update <= 200 ms: {'met' if med <= 0.2 else 'NOT met'} (p95 "
+                       f"{'met' if p95 <= 0.2 else 'NOT met'})", names=("update", "forward")))
+        print(f"      GUI thread {np.median(gui_cpu):.1f} ms CPU per update (median), longest "
+              f"event-loop stall during an update {max(stalls):.1f} ms")
     timer.stop()
     panel.shutdown()
     return 0

@@ -13,7 +13,8 @@ during which it fires (the wait between moves does not run the event loop), so
 it is in the p95. Pairs: a move event (subject) and
 ``LabelSet.drag_to`` of the same stroke called directly with the overlay repainted
 (baseline: the labels themselves), interleaved, three runs (benchmarks/_timing.py).
-Goal: p95 of a move <= 2 ms at any view size up to full screen.
+Goal: p95 of a move <= 2 ms at any view size up to full screen. ``BENCH_PROFILE=1``
+prints where the moves' GUI-thread CPU goes (cProfile on thread CPU time).
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ def bench(size, n=60):
     from seisview.qt.main_window import MainWindow
 
     app = make_app()
+    prof = None
+    if os.environ.get("BENCH_PROFILE"):  # where a move's CPU goes (GUI thread, own time)
+        import cProfile
+
+        prof = cProfile.Profile(time.thread_time)
     pal = Palette.from_list([{"id": i + 1, "name": nm, "color": c}
                              for i, (nm, c) in enumerate(DEMO_CLASSES)])
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,8 +101,12 @@ def bench(size, n=60):
 
         def mouse_move():
             state["i"] = (state["i"] % n) + 1
+            if prof is not None:
+                prof.enable()
             send(QMouseEvent.Type.MouseMove, pts[state["i"]], none, left)
             app.processEvents()
+            if prof is not None:
+                prof.disable()
             state["t"] = time.perf_counter()
 
         labels = project.labels
@@ -121,6 +131,10 @@ def bench(size, n=60):
     print(cmp.line(f"window {size[0]}x{size[1]}{docks} (inline view {vw}x{vh}): mouse move / "
                    f"drag_to", "goal: move p95 <= 2 ms", ("move", "drag_to")))
     print(f"      ({painted} pixels painted; {QApplication.platformName()})")
+    if prof is not None:
+        import pstats
+
+        pstats.Stats(prof).sort_stats("tottime").print_stats(25)
     return cmp
 
 

@@ -4,9 +4,9 @@
 
 Files: the largest survey in tests/data and a synthetic file of ``--gb`` GB (random bytes,
 page-cached after the warm-up, so this is the CPU cost; a cold read adds the disk's time).
-Baseline (v2) and subject (v3) run in interleaved pairs in one process, warm-up excluded;
-three runs report the median and p95 of wall time and the median CPU time, with the load
-average. Also: an open of a project whose survey is unchanged (its stat is remembered, so
+Baseline (v2) and subject (v3) run in interleaved pairs in one process (benchmarks/_timing.compare:
+the order flips every pair, warm-up excluded, three runs; median and p95 of the ratio, the
+runs' spread, both sides' times, CPU ratio beside, load average). Also: an open of a project whose survey is unchanged (its stat is remembered, so
 no byte is read) against one whose survey was touched (read in full).
 """
 
@@ -15,40 +15,21 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import compare  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _pairs(fn_a, fn_b, n: int):
-    fn_a(), fn_b()  # warm-up: page cache, imports
-    out = {"a": [], "b": [], "a_cpu": [], "b_cpu": []}
-    for _ in range(n):
-        for key, fn in (("a", fn_a), ("b", fn_b)):
-            w, c = time.perf_counter(), time.process_time()
-            fn()
-            out[key].append(time.perf_counter() - w)
-            out[key + "_cpu"].append(time.process_time() - c)
-    return out
-
-
-def _report(name: str, fn_a, fn_b, n: int, runs: int = 3) -> None:
-    meds = {"a": [], "b": []}
-    for _ in range(runs):
-        r = _pairs(fn_a, fn_b, n)
-        for k in ("a", "b"):
-            meds[k].append(np.median(r[k]))
-        last = r
-    load = os.getloadavg()[0]
-    for k, label in (("a", "v2 sampled"), ("b", "v3 every byte")):
-        print(f"{name:<34} {label:<14} wall median {np.median(meds[k]) * 1e3:9.1f} ms "
-              f"(runs {min(meds[k]) * 1e3:.1f}-{max(meds[k]) * 1e3:.1f}), "
-              f"p95 {np.percentile(last[k], 95) * 1e3:9.1f} ms, "
-              f"CPU {np.median(last[k + '_cpu']) * 1e3:9.1f} ms   load {load:.1f}")
+def _report(name: str, fn_a, fn_b, n: int, names=("v3 every byte", "v2 sampled")) -> None:
+    """Interleaved pairs (baseline ``fn_a``, subject ``fn_b``), three runs (benchmarks/_timing.py)."""
+    print(compare(fn_a, fn_b, n=n).line(f"{name}: {names[0]} / {names[1]}", names=names))
 
 
 def main(argv=None) -> None:
@@ -80,8 +61,7 @@ def main(argv=None) -> None:
             Project.open(proj).close()
 
         _report(f"Project.open on {largest.name}", lambda: Project.open(proj).close(), touched_open,
-                args.pairs)
-        print("  (for the open rows: v2 column = stat unchanged, v3 column = survey touched, read in full)")
+                args.pairs, names=("survey touched (read in full)", "unchanged (stat only)"))
 
 
 if __name__ == "__main__":

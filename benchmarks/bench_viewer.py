@@ -2,7 +2,6 @@
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_viewer.py            # F3 size
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_viewer.py --size ci  # small, quick
-    ... --clock cpu   # GUI-thread CPU time instead of wall clock (shared, loaded machines)
     ... --zarr        # also the large-survey path (zarr cache, sections read in workers)
 
 Measured with the three linked section views on screen (1000 x 600 each), so a
@@ -11,10 +10,11 @@ step also moves the position lines in the other two views:
 * inline step drawn: ``session.step("inline", 1)`` until Qt has painted every
   view (read + colour map + set image + paint), beside the raw in-memory copy
   of the same section (``np.ascontiguousarray(volume.section_array(spec))``,
-  the ``(sample, xl)`` array a viewer needs), interleaved step by step.
-  Goal: p95 <= 16 ms and <= 3x the copy. Reported for the quietest of five
-  rounds of 40 steps (on a shared machine other jobs only add time), with the
-  p95 over all rounds beside it.
+  the ``(sample, xl)`` array a viewer needs), as interleaved pairs
+  (benchmarks/_timing.compare: the order flips every pair, warm-up dropped,
+  three runs of ``--steps`` pairs; median and p95 of the ratio, the runs'
+  spread, both sides' times, CPU ratio beside, load average).
+  Goal: p95 <= 16 ms and <= 3x the copy.
 * time-slice step drawn: same for the time slice. Goal: p95 <= 16 ms.
 Each is measured twice: drawing from the float samples (AGC on, or before
 the 8-bit display cube is ready) and from the display cube the window builds
@@ -30,11 +30,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
+from _timing import compare, fmt_s, loadavg  # noqa: E402
 
 SIZES = {"f3": (651, 951, 462), "ci": (120, 160, 200)}
 
@@ -147,7 +150,7 @@ def zarr_scrub(app, vol, n_il: int = 160) -> dict:
 
 def breakdown(app, s, views, kind: str, n: int = 60) -> dict:
     """Where one step's time goes (p50 ms, wall clock), in a separate pass so the wrappers don't
-    touch the measured rounds: ``step`` = read + colour + set image of the stepped view (the
+    touch the measured pairs: ``step`` = read + colour + set image of the stepped view (the
     session signal), ``paint_<view>`` = each view's paint event, ``other`` = the rest of the loop."""
     parts: dict[str, list] = {"step": [], "events": []}
     wrapped = []
@@ -184,12 +187,9 @@ def breakdown(app, s, views, kind: str, n: int = 60) -> dict:
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", choices=sorted(SIZES), default="f3")
-    ap.add_argument("--steps", type=int, default=40, help="steps per round")
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=40, help="pairs per run")
     ap.add_argument("--zarr", action="store_true",
                     help="also scrub a survey opened through the zarr cache (writes a temporary SEG-Y)")
-    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
-                    help="wall: perf_counter; cpu: the GUI thread's CPU time (excludes waiting for a core)")
     ap.add_argument("--json", help="also write the results here")
     args = ap.parse_args(argv)
 
@@ -212,44 +212,24 @@ def main(argv=None) -> dict:
     for _ in range(5):
         app.processEvents()
 
-    def drawn_steps(kind):
-        """``rounds`` rounds of ``steps`` steps; drawn and copy times interleaved step by step."""
-        rounds = []
-        for _ in range(args.rounds):
-            drawn, copy = [], []
-            s.set_position(kind, 0)
-            app.processEvents()
-            for _ in range(args.steps):
-                t = clock()
-                s.step(kind, 1)
-                app.processEvents()  # paints every dirty view
-                drawn.append(clock() - t)
-                t = clock()
-                np.ascontiguousarray(vol.section_array(s.spec(kind)))
-                copy.append(clock() - t)
-            rounds.append((drawn, copy))
-        return rounds
+    def step_pairs(kind):
+        """Interleaved pairs: the raw copy of the next section (baseline), one step drawn (subject)."""
+        n = s.n_positions(kind)
 
-    def summarise(rounds):
-        """The quietest round (lowest drawn p95; others' jobs on a shared machine only add time),
-        plus p95 over all rounds for the record."""
-        best = min(rounds, key=lambda r: percentile_ms(r[0]))
-        drawn, copy = best
-        alld = [x for r in rounds for x in r[0]]
-        allc = [x for r in rounds for x in r[1]]
-        r = {"drawn_p95_ms": percentile_ms(drawn), "drawn_p50_ms": percentile_ms(drawn, 50),
-             "copy_p95_ms": percentile_ms(copy), "copy_p50_ms": percentile_ms(copy, 50),
-             "all_rounds_drawn_p95_ms": percentile_ms(alld), "all_rounds_copy_p95_ms": percentile_ms(allc)}
-        r["ratio_p50"] = r["drawn_p50_ms"] / r["copy_p50_ms"]
-        r["ratio_p95"] = r["drawn_p95_ms"] / r["copy_p95_ms"]
-        return r
+        def step():
+            s.set_position(kind, (s.position(kind) + 1) % n)
+            app.processEvents()  # paints every dirty view
+
+        def copy():
+            np.ascontiguousarray(vol.section_array(s.spec(kind)))
+        s.set_position(kind, 0)
+        app.processEvents()
+        return compare(copy, step, n=args.steps)
 
     from seisview.core.session import build_u8_cube
 
-    # wall clock is what the user waits; on a shared 2-core machine it includes waiting for a core
-    # (time slices of ~4 ms), so the GUI thread's own CPU time is reported beside it
-    clock = time.thread_time if args.clock == "cpu" else time.perf_counter
-    res = {"size": list(vol.shape), "clock": args.clock}
+    res = {"size": list(vol.shape), "load": loadavg()}
+    lines = []
     # float path (AGC on / cube not built yet) and 8-bit display cube (what the window builds)
     for path in ("float", "cube"):
         if path == "cube":
@@ -257,8 +237,12 @@ def main(argv=None) -> dict:
             key = s.display_key()
             s.set_u8_cube(key, build_u8_cube(vol, key[1]))
             res["cube_build_s"] = time.perf_counter() - t
-        for kind in ("inline", "time"):
-            res[f"{kind}_{path}"] = summarise(drawn_steps(kind))
+        for kind, goal in (("inline", "goal: p95 <= 16 ms, <= 3x copy"), ("time", "goal: p95 <= 16 ms")):
+            cmp = step_pairs(kind)
+            res[f"{kind}_{path}"] = cmp.as_dict()
+            p95 = cmp.stats("subj")[1]
+            lines.append(cmp.line(f"{kind} step drawn ({path}) / raw copy",
+                                  f"{goal}: step p95 {fmt_s(p95)}", names=("step", "copy")))
 
     res["inline_cube_breakdown"] = breakdown(app, s, views, "inline")
     inl = views["inline"]
@@ -267,17 +251,8 @@ def main(argv=None) -> dict:
     if args.zarr:
         res["zarr"] = zarr_scrub(app, vol)
 
-    print(f"clock: {args.clock}")
-    print(f"{'':26s}{'drawn p50':>11s}{'drawn p95':>11s}{'copy p50':>10s}{'copy p95':>10s}"
-          f"{'ratio p50':>10s}{'ratio p95':>10s}   goal")
-    for path in ("float", "cube"):
-        for kind, goal in (("inline", "p95 <= 16 ms, <= 3x copy"), ("time", "p95 <= 16 ms")):
-            r = res[f"{kind}_{path}"]
-            print(f"{kind + ' step (' + path + ')':26s}{r['drawn_p50_ms']:9.2f}ms{r['drawn_p95_ms']:9.2f}ms"
-                  f"{r['copy_p50_ms']:8.2f}ms{r['copy_p95_ms']:8.2f}ms{r['ratio_p50']:9.1f}x"
-                  f"{r['ratio_p95']:9.1f}x   {goal}")
-    print("(quietest of the rounds; p95 over all rounds: " + ", ".join(
-        f"{k} {res[k]['all_rounds_drawn_p95_ms']:.1f} ms" for k in res if k.endswith(("_float", "_cube"))) + ")")
+    print(f"== viewer, volume {vol.shape}, three linked 1000 x 600 views | {res['load']}")
+    print("\n".join(lines))
     b = res["inline_cube_breakdown"]
     print("inline step (cube) p50 breakdown: " + ", ".join(f"{k} {v:.2f} ms" for k, v in b.items()))
     print(f"display cube built in {res['cube_build_s']:.2f} s (once per survey / clip / gain change)")

@@ -2,6 +2,13 @@
 
     nice -n 10 env OMP_WAIT_POLICY=PASSIVE python scripts/train_fb_picker.py --minutes 25
 
+The shipped weights came from two stages (the header's ``recipe`` holds both; the second
+stopped on its time limit at step 1487, which ``--stop-at`` repeats without the clock):
+
+    python scripts/train_fb_picker.py --seed 0 --max-steps 1500 --out /tmp/stage1.safetensors
+    python scripts/train_fb_picker.py --resume /tmp/stage1.safetensors --seed 1 --cosine \
+        --max-steps 2000 --stop-at 1487
+
 The network is the registry's ``fb-unet`` with the first-break defaults (widths 16-128,
 linear + log input, 1 ms network grid, step target), so a user's run fine-tunes it.
 Each step draws a batch of crops (``fb_data.random_crops``, the augmentation of
@@ -75,7 +82,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--minutes", type=float, default=25.0)
-    ap.add_argument("--max-steps", type=int, default=20000)
+    ap.add_argument("--max-steps", type=int, default=20000, help="also the --cosine horizon")
+    ap.add_argument("--stop-at", type=int, default=None, help="stop after this many steps")
     ap.add_argument("--pool", type=int, default=64, help="generated gathers held at once")
     ap.add_argument("--refresh", type=int, default=4, help="new gathers every --refresh-every steps")
     ap.add_argument("--refresh-every", type=int, default=5)
@@ -96,7 +104,8 @@ def main() -> None:
                          "is kept in the new header)")
     ap.add_argument("--out", default=str(PRETRAINED_PATH))
     args = ap.parse_args()
-    recipe = {k: v for k, v in vars(args).items() if k not in ("out", "threads", "resume")}
+    recipe = {k: v for k, v in vars(args).items()
+              if k not in ("out", "threads", "resume", "stop_at")}
     recipe["script"] = "scripts/train_fb_picker.py"
     before = None
     if args.resume:
@@ -121,7 +130,8 @@ def main() -> None:
     best, stale, losses = -1.0, 0, []
     t0 = time.monotonic()
     step = 0
-    while step < args.max_steps:
+    last = min(args.max_steps, args.stop_at or args.max_steps)
+    while step < last:
         if step and step % args.refresh_every == 0:  # replace the oldest gathers
             fresh = synthetic_items([random_gather(gen) for _ in range(args.refresh)])
             pool = pool[args.refresh:] + fresh
@@ -141,7 +151,7 @@ def main() -> None:
         losses.append(float(loss.detach()))
         step += 1
         out_of_time = time.monotonic() - t0 > args.minutes * 60
-        if step % args.eval_every == 0 or out_of_time or step == args.max_steps:
+        if step % args.eval_every == 0 or out_of_time or step == last:
             snap = snapshot(avg.model(net), recipe, step, history)
             score = zero_shot(snap, gs, truth)
             history.append({"step": step, "minutes": round((time.monotonic() - t0) / 60, 2),

@@ -84,6 +84,10 @@ def manifest() -> dict:
             {"kind": "model", "name": "gan", "target": "seisview.ml.models.gan:PatchGAN",
              "description": "GAN, spectral-norm discriminator, BCE on logits (seed 001)",
              "meta": {"task": "pretrain"}},
+            {"kind": "panel", "name": "pretraining", "target": "seisview.qt.pretrain_panel:make_panel",
+             "description": "self-supervised pretraining (autoencoder, GAN) with live previews, "
+                            "and the latent walk (seismic dreams)",
+             "meta": {"title": "Pretraining", "area": "right"}},
             {"kind": "model", "name": "fb-unet", "target": "seisview.ml.models.fb_unet:FirstBreakUNet",
              "description": "first-break U-Net on gathers (Heaviside target, pick + confidence)",
              "meta": {"task": "firstbreak"}},

@@ -5,6 +5,7 @@ Environment variables override the defaults (documented in docs/guide/cli.md).
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -27,6 +28,17 @@ def cache_dir() -> Path:
     return p
 
 
+def store_dir() -> Path:
+    """Where the automatic store of a survey above the RAM budget goes: ``SEISVIEW_STORE_DIR``
+    (a folder every cluster worker sees), else :func:`cache_dir`."""
+    env = os.environ.get("SEISVIEW_STORE_DIR")
+    if not env:
+        return cache_dir()
+    p = Path(env)
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
 def ram_budget_bytes() -> int:
     """Surveys whose float32 size (x2 with the time-major copy) exceeds this go to the zarr cache.
 
@@ -35,8 +47,13 @@ def ram_budget_bytes() -> int:
     env = os.environ.get("SEISVIEW_RAM_BUDGET_GB")
     if env:
         return int(float(env) * 1024**3)
+    return max(1024**3, _physical_bytes() // 4)
+
+
+@functools.cache
+def _physical_bytes() -> int:
+    """Physical memory (asked once: readers check the budget once per block they unmap)."""
     try:
-        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
-        total = 8 * 1024**3
-    return max(1024**3, total // 4)
+        return 8 * 1024**3

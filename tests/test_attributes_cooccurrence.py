@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from seisview.attributes.cooccurrence import map_stats, pair_stats, quantile_levels
+from seisview.attributes.cooccurrence import above_noise, map_stats, pair_stats, quantile_levels
 from seisview.core.errors import SeisviewError
 
 
@@ -44,7 +44,7 @@ def test_constant_maps_have_defined_statistics():
     flat = np.full((30, 40), 2.5)
     s = map_stats(flat).row()
     assert s == {"entropy": 0.0, "energy": 1.0, "homogeneity": 1.0, "contrast": 0.0,
-                 "mutual_information": 0.0}
+                 "mutual_information": 0.0, "mi_noise": 0.0}
     p = pair_stats(flat, np.random.default_rng(3).normal(size=flat.shape)).row()
     assert all(np.isfinite(v) for v in p.values())
     assert p["entropy"] == pytest.approx(3.0, abs=1e-6) and p["mutual_information"] == 0.0
@@ -74,17 +74,21 @@ def test_shift_baseline_removes_the_bias_of_smooth_independent_maps():
     from scipy.ndimage import gaussian_filter
 
     rng = np.random.default_rng(5)
-    shuffled, shifted = [], []
+    shuffled, shifted, marked = [], [], 0
     for _ in range(6):
         a = gaussian_filter(rng.normal(size=(60, 60)), 4)
         b = gaussian_filter(rng.normal(size=(60, 60)), 4)
-        shuffled.append(pair_stats(a, b).row()["mutual_information"])
-        shifted.append(pair_stats(a, b, baseline="shift").row()["mutual_information"])
+        shuffled.append(pair_stats(a, b, baseline="shuffle").row()["mutual_information"])
+        s = pair_stats(a, b)  # the default: shifts
+        shifted.append(s.row()["mutual_information"])
+        marked += above_noise(s.row())  # above every shifted MI: chance 1/16 for each pair
     # few independent blobs: permuting positions underestimates the plug-in bias ...
     assert np.mean(shuffled) > 0.04
     # ... a circular shift keeps the autocorrelation and removes it
-    assert abs(np.mean(shifted)) < 0.03
+    assert abs(np.mean(shifted)) < 0.03 and marked <= 2
     a = rng.normal(size=(60, 60))
-    assert pair_stats(a, a + 0.5 * rng.normal(size=a.shape), baseline="shift").row()["mutual_information"] > 0.3
+    related = pair_stats(a, a + 0.5 * rng.normal(size=a.shape)).row()
+    assert related["mutual_information"] > 0.3 and above_noise(related)
+    assert above_noise({"mutual_information": 0.3}) is None  # a table without noise levels
     with pytest.raises(SeisviewError, match="baseline"):
         pair_stats(a, a, baseline="bootstrap")

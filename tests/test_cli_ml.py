@@ -61,7 +61,8 @@ def test_train_records_a_run_and_predict_writes_sections_and_cubes(tmp_path, sur
     cube = tmp_path / "all.npy"
     assert main(["predict", str(proj), "--run", str(run_id), "--out", str(cube), "--quiet"]) == 0
     vol = np.load(cube)
-    assert vol.shape == (6, 64, 128) and np.array_equal(vol[2], sec.T)  # same phases (4)
+    # same phases (4); the cube blends each inline with its neighbours (ml/volume_predict.py)
+    assert vol.shape == (6, 64, 128) and (vol[2] == sec.T).mean() > 0.8, (vol[2] == sec.T).mean()
     sgy = tmp_path / "classes.sgy"
     assert main(["predict", str(proj), "--run", str(run_id), "--out", str(sgy), "--quiet"]) == 0
     from seisview.io.segy import load

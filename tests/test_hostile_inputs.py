@@ -353,9 +353,9 @@ def test_damaged_caches_are_one_line_and_the_automatic_one_is_rebuilt(tmp_path, 
     p = make(tmp_path / "s.sgy")
     mem = load(p, use_cache=False)
     out = build_cache(scan(p), tmp_path / "c.zarr")
-    shutil.rmtree(out / "data")
+    shutil.rmtree(out / "amplitude")
     with pytest.raises(SeisviewError, match="damaged"):
-        load(out)  # was: KeyError 'data'
+        load(out)  # was: KeyError (the amplitude array)
     (out / "zarr.json").write_text("{broken")
     assert main(["info", str(out)]) == 2  # was: internal error (JSONDecodeError)
     assert "damaged" in capsys.readouterr().err

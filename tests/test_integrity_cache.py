@@ -36,7 +36,7 @@ def _chunks(cache: Path, array: str) -> list[Path]:
 
 
 def _drop_chunks(c: Path) -> None:  # an interrupted copy: a fifth of the chunk files
-    for p in _chunks(c, "data")[::5]:
+    for p in _chunks(c, "amplitude")[::5]:
         p.unlink()
 
 
@@ -46,12 +46,12 @@ def _drop_mask(c: Path) -> None:
 
 
 def _truncate_one(c: Path) -> None:
-    p = _chunks(c, "time_major")[3]
+    p = _chunks(c, "time_major/amplitude")[3]
     p.write_bytes(p.read_bytes()[:100])
 
 
 def _grow_one(c: Path) -> None:
-    p = _chunks(c, "data")[1]
+    p = _chunks(c, "amplitude")[1]
     p.write_bytes(p.read_bytes() + b"\0" * 8)
 
 

@@ -84,7 +84,7 @@ def test_convert_onto_a_full_disk_says_so_and_keeps_the_old_cache(tiny_disk, tmp
     from seisview.io.cache import open_cache
 
     small = make(tmp_path / "small.sgy", n_il=4, n_xl=4, ns=20)
-    big = make(tmp_path / "big.sgy", n_il=40, n_xl=40, ns=400)  # 2.6 MB of samples, twice
+    big = make(tmp_path / "big.sgy", n_il=40, n_xl=40, ns=400, values="seismic")  # 2.6 MB, twice, compressed
     out = tiny_disk / "c.zarr"
     assert main(["convert", str(small), str(out)]) == 0
     capsys.readouterr()

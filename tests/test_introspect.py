@@ -141,9 +141,11 @@ def test_cli_errors_are_one_line(tmp_path, snapshot, capsys):
 
 def test_write_csv_roundtrip(tmp_path):
     rows = [{"a": "m1", "b": "", "layer": "raw", "entropy": 1.5, "energy": 0.25, "homogeneity": 0.5,
-             "contrast": 2.0, "mutual_information": -0.001}]
+             "contrast": 2.0, "mutual_information": -0.001, "mi_noise": 0.025}]
     back = read_csv(write_csv(rows, tmp_path / "x" / "r.csv"))
     assert back == rows
+    old = [{k: v for k, v in rows[0].items() if k != "mi_noise"}]  # a table from before mi_noise
+    assert np.isnan(read_csv(write_csv(old, tmp_path / "old.csv"))[0]["mi_noise"])
 
 
 def test_cli_stats_on_a_real_section(tmp_path, snapshot, shared_data):

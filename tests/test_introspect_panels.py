@@ -262,3 +262,27 @@ def test_crossplot_of_maps_listed_by_the_user(window, snapshot, qtbot):
     with qtbot.waitSignal(xp.runner.failed, timeout=20000):  # submitted right after the last answer
         xp.recompute()
     assert "outside the survey" in xp.info.text()
+
+
+def test_crossplot_marks_pairs_at_the_noise_level(window, snapshot):
+    """Independent noise pairs through a network share nothing: the crossplot draws them as hollow
+    rings (MI not above the shifted baseline's noise level), a related pair stays filled."""
+    from seisview.attributes.cooccurrence import above_noise
+    from seisview.ml.introspect import introspect
+
+    _, _, xp = window
+    rng = np.random.default_rng(3)
+    maps = {f"n{i}": rng.normal(size=(64, 64)).astype(np.float32) for i in range(6)}
+    maps["n0 + noise"] = maps["n0"] + 0.3 * rng.normal(size=(64, 64)).astype(np.float32)
+    pairs = [("n0", "n1"), ("n2", "n3"), ("n4", "n5"), ("n0", "n0 + noise")]
+    rows = introspect(snapshot, maps, layers=["enc0"], pairs=pairs, single=False, random=False)
+    xp.set_rows(rows, {p: ("related" if "+" in p[1] else "independent") for p in pairs})
+    xp.x_layer.setCurrentText("raw")
+    xp.y_layer.setCurrentText("enc0")
+    marked = dict(zip(xp.keys, xp.noise, strict=True))
+    assert marked[("n0", "n0 + noise")] == False  # noqa: E712  (numpy bool)
+    independent = [marked[p] for p in pairs[:3]]
+    assert sum(independent) >= 2  # chance 1/16 per pair and layer to exceed every shift
+    assert "independent (noise)" in xp.scatters and "noise legend" in xp.scatters
+    assert "not above the noise level" in xp.info.text()
+    assert all(above_noise(r) is not None for r in rows)

@@ -46,8 +46,11 @@ def test_brush_drag_paints_a_continuous_band_and_reports_rectangles():
     assert stroke.n_pixels == np.count_nonzero(m)
     assert np.all(m[10, 5:41] == 2)  # no gaps along the drag
     assert np.all(m[8:13, 20] == 2) and m[7, 20] == 0 and m[13, 20] == 0  # radius 2
-    # every stamp reports a small rectangle that contains the pixels it changed
-    assert all(r[1] - r[0] <= 5 and r[3] - r[2] <= 5 for _, r in rects)
+    # one report per stamp and per drag segment (listeners redraw a segment once), each a
+    # rectangle no larger than the segment's span plus the brush, holding the pixels it changed
+    assert len(rects) == 2
+    assert rects[0][1][1] - rects[0][1][0] <= 5 and rects[0][1][3] - rects[0][1][2] <= 5
+    assert rects[1][1][1] - rects[1][1][0] <= 5 and rects[1][1][3] - rects[1][1][2] <= 35 + 5
     covered = np.zeros_like(m, bool)
     for _, (r0, r1, c0, c1) in rects:
         covered[r0:r1, c0:c1] = True

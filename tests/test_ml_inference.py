@@ -9,7 +9,7 @@ import torch
 from seisview.core.section import SectionSpec
 from seisview.core.tasks import Cancelled, TaskState
 from seisview.core.volume import Volume
-from seisview.ml.inference import export_segy, label_here_next, predict_section, predict_volume
+from seisview.ml.inference import export_segy, predict_section, predict_volume
 from seisview.ml.models import build_model
 from seisview.ml.models.waldeland import extract_patches
 from seisview.ml.snapshot import ModelSnapshot
@@ -52,32 +52,12 @@ def test_flip_averaging_makes_the_prediction_mirror_symmetric(snap):
     assert four.probs.shape == (4, 64, 48) and not np.allclose(four.probs, both.probs, atol=1e-5)
 
 
-def test_label_here_next_finds_the_uncertain_spots_without_overlap():
-    ent = np.zeros((120, 200), np.float32)
-    ent[10:30, 150:180] = 1.0   # most uncertain
-    ent[80:110, 20:50] = 0.6
-    regions = label_here_next(ent, n=3, window=32)
-    assert len(regions) == 3
-    assert regions[0].score >= regions[1].score >= regions[2].score
-    r0 = regions[0]
-    assert r0.row <= 20 <= r0.row + r0.height and r0.col <= 165 <= r0.col + r0.width
-    r1 = regions[1]
-    assert r1.row <= 95 <= r1.row + r1.height and r1.col <= 35 <= r1.col + r1.width
-    for a in regions:
-        for b in regions:
-            if a is not b:
-                assert abs(a.row - b.row) >= a.height or abs(a.col - b.col) >= a.width
-    labelled = np.zeros_like(ent)
-    labelled[10:30, 150:180] = 1
-    assert label_here_next(ent, n=1, window=32, exclude=labelled)[0].center != r0.center
-
-
 def test_volume_prediction_is_chunked_cancellable_and_exports_segy(snap, tmp_path):
     rng = np.random.default_rng(1)
     vol = Volume.from_array(rng.standard_normal((5, 7, 40)).astype(np.float32))
     seen = []
     state = TaskState(on_progress=lambda f, m: seen.append(f))
-    classes, conf = predict_volume(snap, vol, state)
+    classes, conf = predict_volume(snap, vol, state, kind="inline")  # the section loop
     assert classes.shape == (5, 7, 40) and classes.min() >= 1 and seen[-1] == 1.0
     one = predict_section(snap, vol.section_array(SectionSpec("inline", 3)))
     assert np.array_equal(classes[3], one.classes.T)
@@ -87,6 +67,8 @@ def test_volume_prediction_is_chunked_cancellable_and_exports_segy(snap, tmp_pat
 
     cancel = TaskState(on_progress=lambda f, m: cancel.cancel())
     with pytest.raises(Cancelled):
+        predict_volume(snap, vol, cancel, kind="inline")
+    with pytest.raises(Cancelled):  # the default, 3-D-consistent path (tests/test_volume_predict.py)
         predict_volume(snap, vol, cancel)
 
     from seisview.io.segy import load

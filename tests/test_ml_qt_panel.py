@@ -176,7 +176,7 @@ def test_volume_prediction_exports_class_and_probability_cubes(setup, qtbot, tmp
         assert "written" in panel.status.text()
         back = load(tmp_path / f"{which}.sgy")
         assert back.geometry.shape == session.volume.geometry.shape
-        np.testing.assert_allclose(np.asarray(back.data), want.astype(np.float32), rtol=1e-6)
+        np.testing.assert_allclose(np.asarray(back.data), np.asarray(want, np.float32), rtol=1e-6)
     survey = tmp_path / "s.sgy"
     before = survey.read_bytes()
     assert panel.export_cube(survey) is None and "will not write" in panel.status.text()

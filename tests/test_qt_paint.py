@@ -66,8 +66,8 @@ def test_paint_fill_undo_redo_and_reopen(labels_window, qtbot, shared_data, tmp_
     ov = ctl.overlays["inline"]
     salt = argb_table(proj.palette.lut(1.0))[8]
     assert ov.argb()[100, 5] == salt and ov.argb()[0, 0] == 0
-    r0, r1, c0, c1 = ov.last_update_rect  # the last stamp redrew only around the brush
-    assert r1 - r0 <= 5 and c1 - c0 <= 5
+    r0, r1, c0, c1 = ov.last_update_rect  # the last move redrew only around its segment
+    assert r1 - r0 <= 5 and c1 - c0 <= 6 + 5  # the 6-pixel segment plus the brush
     table = argb_table(proj.palette.lut(1.0))
     # the partial updates add up to the mask, drawn solid with a dark rim
     assert np.array_equal(ov.argb(), outlined(table, m, (0, m.shape[0], 0, m.shape[1])))

@@ -213,7 +213,7 @@ def test_label_here_next_and_labelled_sections_in_line_numbers(window, qtbot, tm
             item = panel.next_list.item(i)
             il, xl, row = item.data(Qt.ItemDataRole.UserRole)
             assert xl == 1
-            assert item.text().startswith(f"inline {100 + il}, crossline 1005, {500 + 4 * row:g} ms (")
+            assert item.text().startswith(f"inline {100 + il}, crossline 1005, {500 + 4 * row:g} ms: ")
     finally:
         panel.shutdown()
 

@@ -25,6 +25,8 @@ COMMAND_MODULES = (
     "seisview.cli.survey",      # info, convert
     "seisview.cli.project",     # project, labels, picks (import/export)
     "seisview.cli.ml",          # train, predict
+    "seisview.cli.suggest",     # suggest
+    "seisview.cli.volume",      # attribute (and predict's chunked path)
     "seisview.cli.pretrain_fb", # pretrain, picks predict
     "seisview.cli.introspect",  # introspect stats
     "seisview.cli.well",        # well info

@@ -32,10 +32,13 @@ def register(sub, groups) -> None:
     s.add_argument("--pairs", default="consecutive", choices=("all", "consecutive", "none"),
                    help="which map pairs to compare (default: consecutive)")
     s.add_argument("--levels", type=int, default=8, help="quantile levels per map (default 8)")
-    s.add_argument("--shuffles", type=int, default=4, help="shuffles (or shifts) for the MI baseline (default 4)")
-    s.add_argument("--baseline", choices=("shuffle", "shift"), default="shuffle",
-                   help="MI baseline: shuffled positions (default) or large circular shifts, which "
-                        "keep spatial autocorrelation (smooth deep layers, few cells)")
+    s.add_argument("--shuffles", type=int, default=None,
+                   help="draws of the MI baseline (default: all 15 shifts, or 4 shuffles)")
+    s.add_argument("--baseline", choices=("shift", "shuffle"), default="shift",
+                   help="MI baseline: large circular shifts (default), which keep each map's spatial "
+                        "autocorrelation, so independent maps give 0 bits at every layer; or shuffled "
+                        "positions (biased upward for smooth maps of few cells). The column mi_noise "
+                        "is the level a pair's MI must exceed to share information")
     s.add_argument("--no-single", action="store_true", help="pairs only, no single-map rows")
     s.add_argument("--no-random", action="store_true", help="skip the randomly initialised copy")
     s.add_argument("--out", required=True, help="output CSV path")

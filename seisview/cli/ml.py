@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from seisview.cli.progress import ProgressBar, drive
+from seisview.cli.volume import add_job_options
 from seisview.core.errors import SeisviewError
 
 
@@ -50,18 +51,26 @@ def register(sub, groups) -> None:
 
     q = sub.add_parser("predict", help="predict facies with a trained run",
                        description="Predict the class ids of one section (.npy: samples x "
-                       "traces) or of the whole survey (.npy: inline, crossline, sample; "
-                       ".sgy: a class cube on the survey geometry).")
+                       "traces) or of the whole survey: OUT.zarr (a store: classes, and with "
+                       "--probability / --uncertainty those too), OUT.sgy (a cube on the survey "
+                       "geometry, via the store OUT.zarr beside it) or .npy (in memory). The "
+                       ".zarr and .sgy paths run in chunks, locally or on a dask cluster "
+                       "(--scheduler), and an interrupted run resumes where it stopped.")
     q.add_argument("project")
     q.add_argument("--run", required=True, type=int, help="run id printed by `seisview train`")
-    q.add_argument("--out", required=True, help="output .npy or .sgy")
+    q.add_argument("--out", required=True, help="output .zarr, .sgy or .npy")
     q.add_argument("--section", default=None,
                    help="inline:N, crossline:N (line numbers), time:MS or depth:M; default whole survey")
     q.add_argument("--device", choices=("cpu", "cuda"), default=None)
     q.add_argument("--phases", type=int, default=4,
                    help="average over this many phase rotations (1 = a single pass, 4x faster)")
     q.add_argument("--probability", action="store_true",
-                   help="write the probability of the predicted class (float) instead of ids")
+                   help="also the per-class probability (.zarr); .sgy/.npy: the probability of "
+                        "the predicted class instead of ids")
+    q.add_argument("--uncertainty", action="store_true",
+                   help="also the uncertainty (softmax entropy / log C, 0 = certain) (.zarr); "
+                        ".sgy: that instead of ids")
+    add_job_options(q)
     q.add_argument("--quiet", action="store_true")
     q.set_defaults(func=cmd_predict)
 
@@ -165,6 +174,7 @@ def cmd_predict(args) -> int:
     import numpy as np
 
     from seisview.cli.project import writing_output
+    from seisview.cli.volume import check_scheduler, output_paths, parse_chunk
     from seisview.core.tasks import TaskState
     from seisview.io.project import Project
     from seisview.ml.inference import export_segy, predict_section, predict_volume
@@ -173,13 +183,26 @@ def cmd_predict(args) -> int:
     out = Path(args.out)
     if args.phases < 1:
         raise SeisviewError("--phases must be at least 1", hint="use 1 (fast) or 4 (default)")
-    if out.suffix.lower() not in (".npy", ".sgy", ".segy"):
-        raise SeisviewError(f"--out {out.name}: unknown format", hint="use .npy or .sgy")
+    if out.suffix.lower() not in (".npy", ".sgy", ".segy", ".zarr"):
+        raise SeisviewError(f"--out {out.name}: unknown format", hint="use .zarr, .sgy or .npy")
+    chunked = out.suffix.lower() != ".npy" and not args.section
+    if chunked:
+        parse_chunk(args.chunk)
+        check_scheduler(args.scheduler)
+    elif args.scheduler or args.store:
+        raise SeisviewError("--scheduler and --store are for whole-survey .zarr or .sgy output",
+                            hint="write OUT.zarr or OUT.sgy")
     with Project.open(args.project) as project:
         project.check_output(out)  # never over the project or its survey
+        if chunked:
+            project.check_output(output_paths(out, args.store)[0])
         project.require_survey_unchanged("predict")
         snap = run_snapshot(project, args.run)
         volume = project_volume(project)
+    if chunked:
+        from seisview.cli.volume import cmd_predict_volume
+
+        return cmd_predict_volume(args, snap, volume, None, args.run)
     if args.section:
         if out.suffix.lower() != ".npy":
             raise SeisviewError("a single section is written as .npy",

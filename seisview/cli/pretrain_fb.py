@@ -36,12 +36,17 @@ def register(sub, groups) -> None:
                          "first-break picker",
                          description="Write ffid,channel,time_ms,confidence for every trace of "
                          "every gather of the project's survey (or of a pre-stack SEG-Y file "
-                         "given instead of a project). Without --run the picker shipped with "
-                         "seisview picks them, no hand pick needed.")
+                         "given instead of a project), a batch of gathers at a time (files "
+                         "larger than the RAM budget are read gather by gather). Without --run "
+                         "the picker shipped with seisview picks them, no hand pick needed.")
     q.add_argument("project", help="the .seisview project, or a pre-stack .sgy file")
     q.add_argument("--run", type=int, default=None,
                    help="run id printed by `seisview train` (default: the shipped picker)")
-    q.add_argument("--out", required=True, help="output .csv")
+    q.add_argument("--out", required=True,
+                   help="output .csv, .json, or .sgy (a copy of the survey with the picks at byte 233)")
+    q.add_argument("--batch", type=int, default=32, metavar="N",
+                   help="gathers read and picked between writes of the output (default 32)")
+    q.add_argument("--quiet", action="store_true", help="no progress bar")
     q.add_argument("--accept", type=float, default=None, metavar="CONF",
                    help="also store predictions with confidence >= CONF in the project's picks "
                         "(one undo step; hand picks are kept)")
@@ -173,15 +178,13 @@ def train_firstbreak(project, args) -> int:
     return run.run_id  # cli.ml prints it on the last line
 
 
-def _file_picks(args) -> int:
+def _predict_file(args) -> int:
     """``seisview picks predict FILE.sgy``: the shipped picker on a pre-stack file, no project."""
     from pathlib import Path
 
-    from seisview.cli.project import writing_output
     from seisview.core.gathers import GatherSet
     from seisview.io.segy import load
     from seisview.ml.fb_pretrained import pretrained_snapshot
-    from seisview.ml.firstbreak import predict_picks
 
     if args.run is not None or args.accept is not None:
         raise SeisviewError("--run and --accept need a project",
@@ -193,60 +196,48 @@ def _file_picks(args) -> int:
     if not isinstance(gathers, GatherSet):
         raise SeisviewError(f"{Path(args.project).name} holds a post-stack survey, not gathers",
                             hint="first breaks are picked on pre-stack shot gathers")
-    picks = predict_picks(pretrained_snapshot(), gathers)
-    with writing_output(args.out):
-        _write_csv(args.out, picks)
-    _say_picked(picks, gathers, args.out)
+    _predict_into(pretrained_snapshot(), gathers, args, source=args.project)
     return 0
 
 
-def _say_picked(picks, gathers, out) -> None:
-    import numpy as np
+def _predict_into(snap, gathers, args, source, skip=None):
+    from seisview.cli.progress import ProgressBar
+    from seisview.cli.project import writing_output
+    from seisview.core.tasks import TaskState
+    from seisview.ml.fb_job import predict_all_gathers
 
-    conf = np.array([c for _, c in picks.values()])
-    print(f"{len(picks)} traces of {len(gathers)} gathers picked into {out} "
-          f"(median confidence {np.median(conf):.2f}, {np.mean(conf < 0.5):.0%} below 0.5)",
+    bar = ProgressBar(getattr(args, "quiet", False))
+    # gathers a batch at a time into the output (CSV, JSON or a SEG-Y copy with the picks
+    # at byte 233): memory holds a batch, not the file (docs/guide/firstbreaks.md)
+    with writing_output(args.out):
+        job = predict_all_gathers(snap, gathers, args.out, source=source,
+                                  state=TaskState(on_progress=lambda f, m: bar.update(f, m, force=f >= 1.0)),
+                                  batch=args.batch, accept=args.accept, skip=skip)
+    bar.close()
+    print(f"{job.n_traces} traces of {job.n_gathers} gathers picked into {args.out} "
+          f"(median confidence {job.median_confidence:.2f}, {job.share_below_half:.0%} below 0.5)",
           file=sys.stderr)
+    return job
 
 
 def cmd_picks_predict(args) -> int:
     from pathlib import Path
 
-    from seisview.cli.project import writing_output
     from seisview.io.project import Project
     from seisview.ml.fb_pretrained import pretrained_snapshot
-    from seisview.ml.firstbreak import predict_picks
     from seisview.ml.runs import run_snapshot
 
     if Path(args.project).suffix.lower() in (".sgy", ".segy"):
-        return _file_picks(args)
+        return _predict_file(args)
     with Project.open(args.project) as project:
         project.check_output(args.out)  # never over the project or its survey
         project.require_survey_unchanged("predict picks")
         snap = pretrained_snapshot() if args.run is None else run_snapshot(project, args.run)
         gathers = project_gathers(project)
-        picks = predict_picks(snap, gathers)
-        with writing_output(args.out):
-            _write_csv(args.out, picks)
-        _say_picked(picks, gathers, args.out)
+        job = _predict_into(snap, gathers, args, project.survey.path,
+                            skip=lambda k: project.picks.get(*k) is not None)
         if args.accept is not None:
-            keep = {k: (t, c) for k, (t, c) in picks.items()
-                    if c >= args.accept and project.picks.get(*k) is None}
-            if keep:
-                project.picks.set_many({k: v for k, v in keep.items()}, tool="predict")
-            print(f"accepted {len(keep)} predicted picks into the project", file=sys.stderr)
+            if job.accepted:
+                project.picks.set_many(job.accepted, tool="predict")
+            print(f"accepted {len(job.accepted)} predicted picks into the project", file=sys.stderr)
     return 0
-
-
-def _write_csv(path, picks) -> None:
-    from pathlib import Path
-
-    from seisview.io.atomic import atomic_write_text
-
-    path = Path(path)
-    if path.suffix.lower() != ".csv":
-        raise SeisviewError(f"--out {path}: picks are written as CSV", hint="name it picks.csv")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["ffid,channel,time_ms,confidence"]
-    lines += [f"{k[0]},{k[1]},{t:.3f},{c:.3f}" for k, (t, c) in sorted(picks.items())]
-    atomic_write_text(path, "\n".join(lines) + "\n")

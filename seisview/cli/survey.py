@@ -1,4 +1,4 @@
-"""``seisview info`` and ``seisview convert``: the scan report and the fast on-disk cache."""
+"""``seisview info`` and ``seisview convert``: the scan report and the survey store (zarr)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,14 @@ def register(subparsers, groups) -> None:
     _add_bytes(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_info)
-    c = subparsers.add_parser("convert", help="write the fast chunked cache (zarr) of a post-stack file")
+    c = subparsers.add_parser("convert", help="write the chunked, compressed store (zarr) of a post-stack "
+                              "file; xarray.open_zarr reads it too")
     _add_bytes(c)
     c.add_argument("out", help="output folder (e.g. survey.zarr); `seisview OUT` opens it")
+    c.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on this dask.distributed scheduler (tcp://host:8786); its workers must "
+                   "see PATH and OUT under the same paths. Default: threads on this machine")
+    c.add_argument("--workers", type=int, metavar="N", help="local threads (default: one per core)")
     c.set_defaults(func=_convert)
 
 
@@ -89,7 +94,11 @@ def _convert(args) -> int:
             print(f"  {pct:3d}% {msg}", file=sys.stderr)
         last[0] = pct
 
-    out = build_cache(rep, args.out, TaskState(progress))
+    if args.workers is not None and args.workers < 1:
+        from seisview.core.errors import SeisviewError
+
+        raise SeisviewError(f"--workers {args.workers} is not a number of threads", hint="give 1 or more")
+    out = build_cache(rep, args.out, TaskState(progress), scheduler=args.scheduler, workers=args.workers)
     for w in rep.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(f"wrote {out} ({rep.geometry.il.count if rep.geometry else 1} inlines)")

@@ -8,8 +8,18 @@ Picks are keyed per trace by ``(gather key, channel)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
+
+
+class TraceRows(Protocol):
+    """Traces read by rows on demand (``seisview.io.segy_gathers.MappedTraces``): a pre-stack
+    file above the RAM budget stays in the file and is decoded a gather at a time."""
+
+    shape: tuple[int, ...]
+
+    def __getitem__(self, idx: Any) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,8 @@ class GatherSet:
 
     Parameters
     ----------
-    data: ``(n_traces, n_samples)`` float32.
+    data: ``(n_traces, n_samples)`` float32, in memory or read from the file by rows
+        (:class:`TraceRows`; index it by trace rows, never as a whole).
     keys: gather key of each trace (e.g. FFID), int64.
     channels: channel / trace-in-gather number of each trace, int64.
     offsets: source-receiver offset in metres of each trace (NaN when unknown).
@@ -36,7 +47,7 @@ class GatherSet:
     headers: optional extra per-trace header arrays by name (e.g. "fb_us").
     """
 
-    data: np.ndarray
+    data: np.ndarray | TraceRows
     keys: np.ndarray
     channels: np.ndarray
     offsets: np.ndarray

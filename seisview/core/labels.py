@@ -185,9 +185,11 @@ class LabelSet:
         n = int(np.ceil(np.hypot(row - r0, col - c0) / step))
         rect = None
         for t in np.linspace(0, 1, n + 1)[1:]:
-            rr = self._stamp(a, r0 + t * (row - r0), c0 + t * (col - c0))
+            rr = self._stamp(a, r0 + t * (row - r0), c0 + t * (col - c0), emit=False)
             rect = _union(rect, rr)
         a["last"] = (row, col)
+        if rect is not None:  # one event for the segment: listeners redraw its rect once, not per stamp
+            self.events.changed.emit(a["spec"], rect)
         return rect
 
     def _need_active(self) -> dict:
@@ -195,7 +197,7 @@ class LabelSet:
             raise RuntimeError("no stroke in progress: call begin() first")
         return self._active
 
-    def _stamp(self, a: dict, row: float, col: float) -> Rect | None:
+    def _stamp(self, a: dict, row: float, col: float, emit: bool = True) -> Rect | None:
         m = self._masks[a["spec"]]
         r = a["radius"]
         fp = disc(r)
@@ -215,7 +217,8 @@ class LabelSet:
         rect = (cr0, cr1, cc0, cc1)
         ar = a["rect"]
         a["rect"] = [min(ar[0], cr0), max(ar[1], cr1), min(ar[2], cc0), max(ar[3], cc1)]
-        self.events.changed.emit(a["spec"], rect)
+        if emit:
+            self.events.changed.emit(a["spec"], rect)
         return rect
 
     def end(self) -> Stroke | None:

@@ -429,9 +429,9 @@ def _agc_time_slice(volume, k: int, window: int) -> np.ndarray:
     """AGC of one time slice: each trace divided by its RMS around sample ``k``."""
     n_s = volume.shape[2]
     lo, hi = max(0, k - window // 2), min(n_s, k + window // 2 + 1)
-    if volume.in_memory:
+    if volume.in_memory or volume.time_major_ready:  # on disk: the window's time-major chunks only
         block = np.asarray(volume.time_major[lo:hi], dtype=np.float64)
-        a = finite_or_zero(volume.time_major[k])
+        a = finite_or_zero(volume.time_major[k] if volume.in_memory else volume.time_slice(k))
     else:
         block = np.moveaxis(np.asarray(volume.data[:, :, lo:hi], dtype=np.float64), 2, 0)
         a = finite_or_zero(volume.time_slice(k))

@@ -163,8 +163,8 @@ class Volume:
     def time_slice(self, k: int) -> np.ndarray:
         """``(il, xl)`` array of one sample index (until the time-major copy is built, a
         strided read of the in-memory cube: a few ms where the copy would take a second)."""
-        if self.in_memory and not self.time_major_ready:
-            return np.ascontiguousarray(self.data[:, :, k])
+        if not self.time_major_ready:  # on disk without a copy: never build one of the whole cube
+            return np.ascontiguousarray(np.asarray(self.data[:, :, k]))
         return np.array(self.time_major[k], copy=True)
 
     def section_array(self, spec: SectionSpec) -> np.ndarray:

@@ -1,13 +1,11 @@
-"""On-disk cache (zarr) for surveys larger than the RAM budget.
+"""The store of a survey larger than the RAM budget, and ``seisview convert``.
 
-Built once per file by the same block reader as the in-memory load: each
-block of inlines is written to ``data`` ``(il, xl, sample)`` in trace-long
-chunks and, transposed, to ``time_major`` ``(sample, il, xl)``, so inlines,
-crosslines and time slices each read about one chunk row instead of the
-whole file. The folder is written under a temporary name, gets a manifest
-of its files last and is swapped in by one rename (see ``cache_files``); the
-survey geometry, dead-trace mask and scan facts travel with it. A cache that
-does not match its manifest is never served.
+A store (``seisview.io.store``) is built from a scanned post-stack file by the dask graph of
+``seisview.io.store_convert`` into ``.NAME.part<pid>``, gets a manifest of its files last and
+is swapped in by one rename (see ``cache_files``); the geometry, dead-trace mask and scan facts
+travel with it. A store that does not match its manifest is never served. Caches made by older
+seisview versions (``seisview-volume-cache/1``) are refused in one line when opened by hand and
+rebuilt when they are a survey's automatic store.
 """
 
 from __future__ import annotations
@@ -21,10 +19,7 @@ import shutil
 import time
 from pathlib import Path
 
-import numpy as np
-
 from seisview.core.errors import SeisviewError
-from seisview.core.geometry import SurveyGeometry
 from seisview.core.tasks import TaskState
 from seisview.core.volume import Volume
 from seisview.io.cache_files import (
@@ -34,50 +29,59 @@ from seisview.io.cache_files import (
     swap_into_place,
     write_manifest,
 )
+from seisview.io.store import create_store, open_store
 
 log = logging.getLogger(__name__)
-_FORMAT = "seisview-volume-cache/1"
-_IL_CHUNK = 16  # inlines per block and per chunk, so every write fills whole chunks
-_XL_CHUNK = 16
-_T_CHUNK = 8
 
 
 def cache_path_for(report) -> Path:
     """Where the cache of a scanned file lives (keyed by path, size, mtime and the scan's choices)."""
-    from seisview.config import cache_dir
+    from seisview.config import store_dir
 
     st = os.stat(report.path)
     key = json.dumps([str(Path(report.path).resolve()), st.st_size, st.st_mtime_ns, report.iline_byte,
                       report.xline_byte, report.format_code, report.domain])
     digest = hashlib.sha1(key.encode()).hexdigest()[:12]
-    return cache_dir() / f"{Path(report.path).stem}-{digest}.zarr"
+    return store_dir() / f"{Path(report.path).stem}-{digest}.zarr"
 
 
-def build_cache(report, out, state: TaskState | None = None) -> Path:
-    """Write the zarr cache of a post-stack (or unstructured) scanned file to ``out``."""
+def build_cache(report, out, state: TaskState | None = None, *, scheduler: str | None = None,
+                workers: int | None = None) -> Path:
+    """Convert a post-stack (or unstructured) scanned file into the store ``out``.
+
+    Tiles of traces are converted in parallel: local threads (``workers``, default one per
+    core), or the ``dask.distributed`` scheduler at ``scheduler``.
+    """
     from seisview.io.segy_blocks import post_stack_index
 
     if report.kind == "prestack":
-        raise SeisviewError(f"{Path(report.path).name} is pre-stack; the cache holds post-stack volumes",
-                            hint="open it directly: gathers are read into memory")
+        raise SeisviewError(f"{Path(report.path).name} is pre-stack; the store holds post-stack volumes",
+                            hint="open it directly: gathers are read from the file, one at a time above "
+                                 "the RAM budget")
     state = state or TaskState()
-    out = Path(out)
-    if out.exists() and not is_cache(out):  # the old cache is replaced; anything else never is
-        raise SeisviewError(f"{out} exists and is not a seisview cache; it was left untouched",
-                            hint="give a new folder name for the cache, e.g. survey.zarr")
+    out = Path(out).absolute()
+    if out.exists() and not is_cache(out):  # the old store is replaced; anything else never is
+        raise SeisviewError(f"{out} exists and is not a seisview store; it was left untouched",
+                            hint="give a new folder name for the store, e.g. survey.zarr")
+    if not out.parent.is_dir():
+        raise SeisviewError(f"cannot write the store {out}: the folder {out.parent} does not exist",
+                            hint="create the folder first or give another path")
     geometry, il_idx, xl_idx = post_stack_index(report)
     clean_leftovers(out)  # of builds that were killed (their process is gone)
     tmp = out.with_name(f".{out.name}.part{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        _write(report, geometry, il_idx, xl_idx, tmp, state)
+        _write(report, geometry, il_idx, xl_idx, tmp, state, scheduler, workers)
         swap_into_place(tmp, out)
     except BaseException as exc:
         _remove(tmp)
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise SeisviewError(f"cannot write the cache {out}: the disk is full ({exc.strerror})",
-                                hint="free disk space (a cache takes about twice the survey's "
-                                "samples), then convert again; an older cache there is kept") from None
+            raise SeisviewError(f"cannot write the store {out}: the disk is full ({exc.strerror})",
+                                hint="free disk space (a store takes up to twice the survey's "
+                                "samples), then convert again; an older store there is kept") from None
+        if isinstance(exc, PermissionError):
+            raise SeisviewError(f"cannot write the store {out}: permission denied",
+                                hint="choose a folder you can write to") from None
         raise
     return out
 
@@ -91,86 +95,41 @@ def _remove(folder: Path) -> None:
             return
 
 
-def _write(report, geometry, il_idx, xl_idx, tmp: Path, state: TaskState) -> None:
-    """Fill the folder ``tmp``: the two arrays block by block, the mask, attributes, manifest."""
-    import zarr
+def _write(report, geometry, il_idx, xl_idx, tmp: Path, state: TaskState, scheduler, workers) -> None:
+    """Fill the folder ``tmp``: amplitudes and their time-major copy tile by tile, the mask,
+    the attributes, the manifest last."""
+    from seisview.io.store_convert import run_tiles, tile_jobs
 
-    from seisview.io.segy_blocks import for_each_block
-
-    n_il, n_xl, ns = geometry.shape
-    g = zarr.open_group(store=str(tmp), mode="w")
-    data = g.create_array("data", shape=(n_il, n_xl, ns), chunks=(_IL_CHUNK, _XL_CHUNK, ns),
-                          dtype="float32", compressors=None, fill_value=0.0)
-    tm = g.create_array("time_major", shape=(ns, n_il, n_xl),
-                        chunks=(_T_CHUNK, _IL_CHUNK, min(n_xl, 1024)), dtype="float32",
-                        compressors=None, fill_value=0.0)
-    live = np.zeros((n_il, n_xl), bool)
-
-    def sink(i0, i1, block, block_live):
-        data[i0:i1] = block
-        tm[:, i0:i1, :] = np.ascontiguousarray(block.transpose(2, 0, 1))
-        live[i0:i1] = block_live
-
-    bad = for_each_block(report, report.headers.raw, geometry, il_idx, xl_idx, sink, state,
-                         step=_IL_CHUNK)
-    g.create_array("live", shape=live.shape, dtype="bool", chunks=live.shape,
-                   compressors=None)[:] = live
+    store = create_store(tmp, geometry, attrs={"seisview_source": str(report.path),
+                                               "seisview_scan": report.to_json_dict()})
+    store.add_variable("amplitude", "float32", time_major=True,
+                       attrs={"long_name": "amplitude", "source": Path(report.path).name})
+    live, bad = run_tiles(tile_jobs(report, tmp, geometry, il_idx, xl_idx), state, scheduler, workers)
+    store.add_map("live", live)
     warnings = [*report.warnings] + ([f"{bad} NaN/Inf samples replaced by 0"] if bad else [])
-    g.attrs.update({"format": _FORMAT, "geometry": geometry.to_dict(), "source": report.path,
-                    "scan": report.to_json_dict(), "warnings": warnings})
+    store.set_attrs(seisview_warnings=warnings)
     write_manifest(tmp)
 
 
 def is_cache(path) -> bool:
+    """A zarr folder seisview may replace: a store, or a cache of an older seisview."""
     p = Path(path)
     return p.is_dir() and (p / "zarr.json").exists()
 
 
 def open_cache(path) -> Volume:
-    """A zarr-backed :class:`Volume` from a cache folder."""
-    import zarr
-
-    p = Path(path)
-    try:
-        g = zarr.open_group(store=str(p), mode="r")
-        ok = g.attrs.get("format") == _FORMAT
-    except Exception as exc:  # zarr raises several types for foreign folders
-        raise SeisviewError(f"{p} is not a seisview cache ({exc})", hint="make it with `seisview convert`") from exc
-    if not ok:
-        raise SeisviewError(f"{p} is not a seisview volume cache", hint="make it with `seisview convert`")
-    try:
-        check_manifest(p)
-    except ValueError as exc:
-        raise damaged(p, str(exc)) from None
-    try:
-        geom, data, tm, live_arr = g.attrs["geometry"], g["data"], g["time_major"], g["live"]
-        if not (isinstance(geom, dict) and isinstance(data, zarr.Array) and isinstance(tm, zarr.Array)
-                and isinstance(live_arr, zarr.Array)):
-            raise ValueError("geometry or arrays of the wrong kind")
-        geometry = SurveyGeometry.from_dict(geom)
-        live = np.asarray(live_arr[:])
-        n_il, n_xl, ns = geometry.shape
-        if data.shape != (n_il, n_xl, ns) or tm.shape != (ns, n_il, n_xl) or live.shape != (n_il, n_xl):
-            raise ValueError(f"arrays {data.shape}/{tm.shape}/{live.shape} do not fit {geometry.shape}")
-    except Exception as exc:  # a missing array or attribute: zarr and numpy raise many types
-        raise SeisviewError(f"the cache {p} is damaged ({type(exc).__name__}: {exc})",
-                            hint="delete it and make it again with `seisview convert`") from None
-    vol = Volume(data, geometry, live=live, time_major=tm)
-    warnings = g.attrs.get("warnings", [])
-    vol.load_warnings = [str(w) for w in warnings] if isinstance(warnings, list) else []
-    return vol
+    """A lazily read :class:`Volume` of a store's ``amplitude``."""
+    return open_store(path).volume("amplitude")
 
 
 def cache_scan(path) -> dict:
     """The scan report (``seisview info --json`` form) a cache folder was made from."""
-    import zarr
-
     try:
         check_manifest(Path(path))
     except ValueError as exc:
         raise damaged(Path(path), str(exc)) from None
     try:
-        scan = zarr.open_group(store=str(path), mode="r").attrs["scan"]
+        scan = open_store(path).attrs["seisview_scan"]
         if not isinstance(scan, dict):
             raise ValueError("no scan report")
         return dict(scan)
@@ -185,9 +144,10 @@ def cached_volume(report, state: TaskState | None = None) -> Volume:
     if is_cache(path):
         try:
             return open_cache(path)
-        except SeisviewError:
-            log.warning("cache %s is damaged; building it again", path)
+        except SeisviewError as exc:  # damaged, or made by an older seisview
+            log.warning("%s; building the store again", exc)
     if path.exists() and not is_cache(path):  # our own folder, unrecognisable: safe to clear
         shutil.rmtree(path, ignore_errors=True)
     build_cache(report, path, state)  # a damaged cache is swapped out only once the new one is whole
     return open_cache(path)
+

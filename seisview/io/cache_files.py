@@ -24,6 +24,9 @@ from seisview.io.atomic import pid_alive
 MANIFEST = "seisview-manifest.json"
 _RENAME_EXCHANGE = 2  # renameat2 flag (Linux >= 3.15)
 _AT_FDCWD = -100
+# the group's own metadata changes whenever a result variable joins the store (its consolidated
+# listing), so the manifest covers the survey's arrays, not it; opening checks it parses
+_ROOT_META = "zarr.json"
 
 
 def _files(root: Path) -> dict[str, int]:
@@ -32,7 +35,7 @@ def _files(root: Path) -> dict[str, int]:
         for n in names:
             p = Path(folder, n)
             rel = p.relative_to(root).as_posix()
-            if rel != MANIFEST:
+            if rel not in (MANIFEST, _ROOT_META):
                 out[rel] = p.stat().st_size
     return out
 

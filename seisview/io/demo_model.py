@@ -40,6 +40,13 @@ class ModelSpec:
     ricker_hz: float = 28.0
     noise: float = 0.08  # band-limited noise std relative to the signal std
     seed: int = 20240611
+    # survey style (the defaults are the demo survey; benchmarks generate others)
+    bed_scale: float = 1.0  # mean bed thickness within each facies, times this
+    unit_scale: float = 1.0  # thickness of the units between the tops, times this
+    dip: float = 0.15  # tilt of the first top, ms per design trace across the crosslines
+    n_faults: int = 3
+    throw_scale: float = 1.0  # fault throws, times this
+    contrast: float = 1.0  # impedance steps between the facies units, times this
 
 
 def ricker(freq_hz: float, dt_ms: float, half_ms: float = 60.0) -> np.ndarray:
@@ -106,10 +113,11 @@ def build_model(spec: ModelSpec = ModelSpec()) -> tuple[np.ndarray, np.ndarray]:
     rise = np.clip(t_end - salt_top, 0, None)  # how far salt lifts the overburden
 
     # -- unit boundaries (ms), laterally varying thickness and tilt, draped over the salt
-    h1 = (150 + 110 * _field(rng, (ni, nj), sig, 0, 1) + 0.15 * (jj - 100)) * scale
-    h2 = h1 + (90 + 110 * _field(rng, (ni, nj), sig, 0, 1)) * scale
-    h3 = h2 + (110 + 150 * _field(rng, (ni, nj), sig, 0, 1)) * scale
-    h4 = h3 + (70 + 150 * _field(rng, (ni, nj), sig, 0, 1)) * scale
+    h1 = (150 + 110 * _field(rng, (ni, nj), sig, 0, 1) + spec.dip * (jj - 100)) * scale
+    units = spec.unit_scale * scale
+    h2 = h1 + (90 + 110 * _field(rng, (ni, nj), sig, 0, 1)) * units
+    h3 = h2 + (110 + 150 * _field(rng, (ni, nj), sig, 0, 1)) * units
+    h4 = h3 + (70 + 150 * _field(rng, (ni, nj), sig, 0, 1)) * units
     h1 = h1 - 0.10 * rise
     h2 = h2 - 0.22 * rise
     h3 = h3 - 0.35 * rise
@@ -120,21 +128,23 @@ def build_model(spec: ModelSpec = ModelSpec()) -> tuple[np.ndarray, np.ndarray]:
 
     # -- faults: (map angle, offset in traces, dip in traces per 100 ms, throw ms)
     faults = []
-    for _ in range(3):
+    for _ in range(spec.n_faults):
         faults.append((rng.uniform(0, np.pi), rng.uniform(-60, 60), rng.uniform(1.0, 2.5),
-                       rng.uniform(12, 30) * scale, rng.uniform(0, 2 * np.pi)))
+                       rng.uniform(12, 30) * scale * spec.throw_scale, rng.uniform(0, 2 * np.pi)))
 
     # -- per-facies sequences over stratigraphic coordinate u
     du, u0, u1 = 0.5, -1500.0, 3000.0
-    seq_par = _Seq(_blocky(rng, 12.0, 0.08, u0, u1, du, strong_every=1), u0, du)
-    seq_low = _Seq(_blocky(rng, 6.0, 0.035, u0, u1, du), u0, du)
-    seq_cli = _Seq(_blocky(rng, 2.5, 0.08, u0, u1, du), u0, du)  # u in traces here
-    seq_dip = _Seq(_blocky(rng, 11.0, 0.09, u0, u1, du, strong_every=4), u0, du)
+    bed = spec.bed_scale
+    seq_par = _Seq(_blocky(rng, 12.0 * bed, 0.08, u0, u1, du, strong_every=1), u0, du)
+    seq_low = _Seq(_blocky(rng, 6.0 * bed, 0.035, u0, u1, du), u0, du)
+    seq_cli = _Seq(_blocky(rng, 2.5 * bed, 0.08, u0, u1, du), u0, du)  # u in traces here
+    seq_dip = _Seq(_blocky(rng, 11.0 * bed, 0.09, u0, u1, du, strong_every=4), u0, du)
     clino_len = 10.0 + 10.0 * _field(rng, (ni, 1), sig, 0, 1)  # design traces
     # rotated blocks of the deep unit: alternating dips, block edges not aligned with lines
     block_w = 85.0
     block_dip = rng.uniform(1.8, 3.0, size=16) * rng.choice([-1, 1], size=16)
-    mean = {PARALLEL: 0.0, LOWAMP: 0.06, CLINO: 0.10, CHAOTIC: 0.13, DIPS: 0.20, SALT: 0.75}
+    mean = {k: v * spec.contrast for k, v in
+            {PARALLEL: 0.0, LOWAMP: 0.06, CLINO: 0.10, CHAOTIC: 0.13, DIPS: 0.20, SALT: 0.75}.items()}
     # chaotic texture: anisotropic smoothed noise at the model grid (discontinuous, hummocky)
     chaos = rng.standard_normal((ni, nj, nt), dtype=np.float32)
     chaos = ndimage.gaussian_filter(chaos, (1.3, 1.3, 2.2), mode="reflect")

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from seisview.core.errors import SeisviewError
+from seisview.io.mapped import block_rows, needs_release, release
 
 TEXT_BYTES = 3200
 BINARY_BYTES = 400
@@ -122,7 +123,15 @@ class HeaderTable:
             # one 240-byte record per trace: numpy copies each as a block, not byte by byte
             rec = np.ndarray((self.raw.shape[0],), dtype=np.dtype((np.void, TRACE_HEADER_BYTES)),
                              buffer=self.raw, strides=(self.raw.strides[0],))
-            self._compact = rec.copy().view(np.uint8).reshape(-1, TRACE_HEADER_BYTES)
+            # block by block, unmapping each block after it: the pass must not leave the
+            # whole file mapped into the process (pre-stack files far above the RAM budget)
+            out = np.empty(rec.shape, rec.dtype)
+            n, rows, unmap = rec.shape[0], block_rows(self.raw), needs_release(self.raw)
+            for i0 in range(0, n, rows):
+                out[i0:i0 + rows] = rec[i0:i0 + rows]
+                if unmap:
+                    release(self.raw, i0, min(n, i0 + rows))
+            self._compact = out.view(np.uint8).reshape(-1, TRACE_HEADER_BYTES)
         return self._compact if self._compact is not None else self.raw
 
     def field(self, byte: int, size: int | None = None) -> np.ndarray:
@@ -133,11 +142,27 @@ class HeaderTable:
             src = self._source()
             col = np.ndarray((src.shape[0],), dtype=f"{self.endian}i{size}", buffer=src,
                              offset=byte - 1, strides=(src.strides[0],))
-            self._cache[key] = col.astype(np.int64)
+            if src is self.raw:  # field by field from the map: unmap each block after it
+                vals, rows = np.empty(len(col), np.int64), block_rows(self.raw)
+                for i0 in range(0, len(col), rows):
+                    vals[i0:i0 + rows] = col[i0:i0 + rows]
+                    release(self.raw, i0, min(len(col), i0 + rows))
+                self._cache[key] = vals
+            else:
+                self._cache[key] = col.astype(np.int64)
         return self._cache[key]
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.field(TRACE_FIELDS[name])
+
+    def first(self, name: str) -> int:
+        """The first trace's value of a named field, without a pass over every trace."""
+        byte = TRACE_FIELDS[name]
+        key = (byte, 2 if byte in SHORT_FIELDS else 4)
+        if key in self._cache:
+            return int(self._cache[key][0])
+        return read_int(bytes(self.raw[0, byte - 1:byte - 1 + key[1]]), byte, key[1], True,
+                        self.endian, base=byte)
 
 
 def samples_view(raw: np.ndarray, layout: TraceLayout) -> np.ndarray:

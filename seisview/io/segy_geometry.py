@@ -63,7 +63,7 @@ class _Grid:
 
 def line_axis(values: np.ndarray) -> LineAxis:
     """Smallest regular axis holding all ``values`` (step = gcd of the gaps)."""
-    u = np.unique(values)
+    u = _unique_counts(values)[0]
     step = int(np.gcd.reduce(np.diff(u))) if u.size > 1 else 1
     return LineAxis(int(u[0]), max(step, 1), int((u[-1] - u[0]) // max(step, 1)) + 1)
 
@@ -129,8 +129,14 @@ def _grid(il: np.ndarray, xl: np.ndarray, offsets: np.ndarray) -> _Grid:
     ax_il, ax_xl = line_axis(il_v), line_axis(xl_v)
     cells = ax_il.count * ax_xl.count
     key = _pair_key(il_v, xl_v)
-    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-    n_bins = uniq.size
+    # the key spans the grid's cells: a bincount (O(n)) instead of a sort when the grid is dense
+    dense = int(key.max()) <= 4 * key.size + 1000
+    if dense:
+        per_cell = np.bincount(key)
+        n_bins = int(np.count_nonzero(per_cell))
+    else:
+        uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+        n_bins = uniq.size
     if n_bins / cells < MIN_FILL:
         return _Grid(False, f"{n_bins} bins scattered over a {ax_il.count} x {ax_xl.count} grid")
     dups = il_v.size - n_bins
@@ -139,7 +145,7 @@ def _grid(il: np.ndarray, xl: np.ndarray, offsets: np.ndarray) -> _Grid:
         i = int(np.flatnonzero(far)[0])
         g.far_example = (int(il[i]), int(xl[i]))
     if dups:
-        shared = counts[inverse] > 1
+        shared = per_cell[key] > 1 if dense else counts[inverse] > 1
         n_shared_bins = np.unique(key[shared]).size
         if np.unique(_pair_key(key[shared], off_v[shared])).size > n_shared_bins:
             return _Grid(False, "several offsets per bin", prestack=True, il=ax_il, xl=ax_xl)

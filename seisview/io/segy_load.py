@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
 from seisview.core.tasks import TaskState
 from seisview.core.volume import Volume
@@ -32,7 +31,10 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
     :class:`GatherSet` (offsets in metres, first-break times of bytes 233-236
     as ``headers["fb_us"]`` when present). ``use_cache`` forces (True) or
     forbids (False) the on-disk cache; by default it is used above
-    ``seisview.config.ram_budget_bytes()``.
+    ``seisview.config.ram_budget_bytes()``. For a pre-stack file that cache is a gather index
+    (``seisview.io.segy_gathers``): samples are read from the file by gather, and a reopen
+    without a ``report`` (or with the tableless one of ``segy_gathers.index_report``) reads the
+    index instead of scanning the file.
     """
     p = Path(path)
     if p.is_dir():
@@ -40,18 +42,22 @@ def load(path, iline: int | None = None, xline: int | None = None, gather_key: i
 
         if is_cache(p):
             return open_cache(p)
+    options = {"iline": iline, "xline": xline, "gather_key": gather_key,
+               "sample_format": sample_format, "domain": domain}
+    if (report is None or report.layout is None) and use_cache is not False:
+        from seisview.io.segy_gathers import in_memory, open_index
+
+        indexed = open_index(p, options)  # a pre-stack file opened before: no scan
+        if indexed is not None:
+            big = _above_budget(4 * indexed.data.shape[0] * indexed.n_samples)
+            return indexed if use_cache or big else in_memory(indexed)
     rep = report or scan(p, iline, xline, gather_key, sample_format=sample_format, domain=domain)
     state = state or TaskState()
     raw = rep.tables()[2].raw  # the scan's memory map: its pages are already mapped
     if rep.kind == "prestack":
-        from seisview.config import ram_budget_bytes
-
-        need = 4 * rep.n_traces * rep.n_samples
-        if need > ram_budget_bytes():
-            raise SeisviewError(f"pre-stack file of {need / 1024**3:.1f} GB (as float32) exceeds the RAM budget "
-                                f"of {ram_budget_bytes() / 1024**3:.1f} GB",
-                                hint="raise SEISVIEW_RAM_BUDGET_GB or cut the file into fewer gathers")
-        return _gathers(rep, raw)
+        # above the RAM budget the samples stay in the file, read gather by gather
+        mapped = use_cache if use_cache is not None else _above_budget(4 * rep.n_traces * rep.n_samples)
+        return _gathers(rep, raw, options if mapped else None)
     geometry, il_idx, xl_idx = post_stack_index(rep)
     if use_cache is None:
         from seisview.config import ram_budget_bytes
@@ -79,15 +85,24 @@ def _bad_warning(n_bad: int) -> list[str]:
     return [f"{n_bad} NaN/Inf or null samples replaced by 0 (display levels use the others)"]
 
 
-def _gathers(rep: ScanReport, raw: np.ndarray) -> GatherSet:
+def _above_budget(nbytes: int) -> bool:
+    from seisview.config import ram_budget_bytes
+
+    return nbytes > ram_budget_bytes()
+
+
+def _gathers(rep: ScanReport, raw: np.ndarray, mapped_options: dict | None = None) -> GatherSet:
+    """The file's gathers: decoded into memory, or (with ``mapped_options``, the header bytes
+    asked for) read from the file by gather, their index saved for the next open."""
     layout, b, h = rep.tables()
     assert b.gather_keys is not None and b.channels is not None  # a pre-stack binning has both
-    data = decode(samples_view(raw, layout), layout.format_code)
-    bad = ~np.isfinite(data)
-    if rep.null_value is not None:
-        bad |= data == np.float32(rep.null_value)
-    if bad.any():
-        data[bad] = 0.0
+    if mapped_options is None:
+        data = decode(samples_view(raw, layout), layout.format_code)
+        bad = ~np.isfinite(data)
+        if rep.null_value is not None:
+            bad |= data == np.float32(rep.null_value)
+        if bad.any():
+            data[bad] = 0.0
     sc = h["scalco"].astype(float)
     scale = np.where(sc < 0, 1.0 / np.abs(np.where(sc == 0, 1, sc)), np.where(sc == 0, 1.0, sc))
     offsets = h["offset"] * scale
@@ -105,5 +120,11 @@ def _gathers(rep: ScanReport, raw: np.ndarray) -> GatherSet:
     if b.iline_byte is not None and b.xline_byte is not None:
         headers["iline"] = h.field(b.iline_byte)
         headers["xline"] = h.field(b.xline_byte)
-    return GatherSet(data, b.gather_keys.astype(np.int64), b.channels.astype(np.int64),
-                     offsets.astype(np.float64), rep.dt, rep.t0_ms, b.gather_name or "ffid", headers)
+    keys, chans = b.gather_keys.astype(np.int64), b.channels.astype(np.int64)
+    if mapped_options is not None:
+        from seisview.io.segy_gathers import mapped_gathers
+
+        return mapped_gathers(rep.path, layout, rep.null_value, keys, chans, offsets.astype(np.float64),
+                              rep.dt, rep.t0_ms, b.gather_name or "ffid", headers, mapped_options, rep)
+    return GatherSet(data, keys, chans, offsets.astype(np.float64), rep.dt, rep.t0_ms,
+                     b.gather_name or "ffid", headers)

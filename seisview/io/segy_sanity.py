@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from seisview.core.errors import SeisviewError
+from seisview.io.mapped import release
 from seisview.io.segy_format import FORMATS, TraceLayout, decode
 
 _N_PROBE = 64
@@ -48,7 +49,11 @@ def probe_rows(raw: np.ndarray, layout: TraceLayout) -> np.ndarray:
     bps = layout.bytes_per_sample
     m = min(layout.n_samples, _PROBE_SAMPLES)
     start = layout.header_bytes + (layout.n_samples - m) // 2 * bps
-    return np.asarray(raw[idx, start:start + m * bps])
+    out = np.empty((idx.size, m * bps), np.uint8)
+    for k, i in enumerate(idx):  # one at a time, unmapped again: each read maps up to 2 MiB
+        out[k] = raw[i, start:start + m * bps]
+        release(raw, int(i), int(i) + 1)
+    return out
 
 
 def _stored(rows: np.ndarray, code: int, endian: str) -> np.ndarray:

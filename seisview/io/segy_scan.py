@@ -145,7 +145,7 @@ def _sampling(h: HeaderTable, fh: FileHead, name: str, domain: str | None):
         with open(fh.path, "rb") as f:
             f.seek(3216)
             bin_dt = int.from_bytes(f.read(2), "big" if fh.endian == ">" else "little")
-    tr_dt = int(h["dt"][0]) & 0xFFFF
+    tr_dt = h.first("dt") & 0xFFFF
     dt = tr_dt or bin_dt
     if bin_dt and tr_dt and bin_dt != tr_dt:
         warnings.append(f"sample interval differs between binary header ({bin_dt}) and trace headers "
@@ -158,7 +158,7 @@ def _sampling(h: HeaderTable, fh: FileHead, name: str, domain: str | None):
     if delays.min() != delays.max():
         warnings.append(f"traces start at different times (delay {delays.min()}..{delays.max()} at byte 109); "
                         "the first trace's delay is used for all")
-    scal = int(h["time_scalar"][0])
+    scal = h.first("time_scalar")
     if scal in (0, 1):
         t0 = float(delay)
     elif abs(scal) in (10, 100, 1000, 10000):

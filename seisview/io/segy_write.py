@@ -177,7 +177,7 @@ def write_gathers_segy(path, gathers: GatherSet, *, sample_format: int | str = 5
     """
     fmt = _resolve_format(sample_format)
     endian = ">" if byte_order == "big" else "<"
-    data = np.asarray(gathers.data, np.float32)
+    data = gathers.data  # an array, or traces read from a file by rows (never all at once)
     n, ns = data.shape
     dt_code, delay, dscalar = _time_fields(gathers.dt_ms, gathers.t0_ms, "time")
     key_byte = _KEY_BYTES.get(gathers.key_name, 9)
@@ -202,7 +202,7 @@ def write_gathers_segy(path, gathers: GatherSet, *, sample_format: int | str = 5
             for name, byte in (("sx_m", 73), ("sy_m", 77), ("gx_m", 81), ("gy_m", 85)):
                 if name in h:
                     fields[byte] = np.rint(np.asarray(h[name], float)[sl] * 100).astype(np.int64)
-            yield np.concatenate([_headers(m, fields, endian), _encode(data[sl], fmt, endian)], axis=1)
+            yield np.concatenate([_headers(m, fields, endian), _encode(np.asarray(data[sl], np.float32), fmt, endian)], axis=1)
 
     binary = _binary_header(ns, dt_code, fmt, endian, 0, 1)
     return _write_file(path, encode_text(lines), binary, chunks())

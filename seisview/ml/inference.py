@@ -2,8 +2,9 @@
 
 ``predict_section`` gives per-class probabilities, the class map (label ids)
 and the softmax entropy (uncertainty) of one section in a single forward
-pass; ``label_here_next`` ranks the most uncertain regions for the
-interpreter; ``predict_volume`` runs section by section as a cancellable job
+pass (``seisview.ml.suggest`` ranks the regions to label next from it);
+``predict_volume`` predicts a whole volume as a cancellable job (on the
+3-D-consistent kernel of ``seisview.ml.volume_predict``)
 and ``export_segy`` writes the class (or probability) cube on the survey
 geometry.
 """
@@ -39,21 +40,6 @@ class SectionPrediction:
     @property
     def max_entropy(self) -> float:
         return float(np.log(self.probs.shape[0]))
-
-
-@dataclass(frozen=True)
-class Region:
-    """A box in section array coordinates to label next; ``score`` = mean entropy."""
-
-    row: int
-    col: int
-    height: int
-    width: int
-    score: float
-
-    @property
-    def center(self) -> tuple[int, int]:
-        return self.row + self.height // 2, self.col + self.width // 2
 
 
 # built networks of live snapshots (weak keys: an id() could be reused by a new snapshot)
@@ -136,34 +122,6 @@ def predict_section(model, array: np.ndarray, clip: float | None = None,
                              ent.cpu().numpy().astype(np.float32), version)
 
 
-def label_here_next(entropy: np.ndarray, n: int = 8, window: int = 32,
-                    exclude: np.ndarray | None = None) -> list[Region]:
-    """The ``n`` most uncertain non-overlapping ``window``-sized boxes, best first.
-
-    ``exclude`` (bool or mask, same shape) marks pixels already labelled; boxes
-    are scored by the mean entropy of their unlabelled pixels.
-    """
-    e = np.asarray(entropy, np.float64)
-    if exclude is not None:
-        e = np.where(np.asarray(exclude) > 0, 0.0, e)
-    h, w = e.shape
-    wh, ww = min(window, h), min(window, w)
-    step_h, step_w = max(wh // 2, 1), max(ww // 2, 1)
-    cands = []
-    for r in range(0, max(h - wh, 0) + 1, step_h):
-        for c in range(0, max(w - ww, 0) + 1, step_w):
-            cands.append((float(e[r:r + wh, c:c + ww].mean()), r, c))
-    cands.sort(reverse=True)
-    taken: list[Region] = []
-    for score, r, c in cands:
-        if len(taken) >= n:
-            break
-        if any(abs(r - t.row) < wh and abs(c - t.col) < ww for t in taken):
-            continue
-        taken.append(Region(r, c, wh, ww, score))
-    return taken
-
-
 MIN_SECTION_TRACES = 64  # narrower sections give the networks too little lateral context
 
 
@@ -180,14 +138,17 @@ def predict_volume(snapshot: ModelSnapshot, volume: Volume, state: TaskState | N
                    flip: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Class ids ``uint8 (il, xl, sample)`` and max probability ``float32`` of a whole volume.
 
-    Runs one section at a time (``kind`` inline or crossline; by default
-    :func:`volume_section_kind`), reporting progress and honouring pause/cancel through
-    ``state``. ``indices`` restricts it to some sections
-    (the others stay 0). ``phases`` and ``flip``: test-time averaging, as in predict_section.
+    By default the 3-D-consistent prediction of ``seisview.ml.volume_predict`` (inlines,
+    blended across neighbours), in slabs that fit the RAM budget. ``kind``
+    (inline or crossline) or ``indices`` (some sections; the others stay 0) give the plain
+    section loop instead, one section at a time. Progress and pause/cancel go through
+    ``state``. ``phases`` and ``flip``: test-time averaging, as in predict_section.
     """
+    state = state or TaskState()
+    if kind is None and indices is None:
+        return _predict_volume_blocks(snapshot, volume, state, device, phases, flip)
     from seisview.core.section import SectionSpec
 
-    state = state or TaskState()
     kind = kind or volume_section_kind(volume)
     if kind not in ("inline", "crossline"):
         raise SeisviewError(f"volume prediction runs along inlines or crosslines, not {kind!r}")
@@ -204,6 +165,43 @@ def predict_volume(snapshot: ModelSnapshot, volume: Volume, state: TaskState | N
         else:
             classes[:, i], conf[:, i] = p.classes.T, p.probs.max(0).T
         state.set_progress((k + 1) / len(todo), f"{kind} {k + 1}/{len(todo)}")
+    return classes, conf
+
+
+def _predict_volume_blocks(snapshot, volume, state, device, phases, flip):
+    """The kernel over slabs along one lateral axis (full extent in the other two)."""
+    from seisview.config import ram_budget_bytes
+    from seisview.ml import volume_predict as vp
+
+    shape = volume.shape
+    dirs = vp.usable_directions(shape, vp.default_directions(snapshot))
+    axis = 1 if dirs == ["crossline"] else 0  # slabs never cut the sections predicted
+    # a halo along the slab axis: the blending's reach, or the networks' reach when the
+    # other direction's sections run across the slabs
+    halo = vp.required_halo(snapshot, device) if len(dirs) > 1 else vp.blend_reach(vp.BLEND_SIGMA)
+    per_line = snapshot.n_classes * 4 * shape[2] * shape[1 - axis]
+    n_core = int(np.clip(ram_budget_bytes() // 8 // max(per_line, 1), 16, max(shape[axis], 16)))
+    classes = np.zeros(shape, np.uint8)
+    conf = np.zeros(shape, np.float32)
+    n = shape[axis]
+    for a in range(0, n, n_core):
+        b = min(a + n_core, n)
+        lo, hi = max(0, a - halo), min(n, b + halo)
+        sel = (slice(lo, hi), slice(None), slice(None)) if axis == 0 else \
+            (slice(None), slice(lo, hi), slice(None))
+        pairs = [(0, 0)] * 3
+        pairs[axis] = (a - lo, hi - b)
+        origin = [0, 0, 0]
+        origin[axis] = lo
+        pred = vp.predict_block(snapshot, np.asarray(volume.data[sel]), pairs, origin=origin,
+                                directions=dirs, phases=phases, flip=flip, device=device,
+                                state=state)
+        out = (slice(a, b), slice(None), slice(None)) if axis == 0 else \
+            (slice(None), slice(a, b), slice(None))
+        classes[out] = pred.classes
+        conf[out] = pred.probability.max(0)
+        kind = "inline" if axis == 0 else "crossline"
+        state.set_progress(b / n, f"{kind}s {b}/{n}")
     return classes, conf
 
 

@@ -32,7 +32,8 @@ from seisview.core.section import SectionSpec
 from seisview.core.tasks import TaskState
 from seisview.ml.activations import ActivationMaps, LayerActivation, as_module, capture, layer_names
 
-COLUMNS = ("a", "b", "layer", *STATS)
+COLUMNS = ("a", "b", "layer", *STATS, "mi_noise")
+FLOATS = (*STATS, "mi_noise")
 CHANNEL_ORDERS = ("index", "mean", "std", "max", *STATS)
 
 
@@ -91,13 +92,14 @@ def _capture_all(model, maps, layers, state: TaskState, done: list, total: int) 
 
 
 def _rows_for(label: str, acts: Mapping[str, np.ndarray], single, pairs, levels, shuffles,
-              seed, baseline="shuffle", state: TaskState | None = None) -> list[dict]:
+              seed, baseline="shift", state: TaskState | None = None) -> list[dict]:
     check = state.check if state is not None else (lambda: None)  # cancel within one map/pair
     rows = []
     for name in single:
         check()
         rows.append({"a": name, "b": "", "layer": label,
-                     **map_stats(acts[name], levels=levels, shuffles=shuffles, seed=seed).row()})
+                     **map_stats(acts[name], levels=levels, shuffles=4 if shuffles is None else shuffles,
+                                 seed=seed).row()})
     for a, b in pairs:
         check()
         rows.append({"a": a, "b": b, "layer": label,
@@ -107,17 +109,19 @@ def _rows_for(label: str, acts: Mapping[str, np.ndarray], single, pairs, levels,
 
 
 def introspect(model, maps: Mapping[str, np.ndarray], layers=None, pairs="consecutive",
-               single: bool = True, levels: int = 8, shuffles: int = 4, seed: int = 0,
+               single: bool = True, levels: int = 8, shuffles: int | None = None, seed: int = 0,
                raw: bool = True, random: bool = True, state: TaskState | None = None,
-               baseline: str = "shuffle") -> list[dict]:
-    """Rows ``a, b, layer, entropy, energy, homogeneity, contrast, mutual_information``.
+               baseline: str = "shift") -> list[dict]:
+    """Rows ``a, b, layer, entropy, energy, homogeneity, contrast, mutual_information, mi_noise``.
 
     ``maps`` are named 2-D arrays; ``layers`` default to all of the model's
     :func:`~seisview.ml.activations.layer_names`. Rows come for the raw maps
     (``raw``), each layer of ``model`` and each layer of its random copy
     (``random:<layer>``), for every single map (``b`` empty, when ``single``)
     and every pair (see :func:`pair_list`). ``baseline``: how the pair MI is
-    corrected (``shuffle`` or ``shift``, see :func:`~seisview.attributes.cooccurrence.pair_stats`).
+    corrected (``shift``, the default, or ``shuffle``, see
+    :func:`~seisview.attributes.cooccurrence.pair_stats`); ``mi_noise`` is the level above which
+    a pair's MI is information rather than chance (:func:`~seisview.attributes.cooccurrence.above_noise`).
     """
     state = state or TaskState()
     if not maps:
@@ -169,7 +173,11 @@ def write_csv(rows, path: str | Path) -> Path:
 
 def read_csv(path: str | Path) -> list[dict]:
     with open(path, newline="", encoding="utf-8") as fh:
-        return [{k: (float(v) if k in STATS else v) for k, v in r.items()} for r in csv.DictReader(fh)]
+        return [{k: (_float(v) if k in FLOATS else v) for k, v in r.items()} for r in csv.DictReader(fh)]
+
+
+def _float(text: str) -> float:
+    return float(text) if text not in ("", None) else float("nan")
 
 
 def channel_order(act: LayerActivation, by: str = "entropy", levels: int = 8, descending: bool = True,
@@ -237,6 +245,48 @@ def phase_pairs(volume, truth=None, times=None, band=(20.0, 45.0), min_distance:
         if different:
             out_phase.append((f"amp@{where[k1]}", f"amp@{where[k2]}"))
     return maps, in_phase, out_phase
+
+
+def facies_pairs(volume, truth, times=None, min_agreement: float = 0.85, min_gap: int = 10,
+                 min_distance: float = 0.5, max_share: float = 0.95, max_pairs: int = 30):
+    """Amplitude maps of time slices and two kinds of pairs of them, beyond the seed's claim.
+
+    Same-facies pairs: two slices at least ``min_gap`` samples apart (so their amplitudes come
+    from different reflections) whose true class maps agree at ``min_agreement`` of the positions
+    and hold more than one class (no class above ``max_share``: a shared facies pattern, not a
+    uniform one). Out-of-phase pairs: two slices whose class make-up differs by at least
+    ``min_distance`` (as :func:`phase_pairs`). The raw amplitudes of a same-facies pair share
+    little (other reflections); a network that has learnt the facies should map both to the
+    same pattern. At most ``max_pairs`` of each kind, evenly spread over the candidates.
+    Returns ``(maps, same_facies, out_of_phase)``.
+    """
+    from seisview.attributes.seismic import attribute_map
+
+    n_s = volume.shape[2]
+    times = list(times) if times is not None else list(range(20, n_s - 10, 10))
+    g = getattr(volume, "geometry", None)
+    where = {k: g.spec_text(SectionSpec("time", k)) if g is not None else f"sample:{k}" for k in times}
+    n_cls = int(truth.max()) + 1
+    hist = {k: np.bincount(truth[:, :, k].ravel(), minlength=n_cls) / truth[:, :, k].size for k in times}
+    same, out = [], []
+    for k1, k2 in itertools.combinations(times, 2):
+        if 0.5 * np.abs(hist[k1] - hist[k2]).sum() >= min_distance:
+            out.append((k1, k2))
+        elif (k2 - k1 >= min_gap and max(hist[k1].max(), hist[k2].max()) <= max_share
+              and float(np.mean(truth[:, :, k1] == truth[:, :, k2])) >= min_agreement):
+            same.append((k1, k2))
+    same, out = (_spread(p, max_pairs) for p in (same, out))
+    used = sorted({k for p in same + out for k in p})
+    maps = {f"amp@{where[k]}": attribute_map(volume, k, "amplitude") for k in used}
+    name = {k: f"amp@{where[k]}" for k in used}
+    return maps, [(name[a], name[b]) for a, b in same], [(name[a], name[b]) for a, b in out]
+
+
+def _spread(items: list, n: int) -> list:
+    """At most ``n`` of ``items``, evenly spaced."""
+    if len(items) <= n:
+        return items
+    return [items[int(i)] for i in np.linspace(0, len(items) - 1, n).round()]
 
 
 def separation(rows, in_phase, out_of_phase, stat: str = "entropy", lower: bool = True) -> dict[str, float]:

@@ -76,9 +76,39 @@ def check_labels(labels) -> str:
     return ""
 
 
-def predict_volume_job(snapshot, volume, threads=None, *, state):
-    from seisview.ml.device import use_threads
-    from seisview.ml.inference import predict_volume
+def predict_volume_job(snapshot, volume, threads=None, *, state, out=None, scheduler=None):
+    """Worker body of Predict volume: the chunked job (``io.volume_jobs``) writing classes and
+    per-class probability into the store ``out`` (default: ``volume_store_path``), on local
+    threads or the dask cluster at ``scheduler``. Progress comes per chunk, so the viewer can
+    show the store's time slices filling in; a cancelled job keeps its chunks and the same
+    call later completes the rest. Returns the store's path."""
+    from seisview.io.volume_jobs import run_job
+    from seisview.ml.predict_blocks import predict_job
 
-    use_threads(threads)
-    return predict_volume(snapshot, volume, state)
+    fn, shared = predict_job(snapshot, probability=True, torch_threads=1)
+    out = out or volume_store_path(snapshot, volume)
+    res = run_job(volume, fn, out, geometry=volume.geometry, scheduler=scheduler or None,
+                  threads=threads, state=state, shared=shared)
+    return res.out
+
+
+def volume_store_path(snapshot, volume, project=None, survey_path=None):
+    """Where Predict volume keeps a model's result for a survey: beside the project
+    (``NAME.seisview.results/``), else in the cache folder; one store per model and survey."""
+    import hashlib
+    from pathlib import Path
+
+    from seisview.config import cache_dir
+    from seisview.ml.predict_blocks import snapshot_id
+
+    key = hashlib.sha1(f"{survey_path}|{volume.geometry.to_dict()}".encode()).hexdigest()[:8]
+    folder = Path(str(project.path) + ".results") if project is not None else cache_dir() / "results"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"predict-{snapshot_id(snapshot)}-{key}.zarr"
+
+
+def export_store_job(store, name, path, *, state):
+    """Worker body: SEG-Y export of a store variable, inline block by inline block (atomic)."""
+    from seisview.io.store_export import export_variable
+
+    return export_variable(store, name, path, state=state)

@@ -272,6 +272,9 @@ def transfer_encoder(net: torch.nn.Module, source) -> int:
     share. Raises ``SeisviewError`` when nothing fits.
     """
     state = encoder_from_snapshot(source) if isinstance(source, ModelSnapshot) else source
+    members = getattr(net, "members", None)
+    if isinstance(members, torch.nn.ModuleList):  # an ensemble: every member starts from it
+        return sum(transfer_encoder(m, state) for m in members)
     names = [k[:-len(".weight")] for k, v in state.items() if k.endswith(".weight") and v.ndim == 4]
     body = getattr(net, "encoder", None) or getattr(net, "down", None) or net
     convs = [m for m in body.modules() if isinstance(m, torch.nn.Conv2d)]

@@ -358,6 +358,10 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
             snap = ModelSnapshot.of(shown, config.model, model_cfg, version=version,
                                     clip=data.clip, class_names=data.class_names,
                                     meta={"epoch": epoch, "step": step,
+                                          # what it learnt from: volume prediction predicts
+                                          # along these section directions
+                                          "section_kinds": sorted({s.spec.kind
+                                                                   for s in data.sections}),
                                           **{k: v for k, v in metrics.items()
                                              if isinstance(v, float) and math.isfinite(v)}})
             history.append({"epoch": epoch, "step": step, **metrics})

@@ -297,9 +297,16 @@ def firstbreak_run(project, gathers, config, picks=None, *, data=None,
                        record=record if record is not None else config.record())
 
 
-def pretrain_run(project, data, config) -> TrainingRun:
-    """Self-supervised pretraining (autoencoder or GAN) on a volume or gathers."""
+def pretrain_run(project, data, config, *, source=None, make_data: Callable | None = None,
+                 record: dict | None = None) -> TrainingRun:
+    """Self-supervised pretraining (autoencoder or GAN) on a volume or gathers.
+
+    ``source`` and ``make_data(source)``: the data is made in the driving thread (the
+    Pretraining dock cuts and scales sections there, off the GUI thread); ``record``: more
+    fields stored with the run's config.
+    """
     from seisview.ml.pretrain import config_dict, pretrain
 
-    return TrainingRun("pretrain", config.model, pretrain, config, data=data, project=project,
-                       record=config_dict(config), relabels=False)
+    return TrainingRun("pretrain", config.model, pretrain, config, data=data, source=source,
+                       make_data=make_data, project=project,
+                       record={**config_dict(config), **(record or {})}, relabels=False)

@@ -3,7 +3,10 @@
 Rows are those of :func:`seisview.ml.introspect.introspect` (or of a CSV from
 ``seisview introspect stats``): one point per map or pair, its x and y read
 from the rows of the chosen layers (``raw``, a layer, ``random:<layer>``).
-Points are coloured by group (e.g. in phase / out of phase). A lasso selects
+Points are coloured by group (e.g. in phase / out of phase); pairs whose mutual
+information is not above the noise level of the shifted baseline at a layer on
+either axis are drawn as hollow rings (``seisview.attributes.cooccurrence.above_noise``).
+A lasso selects
 points; the selection is emitted (``selection_changed``) and, for slices of
 the open survey, moves the map view to the first selected slice. Export as
 CSV and PNG. With a model, the statistics are recomputed in a worker on each
@@ -30,11 +33,12 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
-from seisview.attributes.cooccurrence import STATS
+from seisview.attributes.cooccurrence import STATS, above_noise
 from seisview.core.errors import SeisviewError
 from seisview.qt.workers import LatestRunner
 
@@ -42,6 +46,14 @@ _TAB10 = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 10
           (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
 # a map's position as users type it, anywhere in its name: "FILE:time:800[:attr]", "amp@time:600"
 _SLICE = re.compile(r"(?:^|[:@])((?:time|depth|inline|crossline):[^:@\s]+)(?::[a-z_]+)?$", re.IGNORECASE)
+
+
+class _InfoLabel(QLabel):
+    """A one-line label whose whole text is also its tooltip (the dock may clip it)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self.setToolTip(text)
 
 
 class LassoViewBox(pg.ViewBox):
@@ -90,6 +102,7 @@ class CrossplotPanel(QWidget):
         self.groups: dict[tuple[str, str], str] = {}
         self.keys: list[tuple[str, str]] = []
         self.xy = np.zeros((0, 2))
+        self.noise = np.zeros(0, bool)  # per point: the pair's MI is not above the noise level
         self.selected: list[tuple[str, str]] = []
         self.snapshot = None
         self._stale = False  # a snapshot came while hidden: recompute when shown
@@ -149,15 +162,18 @@ class CrossplotPanel(QWidget):
             buttons.append(b)
         self.viewbox = LassoViewBox(self._on_lasso)
         self.plot_widget = pg.PlotWidget(viewBox=self.viewbox, background="w")
-        self.plot_widget.setMinimumHeight(220)
+        self.plot_widget.setMinimumHeight(160)
         self.plot = self.plot_widget.getPlotItem()
         self.plot.addLegend(offset=(5, 5))
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.scatters: dict[str, pg.ScatterPlotItem] = {}
         self.highlight = pg.ScatterPlotItem(size=14, pen=pg.mkPen("k", width=2), brush=None, symbol="o")
         self.plot.addItem(self.highlight)
-        self.info = QLabel("no statistics yet: load a CSV, or train a model")
-        self.info.setWordWrap(True)
+        self.info = _InfoLabel("no statistics yet: load a CSV, or train a model")
+        # one line, clipped by the dock rather than wrapped: a wrapping label makes the dock's
+        # scroll area size the panel by its preferred height (602 px), which at 1366 x 768 hid the
+        # plot's lower half under a scroll bar; the whole text is also the tooltip
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         axes = QHBoxLayout()
         for label, a, b in (("x", self.x_stat, self.x_layer), ("y", self.y_stat, self.y_layer)):
             axes.addWidget(QLabel(label))
@@ -228,17 +244,41 @@ class CrossplotPanel(QWidget):
         if self.plot.legend is not None:
             self.plot.legend.clear()
         names = [self.group_of(k) for k in self.keys]
+        # pairs whose MI is not above the noise level at a layer on either axis: hollow rings
+        self.noise = np.array([self._at_noise(table, k, (xl, yl)) for k in self.keys], bool)
         for gi, g in enumerate(dict.fromkeys(names)):
             sel = np.array([n == g for n in names])
-            item = pg.ScatterPlotItem(self.xy[sel, 0], self.xy[sel, 1], size=9, name=g,
-                                      brush=pg.mkBrush(*_TAB10[gi % 10], 200), pen=None)
+            colour = _TAB10[gi % 10]
+            item = pg.ScatterPlotItem(self.xy[sel & ~self.noise, 0], self.xy[sel & ~self.noise, 1], size=9,
+                                      name=g, brush=pg.mkBrush(*colour, 200), pen=None)
             self.plot.addItem(item)
             self.scatters[g] = item
+            if (sel & self.noise).any():
+                ring = pg.ScatterPlotItem(self.xy[sel & self.noise, 0], self.xy[sel & self.noise, 1],
+                                          size=9, brush=None, pen=pg.mkPen(*colour, width=1.5))
+                self.plot.addItem(ring)
+                self.scatters[f"{g} (noise)"] = ring
+        if self.noise.any():  # one legend line says what the rings mean
+            key = pg.ScatterPlotItem([], [], size=9, brush=None, pen=pg.mkPen(90, 90, 90, width=1.5),
+                                     name="hollow: MI not above noise")
+            self.plot.addItem(key)
+            self.scatters["noise legend"] = key
         self.plot.setLabel("bottom", f"{xs} @ {xl}")
         self.plot.setLabel("left", f"{ys} @ {yl}")
         self._show_selection()
         if self.rows:
-            self.info.setText(f"{len(self.keys)} points, {len(self.scatters)} groups")
+            groups = len(dict.fromkeys(names))
+            at_noise = (f"; {int(self.noise.sum())} of {int(sum(1 for k in self.keys if k[1]))} pairs "
+                        "not above the noise level (hollow)") if self.noise.any() else ""
+            self.info.setText(f"{len(self.keys)} points, {groups} groups{at_noise}")
+
+    @staticmethod
+    def _at_noise(table: dict, key: tuple[str, str], layers) -> bool:
+        """Whether pair ``key`` shares no more than chance at any of ``layers`` (single maps and
+        tables without noise levels are never marked)."""
+        if not key[1]:
+            return False
+        return any(above_noise(table[(*key, lay)]) is False for lay in dict.fromkeys(layers))
 
     def group_of(self, key: tuple[str, str]) -> str:
         return self.groups.get(key, "pair" if key[1] else "single map")

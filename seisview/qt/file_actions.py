@@ -130,6 +130,12 @@ class FileActions:
         path = Path(path)
         scanned = registry.reader_for(path).meta.get("scan") and path.suffix.lower() != ".zarr"
         if report is None and scanned:
+            from seisview.io.segy_gathers import index_report
+
+            # a pre-stack file opened before: its saved report and header index, no scan
+            report = index_report(path, {"iline": iline, "xline": xline, "gather_key": gather_key,
+                                         "sample_format": None, "domain": None})
+        if report is None and scanned:
             try:
                 from seisview.io.segy import scan
 

@@ -37,7 +37,8 @@ def _predict_specs(snapshot, volume, specs, looks=None, exclude=None, threads=No
     (``{spec: labelled mask}``). Returns ``(version, {spec: SectionView})``.
     """
     from seisview.ml.device import use_threads
-    from seisview.ml.inference import label_here_next, predict_section
+    from seisview.ml.inference import predict_section
+    from seisview.ml.suggest import rank_predictions
     from seisview.qt.colormaps import colorize
     from seisview.qt.fast_image import rgba_qimage
 
@@ -53,7 +54,7 @@ def _predict_specs(snapshot, volume, specs, looks=None, exclude=None, threads=No
                 rgba = colorize(arr, cmap, levels, categorical)
                 view.images[name] = (arr, _look_key(cmap, levels), rgba, rgba_qimage(rgba))
         if exclude and spec in exclude:
-            view.regions = label_here_next(view.uncertainty, n=6, window=32, exclude=exclude[spec])
+            view.regions = rank_predictions(volume, {spec: p}, {spec: exclude[spec]})
         out[spec] = view
     return snapshot.version, out
 

@@ -47,9 +47,10 @@ def install(window) -> dict[str, QAction]:
         menu.insertAction(first, a)
     if first is not None:
         menu.insertSeparator(first)
-    from seisview.qt import header_picks, transfer_actions
+    from seisview.qt import fb_picks_job, header_picks, transfer_actions
 
     transfer_actions.install(window, before=first)
+    fb_picks_job.install(window)  # File → Export ▸ First breaks of every gather…
     header_picks.install(window)
     window._project_actions = acts
     return acts

@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QProgressBar,
@@ -29,8 +30,16 @@ from PyQt6.QtWidgets import (
 )
 
 from seisview.core.errors import SeisviewError
-from seisview.ml.jobs import check_labels, export_segy_job, predict_volume_job, warm_up
+from seisview.ml.jobs import (
+    check_labels,
+    export_segy_job,
+    export_store_job,
+    predict_volume_job,
+    volume_store_path,
+    warm_up,
+)
 from seisview.qt.prediction_layers import PredictionLayers
+from seisview.qt.viewer_settings import settings
 from seisview.qt.workers import TaskFailed, Worker
 
 CURVE_REDRAW_MS = 500  # loss / accuracy curves follow the run at this pace
@@ -50,6 +59,7 @@ class TrainingPanel(QWidget):
         self.worker: Worker | None = None
         self.volume_worker: Worker | None = None
         self.export_worker: Worker | None = None
+        self.volume_store = None  # the store Predict volume writes (the cube shown is read from it)
         self.layers: PredictionLayers | None = None
         self.run = None  # the TrainingRun in progress, or the last one
         self.run_id: int | None = None
@@ -85,7 +95,13 @@ class TrainingPanel(QWidget):
         self.minutes.setSpecialValueText("no limit")
         self.minutes.setToolTip("stop training after this long (0: no limit); early stopping on "
                                 "the held-out strokes usually ends it sooner")
+        from seisview.qt.run_choice import RunChoice
+
+        self.init_box = RunChoice(lambda: self.session.project)
+        self.init_box.setToolTip("start from scratch, or from the encoder of a pretraining run "
+                                 "(Pretraining dock): its layers go where their shapes fit")
         form.addRow("Model", self.model)
+        form.addRow("Start from", self.init_box)
         form.addRow("Epochs", self.epochs)
         form.addRow("Minutes", self.minutes)
         lay.addLayout(form)
@@ -149,8 +165,12 @@ class TrainingPanel(QWidget):
         over.addRow("Probability of", self.prob_class)
         lay.addLayout(over)
 
-        lay.addWidget(QLabel("Label here next (most uncertain):"))
+        lay.addWidget(QLabel("Label here next (uncertainty, classes in doubt):"))
         self.next_list = QListWidget()
+        self.next_list.setWordWrap(True)  # long class names wrap instead of scrolling sideways
+        self.next_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.next_list.setToolTip("Regions of this section most worth painting, best first, as "
+                                  "`seisview suggest` ranks them; click one to go there")
         self.next_list.itemActivated.connect(self._jump)
         self.next_list.itemClicked.connect(self._jump)
         lay.addWidget(self.next_list)
@@ -165,6 +185,16 @@ class TrainingPanel(QWidget):
         self.export_btn.clicked.connect(self.export_interactive)
         row2.addWidget(self.export_btn)
         lay.addLayout(row2)
+        self.scheduler = QLineEdit(str(settings().value("jobs/scheduler", "") or ""))
+        self.scheduler.setPlaceholderText("this computer")
+        self.scheduler.setToolTip("Where Predict volume runs: empty for this computer, or the address of "
+                                  "a dask scheduler (tcp://host:8786) whose workers see this survey's "
+                                  "and project's folders")
+        self.scheduler.editingFinished.connect(
+            lambda: settings().setValue("jobs/scheduler", self.scheduler.text().strip()))
+        run_on = QFormLayout()
+        run_on.addRow("Run on", self.scheduler)
+        lay.addLayout(run_on)
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -224,12 +254,22 @@ class TrainingPanel(QWidget):
             return False
         model = self.model.currentText()
         minutes = self.minutes.value() or None
+        init = self.init_box.checkpoint()
         config = TrainConfig(**{"model": model, "epochs": self.epochs.value(), "minutes": minutes,
                                 "threads": self.train_threads or background_threads(),
-                                **self.extra_config})
+                                "init": init, **self.extra_config})
+        if init is not None:  # what fits is said before a run is recorded (as `train --init`)
+            from seisview.ml.training import build_for
+
+            try:
+                build_for(config, palette_classes(project)[0])
+            except SeisviewError as exc:
+                self._say(f"cannot start {model} from run {self.init_box.run_id()}: {exc}")
+                return False
         # the labels are frozen into training data (Hilbert transforms etc.) in the worker
         self.run = facies_run(project, vol, config, labels, record={
-            "model": model, "epochs": config.epochs, "minutes": minutes, "source": "gui"})
+            "model": model, "epochs": config.epochs, "minutes": minutes, "source": "gui",
+            "init": self.init_box.run_id()})
         self.run_id = self.run.run_id
         self._ensure_layers(project)
         self.prob_class.blockSignals(True)
@@ -286,12 +326,14 @@ class TrainingPanel(QWidget):
             self.volume_worker.cancel()
         if self.session.volume is not vol:  # the model, its overlays and curves are of another survey
             self.snapshot = None
+            self.volume_store = None
             self.next_list.clear()
             if vol is not None:
                 for k in self.curves:
                     self.curves[k] = []
                 self._draw_curves()
                 self.bar.setValue(0)
+        self.init_box.refresh()
         self._sync_buttons()
 
     def _on_message(self, msg) -> None:
@@ -383,11 +425,14 @@ class TrainingPanel(QWidget):
             self.layers.set_chosen_class(i + 1)
 
     def _on_predictions(self, preds) -> None:
-        """Fill "label here next" from the uncertainty of the current inline (of the line on a
-        2-D survey, whose inlines are single traces; boxes found by the worker)."""
-        from seisview.ml.inference import label_here_next, volume_section_kind
+        """Fill "label here next" from the predictions of the current inline (of the line on a
+        2-D survey, whose inlines are single traces; boxes found by the worker), ranked as
+        ``seisview suggest --section`` ranks them (``ml.suggest.rank_predictions``)."""
+        from seisview.ml.inference import volume_section_kind
+        from seisview.ml.suggest import rank_predictions
 
-        kind = volume_section_kind(self.session.volume)
+        volume = self.session.volume
+        kind = volume_section_kind(volume)
         spec = self.session.spec(kind)
         pred = preds.get(spec)
         if pred is None:
@@ -396,13 +441,18 @@ class TrainingPanel(QWidget):
         if regions is None:
             project = self.session.project
             labelled = project.labels.mask(spec) if project is not None else None
-            regions = label_here_next(pred.entropy / pred.max_entropy, n=6, window=32,
-                                      exclude=labelled)
-        g = self.session.volume.geometry
+            regions = rank_predictions(volume, {spec: getattr(pred, "prediction", pred)},
+                                       {spec: labelled})
+        g = volume.geometry
+        names = self.session.project.palette if self.session.project is not None else None
+        class_names = _class_names(names)
         self.next_list.clear()
         for r in regions:
             il, xl, row = spec.volume_point(*r.center)
-            item = QListWidgetItem(f"{g.describe_point(il, xl, row)} (uncertainty {r.score:.2f})")
+            item = QListWidgetItem(r.describe(g, class_names))
+            item.setToolTip(f"uncertainty {r.uncertainty:.2f} (0 sure, 1 uniform) over the "
+                            f"{r.height} x {r.width} box around this point; the model hesitates "
+                            f"between {r.class_text(class_names).replace(' / ', ' and ')}")
             item.setData(Qt.ItemDataRole.UserRole, (il, xl, row))
             self.next_list.addItem(item)
 
@@ -420,26 +470,51 @@ class TrainingPanel(QWidget):
         if self.volume_worker is not None and self.volume_worker.running:
             self.volume_worker.cancel()
             return
-        from seisview.ml.device import DEFAULT_THREADS, background_threads
+        from seisview.ml.device import background_threads
 
-        threads = background_threads() if self.training else DEFAULT_THREADS
+        # beside a training run: one core stays free; else every core the RAM budget allows
+        threads = background_threads() if self.training else None
+        store = volume_store_path(self.snapshot, self.session.volume, self.session.project,
+                                  self.session.path)
+        scheduler = self.scheduler.text().strip() or None
+        self.volume_store = None
+        self._shown_at = 0.0
         self.volume_worker = Worker(predict_volume_job, self.snapshot, self.session.volume, threads,
-                                    name="predict-volume", nice=5)
-        self.volume_worker.progress.connect(lambda f, m: (self.bar.setValue(int(f * 1000)),
-                                                          self._say(f"predicting volume: {m}")))
+                                    out=store, scheduler=scheduler, name="predict-volume", nice=5)
+        self.volume_worker.progress.connect(lambda f, m: self._on_volume_progress(store, f, m))
         self.volume_worker.finished.connect(self._on_volume)
         self.volume_btn.setText("Cancel volume prediction")
         self.volume_worker.start()
 
+    def _on_volume_progress(self, store, fraction: float, message: str) -> None:
+        """A chunk is in the store: show the store's slices (they fill in), at most 2 redraws/s."""
+        import time
+
+        from seisview.io.store_export import result_cube
+
+        self.bar.setValue(int(fraction * 1000))
+        self._say(f"predicting volume: {message}")
+        if self.volume_store != store:
+            self.volume_store = store
+            self.layers.set_cube(*result_cube(store))
+            self._shown_at = time.monotonic()
+        elif time.monotonic() - self._shown_at > 0.5 or fraction >= 1.0:
+            self._shown_at = time.monotonic()
+            self.layers.refresh()
+
     def _on_volume(self, end) -> None:
+        from seisview.io.store_export import result_cube
         from seisview.qt.workers import TaskDone
 
         self.volume_btn.setText("Predict volume")
         if isinstance(end, TaskDone):
-            self.layers.set_cube(*end.result)
+            self.volume_store = end.result
+            self.layers.set_cube(*result_cube(end.result))
             self._say("volume predicted: time slices show the class map; Export SEG-Y… writes it")
         elif isinstance(end, TaskFailed):
             self._say(f"volume prediction failed: {end.message}")
+        else:
+            self._say("volume prediction cancelled: finished chunks are kept, Predict volume completes the rest")
         self._sync_buttons()
 
     def export_interactive(self) -> None:
@@ -469,9 +544,14 @@ class TrainingPanel(QWidget):
         except SeisviewError as exc:
             self._say(str(exc))
             return None
-        cube = self.layers.cube[0 if which == "classes" else 1]
-        self.export_worker = Worker(export_segy_job, target, cube, self.session.volume,
-                                    name="export-segy", nice=5)
+        if self.volume_store is not None:  # from the store, a block of inlines at a time
+            self.export_worker = Worker(export_store_job, self.volume_store,
+                                        "classes" if which == "classes" else "probability", target,
+                                        name="export-segy", nice=5)
+        else:
+            cube = self.layers.cube[0 if which == "classes" else 1]
+            self.export_worker = Worker(export_segy_job, target, cube, self.session.volume,
+                                        name="export-segy", nice=5)
         what = "class cube" if which == "classes" else "probability cube"
         self.export_worker.finished.connect(lambda end: self._on_exported(end, what, target))
         self._say(f"writing the {what} to {target.name}…")
@@ -517,3 +597,11 @@ def _grow_range(plot, x_max: float, y_max: float) -> None:
         plot.setProperty("grown", True)
         plot.setRange(xRange=(0, max(x_max * 1.5, 10.0)), yRange=(0, max(y_max * 1.1, 1e-3)),
                       padding=0)
+
+
+def _class_names(palette) -> tuple[str, ...]:
+    """Class names by id (``''`` for ids the palette lacks) for the "label here next" list."""
+    if palette is None:
+        return ()
+    ids = {c.id: c.name for c in palette}
+    return tuple(ids.get(i, "") for i in range(1, max(ids, default=0) + 1))

@@ -78,6 +78,9 @@ WORKSPACES = (  # the Layers dock is a tab of the right column: the views keep t
                                ("gathers", "bottom", "")),
               front=("first-breaks",), when_ready=("gathers",),
               tooltip="shot gathers, picks and the first-break picker"),
+    Workspace("Pretrain", (("pretraining", "right", ""), ("layers", "right", "tab")),
+              front=("pretraining",),
+              tooltip="self-supervised pretraining with live previews and the latent walk"),
 )
 SHARES = {"left": 0.12, "right": 0.30, "bottom": 0.32}  # of the window, for a workspace's docks
 
@@ -218,9 +221,14 @@ class Workspaces:
         for name, dock in w.panels.items():
             self.home.setdefault(name, w.dockWidgetArea(dock))
             w.removeDockWidget(dock)
+        parked: dict = {}
         for name, dock in w.panels.items():
-            if name not in names:  # in its own area, hidden: View -> Panels shows it there
-                w.addDockWidget(self.home[name], dock)
+            if name not in names:  # in its own area, hidden: View -> Panels shows it there,
+                w.addDockWidget(self.home[name], dock)  # as a tab of the others parked there
+                if self.home[name] in parked and name != "gathers":  # (so that all of them
+                    w.tabifyDockWidget(parked[self.home[name]], dock)  # shown still fit)
+                elif name != "gathers":
+                    parked[self.home[name]] = dock
                 dock.hide()
         prev: dict[str, QDockWidget] = {}
         tabs = []

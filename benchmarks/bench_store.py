@@ -1,0 +1,288 @@
+"""The survey store (issue 17 items 1 and 7): chunk shapes, codec, conversion, section reads.
+
+    nice -n 10 python benchmarks/bench_store.py layouts   # chunk shapes and codecs side by side
+    nice -n 10 python benchmarks/bench_store.py convert   # conversion vs raw read; reads vs segyio
+    nice -n 10 python benchmarks/bench_store.py actions   # cursor, AGC time slice, map RMS: store vs memory
+    ... --size small                                      # 160 x 200 x 300 instead of F3's size
+
+The survey is F3-sized (651 x 951 x 462) by default, made of the demo survey's amplitudes
+mirrored out to that size (laterally continuous reflectors and faults, so the codec sees
+seismic-like data, not noise), written as an IEEE SEG-Y. Every figure is a ratio of interleaved
+pairs (benchmarks/_timing.compare). "Cold" reads drop the files' pages from the page cache
+before each call (posix_fadvise DONTNEED on every file of the store or the SEG-Y, after a sync);
+"warm" reads repeat the call with the pages cached (no decoded-chunk cache: zarr's own read).
+
+``layouts`` writes the same cube in each candidate layout (from memory, so only the layout
+differs) and times an inline, a crossline and a time slice cold and warm against the layout
+seisview used before (16 x 16 traces, a time-major copy 8 x 16 x 1024, uncompressed).
+``convert`` times ``seisview convert`` (build_cache) against a raw sequential read of the same
+file, and the store's reads (through the Volume a user gets) against segyio on the SEG-Y.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import compare, loadavg, prefaulted  # noqa: E402
+
+SIZES = {"f3": (651, 951, 462), "small": (160, 200, 300)}
+
+
+def _mirror(n: int, m: int) -> np.ndarray:
+    k = np.arange(n) % (2 * m)
+    return np.where(k < m, k, 2 * m - 1 - k)
+
+
+def survey_cube(shape) -> np.ndarray:
+    """The demo survey mirrored out to ``shape`` (float32, seismic-like)."""
+    from seisview.io.demo import demo_volume
+
+    demo = np.asarray(demo_volume().data)
+    n_il, n_xl, ns = shape
+    out = np.empty(shape, np.float32)
+    xi, si = _mirror(n_xl, demo.shape[1]), _mirror(ns, demo.shape[2])
+    for i, src in enumerate(_mirror(n_il, demo.shape[0])):
+        out[i] = demo[src][np.ix_(xi, si)]
+    return out
+
+
+def write_segy(path: Path, cube: np.ndarray) -> Path:
+    from seisview.core.geometry import SurveyGeometry
+    from seisview.io.segy import write_volume_segy
+
+    geom = SurveyGeometry.regular(*cube.shape, il_first=100, xl_first=300)
+    return write_volume_segy(path, cube, geom)
+
+
+def evict(root: Path) -> None:
+    """Drop the page-cache pages of every file under ``root`` (or of the file ``root``)."""
+    files = [root] if root.is_file() else [Path(d, n) for d, _, ns in os.walk(root) for n in ns]
+    for f in files:
+        fd = os.open(f, os.O_RDONLY)
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
+
+
+def disk_usage(root: Path) -> tuple[int, int]:
+    files = [Path(d, n) for d, _, ns in os.walk(root) for n in ns]
+    return sum(f.stat().st_size for f in files), len(files)
+
+
+# -- layouts ----------------------------------------------------------------------------
+def _codec(name: str):
+    from zarr.codecs import BloscCodec
+
+    return {"none": None, "zstd1": [BloscCodec(cname="zstd", clevel=1, shuffle="shuffle")],
+            "lz4": [BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")]}[name]
+
+
+LAYOUTS = {  # name: (amplitude chunks, time-major chunks or None, codec)
+    "old 16x16 raw": ((16, 16, -1), (8, 16, 1024), "none"),
+    "16x16 zstd": ((16, 16, -1), (16, 128, 128), "zstd1"),
+    "16x16 lz4": ((16, 16, -1), (16, 128, 128), "lz4"),
+    "8x8 zstd": ((8, 8, -1), (8, 128, 128), "zstd1"),
+    "16x16 raw": ((16, 16, -1), (16, 128, 128), "none"),
+    "bricks 64 zstd": ((64, 64, 64), None, "zstd1"),
+}
+
+
+def write_layout(root: Path, cube: np.ndarray, amp_chunks, tm_chunks, codec: str) -> dict:
+    import time
+
+    import zarr
+
+    shape = cube.shape
+    amp_chunks = tuple(s if c == -1 else min(c, s) for c, s in zip(amp_chunks, shape, strict=True))
+    g = zarr.open_group(store=str(root), mode="w")
+    amp = g.create_array("amplitude", shape=shape, chunks=amp_chunks, dtype="float32",
+                         compressors=_codec(codec))
+    tm = None
+    if tm_chunks is not None:
+        tm_chunks = tuple(min(c, s) for c, s in zip(tm_chunks, (shape[2], shape[0], shape[1]), strict=True))
+        tm = g.create_array("time_major", shape=(shape[2], shape[0], shape[1]), chunks=tm_chunks,
+                            dtype="float32", compressors=_codec(codec))
+    t0 = time.perf_counter()
+    step = 128 if tm is None else max(tm_chunks[1], amp_chunks[0])
+    step = max(step, amp_chunks[0])
+    for i0 in range(0, shape[0], step):
+        block = cube[i0:i0 + step]
+        amp[i0:i0 + step] = block
+        if tm is not None:
+            tm[:, i0:i0 + step, :] = np.ascontiguousarray(block.transpose(2, 0, 1))
+    os.sync()
+    nbytes, nfiles = disk_usage(root)
+    return {"write_s": time.perf_counter() - t0, "bytes": nbytes, "files": nfiles}
+
+
+def layout_readers(root: Path):
+    import zarr
+
+    g = zarr.open_group(store=str(root), mode="r")
+    amp = g["amplitude"]
+    tm = g["time_major"] if "time_major" in g else None
+    n_il, n_xl, ns = amp.shape
+    return {
+        "inline": lambda: np.asarray(amp[n_il // 2]),
+        "crossline": lambda: np.asarray(amp[:, n_xl // 2, :]),
+        "time slice": (lambda: np.asarray(tm[ns // 2])) if tm is not None else
+                      (lambda: np.asarray(amp[:, :, ns // 2])),
+    }
+
+
+def run_layouts(shape, work: Path, n: int) -> None:
+    cube = survey_cube(shape)
+    raw_mb = cube.nbytes / 1e6
+    print(f"== store layouts, cube {shape} ({raw_mb:.0f} MB as float32), {loadavg()}")
+    info = {}
+    for name, (ac, tc, codec) in LAYOUTS.items():
+        info[name] = write_layout(work / name.replace(" ", "_"), cube, ac, tc, codec)
+        i = info[name]
+        print(f"  {name:16s} write {i['write_s']:.1f} s, {i['bytes'] / 1e6:.0f} MB on disk "
+              f"({i['bytes'] / 1e6 / raw_mb:.2f}x the samples incl. copies), {i['files']} files")
+    del cube
+    base_root = work / "old_16x16_raw"
+    base = layout_readers(base_root)
+    for name in list(LAYOUTS)[1:]:
+        root = work / name.replace(" ", "_")
+        subj = layout_readers(root)
+        print(f"-- {name} / old 16x16 raw (time ratio: below 1 is faster)")
+        for what in ("inline", "crossline", "time slice"):
+            cold = compare(base[what], subj[what], n=n, setup=lambda side, r=root: evict(
+                base_root if side == "baseline" else r))
+            print(cold.line(f"{what} cold", names=(name, "old")))
+            warm = compare(base[what], subj[what], n=n, min_time=0.02)
+            print(warm.line(f"{what} warm", names=(name, "old")))
+
+
+# -- conversion and reads ----------------------------------------------------------------
+def run_convert(shape, work: Path, n: int) -> None:
+    import segyio
+
+    from seisview.io.cache import build_cache, open_cache
+    from seisview.io.segy import scan
+
+    sgy = write_segy(work / "survey.sgy", survey_cube(shape))
+    size = sgy.stat().st_size
+    print(f"== conversion, {shape} IEEE SEG-Y of {size / 1e6:.0f} MB, {loadavg()}")
+    buf = prefaulted(size)
+
+    def raw_read():
+        with open(sgy, "rb", buffering=0) as f:
+            f.readinto(buf)
+
+    out = work / "survey.zarr"
+
+    def convert():
+        shutil.rmtree(out, ignore_errors=True)
+        build_cache(scan(sgy), out)
+
+    raw_read()
+    conv = compare(raw_read, convert, n=1, warmup=0)
+    print(conv.line("convert / raw read of the cached file", "goal <= 2x (0.5x the speed)",
+                    names=("convert", "raw read")))
+    cold = compare(raw_read, convert, n=1, warmup=0, setup=lambda side: evict(sgy))
+    print(cold.line("convert / raw read, SEG-Y evicted first", "goal <= 2x",
+                    names=("convert", "raw read")))
+    nbytes, nfiles = disk_usage(out)
+    print(f"  store {nbytes / 1e6:.0f} MB in {nfiles} files = {nbytes / size:.2f}x the SEG-Y "
+          f"(amplitude + time-major copy)")
+    os.sync()
+    vol = open_cache(out)
+    n_il, n_xl, ns = shape
+    i, j, k = n_il // 2, n_xl // 2, ns // 2
+
+    def fresh(fn):  # the user's Volume, without its decoded-chunk cache
+        def call():
+            vol.data.clear()
+            if vol.time_major_ready:
+                vol.time_major.clear()
+            return fn()
+        return call
+
+    print(f"== store sections vs segyio (time ratio store / segyio: below 1 is faster), {loadavg()}")
+    with segyio.open(sgy) as f:
+        reads = {"inline": (lambda: f.iline[100 + i], fresh(lambda: vol.inline(i))),
+                 "crossline": (lambda: f.xline[300 + j], fresh(lambda: vol.crossline(j))),
+                 "time slice": (lambda: f.depth_slice[k], fresh(lambda: vol.time_slice(k)))}
+        for what, (seg, st) in reads.items():
+            reps = 2 if what == "time slice" else n
+            c = compare(seg, st, n=reps, setup=lambda side: evict(sgy if side == "baseline" else out))
+            print(c.line(f"{what} cold", names=("store", "segyio")))
+            c = compare(seg, st, n=reps, min_time=0.02)
+            print(c.line(f"{what} warm", names=("store", "segyio")))
+        nxt = [i]
+
+        def next_inline():  # scrubbing: the next inline, decoded chunk rows kept
+            nxt[0] = (nxt[0] + 1) % n_il
+            return vol.inline(nxt[0])
+
+        c = compare(lambda: f.iline[100 + nxt[0]], next_inline, n=n, min_time=0.02)
+        print(c.line("scrubbing inlines warm (next inline each call)", names=("store", "segyio")))
+
+
+def run_actions(shape, work: Path, n: int) -> None:
+    """Per-section actions on the store against the same on the in-memory volume."""
+    from seisview.core.section import SectionSpec
+    from seisview.core.session import Session
+    from seisview.io.cache import build_cache, open_cache
+    from seisview.io.segy import load, scan
+    from seisview.qt.map_view import window_attribute
+
+    sgy = write_segy(work / "survey.sgy", survey_cube(shape))
+    out = build_cache(scan(sgy), work / "survey.zarr")
+    mem, vol = load(sgy, use_cache=False), open_cache(out)
+    _ = mem.time_major  # the in-memory side as the GUI has it after opening
+    sessions = []
+    for v in (mem, vol):
+        s = Session()
+        s.open_volume(v)
+        sessions.append(s)
+    n_il, n_xl, ns = shape
+    i, k = n_il // 2, ns // 2
+    print(f"== per-section actions, store / in memory (time ratio), {shape}, {loadavg()}")
+    for s in sessions:
+        s.volume.inline(i), s.volume.time_slice(k)  # what the views show
+    pts = [(i, jj, kk) for jj in range(0, n_xl, 7) for kk in range(0, ns, 11)]
+    c = compare(lambda: [sessions[0].set_cursor(*p) for p in pts[:200]],
+                lambda: [sessions[1].set_cursor(*p) for p in pts[:200]], n=n, min_time=0.02)
+    print(c.line("cursor read-out over the shown inline (200 moves)", names=("store", "memory")))
+    raw = vol.data.array
+    c = compare(lambda: [sessions[1].set_cursor(*p) for p in pts[:50]],
+                lambda: [float(raw[p]) for p in pts[:50]], n=n, min_time=0.02)
+    print(c.line("cursor read-out, a zarr read per move / from decoded rows (50 moves)",
+                 names=("zarr", "decoded rows")))
+    for s in sessions:
+        s.set_display(agc_ms=250)
+    spec = SectionSpec("time", k)
+    c = compare(lambda: sessions[0].display_section(spec), lambda: sessions[1].display_section(spec),
+                n=n)
+    print(c.line("AGC 250 ms time slice", names=("store", "memory")))
+    c = compare(lambda: window_attribute(mem, k, 5, "RMS amplitude"),
+                lambda: window_attribute(vol, k, 5, "RMS amplitude"), n=n)
+    print(c.line("map RMS over +-5 samples", names=("store", "memory")))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", choices=("layouts", "convert", "actions"))
+    ap.add_argument("--size", choices=tuple(SIZES), default="f3")
+    ap.add_argument("-n", type=int, default=4, help="pairs per run (three runs)")
+    ap.add_argument("--dir", help="work folder (default: a temporary one, removed after)")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory(dir=a.dir) as d:
+        run = {"layouts": run_layouts, "convert": run_convert, "actions": run_actions}[a.what]
+        run(SIZES[a.size], Path(d), a.n)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""A :class:`Volume` over a store variable, read chunk row by chunk row as sections ask.
+
+An inline of a store chunked ``(8, 8, trace)`` decodes eight inlines; scrubbing to the next
+one should not decode them again. :class:`SlabReader` keeps the last few decoded chunk rows
+of each direction (inline rows, crossline columns, time-major sample slabs) within a byte
+limit, and passes any other slicing straight to zarr.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+from seisview.core.volume import Volume
+
+
+def _cache_bytes() -> int:
+    """Decoded slabs one reader keeps: an eighth of the RAM budget, 64-512 MB."""
+    from seisview.config import ram_budget_bytes
+
+    return int(min(512 * 1024**2, max(64 * 1024**2, ram_budget_bytes() // 8)))
+
+
+class SlabReader:
+    """``array[i]`` and ``array[:, j, :]`` of a 3-D zarr array through a small LRU of chunk rows.
+
+    Slicing an axis-0 index reads the chunk row holding it; a ``[:, j, :]`` key reads the
+    chunk column. Other keys go to zarr unchanged. Thread-safe (the GUI reads in workers).
+    """
+
+    def __init__(self, array, max_bytes: int | None = None):
+        self.array = array
+        self.shape = tuple(array.shape)
+        self.dtype = np.dtype(array.dtype)
+        self.ndim = len(self.shape)
+        self.chunks = tuple(array.chunks)
+        self._slabs: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self._max_bytes = _cache_bytes() if max_bytes is None else max_bytes
+        self.partner: SlabReader | None = None  # the same samples in the other order (time-major)
+
+    @property
+    def store(self):
+        """The zarr store under the array (its ``root`` is the store folder), as zarr arrays have."""
+        return self.array.store
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __array__(self, dtype=None, copy=None):
+        out = np.asarray(self.array[...])
+        return out.astype(dtype) if dtype is not None else out
+
+    def _slab(self, axis: int, idx: int) -> tuple[np.ndarray, int]:
+        c = self.chunks[axis]
+        k = idx // c
+        with self._lock:
+            got = self._slabs.get((axis, k))
+            if got is not None:
+                self._slabs.move_to_end((axis, k))
+                return got, k * c
+        sl: list[slice] = [slice(None)] * self.ndim
+        sl[axis] = slice(k * c, min((k + 1) * c, self.shape[axis]))
+        data = np.asarray(self.array[tuple(sl)])
+        with self._lock:
+            self._slabs[(axis, k)] = data
+            total = sum(a.nbytes for a in self._slabs.values())
+            while total > self._max_bytes and len(self._slabs) > 1:
+                _, old = self._slabs.popitem(last=False)
+                total -= old.nbytes
+        return data, k * c
+
+    def cached_point(self, i: int, j: int, k: int):
+        """The sample at ``[i, j, k]`` from a decoded chunk row already held, else None."""
+        c0, c1 = self.chunks[0], self.chunks[1]
+        with self._lock:
+            row = self._slabs.get((0, i // c0))
+            if row is not None:
+                return row[i - (i // c0) * c0, j, k]
+            col = self._slabs.get((1, j // c1))
+            if col is not None:
+                return col[i, j - (j // c1) * c1, k]
+        return None
+
+    def __getitem__(self, key):
+        if (isinstance(key, tuple) and len(key) == 3
+                and all(isinstance(v, int | np.integer) for v in key)):
+            # the cursor read-out on every mouse move: from what the views already decoded
+            got = self.cached_point(*key)
+            if got is None and self.partner is not None:
+                got = self.partner.cached_point(key[2], key[0], key[1])
+            if got is not None:
+                return got
+        if isinstance(key, int | np.integer):
+            i = int(key) + (self.shape[0] if key < 0 else 0)
+            if not 0 <= i < self.shape[0]:
+                raise IndexError(key)
+            data, i0 = self._slab(0, i)
+            return data[i - i0]
+        if (isinstance(key, tuple) and len(key) == 3 and key[0] == slice(None)
+                and isinstance(key[1], int | np.integer) and key[2] == slice(None)):
+            j = int(key[1]) + (self.shape[1] if key[1] < 0 else 0)
+            if not 0 <= j < self.shape[1]:
+                raise IndexError(key)
+            data, j0 = self._slab(1, j)
+            return data[:, j - j0, :]
+        return self.array[key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._slabs.clear()
+
+
+def store_volume(store, name: str = "amplitude") -> Volume:
+    """The Volume of variable ``name`` (inline, crossline, z) of an open :class:`SurveyStore`."""
+    from seisview.core.errors import SeisviewError
+
+    arr = store.array(name)
+    if tuple(arr.shape) != store.geometry.shape:
+        raise SeisviewError(f"{name!r} in {store.path} has shape {tuple(arr.shape)}, not the survey's "
+                            f"{store.geometry.shape}", hint="choose a 3-D variable of this survey")
+    tm = store.time_major(name)
+    live = np.asarray(store.array("live")[:], bool) if "live" in store.group else None
+    data = SlabReader(arr)
+    tm_reader = SlabReader(tm) if tm is not None else None
+    data.partner = tm_reader  # a point under a time slice comes from the time-major rows
+    vol = Volume(data, store.geometry, live=live, time_major=tm_reader)
+    warnings = store.attrs.get("seisview_warnings", [])
+    vol.load_warnings = [str(w) for w in warnings] if isinstance(warnings, list) else []
+    return vol
