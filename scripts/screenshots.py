@@ -16,6 +16,8 @@ is built once), opens the window filling the screen and writes:
 * ``firstbreaks-zeroshot-WxH.png``: the same shots picked by the shipped picker before any
   hand pick (First-break picker dock, Predict all gathers, Zoom to first breaks);
 * ``inspect-WxH.png``: the Inspect workspace with that model's activations and statistics;
+* ``pretrain-WxH.png``: the Pretraining dock after an autoencoder run on the demo survey
+  (reconstructions, loss); ``dreams-WxH.png``: its latent walk between two sections;
 * ``export-inline.png`` (first size only): File → Export view of the demo inline.
 
 PNGs are reduced to 256 colours (Pillow) to stay a few hundred kB. Needs
@@ -41,14 +43,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=REPO / "docs" / "guide" / "img")
     ap.add_argument("--sizes", default=",".join(SIZES), help="comma-separated WxH screen sizes")
+    ap.add_argument("--only", default="", help="comma-separated shot names (e.g. pretrain,dreams): "
+                    "make those and the steps they need, skip the rest")
     ap.add_argument("--child", help=argparse.SUPPRESS)  # WxH: run inside the X server
-    ap.add_argument("--only", choices=("firstbreaks",), default=None,
-                    help="only the first-break pictures")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "seisview-screenshots-cache")
     args = ap.parse_args(argv)
     if args.child:
         return shoot(args.child, args.out, first=os.environ.get("SHOTS_FIRST") == "1",
-                     only=os.environ.get("SHOTS_ONLY") or None)
+                     only=set(filter(None, args.only.split(","))))
     if shutil.which("xvfb-run") is None:
         print("screenshots need xvfb-run (apt install xvfb)", file=sys.stderr)
         return 2
@@ -57,11 +59,10 @@ def main(argv=None) -> int:
         home = Path(tempfile.mkdtemp(prefix="seisview-shots-"))
         args.cache.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, "SEISVIEW_HOME": str(home), "SEISVIEW_CACHE": str(args.cache),  # demo built once
-               "PYTHONPATH": str(REPO), "SHOTS_FIRST": str(int(i == 0)),
-               "SHOTS_ONLY": args.only or ""}
+               "PYTHONPATH": str(REPO), "SHOTS_FIRST": str(int(i == 0))}
         env.pop("QT_QPA_PLATFORM", None)
         cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {size}x24", sys.executable, __file__,
-               "--child", size, "--out", str(args.out)]
+               "--child", size, "--out", str(args.out), "--only", args.only]
         print(f"{size}: {' '.join(cmd[4:])}", flush=True)
         rc = subprocess.call(cmd, env=env)
         shutil.rmtree(home, ignore_errors=True)
@@ -71,7 +72,7 @@ def main(argv=None) -> int:
 
 
 # -- inside the X server ------------------------------------------------------------------------
-def shoot(size: str, out: Path, first: bool, only: str | None = None) -> int:
+def shoot(size: str, out: Path, first: bool, only: set[str] = frozenset()) -> int:
     os.environ["QT_QPA_PLATFORM"] = "xcb"
     from seisview.qt.app import make_app
     from seisview.qt.main_window import MainWindow
@@ -80,62 +81,59 @@ def shoot(size: str, out: Path, first: bool, only: str | None = None) -> int:
     w = MainWindow()
     w.setGeometry(app.primaryScreen().availableGeometry())  # as a maximised window
     w.show()
-    shots = Shots(app, w, out, size)
-    if only != "firstbreaks":
-        shots.survey_pictures(first)
-    shots.first_break_pictures()
-    project = w.session.project
-    w.close()
-    if project is not None:
-        project.close()
-    return 0
+    shots = Shots(app, w, out, size, only)
+    wanted = shots.wanted
 
+    w.files.open_demo()
+    shots.wait_loaded()
+    shots.settle(1.5)  # the 8-bit display cube, the map
+    shots.hover("inline", 0.45, 0.55)
+    shots.save("main")
+    if first and wanted("export-inline"):
+        from seisview.qt.export_view import export_plot
 
-class Shots:
-    def __init__(self, app, window, out: Path, size: str):
-        self.app, self.w, self.out, self.size = app, window, out, size
+        export_plot(w.section_views["inline"], out / "export-inline.png", width=1400)
+        _reduce(out / "export-inline.png")
+        print(f"  wrote {out / 'export-inline.png'}", flush=True)
+    shots.demo_labels()
+    shots.save("labels")
+    # a real model from those strokes: overlays, legend, activations
+    if (wanted("train") or wanted("inspect")) and shots.train():
+        shots.save("train")
+        w.workspaces.switch("Inspect")
+        shots.wait_for(lambda: w.panels["activations"].widget().current is not None, 120)
+        shots.wait_for(lambda: bool(w.panels["crossplot"].widget().rows), 120)
+        shots.save("inspect")
+        training = w.panels["training"].widget()
+        training.cancel()
+        shots.wait_for(lambda: not training.training, 60)  # the run recorded as cancelled
+        shots.settle(0.5)
 
-    def survey_pictures(self, first: bool) -> None:
-        shots, w, out = self, self.w, self.out
-        w.files.open_demo()
-        shots.wait_loaded()
-        shots.settle(1.5)  # the 8-bit display cube, the map
-        shots.hover("inline", 0.45, 0.55)
-        shots.save("main")
-        if first:
-            from seisview.qt.export_view import export_plot
+    # the Pretraining dock after an autoencoder run, then a latent walk
+    if (wanted("pretrain") or wanted("dreams")) and shots.pretrain():
+        shots.save("pretrain")
+        if shots.dream():
+            shots.save("dreams")
 
-            export_plot(w.section_views["inline"], out / "export-inline.png", width=1400)
-            _reduce(out / "export-inline.png")
-            print(f"  wrote {out / 'export-inline.png'}", flush=True)
-        shots.demo_labels()
-        shots.save("labels")
-        if shots.train():  # a real model from those strokes: overlays, legend, activations
-            shots.save("train")
-            w.workspaces.switch("Inspect")
-            shots.wait_for(lambda: w.panels["activations"].widget().current is not None, 120)
-            shots.wait_for(lambda: bool(w.panels["crossplot"].widget().rows), 120)
-            shots.save("inspect")
-            training = w.panels["training"].widget()
-            training.cancel()
-            shots.wait_for(lambda: not training.training, 60)  # the run recorded as cancelled
-            shots.settle(0.5)
+    if only and not only & {"real-volve", "firstbreaks", "firstbreaks-zeroshot"}:
+        project = w.session.project
+        w.close()
+        if project is not None:
+            project.close()
+        return 0
+    w.workspaces.switch("Interpret")
+    w.files.open_path(DATA / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
+    shots.wait_loaded()
+    shots.settle(1.0)
+    shots.hover("crossline", 0.5, 0.5)
+    shots.save("real-volve")
 
-        w.workspaces.switch("Interpret")
-        w.files.open_path(DATA / "segy" / "volve" / "volve10-migvel-depth-sub3d.sgy")
-        shots.wait_loaded()
-        shots.settle(1.0)
-        shots.hover("crossline", 0.5, 0.5)
-        shots.save("real-volve")
-
-    def first_break_pictures(self) -> None:
-        """The real refrapy shots, then picked by the shipped picker before any hand pick."""
-        shots, w = self, self.w
-        w.files.open_path(DATA / "firstbreaks" / "refrapy-02" / "field_example_02_shots_with_fb.sgy")
-        shots.wait_loaded()
-        w.workspaces.switch("First breaks")
-        shots.settle(1.0)
-        shots.save("firstbreaks")
+    w.files.open_path(DATA / "firstbreaks" / "refrapy-02" / "field_example_02_shots_with_fb.sgy")
+    shots.wait_loaded()
+    w.workspaces.switch("First breaks")
+    shots.settle(1.0)
+    shots.save("firstbreaks")
+    if shots.wanted("firstbreaks-zeroshot"):  # the shipped picker, before any hand pick
         panel = w.panels["first-breaks"].widget()
         w.panels["first-breaks"].raise_()
         w.session.set_gather(6)
@@ -144,6 +142,19 @@ class Shots:
         panel.zoom_to_picks()
         shots.settle(1.0)
         shots.save("firstbreaks-zeroshot")
+    project = w.session.project
+    w.close()
+    if project is not None:
+        project.close()
+    return 0
+
+
+class Shots:
+    def __init__(self, app, window, out: Path, size: str, only=frozenset()):
+        self.app, self.w, self.out, self.size, self.only = app, window, out, size, only
+
+    def wanted(self, name: str) -> bool:
+        return not self.only or name in self.only
 
     def settle(self, seconds: float) -> None:
         import time
@@ -243,7 +254,37 @@ class Shots:
         self.hover("inline", 0.6, 0.75)
         return ok
 
-    def save(self, name: str) -> Path:
+    def pretrain(self) -> bool:
+        """Pretraining workspace: an autoencoder learning on the demo survey, its
+        reconstructions redrawn at each snapshot; waits for the run to end."""
+        self.w.workspaces.switch("Pretrain")
+        panel = self.w.panels["pretraining"].widget()
+        panel.steps.setValue(int(os.environ.get("SHOTS_PRETRAIN_STEPS", "300")))
+        panel.minutes.setValue(3.0)
+        if not panel.start():
+            print("  pretraining did not start: " + panel.status.text(), flush=True)
+            return False
+        ok = self.wait_for(lambda: not panel.training, 400)
+        self.settle(1.5)  # the last preview
+        return ok
+
+    def dream(self) -> bool:
+        """The Seismic dreams tab: a walk between the current inline and crossline."""
+        panel = self.w.panels["pretraining"].widget()
+        panel.tabs.setCurrentIndex(1)
+        view = panel.walk
+        view.frames.setValue(12)
+        if not view.start_walk():
+            print("  walk did not start: " + view.info.text(), flush=True)
+            return False
+        ok = self.wait_for(lambda: view.walk is not None, 120)
+        view.show_frame(5)
+        self.settle(0.5)
+        return ok
+
+    def save(self, name: str) -> Path | None:
+        if not self.wanted(name):
+            return None
         self.settle(0.3)
         path = self.out / f"{name}-{self.size}.png"
         self.app.primaryScreen().grabWindow(0).save(str(path))

@@ -51,6 +51,8 @@ def _isolated_home(tmp_path_factory):
     """Keep settings, logs and caches of the test run out of the user's home."""
     home = tmp_path_factory.mktemp("seisview_home")
     os.environ["SEISVIEW_HOME"] = str(home)
+    # automatic survey stores go beside the survey unless a cache folder is named: not into tests/data
+    os.environ["SEISVIEW_CACHE"] = str(home / "cache")
     yield home
 
 

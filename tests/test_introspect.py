@@ -173,6 +173,10 @@ def test_cli_stats_on_a_real_section(tmp_path, snapshot, shared_data):
     # level, and none with a noise map of its size
     assert max(abs(v) for v in noise) < 0.005, noise
     assert min(related) > max(0.01, 3 * max(abs(v) for v in noise)), (related, noise)
+    # every related pair is above its noise level at every layer
+    from seisview.attributes.cooccurrence import above_noise
+
+    assert all(above_noise(r) for r in rows if "noise" not in r["b"])
 
 
 def test_phase_pair_maps_and_statistics_stop_at_a_cancel_between_maps():

@@ -259,3 +259,21 @@ def test_an_old_automatic_cache_is_rebuilt_as_a_store(tmp_path, monkeypatch, cap
     assert is_store(auto) and not vol.in_memory
     assert np.array_equal(vol.inline(3), load(p, use_cache=False).inline(3))
     assert [r for r in caplog.records if "older seisview" in r.getMessage()]
+
+
+def test_the_automatic_store_goes_beside_the_survey(tmp_path, monkeypatch):
+    from seisview.io.cache import cache_path_for, cached_volume
+
+    monkeypatch.delenv("SEISVIEW_CACHE", raising=False)
+    monkeypatch.delenv("SEISVIEW_STORE_DIR", raising=False)
+    (tmp_path / "survey").mkdir()
+    p = make(tmp_path / "survey" / "s.sgy", n_il=6, n_xl=5, ns=20)
+    assert cache_path_for(scan(p)) == tmp_path / "survey" / "s.sgy.seisview.zarr"
+    first = cached_volume(scan(p))
+    assert np.array_equal(first.inline(2), load(p, use_cache=False).inline(2))
+    make(p, n_il=7, n_xl=5, ns=20)  # the file changes: its store is made again, in the same place
+    again = cached_volume(scan(p))
+    assert again.shape == (7, 5, 20) and cache_path_for(scan(p)).is_dir()
+    assert sorted(q.name for q in (tmp_path / "survey").iterdir()) == ["s.sgy", "s.sgy.seisview.zarr"]
+    monkeypatch.setenv("SEISVIEW_STORE_DIR", str(tmp_path / "shared"))
+    assert cache_path_for(scan(p)).parent == tmp_path / "shared"

@@ -126,7 +126,7 @@ def test_suggest_json_in_line_numbers_and_ms(time_project, capsys):
     # the text form: best first, in line numbers
     assert main(["suggest", str(proj), "--run", "1", "--section", "inline:164", "--top", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and lines[0].startswith("1. inline 164: inlines 164, crosslines ")
+    assert len(lines) == 2 and lines[0].startswith("1. inline 164: inline 164, crosslines ")
 
 
 def test_suggest_json_in_metres_on_a_depth_survey(tmp_path, shared_data, capsys):

@@ -93,4 +93,11 @@ def run_stats(args) -> int:
     out = write_csv(rows, args.out)
     print(f"{len(rows)} rows ({len(maps)} maps, layers: raw, "
           f"{', '.join(layers) if layers else 'all'}{'' if args.no_random else ' + random copy'}) -> {out}")
+    from seisview.attributes.cooccurrence import above_noise
+
+    pair_rows = [r for r in rows if r["b"]]
+    if pair_rows:
+        at_noise = sum(above_noise(r) is False for r in pair_rows)
+        print(f"{at_noise} of {len(pair_rows)} pair rows share no more than chance (mutual_information "
+              "<= mi_noise, the largest MI of the shifted baseline)")
     return 0

@@ -70,12 +70,13 @@ def cmd_suggest(args) -> int:
 
 
 def _ranges(d: dict, g) -> str:
+    """``inline 200, crosslines 380-411, time 400-524 ms`` (a line word is plural for a range)."""
     def span(lo, hi):
         return f"{lo:g}" if lo == hi else f"{lo:g}-{hi:g}"
 
-    z = d[g.z_name]
-    return (f"inlines {span(*d['inline'])}, crosslines {span(*d['crossline'])}, "
-            f"{g.z_name} {span(*z)} {g.z_unit}")
+    il, xl, z = d["inline"], d["crossline"], d[g.z_name]
+    return (f"inline{'s' * (il[0] != il[1])} {span(*il)}, crossline{'s' * (xl[0] != xl[1])} "
+            f"{span(*xl)}, {g.z_name} {span(*z)} {g.z_unit}")
 
 
 def _facies_runs_hint(project) -> str:

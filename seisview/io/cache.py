@@ -34,15 +34,33 @@ from seisview.io.store import create_store, open_store
 log = logging.getLogger(__name__)
 
 
-def cache_path_for(report) -> Path:
-    """Where the cache of a scanned file lives (keyed by path, size, mtime and the scan's choices)."""
-    from seisview.config import store_dir
-
+def source_key(report) -> str:
+    """What a store was made from: the file's path, size and mtime and the scan's choices."""
     st = os.stat(report.path)
     key = json.dumps([str(Path(report.path).resolve()), st.st_size, st.st_mtime_ns, report.iline_byte,
                       report.xline_byte, report.format_code, report.domain])
-    digest = hashlib.sha1(key.encode()).hexdigest()[:12]
-    return store_dir() / f"{Path(report.path).stem}-{digest}.zarr"
+    return hashlib.sha1(key.encode()).hexdigest()[:12]
+
+
+def cache_path_for(report) -> Path:
+    """Where the automatic store of a scanned file goes: in ``SEISVIEW_STORE_DIR`` or
+    ``SEISVIEW_CACHE`` when one is set; else beside the file (``NAME.seisview.zarr``, where a
+    project goes by default too, and cluster workers see what they see of the survey) when its
+    folder is writable; else in the cache under the user's home."""
+    from seisview.config import cache_dir, store_dir
+
+    src = Path(report.path).resolve()
+    chosen = os.environ.get("SEISVIEW_STORE_DIR") or os.environ.get("SEISVIEW_CACHE")
+    if not chosen and _writable_data_folder(src.parent, cache_dir()):
+        return src.parent / f"{src.name}.seisview.zarr"
+    return store_dir() / f"{src.stem}-{source_key(report)}.zarr"
+
+
+def _writable_data_folder(folder: Path, cache: Path) -> bool:
+    """A user's folder we may write beside: writable, not seisview's cache nor its package."""
+    package = Path(__file__).resolve().parents[1]
+    return (os.access(folder, os.W_OK) and not folder.is_relative_to(cache.resolve())
+            and not folder.is_relative_to(package))
 
 
 def build_cache(report, out, state: TaskState | None = None, *, scheduler: str | None = None,
@@ -101,6 +119,7 @@ def _write(report, geometry, il_idx, xl_idx, tmp: Path, state: TaskState, schedu
     from seisview.io.store_convert import run_tiles, tile_jobs
 
     store = create_store(tmp, geometry, attrs={"seisview_source": str(report.path),
+                                               "seisview_source_key": source_key(report),
                                                "seisview_scan": report.to_json_dict()})
     store.add_variable("amplitude", "float32", time_major=True,
                        attrs={"long_name": "amplitude", "source": Path(report.path).name})
@@ -143,7 +162,11 @@ def cached_volume(report, state: TaskState | None = None) -> Volume:
     path = cache_path_for(report)
     if is_cache(path):
         try:
-            return open_cache(path)
+            store = open_store(path)
+            if store.attrs.get("seisview_source_key") == source_key(report):
+                return store.volume("amplitude")
+            log.warning("%s was made from another version of %s (or other scan choices); "
+                        "building it again", path, Path(report.path).name)
         except SeisviewError as exc:  # damaged, or made by an older seisview
             log.warning("%s; building the store again", exc)
     if path.exists() and not is_cache(path):  # our own folder, unrecognisable: safe to clear

@@ -161,6 +161,9 @@ class FirstBreakPanel(QWidget):
         self.accept_btn.clicked.connect(self.accept)
         self.zoom_btn.clicked.connect(self.zoom_to_picks)
         self.show_box.toggled.connect(lambda _b: self.redraw())
+        from seisview.qt.run_choice import refresh_on_open  # runs that ended since: offered
+
+        refresh_on_open(self.init_box, lambda: self._on_project(self.session.project))
 
     def _update_buttons(self) -> None:
         busy = self.worker is not None and self.worker.running

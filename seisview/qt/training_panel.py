@@ -169,6 +169,7 @@ class TrainingPanel(QWidget):
         self.next_list = QListWidget()
         self.next_list.setWordWrap(True)  # long class names wrap instead of scrolling sideways
         self.next_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.next_list.setAlternatingRowColors(True)  # a wrapped line is told from the next box
         self.next_list.setToolTip("Regions of this section most worth painting, best first, as "
                                   "`seisview suggest` ranks them; click one to go there")
         self.next_list.itemActivated.connect(self._jump)
