@@ -187,6 +187,8 @@ class FirstBreakPanel(QWidget):
 
     def _on_project(self, project) -> None:
         self._stop_if_moved()
+        keep = self.init_box.currentData()
+        self.init_box.blockSignals(True)  # the Steps follow a new choice only, not a re-read
         self.init_box.clear()
         self.init_box.addItem("shipped picker (pretrained)", PRETRAINED)
         self.init_box.addItem("scratch", SCRATCH)
@@ -194,6 +196,10 @@ class FirstBreakPanel(QWidget):
             if run.task in ("pretrain", "firstbreak") and run.checkpoint and \
                     run.status in ("done", "cancelled", "interrupted"):  # those keep their last model
                 self.init_box.addItem(f"run {run.id}: {run.model}", run.checkpoint)
+        self.init_box.setCurrentIndex(max(self.init_box.findData(keep), 0))
+        self.init_box.blockSignals(False)
+        if self.init_box.currentData() != keep:
+            self._on_init_chosen(0)
         self._update_buttons()
 
     def _on_init_chosen(self, _i) -> None:
