@@ -15,11 +15,11 @@
                the ground truth's own index, as one-hot probabilities, is printed beside it).
 * throughput : samples/s of the default U-Net recipe (weights untrained: the cost is the
                same) on a generated F3-sized survey (651 x 951 x 462), CPU: the section loop
-               (``predict_section`` inline by inline, BENCH_VP_INLINES inlines of full width)
-               vs the kernel on blocks as the jobs cut them: a slab of the same inlines
-               (full crossline width, what ``predict_volume`` runs), a 64 x 64 column and a
-               64 x 256 column (volume jobs' chunks with the halo the kernel needs), and, for a
-               model that learnt from both directions, a 128 x 128 column. Interleaved pairs
+               (``predict_section`` inline by inline, BENCH_VP_INLINES=4 inlines of full width)
+               vs the kernel on blocks as the jobs cut them: a slab of 16 inlines (full
+               crossline width, what ``predict_volume`` runs), a 64 x 64 column and a
+               64 x 256 column (volume jobs' chunks with the halo the kernel needs), and both
+               directions averaged on a 64 x 64 column. Interleaved pairs
                (``_timing.compare``, one pair per run, three runs); throughput ratio = (core
                samples per call ratio) / (wall-time ratio). The whole survey at ~0.3 M
                samples/s per process is ~16 min per method here, so blocks are timed instead.
@@ -41,6 +41,7 @@ from seisview.ml.evaluation import score, thin_strokes
 from seisview.ml.volume_predict import (
     BLEND_SIGMA,
     blend_reach,
+    block_halo,
     predict_block,
     required_halo,
     stripe_index,
@@ -135,7 +136,7 @@ def throughput() -> None:
     from seisview.ml.training import model_settings
 
     torch.set_num_threads(THREADS)
-    n = int(os.environ.get("BENCH_VP_INLINES", 8))
+    n = int(os.environ.get("BENCH_VP_INLINES", 4))
     print(f"throughput on an F3-sized survey (651 x 951 x 462), CPU, torch threads {THREADS}, "
           f"{loadavg()}")
     data = _f3_survey()
@@ -162,10 +163,11 @@ def throughput() -> None:
         return (lambda: predict_block(model, block, pairs, origin=(a0, b0, 0))), core
 
     base_samples = n * data.shape[1] * data.shape[2]
-    cases = {f"slab {n} inlines x 951 (predict_volume)": column(one, n, None, reach, 0),
-             f"column 64 x 64, halo ({reach}, {halo})": column(one, 64, 64, reach, halo),
-             f"column 64 x 256, halo ({reach}, {halo})": column(one, 64, 256, reach, halo),
-             f"both directions, 128 x 128, halo {halo}": column(both, 128, 128, halo, halo)}
+    h_il, h_xl, _ = block_halo(one)
+    cases = {f"slab 16 inlines x 951, halo ({reach}, 0) (predict_volume)": column(one, 16, None, reach, 0),
+             f"column 64 x 64, halo ({h_il}, {h_xl}) (jobs' default chunk)": column(one, 64, 64, h_il, h_xl),
+             f"column 64 x 256, halo ({h_il}, {h_xl})": column(one, 64, 256, h_il, h_xl),
+             f"both directions, 64 x 64, halo {halo}": column(both, 64, 64, halo, halo)}
     t0 = time.perf_counter()
     loop()
     base_s = time.perf_counter() - t0

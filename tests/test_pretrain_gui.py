@@ -238,3 +238,36 @@ def test_wrong_kind_of_checkpoint_is_one_line(survey, qtbot, tmp_path):
     assert "no convolution of the pretrained encoder" in training.status.text()
     assert len(project.runs()) == n_runs
     training.shutdown()
+
+
+def test_first_break_dock_offers_a_pretraining_run_that_ended_after_the_project_opened(qtbot, tmp_path):
+    from PyQt6.QtCore import Qt
+
+    from seisview.io.segy import write_gathers_segy
+    from seisview.ml.pretrain import PretrainConfig
+    from seisview.ml.training_run import pretrain_run
+    from seisview.qt.firstbreak_panel import FirstBreakPanel
+    from seisview.qt.main_window import MainWindow
+    from tests.test_ml_firstbreak import synthetic_gathers
+
+    gs, _truth = synthetic_gathers(n_gathers=2)
+    write_gathers_segy(tmp_path / "shots.sgy", gs)
+    project = Project.create(tmp_path / "p.seisview", tmp_path / "shots.sgy")
+    w = MainWindow(load_panels=False)
+    qtbot.addWidget(w)
+    panel = FirstBreakPanel(w)
+    w.session.open_gathers(gs)
+    w.session.project = project
+    offered = lambda: [panel.init_box.itemText(i) for i in range(panel.init_box.count())]  # noqa: E731
+    assert not any("autoencoder" in t for t in offered())
+    run = pretrain_run(project, gs, PretrainConfig(steps=2, report_every=2, **TINY))
+    for _ in run.messages():
+        pass
+    panel.init_box.setCurrentIndex(panel.init_box.count() - 1)
+    chosen = panel.init_box.currentText()
+    qtbot.mouseClick(panel.init_box, Qt.MouseButton.LeftButton)  # opening the list re-reads it
+    panel.init_box.hidePopup()
+    assert any(t.startswith(f"run {run.run_id}: autoencoder") for t in offered())
+    assert panel.init_box.currentText() == chosen  # the choice is kept
+    panel.shutdown()
+    project.close()

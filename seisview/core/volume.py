@@ -138,8 +138,10 @@ class Volume:
             k = min(live_idx.size, max(1, 2_000_000 // ns))
             pick = np.sort(np.random.default_rng(0).choice(live_idx, k, replace=False))
             return self.data[pick // n_xl, pick % n_xl]
-        # on-disk: a spread of inlines is enough for robust percentiles
-        idx = np.unique(np.linspace(0, n_il - 1, min(32, n_il)).astype(int))
+        # on-disk: a spread of inlines is enough for robust percentiles; about two million
+        # samples (at least 8 inlines): each inline read decodes a whole row of chunks
+        k = int(np.clip(-(-2_000_000 // max(1, n_xl * ns)), 8, 32))
+        idx = np.unique(np.linspace(0, n_il - 1, min(k, n_il)).astype(int))
         sample = np.stack([np.asarray(self.data[i]) for i in idx])
         live = self.live[idx]
         return sample[live] if live.any() else sample

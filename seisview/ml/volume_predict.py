@@ -26,7 +26,7 @@ snapshot's content or the checkpoint file's identity), so a dask worker that run
 blocks builds its network once; a process with a CUDA GPU uses it. Torch's thread count
 is the caller's (``seisview.ml.device.use_threads``).
 
-    pred = predict_block(snapshot_or_checkpoint_path, block, halo=96, origin=(i0, j0, 0))
+    pred = predict_block(snapshot_or_checkpoint_path, block, halo=112, origin=(i0, j0, 0))
     pred.probability   # float32 (C, il, xl, sample) of the core; class c is label id c + 1
     pred.classes       # uint8 (il, xl, sample), label ids 1..C
     pred.uncertainty   # float32 (il, xl, sample), entropy / log(C) in [0, 1]
@@ -56,9 +56,10 @@ from seisview.ml.inference import MIN_SECTION_TRACES, _mean_probs, _views
 from seisview.ml.snapshot import ModelSnapshot
 
 DIRECTIONS = ("inline", "crossline")
-# pixels of one forward pass (sections x views x samples x traces): ~100-200 MB of
-# activations for the default U-Net on a CPU; a GPU takes more at once
-CPU_BATCH_PIXELS = 1 << 21
+# pixels of one forward pass (sections x views x samples x traces): on a CPU, batches of
+# several F3 inlines (462 x 951) ran slower per section than one at a time (cache), small
+# sections are still batched; a GPU takes many at once
+CPU_BATCH_PIXELS = 1 << 19
 GPU_BATCH_PIXELS = 1 << 24
 # Gaussian blending across neighbouring sections, in sections (docs/measurements.md,
 # "Predictions consistent in 3-D")
@@ -179,49 +180,80 @@ def _arch_key(snap: ModelSnapshot) -> str:
 @torch.no_grad()
 def _equivariance_period(net: torch.nn.Module, half: int) -> int:
     """Smallest power of two p <= 64 such that shifting a section by (p, p) shifts the
-    output alike away from the edges."""
+    output alike away from the edges (``half``: the reach of one output pixel)."""
     gen = torch.Generator().manual_seed(1)
     size = 2 * half + 96
-    x = torch.randn(1, 1, size + 64, size + 64, generator=gen)
+    x = torch.rand(1, 1, size + 64, size + 64, generator=gen)
     ref = net(x)
-    m = half + 8  # margin: the outputs compared see no edge
+    m = half + 72  # margin: the outputs compared see no edge, whatever their phase
     for p in (1, 2, 4, 8, 16, 32, 64):
         y = net(x[..., p:, p:])
-        a = ref[..., p + m:p + size - m, p + m:p + size - m]
-        b = y[..., m:size - m, m:size - m]
-        if torch.allclose(a, b, atol=1e-4, rtol=1e-4):
+        a = ref[..., p + m:p + size - m + 64, p + m:p + size - m + 64]
+        b = y[..., m:size - m + 64, m:size - m + 64]
+        if torch.allclose(a, b, atol=1e-6, rtol=1e-4):
             return p
     return 64
+
+
+def _reach(net: torch.nn.Module, size: int) -> int:
+    """Largest distance from the centre output pixel of a ``size`` square to an input pixel
+    with a gradient."""
+    x = torch.rand(1, 1, size, size).requires_grad_(True)
+    c = size // 2
+    with torch.enable_grad():
+        net(x)[0, :, c, c].sum().backward()
+    assert x.grad is not None
+    rows, cols = np.nonzero(x.grad[0, 0].abs().numpy() > 0)
+    if not rows.size:
+        return 0
+    return int(max(c - rows.min(), rows.max() - c, c - cols.min(), cols.max() - c))
+
+
+_ACTIVATIONS = (torch.nn.ReLU, torch.nn.ReLU6, torch.nn.LeakyReLU, torch.nn.ELU, torch.nn.GELU,
+                torch.nn.SiLU, torch.nn.Tanh, torch.nn.Sigmoid, torch.nn.Dropout, torch.nn.Dropout2d)
+
+
+def _linearised(net: torch.nn.Module) -> torch.nn.Module:
+    """``net`` made linear with positive weights: activations and batch norms become the
+    identity, max pools average pools of the same windows, every weight |w| + 0.01. No path
+    is then switched off or cancelled, so the input gradient of an output pixel covers its
+    whole receptive field (the trained network's gradient leaves out pixels that reach the
+    output only through ReLUs that happen to be off)."""
+    for name, mod in list(net.named_modules()):
+        if not name:
+            continue
+        parent = net.get_submodule(name.rsplit(".", 1)[0]) if "." in name else net
+        leaf = name.rsplit(".", 1)[-1]
+        if isinstance(mod, _ACTIVATIONS) or isinstance(mod, torch.nn.modules.batchnorm._BatchNorm):
+            setattr(parent, leaf, torch.nn.Identity())
+        elif isinstance(mod, torch.nn.MaxPool2d):
+            setattr(parent, leaf, torch.nn.AvgPool2d(mod.kernel_size, mod.stride, mod.padding))
+    with torch.no_grad():
+        for p in net.parameters():
+            if p.dim() > 1:
+                p.abs_().add_(0.01)
+    return net
 
 
 def net_geometry(model, device: str | torch.device | None = None) -> NetGeometry:
     """Reach and pooling period of a facies network, measured once per architecture.
 
-    The reach is the support of the input gradient of one output pixel (zero weights,
-    e.g. the U-Net's refinement at initialisation, are made small constants first so
-    they pass a gradient); the period is found by shifting the input."""
+    On the network made linear (:func:`_linearised`): the reach is the support of the
+    input gradient of an output pixel (the whole receptive field, whatever the weights),
+    plus period - 1 for pixels off the pooling grid; the period is found by shifting the
+    input."""
     snap, _ = load_net(model, device)
     key = _arch_key(snap)
     if key in _GEOMETRY:
         return _GEOMETRY[key]
-    net = snap.build("cpu")
-    with torch.no_grad():
-        for p in net.parameters():
-            if p.dim() > 1 and not p.any():
-                p.fill_(0.01)
+    net = _linearised(snap.build("cpu"))
     size = 256
-    while True:
-        x = torch.randn(1, 1, size, size, requires_grad=True)
-        c = size // 2
-        with torch.enable_grad():
-            net(x)[0, :, c, c].sum().backward()
-        assert x.grad is not None
-        rows, cols = np.nonzero(x.grad[0, 0].abs().numpy() > 0)
-        half = int(max(c - rows.min(), rows.max() - c, c - cols.min(), cols.max() - c)) if rows.size else 0
-        if half < c - 8 or size >= 2048:
-            break
-        size *= 2
-    geo = NetGeometry(half, _equivariance_period(net, half))
+    while (half := _reach(net, size)) >= size // 2 - 8 and size < 2048:
+        size *= 2  # the probe was too small for the receptive field
+    period = _equivariance_period(net, half)
+    # an output pixel off the pooling grid reaches at most period - 1 further (measured per
+    # phase: 89 for the default U-Net, bound 76 + 15; measuring costs period x the probe)
+    geo = NetGeometry(half + period - 1, period)
     _GEOMETRY[key] = geo
     return geo
 
@@ -229,8 +261,8 @@ def net_geometry(model, device: str | torch.device | None = None) -> NetGeometry
 def required_halo(model, device: str | torch.device | None = None) -> int:
     """Samples of halo each inner side of a block (every axis) so that the block's core is
     what the whole survey gives there: the network's reach plus what aligning the block's
-    sections to the pooling grid cuts off, rounded up to a multiple of 16 (96 for the
-    default U-Net: reach 76, period 16)."""
+    sections to the pooling grid cuts off, rounded up to a multiple of 16 (112 for the
+    default U-Net: reach 90, period 16)."""
     geo = net_geometry(model, device)
     need = max(geo.half + geo.period - 1, blend_reach(BLEND_SIGMA))
     return int(-(-need // 16) * 16)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtWidgets import QComboBox
 
 KEPT = ("done", "cancelled", "interrupted")  # runs that keep their last model
@@ -57,3 +58,33 @@ class RunChoice(QComboBox):
                 self.setCurrentIndex(i)
                 return True
         return False
+
+
+class _RefreshOnOpen(QObject):
+    def __init__(self, combo: QComboBox, refresh: Callable[[], None]):
+        super().__init__(combo)
+        self.combo, self.refresh = combo, refresh
+
+    def eventFilter(self, obj, ev) -> bool:  # noqa: N802 (Qt name)
+        opening = ev.type() == QEvent.Type.MouseButtonPress or (
+            ev.type() == QEvent.Type.KeyPress and ev.key() in (Qt.Key.Key_F4, Qt.Key.Key_Space)
+            or ev.type() == QEvent.Type.KeyPress and ev.key() == Qt.Key.Key_Down
+            and ev.modifiers() & Qt.KeyboardModifier.AltModifier)
+        if opening:
+            refresh_keeping(self.combo, self.refresh)
+        return False
+
+
+def refresh_keeping(combo: QComboBox, refresh: Callable[[], None]) -> None:
+    """``refresh()`` the combo's items, keeping the chosen one when it is still there."""
+    keep = combo.currentData()
+    refresh()
+    i = combo.findData(keep)
+    if i >= 0:
+        combo.setCurrentIndex(i)
+
+
+def refresh_on_open(combo: QComboBox, refresh: Callable[[], None]) -> None:
+    """Re-read a combo's choices each time its list is opened (mouse or keyboard), keeping
+    the chosen one: a run that ended since the project was opened is offered at once."""
+    combo.installEventFilter(_RefreshOnOpen(combo, refresh))
