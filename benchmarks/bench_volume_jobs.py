@@ -177,9 +177,9 @@ def part_throughput(work: Path) -> None:
            names=("section loop", "chunked"))
     report("local 1 / 2 threads time (speed-up)", compare(job(threads=2), job(threads=1), n=1, rewarm=False),
            "goal >= 1.7x", names=("1 thread", "2 threads"))
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=40) as one, \
-            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                          silence_logs=40) as two:
         report("LocalCluster 1 / 2 workers time (speed-up)",
                compare(job(scheduler=two.scheduler_address), job(scheduler=one.scheduler_address), n=1,

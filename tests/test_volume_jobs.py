@@ -56,7 +56,7 @@ def survey(tmp_path_factory):
 def cluster():
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=40) as c, Client(c) as client:
         yield c.scheduler_address, client
 

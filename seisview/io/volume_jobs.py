@@ -40,6 +40,7 @@ FULL_WIDTH = 1024  # crosslines up to which a chunk spans the survey's width (no
 
 
 MIN_CHUNK = (4, 64)  # the smallest task auto_chunk makes to save memory
+MAX_WORK = 2.5  # ... and the most computed samples per kept one it accepts for that
 
 
 def auto_chunk(fn, shape, room: int | None = None) -> tuple[int, int]:
@@ -47,7 +48,9 @@ def auto_chunk(fn, shape, room: int | None = None) -> tuple[int, int]:
     wide (then no crossline halo is read: the cut is the survey's edge), else 512; 8 inlines
     when no inline halo is needed, else enough that the halo is at most the core. Then, while
     one task would need more than ``room`` bytes (default ``task_room()``), the axis whose
-    halving adds the least halo work is halved (down to ``MIN_CHUNK``)."""
+    halving adds the least halo work is halved (down to ``MIN_CHUNK``, and only while the
+    computed samples per kept one, halo included, stay within ``MAX_WORK`` or the task is over
+    twice the room: past that the tasks run one at a time instead, see ``local_threads``)."""
     halo = fn.halo
     xl = shape[1] if shape[1] <= FULL_WIDTH else 512
     il = 8 if halo[0] == 0 else min(max(16, 2 * halo[0]), 64)
@@ -62,7 +65,12 @@ def auto_chunk(fn, shape, room: int | None = None) -> tuple[int, int]:
         if not can:
             break
         axis = min(can, key=lambda a: work(max(chunk[a] // 2, 1), a) / work(chunk[a], a))
-        chunk[axis] = max(chunk[axis] // 2, MIN_CHUNK[axis])
+        half = max(chunk[axis] // 2, MIN_CHUNK[axis])
+        other = 1 - axis
+        if work(half, axis) * work(chunk[other], other) > MAX_WORK \
+                and task_bytes(fn, chunk, shape) <= 2 * room:
+            break  # within twice the room: more halo work would cost more than it saves
+        chunk[axis] = half
     return chunk[0], chunk[1]
 
 
@@ -260,12 +268,15 @@ def task_bytes(fn, chunk, shape) -> int:
 
 def task_room() -> int:
     """Bytes the chunk tasks may use together: the RAM budget + 1 GiB less what this process
-    holds already (its peak so far), at least 256 MiB."""
+    holds already, at least 256 MiB."""
     import resource
 
     from seisview.config import ram_budget_bytes
 
-    held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    try:  # resident now (Linux); a finished conversion's peak is not held any more
+        held = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        held = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return max(ram_budget_bytes() + 2**30 - held, 2**28)
 
 

@@ -103,7 +103,11 @@ def volume_store_path(snapshot, volume, project=None, survey_path=None):
 
     key = hashlib.sha1(f"{survey_path}|{volume.geometry.to_dict()}".encode()).hexdigest()[:8]
     folder = Path(str(project.path) + ".results") if project is not None else cache_dir() / "results"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only project folder: the cache folder instead
+        folder = cache_dir() / "results"
+        folder.mkdir(parents=True, exist_ok=True)
     return folder / f"predict-{snapshot_id(snapshot)}-{key}.zarr"
 
 
