@@ -13,6 +13,8 @@ is built once), opens the window filling the screen and writes:
   and class legend;
 * ``real-volve-WxH.png``: a real depth survey from tests/data (Volve, velocity);
 * ``firstbreaks-WxH.png``: the real refrapy shot gathers with their picks (First breaks);
+* ``firstbreaks-zeroshot-WxH.png``: the same shots picked by the shipped picker before any
+  hand pick (First-break picker dock, Predict all gathers, Zoom to first breaks);
 * ``inspect-WxH.png``: the Inspect workspace with that model's activations and statistics;
 * ``pretrain-WxH.png``: the Pretraining dock after an autoencoder run on the demo survey
   (reconstructions, loss); ``dreams-WxH.png``: its latent walk between two sections;
@@ -113,7 +115,7 @@ def shoot(size: str, out: Path, first: bool, only: set[str] = frozenset()) -> in
         if shots.dream():
             shots.save("dreams")
 
-    if only and not only & {"real-volve", "firstbreaks"}:
+    if only and not only & {"real-volve", "firstbreaks", "firstbreaks-zeroshot"}:
         project = w.session.project
         w.close()
         if project is not None:
@@ -131,6 +133,15 @@ def shoot(size: str, out: Path, first: bool, only: set[str] = frozenset()) -> in
     w.workspaces.switch("First breaks")
     shots.settle(1.0)
     shots.save("firstbreaks")
+    if shots.wanted("firstbreaks-zeroshot"):  # the shipped picker, before any hand pick
+        panel = w.panels["first-breaks"].widget()
+        w.panels["first-breaks"].raise_()
+        w.session.set_gather(6)
+        panel.start_prediction(None)
+        shots.wait_for(lambda: panel.worker is None and bool(panel.predictions), 300)
+        panel.zoom_to_picks()
+        shots.settle(1.0)
+        shots.save("firstbreaks-zeroshot")
     project = w.session.project
     w.close()
     if project is not None:

@@ -265,7 +265,8 @@ def fb_panel(qtbot, tmp_path, synth):
     w.session.open_gathers(gs)
     w.session.project = project
     w.session.set_gather(4)
-    panel.options = {k: v for k, v in TINY.items() if k != "threads"}
+    # the tiny test network cannot start from the shipped picker (default widths)
+    panel.options = {**{k: v for k, v in TINY.items() if k != "threads"}, "init": "scratch"}
     yield w, panel, project
     panel.shutdown()
     project.close()
@@ -284,7 +285,7 @@ def test_qt_panel_trains_overlays_and_accepts(qtbot, fb_panel, synth):
     assert len(item.xData) == 24 and np.isfinite(item.yData).all()
     run = project.runs("firstbreak")[-1]
     assert run.status == "done" and run.checkpoint
-    assert panel.init_box.count() == 2 and str(run.id) in panel.init_box.itemText(1)
+    assert panel.init_box.count() == 3 and str(run.id) in panel.init_box.itemText(2)
     assert panel.zoom_to_picks()
     (_, _), (y0, y1) = w.gather_view.viewbox.viewRange()
     t = [panel.predictions[(4, int(c))][0] for c in gs.gather(4).channels]
@@ -348,9 +349,11 @@ def test_cli_and_panel_default_to_the_measured_step_count(tmp_path, monkeypatch,
     from seisview.core.errors import SeisviewError
     from seisview.io.project import Project
     from seisview.io.segy import write_gathers_segy
-    from seisview.qt.firstbreak_panel import DEFAULT_STEPS
+    from seisview.ml.fb_pretrained import FINE_TUNE_STEPS
+    from seisview.qt import firstbreak_panel
 
-    assert DEFAULT_STEPS == fb.FirstBreakConfig.steps
+    assert firstbreak_panel.DEFAULT_STEPS == fb.FirstBreakConfig.steps
+    assert firstbreak_panel.FINE_TUNE_STEPS == FINE_TUNE_STEPS
     seen = []
 
     def fake_train(config, data, state, relabel=None):  # records the step count, then stops the run
@@ -362,7 +365,8 @@ def test_cli_and_panel_default_to_the_measured_step_count(tmp_path, monkeypatch,
     write_gathers_segy(tmp_path / "shots.sgy", gs)
     with Project.create(tmp_path / "p.seisview", tmp_path / "shots.sgy") as p:
         p.picks.set_many({k: v for k, v in truth.items() if k[0] <= 2})
-    for extra, want in (([], fb.FirstBreakConfig.steps), (["--epochs", "4"], 200),
+    for extra, want in (([], FINE_TUNE_STEPS), (["--init", "scratch"], fb.FirstBreakConfig.steps),
+                        (["--epochs", "4"], 200),
                         (["--epochs", "2", "--steps-per-epoch", "7"], 14)):
         assert main(["train", str(tmp_path / "p.seisview"), "--task", "firstbreak", "--quiet",
                      *extra]) == 2
@@ -406,7 +410,7 @@ def test_qt_panel_cancel_keeps_the_last_model(qtbot, fb_panel):
     qtbot.waitUntil(lambda: panel.worker is None, timeout=10000)
     run = project.runs("firstbreak")[-1]
     assert run.status == "cancelled" and run.checkpoint and "cancelled" in panel.info.text()
-    assert panel.predict_btn.isEnabled() and panel.init_box.count() == 2
+    assert panel.predict_btn.isEnabled() and panel.init_box.count() == 3
 
 
 def test_qt_panel_stops_when_another_survey_opens(qtbot, fb_panel):
@@ -422,7 +426,7 @@ def test_qt_panel_stops_when_another_survey_opens(qtbot, fb_panel):
     rec = project.get_run(run)
     assert rec.status == "cancelled" and rec.checkpoint
     assert panel.snapshot is None and not panel.predictions
-    assert not panel.predict_btn.isEnabled()
+    assert panel.predict_btn.isEnabled()  # the shipped picker, as on any gathers
 
 
 def test_offset_channel_trains_predicts_and_needs_offsets(synth):

@@ -40,7 +40,8 @@ def register(sub, groups) -> None:
                    help="start from a run id of this project (a facies run, or a `seisview "
                         "pretrain` run: its encoder's layers go where their shapes fit), a "
                         "seisview checkpoint, or pretrained weights (torchvision-format file "
-                        "for vgg16)")
+                        "for vgg16); firstbreak: also 'pretrained' (the picker shipped with "
+                        "seisview, the default) or 'scratch'")
     p.add_argument("--steps-per-epoch", type=int, default=None,
                    help="default 10 (facies) or 50 (firstbreak)")
     p.add_argument("--batch-size", type=int, default=8)

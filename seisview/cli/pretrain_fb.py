@@ -32,12 +32,16 @@ def register(sub, groups) -> None:
         g = sub.add_parser("picks", help="first-break picks")
         picks = g.add_subparsers(dest="picks_command", metavar="ACTION")
         groups["picks"] = picks
-    q = picks.add_parser("predict", help="pick every trace with a trained first-break run",
+    q = picks.add_parser("predict", help="pick every trace with the shipped or a trained "
+                         "first-break picker",
                          description="Write ffid,channel,time_ms,confidence for every trace of "
-                         "every gather of the project's survey, a batch of gathers at a time "
-                         "(files larger than the RAM budget are read gather by gather).")
-    q.add_argument("project")
-    q.add_argument("--run", required=True, type=int, help="run id printed by `seisview train`")
+                         "every gather of the project's survey (or of a pre-stack SEG-Y file "
+                         "given instead of a project), a batch of gathers at a time (files "
+                         "larger than the RAM budget are read gather by gather). Without --run "
+                         "the picker shipped with seisview picks them, no hand pick needed.")
+    q.add_argument("project", help="the .seisview project, or a pre-stack .sgy file")
+    q.add_argument("--run", type=int, default=None,
+                   help="run id printed by `seisview train` (default: the shipped picker)")
     q.add_argument("--out", required=True,
                    help="output .csv, .json, or .sgy (a copy of the survey with the picks at byte 233)")
     q.add_argument("--batch", type=int, default=32, metavar="N",
@@ -138,6 +142,7 @@ def _picked_window_ms(project, data):
 def train_firstbreak(project, args) -> int:
     """``seisview train PROJECT --task firstbreak``; prints and returns the run id."""
     from seisview.cli.progress import ProgressBar, drive
+    from seisview.ml.fb_pretrained import FINE_TUNE_STEPS, PRETRAINED, SCRATCH
     from seisview.ml.firstbreak import MODEL, FirstBreakConfig, FirstBreakData
     from seisview.ml.runs import resolve_init
     from seisview.ml.training_run import firstbreak_run
@@ -147,19 +152,25 @@ def train_firstbreak(project, args) -> int:
         raise SeisviewError(f"--task firstbreak trains model {MODEL!r}, not {model!r}",
                             hint=f"leave out --model or use --model {MODEL}")
     data = FirstBreakData(project_gathers(project), project.picks)
-    init, pretrained = resolve_init(project, getattr(args, "init", None))
+    init_arg = getattr(args, "init", None) or PRETRAINED  # the shipped picker, fine-tuned
+    if init_arg in (PRETRAINED, SCRATCH):
+        init, pretrained = init_arg, None
+    else:
+        init, pretrained = resolve_init(project, init_arg)
     if pretrained:
         raise SeisviewError(f"--init {args.init}: not a seisview checkpoint",
                             hint="use a run id of `seisview pretrain` or of a first-break run")
-    # an epoch of the picker is 50 steps: the defaults give the 1500 steps its quality was
-    # measured with (docs/measurements.md, First breaks)
-    steps = int(getattr(args, "epochs", None) or 30) * int(getattr(args, "steps_per_epoch", None)
-                                                          or 50)
+    # an epoch of the picker is 50 steps: the defaults give the step counts its quality was
+    # measured with (docs/measurements.md, First breaks and Pretrained picker): 1500 from
+    # scratch or another run, 500 to fine-tune the shipped picker
+    epochs = 30 if init != PRETRAINED else FINE_TUNE_STEPS // 50
+    steps = int(getattr(args, "epochs", None) or epochs) * int(
+        getattr(args, "steps_per_epoch", None) or 50)
     config = FirstBreakConfig(steps=steps, minutes=getattr(args, "minutes", None),
                               batch_size=getattr(args, "batch_size", 8) or 8,
                               seed=getattr(args, "seed", 0) or 0, init=init,
                               device=getattr(args, "device", None))
-    record = {**config.record(), "init": getattr(args, "init", None)}
+    record = {**config.record(), "init": init_arg}
     run = firstbreak_run(project, data.gathers, config, data=data, record=record)
     print(f"run {run.run_id}: {MODEL} on {data.summary()}", file=sys.stderr)
     drive(run, ProgressBar(getattr(args, "quiet", False)), _line)
@@ -167,31 +178,64 @@ def train_firstbreak(project, args) -> int:
     return run.run_id  # cli.ml prints it on the last line
 
 
-def cmd_picks_predict(args) -> int:
+def _predict_file(args) -> int:
+    """``seisview picks predict FILE.sgy``: the shipped picker on a pre-stack file, no project."""
+    from pathlib import Path
+
+    from seisview.core.gathers import GatherSet
+    from seisview.io.segy import load
+    from seisview.ml.fb_pretrained import pretrained_snapshot
+
+    if args.run is not None or args.accept is not None:
+        raise SeisviewError("--run and --accept need a project",
+                            hint="give the .seisview project, or leave them out for the "
+                                 "shipped picker's picks of the file")
+    if Path(args.out).resolve() == Path(args.project).resolve():
+        raise SeisviewError("--out is the survey file itself", hint="name another file")
+    gathers = load(args.project)
+    if not isinstance(gathers, GatherSet):
+        raise SeisviewError(f"{Path(args.project).name} holds a post-stack survey, not gathers",
+                            hint="first breaks are picked on pre-stack shot gathers")
+    _predict_into(pretrained_snapshot(), gathers, args, source=args.project)
+    return 0
+
+
+def _predict_into(snap, gathers, args, source, skip=None):
     from seisview.cli.progress import ProgressBar
     from seisview.cli.project import writing_output
     from seisview.core.tasks import TaskState
-    from seisview.io.project import Project
     from seisview.ml.fb_job import predict_all_gathers
+
+    bar = ProgressBar(getattr(args, "quiet", False))
+    # gathers a batch at a time into the output (CSV, JSON or a SEG-Y copy with the picks
+    # at byte 233): memory holds a batch, not the file (docs/guide/firstbreaks.md)
+    with writing_output(args.out):
+        job = predict_all_gathers(snap, gathers, args.out, source=source,
+                                  state=TaskState(on_progress=lambda f, m: bar.update(f, m, force=f >= 1.0)),
+                                  batch=args.batch, accept=args.accept, skip=skip)
+    bar.close()
+    print(f"{job.n_traces} traces of {job.n_gathers} gathers picked into {args.out} "
+          f"(median confidence {job.median_confidence:.2f}, {job.share_below_half:.0%} below 0.5)",
+          file=sys.stderr)
+    return job
+
+
+def cmd_picks_predict(args) -> int:
+    from pathlib import Path
+
+    from seisview.io.project import Project
+    from seisview.ml.fb_pretrained import pretrained_snapshot
     from seisview.ml.runs import run_snapshot
 
+    if Path(args.project).suffix.lower() in (".sgy", ".segy"):
+        return _predict_file(args)
     with Project.open(args.project) as project:
         project.check_output(args.out)  # never over the project or its survey
         project.require_survey_unchanged("predict picks")
-        snap = run_snapshot(project, args.run)
+        snap = pretrained_snapshot() if args.run is None else run_snapshot(project, args.run)
         gathers = project_gathers(project)
-        bar = ProgressBar(getattr(args, "quiet", False))
-        # gathers a batch at a time into the output (CSV, JSON or a SEG-Y copy with the picks
-        # at byte 233): memory holds a batch, not the file (docs/guide/firstbreaks.md)
-        with writing_output(args.out):
-            job = predict_all_gathers(snap, gathers, args.out, source=project.survey.path,
-                                      state=TaskState(on_progress=lambda f, m: bar.update(f, m, force=f >= 1.0)),
-                                      batch=args.batch, accept=args.accept,
-                                      skip=lambda k: project.picks.get(*k) is not None)
-        bar.close()
-        print(f"{job.n_traces} traces of {job.n_gathers} gathers picked into {args.out} "
-              f"(median confidence {job.median_confidence:.2f}, {job.share_below_half:.0%} below 0.5)",
-              file=sys.stderr)
+        job = _predict_into(snap, gathers, args, project.survey.path,
+                            skip=lambda k: project.picks.get(*k) is not None)
         if args.accept is not None:
             if job.accepted:
                 project.picks.set_many(job.accepted, tool="predict")

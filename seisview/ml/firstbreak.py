@@ -44,6 +44,7 @@ from seisview.ml.fb_predict import (  # noqa: F401 (load_picker ... score_picks:
     predict_picks,
     score_picks,
 )
+from seisview.ml.fb_pretrained import PRETRAINED, SCRATCH, pretrained_snapshot
 from seisview.ml.models.autoencoder import load_encoder
 from seisview.ml.models.fb_unet import (
     FirstBreakUNet,
@@ -59,7 +60,9 @@ class FirstBreakConfig:
     """How to train the picker. ``steps`` and ``minutes`` both cap the run.
 
     ``init``: a ``ModelSnapshot`` to start from: a first-break run (resume) or an
-    autoencoder / GAN pretraining run (its encoder is transferred).
+    autoencoder / GAN pretraining run (its encoder is transferred); ``"pretrained"``: the
+    picker shipped with seisview (``ml.fb_pretrained``; what the CLI and the dock start
+    from unless told otherwise); None or ``"scratch"``: random weights.
     ``tolerance`` is the ±samples (of the data's own sample interval) a pick
     must be within to count as right in the validation metric.
     """
@@ -103,6 +106,8 @@ class FirstBreakConfig:
 
     def record(self) -> dict:
         d = {k: v for k, v in asdict(self).items() if k != "init"}
+        if isinstance(self.init, str):
+            d["init"] = self.init
         d["widths"] = list(self.widths)
         return d
 
@@ -181,9 +186,22 @@ def crop_size(config: FirstBreakConfig, n_time: int, n_trace: int, factor: int
     return t, min(config.traces, max(8, n_trace // 2))
 
 
-def _init_weights(net: FirstBreakUNet, init) -> str:
-    if init is None:
+def _init_weights(net: FirstBreakUNet, init, config: FirstBreakConfig) -> str:
+    if init is None or init == SCRATCH:
         return ""
+    if init == PRETRAINED:
+        init = pretrained_snapshot()
+        if tuple(init.config.get("widths", ())) != tuple(config.widths) or \
+                int(init.config.get("in_channels", 0)) != input_channels(config.compress,
+                                                                          config.offset_channel):
+            raise SeisviewError("the pretrained picker has the default widths and inputs; this "
+                                "run asks for others", hint="train from scratch (--init scratch) "
+                                "or keep the default model options")
+        net.load_state_dict(init.state)
+        return f"pretrained picker ({init.meta.get('generator', '?')})"
+    if isinstance(init, str):
+        raise SeisviewError(f"unknown start {init!r} for the first-break picker",
+                            hint=f"use {PRETRAINED!r}, {SCRATCH!r} or a snapshot")
     if isinstance(init, ModelSnapshot) and init.model == MODEL:
         net.load_state_dict(init.state)
         return f"resumed from {MODEL} v{init.version}"
@@ -262,7 +280,7 @@ def train(config: FirstBreakConfig, data: FirstBreakData, state: TaskState | Non
         net = build_picker({"widths": config.widths,
                             "in_channels": input_channels(config.compress,
                                                           config.offset_channel)})
-        how = _init_weights(net, config.init)
+        how = _init_weights(net, config.init, config)
         from seisview.ml.device import import_optimizer_support, pick_device
 
         device = pick_device(config.device)

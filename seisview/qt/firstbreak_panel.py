@@ -29,9 +29,14 @@ from PyQt6.QtWidgets import (
 from seisview.core.errors import SeisviewError
 from seisview.qt.signals import disconnect_all
 
-DEFAULT_STEPS = 1500
+DEFAULT_STEPS = 1500  # from scratch or from another run
+FINE_TUNE_STEPS = 500  # from the shipped picker (ml.fb_pretrained.FINE_TUNE_STEPS)
 
 MARK = "fb-predicted"
+# the names of ml.fb_pretrained's two starts (not imported: that would load torch)
+PRETRAINED, SCRATCH = "pretrained", "scratch"
+ZERO_SHOT_HINT = ("Predict all gathers picks every gather now with the picker shipped with "
+                  "seisview; pick a few gathers by hand and Train on picks to teach it yours")
 
 
 def confidence_colors(conf: np.ndarray) -> list[tuple[int, int, int]]:
@@ -59,6 +64,7 @@ class FirstBreakPanel(QWidget):
         self._picks_handle = None  # picks made while training join the run
         self.run = None  # the TrainingRun in progress, or the last one
         self.run_id: int | None = None
+        self._zero_shot = False  # the last prediction came from the shipped picker
         self.options: dict = {}  # extra FirstBreakConfig fields (model size in tests, init)
         self._build()
         self._handles = [(self.session.events.gather, self._on_gather),
@@ -101,13 +107,16 @@ class FirstBreakPanel(QWidget):
         # FirstBreakConfig.steps, the count the picker's quality was measured with
         # (bench_firstbreak); not imported here, that would load torch while the window opens
         self.steps.setValue(DEFAULT_STEPS)
-        self.steps.setToolTip("training steps: 1500 take about 1-2 minutes on one CPU core; "
-                              "fewer give vaguer picks with lower confidence")
+        self.steps.setToolTip("training steps: 1500 from scratch take about 1-2 minutes on one "
+                              "CPU core, 500 fine-tune the shipped picker; fewer give vaguer "
+                              "picks with lower confidence")
         form.addRow("Steps", self.steps)
         self.init_box = QComboBox()
-        self.init_box.setToolTip("start from scratch, from a pretraining run (its encoder) or "
-                                 "from an earlier first-break run of the project")
+        self.init_box.setToolTip("start from the picker shipped with seisview (pretrained on "
+                                 "synthetic shots: fine-tuned by your picks), from scratch, from "
+                                 "a pretraining run (its encoder) or an earlier first-break run")
         form.addRow("Start from", self.init_box)
+        self.init_box.currentIndexChanged.connect(self._on_init_chosen)
         self.min_conf = QDoubleSpinBox()
         self.min_conf.setRange(0.0, 1.0)
         self.min_conf.setSingleStep(0.05)
@@ -121,7 +130,8 @@ class FirstBreakPanel(QWidget):
         self.predict_btn = QPushButton("Predict all gathers")
         self.train_btn.setToolTip("Train the picker on your picks; the gather on screen is re-picked as it learns")
         self.cancel_btn.setToolTip("Stop training, keeping the last model")
-        self.predict_btn.setToolTip("Pick every gather with the chosen run's model")
+        self.predict_btn.setToolTip("Pick every gather with the newest model, or before any "
+                                    "training with the picker shipped with seisview")
         for b in (self.train_btn, self.cancel_btn, self.predict_btn):
             row.addWidget(b)
         lay.addLayout(row)
@@ -141,7 +151,7 @@ class FirstBreakPanel(QWidget):
         row2.addWidget(self.accept_btn)
         row2.addWidget(self.zoom_btn)
         lay.addLayout(row2)
-        self.info = QLabel("pick a few gathers, then Train on picks")
+        self.info = QLabel(ZERO_SHOT_HINT)
         self.info.setWordWrap(True)
         lay.addWidget(self.info)
         lay.addStretch(1)
@@ -160,7 +170,7 @@ class FirstBreakPanel(QWidget):
         have = self.session.gathers is not None
         self.train_btn.setEnabled(have and not busy)
         self.cancel_btn.setEnabled(busy)
-        self.predict_btn.setEnabled(have and not busy and self.snapshot is not None)
+        self.predict_btn.setEnabled(have and not busy)
         self.accept_btn.setEnabled(bool(self.predictions) and self.session.project is not None)
 
     # -- jobs -----------------------------------------------------------------------
@@ -177,13 +187,25 @@ class FirstBreakPanel(QWidget):
 
     def _on_project(self, project) -> None:
         self._stop_if_moved()
+        keep = self.init_box.currentData()
+        self.init_box.blockSignals(True)  # the Steps follow a new choice only, not a re-read
         self.init_box.clear()
-        self.init_box.addItem("scratch", None)
+        self.init_box.addItem("shipped picker (pretrained)", PRETRAINED)
+        self.init_box.addItem("scratch", SCRATCH)
         for run in (project.runs() if project is not None else []):
             if run.task in ("pretrain", "firstbreak") and run.checkpoint and \
                     run.status in ("done", "cancelled", "interrupted"):  # those keep their last model
                 self.init_box.addItem(f"run {run.id}: {run.model}", run.checkpoint)
+        self.init_box.setCurrentIndex(max(self.init_box.findData(keep), 0))
+        self.init_box.blockSignals(False)
+        if self.init_box.currentData() != keep:
+            self._on_init_chosen(0)
         self._update_buttons()
+
+    def _on_init_chosen(self, _i) -> None:
+        """The measured step count of the chosen start (fine-tuning needs a third)."""
+        self.steps.setValue(FINE_TUNE_STEPS if self.init_box.currentData() == PRETRAINED
+                            else DEFAULT_STEPS)
 
     def _picks(self):
         p = self.session.project
@@ -203,8 +225,8 @@ class FirstBreakPanel(QWidget):
         except SeisviewError as exc:
             self.info.setText(str(exc))
             return
-        init = None
-        if self.init_box.currentData():
+        init = self.init_box.currentData()  # "pretrained", "scratch" or a run's checkpoint
+        if init not in (PRETRAINED, SCRATCH):
             from seisview.ml.checkpoint import load_checkpoint
 
             try:
@@ -250,13 +272,22 @@ class FirstBreakPanel(QWidget):
             self.run.relabel(picks.snapshot())
 
     def start_prediction(self, keys) -> None:
-        from seisview.ml.firstbreak import predict_picks
+        """Pick the gathers with the newest model, or with the shipped picker before any."""
         from seisview.qt.workers import Worker
 
-        if self.snapshot is None or self.session.gathers is None:
+        if self.session.gathers is None:
             return
-        self.worker = Worker(predict_picks, self.snapshot, self.session.gathers, keys=keys,
-                             name="fb-predict", nice=5)
+        if self.snapshot is None:
+            from seisview.ml.fb_pretrained import zero_shot_picks
+
+            self.worker = Worker(zero_shot_picks, self.session.gathers, keys=keys,
+                                 name="fb-predict", nice=5)
+        else:
+            from seisview.ml.firstbreak import predict_picks
+
+            self.worker = Worker(predict_picks, self.snapshot, self.session.gathers, keys=keys,
+                                 name="fb-predict", nice=5)
+        self._zero_shot = self.snapshot is None
         self.worker.progress.connect(lambda f, _m: self.progress.setValue(int(f * 1000)))
         self.worker.finished.connect(self._on_predicted)
         self.worker.start()
@@ -371,7 +402,8 @@ class FirstBreakPanel(QWidget):
             if self.snapshot is not None:
                 self._version = dict.fromkeys((k for k, _c in end.result), self.snapshot.version)
             conf = np.array([c for _, c in self.predictions.values()])
-            self.info.setText(f"{len(conf)} traces picked; median confidence "
+            by = "the shipped picker, no hand pick used" if self._zero_shot else "your run"
+            self.info.setText(f"{len(conf)} traces picked by {by}; median confidence "
                               f"{np.median(conf):.2f}, {np.mean(conf >= self.min_conf.value()):.0%} "
                               f"≥ {self.min_conf.value():.2f}")
             self.progress.setValue(1000)
@@ -391,7 +423,7 @@ class FirstBreakPanel(QWidget):
         if self.session.gathers is not self._run_on[0]:
             self.snapshot = None  # a model of other gathers
             if self.worker is None:  # its "N traces picked" and progress are of the old gathers
-                self.info.setText("")
+                self.info.setText(ZERO_SHOT_HINT if self.session.gathers is not None else "")
                 self.progress.setValue(0)
         self.predictions, self._version = {}, {}
         self.redraw()
