@@ -20,6 +20,7 @@ workers through a cluster-wide ``distributed.Event`` that running tasks poll bet
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import os
 import time
@@ -206,8 +207,22 @@ class ClusterCancel:
 
 
 # -- the chunk task ------------------------------------------------------------------------
+@functools.cache
+def _large_arrays_unmapped() -> None:
+    """Arrays of 1 MiB and more get their own pages and give them back when freed (glibc
+    otherwise raises that threshold after the first large free, and task after task the
+    blocks land in a heap that keeps growing)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
 def run_chunk(key, region, source, fn, out_path: str, job: str, check, shared: dict):
     """One task: read the column ``region`` with halo, compute, write the core, mark it."""
+    _large_arrays_unmapped()
     (i0, i1), (j0, j1) = region
     n_il, n_xl, _ = source_shape(source)
     hi, hj = fn.halo
