@@ -17,7 +17,7 @@
                same) on a generated F3-sized survey (651 x 951 x 462), CPU: the section loop
                (``predict_section`` inline by inline, BENCH_VP_INLINES=4 inlines of full width)
                vs the kernel on blocks as the jobs cut them: a slab of 16 inlines (full
-               crossline width, what ``predict_volume`` runs), a 64 x 64 column and a
+               crossline width, what ``predict_volume`` runs) and of 64, a 64 x 64 column and a
                64 x 256 column (volume jobs' chunks with the halo the kernel needs), and both
                directions averaged on a 64 x 64 column. Interleaved pairs
                (``_timing.compare``, one pair per run, three runs); throughput ratio = (core
@@ -164,10 +164,14 @@ def throughput() -> None:
 
     base_samples = n * data.shape[1] * data.shape[2]
     h_il, h_xl, _ = block_halo(one)
-    cases = {f"slab 16 inlines x 951, halo ({reach}, 0) (predict_volume)": column(one, 16, None, reach, 0),
+    cases = {f"slab 16 inlines x 951, halo ({reach}, 0)": column(one, 16, None, reach, 0),
+             f"slab 64 inlines x 951, halo ({reach}, 0)": column(one, 64, None, reach, 0),
              f"column 64 x 64, halo ({h_il}, {h_xl}) (jobs' default chunk)": column(one, 64, 64, h_il, h_xl),
              f"column 64 x 256, halo ({h_il}, {h_xl})": column(one, 64, 256, h_il, h_xl),
              f"both directions, 64 x 64, halo {halo}": column(both, 64, 64, halo, halo)}
+    pick = os.environ.get("BENCH_VP_CASES")  # e.g. "slab,both": cases whose label has a word
+    if pick:
+        cases = {k: v for k, v in cases.items() if any(w in k for w in pick.split(","))}
     t0 = time.perf_counter()
     loop()
     base_s = time.perf_counter() - t0

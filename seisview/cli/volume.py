@@ -29,7 +29,8 @@ def add_job_options(p) -> None:
                         "OUT with the suffix .zarr, beside it)")
     p.add_argument("--chunk", default=None,
                    help="inlines,crosslines per task (default: 8 inlines (more with an inline "
-                        "halo) x the whole width up to 1024 crosslines, else 512)")
+                        "halo) x the whole width up to 1024 crosslines, else 512, halved until a "
+                        "task fits the RAM budget + 1 GiB)")
     p.add_argument("--threads", type=int, default=None, help="local scheduler threads (default: all cores)")
 
 

@@ -40,7 +40,6 @@ FULL_WIDTH = 1024  # crosslines up to which a chunk spans the survey's width (no
 
 
 MIN_CHUNK = (4, 64)  # the smallest task auto_chunk makes to save memory
-MAX_WORK = 2.5  # ... and the most computed samples per kept one it accepts for that
 
 
 def auto_chunk(fn, shape, room: int | None = None) -> tuple[int, int]:
@@ -48,9 +47,9 @@ def auto_chunk(fn, shape, room: int | None = None) -> tuple[int, int]:
     wide (then no crossline halo is read: the cut is the survey's edge), else 512; 8 inlines
     when no inline halo is needed, else enough that the halo is at most the core. Then, while
     one task would need more than ``room`` bytes (default ``task_room()``), the axis whose
-    halving adds the least halo work is halved (down to ``MIN_CHUNK``, and only while the
-    computed samples per kept one, halo included, stay within ``MAX_WORK`` or the task is over
-    twice the room: past that the tasks run one at a time instead, see ``local_threads``)."""
+    halving adds the least halo work is halved (down to ``MIN_CHUNK``): a small RAM budget is
+    kept at the price of more halo work (the default budget, a quarter of the RAM, rarely
+    needs any halving)."""
     halo = fn.halo
     xl = shape[1] if shape[1] <= FULL_WIDTH else 512
     il = 8 if halo[0] == 0 else min(max(16, 2 * halo[0]), 64)
@@ -65,12 +64,10 @@ def auto_chunk(fn, shape, room: int | None = None) -> tuple[int, int]:
         if not can:
             break
         axis = min(can, key=lambda a: work(max(chunk[a] // 2, 1), a) / work(chunk[a], a))
-        half = max(chunk[axis] // 2, MIN_CHUNK[axis])
-        other = 1 - axis
-        if work(half, axis) * work(chunk[other], other) > MAX_WORK \
-                and task_bytes(fn, chunk, shape) <= 2 * room:
-            break  # within twice the room: more halo work would cost more than it saves
-        chunk[axis] = half
+        chunk[axis] = max(chunk[axis] // 2, MIN_CHUNK[axis])
+    for a in (0, 1):  # equal parts: no sliver of a chunk paying a whole halo at the end
+        parts = -(-shape[a] // chunk[a])  # never more than the size found above
+        chunk[a] = -(-shape[a] // parts)
     return chunk[0], chunk[1]
 
 

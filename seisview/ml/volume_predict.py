@@ -46,7 +46,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.ndimage import gaussian_filter1d
 
 from seisview.core.errors import SeisviewError
 from seisview.core.tasks import TaskState
@@ -436,24 +435,48 @@ def predict_block(model, block: np.ndarray, halo=0, *, origin: Sequence[int] | N
         sec = np.ascontiguousarray(x[tuple(sel)].transpose(a, 2, b))  # (section, sample, trace)
         keep_t = slice(pairs[b][0] - cut[b], n[b] - pairs[b][1] - cut[b])
         p = _forward(net, dev, sec, (keep_s, keep_t), phases, flip, batch, state)
-        if reach:
-            p = gaussian_filter1d(p, blend, axis=0, mode="nearest", truncate=3.0)
-        p = p[r_lo:r_lo + core[a]]  # (section, C, sample, trace) of the core
+        p = _blend(p, blend, reach, r_lo, core[a])  # (section, C, sample, trace) of the core
         total += p.transpose(1, 0, 3, 2) if d == "inline" else p.transpose(1, 3, 0, 2)
     total /= np.float32(len(dirs))
     return BlockPrediction(total, classes_of(total), normalised_entropy(total), snap.version)
 
 
+def _blend(p: np.ndarray, sigma: float, reach: int, first: int, n: int) -> np.ndarray:
+    """Sections ``first .. first + n`` of ``p`` (section axis first), each the Gaussian-weighted
+    mean of its neighbours within ``reach`` (the nearest section beyond the ends), computed
+    for those sections only (the neighbours are there for them)."""
+    if not reach:
+        return p[first:first + n]
+    offsets = range(-reach, reach + 1)
+    w = np.exp(-0.5 * (np.array(offsets) / sigma) ** 2)
+    w = (w / w.sum()).astype(np.float32)
+    out = np.zeros((n, *p.shape[1:]), np.float32)
+    for i in range(n):
+        for k, wk in zip(offsets, w, strict=True):
+            out[i] += wk * p[min(max(first + i + k, 0), len(p) - 1)]
+    return out
+
+
 def classes_of(probability: np.ndarray) -> np.ndarray:
-    """Label ids ``uint8`` (1..C) of the most probable class along the leading axis."""
-    return (np.argmax(probability, axis=0) + 1).astype(np.uint8)
+    """Label ids ``uint8`` (1..C) of the most probable class along the leading axis (first
+    on ties). One pass per class over contiguous planes: numpy's argmax along the leading
+    axis of a large array copied it first (0.5 s for a 16-inline F3 slab)."""
+    best = np.array(probability[0], np.float32)
+    ids = np.ones(best.shape, np.uint8)
+    for c in range(1, probability.shape[0]):
+        better = probability[c] > best
+        ids[better] = c + 1
+        np.maximum(best, probability[c], out=best)
+    return ids
 
 
 def normalised_entropy(probability: np.ndarray) -> np.ndarray:
     """Entropy of the class probabilities (leading axis) over log(C): 0 certain, 1 uniform."""
-    p = np.clip(probability, 1e-12, 1.0)
-    ent = -(probability * np.log(p)).sum(0)
-    return np.clip(ent / np.float32(np.log(probability.shape[0])), 0.0, 1.0).astype(np.float32)
+    ent = np.zeros(probability.shape[1:], np.float32)
+    for p in probability:
+        ent -= p * np.log(np.maximum(p, np.float32(1e-12)))
+    ent /= np.float32(np.log(probability.shape[0]))
+    return np.clip(ent, 0.0, 1.0, out=ent)
 
 
 def stripe_index(probability: np.ndarray, samples: Sequence[int] | None = None) -> float:

@@ -291,7 +291,12 @@ class LatentWalkView(QWidget):
             self.slider.blockSignals(False)
             self.show_frame(0)
             h, w = self.walk.frames.shape[1:]
-            self._say(f"{n} frames of {h} x {w} samples ({self.walk.kind}); Play or Export…")
+            text = f"{n} frames of {h} x {w} samples ({self.walk.kind}); Play or Export…"
+            level = float(np.percentile(np.abs(self.walk.frames), 99)) / max(self.walk.clip, 1e-12)
+            if self.walk.kind == "autoencoder" and level < 0.25:  # say why the frames look empty
+                text += (f" The frames reach {level:.0%} of the sections' amplitude: this run "
+                         "has not learnt to reconstruct them yet; pretrain longer.")
+            self._say(text)
             self.walked.emit(self.walk)
         self._sync()
 
