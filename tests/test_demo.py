@@ -182,3 +182,20 @@ def test_project_on_the_demo_survey_starts_with_its_classes(survey, tmp_path):
                  "--palette", "malenov"]) == 0  # asked for explicitly
     with Project.open(tmp_path / "m.seisview") as pr:
         assert len(pr.palette) == 9 and pr.palette.get(1).name == "else"
+
+
+def test_other_builds_of_the_demo_are_pruned_only_when_idle(tmp_path):
+    """Two checkouts (two generator sources) share one cache: neither may delete the
+    other's folder while it is being built or read; only long-idle folders go."""
+    import os
+    import time
+
+    from seisview.io.demo import _prune_stale
+
+    keep, busy, idle = (tmp_path / f"survey-{k}" for k in ("aaaa", "bbbb", "cccc"))
+    for d in (keep, busy, idle):
+        d.mkdir()
+    old = time.time() - 2 * 3600
+    os.utime(idle, (old, old))
+    _prune_stale("survey", keep)
+    assert keep.is_dir() and busy.is_dir() and not idle.exists()

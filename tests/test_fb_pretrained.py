@@ -135,6 +135,7 @@ def test_training_starts_from_the_shipped_picker_by_default(tmp_path, monkeypatc
 
 def test_panel_defaults_to_the_shipped_picker_and_picks_zero_shot(qtbot, tmp_path):
     from seisview.io.demo import demo_gatherset
+    from seisview.ml.fb_pretrained import FINE_TUNE_STEPS
     from seisview.qt.firstbreak_panel import FirstBreakPanel
     from seisview.qt.main_window import MainWindow
 
@@ -143,10 +144,11 @@ def test_panel_defaults_to_the_shipped_picker_and_picks_zero_shot(qtbot, tmp_pat
     qtbot.addWidget(w)
     panel = FirstBreakPanel(w)
     try:
-        assert panel.init_box.currentData() == "pretrained" and panel.steps.value() == 500
+        assert panel.init_box.currentData() == "pretrained"
+        assert panel.steps.value() == FINE_TUNE_STEPS  # the measured count of each start
+        panel.steps.setValue(300)
         panel.init_box.setCurrentIndex(panel.init_box.findData("scratch"))
-        assert panel.steps.value() == 1500  # the measured count of each start
-        panel.init_box.setCurrentIndex(0)
+        assert panel.steps.value() == 1500
         w.session.open_gathers(gs)
         w.session.set_gather(3)
         assert panel.predict_btn.isEnabled()  # no project, no pick, no run: zero-shot

@@ -161,8 +161,7 @@ def train_firstbreak(project, args) -> int:
         raise SeisviewError(f"--init {args.init}: not a seisview checkpoint",
                             hint="use a run id of `seisview pretrain` or of a first-break run")
     # an epoch of the picker is 50 steps: the defaults give the step counts its quality was
-    # measured with (docs/measurements.md, First breaks and Pretrained picker): 1500 from
-    # scratch or another run, 500 to fine-tune the shipped picker
+    # measured with (docs/measurements.md, First breaks and Pretrained picker)
     epochs = 30 if init != PRETRAINED else FINE_TUNE_STEPS // 50
     steps = int(getattr(args, "epochs", None) or epochs) * int(
         getattr(args, "steps_per_epoch", None) or 50)

@@ -97,12 +97,21 @@ def _atomic_save_npy(path: Path, arr: np.ndarray) -> None:
         np.save(fh, arr)
 
 
-def _prune_stale(prefix: str, keep: Path) -> None:
-    """Remove cache folders of older builds of the same generator (each is ~100 MB)."""
+def _prune_stale(prefix: str, keep: Path, idle_s: float = 3600.0) -> None:
+    """Remove cache folders of other builds of the same generator (each is ~100 MB).
+
+    Only folders untouched for ``idle_s``: another checkout (another generator
+    source, so another key) may be building or reading its own right now.
+    """
     import shutil
+    import time
 
     for old in keep.parent.glob(f"{prefix}-*"):
-        if old != keep and old.is_dir():
+        try:
+            idle = time.time() - old.stat().st_mtime
+        except OSError:
+            continue
+        if old != keep and old.is_dir() and idle > idle_s:
             shutil.rmtree(old, ignore_errors=True)
 
 
@@ -121,6 +130,7 @@ def _arrays() -> tuple[np.ndarray, np.ndarray]:
     _prune_stale(DEMO_VERSION.split("-")[0], d)
     seis, truth = build_model(SPEC)
     with _cache_errors():
+        d.mkdir(parents=True, exist_ok=True)
         _atomic_save_npy(s_path, seis)
         _atomic_save_npy(t_path, truth)
     return seis, truth

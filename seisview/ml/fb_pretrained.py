@@ -26,9 +26,9 @@ PRETRAINED_PATH = Path(__file__).resolve().parents[1] / "resources" / "fb_picker
 PRETRAINED, SCRATCH = "pretrained", "scratch"
 # the network grid and input of the shipped picker (FirstBreakConfig's defaults)
 TARGET_DT_MS, COMPRESS, DECIMATE = 1.0, 20.0, "poly"
-# fine-tuning the shipped picker on a user's picks: a third of the steps of a run from scratch
-# (docs/measurements.md, "Pretrained picker")
-FINE_TUNE_STEPS, FINE_TUNE_LR = 500, 1e-3
+# fine-tuning the shipped picker on a user's picks: as many steps as a run from scratch; 500
+# lost 3-4 points at 3 and 5 shots (docs/measurements.md, "Pretrained picker")
+FINE_TUNE_STEPS, FINE_TUNE_LR = 1500, 1e-3
 
 
 def synthetic_items(gathers: list[SyntheticGather], target_dt_ms: float = TARGET_DT_MS,

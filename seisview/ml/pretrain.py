@@ -48,7 +48,7 @@ class PretrainConfig:
     steps: int = 2000
     minutes: float | None = None
     batch_size: int = 16
-    lr: float = 1e-3
+    lr: float = 2e-4  # 1e-3 sends the autoencoder to its all-zero output within ~30 steps
     latent: int = 8  # autoencoder bottleneck channels / 64 × GAN latent
     mask_fraction: float = 0.25  # autoencoder: traces blanked in the input, restored in output
     compress: float = 1000.0

@@ -447,13 +447,13 @@ def _blend(p: np.ndarray, sigma: float, reach: int, first: int, n: int) -> np.nd
     for those sections only (the neighbours are there for them)."""
     if not reach:
         return p[first:first + n]
-    k = np.arange(-reach, reach + 1)
-    w = np.exp(-0.5 * (k / sigma) ** 2)
+    offsets = range(-reach, reach + 1)
+    w = np.exp(-0.5 * (np.array(offsets) / sigma) ** 2)
     w = (w / w.sum()).astype(np.float32)
     out = np.zeros((n, *p.shape[1:]), np.float32)
     for i in range(n):
-        for kk, wk in zip(k, w, strict=True):
-            out[i] += wk * p[min(max(first + i + kk, 0), len(p) - 1)]
+        for k, wk in zip(offsets, w, strict=True):
+            out[i] += wk * p[min(max(first + i + k, 0), len(p) - 1)]
     return out
 
 

@@ -30,7 +30,7 @@ from seisview.core.errors import SeisviewError
 from seisview.qt.signals import disconnect_all
 
 DEFAULT_STEPS = 1500  # from scratch or from another run
-FINE_TUNE_STEPS = 500  # from the shipped picker (ml.fb_pretrained.FINE_TUNE_STEPS)
+FINE_TUNE_STEPS = 1500  # from the shipped picker (ml.fb_pretrained.FINE_TUNE_STEPS)
 
 MARK = "fb-predicted"
 # the names of ml.fb_pretrained's two starts (not imported: that would load torch)
@@ -107,9 +107,8 @@ class FirstBreakPanel(QWidget):
         # FirstBreakConfig.steps, the count the picker's quality was measured with
         # (bench_firstbreak); not imported here, that would load torch while the window opens
         self.steps.setValue(DEFAULT_STEPS)
-        self.steps.setToolTip("training steps: 1500 from scratch take about 1-2 minutes on one "
-                              "CPU core, 500 fine-tune the shipped picker; fewer give vaguer "
-                              "picks with lower confidence")
+        self.steps.setToolTip("training steps: 1500 take about 1-2 minutes on one CPU core; "
+                              "fewer give vaguer picks with lower confidence")
         form.addRow("Steps", self.steps)
         self.init_box = QComboBox()
         self.init_box.setToolTip("start from the picker shipped with seisview (pretrained on "
