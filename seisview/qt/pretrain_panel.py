@@ -17,10 +17,7 @@ from PyQt6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
-    QProgressBar,
-    QPushButton,
     QSpinBox,
     QTabWidget,
     QVBoxLayout,
@@ -29,6 +26,7 @@ from PyQt6.QtWidgets import (
 
 from seisview.core.errors import SeisviewError
 from seisview.qt.latent_walk_view import FrameView, LatentWalkView
+from seisview.qt.run_controls import add_run_controls
 from seisview.qt.workers import LatestRunner, TaskFailed, Worker
 
 MAX_SECTIONS = 96  # sections cut from the survey to train on (see ml.pretrain_data)
@@ -95,27 +93,11 @@ class PretrainPanel(QWidget):
         form.addRow("Steps", self.steps)
         form.addRow("Minutes", self.minutes)
         lay.addLayout(form)
-        row = QHBoxLayout()
-        self.start_btn = QPushButton("Pretrain")
-        self.pause_btn = QPushButton("Pause")
-        self.pause_btn.setCheckable(True)
-        self.cancel_btn = QPushButton("Cancel")
-        self.start_btn.setToolTip("pretrain on the data without labels; the run is kept in "
-                                  "the project")
-        self.pause_btn.setToolTip("pause or resume")
-        self.cancel_btn.setToolTip("stop; the last model is kept in the project")
-        self.start_btn.clicked.connect(self.start)
-        self.pause_btn.toggled.connect(self.set_paused)
-        self.cancel_btn.clicked.connect(self.cancel)
-        for b in (self.start_btn, self.pause_btn, self.cancel_btn):
-            row.addWidget(b)
-        lay.addLayout(row)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        lay.addWidget(self.bar)
-        self.status = QLabel("Open a survey and a project, then Pretrain.")
-        self.status.setWordWrap(True)
-        lay.addWidget(self.status)
+        add_run_controls(self, lay, "Pretrain",
+                         ("pretrain on the data without labels; the run is kept in the project",
+                          "pause or resume",
+                          "stop; the last model is kept in the project"),
+                         "Open a survey and a project, then Pretrain.")
         self.preview_title = QLabel("")
         lay.addWidget(self.preview_title)
         self.preview_title.setWordWrap(True)

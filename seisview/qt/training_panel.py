@@ -21,7 +21,6 @@ from PyQt6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QSlider,
     QSpinBox,
@@ -35,6 +34,7 @@ from seisview.ml.jobs import (
     warm_up,
 )
 from seisview.qt.prediction_layers import PredictionLayers
+from seisview.qt.run_controls import add_run_controls
 from seisview.qt.viewer_settings import settings
 from seisview.qt.volume_actions import VolumeActions
 from seisview.qt.workers import TaskFailed, Worker
@@ -103,26 +103,11 @@ class TrainingPanel(VolumeActions, QWidget):
         form.addRow("Minutes", self.minutes)
         lay.addLayout(form)
 
-        row = QHBoxLayout()
-        self.start_btn = QPushButton("Train")
-        self.pause_btn = QPushButton("Pause")
-        self.pause_btn.setCheckable(True)
-        self.cancel_btn = QPushButton("Cancel")
-        self.start_btn.setToolTip("Train on the painted strokes; predictions appear after each epoch")
-        self.pause_btn.setToolTip("Pause or resume training")
-        self.cancel_btn.setToolTip("Stop training; the best model so far is kept in the project")
-        self.start_btn.clicked.connect(self.start)
-        self.pause_btn.toggled.connect(self.set_paused)
-        self.cancel_btn.clicked.connect(self.cancel)
-        for b in (self.start_btn, self.pause_btn, self.cancel_btn):
-            row.addWidget(b)
-        lay.addLayout(row)
-        self.bar = QProgressBar()
-        self.bar.setRange(0, 1000)
-        lay.addWidget(self.bar)
-        self.status = QLabel("Paint strokes of two or more classes, then press Train.")
-        self.status.setWordWrap(True)
-        lay.addWidget(self.status)
+        add_run_controls(self, lay, "Train",
+                         ("Train on the painted strokes; predictions appear after each epoch",
+                          "Pause or resume training",
+                          "Stop training; the best model so far is kept in the project"),
+                         "Paint strokes of two or more classes, then press Train.")
 
         self.loss_plot = pg.PlotWidget(title="loss")
         self.acc_plot = pg.PlotWidget(title="accuracy")
