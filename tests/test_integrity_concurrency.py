@@ -21,6 +21,12 @@ from seisview.core.section import SectionSpec
 from seisview.io.project import Project
 from seisview.io.project_lock import lock_path
 
+# Children are spawned, not forked: by the time this file runs in the full suite the test
+# process holds other libraries' threads (dask's pool, Qt), and a child forked while one of
+# them held a lock can hang with the project's write lock taken (seen once: an opener
+# refused after "another process kept it locked for 60 s").
+START = "spawn"
+
 N_PROCS = 4
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forks writer processes")
 
@@ -65,7 +71,7 @@ def _cli_writer(path: str, folder: str, worker: int, rounds: int, q) -> None:
 
 
 def _run_children(target, argsets) -> list[dict]:
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context(START)
     q = ctx.Queue()
     procs = [ctx.Process(target=target, args=(*a, q)) for a in argsets]
     for p in procs:
@@ -160,7 +166,7 @@ def test_a_run_of_a_live_process_is_not_marked_interrupted_by_another(tmp_path):
     path = tmp_path / "p.seisview"
     Project.create(path, geometry=SurveyGeometry.regular(4, 6, 20)).close()
     first = Project.open(path)  # holds the claim while the trainer starts
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context(START)
     ready, stop = ctx.Event(), ctx.Event()
     child = ctx.Process(target=_trainer, args=(str(path), ready, stop))
     child.start()
@@ -198,7 +204,7 @@ def test_an_old_project_opened_by_several_processes_at_once_is_upgraded_once(tmp
     con.executemany("INSERT INTO meta VALUES (?, ?)", {**meta, "schema_version": "1"}.items())
     con.commit()
     con.close()
-    ctx = mp.get_context("fork")
+    ctx = mp.get_context(START)
     q, barrier = ctx.Queue(), ctx.Barrier(N_PROCS)
     procs = [ctx.Process(target=_opener, args=(str(path), barrier, q)) for _ in range(N_PROCS)]
     for p in procs:
