@@ -7,8 +7,12 @@ source and receiver, an end-on, off-end or split spread with 1–50 m groups,
 sampling from 0.125 to 4 ms, a source wavelet of 10–200 Hz (below Nyquist)
 that starts impulsively or emergently with either polarity, and what makes
 real records hard: later refraction branches, reflections, ground roll, the
-air wave, powerline hum, random noise growing with offset, dead, clipped and
-reversed traces.
+air wave, powerline hum, random noise growing with offset and uneven from trace
+to trace, bursts of high-frequency wind or traffic noise on some traces, dead,
+clipped and reversed traces. Half the gathers draw their wavelet from the band of
+land refraction shots (15–60 Hz, geophones of 10–14 Hz), where real first breaks
+are long-period and their onsets easy to place late (version 2, from measuring
+version 1 on the refrapy shots: docs/measurements.md, "Pretrained picker").
 
 First-break times are the earliest of the direct wave and the head waves,
 with delay times (``t = ∫ slowness of layer n along the refractor + delay_n(source)
@@ -29,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-GENERATOR_VERSION = "fb-synthetic-1"
+GENERATOR_VERSION = "fb-synthetic-2"
 ONSET_LEVEL = 0.05  # the pick: where the first arrival's envelope reaches 5 % of its peak
 SAMPLE_INTERVALS_MS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
 _DT_WEIGHTS = (0.08, 0.22, 0.22, 0.22, 0.16, 0.10)
@@ -190,7 +194,8 @@ def random_gather(rng: np.random.Generator, max_traces: int = 96,
     dt = next((d for d in SAMPLE_INTERVALS_MS if d >= dt_drawn and d * max_samples >= need_ms),
               SAMPLE_INTERVALS_MS[-1])
     nyq = 500.0 / dt
-    f0 = min(_log_uniform(rng, 10.0, 200.0), 0.35 * nyq)
+    land = rng.random() < 0.5  # a land refraction band, or anything from 10 to 200 Hz
+    f0 = min(_log_uniform(rng, 15.0, 60.0) if land else _log_uniform(rng, 10.0, 200.0), 0.35 * nyq)
     rise = _log_uniform(rng, 0.3, 3.0)
     phase = rng.uniform(-0.2, 1.4) + (np.pi if rng.random() < 0.5 else 0.0)  # polarity
     off = np.abs(rec - src)
@@ -248,7 +253,16 @@ def random_gather(rng: np.random.Generator, max_traces: int = 96,
     # random noise relative to each trace's first arrival: the far traces are the noisiest
     snr_near = _log_uniform(rng, 8.0, 500.0)
     noise_std = amp_first.max() / snr_near * (1.0 + (off / off.max()) ** 2 * rng.uniform(0, 4))
+    noise_std = noise_std * np.exp(rng.normal(0.0, rng.uniform(0.0, 0.6), n_tr))  # uneven planting
     data += noise_std[:, None] * _band_noise(rng, data.shape, dt, 2.0, 0.8 * nyq)
+    if rng.random() < 0.4 and nyq > 60.0:  # wind or traffic: high-frequency bursts on some traces
+        hit = rng.random(n_tr) < rng.uniform(0.1, 0.6)
+        lo_hz = rng.uniform(20.0, min(150.0, 0.4 * nyq))
+        burst = _band_noise(rng, (int(hit.sum()), n_s), dt, lo_hz, 0.8 * nyq)
+        swell = np.abs(_band_noise(rng, (int(hit.sum()), n_s), dt, 0.0, rng.uniform(2.0, 20.0)))
+        level = amp_first[hit] * _log_uniform(rng, 0.02, 1.0) * np.exp(rng.normal(0, 0.7, hit.sum()))
+        data[hit] += level[:, None] * burst * swell
+        coherent.append("wind")
     if rng.random() < 0.2:  # spikes
         k = int(rng.integers(1, 6))
         data[rng.integers(0, n_tr, k), rng.integers(0, n_s, k)] += peak * rng.uniform(0.5, 3, k)
@@ -266,7 +280,7 @@ def random_gather(rng: np.random.Generator, max_traces: int = 96,
     params = {"dt_ms": dt, "group_m": dx, "spread": kind, "source_x_m": src,
               "velocities_m_s": [float(v.mean()) for v in model.v],
               "thicknesses_m": [float(h.mean()) for h in model.h], "freq_hz": f0, "rise": rise,
-              "polarity": int(np.sign(np.cos(phase))), "noise": coherent, "snr_near": snr_near,
+              "land_band": bool(land), "polarity": int(np.sign(np.cos(phase))), "noise": coherent, "snr_near": snr_near,
               "dead": int(dead.sum()), "reversed": int(reversed_.sum())}
     return SyntheticGather(data.astype(np.float32), fb_out, rec - src, dt, params)
 
