@@ -161,7 +161,7 @@ def _band_noise(rng, shape, dt_ms: float, lo_hz: float, hi_hz: float) -> np.ndar
     f = np.fft.rfftfreq(n, dt_ms / 1000.0)
     spec *= ((f >= lo_hz) & (f <= hi_hz))
     out = np.fft.irfft(spec, n=n, axis=-1)
-    return out / max(float(out.std()), 1e-12)
+    return out / max(float(out.std()), 1e-12) if out.size else out
 
 
 def random_gather(rng: np.random.Generator, max_traces: int = 96,
