@@ -3,6 +3,7 @@
     nice -n 10 python benchmarks/bench_store.py layouts   # chunk shapes and codecs side by side
     nice -n 10 python benchmarks/bench_store.py convert   # conversion vs raw read; reads vs segyio
     nice -n 10 python benchmarks/bench_store.py actions   # cursor, AGC time slice, map RMS: store vs memory
+    nice -n 10 python benchmarks/bench_store.py convert-vs --against /work/main  # conversion: two checkouts
     ... --size small                                      # 160 x 200 x 300 instead of F3's size
 
 The survey is F3-sized (651 x 951 x 462) by default, made of the demo survey's amplitudes
@@ -256,6 +257,50 @@ def run_convert(shape, work: Path, n: int) -> None:
         print(c.line("scrubbing inlines warm (next inline each call)", names=("store", "segyio")))
 
 
+_CONVERT_CHILD = """
+import json, shutil, sys, time
+sys.path.insert(0, {root!r})
+from seisview.io.cache import build_cache
+from seisview.io.segy import scan
+shutil.rmtree({out!r}, ignore_errors=True)
+rep = scan({sgy!r})
+t, c = time.perf_counter(), time.process_time()
+build_cache(rep, {out!r})
+print(json.dumps([time.perf_counter() - t, time.process_time() - c]))
+"""
+
+
+def run_convert_vs(shape, work: Path, n: int, against: str) -> None:
+    """``seisview convert`` of this checkout against another one (e.g. /work/main before the
+    change), each conversion in a fresh child process (the time inside build_cache only)."""
+    import json
+    import subprocess
+
+    sgy = write_segy(work / "survey.sgy", survey_cube(shape))
+    here = str(Path(__file__).resolve().parents[1])
+    cpu: dict[str, list[float]] = {"this": [], "other": []}
+
+    def child(root: str, side: str):
+        def call():
+            code = _CONVERT_CHILD.format(root=root, sgy=str(sgy), out=str(work / f"{side}.zarr"))
+            env = {**os.environ, "PYTHONPATH": root}
+            got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                 check=True)
+            wall, c = json.loads(got.stdout.strip().splitlines()[-1])
+            cpu[side].append(c)
+            return wall
+        return call
+
+    print(f"== conversion, this checkout / {against}, {shape}, {loadavg()}")
+    c = compare(child(against, "other"), child(here, "this"), n=n, warmup=0, returns_value=True)
+    print(c.line("convert this / other (wall in build_cache)", names=("this", "other")))
+    print(f"      CPU s median: this {np.median(cpu['this']):.2f}, other {np.median(cpu['other']):.2f} "
+          f"({np.median(cpu['this']) / np.median(cpu['other']):.2f}x)")
+    for side in ("this", "other"):
+        nbytes, nfiles = disk_usage(work / f"{side}.zarr")
+        print(f"  {side}: {nbytes / 1e6:.0f} MB in {nfiles} files")
+
+
 def run_actions(shape, work: Path, n: int) -> None:
     """Per-section actions on the store against the same on the in-memory volume."""
     from seisview.core.section import SectionSpec
@@ -300,12 +345,16 @@ def run_actions(shape, work: Path, n: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=("layouts", "convert", "actions"))
+    ap.add_argument("what", choices=("layouts", "convert", "convert-vs", "actions"))
     ap.add_argument("--size", choices=tuple(SIZES), default="f3")
     ap.add_argument("-n", type=int, default=4, help="pairs per run (three runs)")
     ap.add_argument("--dir", help="work folder (default: a temporary one, removed after)")
+    ap.add_argument("--against", default="/work/main", help="convert-vs: the other checkout")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=a.dir) as d:
+        if a.what == "convert-vs":
+            run_convert_vs(SIZES[a.size], Path(d), a.n, a.against)
+            return
         run = {"layouts": run_layouts, "convert": run_convert, "actions": run_actions}[a.what]
         run(SIZES[a.size], Path(d), a.n)
 
