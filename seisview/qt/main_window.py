@@ -35,6 +35,7 @@ from seisview.qt.gather_view import GatherView
 from seisview.qt.layers_panel import LayersPanel
 from seisview.qt.map_view import MapView
 from seisview.qt.section_view import SectionView
+from seisview.qt.signals import PerFrame
 from seisview.qt.tools import NavigateTool, SectionTool
 from seisview.qt.viewer_settings import settings
 from seisview.qt.workspaces import AREAS, PanelDock, Workspaces
@@ -110,7 +111,8 @@ class MainWindow(QMainWindow):
 
         view_menus.install(self)  # right-click menus, Help → Keyboard shortcuts
         self._handles = [(self.session.events.survey, self._on_survey),
-                         (self.session.events.cursor, self._on_cursor),  # text only: no repaint per move
+                         # the read-out relays out and repaints the status bar: once per frame
+                         (self.session.events.cursor, PerFrame(self._on_cursor, self)),
                          (self.session.events.position, self._update_legends)]
         for sig, slot in self._handles:
             sig.connect(slot)
