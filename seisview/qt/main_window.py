@@ -17,7 +17,6 @@ from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -34,6 +33,7 @@ from seisview.qt.display_toolbar import DisplayToolBar
 from seisview.qt.gather_view import GatherView
 from seisview.qt.layers_panel import LayersPanel
 from seisview.qt.map_view import MapView
+from seisview.qt.readout import ReadoutLabel
 from seisview.qt.section_view import SectionView
 from seisview.qt.signals import PerFrame
 from seisview.qt.tools import NavigateTool, SectionTool
@@ -209,8 +209,7 @@ class MainWindow(QMainWindow):
 
     # -- building -------------------------------------------------------------------
     def _build_status(self) -> None:
-        self.readout = QLabel("")
-        self.readout.setMinimumWidth(420)
+        self.readout = ReadoutLabel(420)
         self.statusBar().addPermanentWidget(self.readout)
         self.gather_view.readout = self.readout.setText
 

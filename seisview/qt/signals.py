@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 
+from PyQt6 import sip
+
 log = logging.getLogger(__name__)
 
 
@@ -54,8 +56,6 @@ class FrameClock:
         self._timer.timeout.connect(self.flush)
 
     def ended(self) -> bool:
-        from PyQt6 import sip
-
         return sip.isdeleted(self._timer)
 
     def schedule(self, follower: PerFrame) -> None:
@@ -64,7 +64,8 @@ class FrameClock:
             self._timer.start()
 
     def cancel(self, follower: PerFrame) -> None:
-        self._due.pop(id(follower), None)
+        if self._due:
+            self._due.pop(id(follower), None)
 
     def flush(self) -> None:
         """Run every follower due now."""
@@ -121,5 +122,6 @@ class PerFrame:
         """Deliver the pending call now (tests, or a caller that must see the result)."""
         if self._pending:
             args, self._args, self._pending = self._args, (), False
-            frame_clock().cancel(self)
+            if _CLOCK is not None:
+                _CLOCK.cancel(self)
             self.slot(*args)
