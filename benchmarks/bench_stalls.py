@@ -11,7 +11,9 @@ two of its ticks, so a stall is an interval well over 10 ms. ``cpu`` / ``wait``:
 thread's CPU seconds and seconds waiting for a core (run queue) per second; the intervals
 over 30 ms are split the same way (per tick, from /proc/self/task/TID/schedstat), which
 tells a stall of our making (running, or the interpreter lock) from the scheduler's;
-``own``: the longest interval less its wait for a core, ``>50`` how many of those are over 50 ms.
+``own``: the longest interval less its wait for a core, ``>50`` how many of those are over 50 ms;
+``run``: the most CPU the GUI thread used within one interval (the work of ours a tick waited
+for, whatever the load: an interval is at least this long on an idle machine).
 States, in order:
 
 * idle        : nothing happens.
@@ -234,7 +236,7 @@ def main(argv=None) -> dict:
     res: dict = {"platform": app.platformName(), "load_start": loadavg()}
     print(f"== event-loop intervals (10 ms timer), {app.platformName()} window 1400x900, "
           f"{args.seconds:.0f} s per state | {loadavg()}")
-    print(f"  {'state':12s}{'n':>6s}{'p50':>7s}{'p99':>7s}{'max':>7s}{'>50ms':>6s}{'>30ms':>6s}{'cpu':>6s}{'wait':>6s}{'own':>6s}{'>50':>4s}  load")
+    print(f"  {'state':12s}{'n':>6s}{'p50':>7s}{'p99':>7s}{'max':>7s}{'>50ms':>6s}{'>30ms':>6s}{'cpu':>6s}{'wait':>6s}{'own':>6s}{'>50':>4s}{'run':>5s}  load")
     for state in states:
         extra = {}
         if dumps is not None:
@@ -310,16 +312,17 @@ def main(argv=None) -> dict:
         extra.update(stall_ms=tot, stall_cpu=f_cpu, stall_runq=f_runq, stall_other=f_other)
         sp = np.array(splits[1:len(x) + 1]) if len(splits) > len(x) else np.zeros((len(x), 2))
         own = x - sp[:, 1]  # each interval less its wait for a core: the scheduler's part out
-        extra.update(own_max=float(own.max()), own_over50=int((own > 50).sum()))
+        extra.update(own_max=float(own.max()), own_over50=int((own > 50).sum()),
+                     run_max=float(sp[:, 0].max()))
         r = dict(n=int(x.size), p50=float(p50), p99=float(p99), max=float(x.max()),
                  over50=int((x > 50).sum()), over30=int((x > 30).sum()), load=loadavg(), gui_cpu=float(sched[0]),
                  gui_wait=float(sched[1]), **extra)
         res[state] = r
         print(f"  {state:12s}{r['n']:6d}{p50:7.1f}{p99:7.1f}{r['max']:7.0f}{r['over50']:6d}{r['over30']:6d}{sched[0]:6.2f}{sched[1]:6.2f}"
-              f"{r['own_max']:6.0f}{r['own_over50']:4d}"
+              f"{r['own_max']:6.0f}{r['own_over50']:4d}{r['run_max']:5.0f}"
               f"  {r['load'].split(' on ')[0][5:]}" + "".join(f"  {k} {v if v is None else round(v, 2)}"
                                                              for k, v in extra.items()
-                                                             if not k.startswith(("stall", "own"))))
+                                                             if not k.startswith(("stall", "own", "run"))))
         if tot:
             print(f"      intervals > 30 ms: {tot:.0f} ms in all; GUI thread running {f_cpu:.0%}, waiting "
                   f"for a core {f_runq:.0%}, neither (interpreter lock, locks, timer) {f_other:.0%}")
@@ -343,8 +346,9 @@ def main(argv=None) -> dict:
         print(f"  p99 while training / idle: {res['train_p99_over_idle']:.2f}x (goal <= 1.5x)")
     worst = max((res[s]["max"] for s in states if s in res), default=0)
     own = max((res[s]["own_max"] for s in states if s in res), default=0)
+    run = max((res[s]["run_max"] for s in states if s in res), default=0)
     print(f"  longest interval over all states {worst:.0f} ms, {own:.0f} ms less its wait for a core "
-          f"(goal <= 50 ms) | {loadavg()}")
+          f"(goal <= 50 ms); most GUI-thread CPU in one interval {run:.0f} ms | {loadavg()}")
     panel.shutdown()
     app.processEvents()
     project.close()

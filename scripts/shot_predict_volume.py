@@ -52,16 +52,19 @@ def shoot(size: str, out: Path) -> int:
         jobs = job_progress(store)
         return max((j["done"] / max(j["total"], 1) for j in jobs.values()), default=0.0)
 
+    def shown() -> str:  # the slice as the views draw it now (read from the store in a worker)
+        tslice = panel.layers._classes(SectionSpec("time", 150))
+        return "not read yet" if tslice is None else f"{float((tslice > 0).mean()):.2f}"
+
     shots.wait_for(lambda: filled() >= 0.4, 600)
     shots.settle(1.0)
     shots.save("predict-volume-filling")
-    tslice = panel.layers._classes(SectionSpec("time", 150))
-    print(f"  time slice filled {float((tslice > 0).mean()):.2f} at the first picture", flush=True)
+    print(f"  time slice filled {shown()} at the first picture (chunks done {filled():.2f})", flush=True)
     shots.wait_for(lambda: panel.volume_worker is not None and not panel.volume_worker.running, 900)
+    shots.wait_for(lambda: not panel.layers.slices.busy, 60)
     shots.settle(1.5)
     shots.save("predict-volume")
-    tslice = panel.layers._classes(SectionSpec("time", 150))
-    print(f"  time slice filled {float((tslice > 0).mean()):.2f} at the end; {panel.status.text()}", flush=True)
+    print(f"  time slice filled {shown()} at the end; {panel.status.text()}", flush=True)
     project = s.project
     w.close()
     if project is not None:

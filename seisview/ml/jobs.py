@@ -42,6 +42,40 @@ def warm_imports() -> None:
     opt.step()
     with torch.no_grad():
         net.eval()(torch.randn(1, 1, 32, 32)).softmax(1)
+    warm_volume_imports()
+
+
+def warm_volume_imports() -> None:
+    """What the first run, Predict volume and capture import, imported then instead.
+
+    The first Predict volume imported ~450 modules in its worker (dask asks ``distributed``
+    for a client, so tornado and the rest come too; zarr, numcodecs): the interpreter lock
+    held in long chunks, and the GUI thread's young-generation collections then walked the
+    new objects (9-41 ms of its CPU in one timer interval, ``bench_stalls.py``). Here, before
+    the window freezes its start-up objects out of later collections, none of that is left
+    for the first use; a tiny graph and a zarr round trip in memory set up dask's and
+    zarr's threads and codecs.
+    """
+    import dask
+    import safetensors.torch  # noqa: F401 (checkpoints)
+    import zarr
+
+    import seisview.io.store  # noqa: F401
+    import seisview.io.store_export  # noqa: F401
+    import seisview.ml.activations  # noqa: F401
+    import seisview.ml.introspect  # noqa: F401
+    import seisview.ml.models.unet  # noqa: F401 (the default model)
+    import seisview.ml.predict_blocks  # noqa: F401
+    import seisview.ml.runs  # noqa: F401
+    import seisview.ml.suggest  # noqa: F401
+    import seisview.ml.training_run  # noqa: F401
+    import seisview.ml.volume_predict  # noqa: F401
+
+    dask.compute(dask.delayed(int)(0), scheduler="threads", num_workers=1)
+    probe = zarr.create_array(store=zarr.storage.MemoryStore(), shape=(4, 4), chunks=(2, 2),
+                              dtype="uint8")
+    probe[:] = 1
+    _ = probe[:]
 
 
 _warm_thread: threading.Thread | None = None

@@ -6,7 +6,8 @@ class, softmax entropy) whose sources read the session's prediction store
 model (``session.models``): each new one re-predicts the visible sections in a
 worker (latest request wins) into the store; a changed position re-predicts
 with the current model. A whole-volume prediction in the store also feeds time
-slices.
+slices (and sections not predicted on their own), read from its store in workers
+(``qt/cube_slices.py``): the GUI thread never reads the store.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 
 from seisview.core.display_layers import Layer
 from seisview.core.section import SectionSpec
+from seisview.qt.cube_slices import CubeSlices
 from seisview.qt.workers import LatestRunner
 
 
@@ -101,6 +103,7 @@ class PredictionLayers(QObject):
         self.runner = LatestRunner(self)
         self.runner.result.connect(self._on_result)
         self.runner.failed.connect(lambda _rid, end: self.failed.emit(end.message))
+        self.slices = CubeSlices(self._on_slice_read, parent=self)  # the cube's, off the GUI thread
         lut = palette.lut() if palette is not None else "viridis"
         ready = {"ready_image": self._ready_image}
         self.prediction = Layer("prediction", "prediction", source=self._classes,
@@ -122,8 +125,8 @@ class PredictionLayers(QObject):
                          (session.events.survey, self._on_survey),
                          (session.models.events.changed, self._on_model),
                          (self.store.events.sections, self._on_stored),
-                         (self.store.events.cube, self._on_stored),
-                         (self.store.events.cleared, self.refresh)]
+                         (self.store.events.cube, self._on_cube),
+                         (self.store.events.cleared, self._on_cleared)]
         for sig, slot in self._handles:
             sig.connect(slot)
 
@@ -154,7 +157,7 @@ class PredictionLayers(QObject):
         p = self._get(spec)
         if p is not None:
             return p.classes
-        return self._from_cube(spec, 0)
+        return self.slices.get(spec)  # the whole-volume prediction's, read in a worker
 
     def _probability(self, spec):
         p = self._get(spec)
@@ -184,16 +187,6 @@ class PredictionLayers(QObject):
         """What the shown layers look like now (the worker colours their images so)."""
         return {layer.name: (layer.colormap, layer.levels, layer.categorical, self.chosen_class)
                 for layer in self.layers if layer.visible}
-
-    def _from_cube(self, spec, which: int):
-        if self.cube is None:
-            return None
-        cube = self.cube[which]
-        if spec.kind == "time":
-            return cube[:, :, spec.index]
-        if spec.kind == "inline":
-            return cube[spec.index].T
-        return cube[:, spec.index].T
 
     # -- updates ---------------------------------------------------------------------------
     def visible_specs(self) -> list[SectionSpec]:
@@ -252,6 +245,23 @@ class PredictionLayers(QObject):
     def set_cube(self, classes: np.ndarray, conf: np.ndarray) -> None:
         self.store.set_cube(classes, conf)
 
+    def _on_cube(self, cube) -> None:
+        self.slices.set_cube(None if cube is None else cube[0])
+        self.refresh()
+
+    def cube_grew(self) -> None:
+        """More of the volume is predicted (a running job): the shown sections are read again
+        and redrawn when they land."""
+        self.slices.grew()
+
+    def _on_slice_read(self) -> None:
+        if self.prediction.visible:
+            self.prediction.refresh()
+
+    def _on_cleared(self) -> None:
+        self.slices.clear()
+        self.refresh()
+
     def set_chosen_class(self, class_id: int) -> None:
         self.chosen_class = int(class_id)
         self.probability.refresh()
@@ -285,6 +295,7 @@ class PredictionLayers(QObject):
             sig.disconnect(slot)
         self._handles = []
         self.runner.cancel_all()
+        self.slices.shutdown()
         for layer in self.layers:
             if layer in self.session.layers:
                 self.session.layers.remove(layer)

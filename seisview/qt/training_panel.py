@@ -461,8 +461,11 @@ class TrainingPanel(VolumeActions, QWidget):
         for w in (self.worker, self.volume_worker, self.export_worker):
             if w is not None:
                 w.wait(wait)
+        if getattr(self, "_cube_opener", None) is not None:
+            self._cube_opener.cancel_all(wait)
         if self.layers is not None:
             self.layers.runner.cancel_all(wait)
+            self.layers.slices.shutdown(wait)
             self.session.predictions.events.sections.disconnect(self._on_predictions,
                                                                 missing_ok=True)
 

@@ -41,29 +41,44 @@ class VolumeActions:
         self.volume_worker.start()
 
     def _on_volume_progress(self, store, fraction: float, message: str) -> None:
-        """A chunk is in the store: show the store's slices (they fill in), at most 2 redraws/s."""
+        """A chunk is in the store: show the store's slices (they fill in), at most 2 reads/s."""
         import time
-
-        from seisview.io.store_export import result_cube
 
         self.bar.setValue(int(fraction * 1000))
         self._say(f"predicting volume: {message}")
         if self.volume_store != store:
             self.volume_store = store
-            self.layers.set_cube(*result_cube(store))
+            self._open_cube(store)
             self._shown_at = time.monotonic()
         elif time.monotonic() - self._shown_at > 0.5 or fraction >= 1.0:
             self._shown_at = time.monotonic()
-            self.layers.refresh()
+            self.layers.cube_grew()  # read again in workers, redrawn when read
+
+    def _open_cube(self, store) -> None:
+        """The result store's arrays, opened in a worker: opening reads metadata through zarr's
+        I/O loop, where the running job's writes queue (the GUI thread never waits on it)."""
+        from seisview.qt.workers import LatestRunner
+
+        if getattr(self, "_cube_opener", None) is None:
+            self._cube_opener = LatestRunner(self)
+            self._cube_opener.result.connect(self._on_cube_opened)
+            self._cube_opener.failed.connect(
+                lambda _rid, f: self._say(f"volume prediction not shown: {f.message}"))
+        self._cube_opener.submit(_open_result, store, name="open-result")
+
+    def _on_cube_opened(self, _rid, result) -> None:
+        store, cube = result
+        if store == self.volume_store and self.layers is not None:
+            self.layers.set_cube(*cube)
+            self._sync_buttons()
 
     def _on_volume(self, end) -> None:
-        from seisview.io.store_export import result_cube
         from seisview.qt.workers import TaskDone
 
         self.volume_btn.setText("Predict volume")
         if isinstance(end, TaskDone):
             self.volume_store = end.result
-            self.layers.set_cube(*result_cube(end.result))
+            self._open_cube(end.result)
             self._say("volume predicted: time slices show the class map; Export SEG-Y… writes it")
         elif isinstance(end, TaskFailed):
             self._say(f"volume prediction failed: {end.message}")
@@ -118,3 +133,10 @@ class VolumeActions:
         self._say(f"{what} written to {target}" if not isinstance(end, TaskFailed)
                   else f"export failed: {end.message}")
         self._sync_buttons()
+
+
+def _open_result(store, *, state=None):
+    """Worker body: ``(store, (classes, max probability))`` of a predict-volume store."""
+    from seisview.io.store_export import result_cube
+
+    return store, result_cube(store)
