@@ -74,6 +74,7 @@ class CubeSlices(QObject):
         self.cache_size = cache_size
         self.last: dict[str, np.ndarray] = {}  # section kind -> newest array read (placeholder)
         self.shown: dict[str, object] = {}  # section kind -> the spec last asked for
+        self._drawn: set[str] = set()  # kinds drawn from the cube since it last grew
         self._asked: dict[str, tuple[str, int]] = {}  # kind -> (key, generation) being read
         self.runners: dict[str, LatestRunner] = {}
         self.errors: list[str] = []
@@ -92,8 +93,9 @@ class CubeSlices(QObject):
         if self.array is None:
             return
         self.generation += 1
-        for spec in self.shown.values():
-            self._request(spec)
+        for kind in self._drawn:  # not a section the views now take from elsewhere
+            self._request(self.shown[kind])
+        self._drawn.clear()
 
     def clear(self) -> None:
         """No cube (another survey): nothing read before is shown again."""
@@ -104,6 +106,7 @@ class CubeSlices(QObject):
         self.cache.clear()
         self.last.clear()
         self.shown.clear()
+        self._drawn.clear()
         self._asked.clear()
 
     # -- the source ----------------------------------------------------------------------
@@ -113,6 +116,7 @@ class CubeSlices(QObject):
         if self.array is None:
             return None
         self.shown[spec.kind] = spec
+        self._drawn.add(spec.kind)
         entry = self.cache.get(spec.key())
         if entry is not None:
             self.cache.move_to_end(spec.key())
