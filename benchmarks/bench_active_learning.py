@@ -7,8 +7,8 @@ seed: thin strokes on one inline (<= 2 % of it) train a first model (the default
 then, in each round, K boxes are picked and the interpreter answers each with one thin
 stroke (3 px) of the true class inside it, where the model is wrong there most (the
 survey's ground truth plays the interpreter); training continues from the last model
-(``TrainConfig(init=...)``, what ``seisview train --init RUN`` does) for a fixed number of
-steps. The boxes are picked
+(``TrainConfig(init=...)``, what ``seisview train --init RUN`` does, with its default
+schedule for a continued run: ``TrainConfig.continued_scale``). The boxes are picked
 
 * ``suggest``: by ``seisview.ml.suggest.suggest`` (what ``seisview suggest`` and the
   Training dock's "Label here next" show), over its default sections;
@@ -16,13 +16,17 @@ steps. The boxes are picked
 * ``plain`` (``--plain``): by uncertainty alone (no spreading over sections and classes,
   painted sections not discounted), as "Label here next" ranked before.
 
-Accuracy is measured on 5 inlines and 5 crosslines that are never painted nor offered.
+Accuracy is measured on 5 inlines and 5 crosslines that are never painted nor offered (and
+where its errors lie: within ``EDGE`` pixels of a true class boundary or inside the bodies).
 Budgets are in steps, not seconds, so the figures do not depend on the load.
 ``--init`` check (seed 0, round 1, ``suggest``): the continued run's accuracy after its
 first epoch and the epoch of its best, against the same labels trained from scratch.
 Environment: BENCH_AL_SEEDS (0,1), BENCH_AL_ROUNDS (3), BENCH_AL_K (5),
-BENCH_AL_EPOCHS0 (20, x 10 steps, first model), BENCH_AL_EPOCHS (4, x 10 steps, each round),
-BENCH_AL_THREADS (1).
+BENCH_AL_EPOCHS0 (20, x 10 steps, first model), BENCH_AL_EPOCHS (30, x 10 steps at most, each
+round; early stopping ends it), BENCH_AL_THREADS (1), BENCH_AL_ARMS (suggest,random; ``--plain``
+adds plain), BENCH_AL_FIRST (a folder: each first model is saved there and reused by later runs
+with the same survey, seed and budget, so the arms can run in separate processes),
+BENCH_AL_INIT_CHECK (1; 0 skips the ``--init`` check's run from scratch).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from seisview.core.section import SectionSpec
 from seisview.core.volume import Volume
 from seisview.io.demo_model import DEMO_CLASSES, ModelSpec, build_model
 from seisview.ml import suggest as suggest_mod
+from seisview.ml.checkpoint import load_checkpoint, save_checkpoint
 from seisview.ml.data import make_training_data
 from seisview.ml.evaluation import score, thin_strokes
 from seisview.ml.inference import predict_section
@@ -51,6 +56,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _timing import loadavg  # noqa: E402
 
 K_CLASSES = len(DEMO_CLASSES)
+EDGE = 3  # pixels from a true class boundary that count as "at a boundary"
 # generated surveys of other styles than the demo (whose ModelSpec() is the default)
 SURVEYS = {
     "demo": None,
@@ -61,6 +67,19 @@ SURVEYS = {
     "flat": ModelSpec(n_il=150, n_xl=150, seed=11, bed_scale=1.6, unit_scale=1.3, dip=0.0,
                       n_faults=0, noise=0.04, contrast=0.35, ricker_hz=22.0),
 }
+
+
+SCORES = ("accuracy", "min_recall", "recall", "boundary_err", "interior_err")
+
+
+def first_model_path(name: str, seed: int, epochs0: int):
+    folder = os.environ.get("BENCH_AL_FIRST")
+    if not folder:
+        return None
+    os.makedirs(folder, exist_ok=True)
+    from pathlib import Path
+
+    return Path(folder) / f"first-{name}-seed{seed}-{epochs0}.safetensors"
 
 
 def env_ints(name, default):
@@ -116,10 +135,25 @@ def test_sections(volume: Volume, painted: int) -> list[SectionSpec]:
     return out
 
 
+def near_boundary(truth_sec: np.ndarray, edge: int = EDGE) -> np.ndarray:
+    """Pixels within ``edge`` pixels of a change of true class (bool, the section's shape)."""
+    change = np.zeros(truth_sec.shape, bool)
+    change[1:] |= truth_sec[1:] != truth_sec[:-1]
+    change[:, 1:] |= truth_sec[:, 1:] != truth_sec[:, :-1]
+    return ndimage.binary_dilation(change, iterations=edge)
+
+
 def accuracy(snap, volume, truth, tests) -> dict:
     preds = [predict_section(snap, volume.section_array(s)).classes for s in tests]
-    return score(np.concatenate([p.ravel() for p in preds]),
-                 np.concatenate([truth_section(truth, s).ravel() for s in tests]), K_CLASSES)
+    truths = [truth_section(truth, s) for s in tests]
+    out = score(np.concatenate([p.ravel() for p in preds]),
+                np.concatenate([t.ravel() for t in truths]), K_CLASSES)
+    wrong = np.concatenate([(p != t).ravel() for p, t in zip(preds, truths, strict=True)])
+    edge = np.concatenate([near_boundary(t).ravel() for t in truths])
+    # shares of all scored pixels that are wrong at a boundary / inside a body
+    out["boundary_err"] = float((wrong & edge).mean())
+    out["interior_err"] = float((wrong & ~edge).mean())
+    return out
 
 
 def fit(data, seed, epochs, init=None, curve=None, **over) -> tuple[object, dict]:
@@ -179,13 +213,19 @@ def run_seed(name, volume, truth, seed, arms, rounds, k, epochs0, epochs):
     def data_of(labels):
         return make_training_data(volume, labels, n_classes=K_CLASSES, seed=seed)
 
-    snap0, info0 = fit(data_of(start), seed, epochs0)
+    saved = first_model_path(name, seed, epochs0)
+    if saved is not None and saved.exists():
+        snap0, info0 = load_checkpoint(saved), {"steps": -1, "seconds": 0.0}
+    else:
+        snap0, info0 = fit(data_of(start), seed, epochs0)
+        if saved is not None:
+            save_checkpoint(saved, snap0)
     acc0 = accuracy(snap0, volume, truth, tests)
     print(f"  {name:8s} seed {seed} inline {painted_il}: first model {acc0['accuracy']:.3f} "
           f"(min recall {acc0['min_recall']:.2f}, {info0['steps']} steps, {info0['seconds']:.0f} s) "
           f"| {loadavg()}", flush=True)
     rows = [{"survey": name, "seed": seed, "arm": arm, "round": 0, "strokes": 0,
-             "accuracy": acc0["accuracy"], "min_recall": acc0["min_recall"]} for arm in arms]
+             **{k: acc0[k] for k in SCORES}} for arm in arms]
     init_check = None
     rng = np.random.default_rng(1000 + seed)
     for arm in arms:
@@ -207,9 +247,10 @@ def run_seed(name, volume, truth, seed, arms, rounds, k, epochs0, epochs):
                 mask[stroke > 0] = stroke[stroke > 0]
             data = data_of(labels)
             curve: list[float] = []
-            check = arm == "suggest" and rnd == 1 and seed == 0
+            check = (arm == "suggest" and rnd == 1 and seed == 0
+                     and os.environ.get("BENCH_AL_INIT_CHECK", "1") != "0")
             hook = _recorder(curve, volume, truth, tests[::2]) if check else None
-            snap, info = fit(data, seed + rnd, epochs, init=snap, curve=hook, self_train=0)
+            snap, info = fit(data, seed + rnd, epochs, init=snap, curve=hook)
             acc = accuracy(snap, volume, truth, tests)
             if check:  # the same labels from scratch, default recipe
                 scratch_curve: list[float] = []
@@ -227,11 +268,13 @@ def run_seed(name, volume, truth, seed, arms, rounds, k, epochs0, epochs):
                       + f" (best epoch {sinfo['best_epoch']}, {sinfo['steps']} steps)", flush=True)
             n_px = int(sum(int((m > 0).sum()) for m in labels.values()))
             rows.append({"survey": name, "seed": seed, "arm": arm, "round": rnd,
-                         "strokes": rnd * k, "accuracy": acc["accuracy"],
-                         "min_recall": acc["min_recall"], "labelled_px": n_px,
+                         "strokes": rnd * k, **{k_: acc[k_] for k_ in SCORES},
+                         "labelled_px": n_px,
                          "sections": len(labels), "steps": info["steps"]})
             print(f"  {name:8s} seed {seed} {arm:7s} round {rnd}: {acc['accuracy']:.3f} "
-                  f"(min recall {acc['min_recall']:.2f}; {len(labels)} sections, {n_px} px; "
+                  f"(min recall {acc['min_recall']:.2f}; wrong at boundaries "
+                  f"{acc['boundary_err']:.3f}, inside {acc['interior_err']:.3f}; "
+                  f"{len(labels)} sections, {n_px} px; {info['steps']} steps, "
                   f"{info['seconds']:.0f} s) | {loadavg()}", flush=True)
     return rows, init_check
 
@@ -257,16 +300,18 @@ def main(argv):
     if "--json" in argv:
         out = argv[argv.index("--json") + 1]
         argv = [a for a in argv if a not in ("--json", out)]
-    arms = ["suggest", "random"] + (["plain"] if "--plain" in argv else [])
+    arms = os.environ.get("BENCH_AL_ARMS", "suggest,random").split(",")
+    arms += ["plain"] if "--plain" in argv and "plain" not in arms else []
     names = [a for a in argv if a in SURVEYS] or list(SURVEYS)
     seeds = env_ints("BENCH_AL_SEEDS", "0,1")
     rounds = int(os.environ.get("BENCH_AL_ROUNDS", 3))
     k = int(os.environ.get("BENCH_AL_K", 5))
     epochs0 = int(os.environ.get("BENCH_AL_EPOCHS0", 20))
-    epochs = int(os.environ.get("BENCH_AL_EPOCHS", 4))
+    epochs = int(os.environ.get("BENCH_AL_EPOCHS", 30))
     torch.set_num_threads(int(os.environ.get("BENCH_AL_THREADS", 1)))
     print(f"== active learning: {names}, seeds {seeds}, {rounds} rounds of {k} strokes, "
-          f"first model {epochs0 * 10} steps at most, {epochs * 10} steps per round | {loadavg()}",
+          f"first model {epochs0 * 10} steps at most, {epochs * 10} steps per round at most, "
+          f"arms {arms} | {loadavg()}",
           flush=True)
     rows, checks = [], []
     for name in names:

@@ -3,6 +3,7 @@
     nice -n 10 python benchmarks/bench_store.py layouts   # chunk shapes and codecs side by side
     nice -n 10 python benchmarks/bench_store.py convert   # conversion vs raw read; reads vs segyio
     nice -n 10 python benchmarks/bench_store.py actions   # cursor, AGC time slice, map RMS: store vs memory
+    nice -n 10 python benchmarks/bench_store.py convert-vs --against /work/main  # conversion: two checkouts
     ... --size small                                      # 160 x 200 x 300 instead of F3's size
 
 The survey is F3-sized (651 x 951 x 462) by default, made of the demo survey's amplitudes
@@ -13,8 +14,10 @@ before each call (posix_fadvise DONTNEED on every file of the store or the SEG-Y
 "warm" reads repeat the call with the pages cached (no decoded-chunk cache: zarr's own read).
 
 ``layouts`` writes the same cube in each candidate layout (from memory, so only the layout
-differs) and times an inline, a crossline and a time slice cold and warm against the layout
-seisview used before (16 x 16 traces, a time-major copy 8 x 16 x 1024, uncompressed).
+differs; the write CPU is printed) and times the chunk row an inline, a crossline and a time
+slice read (what the store's Volume decodes and keeps) cold and warm against seisview-store/1
+(16 x 16-trace chunks and a time-major copy 8 x 112 x 128, one file per chunk, read by zarr).
+``convert-vs`` times the conversion of this checkout against another (``--against``).
 ``convert`` times ``seisview convert`` (build_cache) against a raw sequential read of the same
 file, and the store's reads (through the Volume a user gets) against segyio on the SEG-Y.
 """
@@ -86,82 +89,108 @@ def _codec(name: str):
             "lz4": [BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")]}[name]
 
 
-LAYOUTS = {  # name: (amplitude chunks, time-major chunks or None, codec)
-    "old 16x16 raw": ((16, 16, -1), (8, 16, 1024), "none"),
-    "16x16 zstd": ((16, 16, -1), (16, 128, 128), "zstd1"),
-    "16x16 lz4": ((16, 16, -1), (16, 128, 128), "lz4"),
-    "8x8 zstd": ((8, 8, -1), (8, 128, 128), "zstd1"),
-    "16x16 raw": ((16, 16, -1), (16, 128, 128), "none"),
-    "bricks 64 zstd": ((64, 64, 64), None, "zstd1"),
+# name: (amplitude chunks, amplitude shards or None, time-major chunks, time-major shards or None,
+#        codec, written and read directly (io.store_chunks) or through zarr). "store/1" is the
+# layout of seisview-store/1 written and read as it was; "store/2" the layout of now.
+LAYOUTS = {
+    "store/1: 16x16 lz4, zarr": ((16, 16, -1), None, (8, 112, 128), None, "lz4", False),
+    "16x16 lz4, direct": ((16, 16, -1), None, (8, 112, 128), None, "lz4", True),
+    "store/2: 8x8 in 112x120 shards": ((8, 8, -1), (112, 120, -1), (8, 112, 120), (464, 112, 120), "lz4", True),
+    "16x16 in 112x128 shards": ((16, 16, -1), (112, 128, -1), (8, 112, 128), (464, 112, 128), "lz4", True),
+    "4x4 in 112x120 shards": ((4, 4, -1), (112, 120, -1), (8, 112, 120), (464, 112, 120), "lz4", True),
+    "8x8 in shards, zarr": ((8, 8, -1), (112, 120, -1), (8, 112, 120), (464, 112, 120), "lz4", False),
 }
 
 
-def write_layout(root: Path, cube: np.ndarray, amp_chunks, tm_chunks, codec: str) -> dict:
+def _fit(chunks, shape):
+    return tuple(s if c == -1 else c for c, s in zip(chunks, shape, strict=True))
+
+
+def write_layout(root: Path, cube: np.ndarray, amp_chunks, amp_shards, tm_chunks, tm_shards, codec: str,
+                 direct: bool) -> dict:
+    """Write ``cube`` and its time-major copy tile by tile (one tile = one time-major chunk
+    laterally, as the conversion does), directly when the layout allows (as store/2 writes),
+    through zarr otherwise (as store/1 wrote); CPU seconds of the writes."""
     import time
 
     import zarr
 
+    from seisview.io.store_chunks import chunk_files
+
     shape = cube.shape
-    amp_chunks = tuple(s if c == -1 else min(c, s) for c, s in zip(amp_chunks, shape, strict=True))
+    tshape = (shape[2], shape[0], shape[1])
     g = zarr.open_group(store=str(root), mode="w")
-    amp = g.create_array("amplitude", shape=shape, chunks=amp_chunks, dtype="float32",
+    amp = g.create_array("amplitude", shape=shape, chunks=_fit(amp_chunks, shape),
+                         shards=_fit(amp_shards, shape) if amp_shards else None, dtype="float32",
                          compressors=_codec(codec))
-    tm = None
-    if tm_chunks is not None:
-        tm_chunks = tuple(min(c, s) for c, s in zip(tm_chunks, (shape[2], shape[0], shape[1]), strict=True))
-        tm = g.create_array("time_major", shape=(shape[2], shape[0], shape[1]), chunks=tm_chunks,
-                            dtype="float32", compressors=_codec(codec))
-    t0 = time.perf_counter()
-    step = 128 if tm is None else max(tm_chunks[1], amp_chunks[0])
-    step = max(step, amp_chunks[0])
-    for i0 in range(0, shape[0], step):
-        block = cube[i0:i0 + step]
-        amp[i0:i0 + step] = block
-        if tm is not None:
-            tm[:, i0:i0 + step, :] = np.ascontiguousarray(block.transpose(2, 0, 1))
+    tm = g.create_array("time_major", shape=tshape, chunks=tm_chunks, shards=tm_shards, dtype="float32",
+                        compressors=_codec(codec))
+    ti, tx = tm_chunks[1], tm_chunks[2]
+    c0 = time.process_time()
+    for i0 in range(0, shape[0], ti):
+        for j0 in range(0, shape[1], tx):
+            block = np.ascontiguousarray(cube[i0:i0 + ti, j0:j0 + tx])
+            flipped = np.ascontiguousarray(block.transpose(2, 0, 1))
+            for arr, start, data in ((amp, (i0, j0, 0), block), (tm, (0, i0, j0), flipped)):
+                files = chunk_files(arr) if direct else None
+                if files is not None:
+                    files.write_region(start, data)
+                else:
+                    arr.with_config({"write_empty_chunks": True})[
+                        tuple(slice(s, s + n) for s, n in zip(start, data.shape, strict=True))] = data
+    cpu = time.process_time() - c0
     os.sync()
     nbytes, nfiles = disk_usage(root)
-    return {"write_s": time.perf_counter() - t0, "bytes": nbytes, "files": nfiles}
+    return {"write_cpu_s": cpu, "bytes": nbytes, "files": nfiles}
 
 
-def layout_readers(root: Path):
+def layout_readers(root: Path, direct: bool):
+    """An inline, a crossline and a time slice as the store's Volume reads them: the whole
+    chunk row holding the line (the Volume keeps it for the next lines), directly or by zarr."""
     import zarr
 
+    from seisview.io.store_chunks import chunk_files
+
     g = zarr.open_group(store=str(root), mode="r")
-    amp = g["amplitude"]
-    tm = g["time_major"] if "time_major" in g else None
+    amp, tm = g["amplitude"], g["time_major"]
     n_il, n_xl, ns = amp.shape
-    return {
-        "inline": lambda: np.asarray(amp[n_il // 2]),
-        "crossline": lambda: np.asarray(amp[:, n_xl // 2, :]),
-        "time slice": (lambda: np.asarray(tm[ns // 2])) if tm is not None else
-                      (lambda: np.asarray(amp[:, :, ns // 2])),
-    }
+    ci, cx = amp.chunks[0], amp.chunks[1]
+    i0, j0, k0 = (n_il // 2) // ci * ci, (n_xl // 2) // cx * cx, (ns // 2) // tm.chunks[0] * tm.chunks[0]
+    keys = {"inline": (amp, (slice(i0, i0 + ci), slice(None), slice(None))),
+            "crossline": (amp, (slice(None), slice(j0, j0 + cx), slice(None))),
+            "time slice": (tm, (slice(k0, k0 + tm.chunks[0]), slice(None), slice(None)))}
+    out = {}
+    for what, (arr, key) in keys.items():
+        files = chunk_files(arr) if direct else None
+        out[what] = (lambda f=files, k=key: f.read_region(k)) if files is not None else \
+            (lambda a=arr, k=key: np.asarray(a[k]))
+    return out
 
 
 def run_layouts(shape, work: Path, n: int) -> None:
     cube = survey_cube(shape)
     raw_mb = cube.nbytes / 1e6
     print(f"== store layouts, cube {shape} ({raw_mb:.0f} MB as float32), {loadavg()}")
-    info = {}
-    for name, (ac, tc, codec) in LAYOUTS.items():
-        info[name] = write_layout(work / name.replace(" ", "_"), cube, ac, tc, codec)
-        i = info[name]
-        print(f"  {name:16s} write {i['write_s']:.1f} s, {i['bytes'] / 1e6:.0f} MB on disk "
-              f"({i['bytes'] / 1e6 / raw_mb:.2f}x the samples incl. copies), {i['files']} files")
+    for name, (ac, ash, tc, tsh, codec, direct) in LAYOUTS.items():
+        root = work / name.split(":")[0].replace(" ", "_").replace("/", "").replace(",", "")
+        info = write_layout(root, cube, ac, ash, tc, tsh, codec, direct)
+        print(f"  {name:34s} write CPU {info['write_cpu_s']:.1f} s, {info['bytes'] / 1e6:.0f} MB on disk "
+              f"({info['bytes'] / 1e6 / raw_mb:.2f}x the samples incl. the copy), {info['files']} files")
     del cube
-    base_root = work / "old_16x16_raw"
-    base = layout_readers(base_root)
-    for name in list(LAYOUTS)[1:]:
-        root = work / name.replace(" ", "_")
-        subj = layout_readers(root)
-        print(f"-- {name} / old 16x16 raw (time ratio: below 1 is faster)")
+    names = list(LAYOUTS)
+    roots = {k: work / k.split(":")[0].replace(" ", "_").replace("/", "").replace(",", "") for k in names}
+    base_root = roots[names[0]]
+    base = layout_readers(base_root, LAYOUTS[names[0]][5])
+    for name in names[1:]:
+        root = roots[name]
+        subj = layout_readers(root, LAYOUTS[name][5])
+        print(f"-- {name} / {names[0]} (time ratio: below 1 is faster), {loadavg()}")
         for what in ("inline", "crossline", "time slice"):
             cold = compare(base[what], subj[what], n=n, setup=lambda side, r=root: evict(
                 base_root if side == "baseline" else r))
-            print(cold.line(f"{what} cold", names=(name, "old")))
+            print(cold.line(f"{what} cold", names=(name.split(":")[0], "store/1")))
             warm = compare(base[what], subj[what], n=n, min_time=0.02)
-            print(warm.line(f"{what} warm", names=(name, "old")))
+            print(warm.line(f"{what} warm", names=(name.split(":")[0], "store/1")))
 
 
 # -- conversion and reads ----------------------------------------------------------------
@@ -230,6 +259,50 @@ def run_convert(shape, work: Path, n: int) -> None:
         print(c.line("scrubbing inlines warm (next inline each call)", names=("store", "segyio")))
 
 
+_CONVERT_CHILD = """
+import json, shutil, sys, time
+sys.path.insert(0, {root!r})
+from seisview.io.cache import build_cache
+from seisview.io.segy import scan
+shutil.rmtree({out!r}, ignore_errors=True)
+rep = scan({sgy!r})
+t, c = time.perf_counter(), time.process_time()
+build_cache(rep, {out!r})
+print(json.dumps([time.perf_counter() - t, time.process_time() - c]))
+"""
+
+
+def run_convert_vs(shape, work: Path, n: int, against: str) -> None:
+    """``seisview convert`` of this checkout against another one (e.g. /work/main before the
+    change), each conversion in a fresh child process (the time inside build_cache only)."""
+    import json
+    import subprocess
+
+    sgy = write_segy(work / "survey.sgy", survey_cube(shape))
+    here = str(Path(__file__).resolve().parents[1])
+    cpu: dict[str, list[float]] = {"this": [], "other": []}
+
+    def child(root: str, side: str):
+        def call():
+            code = _CONVERT_CHILD.format(root=root, sgy=str(sgy), out=str(work / f"{side}.zarr"))
+            env = {**os.environ, "PYTHONPATH": root}
+            got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                 check=True)
+            wall, c = json.loads(got.stdout.strip().splitlines()[-1])
+            cpu[side].append(c)
+            return wall
+        return call
+
+    print(f"== conversion, this checkout / {against}, {shape}, {loadavg()}")
+    c = compare(child(against, "other"), child(here, "this"), n=n, warmup=0, returns_value=True)
+    print(c.line("convert this / other (wall in build_cache)", names=("this", "other")))
+    print(f"      CPU s median: this {np.median(cpu['this']):.2f}, other {np.median(cpu['other']):.2f} "
+          f"({np.median(cpu['this']) / np.median(cpu['other']):.2f}x)")
+    for side in ("this", "other"):
+        nbytes, nfiles = disk_usage(work / f"{side}.zarr")
+        print(f"  {side}: {nbytes / 1e6:.0f} MB in {nfiles} files")
+
+
 def run_actions(shape, work: Path, n: int) -> None:
     """Per-section actions on the store against the same on the in-memory volume."""
     from seisview.core.section import SectionSpec
@@ -274,12 +347,16 @@ def run_actions(shape, work: Path, n: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("what", choices=("layouts", "convert", "actions"))
+    ap.add_argument("what", choices=("layouts", "convert", "convert-vs", "actions"))
     ap.add_argument("--size", choices=tuple(SIZES), default="f3")
     ap.add_argument("-n", type=int, default=4, help="pairs per run (three runs)")
     ap.add_argument("--dir", help="work folder (default: a temporary one, removed after)")
+    ap.add_argument("--against", default="/work/main", help="convert-vs: the other checkout")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=a.dir) as d:
+        if a.what == "convert-vs":
+            run_convert_vs(SIZES[a.size], Path(d), a.n, a.against)
+            return
         run = {"layouts": run_layouts, "convert": run_convert, "actions": run_actions}[a.what]
         run(SIZES[a.size], Path(d), a.n)
 

@@ -11,7 +11,8 @@ recipe, 1 epoch x 2 steps: its weights cost what a trained one costs) predicts t
                SEISVIEW_RAM_BUDGET_GB set so the survey is 4x and 8x the budget, against the section
                loop of before (`--out OUT.npy`, the same numbers in memory; 4x only). Peak from the
                child's own getrusage at exit. Goal: at most the budget + 1 GB, whatever the survey
-               size. Budget 1/64 GiB (BENCH_BUDGET_GB) so that 4x and 8x stay minutes of CPU.
+               size. Budget 1/64 GiB (BENCH_BUDGET_GB) so that 4x and 8x stay minutes of CPU;
+               BENCH_FACTORS=2,4,8 picks the sizes, BENCH_LOOP=0 leaves the section loop out.
 * throughput : samples/s of predict volume on a scaled-down F3 (32 inlines x 256 crosslines x 462
                samples: F3's trace length, fewer traces, so a pair takes minutes not hours),
                interleaved pairs (benchmarks/_timing.compare, 3 runs): the chunked job (default
@@ -104,7 +105,9 @@ def part_rss(work: Path) -> None:
     budget_gb = float(os.environ.get("BENCH_BUDGET_GB", 1 / 64))
     budget = budget_gb * 1024**3
     print(f"peak RSS, RAM budget {budget / 2**20:.0f} MiB ({loadavg()})")
-    for factor in (4, 8):
+    factors = [float(f) for f in os.environ.get("BENCH_FACTORS", "4,8").split(",")]
+    loop = os.environ.get("BENCH_LOOP", "1") == "1"
+    for factor in factors:
         n_il = int(np.ceil(factor * budget / (N_XL * N_S * 4)))
         proj = make_project(work, n_il)
         size = n_il * N_XL * N_S * 4
@@ -119,7 +122,7 @@ def part_rss(work: Path) -> None:
                        capture_output=True)
         rows = []
         sides = [("chunked -> .sgy", work / f"p{n_il}.sgy")]
-        if factor == 4:  # the section loop of before, once: its peak grows with the survey
+        if factor == 4 and loop:  # the section loop of before, once: its peak grows with the survey
             sides.append(("section loop -> .npy", work / f"p{n_il}.npy"))
         for label, out in sides:
             argv = ["predict", str(proj), "--run", "1", "--out", str(out), "--phases", "1", "--quiet"]

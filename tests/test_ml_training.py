@@ -317,3 +317,22 @@ def test_pseudo_labelling_checks_for_cancel_between_sections(demo_small):
     with pytest.raises(Cancelled):
         pseudo_labelled(UNet(6, base=4), data, "cpu", check=check)
     assert len(calls) == 2  # stopped after one section, not after all of them
+
+
+def test_a_continued_run_has_the_shorter_schedule(tmp_path):
+    from seisview.ml.checkpoint import save_checkpoint
+    from seisview.ml.snapshot import ModelSnapshot
+    from seisview.ml.training import continued_schedule
+
+    run = ModelSnapshot.of(UNet(6), "unet", {})
+    fresh = TrainConfig(model="unet")
+    assert continued_schedule(fresh) == fresh
+    cont = continued_schedule(TrainConfig(model="unet", init=run))
+    assert (cont.self_train_after, cont.min_steps) == (30, 50)  # half a fresh run's
+    path = save_checkpoint(tmp_path / "run", run)  # `--init RUN` passes the checkpoint's path
+    loaded = continued_schedule(TrainConfig(model="unet", init=str(path)))
+    assert isinstance(loaded.init, ModelSnapshot) and loaded.min_steps == 50
+    other = continued_schedule(TrainConfig(model="resnet", init=run))  # a transfer: full length
+    assert (other.self_train_after, other.min_steps) == (60, 100)
+    full = continued_schedule(TrainConfig(model="unet", init=run, continued_scale=1.0))
+    assert full.min_steps == 100

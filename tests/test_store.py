@@ -50,7 +50,7 @@ def test_xarray_opens_the_store_with_survey_dims_and_coordinates(converted):
     assert ds["crossline"].values.tolist() == list(range(1000, 1019))
     assert np.allclose(ds["time"].values, 100.0 + 2.0 * np.arange(33))
     assert SurveyGeometry.from_dict(ds.attrs["seisview_geometry"]).shape == (21, 19, 33)
-    assert ds.attrs["seisview_format"] == "seisview-store/1"
+    assert ds.attrs["seisview_format"] == "seisview-store/2"
     assert np.array_equal(amp.sel(inline=305).values, data[5])
     assert np.array_equal(amp.sel(time=140.0).values, data[:, :, 20])
     assert ds["live"].dims == ("inline", "crossline") and bool(ds["live"].all())
@@ -112,14 +112,18 @@ def test_results_join_the_store_with_the_survey_dims(converted, tmp_path):
     assert xarray.open_zarr(tmp_path / "r.zarr")["envelope"].dims == ("inline", "crossline", "depth")
 
 
-def test_an_old_cache_is_refused_in_one_line(tmp_path):
+OLD_TAGS = [("format", "seisview-volume-cache/1"), ("seisview_format", "seisview-store/1")]
+
+
+@pytest.mark.parametrize("tag", OLD_TAGS, ids=lambda t: t[1])
+def test_an_old_cache_is_refused_in_one_line(tmp_path, tag):
     import zarr
 
     g = zarr.open_group(store=str(tmp_path / "old.zarr"), mode="w")
-    g.attrs["format"] = "seisview-volume-cache/1"
+    g.attrs[tag[0]] = tag[1]
     with pytest.raises(SeisviewError, match="older seisview") as e:
         load(tmp_path / "old.zarr")
-    assert "seisview convert" in str(e.value)
+    assert "seisview convert" in str(e.value) and "\n" not in str(e.value)
 
 
 def test_convert_cli_bad_paths_are_one_line(tmp_path, capsys, monkeypatch):
@@ -242,7 +246,8 @@ def test_a_cancelled_conversion_stops_and_leaves_nothing(tmp_path):
     assert not [q for q in tmp_path.iterdir() if q.suffix == ".zarr" or ".part" in q.name]
 
 
-def test_an_old_automatic_cache_is_rebuilt_as_a_store(tmp_path, monkeypatch, caplog):
+@pytest.mark.parametrize("tag", OLD_TAGS, ids=lambda t: t[1])
+def test_an_old_automatic_cache_is_rebuilt_as_a_store(tmp_path, monkeypatch, caplog, tag):
     import zarr
 
     from seisview.io.cache import cache_path_for
@@ -253,12 +258,12 @@ def test_an_old_automatic_cache_is_rebuilt_as_a_store(tmp_path, monkeypatch, cap
     p = make(tmp_path / "s.sgy", n_il=6, n_xl=5, ns=20)
     auto = cache_path_for(scan(p))
     assert auto.parent == tmp_path / "stores"
-    zarr.open_group(store=str(auto), mode="w").attrs["format"] = "seisview-volume-cache/1"
+    zarr.open_group(store=str(auto), mode="w").attrs[tag[0]] = tag[1]
     with caplog.at_level("WARNING"):
         vol = load(p)
     assert is_store(auto) and not vol.in_memory
     assert np.array_equal(vol.inline(3), load(p, use_cache=False).inline(3))
-    assert [r for r in caplog.records if "older seisview" in r.getMessage()]
+    assert len([r for r in caplog.records if "older seisview" in r.getMessage()]) == 1
 
 
 def test_the_automatic_store_goes_beside_the_survey(tmp_path, monkeypatch):

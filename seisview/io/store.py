@@ -1,6 +1,6 @@
 """The survey store: one zarr folder for a large survey's amplitudes and every volume-wide result.
 
-Layout (``seisview-store/1``), readable by ``xarray.open_zarr(path)`` as a Dataset:
+Layout (``seisview-store/2``), readable by ``xarray.open_zarr(path)`` as a Dataset:
 
 - dims ``inline``, ``crossline`` and ``time`` (ms) / ``depth`` (m) / ``sample``; their
   coordinate arrays hold line numbers and sample positions;
@@ -11,7 +11,11 @@ Layout (``seisview-store/1``), readable by ``xarray.open_zarr(path)`` as a Datas
   ``uncertainty``, attribute volumes by name; each added with :meth:`SurveyStore.add_variable`
   so it gets the survey's dims, coordinates and chunks;
 - optional time-major copies ``(z, inline, crossline)`` in the subgroup ``time_major/`` (out of
-  xarray's sight: the Dataset shows each variable once), for time slices that read few bytes.
+  xarray's sight: the Dataset shows each variable once), for time slices that read few bytes;
+- the survey's amplitudes and their copy are sharded (zarr v3 ``sharding_indexed``): chunks of
+  8 x 8 whole traces (copy: 8 samples x one shard of traces) in shards of about 128 x 128
+  traces, one file each. ``seisview-store/1`` (16 x 16-trace chunks, one file per chunk) is
+  refused in one line; a survey's automatic store of that format is rebuilt.
 
 Metadata is consolidated after every change made here, so xarray opens the store quietly;
 seisview itself reads the live metadata (a variable added by another process is always seen).
@@ -34,7 +38,8 @@ import numpy as np
 from seisview.core.errors import SeisviewError
 from seisview.core.geometry import SurveyGeometry
 
-FORMAT = "seisview-store/1"
+FORMAT = "seisview-store/2"
+OLD_FORMATS = ("seisview-store/1",)  # refused in one line; an automatic store is rebuilt
 TIME_MAJOR = "time_major"  # subgroup of the time-major copies
 SURVEY_DIMS = ("inline", "crossline")
 
@@ -45,12 +50,12 @@ def z_dim(geometry: SurveyGeometry) -> str:
 
 
 def survey_chunks(shape: Sequence[int]) -> tuple[int, int, int]:
-    """Chunk shape of ``(inline, crossline, z)`` variables: 16 x 16 whole traces. Measured on an
-    F3-sized cube (docs/measurements.md, "The survey store"): zarr's cost per chunk makes 8 x 8
-    slower in every direction, bricks (64^3) 8-24x slower; the volume keeps the decoded chunk
-    row, so scrubbing to the next 15 lines reads nothing more."""
+    """Chunk shape of ``(inline, crossline, z)`` variables: 8 x 8 whole traces. With chunks
+    read and written directly (``io.store_chunks``: zarr's per-chunk work was half a read's
+    CPU), 8 x 8 reads an inline with 0.65x the CPU of 16 x 16 and a crossline with as much;
+    4 x 4 gains little more (docs/measurements.md, "The survey store, second round")."""
     n_il, n_xl, ns = (int(v) for v in shape)
-    return (min(n_il, 16), min(n_xl, 16), max(1, ns))
+    return (min(n_il, 8), min(n_xl, 8), max(1, ns))
 
 
 def _even(n: int, target: int) -> int:
@@ -59,13 +64,26 @@ def _even(n: int, target: int) -> int:
     return -(-n // -(-n // target))
 
 
-def time_major_chunks(shape: Sequence[int]) -> tuple[int, int, int]:
-    """Chunk shape of ``(z, inline, crossline)`` copies: 8 samples by about 128 x 128 traces,
-    in whole survey chunks (a conversion task writes whole chunks of both arrays)."""
+def survey_shards(shape: Sequence[int]) -> tuple[int, int, int]:
+    """Shard shape of the survey's variables: about 128 x 128 whole traces, a whole number of
+    chunks split evenly over the survey. One shard is one file (about 100 files for F3, not
+    5,000) and one conversion task writes one shard of each array."""
     n_il, n_xl, ns = (int(v) for v in shape)
     ci, cx, _ = survey_chunks(shape)
-    return (min(ns, 8), min(n_il, ci * _even(-(-n_il // ci), -(-128 // ci))),
-            min(n_xl, cx * _even(-(-n_xl // cx), -(-128 // cx))))
+    return (ci * _even(-(-n_il // ci), -(-128 // ci)), cx * _even(-(-n_xl // cx), -(-128 // cx)), max(1, ns))
+
+
+def time_major_chunks(shape: Sequence[int]) -> tuple[int, int, int]:
+    """Chunk shape of ``(z, inline, crossline)`` copies: 8 samples by one shard of traces."""
+    n_il, n_xl, ns = (int(v) for v in shape)
+    si, sx, _ = survey_shards(shape)
+    return (min(ns, 8), si, sx)
+
+
+def time_major_shards(shape: Sequence[int]) -> tuple[int, int, int]:
+    """Shard shape of the time-major copies: every sample of one shard of traces (one file)."""
+    c, si, sx = time_major_chunks(shape)
+    return (-(-int(shape[2]) // c) * c, si, sx)
 
 
 def default_compressors() -> tuple:
@@ -98,6 +116,10 @@ class SurveyStore:
     @property
     def chunks(self) -> tuple[int, int, int]:
         return survey_chunks(self.geometry.shape)
+
+    @property
+    def shards(self) -> tuple[int, int, int]:
+        return survey_shards(self.geometry.shape)
 
     @property
     def attrs(self) -> dict:
@@ -154,7 +176,9 @@ class SurveyStore:
 
         ``leading``: ``{dim: size or coordinate values}`` for extra leading dims, e.g.
         ``{"class": [1, 2, 3]}`` (chunked one by one); a coordinate array is written for each.
-        ``chunks`` overrides the survey chunks of the last three dims. ``time_major`` also makes
+        ``chunks`` overrides the survey chunks of the last three dims (unsharded: a job writes
+        its chunks through zarr); without it, a 3-D variable is sharded as the survey's
+        amplitudes (``survey_shards``: written whole shard by whole shard). ``time_major`` also makes
         an empty ``(z, inline, crossline)`` copy (3-D variables only) for the writer to fill.
         An existing variable is returned as it is (same shape and dtype) unless ``overwrite``.
         """
@@ -182,9 +206,11 @@ class SurveyStore:
                                     f"{tuple(arr.shape)} {arr.dtype}, not {shape} {np.dtype(dtype)}",
                                     hint="write to a new store, or remove the variable first")
             return arr
+        shards = self.shards if chunks is None and not lead_sizes else None
         arr = self.group.create_array(name, shape=shape, chunks=(*([1] * len(lead_sizes)), *body),
-                                      dtype=dtype, fill_value=fill_value, dimension_names=dims,
-                                      compressors=default_compressors(), overwrite=overwrite)
+                                      shards=shards, dtype=dtype, fill_value=fill_value,
+                                      dimension_names=dims, compressors=default_compressors(),
+                                      overwrite=overwrite)
         if attrs:
             arr.attrs.update(dict(attrs))
         if time_major:
@@ -194,7 +220,7 @@ class SurveyStore:
             tm = self.group.require_group(TIME_MAJOR)
             n_il, n_xl, ns = self.geometry.shape
             tm.create_array(name, shape=(ns, n_il, n_xl), chunks=time_major_chunks(self.geometry.shape),
-                            dtype=dtype, fill_value=fill_value,
+                            shards=time_major_shards(self.geometry.shape), dtype=dtype, fill_value=fill_value,
                             dimension_names=(self.z_dim, "inline", "crossline"),
                             compressors=default_compressors(), overwrite=True)
         consolidate(self.path)
@@ -311,7 +337,8 @@ def open_store(path, mode: str = "r") -> SurveyStore:
     if fmt != FORMAT:
         old = isinstance(fmt, str) and fmt.startswith("seisview-volume-cache")
         raise SeisviewError(f"{p} is a cache of an older seisview, not a store" if old
-                            else f"{p} is not a seisview store",
+                            else f"{p} is a store of an older seisview ({fmt}; this one reads {FORMAT})"
+                            if fmt in OLD_FORMATS else f"{p} is not a seisview store",
                             hint="convert the SEG-Y again: `seisview convert SEGY OUT.zarr`")
     if (p / MANIFEST).exists() or "amplitude" in group:
         try:

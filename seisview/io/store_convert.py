@@ -19,8 +19,10 @@ import numpy as np
 
 from seisview.core.tasks import TaskState
 from seisview.core.volume import transpose_into
+from seisview.io.mapped import needs_release, release
 from seisview.io.segy_format import TraceLayout, decode, samples_view
 from seisview.io.store import time_major_chunks
+from seisview.io.store_chunks import chunk_files
 
 _FLOAT_FORMATS = (1, 5, 6)
 _DECODE_TRACES = 256  # traces decoded per call: their temporaries stay in the CPU cache
@@ -40,27 +42,32 @@ class TileJob:
     dead: np.ndarray  # (ti, tx) bool, trace id code 2
 
 
-_MAPS: dict[tuple[str, TraceLayout], np.ndarray] = {}
+_MAPS: dict[tuple[str, TraceLayout], tuple[np.ndarray, np.memmap]] = {}
 _MAPS_LOCK = threading.Lock()
 
 
-def _samples(path: str, layout: TraceLayout) -> np.ndarray:
-    """The file's samples view, mapped once per process (workers convert many tiles)."""
+def _mapped(path: str, layout: TraceLayout) -> tuple[np.ndarray, np.memmap]:
+    """The file's samples view and its memory map, mapped once per process (workers convert
+    many tiles)."""
     key = (path, layout)
     with _MAPS_LOCK:
         if key not in _MAPS:
             while len(_MAPS) >= 2:  # a worker that converted other files lets their maps go
                 _MAPS.pop(next(iter(_MAPS)))
-            _MAPS[key] = samples_view(layout.map_traces(path), layout)
+            raw = layout.map_traces(path)
+            _MAPS[key] = (samples_view(raw, layout), raw)
         return _MAPS[key]
 
 
 def decode_tile(job: TileJob) -> tuple[np.ndarray, np.ndarray, int]:
     """``(block (ti, tx, ns) float32, live (ti, tx), non-finite count)`` of one tile."""
-    view = _samples(job.path, job.layout)
+    view, raw = _mapped(job.path, job.layout)
     code = job.layout.format_code
     ti, tx = job.traces.shape
     block = np.zeros((ti, tx, job.layout.n_samples), np.float32)
+    # mapped pages count in the resident memory and a fault maps a 2 MiB folio (io.mapped):
+    # each row's pages are let go once decoded, else a conversion's peak grew with the file
+    unmap = needs_release(raw)
     for r in range(ti):
         t = job.traces[r]
         if t[0] >= 0 and t[-1] - t[0] == tx - 1 and np.all(np.diff(t) == 1):  # one run of the file
@@ -71,6 +78,8 @@ def decode_tile(job: TileJob) -> tuple[np.ndarray, np.ndarray, int]:
             have = np.flatnonzero(t >= 0)
             if have.size:
                 block[r, have] = decode(view[t[have]], code)
+        if unmap and (t >= 0).any():
+            release(raw, int(t[t >= 0].min()), int(t.max()) + 1)
     live = (job.traces >= 0) & ~job.dead
     bad_n = 0
     if code in _FLOAT_FORMATS and (job.null_value is not None
@@ -87,20 +96,29 @@ def decode_tile(job: TileJob) -> tuple[np.ndarray, np.ndarray, int]:
 
 def convert_tile(job: TileJob) -> tuple[int, int, np.ndarray, int]:
     """Decode one tile and write it into the store at ``job.out``; returns ``(i0, j0, live, bad)``."""
-    import zarr
-
     block, live, bad = decode_tile(job)
     ti, tx, _ = block.shape
-    # every chunk is written once and whole: skip zarr's check for chunks equal to the fill
-    # value (a third of the write's CPU, measured)
-    amp = zarr.open_array(store=job.out, path="amplitude", mode="r+").with_config({"write_empty_chunks": True})
-    tm = zarr.open_array(store=job.out, path="time_major/amplitude",
-                         mode="r+").with_config({"write_empty_chunks": True})
-    amp[job.i0:job.i0 + ti, job.j0:job.j0 + tx, :] = block
     flipped = np.empty((block.shape[2], ti, tx), np.float32)
     transpose_into(flipped, 0, block)  # in cache-sized tiles: far less CPU than numpy's copy
-    tm[:, job.i0:job.i0 + ti, job.j0:job.j0 + tx] = flipped
+    for name, start, data in (("amplitude", (job.i0, job.j0, 0), block),
+                              ("time_major/amplitude", (0, job.i0, job.j0), flipped)):
+        _write_whole_chunks(job.out, name, start, data)
     return job.i0, job.j0, live, bad
+
+
+def _write_whole_chunks(out: str, name: str, start, data: np.ndarray) -> None:
+    """Write a region of whole chunks: as chunk files (a third of zarr's CPU, measured), or
+    through zarr for arrays that are not plain Blosc chunks on a local disk."""
+    import zarr
+
+    arr = zarr.open_array(store=out, path=name, mode="r+")
+    files = chunk_files(arr)
+    if files is not None:
+        files.write_region(start, data)
+        return
+    # every chunk is written once and whole: skip zarr's check for chunks equal to the fill value
+    arr = arr.with_config({"write_empty_chunks": True})
+    arr[tuple(slice(s, s + n) for s, n in zip(start, data.shape, strict=True))] = data
 
 
 def trace_grid(il_idx: np.ndarray, xl_idx: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -3,7 +3,8 @@
 An inline of a store chunked ``(8, 8, trace)`` decodes eight inlines; scrubbing to the next
 one should not decode them again. :class:`SlabReader` keeps the last few decoded chunk rows
 of each direction (inline rows, crossline columns, time-major sample slabs) within a byte
-limit, and passes any other slicing straight to zarr.
+limit, reads them with ``io.store_chunks`` (zarr's own files, without zarr's per-chunk work)
+and passes any other slicing straight to zarr.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class SlabReader:
         self._lock = threading.Lock()
         self._max_bytes = _cache_bytes() if max_bytes is None else max_bytes
         self.partner: SlabReader | None = None  # the same samples in the other order (time-major)
+        from seisview.io.store_chunks import chunk_files
+
+        self._files = chunk_files(array)  # None: read through zarr
 
     @property
     def store(self):
@@ -63,7 +67,8 @@ class SlabReader:
                 return got, k * c
         sl: list[slice] = [slice(None)] * self.ndim
         sl[axis] = slice(k * c, min((k + 1) * c, self.shape[axis]))
-        data = np.asarray(self.array[tuple(sl)])
+        data = (self._files.read_region(tuple(sl)) if self._files is not None
+                else np.asarray(self.array[tuple(sl)]))
         with self._lock:
             self._slabs[(axis, k)] = data
             total = sum(a.nbytes for a in self._slabs.values())

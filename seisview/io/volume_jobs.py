@@ -90,6 +90,17 @@ def _open_array(path: str, name: str, mode: str = "r"):
     return zarr.open_array(store=path, path=name, mode=mode)
 
 
+def _read_block(array, il: slice, xl: slice) -> np.ndarray:
+    """``array[il, xl, :]`` as float32: a store's chunks decoded directly when they are plain
+    or sharded Blosc chunks on a local disk (``io.store_chunks``), else through zarr."""
+    from seisview.io.store_chunks import chunk_files
+
+    files = chunk_files(array)
+    if files is not None and getattr(array, "ndim", 0) == 3:
+        return np.asarray(files.read_region((il, xl, slice(None))), np.float32)
+    return np.asarray(array[il, xl, :], np.float32)
+
+
 @dataclass(frozen=True)
 class StoreSource:
     """A variable of a store on disk, opened by path in whichever process reads it."""
@@ -98,7 +109,7 @@ class StoreSource:
     variable: str = "amplitude"
 
     def read(self, il: slice, xl: slice) -> np.ndarray:
-        return np.asarray(_open_array(self.path, self.variable)[il, xl, :], np.float32)
+        return _read_block(_open_array(self.path, self.variable), il, xl)
 
     def describe(self) -> str:
         return f"{self.path}:{self.variable}"
@@ -112,7 +123,9 @@ class ArraySource:
     label: str = "array"
 
     def read(self, il: slice, xl: slice) -> np.ndarray:
-        return np.asarray(self.array[il, xl, :], np.float32)
+        if isinstance(self.array, np.ndarray):
+            return np.asarray(self.array[il, xl, :], np.float32)
+        return _read_block(self.array, il, xl)
 
     def describe(self) -> str:
         return self.label

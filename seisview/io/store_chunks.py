@@ -1,0 +1,275 @@
+"""Whole chunks of a store array read and written without zarr-python's per-chunk work.
+
+zarr-python spends 0.15-1 ms of CPU on every chunk it reads or writes (its asyncio codec
+pipeline, per-chunk selection arithmetic) on top of the codec itself: as much as decoding or
+encoding a 0.5 MB chunk with Blosc LZ4. The conversion writes thousands of chunks and every
+section read decodes a row of them, so both go through the classes here, which write and
+read exactly the files and bytes zarr does (the zarr v3 format: each chunk a Blosc frame of
+the little-endian samples, edge chunks stored whole), with numcodecs' Blosc as zarr itself:
+
+- :class:`ChunkFiles`: one file per chunk (``c/i/j/k`` under the array's folder);
+- :class:`ShardFiles`: the ``sharding_indexed`` codec: many inner chunks in one file per shard,
+  followed by their index (offset and length of each, little-endian uint64, 2^64-1 for a chunk
+  never written) and its CRC-32C.
+
+Any other array (other codecs, not on a local disk) gets ``None`` from :func:`chunk_files`
+and goes through zarr, so stores from elsewhere are read all the same.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+
+_EMPTY = np.uint64(2**64 - 1)
+_POOL: list = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool():
+    """Threads decoding the shards of one section at once (reads and Blosc release the GIL)."""
+    with _POOL_LOCK:
+        if not _POOL:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL.append(ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1),
+                                            thread_name_prefix="seisview-shards"))
+        return _POOL[0]
+
+
+def _blosc_of(codec, itemsize: int):
+    from numcodecs import Blosc
+
+    shuffle = {"noshuffle": Blosc.NOSHUFFLE, "shuffle": Blosc.SHUFFLE,
+               "bitshuffle": Blosc.BITSHUFFLE}[codec.shuffle.value]
+    return Blosc(cname=codec.cname.value, clevel=codec.clevel, shuffle=shuffle, blocksize=codec.blocksize,
+                 typesize=codec.typesize or itemsize)
+
+
+def _plain_blosc(codecs, dtype: np.dtype):
+    """numcodecs' Blosc for ``(bytes little-endian, blosc)`` codecs, else None."""
+    from zarr.codecs import BloscCodec, BytesCodec
+
+    codecs = tuple(codecs)
+    if len(codecs) != 2 or not isinstance(codecs[0], BytesCodec) or not isinstance(codecs[1], BloscCodec):
+        return None
+    if dtype.itemsize > 1 and (codecs[0].endian is None or codecs[0].endian.value != "little"):
+        return None
+    return _blosc_of(codecs[1], dtype.itemsize)
+
+
+def _write_file(path: Path, parts) -> None:
+    try:
+        f = open(path, "wb")  # noqa: SIM115 (closed below)
+    except FileNotFoundError:  # the first chunk of its folder: one mkdir per folder, not per chunk
+        path.parent.mkdir(parents=True, exist_ok=True)
+        f = open(path, "wb")  # noqa: SIM115
+    with f:
+        f.writelines(parts)
+
+
+def _whole_ranges(start, shape, step, size):
+    """Chunk index ranges covered by a region that must be whole chunks (or end at the edge)."""
+    out = []
+    for a, (s, n, c, m) in enumerate(zip(start, shape, step, size, strict=True)):
+        if s % c or (n % c and s + n != m):
+            raise ValueError(f"axis {a}: [{s}, {s + n}) is not whole chunks of {c}")
+        out.append(range(s // c, -(-(s + n) // c)))
+    return out
+
+
+class _Chunked:
+    """What both layouts share: shape, inner chunk shape, dtype, fill value, codec."""
+
+    def __init__(self, folder: Path, meta, inner, blosc):
+        self.folder = folder
+        self.meta = meta
+        self.shape = tuple(int(n) for n in meta.shape)
+        self.inner = tuple(int(n) for n in inner)
+        self.dtype = np.dtype(meta.data_type.to_native_dtype())
+        self.fill = meta.fill_value
+        self._blosc = blosc
+
+    def encode(self, block: np.ndarray) -> bytes:
+        """The stored bytes of one inner chunk: ``block`` padded to the whole chunk shape."""
+        block = np.asarray(block, self.dtype)
+        if block.shape != self.inner:
+            whole = np.full(self.inner, self.fill, self.dtype)
+            whole[tuple(slice(0, n) for n in block.shape)] = block
+            block = whole
+        return self._blosc.encode(np.ascontiguousarray(block))
+
+    def decode(self, raw) -> np.ndarray:
+        return np.frombuffer(self._blosc.decode(raw), self.dtype).reshape(self.inner)
+
+    def _inner_in(self, key: tuple[slice, ...]):
+        """``(out, [(chunk index, out slice, chunk slice)])`` for ``array[key]`` (step-1 slices)."""
+        bounds = [s.indices(n)[:2] for s, n in zip(key, self.shape, strict=True)]
+        out = np.empty(tuple(max(0, b - a) for a, b in bounds), self.dtype)
+        parts = []
+        if out.size:
+            ranges = [range(a // c, -(-b // c)) for (a, b), c in zip(bounds, self.inner, strict=True)]
+            for idx in np.ndindex(*(len(r) for r in ranges)):
+                k = tuple(r[i] for r, i in zip(ranges, idx, strict=True))
+                lo = [max(a, i * c) for (a, _), i, c in zip(bounds, k, self.inner, strict=True)]
+                hi = [min(b, (i + 1) * c) for (_, b), i, c in zip(bounds, k, self.inner, strict=True)]
+                dst = tuple(slice(x - a, y - a) for x, y, (a, _) in zip(lo, hi, bounds, strict=True))
+                src = tuple(slice(x - i * c, y - i * c) for x, y, i, c in zip(lo, hi, k, self.inner, strict=True))
+                parts.append((k, dst, src))
+        return out, parts
+
+
+class ChunkFiles(_Chunked):
+    """One file per chunk (zarr's default layout)."""
+
+    def path(self, coords) -> Path:
+        return self.folder / self.meta.encode_chunk_key(tuple(int(c) for c in coords))
+
+    def write_region(self, start, block: np.ndarray) -> None:
+        """Write ``block`` at ``start``; it must cover whole chunks (or end at the array's edge)."""
+        ranges = _whole_ranges(start, block.shape, self.inner, self.shape)
+        for idx in np.ndindex(*(len(r) for r in ranges)):
+            key = tuple(r[k] for r, k in zip(ranges, idx, strict=True))
+            sl = tuple(slice(k * c - s, min((k + 1) * c - s, n))
+                       for k, c, s, n in zip(key, self.inner, start, block.shape, strict=True))
+            _write_file(self.path(key), [self.encode(block[sl])])
+
+    def read_region(self, key: tuple[slice, ...]) -> np.ndarray:
+        """``array[key]`` for a tuple of step-1 slices, assembled from whole chunks."""
+        out, parts = self._inner_in(key)
+        for k, dst, src in parts:
+            try:
+                with open(self.path(k), "rb") as f:
+                    raw = f.read()
+            except FileNotFoundError:
+                out[dst] = self.fill
+                continue
+            out[dst] = self.decode(raw)[src]
+        return out
+
+
+class ShardFiles(_Chunked):
+    """Inner chunks in one file per shard, the index at its end (zarr's ``sharding_indexed``)."""
+
+    def __init__(self, folder: Path, meta, shard, inner, blosc):
+        super().__init__(folder, meta, inner, blosc)
+        self.shard = tuple(int(n) for n in shard)
+        self.per_shard = tuple(s // c for s, c in zip(self.shard, self.inner, strict=True))
+        self.n_inner = int(np.prod(self.per_shard))
+
+    def path(self, coords) -> Path:
+        return self.folder / self.meta.encode_chunk_key(tuple(int(c) for c in coords))
+
+    def write_region(self, start, block: np.ndarray) -> None:
+        """Write ``block`` at ``start``: whole shards (or ending at the array's edge)."""
+        ranges = _whole_ranges(start, block.shape, self.shard, self.shape)
+        for idx in np.ndindex(*(len(r) for r in ranges)):
+            key = tuple(r[k] for r, k in zip(ranges, idx, strict=True))
+            sl = tuple(slice(k * c - s, min((k + 1) * c - s, n))
+                       for k, c, s, n in zip(key, self.shard, start, block.shape, strict=True))
+            self.write_shard(key, block[sl])
+
+    def write_shard(self, key, block: np.ndarray) -> None:
+        """One shard file from ``block`` (the shard's part inside the array)."""
+        import google_crc32c
+
+        index = np.full((self.n_inner, 2), _EMPTY, "<u8")
+        parts, offset = [], 0
+        for n, idx in enumerate(np.ndindex(*self.per_shard)):
+            lo = [i * c for i, c in zip(idx, self.inner, strict=True)]
+            if any(x >= m for x, m in zip(lo, block.shape, strict=True)):
+                continue  # wholly outside the array (an edge shard): left out, as zarr does
+            raw = self.encode(block[tuple(slice(x, x + c) for x, c in zip(lo, self.inner, strict=True))])
+            index[n] = (offset, len(raw))
+            parts.append(raw)
+            offset += len(raw)
+        tail = index.tobytes()
+        parts += [tail, np.uint32(google_crc32c.value(tail)).astype("<u4").tobytes()]
+        _write_file(self.path(key), parts)
+
+    def read_region(self, key: tuple[slice, ...]) -> np.ndarray:
+        """``array[key]`` for a tuple of step-1 slices: each shard's index once, then the byte
+        ranges of the inner chunks needed (consecutive ones in one read)."""
+        out, parts = self._inner_in(key)
+        by_shard: dict[tuple, list] = {}
+        for k, dst, src in parts:
+            by_shard.setdefault(tuple(i // p for i, p in zip(k, self.per_shard, strict=True)), []).append(
+                (k, dst, src))
+        jobs = list(by_shard.items())
+        if len(jobs) > 1 and len(parts) >= 8:  # a section: its shards decoded on every core
+            list(_pool().map(lambda job: self._one_shard(*job, out), jobs))
+        else:
+            for skey, wanted in jobs:
+                self._one_shard(skey, wanted, out)
+        return out
+
+    def _one_shard(self, skey, wanted, out: np.ndarray) -> None:
+        try:
+            fd = os.open(self.path(skey), os.O_RDONLY)
+        except FileNotFoundError:
+            for _, dst, _ in wanted:
+                out[dst] = self.fill
+            return
+        try:
+            self._read_shard(fd, skey, wanted, out)
+        finally:
+            os.close(fd)
+
+    def _read_shard(self, fd: int, skey, wanted, out: np.ndarray) -> None:
+        size = os.fstat(fd).st_size
+        n_tail = 16 * self.n_inner + 4
+        tail = os.pread(fd, n_tail, size - n_tail)
+        index = np.frombuffer(tail[:-4], "<u8").reshape(self.n_inner, 2)
+        base = [s * p for s, p in zip(skey, self.per_shard, strict=True)]
+        entries = []
+        for k, dst, src in wanted:
+            n = int(np.ravel_multi_index(tuple(i - b for i, b in zip(k, base, strict=True)), self.per_shard))
+            entries.append((int(index[n, 0]), int(index[n, 1]), dst, src))
+        empty = int(_EMPTY)
+        for off, _, dst, _ in entries:
+            if off == empty:  # never written: the fill value
+                out[dst] = self.fill
+        present = sorted((e for e in entries if e[0] != empty), key=lambda e: e[0])
+        i = 0
+        while i < len(present):  # consecutive byte ranges are read at once
+            j = i + 1
+            while j < len(present) and present[j][0] == present[j - 1][0] + present[j - 1][1]:
+                j += 1
+            first, last = present[i], present[j - 1]
+            view = memoryview(os.pread(fd, last[0] + last[1] - first[0], first[0]))
+            for off, nb, dst, src in present[i:j]:
+                out[dst] = self.decode(view[off - first[0]:off - first[0] + nb])[src]
+            i = j
+
+
+def chunk_files(array) -> ChunkFiles | ShardFiles | None:
+    """The direct reader/writer of a zarr array stored as plain or sharded Blosc chunks in a
+    local folder, else None (the caller reads and writes through zarr)."""
+    try:
+        from zarr.codecs import BytesCodec, Crc32cCodec, ShardingCodec
+        from zarr.storage import LocalStore
+
+        meta = array.metadata
+        if (getattr(meta, "zarr_format", None) != 3 or not isinstance(array.store, LocalStore)
+                or sys.byteorder != "little" or not hasattr(meta.chunk_grid, "chunk_shape")):
+            return None
+        dtype = np.dtype(meta.data_type.to_native_dtype())
+        folder = Path(array.store.root) / array.path
+        codecs = tuple(meta.codecs)
+        if len(codecs) == 1 and isinstance(codecs[0], ShardingCodec):
+            sharding = codecs[0]
+            index = tuple(sharding.index_codecs)
+            blosc = _plain_blosc(sharding.codecs, dtype)
+            if (blosc is None or sharding.index_location.value != "end" or len(index) != 2
+                    or not isinstance(index[0], BytesCodec) or not isinstance(index[1], Crc32cCodec)
+                    or (index[0].endian is not None and index[0].endian.value != "little")):
+                return None
+            return ShardFiles(folder, meta, meta.chunk_grid.chunk_shape, sharding.chunk_shape, blosc)
+        blosc = _plain_blosc(codecs, dtype)
+        return None if blosc is None else ChunkFiles(folder, meta, meta.chunk_grid.chunk_shape, blosc)
+    except (AttributeError, KeyError, TypeError, ImportError, ValueError):
+        return None

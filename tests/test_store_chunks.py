@@ -1,0 +1,72 @@
+"""Issue 17 item 7: the store's chunks read and written directly are zarr's own, both ways."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import zarr
+from zarr.codecs import BloscCodec
+
+from seisview.io.store_chunks import ChunkFiles, ShardFiles, chunk_files
+
+LZ4 = (BloscCodec(cname="lz4", clevel=5, shuffle="shuffle"),)
+# (name, shards, inner chunks, transpose to time-major): edges cut chunks and shards
+LAYOUTS = [("sharded", (16, 24, 37), (8, 8, 37), False), ("plain", None, (8, 8, 37), False),
+           ("time-major", (40, 16, 24), (8, 16, 24), True)]
+KEYS = [(slice(3, 4), slice(None), slice(None)), (slice(None), slice(17, 18), slice(None)),
+        (slice(5, 40), slice(2, 50), slice(3, 30)), (slice(44, 45), slice(50, 51), slice(36, 37))]
+
+
+@pytest.fixture(scope="module")
+def cube():
+    x = np.cumsum(np.random.default_rng(1).standard_normal((45, 51, 37)), axis=2).astype(np.float32)
+    return x
+
+
+def _array(root, name, data, shards, inner):
+    g = zarr.open_group(store=str(root), mode="a")
+    return g.create_array(name, shape=data.shape, shards=shards, chunks=inner, dtype="float32",
+                          fill_value=0, compressors=LZ4)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda x: x[0])
+def test_written_directly_zarr_reads_the_same(tmp_path, cube, layout):
+    name, shards, inner, tm = layout
+    data = np.ascontiguousarray(cube.transpose(2, 0, 1)) if tm else cube
+    files = chunk_files(_array(tmp_path, name, data, shards, inner))
+    assert isinstance(files, ShardFiles if shards else ChunkFiles)
+    step = shards or inner
+    for i in range(0, data.shape[0], step[0]):
+        for j in range(0, data.shape[1], step[1]):
+            files.write_region((i, j, 0), data[i:i + step[0], j:j + step[1]])
+    back = zarr.open_array(store=str(tmp_path), path=name, mode="r")
+    assert np.array_equal(back[...], data)
+    for key in KEYS:
+        assert np.array_equal(files.read_region(key), data[key])
+    with pytest.raises(ValueError, match="whole chunks"):
+        files.write_region((1, 0, 0), data[1:2, :step[1]])
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=lambda x: x[0])
+def test_zarr_written_chunks_read_directly_missing_ones_as_fill(tmp_path, cube, layout):
+    name, shards, inner, tm = layout
+    data = np.ascontiguousarray(cube.transpose(2, 0, 1)) if tm else cube
+    whole = _array(tmp_path, name, data, shards, inner)
+    whole[...] = data
+    assert np.array_equal(chunk_files(whole).read_region((slice(None),) * 3), data)
+    part = _array(tmp_path, name + "_part", data, shards, inner)
+    part[:8, :8] = data[:8, :8]  # one chunk of one shard: the rest was never written
+    files = chunk_files(part)
+    for key in (*KEYS, (slice(None),) * 3):
+        assert np.array_equal(files.read_region(key), part[key])
+
+
+def test_other_encodings_go_through_zarr(tmp_path, cube):
+    g = zarr.open_group(store=str(tmp_path), mode="w")
+    zstd = g.create_array("z", shape=cube.shape, chunks=(8, 8, 37), dtype="float32",
+                          compressors=(zarr.codecs.ZstdCodec(),))
+    raw = g.create_array("r", shape=cube.shape, chunks=(8, 8, 37), dtype="float32", compressors=None)
+    assert chunk_files(zstd) is None and chunk_files(raw) is None
+    mem = zarr.create_array(store=zarr.storage.MemoryStore(), shape=(4, 4), chunks=(2, 2), dtype="f4",
+                            compressors=LZ4)
+    assert chunk_files(mem) is None
