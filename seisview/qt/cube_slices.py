@@ -70,6 +70,7 @@ class CubeSlices(QObject):
         self.on_read = on_read
         self.array = None
         self.generation = 0  # bumped by every change of the cube's content
+        self._floor = 0  # reads of an older generation than this belong to a cleared cube
         self.cache: OrderedDict[str, tuple[int, np.ndarray]] = OrderedDict()  # key -> (gen, array)
         self.cache_size = cache_size
         self.last: dict[str, np.ndarray] = {}  # section kind -> newest array read (placeholder)
@@ -103,6 +104,7 @@ class CubeSlices(QObject):
             runner.cancel_all(wait=None)
         self.array = None
         self.generation += 1
+        self._floor = self.generation
         self.cache.clear()
         self.last.clear()
         self.shown.clear()
@@ -149,8 +151,8 @@ class CubeSlices(QObject):
         if self._asked.get(kind) == (key, generation):
             del self._asked[kind]  # answered: a later miss (evicted) asks again
         old = self.cache.get(key)
-        if self.array is None or (old is not None and old[0] >= generation):
-            return
+        if self.array is None or generation < self._floor or (old is not None and old[0] >= generation):
+            return  # no cube, another survey's (already queued when it was cleared), or older
         self.cache[key] = (generation, arr)
         self.cache.move_to_end(key)
         while len(self.cache) > self.cache_size:
