@@ -98,6 +98,7 @@ def test_other_views_follow_the_drag_once_per_frame_and_repaint_only_what_moved(
     assert t_view.cross[0].value() == pytest.approx(s.geometry.xl.number(s.cursor.xl_idx))
     assert xl_view.cross[1].value() == pytest.approx(s.geometry.z_of(s.cursor.sample))
     assert m.marker.isVisible() and w.readout.text() != readout_before and "XL" in w.readout.text()
+    assert not any(c.isVisible() for c in v.cross)  # the view painted in: its pointer and ring
     _settle()
 
     views = [*w.section_views.values(), m]  # inline, crossline, time slice, map
@@ -111,6 +112,9 @@ def test_other_views_follow_the_drag_once_per_frame_and_repaint_only_what_moved(
     # the time slice's crossline line and the map marker move, once each
     assert counter.counts == [1, 0, 1, 1]
     _send(vp, QEvent.Type.MouseButtonRelease, _at(v, 150, 60), LEFT, NONE)
+    _send(vp, QEvent.Type.MouseMove, _at(v, 150, 62), NONE, NONE)  # hovering again
+    _settle()
+    assert all(c.isVisible() for c in v.cross)
 
 
 class _PaintCounter:

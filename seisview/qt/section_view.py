@@ -199,7 +199,9 @@ class SectionView(ImagePane):
         self.redraw_seismic()
 
     def on_cursor(self, cur) -> None:
-        if cur is None or self.session.volume is None:
+        # while a tool drags in this view its pointer and brush ring show where it is: lines
+        # across the view there would repaint two stripes of it every frame, ~half a frame's cost
+        if cur is None or self.session.volume is None or (cur.origin == self.kind and self.viewbox._tool_drag):
             for c in self.cross:
                 c.hide()
             return
