@@ -29,7 +29,9 @@ Goals (issue 16): no interval over 50 ms in any state; p99 while training at mos
 1.5x idle. ``--stacks``: when the GUI thread has not ticked for 40 ms, faulthandler
 dumps every thread's stack (from C, without the interpreter lock) every 40 ms until
 it ticks again; the GUI thread's innermost seisview/pyqtgraph frames are counted per
-state, which is how the stalls were found. The load average is printed with each
+state, which is how the stalls were found (faulthandler reads the other threads' frames without
+the interpreter lock: about one run in seven crashed with a segmentation fault in its watchdog
+thread at load 6-17; measure without ``--stacks``). The load average is printed with each
 state: at load 8-20 on 2 cores a stall can be the scheduler alone (see the idle row).
 """
 
@@ -145,6 +147,10 @@ def build_window():
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=10.0, help="per state")
+    ap.add_argument("--predict-seconds", type=float, default=None,
+                    help="the predict state's limit (default --seconds): on a busy machine the "
+                         "first chunks, and with them the time slices read from the result "
+                         "store, can take longer than a state")
     ap.add_argument("--states", default=",".join(STATES))
     ap.add_argument("--stacks", action="store_true", help="count the GUI thread's stacks in stalls")
     ap.add_argument("--profile", action="store_true",
@@ -291,8 +297,10 @@ def main(argv=None) -> dict:
                 continue
             t0 = time.monotonic()
             panel.predict_volume()
-            x = run_loop(args.seconds, until=lambda: not panel.volume_worker.running)
+            x = run_loop(args.predict_seconds or args.seconds,
+                         until=lambda: not panel.volume_worker.running)
             extra["predict_done_s"] = None if panel.volume_worker.running else time.monotonic() - t0
+            extra["predict_fraction"] = panel.bar.value() / 1000  # of the chunks, when the state ended
             if panel.volume_worker.running:
                 panel.volume_worker.cancel()
                 wait_for(lambda: not panel.volume_worker.running, 30)

@@ -14,8 +14,10 @@ before each call (posix_fadvise DONTNEED on every file of the store or the SEG-Y
 "warm" reads repeat the call with the pages cached (no decoded-chunk cache: zarr's own read).
 
 ``layouts`` writes the same cube in each candidate layout (from memory, so only the layout
-differs) and times an inline, a crossline and a time slice cold and warm against the layout
-seisview used before (16 x 16 traces, a time-major copy 8 x 16 x 1024, uncompressed).
+differs; the write CPU is printed) and times the chunk row an inline, a crossline and a time
+slice read (what the store's Volume decodes and keeps) cold and warm against seisview-store/1
+(16 x 16-trace chunks and a time-major copy 8 x 112 x 128, one file per chunk, read by zarr).
+``convert-vs`` times the conversion of this checkout against another (``--against``).
 ``convert`` times ``seisview convert`` (build_cache) against a raw sequential read of the same
 file, and the store's reads (through the Volume a user gets) against segyio on the SEG-Y.
 """

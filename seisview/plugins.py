@@ -101,8 +101,9 @@ class Contribution:
         """Keep a failure of this contribution (import or call) for the dialog and the CLI."""
         self.error = _one_line(exc)
         self.traceback = "".join(traceback.format_exception(exc))
-        log.error("plugin %s: %s %s %r: %s\n%s", self.plugin, what, self.kind, self.name,
-                  self.error, self.traceback)
+        log.error("plugin %s: %s %s %r: %s (Help > Plugins shows the details)", self.plugin, what,
+                  self.kind, self.name, self.error)
+        log.debug("%s", self.traceback)
 
 
 @dataclass
@@ -218,7 +219,10 @@ class Registry:
             info.traceback = "".join(traceback.format_exception(exc))
             info.enabled = name not in self.disabled_names()
             self.plugins[name] = info
-            log.error("plugin entry point %s (%s) failed: %s\n%s", name, value, info.error, info.traceback)
+            # one line for the user; the traceback is for the plugin's author (dialog, debug log)
+            log.error("plugin %s (%s) was not loaded: %s; Help > Plugins shows the details",
+                      name, value, info.error)
+            log.debug("%s", info.traceback)
             return info
 
     # -- discovery --------------------------------------------------------

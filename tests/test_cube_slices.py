@@ -128,5 +128,11 @@ def test_another_survey_drops_the_cube_slices(predicted, qtbot):
     layers.set_cube(cube, np.zeros(cube.shape, np.float32))
     layer.data_for(t)
     qtbot.waitUntil(lambda: layer.data_for(t) is not None and _landed(layers), timeout=10000)
+    old_generation = layers.slices.generation
     session.predictions.clear_sections()
     assert layer.data_for(t) is None and layers.slices.last == {}
+    # a read of the old cube already queued when it was cleared never shows on the next one
+    layers.set_cube(np.zeros((2, 3, 4), np.uint8), np.zeros((2, 3, 4), np.float32))
+    layers.slices._on_result(0, (t.key(), old_generation, np.ones((24, 30), np.uint8)))
+    assert t.key() not in layers.slices.cache
+    qtbot.waitUntil(lambda: _landed(layers), timeout=10000)

@@ -20,11 +20,25 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 
 _EMPTY = np.uint64(2**64 - 1)
+_POOL: list = []
+_POOL_LOCK = threading.Lock()
+
+
+def _pool():
+    """Threads decoding the shards of one section at once (reads and Blosc release the GIL)."""
+    with _POOL_LOCK:
+        if not _POOL:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _POOL.append(ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1),
+                                            thread_name_prefix="seisview-shards"))
+        return _POOL[0]
 
 
 def _blosc_of(codec, itemsize: int):
@@ -185,18 +199,25 @@ class ShardFiles(_Chunked):
         for k, dst, src in parts:
             by_shard.setdefault(tuple(i // p for i, p in zip(k, self.per_shard, strict=True)), []).append(
                 (k, dst, src))
-        for skey, wanted in by_shard.items():
-            try:
-                fd = os.open(self.path(skey), os.O_RDONLY)
-            except FileNotFoundError:
-                for _, dst, _ in wanted:
-                    out[dst] = self.fill
-                continue
-            try:
-                self._read_shard(fd, skey, wanted, out)
-            finally:
-                os.close(fd)
+        jobs = list(by_shard.items())
+        if len(jobs) > 1 and len(parts) >= 8:  # a section: its shards decoded on every core
+            list(_pool().map(lambda job: self._one_shard(*job, out), jobs))
+        else:
+            for skey, wanted in jobs:
+                self._one_shard(skey, wanted, out)
         return out
+
+    def _one_shard(self, skey, wanted, out: np.ndarray) -> None:
+        try:
+            fd = os.open(self.path(skey), os.O_RDONLY)
+        except FileNotFoundError:
+            for _, dst, _ in wanted:
+                out[dst] = self.fill
+            return
+        try:
+            self._read_shard(fd, skey, wanted, out)
+        finally:
+            os.close(fd)
 
     def _read_shard(self, fd: int, skey, wanted, out: np.ndarray) -> None:
         size = os.fstat(fd).st_size

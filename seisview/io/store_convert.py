@@ -19,6 +19,7 @@ import numpy as np
 
 from seisview.core.tasks import TaskState
 from seisview.core.volume import transpose_into
+from seisview.io.mapped import needs_release, release
 from seisview.io.segy_format import TraceLayout, decode, samples_view
 from seisview.io.store import time_major_chunks
 from seisview.io.store_chunks import chunk_files
@@ -41,27 +42,32 @@ class TileJob:
     dead: np.ndarray  # (ti, tx) bool, trace id code 2
 
 
-_MAPS: dict[tuple[str, TraceLayout], np.ndarray] = {}
+_MAPS: dict[tuple[str, TraceLayout], tuple[np.ndarray, np.memmap]] = {}
 _MAPS_LOCK = threading.Lock()
 
 
-def _samples(path: str, layout: TraceLayout) -> np.ndarray:
-    """The file's samples view, mapped once per process (workers convert many tiles)."""
+def _mapped(path: str, layout: TraceLayout) -> tuple[np.ndarray, np.memmap]:
+    """The file's samples view and its memory map, mapped once per process (workers convert
+    many tiles)."""
     key = (path, layout)
     with _MAPS_LOCK:
         if key not in _MAPS:
             while len(_MAPS) >= 2:  # a worker that converted other files lets their maps go
                 _MAPS.pop(next(iter(_MAPS)))
-            _MAPS[key] = samples_view(layout.map_traces(path), layout)
+            raw = layout.map_traces(path)
+            _MAPS[key] = (samples_view(raw, layout), raw)
         return _MAPS[key]
 
 
 def decode_tile(job: TileJob) -> tuple[np.ndarray, np.ndarray, int]:
     """``(block (ti, tx, ns) float32, live (ti, tx), non-finite count)`` of one tile."""
-    view = _samples(job.path, job.layout)
+    view, raw = _mapped(job.path, job.layout)
     code = job.layout.format_code
     ti, tx = job.traces.shape
     block = np.zeros((ti, tx, job.layout.n_samples), np.float32)
+    # mapped pages count in the resident memory and a fault maps a 2 MiB folio (io.mapped):
+    # each row's pages are let go once decoded, else a conversion's peak grew with the file
+    unmap = needs_release(raw)
     for r in range(ti):
         t = job.traces[r]
         if t[0] >= 0 and t[-1] - t[0] == tx - 1 and np.all(np.diff(t) == 1):  # one run of the file
@@ -72,6 +78,8 @@ def decode_tile(job: TileJob) -> tuple[np.ndarray, np.ndarray, int]:
             have = np.flatnonzero(t >= 0)
             if have.size:
                 block[r, have] = decode(view[t[have]], code)
+        if unmap and (t >= 0).any():
+            release(raw, int(t[t >= 0].min()), int(t.max()) + 1)
     live = (job.traces >= 0) & ~job.dead
     bad_n = 0
     if code in _FLOAT_FORMATS and (job.null_value is not None

@@ -70,10 +70,12 @@ class CubeSlices(QObject):
         self.on_read = on_read
         self.array = None
         self.generation = 0  # bumped by every change of the cube's content
+        self._floor = 0  # reads of an older generation than this belong to a cleared cube
         self.cache: OrderedDict[str, tuple[int, np.ndarray]] = OrderedDict()  # key -> (gen, array)
         self.cache_size = cache_size
         self.last: dict[str, np.ndarray] = {}  # section kind -> newest array read (placeholder)
         self.shown: dict[str, object] = {}  # section kind -> the spec last asked for
+        self._drawn: set[str] = set()  # kinds drawn from the cube since it last grew
         self._asked: dict[str, tuple[str, int]] = {}  # kind -> (key, generation) being read
         self.runners: dict[str, LatestRunner] = {}
         self.errors: list[str] = []
@@ -92,8 +94,9 @@ class CubeSlices(QObject):
         if self.array is None:
             return
         self.generation += 1
-        for spec in self.shown.values():
-            self._request(spec)
+        for kind in self._drawn:  # not a section the views now take from elsewhere
+            self._request(self.shown[kind])
+        self._drawn.clear()
 
     def clear(self) -> None:
         """No cube (another survey): nothing read before is shown again."""
@@ -101,9 +104,11 @@ class CubeSlices(QObject):
             runner.cancel_all(wait=None)
         self.array = None
         self.generation += 1
+        self._floor = self.generation
         self.cache.clear()
         self.last.clear()
         self.shown.clear()
+        self._drawn.clear()
         self._asked.clear()
 
     # -- the source ----------------------------------------------------------------------
@@ -113,6 +118,7 @@ class CubeSlices(QObject):
         if self.array is None:
             return None
         self.shown[spec.kind] = spec
+        self._drawn.add(spec.kind)
         entry = self.cache.get(spec.key())
         if entry is not None:
             self.cache.move_to_end(spec.key())
@@ -145,8 +151,8 @@ class CubeSlices(QObject):
         if self._asked.get(kind) == (key, generation):
             del self._asked[kind]  # answered: a later miss (evicted) asks again
         old = self.cache.get(key)
-        if self.array is None or (old is not None and old[0] >= generation):
-            return
+        if self.array is None or generation < self._floor or (old is not None and old[0] >= generation):
+            return  # no cube, another survey's (already queued when it was cleared), or older
         self.cache[key] = (generation, arr)
         self.cache.move_to_end(key)
         while len(self.cache) > self.cache_size:

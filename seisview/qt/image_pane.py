@@ -13,8 +13,8 @@ import logging
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, Qt
-from PyQt6.QtGui import QTransform
-from PyQt6.QtWidgets import QApplication, QGraphicsItem, QVBoxLayout, QWidget
+from PyQt6.QtGui import QPen, QTransform
+from PyQt6.QtWidgets import QApplication, QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWidget
 
 from seisview.qt.colormaps import auto_levels, colorize
 from seisview.qt.fast_image import FastImageItem, RGBAImageItem
@@ -44,8 +44,8 @@ class ToolViewBox(pg.ViewBox):
             if ev.isFinish():
                 self.pane._dispatch("release", ev.pos(), ev.modifiers(), ev.button())
                 self._tool_drag = False
-            elif not ev.isStart():
-                self.pane._dispatch("move", ev.pos(), ev.modifiers(), ev.buttons())
+            # the moves in between come straight from the viewport (ToolPlotWidget); one that
+            # pyqtgraph still sends here is Qt replaying an old position, not the mouse
             return
         super().mouseDragEvent(ev, axis)
 
@@ -75,6 +75,23 @@ class ToolViewBox(pg.ViewBox):
         super().wheelEvent(ev, axis)
 
 
+class ToolPlotWidget(pg.PlotWidget):
+    """pyqtgraph's plot widget; a mouse move during a tool's drag goes straight to the pane.
+
+    pyqtgraph turns each move into drag-event objects, a hover search and several signal
+    hops (~0.5 ms of Python a move); a brush drag only needs the pixel under the mouse.
+    The drag still starts and ends through pyqtgraph (press, the first move, release).
+    """
+
+    def __init__(self, pane: ImagePane, **kw):
+        super().__init__(**kw)
+        self._pane = pane
+
+    def mouseMoveEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
+        if not self._pane._tool_drag_move(ev):
+            super().mouseMoveEvent(ev)
+
+
 class ImagePane(QWidget):
     """Base widget: a plot with an image item, pixel transform and a tool hook."""
 
@@ -87,7 +104,7 @@ class ImagePane(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.viewbox = ToolViewBox(self)
-        self.plot_widget = pg.PlotWidget(viewBox=self.viewbox, background="w")
+        self.plot_widget = ToolPlotWidget(self, viewBox=self.viewbox, background="w")
         self.plot = self.plot_widget.getPlotItem()
         # a ViewBox made in Python stays owned by its Python wrapper even inside the scene; if
         # garbage collection deleted it first, the scene would keep a dangling item (a segfault
@@ -169,15 +186,32 @@ class ImagePane(QWidget):
     def _on_scene_move(self, scene_pos) -> None:
         if self.array_shape is None:
             return
-        p = self.viewbox.mapSceneToView(scene_pos)
-        row, col = self.plot_to_pixel(p.x(), p.y())
-        h, w = self.array_shape
-        inside = 0 <= row < h and 0 <= col < w and self.viewbox.sceneBoundingRect().contains(scene_pos)
-        self.on_hover(row, col, inside)
+        row, col = self.scene_to_pixel(scene_pos)
+        self._hover_at(scene_pos, row, col)
         if QApplication.mouseButtons() == Qt.MouseButton.NoButton:
             ev = ToolEvent(self.tool_spec(), row, col,
                            modifiers_of(QApplication.keyboardModifiers()), frozenset(), self)
             self.tool.hover(ev)
+
+    def _hover_at(self, scene_pos, row: float, col: float) -> None:
+        h, w = self.array_shape
+        inside = 0 <= row < h and 0 <= col < w and self.viewbox.sceneBoundingRect().contains(scene_pos)
+        self.on_hover(row, col, inside)
+
+    def _tool_drag_move(self, qev) -> bool:
+        """A viewport mouse move during a tool's drag: the crosshair and the tool's ``move``, at
+        once. Every move is the tool's (pyqtgraph would drop those under 10 ms apart), so a
+        stroke follows the events exactly. False: not a tool drag, pyqtgraph handles it."""
+        buttons = qev.buttons()
+        if not self.viewbox._tool_drag or self.array_shape is None or buttons == Qt.MouseButton.NoButton:
+            return False
+        scene_pos = self.plot_widget.mapToScene(qev.position().toPoint())
+        row, col = self.scene_to_pixel(scene_pos)
+        self._hover_at(scene_pos, row, col)
+        self.tool.move(ToolEvent(self.tool_spec(), row, col, modifiers_of(qev.modifiers()),
+                                 buttons_of(buttons), self))
+        qev.accept()
+        return True
 
     # -- overlay layers ----------------------------------------------------------
     def draw_overlays(self, layers, spec) -> None:
@@ -225,6 +259,14 @@ class ImagePane(QWidget):
         self.image.setTransform(tf)
         for item in self._pixel_items:
             item.setTransform(tf)
+
+    def scene_to_pixel(self, scene_pos) -> tuple[float, float]:
+        """``(row, col)`` of the array under a scene position (fractional pixels)."""
+        self.viewbox.updateMatrix()  # a range change is applied lazily, before the next paint
+        tf = self.pixel_tf * self.viewbox.childGroup.sceneTransform()
+        inv, _ok = tf.inverted()
+        q = inv.map(QPointF(scene_pos))
+        return q.y(), q.x()
 
     def plot_to_pixel(self, x: float, y: float) -> tuple[float, float]:
         inv, ok = self.pixel_tf.inverted()
@@ -282,6 +324,41 @@ class ImagePane(QWidget):
         from seisview.qt.export_view import export_plot
 
         export_plot(self, path, width or int(self.plot.sceneBoundingRect().width()))
+
+
+class CrossLine(QGraphicsLineItem):
+    """One line of the linked crosshair: vertical (``angle`` 90) or horizontal (0) across the data.
+
+    Qt's own line item: it paints and bounds itself in C++, with no Python call per
+    repaint (pyqtgraph's ``InfiniteLine`` made ~40 µs of Python per paint, and every
+    moved line repaints a stripe across the view). It spans the section's extent
+    (``set_extent``) and moves with ``setPos``, so a move repaints the old and the new
+    stripe only, and setting the value it already has repaints nothing.
+    """
+
+    def __init__(self, angle: int, pen: QPen):
+        super().__init__()
+        self.angle = angle
+        self._value: float | None = None
+        pen = QPen(pen)
+        pen.setCosmetic(True)  # its width in screen pixels at any zoom (never 0: see set_extent)
+        self.setPen(pen)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # a click goes to the view below
+
+    def set_extent(self, lo: float, hi: float) -> None:
+        """Span ``lo..hi`` along the line (plot units). A width-1 pen keeps the bounding rect
+        non-empty, or Qt would never repaint the line's stripe."""
+        line = (0.0, lo, 0.0, hi) if self.angle == 90 else (lo, 0.0, hi, 0.0)
+        self.setLine(*line)
+
+    def value(self) -> float | None:
+        return self._value
+
+    def setValue(self, v: float) -> None:  # noqa: N802 (InfiniteLine's name, used by callers)
+        v = float(v)
+        if v != self._value:
+            self._value = v
+            self.setPos(v, 0.0) if self.angle == 90 else self.setPos(0.0, v)
 
 
 def _ready_image(layer, spec, arr):

@@ -166,7 +166,7 @@ class MapLabels(QObject):
         if labels is None:
             return
         spec = self.spec()
-        traces = False
+        cross = traces = False
         for s, rect in edits.items():
             if s == spec:
                 if self.mask.spec == spec:
@@ -176,11 +176,16 @@ class MapLabels(QObject):
             elif s.kind != "time":
                 r0, r1, c0, c1 = rect
                 ext = self._extent.get(s)
-                if ext is not None:  # only the edited traces can change their extent
-                    ext[c0:c1] = labels.mask(s)[:, c0:c1].any(axis=0)
-                traces = True
-        if traces:
-            self._draw_lines(labels, footprints=True)
+                if ext is None:  # a section not drawn yet: its trace may appear
+                    traces = True
+                else:  # only the edited traces can change their extent, and mostly do not
+                    now = labels.mask(s)[:, c0:c1].any(axis=0)
+                    if not np.array_equal(ext[c0:c1], now):
+                        ext[c0:c1] = now
+                        traces = True
+                cross = cross or touches(s, rect, spec)  # only an edit across the slice's row
+        if traces or cross:
+            self._draw_lines(labels, footprints=traces)
 
     def detach(self) -> None:
         self._handles = disconnect_all(self._handles)

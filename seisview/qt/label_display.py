@@ -259,6 +259,7 @@ class LabelDisplay(QObject):
         self.project = project
         if project is not None:
             self._project_handles = connect_all([(project.labels.events.changed, self._on_changed),
+                                                 (project.labels.events.stroke, self._on_stroke),
                                                  (project.palette.changed, self._on_palette)])
         self._pending.clear()
         self.restyled.emit()
@@ -270,6 +271,17 @@ class LabelDisplay(QObject):
         self._pending[spec] = union(self._pending.get(spec), rect)
         if not self._timer.isActive():
             self._timer.start()
+
+    def _on_stroke(self, stroke) -> None:
+        """A committed stroke puts its sections in the labelled list (their crossings and traces
+        show from then on): its pixels count as edited once more, after the commit."""
+        labels = self.project.labels if self.project is not None else None
+        if labels is None:
+            return
+        for part in stroke.parts:
+            if len(part.idx):
+                rr, cc = np.divmod(part.idx, labels.shape(part.spec)[1])
+                self._on_changed(part.spec, (int(rr.min()), int(rr.max()) + 1, int(cc.min()), int(cc.max()) + 1))
 
     def flush(self) -> None:
         """Emit the edits gathered so far now (the timer does it ~40 ms after the first)."""
@@ -289,32 +301,79 @@ class LabelDisplay(QObject):
 
 # -- drawing class-coloured lines in a pyqtgraph view ------------------------------------------
 class SegmentsItem(pg.GraphicsObject):
-    """Lines in array pixel coordinates, one pen per group; cosmetic pens keep their screen width."""
+    """Lines in array pixel coordinates, one pen per group; cosmetic pens keep their screen width.
+
+    A new set of lines repaints only where lines changed (a brush stroke grows one footprint
+    or one crossing while the rest stay): repainting the whole item, which spans the whole
+    view, cost a full-view repaint of the map and of the crossed sections at every flush.
+    """
 
     def __init__(self, width: float = 3.0, style=Qt.PenStyle.SolidLine):
         super().__init__()
         self.width = width
         self.style = style
-        self.groups: list[tuple[QPen, list[QLineF]]] = []
+        self._groups: dict = {}  # key -> (pen, [QLineF])
+        self._colors: dict = {}
         self.segments: dict = {}
         self._rect = QRectF()
+        self.last_dirty: QRectF | None = None  # item rect of the last partial repaint (tests)
+
+    @property
+    def groups(self) -> list[tuple[QPen, list[QLineF]]]:
+        return list(self._groups.values())
 
     def set_segments(self, segments: dict, colors: dict, shape: tuple[int, int] | None) -> None:
         """``segments``: key -> (n, 4) lines; ``colors``: key -> (r, g, b[, a]); keys without a colour are skipped."""
         h, w = shape if shape is not None else (0, 0)
         rect = QRectF(-1, -1, w + 2, h + 2)
-        if not self.segments and not any(len(v) for k, v in segments.items() if k in colors) and rect == self._rect:
-            return  # nothing drawn before or now: no repaint (a section step with no labels around)
-        self.prepareGeometryChange()
-        self.segments = {k: v for k, v in segments.items() if k in colors and len(v)}
-        self.groups = []
-        for key, seg in self.segments.items():
-            pen = QPen(QColor(*colors[key]), self.width, self.style)
-            pen.setCosmetic(True)
-            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-            self.groups.append((pen, [QLineF(*map(float, s)) for s in seg]))
-        self._rect = rect
-        self.update()
+        new = {k: np.asarray(v, float) for k, v in segments.items() if k in colors and len(v)}
+        whole = rect != self._rect
+        dirty = None  # (x0, y0, x1, y1) of the lines that differ
+        for key in {*self.segments, *new}:
+            old_seg, new_seg = self.segments.get(key), new.get(key)
+            if old_seg is not None and new_seg is not None and self._colors.get(key) == colors.get(key):
+                box = _changed_box(old_seg, new_seg)
+            else:  # a group appears, goes or changes colour
+                box = _box(old_seg if new_seg is None else new_seg if old_seg is None
+                           else np.concatenate([old_seg, new_seg]))
+            if box is None:
+                continue
+            dirty = box if dirty is None else (min(dirty[0], box[0]), min(dirty[1], box[1]),
+                                               max(dirty[2], box[2]), max(dirty[3], box[3]))
+            if new_seg is None:
+                self._groups.pop(key, None)
+            else:
+                pen = QPen(QColor(*colors[key]), self.width, self.style)
+                pen.setCosmetic(True)
+                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+                self._groups[key] = (pen, [QLineF(*map(float, s)) for s in new_seg])
+        self._groups = {k: self._groups[k] for k in new if k in self._groups}  # in the callers' order
+        self.segments = new
+        self._colors = {k: colors[k] for k in new}
+        if whole:
+            self.prepareGeometryChange()
+            self._rect = rect
+            self.last_dirty = None
+            self.update()
+        elif dirty is not None:
+            self._update_lines(dirty)
+
+    def _update_lines(self, box) -> None:
+        """Repaint the lines' bounding box, widened by the pen's width in screen pixels."""
+        x0, y0, x1, y1 = box
+        r = QRectF(x0, y0, x1 - x0, y1 - y0)
+        scene = self.scene()
+        views = scene.views() if scene is not None else []
+        dev = self.deviceTransform(views[0].viewportTransform()) if len(views) == 1 else None
+        inv, ok = dev.inverted() if dev is not None else (None, False)
+        if not ok:  # not on one screen: all of it
+            self.last_dirty = None
+            self.update()
+            return
+        m = self.width / 2 + 2
+        r = inv.mapRect(dev.mapRect(r).adjusted(-m, -m, m, m))
+        self.last_dirty = r
+        self.update(r)
 
     def n_lines(self) -> int:
         return sum(len(lines) for _pen, lines in self.groups)
@@ -323,6 +382,32 @@ class SegmentsItem(pg.GraphicsObject):
         return self._rect
 
     def paint(self, p: QPainter, *_args) -> None:
-        for pen, lines in self.groups:
+        for pen, lines in self._groups.values():
             p.setPen(pen)
             p.drawLines(lines)
+
+
+def _box(seg: np.ndarray | None):
+    """``(x0, y0, x1, y1)`` around ``(n, 4)`` lines, None for none."""
+    if seg is None or not len(seg):
+        return None
+    xs, ys = seg[:, 0::2], seg[:, 1::2]
+    return float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max())
+
+
+def _changed_box(old: np.ndarray, new: np.ndarray):
+    """The box around the lines that differ between two line lists (None: the same lines).
+
+    Lists made the same way keep their order, so an edit changes a run of rows in the
+    middle: the rows before the first and after the last difference are left out.
+    """
+    if old.shape == new.shape and np.array_equal(old, new):
+        return None
+    n = min(len(old), len(new))
+    same = np.all(old[:n] == new[:n], axis=1)
+    head = int(np.argmin(same)) if not same.all() else n
+    m = n - head
+    same_tail = np.all(old[len(old) - m:][::-1] == new[len(new) - m:][::-1], axis=1) if m else same[:0]
+    tail = int(np.argmin(same_tail)) if not same_tail.all() else m
+    parts = [old[head:len(old) - tail], new[head:len(new) - tail]]
+    return _box(np.concatenate(parts))

@@ -17,7 +17,6 @@ from PyQt6.QtCore import Qt, QTimer
 from PyQt6.QtGui import QAction, QActionGroup, QKeySequence
 from PyQt6.QtWidgets import (
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -34,7 +33,9 @@ from seisview.qt.display_toolbar import DisplayToolBar
 from seisview.qt.gather_view import GatherView
 from seisview.qt.layers_panel import LayersPanel
 from seisview.qt.map_view import MapView
+from seisview.qt.readout import ReadoutLabel
 from seisview.qt.section_view import SectionView
+from seisview.qt.signals import PerFrame
 from seisview.qt.tools import NavigateTool, SectionTool
 from seisview.qt.viewer_settings import settings
 from seisview.qt.workspaces import AREAS, PanelDock, Workspaces
@@ -110,7 +111,8 @@ class MainWindow(QMainWindow):
 
         view_menus.install(self)  # right-click menus, Help → Keyboard shortcuts
         self._handles = [(self.session.events.survey, self._on_survey),
-                         (self.session.events.cursor, self._on_cursor),  # text only: no repaint per move
+                         # the read-out relays out and repaints the status bar: once per frame
+                         (self.session.events.cursor, PerFrame(self._on_cursor, self)),
                          (self.session.events.position, self._update_legends)]
         for sig, slot in self._handles:
             sig.connect(slot)
@@ -207,8 +209,7 @@ class MainWindow(QMainWindow):
 
     # -- building -------------------------------------------------------------------
     def _build_status(self) -> None:
-        self.readout = QLabel("")
-        self.readout.setMinimumWidth(420)
+        self.readout = ReadoutLabel(420)
         self.statusBar().addPermanentWidget(self.readout)
         self.gather_view.readout = self.readout.setText
 

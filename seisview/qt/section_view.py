@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import QEvent, QObject, Qt
+from PyQt6.QtCore import QEvent, QObject, QRectF, Qt
 from PyQt6.QtGui import QTransform
 from PyQt6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
 
@@ -22,7 +22,7 @@ from seisview.core.section import SectionSpec
 from seisview.core.session import Session
 from seisview.qt.colormaps import lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
-from seisview.qt.image_pane import ImagePane, linear_pixel_transform
+from seisview.qt.image_pane import CrossLine, ImagePane, linear_pixel_transform
 from seisview.qt.signals import PerFrame, disconnect_all
 from seisview.qt.tools import NavigateTool
 from seisview.qt.view_keys import amplitude_label
@@ -63,11 +63,11 @@ class SectionView(ImagePane):
             line.sigPositionChanged.connect(lambda ln, k=kind_other: self._line_moved(k, ln))
             self.plot.addItem(line)
             self.pos_lines[kind_other] = line
-        self.cross = [pg.InfiniteLine(angle=a, movable=False, pen=pen) for a in (90, 0)]
+        self.cross = [CrossLine(a, pen) for a in (90, 0)]
         for c in self.cross:
             c.setZValue(90)
             c.hide()
-            self.plot.addItem(c)
+            self.plot.addItem(c, ignoreBounds=True)
         self.plot_widget.installEventFilter(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._handles = []
@@ -172,6 +172,9 @@ class SectionView(ImagePane):
                       "time": (g.il.numbers, g.xl.numbers)}[self.kind]
         self.array_shape = (len(rows), len(cols))
         self.set_pixel_transform(linear_pixel_transform(cols, rows))
+        extent = self.pixel_tf.mapRect(QRectF(0, 0, len(cols), len(rows)))
+        for c in self.cross:  # the crosshair spans the section
+            c.set_extent(*((extent.top(), extent.bottom()) if c.angle == 90 else (extent.left(), extent.right())))
         self.on_position(self.kind, s.position(self.kind))
         for k in OTHER_LINES[self.kind]:
             self._place_line(k)
@@ -196,7 +199,9 @@ class SectionView(ImagePane):
         self.redraw_seismic()
 
     def on_cursor(self, cur) -> None:
-        if cur is None or self.session.volume is None:
+        # while a tool drags in this view its pointer and brush ring show where it is: lines
+        # across the view there would repaint two stripes of it every frame, ~half a frame's cost
+        if cur is None or self.session.volume is None or (cur.origin == self.kind and self.viewbox._tool_drag):
             for c in self.cross:
                 c.hide()
             return

@@ -7,6 +7,12 @@ stop the rest from being disconnected.
 
 from __future__ import annotations
 
+import logging
+
+from PyQt6 import sip
+
+log = logging.getLogger(__name__)
+
 
 def connect_all(handles) -> list:
     """Connect every ``(signal, slot)`` pair; returns them for :func:`disconnect_all`."""
@@ -29,35 +35,93 @@ def disconnect_all(handles) -> list:
     return []
 
 
-class PerFrame:
-    """Call ``slot`` with the latest arguments at most once per frame (~60 Hz).
+class FrameClock:
+    """One single-shot timer that runs every follower due in the next frame (~60 Hz).
 
-    A mouse sends a move every 8-10 ms; the crosshair, position read-out and map
-    marker it drives in every view need to follow once per frame, not per move:
-    the first call of a burst starts a single-shot timer and later calls only
-    replace the pending arguments.
+    A mouse sends a move every 8-10 ms; the crosshair in each view, the map marker and the
+    status read-out need to follow once per frame, not per move, and all in the same frame:
+    one timer for all of them means one wake-up and one round of repaints per frame, not
+    one per follower at slightly different times.
     """
 
     FRAME_MS = 16
 
-    def __init__(self, slot, parent=None):
-        from PyQt6.QtCore import QTimer
+    def __init__(self):
+        from PyQt6.QtCore import QCoreApplication, QTimer
 
-        self.slot = slot
-        self._args: tuple = ()
-        self._timer = QTimer(parent)
+        self._due: dict[int, PerFrame] = {}  # insertion order: followers run in the order they were called
+        self._timer = QTimer(QCoreApplication.instance())  # ends with the application
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.FRAME_MS)
         self._timer.timeout.connect(self.flush)
 
-    def __call__(self, *args) -> None:
-        self._args = args
+    def ended(self) -> bool:
+        return sip.isdeleted(self._timer)
+
+    def schedule(self, follower: PerFrame) -> None:
+        self._due[id(follower)] = follower
         if not self._timer.isActive():
             self._timer.start()
 
+    def cancel(self, follower: PerFrame) -> None:
+        if self._due:
+            self._due.pop(id(follower), None)
+
+    def flush(self) -> None:
+        """Run every follower due now."""
+        self._timer.stop()
+        due, self._due = self._due, {}
+        for follower in due.values():
+            try:
+                follower.flush()
+            except Exception:  # one broken follower must not stop the others' frame
+                log.exception("per-frame update failed")
+
+
+_CLOCK: FrameClock | None = None
+
+
+def frame_clock() -> FrameClock:
+    """The application's frame clock (made on first use, in the GUI thread)."""
+    global _CLOCK
+    if _CLOCK is None or _CLOCK.ended():
+        _CLOCK = FrameClock()
+    return _CLOCK
+
+
+class PerFrame:
+    """Call ``slot`` with the latest arguments at most once per frame (see :class:`FrameClock`).
+
+    The first call of a burst schedules it on the frame clock; later calls only replace
+    the pending arguments. ``parent`` (a QObject) ends it: a follower of a deleted widget
+    is never called.
+    """
+
+    def __init__(self, slot, parent=None):
+        self.slot = slot
+        self._args: tuple = ()
+        self._pending = False
+        self._dead = False
+        if parent is not None:
+            parent.destroyed.connect(self._end)
+
+    def _end(self, *_args) -> None:
+        self._dead, self._pending, self._args = True, False, ()
+        if _CLOCK is not None:
+            _CLOCK.cancel(self)
+
+    def __call__(self, *args) -> None:
+        if self._dead:
+            return
+        self._args = args
+        if not self._pending:
+            self._pending = True
+            frame_clock().schedule(self)
+
     def flush(self) -> None:
         """Deliver the pending call now (tests, or a caller that must see the result)."""
-        self._timer.stop()
-        if self._args:
-            args, self._args = self._args, ()
+        if self._pending:
+            args, self._args, self._pending = self._args, (), False
+            if _CLOCK is not None:
+                _CLOCK.cancel(self)
             self.slot(*args)

@@ -1,0 +1,164 @@
+"""A brush drag from real mouse events: every move stamped exactly, the other views follow once
+per frame and repaint only what moved (issue 16: a brush at the speed of the labels)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import QEvent, QPointF, Qt
+from PyQt6.QtGui import QMouseEvent
+from PyQt6.QtWidgets import QApplication
+
+from seisview.core.labels import LabelSet
+from seisview.core.palette import Palette
+from seisview.core.section import SectionSpec
+from seisview.io.demo import DEMO_CLASSES, demo_survey_path, demo_volume
+from seisview.io.project import Project
+from seisview.qt.signals import frame_clock
+
+LEFT, NONE = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+
+
+@pytest.fixture
+def painting(labels_window, tmp_path):
+    w = labels_window
+    pal = Palette.from_list([{"id": i + 1, "name": n, "color": c} for i, (n, c) in enumerate(DEMO_CLASSES)])
+    w.session.open_volume(demo_volume())
+    w.session.project = Project.create(tmp_path / "b.seisview", demo_survey_path(), palette=pal)
+    ctl = w.labels_panel_for_test.ctl
+    w.set_tool(ctl.tools["brush"], "section")
+    _settle()
+    return w, ctl
+
+
+def _settle():
+    frame_clock().flush()
+    for _ in range(3):
+        QApplication.processEvents()
+        QApplication.sendPostedEvents()
+
+
+def _send(vp, kind, pos, button, buttons):
+    g = vp.mapToGlobal(pos.toPoint())
+    QApplication.sendEvent(vp, QMouseEvent(kind, pos, QPointF(g), button, buttons, Qt.KeyboardModifier.NoModifier))
+
+
+def _at(v, row, col):
+    """The viewport position over pixel centre ``(row, col)``."""
+    x, y = v.pixel_to_plot(row + 0.5, col + 0.5)
+    return QPointF(v.plot_widget.mapFromScene(v.viewbox.mapViewToScene(QPointF(x, y))))
+
+
+def test_every_move_of_a_drag_is_stamped_exactly_and_undone_as_one_stroke(painting):
+    w, ctl = painting
+    v = w.section_views["inline"]
+    vp = v.plot_widget.viewport()
+    labels = w.session.project.labels
+    spec = SectionSpec("inline", w.session.il_idx)
+    ctl.set_radius(2)
+    # a wavy drag, moves sent back to back (pyqtgraph alone would drop those under 10 ms apart)
+    pts = [(150 + round(12 * np.sin(i / 3)), 20 + 4 * i) for i in range(30)]
+    _send(vp, QEvent.Type.MouseButtonPress, _at(v, *pts[0]), LEFT, LEFT)
+    for p in pts[1:]:
+        _send(vp, QEvent.Type.MouseMove, _at(v, *p), NONE, LEFT)
+    _send(vp, QEvent.Type.MouseButtonRelease, _at(v, *pts[-1]), LEFT, NONE)
+    # the same stroke through the labels alone, from the first move on (the first move starts
+    # the drag in pyqtgraph, as the press point): every later move is one segment
+    def pixel(p):  # where the event lands, as the tool sees it (pixel centres on integers)
+        row, col = v.scene_to_pixel(v.plot_widget.mapToScene(_at(v, *p).toPoint()))
+        return row - 0.5, col - 0.5
+
+    ref = LabelSet(labels.geometry)
+    ref.begin(spec, ctl.class_id, radius=2)
+    ref.stamp(*pixel(pts[0]))
+    for p in pts[2:]:
+        ref.drag_to(*pixel(p))
+    ref.end()
+    got, want = labels.mask(spec), ref.mask(spec)
+    assert np.count_nonzero(want) > 300
+    np.testing.assert_array_equal(got, want)
+    assert w.session.project.journal_counts()["strokes"] == 1
+    labels.undo()
+    assert not labels.has_labels(spec)  # one stroke, undone at once
+
+
+def test_other_views_follow_the_drag_once_per_frame_and_repaint_only_what_moved(painting):
+    w, ctl = painting
+    s = w.session
+    v = w.section_views["inline"]
+    vp = v.plot_widget.viewport()
+    xl_view, t_view, m = w.section_views["crossline"], w.section_views["time"], w.map_view
+    _send(vp, QEvent.Type.MouseButtonPress, _at(v, 150, 40), LEFT, LEFT)
+    for col in (44, 48, 52):
+        _send(vp, QEvent.Type.MouseMove, _at(v, 150, col), NONE, LEFT)
+    assert s.cursor is not None and round(s.cursor.xl_idx) == 52
+    assert t_view.cross[0].value() != pytest.approx(s.geometry.xl.number(52))  # not per move
+    readout_before = w.readout.text()
+    frame_clock().flush()  # the frame: every follower at once, with the latest position
+    assert t_view.cross[0].value() == pytest.approx(s.geometry.xl.number(s.cursor.xl_idx))
+    assert xl_view.cross[1].value() == pytest.approx(s.geometry.z_of(s.cursor.sample))
+    assert m.marker.isVisible() and w.readout.text() != readout_before and "XL" in w.readout.text()
+    assert not any(c.isVisible() for c in v.cross)  # the view painted in: its pointer and ring
+    _settle()
+
+    views = [*w.section_views.values(), m]  # inline, crossline, time slice, map
+    counter = _PaintCounter([view.plot_widget.viewport() for view in views])
+    _send(vp, QEvent.Type.MouseMove, _at(v, 150, 52), NONE, LEFT)  # the same pixel again
+    _settle()
+    assert counter.counts == [0, 0, 0, 0]  # nothing moved: nothing repainted anywhere
+    _send(vp, QEvent.Type.MouseMove, _at(v, 150, 60), NONE, LEFT)  # along the row
+    _settle()
+    # the stamp with its crosshair (one repaint); the crossline view's lines (inline, time) stay;
+    # the time slice's crossline line and the map marker move, once each
+    assert counter.counts == [1, 0, 1, 1]
+    _send(vp, QEvent.Type.MouseButtonRelease, _at(v, 150, 60), LEFT, NONE)
+    _send(vp, QEvent.Type.MouseMove, _at(v, 150, 62), NONE, NONE)  # hovering again
+    _settle()
+    assert all(c.isVisible() for c in v.cross)
+
+
+class _PaintCounter:
+    def __init__(self, widgets):
+        from PyQt6.QtCore import QObject
+
+        self.widgets = widgets
+        self.counts = [0] * len(widgets)
+        outer = self
+
+        class Filter(QObject):
+            def eventFilter(self, obj, ev):  # noqa: N802 (Qt's name)
+                if ev.type() == QEvent.Type.Paint and obj in outer.widgets:
+                    outer.counts[outer.widgets.index(obj)] += 1
+                return False
+
+        self.filter = Filter()
+        for wdg in widgets:
+            wdg.installEventFilter(self.filter)
+
+
+def test_crossing_lines_repaint_only_the_lines_that_changed(qtbot):
+    import pyqtgraph as pg
+
+    from seisview.qt.label_display import SegmentsItem
+
+    pw = pg.PlotWidget()
+    qtbot.addWidget(pw)
+    item = SegmentsItem(width=3)
+    pw.addItem(item)
+    pw.resize(400, 400)
+    pw.show()
+    pw.setRange(xRange=(0, 200), yRange=(0, 200), padding=0)
+    colors = {1: (255, 0, 0), 2: (0, 0, 255)}
+    lines = {1: np.array([[10, 20.5, 60, 20.5], [10, 90.5, 40, 90.5]]), 2: np.array([[100.5, 0, 100.5, 150]])}
+    item.set_segments(lines, colors, (200, 200))  # the first set: all of it
+    assert item.last_dirty is None and item.n_lines() == 3
+    grown = {1: np.array([[10, 20.5, 60, 20.5], [10, 90.5, 48, 90.5]]), 2: lines[2]}
+    item.set_segments(grown, colors, (200, 200))  # one line grew by 8 pixels
+    r = item.last_dirty
+    assert r is not None and r.left() <= 10 and r.right() >= 48 and r.top() <= 90.5 <= r.bottom()
+    assert r.height() < 20 and r.width() < 60  # not the 200 x 200 item
+    item.last_dirty = None
+    item.set_segments(grown, colors, (200, 200))  # the same lines: nothing repainted
+    assert item.last_dirty is None
+    item.set_segments({1: grown[1]}, colors, (200, 200))  # a class gone: its line's box
+    assert item.last_dirty.left() <= 100.5 <= item.last_dirty.right() and item.n_lines() == 2
