@@ -2,12 +2,16 @@
 
     nice -n 10 env OMP_WAIT_POLICY=PASSIVE python scripts/train_fb_picker.py --minutes 25
 
-The shipped weights came from two stages (the header's ``recipe`` holds both; the second
-stopped on its time limit at step 1487, which ``--stop-at`` repeats without the clock):
+The shipped weights came from two stages (the header's ``recipe`` holds both, the first under
+``resumed_from``): 5500 steps on ``fb-synthetic-2`` gathers from scratch, then 1500 steps on
+``fb-synthetic-3`` (adds slow low-frequency noise) at half the learning rate, each a cosine
+decay; 58 minutes in all at nice 10 on 2 shared cores. ``--minutes`` is a wall-clock cap;
+when a run stops on it before ``--max-steps``, ``--stop-at STEP`` repeats it without the clock:
 
-    python scripts/train_fb_picker.py --seed 0 --max-steps 1500 --out /tmp/stage1.safetensors
-    python scripts/train_fb_picker.py --resume /tmp/stage1.safetensors --seed 1 --cosine \
-        --max-steps 2000 --stop-at 1487
+    python scripts/train_fb_picker.py --generator fb-synthetic-2 --seed 0 --cosine \
+        --max-steps 5500 --minutes 600 --eval-every 500 --patience 1000 --out /tmp/stage1.safetensors
+    python scripts/train_fb_picker.py --resume /tmp/stage1.safetensors --seed 1 --lr 5e-4 \
+        --cosine --max-steps 1500 --minutes 600 --eval-every 500 --patience 1000
 
 The network is the registry's ``fb-unet`` with the first-break defaults (widths 16-128,
 linear + log input, 1 ms network grid, step target), so a user's run fine-tunes it.
@@ -33,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from seisview.core.fb_synthetic import GENERATOR_VERSION, random_gather
+from seisview.core.fb_synthetic import GENERATOR_VERSION, VERSIONS, random_gather
 from seisview.ml.checkpoint import save_checkpoint
 from seisview.ml.fb_data import input_channels, picks_from_headers, random_crops
 from seisview.ml.fb_predict import MODEL, build_picker, predict_picks, score_picks
@@ -71,7 +75,7 @@ def snapshot(net, recipe: dict, step: int, history: list) -> ModelSnapshot:
     n_in = input_channels(COMPRESS)
     meta = {"task": "firstbreak", "factor_dt_ms": TARGET_DT_MS, "compress": COMPRESS,
             "decimate": DECIMATE, "target": "step", "init": "synthetic pretraining",
-            "generator": GENERATOR_VERSION, "recipe": recipe, "step": step,
+            "generator": recipe["generator"], "recipe": recipe, "step": step,
             "zero_shot_refrapy": history, "trained_on": []}
     state = {k: v.detach().to("cpu", copy=True) for k, v in net.state_dict().items()}
     return ModelSnapshot(MODEL, 2, {"widths": list(WIDTHS), "in_channels": n_in}, state, step,
@@ -102,6 +106,8 @@ def main() -> None:
     ap.add_argument("--resume", default=None,
                     help="continue from a picker this script wrote (a second stage; its recipe "
                          "is kept in the new header)")
+    ap.add_argument("--generator", default=GENERATOR_VERSION, choices=sorted(VERSIONS),
+                    help="which gathers to draw (an older version repeats an earlier stage)")
     ap.add_argument("--out", default=str(PRETRAINED_PATH))
     args = ap.parse_args()
     recipe = {k: v for k, v in vars(args).items()
@@ -113,13 +119,15 @@ def main() -> None:
 
         before = load_checkpoint(args.resume)
         recipe["resumed_from"] = {"recipe": before.meta.get("recipe"),
+                                  "generator": before.meta.get("generator"),
                                   "step": before.meta.get("step")}
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)  # crops and augmentation
     gen = np.random.default_rng([args.seed, 1])  # the gathers: same sequence whatever else runs
-    pool = synthetic_items([random_gather(gen) for _ in range(args.pool)])
+    version = VERSIONS[args.generator]
+    pool = synthetic_items([random_gather(gen, version=version) for _ in range(args.pool)])
     net = build_picker({"widths": WIDTHS, "in_channels": input_channels(COMPRESS)})
     if before is not None:
         net.load_state_dict(before.state)
@@ -133,7 +141,8 @@ def main() -> None:
     last = min(args.max_steps, args.stop_at or args.max_steps)
     while step < last:
         if step and step % args.refresh_every == 0:  # replace the oldest gathers
-            fresh = synthetic_items([random_gather(gen) for _ in range(args.refresh)])
+            fresh = synthetic_items([random_gather(gen, version=version)
+                                     for _ in range(args.refresh)])
             pool = pool[args.refresh:] + fresh
         x, y, m = (torch.from_numpy(a) for a in random_crops(
             pool, rng, args.batch, args.crop, args.traces, edge_weight=4.0, augment=True,

@@ -121,9 +121,22 @@ def test_an_old_cache_is_refused_in_one_line(tmp_path, tag):
 
     g = zarr.open_group(store=str(tmp_path / "old.zarr"), mode="w")
     g.attrs[tag[0]] = tag[1]
+    g.create_array("amplitude", shape=(2, 2, 2), dtype="float32")  # survey amplitudes in the old layout
     with pytest.raises(SeisviewError, match="older seisview") as e:
         load(tmp_path / "old.zarr")
     assert "seisview convert" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_results_store_of_the_first_format_is_still_read(tmp_path):
+    """Only the survey's amplitudes changed layout in seisview-store/2: a prediction made
+    before (its results' layout unchanged) opens and a job resumes into it."""
+    from seisview.io import job_store
+
+    st = create_store(tmp_path / "r.zarr", SurveyGeometry.regular(4, 5, 6))
+    job_store.add_variable(st, "classes", "uint8", (4, 5, 6))[...] = 3
+    st.set_attrs(seisview_format="seisview-store/1")
+    again = job_store.open_or_create(tmp_path / "r.zarr", SurveyGeometry.regular(4, 5, 6))
+    assert again.variables() == ["classes"] and int(np.asarray(again.array("classes")[0, 0, 0])) == 3
 
 
 def test_convert_cli_bad_paths_are_one_line(tmp_path, capsys, monkeypatch):
@@ -258,7 +271,9 @@ def test_an_old_automatic_cache_is_rebuilt_as_a_store(tmp_path, monkeypatch, cap
     p = make(tmp_path / "s.sgy", n_il=6, n_xl=5, ns=20)
     auto = cache_path_for(scan(p))
     assert auto.parent == tmp_path / "stores"
-    zarr.open_group(store=str(auto), mode="w").attrs[tag[0]] = tag[1]
+    g = zarr.open_group(store=str(auto), mode="w")
+    g.attrs[tag[0]] = tag[1]
+    g.create_array("amplitude", shape=(2, 2, 2), dtype="float32")  # survey amplitudes in the old layout
     with caplog.at_level("WARNING"):
         vol = load(p)
     assert is_store(auto) and not vol.in_memory

@@ -7,8 +7,16 @@ source and receiver, an end-on, off-end or split spread with 1–50 m groups,
 sampling from 0.125 to 4 ms, a source wavelet of 10–200 Hz (below Nyquist)
 that starts impulsively or emergently with either polarity, and what makes
 real records hard: later refraction branches, reflections, ground roll, the
-air wave, powerline hum, random noise growing with offset, dead, clipped and
-reversed traces.
+air wave, powerline hum, random noise growing with offset and uneven from trace
+to trace, bursts of high-frequency wind or traffic noise on some traces, dead,
+clipped and reversed traces. Half the gathers draw their wavelet from the band of
+land refraction shots (15–60 Hz, geophones of 10–14 Hz), where real first breaks
+are long-period and their onsets easy to place late. Surface waves after the first
+breaks are strong (up to 40x the first arrival) and the records long, so that after
+trace normalisation the first break is the small deflection out of quiet noise it is
+on real land shots (version 2), and the noise before them wanders slowly, below
+15 Hz, as it does there (version 3). Both from measuring the shipped picker on the
+refrapy shots: docs/measurements.md, "Pretrained picker".
 
 First-break times are the earliest of the direct wave and the head waves,
 with delay times (``t = ∫ slowness of layer n along the refractor + delay_n(source)
@@ -29,7 +37,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-GENERATOR_VERSION = "fb-synthetic-1"
+GENERATOR_VERSION = "fb-synthetic-3"
+# what each version added (``random_gather(version=...)`` draws the older gathers again, so a
+# picker trained in stages on two versions stays reproducible)
+VERSIONS = {"fb-synthetic-2": 2, "fb-synthetic-3": 3}
 ONSET_LEVEL = 0.05  # the pick: where the first arrival's envelope reaches 5 % of its peak
 SAMPLE_INTERVALS_MS = (0.125, 0.25, 0.5, 1.0, 2.0, 4.0)
 _DT_WEIGHTS = (0.08, 0.22, 0.22, 0.22, 0.16, 0.10)
@@ -157,11 +168,12 @@ def _band_noise(rng, shape, dt_ms: float, lo_hz: float, hi_hz: float) -> np.ndar
     f = np.fft.rfftfreq(n, dt_ms / 1000.0)
     spec *= ((f >= lo_hz) & (f <= hi_hz))
     out = np.fft.irfft(spec, n=n, axis=-1)
-    return out / max(float(out.std()), 1e-12)
+    return out / max(float(out.std()), 1e-12) if out.size else out
 
 
 def random_gather(rng: np.random.Generator, max_traces: int = 96,
-                  max_samples: int = 4096, clean: bool = False) -> SyntheticGather:
+                  max_samples: int = 4096, clean: bool = False,
+                  version: int = 3) -> SyntheticGather:
     """One random shot gather with its true first breaks (see the module docstring).
 
     ``clean``: the arrivals only (no noise, coherent noise, dead, clipped or reversed
@@ -190,7 +202,8 @@ def random_gather(rng: np.random.Generator, max_traces: int = 96,
     dt = next((d for d in SAMPLE_INTERVALS_MS if d >= dt_drawn and d * max_samples >= need_ms),
               SAMPLE_INTERVALS_MS[-1])
     nyq = 500.0 / dt
-    f0 = min(_log_uniform(rng, 10.0, 200.0), 0.35 * nyq)
+    land = rng.random() < 0.5  # a land refraction band, or anything from 10 to 200 Hz
+    f0 = min(_log_uniform(rng, 15.0, 60.0) if land else _log_uniform(rng, 10.0, 200.0), 0.35 * nyq)
     rise = _log_uniform(rng, 0.3, 3.0)
     phase = rng.uniform(-0.2, 1.4) + (np.pi if rng.random() < 0.5 else 0.0)  # polarity
     off = np.abs(rec - src)
@@ -200,7 +213,8 @@ def random_gather(rng: np.random.Generator, max_traces: int = 96,
     fb = t_first + onset
 
     latest = float(fb.max())
-    length = latest * _log_uniform(rng, 1.3, 12.0) + 40.0
+    # real land records run on long after the first breaks (refrapy: they fill the top tenth)
+    length = latest * _log_uniform(rng, 1.5, 25.0) + 40.0
     n_s = int(np.clip(length / dt, min(128, max_samples), max_samples))
     t = np.arange(n_s) * dt
     data = np.zeros((n_tr, n_s))
@@ -224,18 +238,21 @@ def random_gather(rng: np.random.Generator, max_traces: int = 96,
     if clean:
         return SyntheticGather(data.astype(np.float32), fb, rec - src, dt,
                                {"dt_ms": dt, "freq_hz": f0, "rise": rise, "clean": True})
-    if rng.random() < 0.7:  # ground roll: slow, low, strong, several modes
+    if rng.random() < 0.85:  # ground roll: slow, low, strong, several modes
         for _ in range(int(rng.integers(1, 3))):
             v_gr = rng.uniform(120.0, min(600.0, 0.9 * float(model.v[0].min())))
             f_gr = rng.uniform(5.0, min(30.0, 0.3 * nyq))
             tg = np.maximum(off / v_gr * 1000.0 + shift + static * 1000.0 + rng.uniform(0, 10), fb)
-            a = peak * rng.uniform(0.5, 5.0) * (1 + off / 50.0) ** -0.5
+            # strong: on real land traces the record's 99.5th percentile is a median 15x
+            # (up to 40x) the first arrival's peak, which after trace normalisation makes the
+            # first break a small deflection out of quiet noise (version 1 drew 0.5-5)
+            a = peak * _log_uniform(rng, 0.5, 60.0) * (1 + off / 50.0) ** -0.5
             data += a[:, None] * wavelet(t[None, :] - tg[:, None], f_gr, 3.0, rng.uniform(0, 6.3))
         coherent.append("ground roll")
     if rng.random() < 0.4:  # air wave: 330-345 m/s; not a first break, so after it
         fa = min(rng.uniform(40.0, 150.0), 0.35 * nyq)
         ta = np.maximum(off / rng.uniform(330.0, 345.0) * 1000.0 + shift, fb + 1000.0 / fa)
-        data += peak * rng.uniform(0.1, 1.0) * wavelet(t[None, :] - ta[:, None], fa, 0.5, 0.0)
+        data += peak * _log_uniform(rng, 0.1, 5.0) * wavelet(t[None, :] - ta[:, None], fa, 0.5, 0.0)
         coherent.append("air wave")
     if rng.random() < 0.3:  # powerline hum, every trace, its own phase
         hz = float(rng.choice([50.0, 60.0]))
@@ -246,9 +263,29 @@ def random_gather(rng: np.random.Generator, max_traces: int = 96,
             coherent.append("powerline")
 
     # random noise relative to each trace's first arrival: the far traces are the noisiest
-    snr_near = _log_uniform(rng, 8.0, 500.0)
+    # refrapy's near traces are quiet (noise a median 3 %, often under 1 % of the first
+    # arrival's peak); version 1 drew 8-500, noisier than real shots by about 4x
+    snr_near = _log_uniform(rng, 10.0, 3000.0)
     noise_std = amp_first.max() / snr_near * (1.0 + (off / off.max()) ** 2 * rng.uniform(0, 4))
+    noise_std = noise_std * np.exp(rng.normal(0.0, rng.uniform(0.0, 0.6), n_tr))  # uneven planting
     data += noise_std[:, None] * _band_noise(rng, data.shape, dt, 2.0, 0.8 * nyq)
+    if version >= 3 and rng.random() < 0.7:
+        # slow wander before and under the arrivals (wind on the cables, tilting geophones):
+        # on the refrapy shots the noise before the first break is mostly below 15 Hz, and a
+        # picker that never saw it (version 2) calls it the arrival on far traces
+        hi_hz = min(rng.uniform(5.0, 20.0), 0.4 * nyq)
+        lf = _band_noise(rng, data.shape, dt, rng.uniform(0.3, 2.0), hi_hz)
+        lf_std = amp_first * _log_uniform(rng, 0.005, 0.3) * np.exp(rng.normal(0, 0.5, n_tr))
+        data += lf_std[:, None] * lf
+        coherent.append("low-frequency wander")
+    if rng.random() < 0.4 and nyq > 60.0:  # wind or traffic: high-frequency bursts on some traces
+        hit = rng.random(n_tr) < rng.uniform(0.1, 0.6)
+        lo_hz = rng.uniform(20.0, min(150.0, 0.4 * nyq))
+        burst = _band_noise(rng, (int(hit.sum()), n_s), dt, lo_hz, 0.8 * nyq)
+        swell = np.abs(_band_noise(rng, (int(hit.sum()), n_s), dt, 0.0, rng.uniform(2.0, 20.0)))
+        level = amp_first[hit] * _log_uniform(rng, 0.02, 1.0) * np.exp(rng.normal(0, 0.7, hit.sum()))
+        data[hit] += level[:, None] * burst * swell
+        coherent.append("wind")
     if rng.random() < 0.2:  # spikes
         k = int(rng.integers(1, 6))
         data[rng.integers(0, n_tr, k), rng.integers(0, n_s, k)] += peak * rng.uniform(0.5, 3, k)
@@ -266,7 +303,7 @@ def random_gather(rng: np.random.Generator, max_traces: int = 96,
     params = {"dt_ms": dt, "group_m": dx, "spread": kind, "source_x_m": src,
               "velocities_m_s": [float(v.mean()) for v in model.v],
               "thicknesses_m": [float(h.mean()) for h in model.h], "freq_hz": f0, "rise": rise,
-              "polarity": int(np.sign(np.cos(phase))), "noise": coherent, "snr_near": snr_near,
+              "land_band": bool(land), "polarity": int(np.sign(np.cos(phase))), "noise": coherent, "snr_near": snr_near,
               "dead": int(dead.sum()), "reversed": int(reversed_.sum())}
     return SyntheticGather(data.astype(np.float32), fb_out, rec - src, dt, params)
 

@@ -14,8 +14,9 @@ Layout (``seisview-store/2``), readable by ``xarray.open_zarr(path)`` as a Datas
   xarray's sight: the Dataset shows each variable once), for time slices that read few bytes;
 - the survey's amplitudes and their copy are sharded (zarr v3 ``sharding_indexed``): chunks of
   8 x 8 whole traces (copy: 8 samples x one shard of traces) in shards of about 128 x 128
-  traces, one file each. ``seisview-store/1`` (16 x 16-trace chunks, one file per chunk) is
-  refused in one line; a survey's automatic store of that format is rebuilt.
+  traces, one file each. A ``seisview-store/1`` store of amplitudes (16 x 16-trace chunks, one
+  file per chunk) is refused in one line, and a survey's automatic one rebuilt; one holding only
+  results (predictions, attributes: unchanged layout) is used as it is.
 
 Metadata is consolidated after every change made here, so xarray opens the store quietly;
 seisview itself reads the live metadata (a variable added by another process is always seen).
@@ -39,7 +40,8 @@ from seisview.core.errors import SeisviewError
 from seisview.core.geometry import SurveyGeometry
 
 FORMAT = "seisview-store/2"
-OLD_FORMATS = ("seisview-store/1",)  # refused in one line; an automatic store is rebuilt
+OLD_FORMATS = ("seisview-store/1",)  # with survey amplitudes: refused in one line (an automatic
+# store is rebuilt); holding only results (whose layout did not change): read and resumed as they are
 TIME_MAJOR = "time_major"  # subgroup of the time-major copies
 SURVEY_DIMS = ("inline", "crossline")
 
@@ -308,7 +310,8 @@ def is_store(path) -> bool:
     """A folder with the format tag of this module (a quick look, not a check)."""
     try:
         meta = json.loads((Path(path) / "zarr.json").read_text(encoding="utf-8"))
-        return meta.get("attributes", {}).get("seisview_format") == FORMAT
+        fmt = meta.get("attributes", {}).get("seisview_format")
+        return fmt == FORMAT or (fmt in OLD_FORMATS and not (Path(path) / "amplitude").exists())
     except (OSError, ValueError, AttributeError):
         return False
 
@@ -334,6 +337,8 @@ def open_store(path, mode: str = "r") -> SurveyStore:
         raise SeisviewError(f"{p} is not a seisview store ({type(exc).__name__}: {exc})",
                             hint="make one with `seisview convert SEGY OUT.zarr`") from None
     fmt = attrs.get("seisview_format", attrs.get("format"))
+    if fmt in OLD_FORMATS and "amplitude" not in group:
+        fmt = FORMAT  # results only (a prediction, attributes): their layout did not change
     if fmt != FORMAT:
         old = isinstance(fmt, str) and fmt.startswith("seisview-volume-cache")
         raise SeisviewError(f"{p} is a cache of an older seisview, not a store" if old
