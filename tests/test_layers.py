@@ -54,7 +54,7 @@ def test_a_function_level_import_across_a_contract_breaks_it(tmp_path, module, l
     assert any(contract in b for b in broken), out.stdout[-3000:]
 
 
-IMPORT_NAMES = {"scikit-image": "skimage", "pillow": "PIL"}
+IMPORT_NAMES = {"scikit-image": "skimage", "pillow": "PIL", "google-crc32c": "google_crc32c"}
 
 
 def test_every_dependency_is_imported():

@@ -201,7 +201,7 @@ class ShardFiles(_Chunked):
                 (k, dst, src))
         jobs = list(by_shard.items())
         if len(jobs) > 1 and len(parts) >= 8:  # a section: its shards decoded on every core
-            list(_pool().map(lambda job: self._one_shard(*job, out), jobs))
+            list(_pool().map(lambda job: self._one_shard(job[0], job[1], out), jobs))
         else:
             for skey, wanted in jobs:
                 self._one_shard(skey, wanted, out)

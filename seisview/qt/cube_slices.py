@@ -59,12 +59,12 @@ def read_section(array, spec, generation: int, *, state=None):
 class CubeSlices(QObject):
     """``get(spec)`` for a layer source: sections of a volume cube, read off the GUI thread.
 
-    ``on_read()`` is called (GUI thread) when a read of a shown section lands: the owner
+    ``on_read(spec)`` is called (GUI thread) when a read of a shown section lands: the owner
     refreshes its layer. ``set_cube(array)`` changes the cube; ``grew()`` says the same
     cube has more chunks written (a running job): the shown sections are read again.
     """
 
-    def __init__(self, on_read: Callable[[], None], cache_size: int = 8,
+    def __init__(self, on_read: Callable[[object], None], cache_size: int = 8,
                  parent: QObject | None = None):
         super().__init__(parent)
         self.on_read = on_read
@@ -160,7 +160,7 @@ class CubeSlices(QObject):
         shown = self.shown.get(kind)
         if shown is not None and shown.key() == key:
             self.last[kind] = arr
-            self.on_read()
+            self.on_read(shown)
 
     def _on_failed(self, kind: str, failed) -> None:
         self._asked.pop(kind, None)  # asked again at the next draw
