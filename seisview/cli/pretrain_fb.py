@@ -50,6 +50,12 @@ def register(sub, groups) -> None:
     q.add_argument("--accept", type=float, default=None, metavar="CONF",
                    help="also store predictions with confidence >= CONF in the project's picks "
                         "(one undo step; hand picks are kept)")
+    q.add_argument("--no-onset", dest="onset", action="store_false",
+                   help="keep the network's picks where they are (default: each placed on the "
+                        "AIC onset near it)")
+    q.add_argument("--no-continuity", dest="continuity", action="store_false",
+                   help="pick each trace on its own (default: the best continuous path through "
+                        "the gather, so an isolated miss follows its neighbours)")
     q.set_defaults(func=cmd_picks_predict)
 
 
@@ -211,7 +217,9 @@ def _predict_into(snap, gathers, args, source, skip=None):
     with writing_output(args.out):
         job = predict_all_gathers(snap, gathers, args.out, source=source,
                                   state=TaskState(on_progress=lambda f, m: bar.update(f, m, force=f >= 1.0)),
-                                  batch=args.batch, accept=args.accept, skip=skip)
+                                  batch=args.batch, accept=args.accept, skip=skip,
+                                  onset=getattr(args, "onset", True),
+                                  continuity=getattr(args, "continuity", True))
     bar.close()
     print(f"{job.n_traces} traces of {job.n_gathers} gathers picked into {args.out} "
           f"(median confidence {job.median_confidence:.2f}, {job.share_below_half:.0%} below 0.5)",
