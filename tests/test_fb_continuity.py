@@ -33,3 +33,14 @@ def test_path_on_a_coarse_state_grid_and_few_traces():
     assert np.array_equal(continuous_picks(prob, true.astype(float), 0.25), true)
     two = continuous_picks(prob[:, :2], np.array([1.0, 2.0]), 0.25)
     assert np.array_equal(two, [1.0, 2.0])  # fewer than 3 traces: as given
+
+
+def test_band_keeps_the_path_near_the_checked_picks():
+    """A trace whose probability says "arrived" from the first sample (a trained picker on
+    a noisy far trace) drags an unbounded path to 0; within a band it stays on the moveout."""
+    true = 40 + 3 * np.arange(12)
+    prob = _steps(true)
+    prob[:, 8] = 0.95
+    first = true.astype(float)  # as the moveout checks re-fitted it
+    assert continuous_picks(prob, first, 1.0)[8] < 20
+    assert abs(continuous_picks(prob, first, 1.0, band_ms=8.0)[8] - true[8]) <= 8 + 1  # + a state

@@ -76,10 +76,10 @@ def test_shipped_picker_header_and_size():
 
 def test_zero_shot_picks_the_real_shots(shared_data):
     """No hand pick used: the shipped picker on the 9 real refrapy shots, with the AIC
-    onsets and trace continuity (the default) and without. Measured within 2 ms: 56 % and
-    37 %, STA/LTA 53 %: level with it, not far above (docs/measurements.md, "Onset
-    refinement and continuity"). What holds with margin: the refinements place clearly more
-    picks within 2 ms than the network's steps alone, both more than twice the first
+    onsets (its default) and without. Measured within 2 ms: 56 % and 37 %, STA/LTA 53 %:
+    level with it, not far above (docs/measurements.md, "Onset refinement and
+    continuity"). What holds with margin: the onsets place clearly more picks within 2 ms
+    than the network's steps alone, both more than twice the first
     shipped picker's 16 %, most picks within 8 ms (measured 81 % and 83 %) and a median
     error under 3 ms (1.8 and 2.6 ms), where a network that learnt nothing from the
     synthetic gathers lands far off (an untrained one: none within 8 ms)."""
@@ -91,7 +91,7 @@ def test_zero_shot_picks_the_real_shots(shared_data):
     truth = picks_from_headers(gs)
     within = {}
     for refine in (True, False):
-        pred = zero_shot_picks(gs, onset=refine, continuity=refine)
+        pred = zero_shot_picks(gs, onset=None if refine else False)
         assert len(pred) == 216
         err = np.array([pred[k][0] - t for k, t in truth.items()])
         assert err.size == 207
@@ -157,9 +157,10 @@ def test_panel_defaults_to_the_shipped_picker_and_picks_zero_shot(qtbot, tmp_pat
         panel.steps.setValue(300)
         panel.init_box.setCurrentIndex(panel.init_box.findData("scratch"))
         assert panel.steps.value() == 1500
-        assert panel.refinement() == {"onset": True, "continuity": True}
-        panel.continuity_box.setChecked(False)
-        assert panel.refinement() == {"onset": True, "continuity": False}
+        assert panel.refinement() == {"onset": None, "continuity": False}
+        panel.continuity_box.setChecked(True)
+        panel.onset_box.setCurrentIndex(2)
+        assert panel.refinement() == {"onset": False, "continuity": True}
         w.session.open_gathers(gs)
         w.session.set_gather(3)
         assert panel.predict_btn.isEnabled()  # no project, no pick, no run: zero-shot
@@ -180,9 +181,9 @@ def test_cli_picks_a_segy_file_zero_shot(tmp_path, shared_data, capsys):
     assert lines[0] == "ffid,channel,time_ms,confidence" and len(lines) == 217
     plain = tmp_path / "plain.csv"
     assert main(["picks", "predict", str(shared_data / REFRAPY), "--out", str(plain),
-                 "--no-onset", "--no-continuity", "--quiet"]) == 0
+                 "--onset", "off", "--quiet"]) == 0
     moved = [a != b for a, b in zip(lines[1:], plain.read_text().splitlines()[1:], strict=True)]
-    assert 20 <= sum(moved) < 216, sum(moved)  # the refinements move some picks, not all
+    assert 20 <= sum(moved) < 216, sum(moved)  # the AIC onsets move some picks, not all
     assert main(["picks", "predict", str(shared_data / REFRAPY), "--out", str(out),
                  "--accept", "0.5"]) == 2
     assert "need a project" in capsys.readouterr().err

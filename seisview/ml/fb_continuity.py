@@ -61,10 +61,12 @@ def _relax(v: np.ndarray, shift: int, free: int, slope: float) -> np.ndarray:
 
 def continuous_picks(prob: np.ndarray, pick: np.ndarray, dt_ms: float, *,
                      penalty: float = PENALTY, free_ms: float = FREE_MS,
-                     state_ms: float = STATE_MS) -> np.ndarray:
+                     state_ms: float = STATE_MS, band_ms: float | None = None) -> np.ndarray:
     """The picks (samples of ``prob``, float) of the best continuous path through ``prob``
     ``(time, trace)``, traces in spatial order; ``pick``: first-pass picks (samples) that
-    give the local moveout. Fewer than 3 traces: ``pick`` unchanged."""
+    give the local moveout. ``band_ms``: the path stays within that of the first pass (a
+    trace whose probability says "arrived" from the first sample on must not drag the path
+    there: the moveout checks re-fitted it). Fewer than 3 traces: ``pick`` unchanged."""
     p = np.asarray(prob, np.float64)
     first = np.asarray(pick, float)
     n_t, m = p.shape
@@ -73,6 +75,10 @@ def continuous_picks(prob: np.ndarray, pick: np.ndarray, dt_ms: float, *,
     full = step_costs(p)[:-1] * dt_ms  # ms: a clean step moved by 1 ms costs 1
     stride = max(1, int(round(state_ms / dt_ms)))
     unary = full[::stride] - full[::stride].min(axis=0, keepdims=True)
+    if band_ms is not None:
+        states = np.arange(unary.shape[0])[:, None] * stride
+        far = np.abs(states - np.nan_to_num(first, nan=0.0)[None, :]) > band_ms / dt_ms
+        unary[far & np.isfinite(first)[None, :]] = np.inf
     moveout = local_moveout(first / stride)
     slope = penalty * stride * dt_ms
     free = int(round(free_ms / (stride * dt_ms)))

@@ -54,7 +54,7 @@ def predict_all_gathers(snapshot: ModelSnapshot, gatherset: GatherSet, out, fmt:
                         *, source=None, state: TaskState | None = None, batch: int = BATCH_GATHERS,
                         accept: float | None = None, skip: Callable[[tuple[int, int]], bool] | None = None,
                         tol_ms: float | None = 8.0, byte: int = 233, keys=None,
-                        continuity: bool = True, onset: bool = True) -> JobSummary:
+                        continuity: bool = False, onset: bool | None = None) -> JobSummary:
     """Pick every trace of every gather into ``out`` (CSV, JSON, or with ``source`` (the survey
     file) a copy of it with the picks in the header word at ``byte``).
 

@@ -142,16 +142,21 @@ class FirstBreakPanel(QWidget):
         self.show_box.setToolTip("Show the model's picks as dots coloured by confidence")
         lay.addWidget(self.show_box)
         refine = QHBoxLayout()
-        self.onset_box = QCheckBox("AIC onsets")
-        self.onset_box.setChecked(True)
-        self.onset_box.setToolTip("place each pick on the AIC onset near the network's pick "
-                                  "(the split between noise and signal); off: the network's "
-                                  "step as it is. Applies to the next prediction")
+        self.onset_box = QComboBox()
+        for text, value in (("onsets: auto", None), ("onsets: AIC", True),
+                            ("onsets: network", False)):
+            self.onset_box.addItem(text, value)
+        self.onset_box.setToolTip("AIC: place each pick on the AIC onset near the network's "
+                                  "pick (the split between noise and signal); network: its step "
+                                  "as it is; auto: AIC for the shipped picker, network for a run "
+                                  "trained on your picks (it learnt where you pick). Applies to "
+                                  "the next prediction")
         self.continuity_box = QCheckBox("trace continuity")
-        self.continuity_box.setChecked(True)
+        self.continuity_box.setChecked(False)
         self.continuity_box.setToolTip("pick the best continuous path through the gather's "
-                                       "arrival probability, so an isolated miss follows its "
-                                       "neighbours' moveout. Applies to the next prediction")
+                                       "arrival probability (within 8 ms of each trace's own "
+                                       "pick), so a miss follows its neighbours' moveout. "
+                                       "Applies to the next prediction")
         refine.addWidget(QLabel("Refine:"))
         refine.addWidget(self.onset_box)
         refine.addWidget(self.continuity_box)
@@ -310,7 +315,7 @@ class FirstBreakPanel(QWidget):
 
     def refinement(self) -> dict:
         """The prediction's refinements as ``predict_picks`` takes them."""
-        return {"onset": self.onset_box.isChecked(),
+        return {"onset": self.onset_box.currentData(),
                 "continuity": self.continuity_box.isChecked()}
 
     def cancel(self) -> None:
