@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -375,7 +376,8 @@ def bench_table(gs, truth: dict, args) -> list[dict]:
                                      **_score_row(pred, truth, test, clear), "cpu_s": cpu,
                                      "steps": done.steps, "snap": done.snapshot.meta.get("snap")})
                         print(_fmt_table(rows[-1]), flush=True)
-    print("\nmean over choices of shots and seeds (min-max), share within 2 ms of the others:")
+    print("\nmean over choices of shots and seeds (min-max), share within 2 ms of the others "
+          f"(load average {os.getloadavg()[0]:.1f}):")
     for n_shots in args.table_shots:
         for method in [m + suffix for m in ("STA/LTA", "zero-shot", *args.table_methods)
                        for suffix, _ in variants]:
