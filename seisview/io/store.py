@@ -97,6 +97,18 @@ def default_compressors() -> tuple:
     return (BloscCodec(cname="lz4", clevel=5, shuffle="shuffle"),)
 
 
+def survey_compressors(shape: Sequence[int], itemsize: int) -> tuple:
+    """The codec of the survey-chunked variables: as :func:`default_compressors`, with Blosc
+    blocks of one inline's part of a chunk (``chunk crosslines x samples``), so an inline read
+    decodes only its own blocks (``io.blosc_calls``); parts under 2 KB keep Blosc's choice.
+    It costs 3-4 % more bytes than Blosc's own 64 KB-plus blocks and encodes faster."""
+    from zarr.codecs import BloscCodec
+
+    _, cx, ns = survey_chunks(shape)
+    part = cx * ns * int(itemsize)
+    return (BloscCodec(cname="lz4", clevel=5, shuffle="shuffle", blocksize=part if part >= 2048 else 0),)
+
+
 class SurveyStore:
     """An open store folder. ``mode`` is ``"r"`` or ``"r+"`` (adding variables)."""
 
@@ -209,10 +221,11 @@ class SurveyStore:
                                     hint="write to a new store, or remove the variable first")
             return arr
         shards = self.shards if chunks is None and not lead_sizes else None
+        codec = (survey_compressors(self.geometry.shape, np.dtype(dtype).itemsize) if shards
+                 else default_compressors())
         arr = self.group.create_array(name, shape=shape, chunks=(*([1] * len(lead_sizes)), *body),
                                       shards=shards, dtype=dtype, fill_value=fill_value,
-                                      dimension_names=dims, compressors=default_compressors(),
-                                      overwrite=overwrite)
+                                      dimension_names=dims, compressors=codec, overwrite=overwrite)
         if attrs:
             arr.attrs.update(dict(attrs))
         if time_major:

@@ -14,6 +14,10 @@ the little-endian samples, edge chunks stored whole), with numcodecs' Blosc as z
 
 Any other array (other codecs, not on a local disk) gets ``None`` from :func:`chunk_files`
 and goes through zarr, so stores from elsewhere are read all the same.
+
+Blosc is called through the C library numcodecs carries (``io.blosc_calls``) where it can be:
+decoding straight into a reused buffer, and decoding only the Blosc blocks of one inline
+(:meth:`ShardFiles.read_inline`: the survey's chunks are written with one block per inline).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import threading
 from pathlib import Path
 
 import numpy as np
+
+from seisview.io import blosc_calls
 
 _EMPTY = np.uint64(2**64 - 1)
 _POOL: list = []
@@ -44,6 +50,7 @@ def _pool():
 def _blosc_of(codec, itemsize: int):
     from numcodecs import Blosc
 
+    blosc_calls.unsplit_blocks()  # block sizes as the array's metadata asks (see blosc_calls)
     shuffle = {"noshuffle": Blosc.NOSHUFFLE, "shuffle": Blosc.SHUFFLE,
                "bitshuffle": Blosc.BITSHUFFLE}[codec.shuffle.value]
     return Blosc(cname=codec.cname.value, clevel=codec.clevel, shuffle=shuffle, blocksize=codec.blocksize,
@@ -62,14 +69,19 @@ def _plain_blosc(codecs, dtype: np.dtype):
     return _blosc_of(codecs[1], dtype.itemsize)
 
 
-def _write_file(path: Path, parts) -> None:
+def _write_file(path: Path, parts, atomic: bool = False) -> None:
+    """Write ``parts`` to ``path``; ``atomic``: under a temporary name first, then renamed (a
+    file that exists is whole, for builds that are resumed)."""
+    target = path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}") if atomic else path
     try:
-        f = open(path, "wb")  # noqa: SIM115 (closed below)
+        f = open(target, "wb")  # noqa: SIM115 (closed below)
     except FileNotFoundError:  # the first chunk of its folder: one mkdir per folder, not per chunk
         path.parent.mkdir(parents=True, exist_ok=True)
-        f = open(path, "wb")  # noqa: SIM115
+        f = open(target, "wb")  # noqa: SIM115
     with f:
         f.writelines(parts)
+    if atomic:
+        os.replace(target, path)
 
 
 def _whole_ranges(start, shape, step, size):
@@ -104,7 +116,21 @@ class _Chunked:
         return self._blosc.encode(np.ascontiguousarray(block))
 
     def decode(self, raw) -> np.ndarray:
-        return np.frombuffer(self._blosc.decode(raw), self.dtype).reshape(self.inner)
+        got = blosc_calls.decode(raw, self.inner, self.dtype)
+        if got is None:
+            got = np.frombuffer(self._blosc.decode(raw), self.dtype).reshape(self.inner)
+        return got
+
+    def decode_part(self, raw, src: tuple[slice, ...]) -> np.ndarray:
+        """``chunk[src]``: when ``src`` takes fewer than all of the first axis, only the Blosc
+        blocks holding those rows are decoded (the rest of the chunk is never touched)."""
+        a, b, _ = src[0].indices(self.inner[0])
+        if len(self.inner) > 1 and b - a < self.inner[0]:
+            row = int(np.prod(self.inner[1:]))
+            part = np.empty((b - a, *self.inner[1:]), self.dtype)
+            if blosc_calls.decode_range(raw, a * row, (b - a) * row, part):
+                return part[(slice(None), *src[1:])]
+        return self.decode(raw)[src]
 
     def _inner_in(self, key: tuple[slice, ...]):
         """``(out, [(chunk index, out slice, chunk slice)])`` for ``array[key]`` (step-1 slices)."""
@@ -148,7 +174,7 @@ class ChunkFiles(_Chunked):
             except FileNotFoundError:
                 out[dst] = self.fill
                 continue
-            out[dst] = self.decode(raw)[src]
+            out[dst] = self.decode_part(raw, src)
         return out
 
 
@@ -173,8 +199,9 @@ class ShardFiles(_Chunked):
                        for k, c, s, n in zip(key, self.shard, start, block.shape, strict=True))
             self.write_shard(key, block[sl])
 
-    def write_shard(self, key, block: np.ndarray) -> None:
-        """One shard file from ``block`` (the shard's part inside the array)."""
+    def write_shard(self, key, block: np.ndarray, atomic: bool = False) -> None:
+        """One shard file from ``block`` (the shard's part inside the array); ``atomic``: written
+        under a temporary name and renamed."""
         import google_crc32c
 
         index = np.full((self.n_inner, 2), _EMPTY, "<u8")
@@ -189,7 +216,7 @@ class ShardFiles(_Chunked):
             offset += len(raw)
         tail = index.tobytes()
         parts += [tail, np.uint32(google_crc32c.value(tail)).astype("<u4").tobytes()]
-        _write_file(self.path(key), parts)
+        _write_file(self.path(key), parts, atomic)
 
     def read_region(self, key: tuple[slice, ...]) -> np.ndarray:
         """``array[key]`` for a tuple of step-1 slices: each shard's index once, then the byte
@@ -242,7 +269,7 @@ class ShardFiles(_Chunked):
             first, last = present[i], present[j - 1]
             view = memoryview(os.pread(fd, last[0] + last[1] - first[0], first[0]))
             for off, nb, dst, src in present[i:j]:
-                out[dst] = self.decode(view[off - first[0]:off - first[0] + nb])[src]
+                out[dst] = self.decode_part(view[off - first[0]:off - first[0] + nb], src)
             i = j
 
 
