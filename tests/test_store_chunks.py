@@ -91,3 +91,18 @@ def test_an_inline_decodes_only_its_blocks(tmp_path, cube, monkeypatch):
         raw, a, n, out))
     assert np.array_equal(files.read_region((slice(11, 12), slice(0, 24), slice(None))), cube[11:12, :24])
     assert ranges == [(3 * 8 * 37, 8 * 37)] * 3  # inline 3 of its chunk row, in each of 3 chunks
+
+
+@pytest.mark.parametrize("layout", LAYOUTS[:1] + LAYOUTS[3:], ids=lambda x: x[0])
+def test_inline_reads_equal_zarr_with_missing_chunks(tmp_path, cube, layout):
+    name, shards, inner, _, codec = layout
+    arr = _array(tmp_path, name, cube, shards, inner, codec)
+    arr[...] = cube
+    files = chunk_files(arr)
+    for i in (0, 11, 44):
+        assert np.array_equal(files.read_inline(i), cube[i])
+    part = _array(tmp_path, name + "_part", cube, shards, inner, codec)
+    part[:8, :8] = cube[:8, :8]  # the rest of the shard and the other shards never written
+    files = chunk_files(part)
+    for i in (0, 7, 8, 44):
+        assert np.array_equal(files.read_inline(i), part[i])

@@ -81,6 +81,27 @@ def decode(raw, shape, dtype: np.dtype) -> np.ndarray | None:
     return out
 
 
+def decode_ranges(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, start: int, count: int,
+                  chunk_bytes: int, dest: np.ndarray) -> bool:
+    """Items ``[start, start + count)`` of each frame at ``offsets`` (with ``lengths``) in the
+    byte array ``buf`` (a shard file's memory map: only the pages of the blocks needed are
+    touched), one after another into the contiguous ``dest``; False, with nothing decoded,
+    when a frame is not a whole Blosc frame of ``chunk_bytes`` or this module cannot."""
+    lib = _lib()
+    want = count * dest.dtype.itemsize
+    if (lib is None or not dest.flags.c_contiguous or dest.nbytes != want * len(offsets)
+            or (start + count) * dest.dtype.itemsize > chunk_bytes):
+        return False
+    if (offsets < 0).any() or (lengths < _HEADER).any() or (offsets + lengths > buf.size).any():
+        return False
+    head = buf[(offsets[:, None] + np.arange(4, 16)).ravel()].reshape(-1, 12).view("<u4")
+    if (head[:, 0] != chunk_bytes).any() or (head[:, 2] != lengths).any():
+        return False
+    base, to, getitem = buf.ctypes.data, dest.ctypes.data, lib.blosc_getitem
+    return all(getitem(base + off, start, count, to + n * want) == want
+               for n, off in enumerate(offsets.tolist()))
+
+
 def decode_range(raw, start: int, count: int, out: np.ndarray) -> bool:
     """Items ``[start, start + count)`` of a chunk into the contiguous ``out`` (``count`` items
     of its dtype), decoding only the blocks that hold them; False when this module cannot."""

@@ -100,6 +100,8 @@ class SlabReader:
             self._rows_asked[k] = None
             while len(self._rows_asked) > 64:
                 self._rows_asked.popitem(last=False)
+        if hasattr(self._files, "read_inline"):
+            return self._files.read_inline(i)
         return self._files.read_region((slice(i, i + 1), slice(None), slice(None)))[0]
 
     def cached_point(self, i: int, j: int, k: int):
