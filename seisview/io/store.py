@@ -12,9 +12,12 @@ Layout (``seisview-store/2``), readable by ``xarray.open_zarr(path)`` as a Datas
   so it gets the survey's dims, coordinates and chunks;
 - optional time-major copies ``(z, inline, crossline)`` in the subgroup ``time_major/`` (out of
   xarray's sight: the Dataset shows each variable once), for time slices that read few bytes;
+  the amplitudes' copy is built after the conversion (``io.store_time_major``) and appears
+  under its name only once complete;
 - the survey's amplitudes and their copy are sharded (zarr v3 ``sharding_indexed``): chunks of
   8 x 8 whole traces (copy: 8 samples x one shard of traces) in shards of about 128 x 128
-  traces, one file each. A ``seisview-store/1`` store of amplitudes (16 x 16-trace chunks, one
+  traces, one file each; the survey's chunks are Blosc-compressed in blocks of one inline's part
+  (``survey_compressors``), plain Blosc frames any reader decodes. A ``seisview-store/1`` store of amplitudes (16 x 16-trace chunks, one
   file per chunk) is refused in one line, and a survey's automatic one rebuilt; one holding only
   results (predictions, attributes: unchanged layout) is used as it is.
 
