@@ -77,11 +77,14 @@ def test_a_cancelled_build_resumes_with_the_shards_it_left(tmp_path):
     first = [p for p in building.rglob("*") if p.is_file() and p.name != "zarr.json"]
     assert len(first) == 1 and len(calls) == 1
     stamp = first[0].stat().st_mtime_ns
+    dead = first[0].with_name(f".{first[0].name}x.999999999-1")  # half a shard of a killed build
+    dead.write_bytes(b"partial")
     seen = []
     assert build_time_major(out, state=TaskState(lambda f, m: seen.append(m)), workers=2)
     assert len(seen) == 3 and not building.exists()  # the three shards left, then renamed into place
     again = out / TIME_MAJOR / "amplitude" / first[0].relative_to(building)
     assert again.stat().st_mtime_ns == stamp  # kept, not written again
+    assert not [p for p in (out / TIME_MAJOR).rglob(".*")]  # the killed build's temporary is gone
     vol = open_cache(out)
     assert vol.time_major_ready and np.array_equal(vol.time_slice(11), data[:, :, 11])
 

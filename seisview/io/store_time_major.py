@@ -134,10 +134,27 @@ def _pending_array(store, name: str):
         except zarr.errors.ContainsArrayError:  # another builder made it a moment ago
             arr = store.group[where]
     pending = _files(arr)
+    _clean_dead_temps(pending.folder)
     _, si, sx = pending.shard
     jobs = [((slice(i, min(i + si, n_il)), slice(j, min(j + sx, n_xl)), slice(None)), (0, i // si, j // sx))
             for i in range(0, n_il, si) for j in range(0, n_xl, sx)]
     return pending, jobs
+
+
+def _clean_dead_temps(folder: Path) -> None:
+    """Remove the half-written shard files of builds whose process is gone (``.NAME.PID-TID``)."""
+    import re
+
+    from seisview.io.atomic import pid_alive
+
+    pattern = re.compile(r"^\..+\.(\d+)-\d+$")
+    for d, _, names in os.walk(folder):
+        for n in names:
+            m = pattern.match(n)
+            pid = int(m.group(1)) if m else os.getpid()
+            if pid != os.getpid() and not pid_alive(pid):  # this process's own builds are alive
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(d, n))
 
 
 def _finish(store, name: str) -> None:
