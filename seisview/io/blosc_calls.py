@@ -81,6 +81,37 @@ def decode(raw, shape, dtype: np.dtype) -> np.ndarray | None:
     return out
 
 
+def block_spans(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, row: int,
+                rows: int) -> list[tuple[int, int]]:
+    """``[(start, end)]`` in ``buf`` of the compressed Blosc blocks holding row ``row`` (of
+    ``rows`` equal rows) of each frame, from the frames' headers and block starts (the whole
+    frame when it is one block or does not look like a Blosc frame)."""
+    offsets, lengths = np.asarray(offsets, np.int64), np.asarray(lengths, np.int64)
+    whole = [(int(o), int(o + n)) for o, n in zip(offsets.tolist(), lengths.tolist(), strict=True)]
+    if not offsets.size or (lengths < _HEADER).any() or (offsets + lengths > buf.size).any():
+        return whole
+    head = buf[(offsets[:, None] + np.arange(4, 16)).ravel()].reshape(-1, 12).view("<u4").astype(np.int64)
+    nbytes, blocksize = head[:, 0], np.maximum(head[:, 1], 1)
+    nblocks = -(-nbytes // blocksize)
+    b0 = (row * nbytes // rows) // blocksize
+    b1 = ((row + 1) * nbytes // rows - 1) // blocksize + 1  # one past the last block wanted
+    fine = (nblocks > 1) & (b0 < nblocks) & (lengths >= _HEADER + 4 * nblocks)
+    if not fine.any():
+        return whole
+
+    def start_of(k):  # compressed offset of block k (the frame's end for k == nblocks)
+        k = np.where(fine, np.minimum(k, nblocks - 1), 0)
+        at = buf[(offsets[:, None] + _HEADER + 4 * k[:, None] + np.arange(4)).ravel()].view("<u4")
+        return at.astype(np.int64)
+
+    first = start_of(b0)
+    last = np.where(b1 < nblocks, start_of(b1), lengths)
+    ok = fine & (first >= _HEADER) & (last > first) & (last <= lengths)
+    return [(int(o + f), int(o + e)) if good else w
+            for o, f, e, good, w in zip(offsets.tolist(), first.tolist(), last.tolist(), ok.tolist(), whole,
+                                        strict=True)]
+
+
 def decode_ranges(buf: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, start: int, count: int,
                   chunk_bytes: int, dest: np.ndarray) -> bool:
     """Items ``[start, start + count)`` of each frame at ``offsets`` (with ``lengths``) in the

@@ -22,6 +22,7 @@ decoding straight into a reused buffer, and decoding only the Blosc blocks of on
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -82,6 +83,19 @@ def _write_file(path: Path, parts, atomic: bool = False) -> None:
         f.writelines(parts)
     if atomic:
         os.replace(target, path)
+
+
+def _will_need(mm, spans) -> None:
+    """Ask the kernel to read the ``(start, end)`` byte spans of the map (asynchronously; the
+    block layer merges neighbours), spans that share a page asked once."""
+    import mmap
+
+    page, size, last = mmap.PAGESIZE, len(mm), -1
+    for start, end in spans:
+        a = max(start // page * page, last)
+        if a < min(end, size):
+            mm.madvise(mmap.MADV_WILLNEED, a, min(end, size) - a)
+            last = -(-min(end, size) // page) * page
 
 
 def _whole_ranges(start, shape, step, size):
@@ -235,11 +249,9 @@ class ShardFiles(_Chunked):
         return out
 
     def read_inline(self, i: int) -> np.ndarray:
-        """``array[i]`` of a 3-D array chunked in whole traces: each shard file of the chunk row
-        is memory-mapped and only the Blosc blocks of the line are decoded, straight into the
-        result (``io.blosc_calls``): the pages of the other inlines are never read."""
-        import mmap
-
+        """``array[i]`` of a 3-D array chunked in whole traces: the chunk row's bytes of each
+        shard are memory-mapped (one read-ahead request) and only the Blosc blocks of the line
+        are decoded, straight into the result (``io.blosc_calls``)."""
         ci, cx, cz = self.inner
         if len(self.shape) != 3 or cz != self.shape[2] or self.per_shard[2] != 1:
             return self.read_region((slice(i, i + 1), slice(None), slice(None)))[0]
@@ -248,37 +260,64 @@ class ShardFiles(_Chunked):
         a, k0, size = i % ci, i // ci, cx * ns
         per_i, per_x = self.per_shard[0], self.per_shard[1]
         n_chunks = -(-n_xl // cx)
-        for sx in range(-(-n_xl // self.shard[1])):
+        maps = []
+        for sx in range(-(-n_xl // self.shard[1])):  # every shard's read requested before decoding
             skey = (k0 // per_i, sx, 0)
             j0, j1 = sx * per_x, min((sx + 1) * per_x, n_chunks)
+            try:
+                got = self._row_map(skey, (k0 % per_i) * per_x, j1 - j0, a)
+            except (OSError, ValueError, OverflowError):  # no shard file, or a damaged one
+                got = None
+            maps.append((skey, j0, j1, got))
+        for skey, j0, j1, got in maps:
             width = slice(j0 * cx, min(n_xl, j1 * cx))
             done = False
-            try:
-                with open(self.path(skey), "rb") as f:
-                    buf = np.frombuffer(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ), np.uint8)
-                whole = j1 * cx <= n_xl  # edge chunks are decoded apart, below
-                first, count = (k0 % per_i) * per_x, j1 - j0
-                index = buf[buf.size - 16 * self.n_inner - 4:buf.size - 4].view("<u8").reshape(-1, 2)
-                index = index[first:first + count].astype(np.int64)  # never written: -1
-                n_full = count if whole else count - 1
-                done = blosc_calls.decode_ranges(buf, index[:n_full, 0], index[:n_full, 1], a * size, size,
+            if got is not None:
+                buf, offs, lens = got
+                n_full = len(offs) if j1 * cx <= n_xl else len(offs) - 1  # an edge chunk apart
+                done = blosc_calls.decode_ranges(buf, offs[:n_full], lens[:n_full], a * size, size,
                                                  ci * size * self.dtype.itemsize,
                                                  out[j0 * cx:(j0 + n_full) * cx])
-                if done and not whole:
-                    off, nb = int(index[-1, 0]), int(index[-1, 1])
-                    if off < 0:
-                        done = False
-                    else:
-                        lo = (j1 - 1) * cx
-                        out[lo:] = self.decode_part(buf[off:off + nb], (slice(a, a + 1), slice(0, n_xl - lo),
-                                                                         slice(None)))[0]
-                del buf
-            except (FileNotFoundError, ValueError):  # no shard file, or an empty one
-                pass
+                if done and n_full < len(offs):
+                    lo, off = (j1 - 1) * cx, int(offs[-1])
+                    out[lo:] = self.decode_part(buf[off:off + int(lens[-1])],
+                                                (slice(a, a + 1), slice(0, n_xl - lo), slice(None)))[0]
+                del buf, got
             if not done:  # missing chunks, another codec: the general path
                 key = (slice(i, i + 1), width, slice(None))
                 self._one_shard(skey, self._inner_in(key)[1], out[None, width])
         return out
+
+    def _row_map(self, skey, first: int, count: int, row: int | None = None):
+        """``(bytes, offsets, lengths)`` of ``count`` consecutive chunks of a shard from index
+        entry ``first``, memory-mapped, offsets relative to the map; None when a chunk is
+        missing. The pages wanted are read ahead (``MADV_WILLNEED``): with ``row`` (the chunk's
+        first-axis index to be decoded), only each frame's header and the Blosc blocks holding
+        that row, else the whole range; a warm read copies nothing."""
+        import mmap
+
+        with open(self.path(skey), "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            n_tail = 16 * self.n_inner + 4
+            tail = os.pread(f.fileno(), n_tail, size - n_tail)
+            index = np.frombuffer(tail, "<u8", 2 * count, 16 * first).reshape(count, 2).astype(np.int64)
+            offs, lens = index[:, 0], index[:, 1]
+            if (offs < 0).any():  # never written (2^64-1)
+                return None
+            lo = int(offs.min()) // mmap.ALLOCATIONGRANULARITY * mmap.ALLOCATIONGRANULARITY
+            hi = int((offs + lens).max())
+            if hi > size - n_tail:
+                raise ValueError("chunk beyond the shard's data")
+            mm = mmap.mmap(f.fileno(), hi - lo, offset=lo, access=mmap.ACCESS_READ)
+        buf, offs = np.frombuffer(mm, np.uint8), offs - lo
+        with contextlib.suppress(AttributeError, OSError, ValueError):  # madvise: Linux, Python 3.8+
+            if row is None:
+                mm.madvise(mmap.MADV_WILLNEED)
+            else:
+                mm.madvise(mmap.MADV_RANDOM)  # no read-around: the other rows' blocks stay on disk
+                _will_need(mm, [(o, o + 16 + 4 * (row + 2)) for o in offs.tolist()])  # headers, block starts
+                _will_need(mm, blosc_calls.block_spans(buf, offs, lens, row, self.inner[0]))
+        return buf, offs, lens
 
     def _one_shard(self, skey, wanted, out: np.ndarray) -> None:
         try:
