@@ -293,22 +293,35 @@ def run_convert(shape, work: Path, n: int) -> None:
 
 
 _CONVERT_CHILD = """
-import json, shutil, sys, time
+import json, shutil, sys, threading, time
 sys.path.insert(0, {root!r})
 from seisview.io.cache import build_cache
 from seisview.io.segy import scan
+
+def rss():
+    return [int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmRSS")][0] / 1024
+
+peak, stop = [0.0], threading.Event()
+
+def sample():  # VmRSS every 10 ms (VmHWM would include the scan's mapped file pages)
+    while not stop.wait(0.01):
+        peak[0] = max(peak[0], rss())
+
 shutil.rmtree({out!r}, ignore_errors=True)
 rep = scan({sgy!r})
+before = rss()
+threading.Thread(target=sample, daemon=True).start()
 t, c = time.perf_counter(), time.process_time()
 build_cache(rep, {out!r})
 usable = [time.perf_counter() - t, time.process_time() - c]
+peak_convert, peak[0] = peak[0], 0.0
 try:
     from seisview.io.store_time_major import build_time_major
     build_time_major({out!r})
 except ImportError:  # a checkout whose conversion writes the copy itself
     pass
-hwm = [int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmHWM")][0]
-print(json.dumps([*usable, time.perf_counter() - t, time.process_time() - c, hwm / 1024]))
+stop.set()
+print(json.dumps([*usable, time.perf_counter() - t, time.process_time() - c, before, peak_convert, peak[0]]))
 """
 
 
@@ -343,8 +356,9 @@ def run_convert_vs(shape, work: Path, n: int, against: str) -> None:
     print(f"      with the time-major copy: wall this {med['this'][2]:.2f} s, other {med['other'][2]:.2f} s "
           f"(pairs' ratios {' '.join(f'{r:.2f}' for r in walls)}), CPU this {med['this'][3]:.2f} s, "
           f"other {med['other'][3]:.2f} s")
-    print(f"      peak resident (VmHWM of the child, median): this {med['this'][4]:.0f} MiB, "
-          f"other {med['other'][4]:.0f} MiB")
+    print(f"      resident MiB (sampled VmRSS of the child, median) before / peak in build_cache / peak in "
+          f"the copy: this {med['this'][4]:.0f} / {med['this'][5]:.0f} / {med['this'][6]:.0f}, other "
+          f"{med['other'][4]:.0f} / {med['other'][5]:.0f} / {med['other'][6]:.0f}")
     for side in ("this", "other"):
         nbytes, nfiles = disk_usage(work / f"{side}.zarr")
         print(f"  {side}: {nbytes / 1e6:.0f} MB in {nfiles} files")

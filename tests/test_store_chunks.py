@@ -106,3 +106,13 @@ def test_inline_reads_equal_zarr_with_missing_chunks(tmp_path, cube, layout):
     files = chunk_files(part)
     for i in (0, 7, 8, 44):
         assert np.array_equal(files.read_inline(i), part[i])
+
+
+def test_whole_shards_read_as_regions(tmp_path, cube):
+    arr = _array(tmp_path, "s", cube, (16, 24, 37), (8, 8, 37), LZ4_INLINE_BLOCKS)
+    arr[:40] = cube[:40]  # the last row of shards never written
+    files = chunk_files(arr)
+    for key in ((0, 0, 0), (1, 2, 0), (2, 1, 0)):
+        region = tuple(slice(k * s, min((k + 1) * s, n)) for k, s, n in zip(key, files.shard, cube.shape,
+                                                                             strict=True))
+        assert np.array_equal(files.read_shard(key), arr[region])

@@ -248,6 +248,44 @@ class ShardFiles(_Chunked):
                 self._one_shard(skey, wanted, out)
         return out
 
+    def read_shard(self, skey) -> np.ndarray:
+        """The whole region of shard ``skey`` (cut at the array's edge): the file memory-mapped
+        and read ahead at once, each chunk decoded by Blosc into a buffer and copied in place
+        (what the time-major copy's build reads, 200 chunks a shard)."""
+        import mmap
+
+        lo = [k * s for k, s in zip(skey, self.shard, strict=True)]
+        hi = [min(a + s, n) for a, s, n in zip(lo, self.shard, self.shape, strict=True)]
+        out = np.empty([b - a for a, b in zip(lo, hi, strict=True)], self.dtype)
+        key = tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))
+        try:
+            with open(self.path(skey), "rb") as f:
+                mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # no shard (never written) or an empty file
+            return self.read_region(key)
+        with contextlib.suppress(AttributeError, OSError):
+            mm.madvise(mmap.MADV_WILLNEED)
+        buf = np.frombuffer(mm, np.uint8)
+        n_tail = 16 * self.n_inner + 4
+        if buf.size < n_tail:
+            return self.read_region(key)
+        index = buf[buf.size - n_tail:buf.size - 4].view("<u8").reshape(-1, 2).astype(np.int64)
+        for n, idx in enumerate(np.ndindex(*self.per_shard)):
+            c0 = [i * c for i, c in zip(idx, self.inner, strict=True)]
+            if any(a >= m for a, m in zip(c0, out.shape, strict=True)):
+                continue  # wholly outside the array (an edge shard)
+            dst = tuple(slice(a, min(a + c, m)) for a, c, m in zip(c0, self.inner, out.shape, strict=True))
+            off, nb = index[n]
+            if off < 0:
+                out[dst] = self.fill
+                continue
+            if off + nb > buf.size - n_tail:
+                raise ValueError(f"{self.path(skey)}: a chunk beyond the shard's data")
+            chunk = self.decode(buf[off:off + nb])
+            out[dst] = chunk[tuple(slice(0, d.stop - d.start) for d in dst)]
+        del buf
+        return out
+
     def read_inline(self, i: int) -> np.ndarray:
         """``array[i]`` of a 3-D array chunked in whole traces: the chunk row's bytes of each
         shard are memory-mapped (one read-ahead request) and only the Blosc blocks of the line

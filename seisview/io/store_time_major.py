@@ -77,7 +77,8 @@ def build_time_major(path, name: str = "amplitude", state: TaskState | None = No
     def one(job):
         state.check()
         region, key = job
-        block = source.read_region(region)
+        block = source.read_shard((key[1], key[2], 0)) if source.shard[:2] == pending.shard[1:] \
+            else source.read_region(region)
         flipped = np.empty((block.shape[2], block.shape[0], block.shape[1]), block.dtype)
         transpose_into(flipped, 0, block)
         pending.write_shard(key, flipped, atomic=True)
