@@ -298,14 +298,16 @@ sys.path.insert(0, {root!r})
 from seisview.io.cache import build_cache
 from seisview.io.segy import scan
 
-def rss():
-    return [int(x.split()[1]) for x in open("/proc/self/status") if x.startswith("VmRSS")][0] / 1024
+def rss():  # (resident, anonymous) MiB: mapped file pages count in the first only
+    got = dict(x.split(":") for x in open("/proc/self/status") if x.startswith(("VmRSS", "RssAnon")))
+    return int(got["VmRSS"].split()[0]) / 1024, int(got["RssAnon"].split()[0]) / 1024
 
-peak, stop = [0.0], threading.Event()
+peak, stop = [(0.0, 0.0)], threading.Event()
 
-def sample():  # VmRSS every 10 ms (VmHWM would include the scan's mapped file pages)
+def sample():  # every 10 ms (VmHWM would include the scan's mapped file pages)
     while not stop.wait(0.01):
-        peak[0] = max(peak[0], rss())
+        now = rss()
+        peak[0] = (max(peak[0][0], now[0]), max(peak[0][1], now[1]))
 
 shutil.rmtree({out!r}, ignore_errors=True)
 rep = scan({sgy!r})
@@ -314,14 +316,14 @@ threading.Thread(target=sample, daemon=True).start()
 t, c = time.perf_counter(), time.process_time()
 build_cache(rep, {out!r})
 usable = [time.perf_counter() - t, time.process_time() - c]
-peak_convert, peak[0] = peak[0], 0.0
+peak_convert, peak[0] = peak[0], (0.0, 0.0)
 try:
     from seisview.io.store_time_major import build_time_major
     build_time_major({out!r})
 except ImportError:  # a checkout whose conversion writes the copy itself
     pass
 stop.set()
-print(json.dumps([*usable, time.perf_counter() - t, time.process_time() - c, before, peak_convert, peak[0]]))
+print(json.dumps([*usable, time.perf_counter() - t, time.process_time() - c, *before, *peak_convert, *peak[0]]))
 """
 
 
@@ -356,9 +358,11 @@ def run_convert_vs(shape, work: Path, n: int, against: str) -> None:
     print(f"      with the time-major copy: wall this {med['this'][2]:.2f} s, other {med['other'][2]:.2f} s "
           f"(pairs' ratios {' '.join(f'{r:.2f}' for r in walls)}), CPU this {med['this'][3]:.2f} s, "
           f"other {med['other'][3]:.2f} s")
-    print(f"      resident MiB (sampled VmRSS of the child, median) before / peak in build_cache / peak in "
-          f"the copy: this {med['this'][4]:.0f} / {med['this'][5]:.0f} / {med['this'][6]:.0f}, other "
-          f"{med['other'][4]:.0f} / {med['other'][5]:.0f} / {med['other'][6]:.0f}")
+    for side in ("this", "other"):
+        m = med[side]
+        print(f"      {side}: resident MiB (sampled every 10 ms, median of the runs; anonymous in brackets, "
+              f"the rest mapped file pages) after the scan {m[4]:.0f} ({m[5]:.0f}), peak in build_cache "
+              f"{m[6]:.0f} ({m[7]:.0f}), peak in the copy's build {m[8]:.0f} ({m[9]:.0f})")
     for side in ("this", "other"):
         nbytes, nfiles = disk_usage(work / f"{side}.zarr")
         print(f"  {side}: {nbytes / 1e6:.0f} MB in {nfiles} files")
