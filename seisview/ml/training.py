@@ -96,6 +96,10 @@ class TrainConfig:
     # rounds of suggestions: the full schedule 0.916 at 186 steps a round, half 0.911 at 96,
     # 36 steps without self-training 0.879)
     continued_scale: float = 0.5
+    # in such a continued run, this share of the crops is centred on painted pixels the
+    # starting model gets wrong (the new strokes that teach it something; otherwise a few
+    # percent of the crops beside the older strokes it already fits)
+    focus_share: float = 0.5
     # batch-norm statistics of each snapshot from a strip of this many traces of each section
     # (0: whole sections)
     norm_width: int = 64
@@ -218,6 +222,19 @@ def calibrate_norm(net: torch.nn.Module, data: TrainingData, device, width: int 
         net.eval()
 
 
+@torch.no_grad()
+def wrong_pixels(net: torch.nn.Module, data: TrainingData, device) -> list[np.ndarray]:
+    """Per labelled section, the painted training pixels ``net`` labels wrong (bool masks)."""
+    was_training = net.training
+    net.eval()
+    out = []
+    for s in data.sections:
+        pred = net(torch.from_numpy(s.image)[None, None].to(device))[0].argmax(0) + 1
+        out.append((s.train > 0) & (pred.cpu().numpy() != s.train))
+    net.train(was_training)
+    return out
+
+
 def _strip(image: np.ndarray, width: int, where: float) -> np.ndarray:
     """``width`` columns of ``image`` (all rows) centred at fraction ``where`` of its width."""
     w = image.shape[1]
@@ -273,9 +290,12 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
         context: int = net.context  # type: ignore[assignment]  # torch types attributes Tensor | Module
         opt, sched = make_optimizer(config, net)
         oom = OOMFallback(device, config.batch_size)
+        continued = config.init is not None and config.init.model == config.model
+        focus_share = config.focus_share if continued else 0.0
         sampler = CropSampler(data, config.crop, context, phase_rotation=config.phase_rotation,
                               gain=config.gain, flip=config.flip, stretch=config.stretch,
-                              seed=config.seed)
+                              seed=config.seed, focus_share=focus_share,
+                              focus=wrong_pixels(net, data, device) if focus_share else None)
         del gen
         ema = WeightAverage(net, config.ema) if config.ema > 0 else None
         members = int(getattr(net, "n_members", 1))
@@ -302,10 +322,14 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                         raise SeisviewError("the number of classes changed during training",
                                             hint="restart training to add a class")
                     data = fresh
+                    shown = ema.model(net) if ema is not None else net
                     sampler = CropSampler(data, config.crop, context,
                                           phase_rotation=config.phase_rotation,
                                           gain=config.gain, flip=config.flip,
-                                          stretch=config.stretch, seed=config.seed + epoch)
+                                          stretch=config.stretch, seed=config.seed + epoch,
+                                          focus_share=focus_share,
+                                          focus=(wrong_pixels(shown, data, oom.device)
+                                                 if focus_share else None))
             net.train()
             losses, accs = [], []
             t_epoch = time.monotonic()
