@@ -97,8 +97,8 @@ class TrainConfig:
     # 36 steps without self-training 0.879)
     continued_scale: float = 0.5
     # in such a continued run, this share of the crops is centred on painted pixels the
-    # starting model gets wrong (the new strokes that teach it something; otherwise a few
-    # percent of the crops beside the older strokes it already fits)
+    # starting model gets wrong (the new strokes that teach it something; otherwise a tenth to
+    # a fifth of the crops, the rest on older strokes it already fits)
     focus_share: float = 0.5
     # batch-norm statistics of each snapshot from a strip of this many traces of each section
     # (0: whole sections)
