@@ -350,3 +350,12 @@ def test_a_continued_run_focuses_on_the_strokes_its_start_gets_wrong(demo_small)
     assert len(wrong) == 1 and wrong[0].shape == s.train.shape
     assert np.array_equal(wrong[0], (s.train > 0) & (pred != s.train))
     assert not wrong[0][s.train == 0].any()
+    # each wrong pixel 4x as likely as a right one: the share follows how many are wrong
+    from seisview.ml.training import focus_share
+
+    n = int((s.train > 0).sum())
+    few = [np.zeros_like(wrong[0])]
+    few[0][np.argwhere(s.train > 0)[0][0], np.argwhere(s.train > 0)[0][1]] = True
+    assert focus_share(few, data, 4.0) == pytest.approx(4 / (4 + n - 1))
+    assert focus_share([s.train > 0], data, 4.0) == 1.0
+    assert focus_share(None, data, 4.0) == 0.0

@@ -216,8 +216,8 @@ class CropSampler:
     whole section).
 
     ``focus`` (one bool mask per section of ``data``, or None): painted pixels to centre
-    ``focus_share`` of the crops on (class-balanced among them): a continued run's strokes
-    that its starting model gets wrong, which are otherwise a small share of the crops.
+    ``focus_share`` of the crops on (each of them alike): a continued run's strokes that its
+    starting model gets wrong, which are otherwise a small share of the crops.
     """
 
     def __init__(self, data: TrainingData, crop: int = 128, context: int = 0, *,
@@ -237,18 +237,19 @@ class CropSampler:
                 r, q = np.nonzero(s.train == c)
                 self.pixels.setdefault(int(c), []).append((i, r, q))
         self.classes = sorted(self.pixels)
-        self.focus: dict[int, list[tuple[int, np.ndarray, np.ndarray]]] = {}
+        self.focus: list[tuple[int, np.ndarray, np.ndarray]] = []
         for i, (s, f) in enumerate(zip(data.sections, focus or (), strict=False)):
-            sel = (s.train > 0) & np.asarray(f, bool)
-            for c in np.unique(s.train[sel]):
-                r, q = np.nonzero(sel & (s.train == c))
-                self.focus.setdefault(int(c), []).append((i, r, q))
+            r, q = np.nonzero((s.train > 0) & np.asarray(f, bool))
+            if r.size:
+                self.focus.append((i, r, q))
         self.focus_share = float(focus_share) if self.focus else 0.0
 
     def _one(self):
         rng = self.rng
-        pool = self.focus if self.focus_share and rng.random() < self.focus_share else self.pixels
-        entries = pool[sorted(pool)[rng.integers(len(pool))]]
+        if self.focus_share and rng.random() < self.focus_share:
+            entries = self.focus  # any focus pixel alike: a few of one class draw few crops
+        else:
+            entries = self.pixels[self.classes[rng.integers(len(self.classes))]]
         sizes = np.array([len(e[1]) for e in entries], float)
         i, rows, cols = entries[rng.choice(len(entries), p=sizes / sizes.sum())]
         k = rng.integers(len(rows))

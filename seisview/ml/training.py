@@ -96,10 +96,11 @@ class TrainConfig:
     # rounds of suggestions: the full schedule 0.916 at 186 steps a round, half 0.911 at 96,
     # 36 steps without self-training 0.879)
     continued_scale: float = 0.5
-    # in such a continued run, this share of the crops is centred on painted pixels the
-    # starting model gets wrong (the new strokes that teach it something; otherwise a tenth to
-    # a fifth of the crops, the rest on older strokes it already fits)
-    focus_share: float = 0.5
+    # in such a continued run, a painted pixel the starting model gets wrong is this many times
+    # as likely to centre a crop as one it gets right (the new strokes that teach it something
+    # otherwise get a tenth to a fifth of the crops, the rest going to older strokes it already
+    # fits); a weight, not a fixed share, so a handful of wrong pixels never draw half the crops
+    focus_weight: float = 4.0
     # batch-norm statistics of each snapshot from a strip of this many traces of each section
     # (0: whole sections)
     norm_width: int = 64
@@ -235,6 +236,16 @@ def wrong_pixels(net: torch.nn.Module, data: TrainingData, device) -> list[np.nd
     return out
 
 
+def focus_share(focus, data: TrainingData, weight: float) -> float:
+    """The share of crops to centre on ``focus`` pixels so that each is ``weight`` times as
+    likely to be drawn as another painted training pixel (0 without focus pixels)."""
+    if not focus:
+        return 0.0
+    n_focus = sum(int(f.sum()) for f in focus)
+    n_all = sum(int((s.train > 0).sum()) for s in data.sections)
+    return weight * n_focus / max(weight * n_focus + n_all - n_focus, 1)
+
+
 def _strip(image: np.ndarray, width: int, where: float) -> np.ndarray:
     """``width`` columns of ``image`` (all rows) centred at fraction ``where`` of its width."""
     w = image.shape[1]
@@ -291,11 +302,12 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
         opt, sched = make_optimizer(config, net)
         oom = OOMFallback(device, config.batch_size)
         continued = config.init is not None and config.init.model == config.model
-        focus_share = config.focus_share if continued else 0.0
+        focused = continued and config.focus_weight > 1
+        focus = wrong_pixels(net, data, device) if focused else None
         sampler = CropSampler(data, config.crop, context, phase_rotation=config.phase_rotation,
                               gain=config.gain, flip=config.flip, stretch=config.stretch,
-                              seed=config.seed, focus_share=focus_share,
-                              focus=wrong_pixels(net, data, device) if focus_share else None)
+                              seed=config.seed, focus=focus,
+                              focus_share=focus_share(focus, data, config.focus_weight))
         del gen
         ema = WeightAverage(net, config.ema) if config.ema > 0 else None
         members = int(getattr(net, "n_members", 1))
@@ -323,13 +335,13 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                                             hint="restart training to add a class")
                     data = fresh
                     shown = ema.model(net) if ema is not None else net
+                    focus = wrong_pixels(shown, data, oom.device) if focused else None
                     sampler = CropSampler(data, config.crop, context,
                                           phase_rotation=config.phase_rotation,
                                           gain=config.gain, flip=config.flip,
                                           stretch=config.stretch, seed=config.seed + epoch,
-                                          focus_share=focus_share,
-                                          focus=(wrong_pixels(shown, data, oom.device)
-                                                 if focus_share else None))
+                                          focus=focus, focus_share=focus_share(
+                                              focus, data, config.focus_weight))
             net.train()
             losses, accs = [], []
             t_epoch = time.monotonic()
@@ -500,4 +512,4 @@ def _move_optimizer(opt: torch.optim.Optimizer, device) -> None:
 
 
 __all__ = ["TrainConfig", "train", "evaluate", "transfer_weights", "build_for", "continued_schedule",
-           "model_settings", "replace"]
+           "model_settings", "replace", "wrong_pixels", "focus_share"]
