@@ -237,8 +237,8 @@ def wrong_pixels(net: torch.nn.Module, data: TrainingData, device) -> list[np.nd
 
 
 def focus_share(focus, data: TrainingData, weight: float) -> float:
-    """The share of crops to centre on ``focus`` pixels so that each is ``weight`` times as
-    likely to be drawn as another painted training pixel (0 without focus pixels)."""
+    """The share of crops to centre on ``focus`` pixels: theirs if each counted ``weight`` times
+    among the painted training pixels (0 without focus pixels)."""
     if not focus:
         return 0.0
     n_focus = sum(int(f.sum()) for f in focus)
