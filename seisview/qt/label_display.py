@@ -27,6 +27,7 @@ from PyQt6.QtGui import QColor, QPainter, QPen
 
 from seisview.core.section import SectionSpec
 from seisview.qt.signals import connect_all, disconnect_all
+from seisview.qt.view_marks import update_part
 
 Rect = tuple[int, int, int, int]  # r0, r1, c0, c1 of a section's array, half-open
 COALESCE_MS = 40
@@ -364,16 +365,16 @@ class SegmentsItem(pg.GraphicsObject):
         r = QRectF(x0, y0, x1 - x0, y1 - y0)
         scene = self.scene()
         views = scene.views() if scene is not None else []
-        dev = self.deviceTransform(views[0].viewportTransform()) if len(views) == 1 else None
+        dev = self.deviceTransform(views[0].viewportTransform()) if views else None  # the view shown
         inv, ok = dev.inverted() if dev is not None else (None, False)
-        if not ok:  # not on one screen: all of it
+        if not ok:  # not in a view: all of it
             self.last_dirty = None
             self.update()
             return
         m = self.width / 2 + 2
         r = inv.mapRect(dev.mapRect(r).adjusted(-m, -m, m, m))
         self.last_dirty = r
-        self.update(r)
+        update_part(self, r)
 
     def n_lines(self) -> int:
         return sum(len(lines) for _pen, lines in self.groups)
