@@ -226,9 +226,10 @@ class MarkLayer:
         """The view's paint event ``ev``: the scene and the marks on top. ``scene_paint(ev)`` is
         Qt's own paint of the scene (the view's ``paintEvent``).
 
-        When a mark moved, the repaint comes from the picture, refreshed first where it is
-        stale or where something else asked for the repaint; a repaint without a moved mark (a
-        stamp, a new section, the window exposed) is Qt's own and leaves the picture stale there.
+        While a mark shows, every repaint comes from the picture, refreshed first where the
+        scene changed or the window system exposed the view; one that only a mark asked for is
+        a copy. With no mark shown (a tool drags in the view) the view paints as Qt does and
+        the picture goes stale there, to be refreshed all at once when a mark shows again.
         """
         region = ev.region()
         port = self.view.viewport()
@@ -241,10 +242,10 @@ class MarkLayer:
             self._stale = QRegion(port.rect())
         marks_only = region.intersected(self._marks_only)
         self._marks_only = self._marks_only.subtracted(region)
-        if marks_only.isEmpty():
-            scene_paint(ev)
+        if marks_only.isEmpty() and not any(m.shown() for m in self.marks):
+            scene_paint(ev)  # nothing to paint over (a tool drags here): as Qt paints it
             p = QPainter(port)
-        else:
+        else:  # kept current as the scene changes: a moved mark never waits for a big render
             need = region.subtracted(marks_only)
             if region.intersects(self._stale):  # all of what is stale, at once: one traversal
                 need = need.united(self._stale.intersected(QRegion(port.rect())))  # now, not one
