@@ -183,9 +183,10 @@ def test_a_moved_crosshair_repaints_the_other_views_from_their_picture_exactly(p
     full paint of the view shows, after a drag that redrew the crossings under the lines."""
     import pyqtgraph as pg
 
+    from seisview.qt.label_display import display_for
     from seisview.qt.view_marks import MarkLayer
 
-    w, ctl = painting
+    w, _ctl = painting
     v = w.section_views["inline"]
     vp = v.plot_widget.viewport()
     others = [w.section_views["crossline"], w.section_views["time"]]
@@ -198,6 +199,7 @@ def test_a_moved_crosshair_repaints_the_other_views_from_their_picture_exactly(p
         _send(vp, QEvent.Type.MouseMove, _at(v, 150 + (col // 20) % 3, col), NONE, LEFT)
         _settle()
     _send(vp, QEvent.Type.MouseButtonRelease, _at(v, 151, 196), LEFT, NONE)
+    display_for(w.session).flush()  # the stroke's crossings and map trace redrawn now
     _settle()
     scene_paints.clear(), renders.clear()
     _send(vp, QEvent.Type.MouseMove, _at(v, 160, 120), NONE, NONE)  # hovering: only the lines move
