@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from seisview.core.onset import pick_gather
+from seisview.core.onset import pick_gather, refine_onsets
 from seisview.ml.fb_data import picks_from_headers, window_samples
 from seisview.ml.fb_pretrained import FINE_TUNE_LR, FINE_TUNE_STEPS
 from seisview.ml.firstbreak import (
@@ -80,11 +80,14 @@ def score_all(pred: dict, truth: dict, dt: float, test: set) -> dict:
             "mae_ms": s2["mae_ms"], "bias_ms": s2["median_bias_ms"], "n": s2["n"]}
 
 
-def sta_lta(gs, test) -> dict:
+def sta_lta(gs, test, onset: bool = False) -> dict:
+    """STA/LTA picks; ``onset``: then placed on the AIC onset as the trained picker's are."""
     out = {}
     for key in test:
         g = gs.gather(key)
         t = pick_gather(g.data, gs.dt_ms, t0_ms=gs.t0_ms, order=np.argsort(g.offsets))
+        if onset:
+            t = refine_onsets(g.data.T, t, gs.dt_ms, gs.t0_ms)
         out.update({(key, int(c)): (float(ti), 1.0) for c, ti in zip(g.channels, t, strict=True)})
     return out
 
@@ -291,6 +294,15 @@ def bench_live(name: str, train_keys: list[int], updates: int = 3) -> dict:
     return out
 
 
+# --table --refine: how the picks of every picker are placed (ml.fb_predict.predict_gather);
+# "plain": the network's steps with the moveout checks of before issue 19.2's third round
+REFINE_VARIANTS = {
+    "plain": ("", {"onset": False, "continuity": False}),
+    "onset": (" +onset", {"onset": True, "continuity": False}),
+    "continuity": (" +continuity", {"onset": False, "continuity": True}),
+    "both": (" +both", {"onset": True, "continuity": True}),
+}
+
 # --table: picks of 1, 3 or 5 real shots, two choices each (spread over the line)
 TABLE_SHOTS = {1: ("6", "3"), 3: ("1,6,10", "3,7,9"), 5: ("1,4,6,8,10", "3,5,7,9,10")}
 
@@ -329,19 +341,21 @@ def bench_table(gs, truth: dict, args) -> list[dict]:
     clear = consistent_picks(gs, truth)
     print(f"{len(clear)} of {len(truth)} hand picks supported by their AIC onset within 1 ms",
           flush=True)
-    zero = predict_picks(pretrained_snapshot(), gs)
+    variants = [REFINE_VARIANTS[v] for v in args.refine]
     ids = [int(k) for k in gs.gather_ids]
-    sta = sta_lta(gs, ids)
+    zero = {suffix: predict_picks(pretrained_snapshot(), gs, **kw) for suffix, kw in variants}
+    sta = {suffix: sta_lta(gs, ids, onset=kw["onset"]) for suffix, kw in variants}
     rows = []
     for n_shots in args.table_shots:
         for choice in TABLE_SHOTS[n_shots][:args.choices]:
             keys = [int(k) for k in choice.split(",")]
             test = set(ids) - set(keys)
             base = {"shots": n_shots, "train": choice}
-            for method, pred in (("STA/LTA", sta), ("zero-shot", zero)):
-                rows.append({**base, "seed": "-", "method": method,
-                             **_score_row(pred, truth, test, clear), "cpu_s": 0.0})
-                print(_fmt_table(rows[-1]), flush=True)
+            for method, preds in (("STA/LTA", sta), ("zero-shot", zero)):
+                for suffix, pred in preds.items():
+                    rows.append({**base, "seed": "-", "method": method + suffix,
+                                 **_score_row(pred, truth, test, clear), "cpu_s": 0.0})
+                    print(_fmt_table(rows[-1]), flush=True)
             data = FirstBreakData(gs, {k: v for k, v in truth.items() if k[0] in keys})
             for seed in args.seeds:
                 for method in args.table_methods:
@@ -351,15 +365,18 @@ def bench_table(gs, truth: dict, args) -> list[dict]:
                     else:
                         cfg = FirstBreakConfig(steps=args.ft_steps, seed=seed, init="pretrained",
                                                lr=args.ft_lr)
-                    done = run_training(cfg, data)
-                    pred = predict_picks(done.snapshot, gs, keys=sorted(test))
-                    rows.append({**base, "seed": seed, "method": method,
-                                 **_score_row(pred, truth, test, clear),
-                                 "cpu_s": time.process_time() - c0, "steps": done.steps})
-                    print(_fmt_table(rows[-1]), flush=True)
+                    done = _trained(cfg, data, args, f"fb-table-{choice}-{method}-{seed}")
+                    cpu = time.process_time() - c0
+                    for suffix, kw in variants:
+                        pred = predict_picks(done.snapshot, gs, keys=sorted(test), **kw)
+                        rows.append({**base, "seed": seed, "method": method + suffix,
+                                     **_score_row(pred, truth, test, clear), "cpu_s": cpu,
+                                     "steps": done.steps, "snap": done.snapshot.meta.get("snap")})
+                        print(_fmt_table(rows[-1]), flush=True)
     print("\nmean over choices of shots and seeds (min-max), share within 2 ms of the others:")
     for n_shots in args.table_shots:
-        for method in ("STA/LTA", "zero-shot", *args.table_methods):
+        for method in [m + suffix for m in ("STA/LTA", "zero-shot", *args.table_methods)
+                       for suffix, _ in variants]:
             rs = [r for r in rows if r["shots"] == n_shots and r["method"] == method]
             if rs:
                 w = [r["within2ms"] for r in rs]
@@ -369,6 +386,22 @@ def bench_table(gs, truth: dict, args) -> list[dict]:
                       f"{np.mean([r['within05ms'] for r in rs]):6.1%}  MAE "
                       f"{np.mean([r['mae_ms'] for r in rs]):5.2f} ms  runs {len(rs)}", flush=True)
     return rows
+
+
+def _trained(cfg, data, args, name: str):
+    """Train, or load the checkpoint a ``--save-dir`` run left in ``--load-dir``."""
+    from types import SimpleNamespace
+
+    from seisview.ml.checkpoint import load_checkpoint
+    from seisview.ml.firstbreak import save_run_checkpoint
+
+    saved = Path(args.load_dir or ".") / f"{name}.safetensors"
+    if args.load_dir and saved.is_file():
+        return SimpleNamespace(snapshot=load_checkpoint(saved), steps=0, history=())
+    done = run_training(cfg, data)
+    if args.save_dir:
+        save_run_checkpoint(Path(args.save_dir) / name, done.snapshot)
+    return done
 
 
 def _fmt_table(r: dict) -> str:
@@ -420,6 +453,9 @@ def main() -> None:
     ap.add_argument("--ft-steps", type=int, default=None,
                     help="fine-tuning steps (default: the dock's and CLI's)")
     ap.add_argument("--ft-lr", type=float, default=None)
+    ap.add_argument("--refine", default="plain,both",
+                    help="--table: score every picker with these placements of its picks "
+                         f"({', '.join(REFINE_VARIANTS)}); STA/LTA takes the onset only")
     args = ap.parse_args()
     args.inits = args.inits.split(",")
     if args.table:
@@ -428,6 +464,7 @@ def main() -> None:
         args.seeds = [int(v) for v in args.seeds.split(",")]
         args.ft_steps = args.ft_steps or FINE_TUNE_STEPS
         args.ft_lr = args.ft_lr or FINE_TUNE_LR
+        args.refine = args.refine.split(",")
         torch.set_num_threads(args.threads)
         gs = load("real")
         rows = bench_table(gs, picks_from_headers(gs), args)

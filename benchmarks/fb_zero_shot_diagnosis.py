@@ -4,7 +4,8 @@ shots, and how the generated gathers compare with them (issue 19.2's diagnosis).
     python benchmarks/fb_zero_shot_diagnosis.py [--picker FILE] [--gathers 60]
 
 Prints, with no hand pick used for picking: zero-shot minus hand pick per shot and per
-offset band (median, interquartile range), the same for STA/LTA; the trace amplitude at
+offset band (median, interquartile range; with the AIC onsets and trace continuity of
+``fb_predict.predict_gather``, and "plain" without them), the same for STA/LTA; the trace amplitude at
 each pick as a share of the first arrival's peak (the largest |x| in the 15 ms after the
 hand pick); and, for the real traces and for generated ones (``core.fb_synthetic``), the
 trace's normalisation scale (99.5th percentile of |x|, what ``fb_data.normalise_traces``
@@ -77,7 +78,8 @@ def main() -> None:
     args = ap.parse_args()
     gs = load(REFRAPY)
     truth = picks_from_headers(gs)
-    zero = predict_picks(pretrained_snapshot(args.picker), gs)
+    zero = predict_picks(pretrained_snapshot(args.picker), gs)  # AIC onsets, continuity
+    plain = predict_picks(pretrained_snapshot(args.picker), gs, onset=False, continuity=False)
     sta = {}
     for key in gs.gather_ids:
         g = gs.gather(int(key))
@@ -87,26 +89,30 @@ def main() -> None:
     keys = sorted(truth)
     hand = np.array([truth[k] for k in keys])
     dz = np.array([zero[k][0] for k in keys]) - hand
+    dp = np.array([plain[k][0] for k in keys]) - hand
     ds = np.array([sta[k] for k in keys]) - hand
     shot = np.array([k[0] for k in keys])
     off = np.abs(np.array([gs.offsets[index[k]] for k in keys], float))
     print(f"{len(keys)} hand picks on {len(set(shot))} shots, picker step "
           f"{pretrained_snapshot(args.picker).meta.get('step')}")
-    print(f"zero-shot - hand: {_spread(dz)}\nSTA/LTA   - hand: {_spread(ds)}")
+    print(f"zero-shot - hand: {_spread(dz)}\n  without onsets and continuity: {_spread(dp)}"
+          f"\nSTA/LTA   - hand: {_spread(ds)}")
     for s in sorted(set(shot)):
         m = shot == s
-        print(f"  shot {s:2d} ({m.sum():2d} picks)  zero-shot {_spread(dz[m])} | STA/LTA {_spread(ds[m])}")
+        print(f"  shot {s:2d} ({m.sum():2d} picks)  zero-shot {_spread(dz[m])} (plain "
+              f"{np.mean(np.abs(dp[m]) <= 2):6.1%}) | STA/LTA {_spread(ds[m])}")
     for lo, hi in BANDS:
         m = (off >= lo) & (off < hi)
         if m.any():
-            print(f"  offset {lo:3d}-{hi:3d} m ({m.sum():2d})  zero-shot {_spread(dz[m])} | "
-                  f"STA/LTA {_spread(ds[m])}")
+            print(f"  offset {lo:3d}-{hi:3d} m ({m.sum():2d})  zero-shot {_spread(dz[m])} (plain "
+                  f"{_spread(dp[m])}) | STA/LTA {_spread(ds[m])}")
     shares = np.array([[share_of_peak(gs.data[index[k]], gs.dt_ms, t, truth[k] - gs.t0_ms)
-                        for t in (truth[k] - gs.t0_ms, sta[k] - gs.t0_ms, zero[k][0] - gs.t0_ms)]
+                        for t in (truth[k] - gs.t0_ms, sta[k] - gs.t0_ms, zero[k][0] - gs.t0_ms,
+                                  plain[k][0] - gs.t0_ms)]
                        for k in keys])
     med = np.nanmedian(shares, axis=0)
     print(f"|x| at the pick / first arrival's peak, median: hand {med[0]:.3f}, STA/LTA {med[1]:.3f}, "
-          f"zero-shot {med[2]:.3f}")
+          f"zero-shot {med[2]:.3f} (plain {med[3]:.3f})")
     real = [trace_stats(gs.data[index[k]], gs.dt_ms, truth[k] - gs.t0_ms) for k in keys]
     print("real traces:      " + _percentiles(real))
     rng = np.random.default_rng(7)

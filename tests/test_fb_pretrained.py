@@ -75,25 +75,31 @@ def test_shipped_picker_header_and_size():
 
 
 def test_zero_shot_picks_the_real_shots(shared_data):
-    """No hand pick used: the shipped picker on the 9 real refrapy shots. It does NOT beat
-    STA/LTA within 2 ms (measured 37 % against 53 %, docs/measurements.md, "Pretrained
-    picker"); what it holds, with margin: more than twice the first shipped picker's 16 %
-    within 2 ms, most picks within 8 ms (measured 83 %) and a median error under 3 ms
-    (2.6 ms), where a network that learnt nothing from the synthetic gathers lands far off
-    (an untrained one: none within 8 ms)."""
+    """No hand pick used: the shipped picker on the 9 real refrapy shots, with the AIC
+    onsets (its default) and without. Measured within 2 ms: 56 % and 37 %, STA/LTA 53 %:
+    level with it, not far above (docs/measurements.md, "Onset refinement and
+    continuity"). What holds with margin: the onsets place clearly more picks within 2 ms
+    than the network's steps alone, both more than twice the first
+    shipped picker's 16 %, most picks within 8 ms (measured 81 % and 83 %) and a median
+    error under 3 ms (1.8 and 2.6 ms), where a network that learnt nothing from the
+    synthetic gathers lands far off (an untrained one: none within 8 ms)."""
     from seisview.io.segy import load
     from seisview.ml.fb_data import picks_from_headers
     from seisview.ml.fb_pretrained import zero_shot_picks
 
     gs = load(shared_data / REFRAPY)
     truth = picks_from_headers(gs)
-    pred = zero_shot_picks(gs)
-    assert len(pred) == 216
-    err = np.array([pred[k][0] - t for k, t in truth.items()])
-    assert err.size == 207
-    assert np.mean(np.abs(err) <= 2.0) >= 0.28, np.mean(np.abs(err) <= 2.0)
-    assert np.mean(np.abs(err) <= 8.0) >= 0.72, np.mean(np.abs(err) <= 8.0)
-    assert np.median(np.abs(err)) <= 4.0, np.median(np.abs(err))
+    within = {}
+    for refine in (True, False):
+        pred = zero_shot_picks(gs, onset=None if refine else False)
+        assert len(pred) == 216
+        err = np.array([pred[k][0] - t for k, t in truth.items()])
+        assert err.size == 207
+        within[refine] = np.mean(np.abs(err) <= 2.0)
+        assert within[refine] >= 0.30, within
+        assert np.mean(np.abs(err) <= 8.0) >= 0.70, np.mean(np.abs(err) <= 8.0)
+        assert np.median(np.abs(err)) <= 4.0, np.median(np.abs(err))
+    assert within[True] >= max(within[False] + 0.08, 0.45), within
 
 
 def test_training_starts_from_the_shipped_picker_by_default(tmp_path, monkeypatch):
@@ -151,6 +157,10 @@ def test_panel_defaults_to_the_shipped_picker_and_picks_zero_shot(qtbot, tmp_pat
         panel.steps.setValue(300)
         panel.init_box.setCurrentIndex(panel.init_box.findData("scratch"))
         assert panel.steps.value() == 1500
+        assert panel.refinement() == {"onset": None, "continuity": False}
+        panel.continuity_box.setChecked(True)
+        panel.onset_box.setCurrentIndex(2)
+        assert panel.refinement() == {"onset": False, "continuity": True}
         w.session.open_gathers(gs)
         w.session.set_gather(3)
         assert panel.predict_btn.isEnabled()  # no project, no pick, no run: zero-shot
@@ -169,6 +179,11 @@ def test_cli_picks_a_segy_file_zero_shot(tmp_path, shared_data, capsys):
     assert main(["picks", "predict", str(shared_data / REFRAPY), "--out", str(out)]) == 0
     lines = out.read_text().splitlines()
     assert lines[0] == "ffid,channel,time_ms,confidence" and len(lines) == 217
+    plain = tmp_path / "plain.csv"
+    assert main(["picks", "predict", str(shared_data / REFRAPY), "--out", str(plain),
+                 "--onset", "off", "--quiet"]) == 0
+    moved = [a != b for a, b in zip(lines[1:], plain.read_text().splitlines()[1:], strict=True)]
+    assert 20 <= sum(moved) < 216, sum(moved)  # the AIC onsets move some picks, not all
     assert main(["picks", "predict", str(shared_data / REFRAPY), "--out", str(out),
                  "--accept", "0.5"]) == 2
     assert "need a project" in capsys.readouterr().err

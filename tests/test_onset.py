@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from seisview.core import onset
+from seisview.core.errors import SeisviewError
 
 
 def _synthetic(onset_ms=120.0, dt=1.0, ns=500, snr=20.0, seed=0):
@@ -116,3 +117,21 @@ def test_baseline_on_real_refrapy_hand_picks(shared_data):
     # measured: 15 % within +/-2 samples (0.5 ms), 53 % within +/-2 ms, median +1.1 ms late
     assert st["within"] >= 0.10 and st_ms["within"] >= 0.45
     assert 0.0 <= st["median_bias_ms"] <= 2.5 and st["mean_abs_ms"] < 8.0
+
+
+def test_refine_onsets_moves_late_picks_to_the_onset():
+    """A picker that found the arrival 4 ms late: the AIC onset of a window scaled by the
+    dominant period (40 Hz here) puts it back; NaN picks and dead traces stay."""
+    true = 100.0 + 5.0 * np.arange(6)
+    traces = np.stack([_synthetic(onset_ms=t, dt=0.5, ns=800, snr=50.0, seed=i)
+                       for i, t in enumerate(true)])
+    assert onset.dominant_period_ms(traces, true, 0.5) == pytest.approx(25.0, rel=0.15)
+    late = true + 4.0
+    fixed = onset.refine_onsets(traces, late, 0.5)
+    assert np.all(np.abs(fixed - true) <= 1.0), fixed - true
+    late[2] = np.nan
+    traces[1] = 0.0
+    kept = onset.refine_onsets(traces, late, 0.5)
+    assert np.isnan(kept[2]) and kept[1] == late[1]
+    with pytest.raises(SeisviewError, match="one pick per trace"):
+        onset.refine_onsets(traces, late[:3], 0.5)

@@ -13,6 +13,9 @@ import sys
 
 from seisview.core.errors import SeisviewError
 
+# --onset of `picks predict`: what fb_predict.predict_gather's ``onset`` takes
+ONSET_CHOICES = {"auto": None, "aic": True, "off": False}
+
 
 def register(sub, groups) -> None:
     p = sub.add_parser("pretrain", help="self-supervised pretraining on the survey (no labels)",
@@ -50,6 +53,13 @@ def register(sub, groups) -> None:
     q.add_argument("--accept", type=float, default=None, metavar="CONF",
                    help="also store predictions with confidence >= CONF in the project's picks "
                         "(one undo step; hand picks are kept)")
+    q.add_argument("--onset", choices=tuple(ONSET_CHOICES), default="auto",
+                   help="aic: place each pick on the AIC onset near it; off: keep the network's "
+                        "step; auto (default): aic for the shipped picker, off for a trained run "
+                        "(it learnt where you pick)")
+    q.add_argument("--continuity", action="store_true",
+                   help="pick the best continuous path through each gather's arrival "
+                        "probability, within 8 ms of the per-trace picks (default: off)")
     q.set_defaults(func=cmd_picks_predict)
 
 
@@ -211,7 +221,9 @@ def _predict_into(snap, gathers, args, source, skip=None):
     with writing_output(args.out):
         job = predict_all_gathers(snap, gathers, args.out, source=source,
                                   state=TaskState(on_progress=lambda f, m: bar.update(f, m, force=f >= 1.0)),
-                                  batch=args.batch, accept=args.accept, skip=skip)
+                                  batch=args.batch, accept=args.accept, skip=skip,
+                                  onset=ONSET_CHOICES[getattr(args, "onset", "auto")],
+                                  continuity=getattr(args, "continuity", False))
     bar.close()
     print(f"{job.n_traces} traces of {job.n_gathers} gathers picked into {args.out} "
           f"(median confidence {job.median_confidence:.2f}, {job.share_below_half:.0%} below 0.5)",

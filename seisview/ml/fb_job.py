@@ -53,13 +53,14 @@ def batches(ids, size: int = BATCH_GATHERS):
 def predict_all_gathers(snapshot: ModelSnapshot, gatherset: GatherSet, out, fmt: str | None = None,
                         *, source=None, state: TaskState | None = None, batch: int = BATCH_GATHERS,
                         accept: float | None = None, skip: Callable[[tuple[int, int]], bool] | None = None,
-                        tol_ms: float | None = 8.0, byte: int = 233, keys=None) -> JobSummary:
+                        tol_ms: float | None = 8.0, byte: int = 233, keys=None,
+                        continuity: bool = False, onset: bool | None = None) -> JobSummary:
     """Pick every trace of every gather into ``out`` (CSV, JSON, or with ``source`` (the survey
     file) a copy of it with the picks in the header word at ``byte``).
 
     ``accept``: also return the picks with confidence >= it (``skip(key)`` true leaves a
     trace out, e.g. one the interpreter picked by hand) for the caller to store. ``keys``: only
-    these gathers (default all).
+    these gathers (default all). ``continuity``, ``onset``: as ``fb_predict.predict_gather``.
     """
     state = state or TaskState()
     net = load_picker(snapshot)
@@ -74,7 +75,8 @@ def predict_all_gathers(snapshot: ModelSnapshot, gatherset: GatherSet, out, fmt:
                 state.check()
                 idx = gatherset.trace_indices(key)
                 t, c = predict_gather(net, snapshot, gatherset.data[idx], gatherset.dt_ms,
-                                      gatherset.t0_ms, tol_ms, gatherset.offsets[idx])
+                                      gatherset.t0_ms, tol_ms, gatherset.offsets[idx],
+                                      continuity=continuity, onset=onset)
                 chans = gatherset.channels[idx]
                 stream.add(idx, np.full(len(idx), key), chans, t, c)
                 conf_all[n_done:n_done + len(idx)] = c

@@ -16,7 +16,9 @@ import torch
 
 from seisview.core.errors import SeisviewError
 from seisview.core.gathers import GatherSet
+from seisview.core.onset import refine_onsets
 from seisview.core.tasks import TaskState
+from seisview.ml.fb_continuity import continuous_picks
 from seisview.ml.fb_data import PickedGather, gather_input, input_channels
 from seisview.ml.models.fb_unet import (
     FirstBreakUNet,
@@ -118,6 +120,16 @@ def refine(traces: np.ndarray, t_ms: np.ndarray, dt_ms: float, t0_ms: float, sna
                      for tr, t in zip(traces, t_ms, strict=True)])
 
 
+def onset_by_default(snapshot: ModelSnapshot) -> bool:
+    """Whether picks go to the AIC onset unless told: for a picker trained on generated
+    gathers only (the shipped one), whose onset convention is the generator's, not the
+    interpreter's (it picks about 2 ms late on real shots); not for a run trained on the
+    user's picks, which learnt their convention and whose held-out picks chose its own
+    snap (:func:`choose_snap`). Measured both ways in docs/measurements.md, "Onset
+    refinement and continuity"."""
+    return bool(snapshot.meta.get("generator"))
+
+
 def load_picker(snapshot: ModelSnapshot) -> FirstBreakUNet:
     if snapshot.model != MODEL:
         raise SeisviewError(f"run of model {snapshot.model!r} is not a first-break picker",
@@ -130,14 +142,21 @@ def load_picker(snapshot: ModelSnapshot) -> FirstBreakUNet:
 
 def predict_gather(net, snapshot: ModelSnapshot, traces: np.ndarray, dt_ms: float,
                    t0_ms: float = 0.0, tol_ms: float | None = 8.0,
-                   offsets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   offsets: np.ndarray | None = None, *, continuity: bool = False,
+                   onset: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(time_ms, confidence)`` per trace of raw ``traces`` ``(trace, sample)``, spatial order.
 
     With ``tol_ms``, picks more than that from the moveout of their neighbours on
     both sides are re-fitted near it (:func:`consistent_picks`), and with
     ``offsets`` also picks far earlier than their neighbour nearer the source
     (:func:`outward_picks`); re-fitted picks get half the confidence, so the
-    interpreter sees them.
+    interpreter sees them. ``continuity``: then the best continuous path through the
+    gather's probability within ``tol_ms`` of those picks
+    (:func:`~seisview.ml.fb_continuity.continuous_picks`; off by default: no clear gain,
+    docs/measurements.md, "Onset refinement and continuity");
+    ``onset``: each pick placed on the AIC onset near it
+    (:func:`~seisview.core.onset.refine_onsets`), before the run's own snap if it has one;
+    None: :func:`onset_by_default`.
     """
     meta = snapshot.meta
     factor = factor_for(dt_ms, float(meta.get("factor_dt_ms", dt_ms)))
@@ -157,16 +176,28 @@ def predict_gather(net, snapshot: ModelSnapshot, traces: np.ndarray, dt_ms: floa
         if offsets is not None:
             pick, out = outward_picks(prob, pick, np.abs(np.asarray(offsets, float)), tol)
             refit |= out
+        if continuity:
+            path = continuous_picks(prob, pick, dt_ms, band_ms=tol * dt_ms)
+            refit |= np.abs(path - pick) > tol
+            pick = path
         conf = step_confidence(prob, pick) * np.where(refit, 0.5, 1.0)
     dead = ~np.any(traces[:, :n], axis=1)
     conf[dead] = 0.0
-    t_ms = refine(traces, t0_ms + pick * dt_ms, dt_ms, t0_ms, meta.get("snap"))
+    t_ms = t0_ms + pick * dt_ms
+    if onset is None:
+        onset = onset_by_default(snapshot)
+    if onset:
+        live = ~dead
+        t_ms[live] = refine_onsets(traces[live, :n], t_ms[live], dt_ms, t0_ms)
+    t_ms = refine(traces, t_ms, dt_ms, t0_ms, meta.get("snap"))
     return t_ms, conf
 
 
 def predict_picks(snapshot: ModelSnapshot, gatherset: GatherSet, state: TaskState | None = None,
-                  keys=None, tol_ms: float | None = 8.0) -> dict[tuple[int, int], tuple[float, float]]:
-    """``{(gather key, channel): (time_ms, confidence)}`` for every trace of the gathers."""
+                  keys=None, tol_ms: float | None = 8.0, *, continuity: bool = False,
+                  onset: bool | None = None) -> dict[tuple[int, int], tuple[float, float]]:
+    """``{(gather key, channel): (time_ms, confidence)}`` for every trace of the gathers
+    (``continuity``, ``onset``: as :func:`predict_gather`)."""
     state = state or TaskState()
     net = load_picker(snapshot)
     ids = list(gatherset.gather_ids if keys is None else keys)
@@ -175,7 +206,8 @@ def predict_picks(snapshot: ModelSnapshot, gatherset: GatherSet, state: TaskStat
         state.check()
         idx = gatherset.trace_indices(int(key))
         t, c = predict_gather(net, snapshot, gatherset.data[idx], gatherset.dt_ms,
-                              gatherset.t0_ms, tol_ms, gatherset.offsets[idx])
+                              gatherset.t0_ms, tol_ms, gatherset.offsets[idx],
+                              continuity=continuity, onset=onset)
         for ch, ti, ci in zip(gatherset.channels[idx], t, c, strict=True):
             out[(int(key), int(ch))] = (float(ti), float(ci))
         state.set_progress((i + 1) / len(ids), f"gather {key}")

@@ -73,9 +73,10 @@ def describe() -> str:
             f"synthetic gathers)")
 
 
-def zero_shot_picks(gathers, state=None, keys=None) -> dict:
+def zero_shot_picks(gathers, state=None, keys=None, **refine) -> dict:
     """``{(gather key, channel): (time_ms, confidence)}`` of the shipped picker, before any
-    hand pick (``fb_predict.predict_picks`` with :func:`pretrained_snapshot`)."""
+    hand pick (``fb_predict.predict_picks`` with :func:`pretrained_snapshot`; ``refine``:
+    its ``continuity`` and ``onset``)."""
     from seisview.ml.fb_predict import predict_picks
 
-    return predict_picks(pretrained_snapshot(), gathers, state, keys=keys)
+    return predict_picks(pretrained_snapshot(), gathers, state, keys=keys, **refine)

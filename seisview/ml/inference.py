@@ -74,9 +74,17 @@ def _views(x: np.ndarray, phases: int = 1, flip: bool = False) -> np.ndarray:
     return np.ascontiguousarray(np.stack(views), np.float32)
 
 
-def _mean_probs(logits: torch.Tensor, flip: bool) -> torch.Tensor:
-    """Softmax of each view's logits ``(n, C, H, W)``, mirrored views turned back, averaged."""
-    probs = torch.softmax(logits.float(), 1)
+def class_probabilities(net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Softmax class probabilities ``(n, C, H, W)`` float32 of a batch: the network's own
+    ``probabilities`` when it has one (an ensemble's mean without a round trip through logs)."""
+    own = getattr(net, "probabilities", None)
+    return own(x) if callable(own) else torch.softmax(net(x).float(), 1)
+
+
+def _mean_probs(probs: torch.Tensor, flip: bool) -> torch.Tensor:
+    """The mean of one section's views' probabilities ``(n, C, H, W)``, mirrored views turned back."""
+    if probs.shape[0] == 1:
+        return probs[0]
     if flip:
         n = probs.shape[0] // 2
         probs = torch.cat([probs[:n], probs[n:].flip(-1)])
@@ -108,14 +116,14 @@ def predict_section(model, array: np.ndarray, clip: float | None = None,
         x = scale_section(array, clip)
     t = torch.from_numpy(_views(x, phases, flip))[:, None]
     try:
-        logits = net(t.to(dev))
+        probs = class_probabilities(net, t.to(dev))
     except Exception as exc:
         if not (is_oom(exc) and dev.type != "cpu"):
             raise
         torch.cuda.empty_cache()
         net = net.to("cpu")
-        logits = net(t)
-    probs = _mean_probs(logits, flip)
+        probs = class_probabilities(net, t)
+    probs = _mean_probs(probs, flip)
     ent = -(probs * torch.log(probs.clamp_min(1e-12))).sum(0)
     probs_np = probs.cpu().numpy().astype(np.float32)
     return SectionPrediction(probs_np, (probs_np.argmax(0) + 1).astype(np.uint8),

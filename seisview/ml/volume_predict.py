@@ -42,6 +42,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,7 @@ from seisview.core.errors import SeisviewError
 from seisview.core.tasks import TaskState
 from seisview.ml.data import scale_section
 from seisview.ml.device import is_oom, pick_device
-from seisview.ml.inference import MIN_SECTION_TRACES, _mean_probs, _views
+from seisview.ml.inference import MIN_SECTION_TRACES, _mean_probs, _views, class_probabilities
 from seisview.ml.snapshot import ModelSnapshot
 
 DIRECTIONS = ("inline", "crossline")
@@ -67,12 +68,21 @@ BLEND_SIGMA = 2.0
 
 @dataclass(frozen=True, eq=False)
 class BlockPrediction:
-    """What :func:`predict_block` gives for the block's core."""
+    """What :func:`predict_block` gives for the block's core; classes and uncertainty are
+    computed when first asked for (a volume job that stores only classes skips the entropy)."""
 
     probability: np.ndarray   # float32 (C, il, xl, sample), class c = label id c + 1
-    classes: np.ndarray       # uint8 (il, xl, sample), label ids 1..C
-    uncertainty: np.ndarray   # float32 (il, xl, sample), normalised entropy in [0, 1]
     version: int = 0          # the snapshot's version
+
+    @cached_property
+    def classes(self) -> np.ndarray:
+        """uint8 (il, xl, sample), label ids 1..C."""
+        return classes_of(self.probability)
+
+    @cached_property
+    def uncertainty(self) -> np.ndarray:
+        """float32 (il, xl, sample), normalised entropy in [0, 1]."""
+        return normalised_entropy(self.probability)
 
     @property
     def n_classes(self) -> int:
@@ -312,10 +322,11 @@ def _forward(net, dev, x: np.ndarray, keep: tuple[slice, slice], phases: int, fl
         if state is not None:
             state.check()
         chunk = x[i:i + per]
-        views = np.concatenate([_views(s, phases, flip) for s in chunk])  # (k * n_views, H, W)
+        views = chunk if n_views == 1 else \
+            np.concatenate([_views(s, phases, flip) for s in chunk])  # (k * n_views, H, W)
         t = torch.from_numpy(views)[:, None]
         try:
-            logits = net(t.to(dev, non_blocking=True))
+            probs = class_probabilities(net, t.to(dev, non_blocking=True))
         except Exception as exc:  # a CUDA out-of-memory: smaller batches, then the CPU
             if not (is_oom(exc) and dev.type != "cpu"):
                 raise
@@ -326,7 +337,8 @@ def _forward(net, dev, x: np.ndarray, keep: tuple[slice, slice], phases: int, fl
                 dev = torch.device("cpu")
                 net = net.to(dev)
             continue
-        probs = torch.stack([_mean_probs(lg, flip) for lg in logits.split(n_views)])
+        if n_views > 1:
+            probs = torch.stack([_mean_probs(v, flip) for v in probs.split(n_views)])
         p = probs[:, :, keep[0], keep[1]].float().cpu().numpy()
         if out is None:
             out = np.empty((n, *p.shape[1:]), np.float32)
@@ -438,7 +450,7 @@ def predict_block(model, block: np.ndarray, halo=0, *, origin: Sequence[int] | N
         p = _blend(p, blend, reach, r_lo, core[a])  # (section, C, sample, trace) of the core
         total += p.transpose(1, 0, 3, 2) if d == "inline" else p.transpose(1, 3, 0, 2)
     total /= np.float32(len(dirs))
-    return BlockPrediction(total, classes_of(total), normalised_entropy(total), snap.version)
+    return BlockPrediction(total, snap.version)
 
 
 def _blend(p: np.ndarray, sigma: float, reach: int, first: int, n: int) -> np.ndarray:

@@ -141,6 +141,27 @@ class FirstBreakPanel(QWidget):
         self.show_box.setChecked(True)
         self.show_box.setToolTip("Show the model's picks as dots coloured by confidence")
         lay.addWidget(self.show_box)
+        refine = QHBoxLayout()
+        self.onset_box = QComboBox()
+        for text, value in (("onsets: auto", None), ("onsets: AIC", True),
+                            ("onsets: network", False)):
+            self.onset_box.addItem(text, value)
+        self.onset_box.setToolTip("AIC: place each pick on the AIC onset near the network's "
+                                  "pick (the split between noise and signal); network: its step "
+                                  "as it is; auto: AIC for the shipped picker, network for a run "
+                                  "trained on your picks (it learnt where you pick). Applies to "
+                                  "the next prediction")
+        self.continuity_box = QCheckBox("trace continuity")
+        self.continuity_box.setChecked(False)
+        self.continuity_box.setToolTip("pick the best continuous path through the gather's "
+                                       "arrival probability (within 8 ms of each trace's own "
+                                       "pick), so a miss follows its neighbours' moveout. "
+                                       "Applies to the next prediction")
+        refine.addWidget(QLabel("Refine:"))
+        refine.addWidget(self.onset_box)
+        refine.addWidget(self.continuity_box)
+        refine.addStretch(1)
+        lay.addLayout(refine)
         row2 = QHBoxLayout()
         self.accept_btn = QPushButton("Accept into pick set")
         self.zoom_btn = QPushButton("Zoom to first breaks")
@@ -280,17 +301,22 @@ class FirstBreakPanel(QWidget):
             from seisview.ml.fb_pretrained import zero_shot_picks
 
             self.worker = Worker(zero_shot_picks, self.session.gathers, keys=keys,
-                                 name="fb-predict", nice=5)
+                                 name="fb-predict", nice=5, **self.refinement())
         else:
             from seisview.ml.firstbreak import predict_picks
 
             self.worker = Worker(predict_picks, self.snapshot, self.session.gathers, keys=keys,
-                                 name="fb-predict", nice=5)
+                                 name="fb-predict", nice=5, **self.refinement())
         self._zero_shot = self.snapshot is None
         self.worker.progress.connect(lambda f, _m: self.progress.setValue(int(f * 1000)))
         self.worker.finished.connect(self._on_predicted)
         self.worker.start()
         self._update_buttons()
+
+    def refinement(self) -> dict:
+        """The prediction's refinements as ``predict_picks`` takes them."""
+        return {"onset": self.onset_box.currentData(),
+                "continuity": self.continuity_box.isChecked()}
 
     def cancel(self) -> None:
         if self.worker is not None:
@@ -348,7 +374,7 @@ class FirstBreakPanel(QWidget):
             return
         key, gen = int(g.key), self._run_gen
         self.live = Worker(predict_picks, snap, self.session.gathers, keys=[key],
-                           name="fb-live", nice=5)
+                           name="fb-live", nice=5, **self.refinement())
         self.live.finished.connect(lambda end: self._on_live(end, key, snap.version, gen))
         self.live.start()
 
@@ -356,6 +382,8 @@ class FirstBreakPanel(QWidget):
         from seisview.qt.workers import TaskDone, TaskFailed
 
         self.live = None
+        if self._closing:  # a job that outlived shutdown's wait: the view may be gone
+            return
         if isinstance(end, TaskFailed):
             self.info.setText(f"live picks of gather {key} failed: {end.message}")
         fresh = gen == self._run_gen and self._version.get(key, -1) < version

@@ -19,7 +19,6 @@ amplitude along time as a second input channel (vertical sections; measured no b
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 
 import torch
@@ -158,5 +157,15 @@ class UNet(FaciesModel):
                 out[k::n] = y
             assert out is not None  # a batch has at least one sample
             return out
-        logp = torch.stack([torch.log_softmax(m(x).float(), 1) for m in self.members])
-        return (torch.logsumexp(logp, 0) - math.log(n)).to(x.dtype)
+        return torch.log(self.probabilities(x).clamp_min(1e-30)).to(x.dtype)
+
+    def probabilities(self, x: torch.Tensor) -> torch.Tensor:
+        """Class probabilities ``(n, C, H, W)`` in float32 (evaluation): the members' mean for
+        an ensemble. Prediction asks for these directly: the ensemble's logits go through a
+        log and a softmax again, which took as long as the convolutions on a CPU."""
+        if self.members is None:
+            return torch.softmax(self(x).float(), 1)
+        total = torch.softmax(self.members[0](x).float(), 1)
+        for m in self.members[1:]:  # not in place: receptive fields are found by autograd
+            total = total + torch.softmax(m(x).float(), 1)
+        return total / len(self.members)
