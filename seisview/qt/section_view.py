@@ -22,10 +22,11 @@ from seisview.core.section import SectionSpec
 from seisview.core.session import Session
 from seisview.qt.colormaps import lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
-from seisview.qt.image_pane import CrossLine, ImagePane, linear_pixel_transform
+from seisview.qt.image_pane import ImagePane, linear_pixel_transform
 from seisview.qt.signals import PerFrame, disconnect_all
 from seisview.qt.tools import NavigateTool
 from seisview.qt.view_keys import amplitude_label
+from seisview.qt.view_marks import CROSSHAIR_COLOR, LineMark
 from seisview.qt.workers import LatestRunner
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,6 @@ class SectionView(ImagePane):
         self.decimation = 1
         self._cursor_inside = False
         self._build_header()
-        pen = pg.mkPen((40, 40, 40, 200), width=1, style=Qt.PenStyle.DashLine)
         self.pos_lines = {}
         for kind_other, angle in zip(OTHER_LINES[kind], (90, 0), strict=True):
             line = pg.InfiniteLine(angle=angle, movable=True, pen=pg.mkPen((255, 200, 0), width=2),
@@ -63,11 +63,8 @@ class SectionView(ImagePane):
             line.sigPositionChanged.connect(lambda ln, k=kind_other: self._line_moved(k, ln))
             self.plot.addItem(line)
             self.pos_lines[kind_other] = line
-        self.cross = [CrossLine(a, pen) for a in (90, 0)]
-        for c in self.cross:
-            c.setZValue(90)
-            c.hide()
-            self.plot.addItem(c, ignoreBounds=True)
+        # the linked crosshair, painted over the plot from a picture of it (no scene items)
+        self.cross = [self.add_mark(LineMark(a, CROSSHAIR_COLOR)) for a in (90, 0)]
         self.plot_widget.installEventFilter(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._handles = []

@@ -8,6 +8,7 @@ stop the rest from being disconnected.
 from __future__ import annotations
 
 import logging
+import time
 
 from PyQt6 import sip
 
@@ -45,6 +46,7 @@ class FrameClock:
     """
 
     FRAME_MS = 16
+    NEAR_S = 0.002  # work within this of a frame lands in the same mouse event as the frame's
 
     def __init__(self):
         from PyQt6.QtCore import QCoreApplication, QTimer
@@ -54,6 +56,14 @@ class FrameClock:
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.FRAME_MS)
         self._timer.timeout.connect(self.flush)
+        self._last = -1.0  # perf_counter() when the last frame ran
+
+    def near_frame(self) -> bool:
+        """True when a frame ran just now or is due now: other coalesced work (the labels'
+        redraw of the map and crossings) started now would make one event carry both."""
+        if time.perf_counter() - self._last < self.NEAR_S:
+            return True
+        return self._timer.isActive() and self._timer.remainingTime() <= self.NEAR_S * 1000
 
     def ended(self) -> bool:
         return sip.isdeleted(self._timer)
@@ -70,6 +80,7 @@ class FrameClock:
     def flush(self) -> None:
         """Run every follower due now."""
         self._timer.stop()
+        self._last = time.perf_counter()
         due, self._due = self._due, {}
         for follower in due.values():
             try:
