@@ -148,3 +148,14 @@ def test_partial_decodes_from_many_threads_are_right(cube):
     for t in threads:
         t.join()
     assert not wrong
+
+
+def test_survey_blocks_hold_whole_inline_parts():
+    from seisview.io.store import survey_compressors
+
+    def block(shape):
+        return survey_compressors(shape, 4)[0].blocksize
+
+    assert block((651, 951, 462)) == 8 * 462 * 4  # F3: one inline's part of an 8 x 8 chunk
+    assert block((18, 52, 226)) == 2 * 8 * 226 * 4  # under 8 KB: two inlines' parts
+    assert block((5, 5, 50)) == 0  # even four would be tiny: Blosc's own choice
