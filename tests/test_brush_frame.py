@@ -32,7 +32,7 @@ def painting(labels_window, tmp_path):
 
 
 def _settle():
-    frame_clock().flush()
+    frame_clock().flush_all()
     for _ in range(3):
         QApplication.processEvents()
         QApplication.sendPostedEvents()
@@ -94,7 +94,7 @@ def test_other_views_follow_the_drag_once_per_frame_and_repaint_only_what_moved(
     assert s.cursor is not None and round(s.cursor.xl_idx) == 52
     assert t_view.cross[0].value() != pytest.approx(s.geometry.xl.number(52))  # not per move
     readout_before = w.readout.text()
-    frame_clock().flush()  # the frame: every follower at once, with the latest position
+    frame_clock().flush_all()  # the frames: every follower, with the latest position
     assert t_view.cross[0].value() == pytest.approx(s.geometry.xl.number(s.cursor.xl_idx))
     assert xl_view.cross[1].value() == pytest.approx(s.geometry.z_of(s.cursor.sample))
     assert m.marker.isVisible() and w.readout.text() != readout_before and "XL" in w.readout.text()
