@@ -93,7 +93,9 @@ def test_an_inline_decodes_only_its_blocks(tmp_path, cube, monkeypatch):
     assert ranges == [(3 * 8 * 37, 8 * 37)] * 3  # inline 3 of its chunk row, in each of 3 chunks
 
 
-@pytest.mark.parametrize("layout", LAYOUTS[:1] + LAYOUTS[3:], ids=lambda x: x[0])
+@pytest.mark.parametrize("layout", [*LAYOUTS[:1], *LAYOUTS[3:], (
+    "sharded, a block per two inlines", (16, 24, 37), (8, 8, 37), False,
+    (BloscCodec(cname="lz4", clevel=5, shuffle="shuffle", blocksize=2 * 8 * 37 * 4),))], ids=lambda x: x[0])
 def test_inline_reads_equal_zarr_with_missing_chunks(tmp_path, cube, layout):
     name, shards, inner, _, codec = layout
     arr = _array(tmp_path, name, cube, shards, inner, codec)

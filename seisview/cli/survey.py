@@ -33,8 +33,8 @@ def register(subparsers, groups) -> None:
     c.add_argument("--workers", type=int, metavar="N", help="local threads (default: one per core)")
     c.add_argument("--defer-time-major", action="store_true",
                    help="stop once the amplitudes are written (the store is usable); the time-major "
-                   "copy that makes time slices fast is then built in the background when the "
-                   "survey is first opened. Default: build it right after, on this machine")
+                   "copy that makes time slices fast is then built in the background when seisview "
+                   "first shows one of its time slices. Default: build it right after, on this machine")
     c.set_defaults(func=_convert)
 
 
