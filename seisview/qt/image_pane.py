@@ -18,6 +18,7 @@ from PyQt6.QtWidgets import QApplication, QGraphicsItem, QVBoxLayout, QWidget
 
 from seisview.qt.colormaps import auto_levels, colorize
 from seisview.qt.fast_image import FastImageItem, RGBAImageItem
+from seisview.qt.signals import frame_clock
 from seisview.qt.tools import NavigateTool, SectionTool, ToolEvent, buttons_of, modifiers_of
 from seisview.qt.view_keys import ViewKeys
 from seisview.qt.view_marks import Mark, MarkLayer
@@ -40,11 +41,13 @@ class ToolViewBox(pg.ViewBox):
         if ev.isStart():
             self._tool_drag = self.pane._dispatch("press", ev.buttonDownPos(), ev.modifiers(),
                                                   ev.buttons() | ev.button())
+            frame_clock().set_spread(self._tool_drag)  # a stroke: one view's repaint per event
         if self._tool_drag:
             ev.accept()
             if ev.isFinish():
                 self.pane._dispatch("release", ev.pos(), ev.modifiers(), ev.button())
                 self._tool_drag = False
+                frame_clock().set_spread(False)
             # the moves in between come straight from the viewport (ToolPlotWidget); one that
             # pyqtgraph still sends here is Qt replaying an old position, not the mouse
             return

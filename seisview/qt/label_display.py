@@ -31,7 +31,6 @@ from seisview.qt.view_marks import update_part
 
 Rect = tuple[int, int, int, int]  # r0, r1, c0, c1 of a section's array, half-open
 COALESCE_MS = 40
-OFF_FRAME_MS = 6  # a redraw due at a crosshair frame waits this long (into the next mouse event)
 
 
 # -- geometry of crossings (numpy only) -----------------------------------------------------------
@@ -286,11 +285,7 @@ class LabelDisplay(QObject):
                 self._on_changed(part.spec, (int(rr.min()), int(rr.max()) + 1, int(cc.min()), int(cc.max()) + 1))
 
     def _due(self) -> None:
-        # not in the same mouse event as the crosshair's frame: wait for the next event
-        if frame_clock().near_frame():
-            self._timer.start(OFF_FRAME_MS)
-        else:
-            self.flush()
+        frame_clock().solo(self.flush)  # not in the mouse event that carries the crosshair's frame
 
     def flush(self) -> None:
         """Emit the edits gathered so far now (the timer does it ~40 ms after the first)."""

@@ -112,7 +112,7 @@ class SectionView(ImagePane):
         s = self.session
         self.cursor_frame = PerFrame(self.on_cursor, self)  # the crosshair follows once per frame
         pairs = [(s.events.survey, self.on_survey), (s.events.position, self.on_position),
-                 (s.events.display, self._on_display), (s.events.cursor, self.cursor_frame),
+                 (s.events.display, self._on_display), (s.events.cursor, self._on_cursor_event),
                  (s.layers.events.inserted, self._on_layers), (s.layers.events.removed, self._on_layers),
                  (s.layers.events.moved, self._on_layers), (s.layers.events.changed, self._on_layer_changed)]
         for sig, slot in pairs:
@@ -194,6 +194,12 @@ class SectionView(ImagePane):
 
     def _on_display(self, _what: str) -> None:
         self.redraw_seismic()
+
+    def _on_cursor_event(self, cur) -> None:
+        if cur is not None and cur.origin == self.kind and self.viewbox._tool_drag:
+            self.on_cursor(cur)  # hides the lines now (then nothing): no frame tick of its own
+        else:
+            self.cursor_frame(cur)
 
     def on_cursor(self, cur) -> None:
         # while a tool drags in this view its pointer and brush ring show where it is: lines
