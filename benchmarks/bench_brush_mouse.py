@@ -148,8 +148,12 @@ def bench(size, n=60):
             labels.drag_to(row - 0.5, col - 0.5)
             painted_now()
 
+        others = {"crossline": w.section_views["crossline"], "time": w.section_views["time"], "map": w.map_view}
+        painted_n = count_paints({k: o.plot_widget.viewport() for k, o in others.items()})
         begin()
+        t_run = time.perf_counter()
         cmp = compare(core_stamp, mouse_move, n=n, warmup=3, runs=3, setup=pace)
+        t_run = time.perf_counter() - t_run
         timed_cpu = np.array(gui_cpu[3:3 + n] + gui_cpu[6 + n:6 + 2 * n] + gui_cpu[9 + 2 * n:]) * 1e3
         send(QMouseEvent.Type.MouseButtonRelease, pts[state["i"]], left, none)
         app.processEvents()
@@ -166,11 +170,33 @@ def bench(size, n=60):
           f"{np.percentile(timed_cpu, 95):.2f} ms, max {timed_cpu.max():.2f} ms")
     print(f"      ({painted} pixels painted, across the crossline and time slice shown: {crosses}; "
           f"{QApplication.platformName()})")
+    rates = ", ".join(f"{k} {c / t_run:.0f}/s" for k, c in painted_n.items())
+    print(f"      what the user sees: the other views repainted (their crosshair) {rates} while "
+          f"painting, with a move every 11 ms")
     if prof is not None:
         import pstats
 
         pstats.Stats(prof).sort_stats("tottime").print_stats(25)
     return cmp
+
+
+def count_paints(widgets: dict) -> dict:
+    """Paint events each widget gets from now on (``{name: count}``, updated in place)."""
+    from PyQt6.QtCore import QEvent, QObject
+
+    counts = dict.fromkeys(widgets, 0)
+    names = {id(wdg): k for k, wdg in widgets.items()}
+
+    class Counter(QObject):
+        def eventFilter(self, obj, ev):  # noqa: N802 (Qt's name)
+            if ev.type() == QEvent.Type.Paint and id(obj) in names:
+                counts[names[id(obj)]] += 1
+            return False
+
+    count_paints.keep = counter = Counter()
+    for wdg in widgets.values():
+        wdg.installEventFilter(counter)
+    return counts
 
 
 if __name__ == "__main__":

@@ -121,3 +121,24 @@ def test_time_stretch_resamples_crops_and_keeps_a_painted_pixel(small):
     assert xs.shape == (20, 3) and np.all(np.diff(xs[:, 0]) >= 0)
     assert xs[0, 0] == 0 and xs[-1, 0] == 9 and np.array_equal(qs, -xs)
     assert set(np.unique(ys)) == {0, 1, 2}
+
+
+def test_focus_centres_its_share_of_crops_on_the_focus_pixels(small):
+    vol, truth = small
+    strokes = thin_strokes(truth[2].T, fraction=0.05)
+    data = make_training_data(vol, {SectionSpec("inline", 2): strokes}, n_classes=6,
+                              val_fraction=0.0)
+    train = data.sections[0].train
+    cls = int(np.unique(train[train > 0])[-1])
+    focus = [train == cls]  # as if the starting model got only this class's stroke wrong
+
+    def has_cls(sampler):
+        return [bool((y == cls - 1).any()) for y in sampler.batch(40)[1]]
+
+    kw = dict(crop=48, context=8, phase_rotation=False, flip=False, gain=0, seed=2)
+    assert all(has_cls(CropSampler(data, focus=focus, focus_share=1.0, **kw)))
+    # without focus, classes are drawn evenly: most crops miss this one
+    assert sum(has_cls(CropSampler(data, **kw))) < 30
+    # an empty focus (the model fits every stroke) falls back to the plain sampler
+    empty = CropSampler(data, focus=[np.zeros_like(train, bool)], focus_share=1.0, **kw)
+    assert empty.focus_share == 0.0

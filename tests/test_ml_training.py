@@ -336,3 +336,26 @@ def test_a_continued_run_has_the_shorter_schedule(tmp_path):
     assert (other.self_train_after, other.min_steps) == (60, 100)
     full = continued_schedule(TrainConfig(model="unet", init=run, continued_scale=1.0))
     assert full.min_steps == 100
+
+
+def test_a_continued_run_focuses_on_the_strokes_its_start_gets_wrong(demo_small):
+    from seisview.ml.training import wrong_pixels
+
+    data = _data(demo_small)
+    net = UNet(6, base=4)
+    wrong = wrong_pixels(net, data, "cpu")
+    s = data.sections[0]
+    with torch.no_grad():
+        pred = net.eval()(torch.from_numpy(s.image)[None, None])[0].argmax(0).numpy() + 1
+    assert len(wrong) == 1 and wrong[0].shape == s.train.shape
+    assert np.array_equal(wrong[0], (s.train > 0) & (pred != s.train))
+    assert not wrong[0][s.train == 0].any()
+    # each wrong pixel 4x as likely as a right one: the share follows how many are wrong
+    from seisview.ml.training import focus_share
+
+    n = int((s.train > 0).sum())
+    few = [np.zeros_like(wrong[0])]
+    few[0][np.argwhere(s.train > 0)[0][0], np.argwhere(s.train > 0)[0][1]] = True
+    assert focus_share(few, data, 4.0) == pytest.approx(4 / (4 + n - 1))
+    assert focus_share([s.train > 0], data, 4.0) == 1.0
+    assert focus_share(None, data, 4.0) == 0.0

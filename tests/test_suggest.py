@@ -69,6 +69,16 @@ def test_ranking_spreads_over_sections_and_class_pairs_not_one_blob():
     assert [r.spec for r in ranked] == [other, blob]
 
 
+def test_ranking_spreads_over_depths_of_vertical_sections():
+    """The same doubt at the same depth on two inlines (a layer running across the survey)
+    and a weaker one deeper: the second pick goes deeper, not to the other inline's copy."""
+    a, b = SectionSpec("inline", 3), SectionSpec("inline", 9)
+    band = {(32, 64, 0, 64): (1, 2, 0.5)}
+    preds = {a: _pred(128, 64, band), b: _pred(128, 64, {**band, (96, 128, 0, 64): (1, 3, 0.8)})}
+    picks = rank_regions(preds, 2)
+    assert picks[0].row == 32 and (picks[1].spec, picks[1].row) == (b, 96)
+
+
 @pytest.fixture(scope="module")
 def time_project(tmp_path_factory):
     """A cut of the demo survey (time, ms) as a project with strokes on one inline and a

@@ -214,11 +214,15 @@ class CropSampler:
     pixels within ``context`` of a crop edge that is not a section edge (the
     network would see padding there that it never sees when predicting the
     whole section).
+
+    ``focus`` (one bool mask per section of ``data``, or None): painted pixels to centre
+    ``focus_share`` of the crops on (each of them alike): a continued run's strokes that its
+    starting model gets wrong, which are otherwise a small share of the crops.
     """
 
     def __init__(self, data: TrainingData, crop: int = 128, context: int = 0, *,
                  phase_rotation: bool = True, flip: bool = True, gain: float = 0.2,
-                 stretch: float = 0.0, seed: int = 0):
+                 stretch: float = 0.0, seed: int = 0, focus=None, focus_share: float = 0.0):
         self.data = data
         self.context = int(context)
         self.phase_rotation, self.flip, self.gain = phase_rotation, flip, gain
@@ -233,10 +237,19 @@ class CropSampler:
                 r, q = np.nonzero(s.train == c)
                 self.pixels.setdefault(int(c), []).append((i, r, q))
         self.classes = sorted(self.pixels)
+        self.focus: list[tuple[int, np.ndarray, np.ndarray]] = []
+        for i, (s, f) in enumerate(zip(data.sections, focus or (), strict=False)):
+            r, q = np.nonzero((s.train > 0) & np.asarray(f, bool))
+            if r.size:
+                self.focus.append((i, r, q))
+        self.focus_share = float(focus_share) if self.focus else 0.0
 
     def _one(self):
         rng = self.rng
-        entries = self.pixels[self.classes[rng.integers(len(self.classes))]]
+        if self.focus_share and rng.random() < self.focus_share:
+            entries = self.focus  # any focus pixel alike: a few of one class draw few crops
+        else:
+            entries = self.pixels[self.classes[rng.integers(len(self.classes))]]
         sizes = np.array([len(e[1]) for e in entries], float)
         i, rows, cols = entries[rng.choice(len(entries), p=sizes / sizes.sum())]
         k = rng.integers(len(rows))

@@ -6,8 +6,9 @@ One ranking serves the Training dock's "Label here next" list and ``seisview sug
 A box is worth painting when the model is unsure there (mean normalised softmax entropy
 of its unlabelled pixels). Ten boxes on one uncertain blob teach about as much as one, so
 the boxes are picked one at a time and each pick lowers the worth of what resembles it:
-other boxes near it (``NEAR``), on its section (``SAME_SECTION``), and between the same two
-classes (``SAME_PAIR``: the two classes the model hesitates between there). Sections that
+other boxes near it (``NEAR``), on its section (``SAME_SECTION``), between the same two
+classes (``SAME_PAIR``: the two classes the model hesitates between there), and at its depth
+on any vertical section (``SAME_LEVEL``: layers run across the survey). Sections that
 already carry labels count less (``PAINTED``): the network has seen them; an uncertain
 region on an unseen section says more about the rest of the survey.
 (``benchmarks/bench_active_learning.py`` measures the ranking against random placement.)
@@ -32,6 +33,10 @@ MIN_TRACES = 64  # narrower sections (a 2-D line's single-trace inlines) are not
 SAME_SECTION = 0.7
 SAME_PAIR = 0.8
 NEAR = 0.5       # a box within two windows of a picked one on the same section
+# a box at the depth of a picked one (rows within half a window) on any vertical section:
+# layers run across the survey, so the same level is often the same unit and the same
+# mistake (on the demo, all five first suggestions of every seed answered with one class)
+SAME_LEVEL = 0.5
 PAINTED = 0.5    # a section that already has labels
 
 
@@ -169,6 +174,9 @@ def rank_regions(predictions: Mapping[SectionSpec, object], n: int = TOP, *,
                     worth[j] *= NEAR
             if c.pair == best.pair:
                 worth[j] *= SAME_PAIR
+            if (c.spec.kind != "time" and best.spec.kind != "time"
+                    and abs(c.row - best.row) < best.height // 2 + 1):
+                worth[j] *= SAME_LEVEL
     return chosen
 
 

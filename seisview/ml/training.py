@@ -96,6 +96,11 @@ class TrainConfig:
     # rounds of suggestions: the full schedule 0.916 at 186 steps a round, half 0.911 at 96,
     # 36 steps without self-training 0.879)
     continued_scale: float = 0.5
+    # in such a continued run, a painted pixel the starting model gets wrong is this many times
+    # as likely to centre a crop as one it gets right (the new strokes that teach it something
+    # otherwise get a tenth to a fifth of the crops, the rest going to older strokes it already
+    # fits); a weight, not a fixed share, so a handful of wrong pixels never draw half the crops
+    focus_weight: float = 4.0
     # batch-norm statistics of each snapshot from a strip of this many traces of each section
     # (0: whole sections)
     norm_width: int = 64
@@ -218,6 +223,29 @@ def calibrate_norm(net: torch.nn.Module, data: TrainingData, device, width: int 
         net.eval()
 
 
+@torch.no_grad()
+def wrong_pixels(net: torch.nn.Module, data: TrainingData, device) -> list[np.ndarray]:
+    """Per labelled section, the painted training pixels ``net`` labels wrong (bool masks)."""
+    was_training = net.training
+    net.eval()
+    out = []
+    for s in data.sections:
+        pred = net(torch.from_numpy(s.image)[None, None].to(device))[0].argmax(0) + 1
+        out.append((s.train > 0) & (pred.cpu().numpy() != s.train))
+    net.train(was_training)
+    return out
+
+
+def focus_share(focus, data: TrainingData, weight: float) -> float:
+    """The share of crops to centre on ``focus`` pixels: theirs if each counted ``weight`` times
+    among the painted training pixels (0 without focus pixels)."""
+    if not focus:
+        return 0.0
+    n_focus = sum(int(f.sum()) for f in focus)
+    n_all = sum(int((s.train > 0).sum()) for s in data.sections)
+    return weight * n_focus / max(weight * n_focus + n_all - n_focus, 1)
+
+
 def _strip(image: np.ndarray, width: int, where: float) -> np.ndarray:
     """``width`` columns of ``image`` (all rows) centred at fraction ``where`` of its width."""
     w = image.shape[1]
@@ -273,9 +301,13 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
         context: int = net.context  # type: ignore[assignment]  # torch types attributes Tensor | Module
         opt, sched = make_optimizer(config, net)
         oom = OOMFallback(device, config.batch_size)
+        continued = config.init is not None and config.init.model == config.model
+        focused = continued and config.focus_weight > 1
+        focus = wrong_pixels(net, data, device) if focused else None
         sampler = CropSampler(data, config.crop, context, phase_rotation=config.phase_rotation,
                               gain=config.gain, flip=config.flip, stretch=config.stretch,
-                              seed=config.seed)
+                              seed=config.seed, focus=focus,
+                              focus_share=focus_share(focus, data, config.focus_weight))
         del gen
         ema = WeightAverage(net, config.ema) if config.ema > 0 else None
         members = int(getattr(net, "n_members", 1))
@@ -302,10 +334,14 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
                         raise SeisviewError("the number of classes changed during training",
                                             hint="restart training to add a class")
                     data = fresh
+                    shown = ema.model(net) if ema is not None else net
+                    focus = wrong_pixels(shown, data, oom.device) if focused else None
                     sampler = CropSampler(data, config.crop, context,
                                           phase_rotation=config.phase_rotation,
                                           gain=config.gain, flip=config.flip,
-                                          stretch=config.stretch, seed=config.seed + epoch)
+                                          stretch=config.stretch, seed=config.seed + epoch,
+                                          focus=focus, focus_share=focus_share(
+                                              focus, data, config.focus_weight))
             net.train()
             losses, accs = [], []
             t_epoch = time.monotonic()
@@ -476,4 +512,4 @@ def _move_optimizer(opt: torch.optim.Optimizer, device) -> None:
 
 
 __all__ = ["TrainConfig", "train", "evaluate", "transfer_weights", "build_for", "continued_schedule",
-           "model_settings", "replace"]
+           "model_settings", "replace", "wrong_pixels", "focus_share"]
