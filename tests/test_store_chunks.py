@@ -118,3 +118,44 @@ def test_whole_shards_read_as_regions(tmp_path, cube):
         region = tuple(slice(k * s, min((k + 1) * s, n)) for k, s, n in zip(key, files.shard, cube.shape,
                                                                              strict=True))
         assert np.array_equal(files.read_shard(key), arr[region])
+
+
+def test_partial_decodes_from_many_threads_are_right(cube):
+    """The sections' shards are decoded on a thread pool: blosc_getitem keeps no shared state."""
+    import threading
+
+    from numcodecs import Blosc
+
+    from seisview.io import blosc_calls
+
+    blosc_calls.unsplit_blocks()
+    chunks = [np.ascontiguousarray(cube[i:i + 8, j:j + 8]) for i in range(0, 40, 8) for j in range(0, 48, 8)]
+    frames = [Blosc("lz4", 5, Blosc.SHUFFLE, blocksize=8 * 37 * 4).encode(c) for c in chunks]
+    wrong = []
+
+    def work(seed):
+        rng = np.random.default_rng(seed)
+        for _ in range(400):
+            n, a = int(rng.integers(len(chunks))), int(rng.integers(8))
+            out = np.empty(8 * 37, np.float32)
+            if not blosc_calls.decode_range(frames[n], a * 8 * 37, 8 * 37, out) or \
+                    not np.array_equal(out, chunks[n][a].ravel()):
+                wrong.append((n, a))
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not wrong
+
+
+def test_survey_blocks_hold_whole_inline_parts():
+    from seisview.io.store import survey_compressors
+
+    def block(shape):
+        return survey_compressors(shape, 4)[0].blocksize
+
+    assert block((651, 951, 462)) == 8 * 462 * 4  # F3: one inline's part of an 8 x 8 chunk
+    assert block((18, 52, 226)) == 2 * 8 * 226 * 4  # under 8 KB: two inlines' parts
+    assert block((5, 5, 50)) == 0  # even four would be tiny: Blosc's own choice
