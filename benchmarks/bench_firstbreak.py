@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -366,6 +367,8 @@ def bench_table(gs, truth: dict, args) -> list[dict]:
                         cfg = FirstBreakConfig(steps=args.ft_steps, seed=seed, init="pretrained",
                                                lr=args.ft_lr)
                     done = _trained(cfg, data, args, f"fb-table-{choice}-{method}-{seed}")
+                    if done is None:
+                        continue
                     cpu = time.process_time() - c0
                     for suffix, kw in variants:
                         pred = predict_picks(done.snapshot, gs, keys=sorted(test), **kw)
@@ -373,7 +376,8 @@ def bench_table(gs, truth: dict, args) -> list[dict]:
                                      **_score_row(pred, truth, test, clear), "cpu_s": cpu,
                                      "steps": done.steps, "snap": done.snapshot.meta.get("snap")})
                         print(_fmt_table(rows[-1]), flush=True)
-    print("\nmean over choices of shots and seeds (min-max), share within 2 ms of the others:")
+    print("\nmean over choices of shots and seeds (min-max), share within 2 ms of the others "
+          f"(load average {os.getloadavg()[0]:.1f}):")
     for n_shots in args.table_shots:
         for method in [m + suffix for m in ("STA/LTA", "zero-shot", *args.table_methods)
                        for suffix, _ in variants]:
@@ -398,6 +402,8 @@ def _trained(cfg, data, args, name: str):
     saved = Path(args.load_dir or ".") / f"{name}.safetensors"
     if args.load_dir and saved.is_file():
         return SimpleNamespace(snapshot=load_checkpoint(saved), steps=0, history=())
+    if args.only_saved:
+        return None
     done = run_training(cfg, data)
     if args.save_dir:
         save_run_checkpoint(Path(args.save_dir) / name, done.snapshot)
@@ -453,6 +459,8 @@ def main() -> None:
     ap.add_argument("--ft-steps", type=int, default=None,
                     help="fine-tuning steps (default: the dock's and CLI's)")
     ap.add_argument("--ft-lr", type=float, default=None)
+    ap.add_argument("--only-saved", action="store_true",
+                    help="--table with --load-dir: score the saved runs only, train none")
     ap.add_argument("--refine", default="plain,both",
                     help="--table: score every picker with these placements of its picks "
                          f"({', '.join(REFINE_VARIANTS)}); STA/LTA takes the onset only")

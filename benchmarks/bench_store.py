@@ -195,10 +195,18 @@ def run_layouts(shape, work: Path, n: int) -> None:
 
 # -- conversion and reads ----------------------------------------------------------------
 def run_convert(shape, work: Path, n: int) -> None:
+    import time
+
     import segyio
 
     from seisview.io.cache import build_cache, open_cache
     from seisview.io.segy import scan
+
+    try:
+        from seisview.io.store_time_major import build_time_major
+        deferred = True  # the conversion writes the amplitudes; the copy is built after
+    except ImportError:  # a checkout from before the copy was deferred
+        deferred = False
 
     sgy = write_segy(work / "survey.sgy", survey_cube(shape))
     size = sgy.stat().st_size
@@ -215,6 +223,11 @@ def run_convert(shape, work: Path, n: int) -> None:
         shutil.rmtree(out, ignore_errors=True)
         build_cache(scan(sgy), out)
 
+    def complete():  # the store with its time-major copy (what `seisview convert` leaves)
+        convert()
+        if deferred:
+            build_time_major(out)
+
     raw_read()
     conv = compare(raw_read, convert, n=1, warmup=0)
     print(conv.line("convert / raw read of the cached file", "goal <= 2x (0.5x the speed)",
@@ -222,13 +235,33 @@ def run_convert(shape, work: Path, n: int) -> None:
     cold = compare(raw_read, convert, n=1, warmup=0, setup=lambda side: evict(sgy))
     print(cold.line("convert / raw read, SEG-Y evicted first", "goal <= 2x",
                     names=("convert", "raw read")))
+    n_il, n_xl, ns = shape
+    i, j, k = n_il // 2, n_xl // 2, ns // 2
+    if deferred:
+        both = compare(raw_read, complete, n=1, warmup=0)
+        print(both.line("convert + time-major copy / raw read of the cached file",
+                        names=("convert + copy", "raw read")))
+        convert()
+        os.sync()
+        nbytes, _ = disk_usage(out)
+        print(f"  store without the copy {nbytes / 1e6:.0f} MB = {nbytes / size:.2f}x the SEG-Y")
+        pending = open_cache(out)
+        pending.data.on_time_slice = None  # timed here, not built in the background
+        with segyio.open(sgy) as f:
+            for what, setup in (("cold", lambda side: evict(sgy if side == "baseline" else out)),
+                                ("warm", None)):
+                c = compare(lambda: f.depth_slice[k], lambda: pending.time_slice(k), n=2, setup=setup)
+                print(c.line(f"time slice before the copy is built (trace-major chunks) {what}",
+                             names=("store", "segyio")))
+        c0, t0 = time.process_time(), time.perf_counter()
+        build_time_major(out)
+        print(f"  the time-major copy built alone: {time.perf_counter() - t0:.2f} s, CPU "
+              f"{time.process_time() - c0:.2f} s, {loadavg()}")
     nbytes, nfiles = disk_usage(out)
     print(f"  store {nbytes / 1e6:.0f} MB in {nfiles} files = {nbytes / size:.2f}x the SEG-Y "
           f"(amplitude + time-major copy)")
     os.sync()
     vol = open_cache(out)
-    n_il, n_xl, ns = shape
-    i, j, k = n_il // 2, n_xl // 2, ns // 2
 
     def fresh(fn):  # the user's Volume, without its decoded-chunk cache
         def call():
@@ -260,15 +293,37 @@ def run_convert(shape, work: Path, n: int) -> None:
 
 
 _CONVERT_CHILD = """
-import json, shutil, sys, time
+import json, shutil, sys, threading, time
 sys.path.insert(0, {root!r})
 from seisview.io.cache import build_cache
 from seisview.io.segy import scan
+
+def rss():  # (resident, anonymous) MiB: mapped file pages count in the first only
+    got = dict(x.split(":") for x in open("/proc/self/status") if x.startswith(("VmRSS", "RssAnon")))
+    return int(got["VmRSS"].split()[0]) / 1024, int(got["RssAnon"].split()[0]) / 1024
+
+peak, stop = [(0.0, 0.0)], threading.Event()
+
+def sample():  # every 10 ms (VmHWM would include the scan's mapped file pages)
+    while not stop.wait(0.01):
+        now = rss()
+        peak[0] = (max(peak[0][0], now[0]), max(peak[0][1], now[1]))
+
 shutil.rmtree({out!r}, ignore_errors=True)
 rep = scan({sgy!r})
+before = rss()
+threading.Thread(target=sample, daemon=True).start()
 t, c = time.perf_counter(), time.process_time()
 build_cache(rep, {out!r})
-print(json.dumps([time.perf_counter() - t, time.process_time() - c]))
+usable = [time.perf_counter() - t, time.process_time() - c]
+peak_convert, peak[0] = peak[0], (0.0, 0.0)
+try:
+    from seisview.io.store_time_major import build_time_major
+    build_time_major({out!r})
+except ImportError:  # a checkout whose conversion writes the copy itself
+    pass
+stop.set()
+print(json.dumps([*usable, time.perf_counter() - t, time.process_time() - c, *before, *peak_convert, *peak[0]]))
 """
 
 
@@ -280,24 +335,34 @@ def run_convert_vs(shape, work: Path, n: int, against: str) -> None:
 
     sgy = write_segy(work / "survey.sgy", survey_cube(shape))
     here = str(Path(__file__).resolve().parents[1])
-    cpu: dict[str, list[float]] = {"this": [], "other": []}
+    got: dict[str, list[list[float]]] = {"this": [], "other": []}
 
     def child(root: str, side: str):
         def call():
             code = _CONVERT_CHILD.format(root=root, sgy=str(sgy), out=str(work / f"{side}.zarr"))
             env = {**os.environ, "PYTHONPATH": root}
-            got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+            run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                                  check=True)
-            wall, c = json.loads(got.stdout.strip().splitlines()[-1])
-            cpu[side].append(c)
-            return wall
+            got[side].append(json.loads(run.stdout.strip().splitlines()[-1]))
+            return got[side][-1][0]
         return call
 
     print(f"== conversion, this checkout / {against}, {shape}, {loadavg()}")
     c = compare(child(against, "other"), child(here, "this"), n=n, warmup=0, returns_value=True)
-    print(c.line("convert this / other (wall in build_cache)", names=("this", "other")))
-    print(f"      CPU s median: this {np.median(cpu['this']):.2f}, other {np.median(cpu['other']):.2f} "
-          f"({np.median(cpu['this']) / np.median(cpu['other']):.2f}x)")
+    print(c.line("convert this / other (wall in build_cache: until the store is usable)",
+                 names=("this", "other")))
+    med = {side: np.median(np.array(v), axis=0) for side, v in got.items()}
+    walls = np.array(got["this"])[:, 2] / np.array(got["other"])[:, 2]
+    print(f"      CPU s median until usable: this {med['this'][1]:.2f}, other {med['other'][1]:.2f} "
+          f"({med['this'][1] / med['other'][1]:.2f}x)")
+    print(f"      with the time-major copy: wall this {med['this'][2]:.2f} s, other {med['other'][2]:.2f} s "
+          f"(pairs' ratios {' '.join(f'{r:.2f}' for r in walls)}), CPU this {med['this'][3]:.2f} s, "
+          f"other {med['other'][3]:.2f} s")
+    for side in ("this", "other"):
+        m = med[side]
+        print(f"      {side}: resident MiB (sampled every 10 ms, median of the runs; anonymous in brackets, "
+              f"the rest mapped file pages) after the scan {m[4]:.0f} ({m[5]:.0f}), peak in build_cache "
+              f"{m[6]:.0f} ({m[7]:.0f}), peak in the copy's build {m[8]:.0f} ({m[9]:.0f})")
     for side in ("this", "other"):
         nbytes, nfiles = disk_usage(work / f"{side}.zarr")
         print(f"  {side}: {nbytes / 1e6:.0f} MB in {nfiles} files")

@@ -363,6 +363,9 @@ def test_damaged_caches_are_one_line_and_the_automatic_one_is_rebuilt(tmp_path, 
     monkeypatch.setenv("SEISVIEW_RAM_BUDGET_GB", str(1e-9))
     first = load(p)
     auto = cache_path_for(scan(p))
+    from seisview.io.store_time_major import build_time_major
+
+    build_time_major(auto)  # as the first time slice would have, in the background
     shutil.rmtree(auto / "time_major")  # the survey's own cache damaged on disk
     again = load(p)
     assert not again.in_memory and np.array_equal(again.time_slice(7), mem.time_slice(7))

@@ -27,6 +27,7 @@ from seisview.core.errors import SeisviewError
 from seisview.io.cache import build_cache, cache_path_for, open_cache
 from seisview.io.cache_files import MANIFEST, clean_leftovers
 from seisview.io.segy import load, scan
+from seisview.io.store_time_major import build_time_major, wait_for_background
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -70,7 +71,9 @@ DAMAGE = [_drop_chunks, _drop_mask, _truncate_one, _grow_one, _no_manifest, _bad
 def survey(tmp_path_factory) -> tuple[Path, Path]:
     d = tmp_path_factory.mktemp("cache")
     p = make(d / "s.sgy", n_il=20, n_xl=20, ns=40)
-    return p, build_cache(scan(p), d / "good.zarr")
+    out = build_cache(scan(p), d / "good.zarr")
+    build_time_major(out)  # damage to the copy built after the conversion is caught too
+    return p, out
 
 
 @pytest.mark.parametrize("damage", DAMAGE, ids=lambda f: f.__name__.strip("_"))
@@ -97,12 +100,14 @@ def test_a_damaged_survey_cache_is_rebuilt_not_served(survey, tmp_path, damage, 
     mem = load(src, use_cache=False)
     load(src)
     auto = cache_path_for(scan(src))
+    build_time_major(auto)  # as the first time slice would have, in the background
     damage(auto)
     again = load(src)
     assert not again.in_memory and again.live.all()
     for i in range(20):
         assert np.array_equal(again.inline(i), mem.inline(i))
     assert np.array_equal(again.time_slice(7), mem.time_slice(7))
+    assert wait_for_background(auto, timeout=60)
     assert not [p for p in auto.parent.iterdir() if p.name.startswith(".")]
 
 

@@ -21,6 +21,7 @@ from seisview.io.cache import build_cache, open_cache
 from seisview.io.segy import load, scan
 from seisview.io.segy_write import write_volume_segy
 from seisview.io.store import create_store, open_store
+from seisview.io.store_time_major import build_time_major
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -36,7 +37,9 @@ def converted(tmp_path_factory):
     data = _cube((21, 19, 33))
     geom = SurveyGeometry.regular(21, 19, 33, dt=2.0, t0=100.0, il_first=300, xl_first=1000)
     sgy = write_volume_segy(d / "s.sgy", data, geom)
-    return sgy, data, build_cache(scan(sgy), d / "s.zarr", workers=2)
+    out = build_cache(scan(sgy), d / "s.zarr", workers=2)
+    build_time_major(out, workers=2)  # as `seisview convert` does after the amplitudes
+    return sgy, data, out
 
 
 def test_xarray_opens_the_store_with_survey_dims_and_coordinates(converted):

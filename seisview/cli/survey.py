@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 
 def _add_bytes(p) -> None:
@@ -30,6 +31,10 @@ def register(subparsers, groups) -> None:
                    help="run on this dask.distributed scheduler (tcp://host:8786); its workers must "
                    "see PATH and OUT under the same paths. Default: threads on this machine")
     c.add_argument("--workers", type=int, metavar="N", help="local threads (default: one per core)")
+    c.add_argument("--defer-time-major", action="store_true",
+                   help="stop once the amplitudes are written (the store is usable); the time-major "
+                   "copy that makes time slices fast is then built in the background when seisview "
+                   "first shows one of its time slices. Default: build it right after, on this machine")
     c.set_defaults(func=_convert)
 
 
@@ -98,8 +103,16 @@ def _convert(args) -> int:
         from seisview.core.errors import SeisviewError
 
         raise SeisviewError(f"--workers {args.workers} is not a number of threads", hint="give 1 or more")
+    t0 = time.perf_counter()
     out = build_cache(rep, args.out, TaskState(progress), scheduler=args.scheduler, workers=args.workers)
     for w in rep.warnings:
         print(f"warning: {w}", file=sys.stderr)
-    print(f"wrote {out} ({rep.geometry.il.count if rep.geometry else 1} inlines)")
+    print(f"wrote {out} ({rep.geometry.il.count if rep.geometry else 1} inlines) in "
+          f"{time.perf_counter() - t0:.1f} s; it is usable from now on")
+    if not args.defer_time_major:
+        from seisview.io.store_time_major import build_time_major
+
+        t0, last[0] = time.perf_counter(), -1
+        build_time_major(out, state=TaskState(progress), workers=args.workers)
+        print(f"time-major copy (fast time slices) written in {time.perf_counter() - t0:.1f} s")
     return 0

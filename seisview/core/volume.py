@@ -114,6 +114,12 @@ class Volume:
                     self._time_major = time_major_of(np.asarray(self.data))
         return self._time_major
 
+    def set_time_major(self, copy) -> None:
+        """Take a ``(sample, il, xl)`` copy that became available later (a store's copy, built
+        in the background after the conversion)."""
+        with self._time_major_lock:
+            self._time_major = copy
+
     @property
     def time_major_ready(self) -> bool:
         """The time-major copy exists (reading it does not build it)."""

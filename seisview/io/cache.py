@@ -114,14 +114,14 @@ def _remove(folder: Path) -> None:
 
 
 def _write(report, geometry, il_idx, xl_idx, tmp: Path, state: TaskState, scheduler, workers) -> None:
-    """Fill the folder ``tmp``: amplitudes and their time-major copy tile by tile, the mask,
-    the attributes, the manifest last."""
+    """Fill the folder ``tmp``: amplitudes tile by tile, the mask, the attributes, the
+    manifest last (the time-major copy is built afterwards: ``io.store_time_major``)."""
     from seisview.io.store_convert import run_tiles, tile_jobs
 
     store = create_store(tmp, geometry, attrs={"seisview_source": str(report.path),
                                                "seisview_source_key": source_key(report),
                                                "seisview_scan": report.to_json_dict()})
-    store.add_variable("amplitude", "float32", time_major=True,
+    store.add_variable("amplitude", "float32",  # its time-major copy comes later (io.store_time_major)
                        attrs={"long_name": "amplitude", "source": Path(report.path).name})
     live, bad = run_tiles(tile_jobs(report, tmp, geometry, il_idx, xl_idx), state, scheduler, workers)
     store.add_map("live", live)

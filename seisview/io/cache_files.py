@@ -51,6 +51,24 @@ def write_manifest(root: Path) -> None:
     os.replace(tmp, root / MANIFEST)
 
 
+def add_to_manifest(root: Path, paths: list[str]) -> None:
+    """Add files, or every file under folders (``paths`` relative to ``root``), to its manifest
+    once they are whole (the time-major copy, built after the conversion); the rest is kept."""
+    data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+    sizes = dict(data["sizes"])
+    for rel in paths:
+        p = root / rel
+        found = [p] if p.is_file() else [Path(d, n) for d, _, names in os.walk(p) for n in names]
+        for f in found:
+            sizes[f.relative_to(root).as_posix()] = f.stat().st_size
+    tmp = root / (MANIFEST + f".tmp{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump({"files": len(sizes), "bytes": sum(sizes.values()), "sizes": sizes}, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, root / MANIFEST)
+
+
 def check_manifest(root: Path) -> None:
     """Raise ``ValueError`` naming what is wrong when ``root`` does not match its manifest."""
     try:

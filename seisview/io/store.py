@@ -12,9 +12,12 @@ Layout (``seisview-store/2``), readable by ``xarray.open_zarr(path)`` as a Datas
   so it gets the survey's dims, coordinates and chunks;
 - optional time-major copies ``(z, inline, crossline)`` in the subgroup ``time_major/`` (out of
   xarray's sight: the Dataset shows each variable once), for time slices that read few bytes;
+  the amplitudes' copy is built after the conversion (``io.store_time_major``) and appears
+  under its name only once complete;
 - the survey's amplitudes and their copy are sharded (zarr v3 ``sharding_indexed``): chunks of
   8 x 8 whole traces (copy: 8 samples x one shard of traces) in shards of about 128 x 128
-  traces, one file each. A ``seisview-store/1`` store of amplitudes (16 x 16-trace chunks, one
+  traces, one file each; the survey's chunks are Blosc-compressed in blocks of one inline's part
+  (``survey_compressors``), plain Blosc frames any reader decodes. A ``seisview-store/1`` store of amplitudes (16 x 16-trace chunks, one
   file per chunk) is refused in one line, and a survey's automatic one rebuilt; one holding only
   results (predictions, attributes: unchanged layout) is used as it is.
 
@@ -95,6 +98,21 @@ def default_compressors() -> tuple:
     from zarr.codecs import BloscCodec
 
     return (BloscCodec(cname="lz4", clevel=5, shuffle="shuffle"),)
+
+
+def survey_compressors(shape: Sequence[int], itemsize: int) -> tuple:
+    """The codec of the survey-chunked variables: as :func:`default_compressors`, with Blosc
+    blocks of one inline's part of a chunk (``chunk crosslines x samples``; of 2, 4 inlines'
+    parts when one is under 8 KB), so an inline read decodes only its own blocks
+    (``io.blosc_calls``). Small blocks compress less: on real crops 6 % more bytes at
+    14.5-14.8 KB blocks (F3, Volve), 11 % at 7 KB (measurements.md, third round)."""
+    from zarr.codecs import BloscCodec
+
+    ci, cx, ns = survey_chunks(shape)
+    part, k = cx * ns * int(itemsize), 1
+    while k < ci and k * part < 8192:
+        k *= 2
+    return (BloscCodec(cname="lz4", clevel=5, shuffle="shuffle", blocksize=k * part if k < ci else 0),)
 
 
 class SurveyStore:
@@ -209,10 +227,11 @@ class SurveyStore:
                                     hint="write to a new store, or remove the variable first")
             return arr
         shards = self.shards if chunks is None and not lead_sizes else None
+        codec = (survey_compressors(self.geometry.shape, np.dtype(dtype).itemsize) if shards
+                 else default_compressors())
         arr = self.group.create_array(name, shape=shape, chunks=(*([1] * len(lead_sizes)), *body),
                                       shards=shards, dtype=dtype, fill_value=fill_value,
-                                      dimension_names=dims, compressors=default_compressors(),
-                                      overwrite=overwrite)
+                                      dimension_names=dims, compressors=codec, overwrite=overwrite)
         if attrs:
             arr.attrs.update(dict(attrs))
         if time_major:

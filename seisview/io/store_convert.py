@@ -1,9 +1,9 @@
 """SEG-Y -> store conversion as a dask graph over tiles of traces.
 
-Each task decodes one tile of ``TILE`` x ``TILE`` traces (whole time-major chunks in both
-line directions, whole survey chunks inside) straight from the file's memory map with the
-SEG-Y decoders of :mod:`seisview.io.segy_format`, and writes its part of ``amplitude`` and
-of the time-major copy; no two tasks touch one chunk, so they run on any mix of threads,
+Each task decodes one tile of traces (one shard of the survey's chunks) straight from the
+file's memory map with the SEG-Y decoders of :mod:`seisview.io.segy_format`, and writes its
+part of ``amplitude``; the time-major copy is built afterwards from the store
+(:mod:`seisview.io.store_time_major`: the survey is usable before it). No two tasks touch one chunk, so they run on any mix of threads,
 processes or ``dask.distributed`` workers (which must see the SEG-Y and the output folder
 under the same paths). The dead-trace mask comes back to the caller, written once at the end.
 """
@@ -18,10 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from seisview.core.tasks import TaskState
-from seisview.core.volume import transpose_into
 from seisview.io.mapped import needs_release, release
 from seisview.io.segy_format import TraceLayout, decode, samples_view
-from seisview.io.store import time_major_chunks
+from seisview.io.store import survey_shards
 from seisview.io.store_chunks import chunk_files
 
 _FLOAT_FORMATS = (1, 5, 6)
@@ -97,12 +96,7 @@ def decode_tile(job: TileJob) -> tuple[np.ndarray, np.ndarray, int]:
 def convert_tile(job: TileJob) -> tuple[int, int, np.ndarray, int]:
     """Decode one tile and write it into the store at ``job.out``; returns ``(i0, j0, live, bad)``."""
     block, live, bad = decode_tile(job)
-    ti, tx, _ = block.shape
-    flipped = np.empty((block.shape[2], ti, tx), np.float32)
-    transpose_into(flipped, 0, block)  # in cache-sized tiles: far less CPU than numpy's copy
-    for name, start, data in (("amplitude", (job.i0, job.j0, 0), block),
-                              ("time_major/amplitude", (0, job.i0, job.j0), flipped)):
-        _write_whole_chunks(job.out, name, start, data)
+    _write_whole_chunks(job.out, "amplitude", (job.i0, job.j0, 0), block)
     return job.i0, job.j0, live, bad
 
 
@@ -130,13 +124,13 @@ def trace_grid(il_idx: np.ndarray, xl_idx: np.ndarray, shape: tuple[int, int]) -
 
 
 def tile_jobs(report, out: Path, geometry, il_idx, xl_idx) -> list[TileJob]:
-    """The tasks of a conversion: tiles as large as one time-major chunk in both line directions."""
+    """The tasks of a conversion: one tile per shard of the survey's chunks."""
     layout, _, headers = report.tables()
     n_il, n_xl, _ = geometry.shape
     grid = trace_grid(il_idx, xl_idx, (n_il, n_xl))
     dead_t = headers["trid"] == 2
     dead = np.where(grid >= 0, dead_t[np.maximum(grid, 0)], False)
-    _, ti, tx = time_major_chunks(geometry.shape)
+    ti, tx, _ = survey_shards(geometry.shape)
     return [TileJob(str(Path(report.path).resolve()), layout, report.null_value, str(out), i0, j0,
                     grid[i0:i0 + ti, j0:j0 + tx].copy(), dead[i0:i0 + ti, j0:j0 + tx].copy())
             for i0 in range(0, n_il, ti) for j0 in range(0, n_xl, tx)]

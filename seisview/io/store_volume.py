@@ -4,7 +4,13 @@ An inline of a store chunked ``(8, 8, trace)`` decodes eight inlines; scrubbing 
 one should not decode them again. :class:`SlabReader` keeps the last few decoded chunk rows
 of each direction (inline rows, crossline columns, time-major sample slabs) within a byte
 limit, reads them with ``io.store_chunks`` (zarr's own files, without zarr's per-chunk work)
-and passes any other slicing straight to zarr.
+and passes any other slicing straight to zarr. An inline asked for alone decodes only its own
+Blosc blocks of the chunk row (an eighth of it); a second inline of the same row decodes and
+keeps the whole row (scrubbing).
+
+A store whose time-major copy is not built yet (``io.store_time_major``) serves time slices
+from the trace-major chunks, and the first one starts the copy's build in the background; the
+Volume switches to the copy once it is complete.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ class SlabReader:
         self._lock = threading.Lock()
         self._max_bytes = _cache_bytes() if max_bytes is None else max_bytes
         self.partner: SlabReader | None = None  # the same samples in the other order (time-major)
+        self.on_time_slice = None  # called before a time slice is read from these chunks
+        self._rows_asked: OrderedDict[int, None] = OrderedDict()  # chunk rows with one inline read
         from seisview.io.store_chunks import chunk_files
 
         self._files = chunk_files(array)  # None: read through zarr
@@ -77,6 +85,25 @@ class SlabReader:
                 total -= old.nbytes
         return data, k * c
 
+    def _one_inline(self, i: int) -> np.ndarray | None:
+        """Inline ``i`` decoded alone (its Blosc blocks only) the first time its chunk row is
+        asked for; None when the row is held, or asked for before (it is then decoded whole)."""
+        c = self.chunks[0]
+        k = i // c
+        if self._files is None or c == 1:
+            return None
+        with self._lock:
+            if (0, k) in self._slabs:
+                return None
+            if k in self._rows_asked:
+                return None
+            self._rows_asked[k] = None
+            while len(self._rows_asked) > 64:
+                self._rows_asked.popitem(last=False)
+        if hasattr(self._files, "read_inline"):
+            return self._files.read_inline(i)
+        return self._files.read_region((slice(i, i + 1), slice(None), slice(None)))[0]
+
     def cached_point(self, i: int, j: int, k: int):
         """The sample at ``[i, j, k]`` from a decoded chunk row already held, else None."""
         c0, c1 = self.chunks[0], self.chunks[1]
@@ -102,8 +129,19 @@ class SlabReader:
             i = int(key) + (self.shape[0] if key < 0 else 0)
             if not 0 <= i < self.shape[0]:
                 raise IndexError(key)
+            alone = self._one_inline(i)
+            if alone is not None:
+                return alone
             data, i0 = self._slab(0, i)
             return data[i - i0]
+        if (isinstance(key, tuple) and len(key) == 3 and key[0] == slice(None) and key[1] == slice(None)
+                and isinstance(key[2], int | np.integer) and self._files is not None):
+            k = int(key[2]) + (self.shape[2] if key[2] < 0 else 0)
+            if not 0 <= k < self.shape[2]:
+                raise IndexError(key)
+            if self.on_time_slice is not None:
+                self.on_time_slice()
+            return self._files.read_region((slice(None), slice(None), slice(k, k + 1)))[:, :, 0]
         if (isinstance(key, tuple) and len(key) == 3 and key[0] == slice(None)
                 and isinstance(key[1], int | np.integer) and key[2] == slice(None)):
             j = int(key[1]) + (self.shape[1] if key[1] < 0 else 0)
@@ -116,6 +154,7 @@ class SlabReader:
     def clear(self) -> None:
         with self._lock:
             self._slabs.clear()
+            self._rows_asked.clear()
 
 
 def store_volume(store, name: str = "amplitude") -> Volume:
@@ -132,6 +171,34 @@ def store_volume(store, name: str = "amplitude") -> Volume:
     tm_reader = SlabReader(tm) if tm is not None else None
     data.partner = tm_reader  # a point under a time slice comes from the time-major rows
     vol = Volume(data, store.geometry, live=live, time_major=tm_reader)
+    if tm is None and name == "amplitude":
+        _defer_time_major(store, name, vol)
     warnings = store.attrs.get("seisview_warnings", [])
     vol.load_warnings = [str(w) for w in warnings] if isinstance(warnings, list) else []
     return vol
+
+
+def _defer_time_major(store, name: str, vol: Volume) -> None:
+    """Time slices from the trace-major chunks until the copy is built; the first one starts
+    its build in the background, and the Volume takes the copy when it is complete."""
+    from seisview.io import store_time_major as stm
+
+    if not stm.can_build(store, name):
+        return
+    data = vol.data
+    path = store.path
+
+    def switch() -> None:
+        from seisview.io.store import open_store
+
+        copy = open_store(path).time_major(name)
+        if copy is not None:
+            reader = SlabReader(copy)
+            data.partner = reader
+            vol.set_time_major(reader)
+
+    def start() -> None:
+        data.on_time_slice = None  # once
+        stm.build_in_background(path, name, on_done=switch)
+
+    data.on_time_slice = start

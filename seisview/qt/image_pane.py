@@ -13,13 +13,15 @@ import logging
 import numpy as np
 import pyqtgraph as pg
 from PyQt6.QtCore import QPointF, Qt
-from PyQt6.QtGui import QPen, QTransform
-from PyQt6.QtWidgets import QApplication, QGraphicsItem, QGraphicsLineItem, QVBoxLayout, QWidget
+from PyQt6.QtGui import QTransform
+from PyQt6.QtWidgets import QApplication, QGraphicsItem, QVBoxLayout, QWidget
 
 from seisview.qt.colormaps import auto_levels, colorize
 from seisview.qt.fast_image import FastImageItem, RGBAImageItem
+from seisview.qt.signals import frame_clock
 from seisview.qt.tools import NavigateTool, SectionTool, ToolEvent, buttons_of, modifiers_of
 from seisview.qt.view_keys import ViewKeys
+from seisview.qt.view_marks import Mark, MarkLayer
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +41,13 @@ class ToolViewBox(pg.ViewBox):
         if ev.isStart():
             self._tool_drag = self.pane._dispatch("press", ev.buttonDownPos(), ev.modifiers(),
                                                   ev.buttons() | ev.button())
+            frame_clock().set_spread(self._tool_drag)  # a stroke: one view's repaint per event
         if self._tool_drag:
             ev.accept()
             if ev.isFinish():
                 self.pane._dispatch("release", ev.pos(), ev.modifiers(), ev.button())
                 self._tool_drag = False
+                frame_clock().set_spread(False)
             # the moves in between come straight from the viewport (ToolPlotWidget); one that
             # pyqtgraph still sends here is Qt replaying an old position, not the mouse
             return
@@ -86,10 +90,17 @@ class ToolPlotWidget(pg.PlotWidget):
     def __init__(self, pane: ImagePane, **kw):
         super().__init__(**kw)
         self._pane = pane
+        self.marks: MarkLayer | None = None  # the crosshair / cursor, once the pane has any
 
     def mouseMoveEvent(self, ev) -> None:  # noqa: N802 (Qt's name)
         if not self._pane._tool_drag_move(ev):
             super().mouseMoveEvent(ev)
+
+    def paintEvent(self, ev) -> None:  # noqa: N802
+        if self.marks is None:
+            super().paintEvent(ev)  # the scene, as pyqtgraph paints it
+        else:
+            self.marks.paint(ev, super().paintEvent)  # the marks over the scene or its picture
 
 
 class ImagePane(QWidget):
@@ -142,6 +153,14 @@ class ImagePane(QWidget):
             if not self.viewbox._tool_drag:  # a paint/pick drag hovers nothing
                 hover(ev, exitOnly)
         scene.sendHoverEvents = hover_unless_tool_drag
+
+    def add_mark(self, mark: Mark) -> Mark:
+        """Paint ``mark`` (a crosshair line, a cursor ring) over the plot: not a scene item, so
+        moving it repaints no item (see :mod:`seisview.qt.view_marks`)."""
+        pw = self.plot_widget
+        if pw.marks is None:
+            pw.marks = MarkLayer(pw, self.viewbox)
+        return pw.marks.add(mark)
 
     def set_axis(self, name: str, axis: pg.AxisItem) -> pg.AxisItem:
         """Replace the ``name`` axis ("left", "bottom") with ``axis``, owned by the plot (see above)."""
@@ -324,41 +343,6 @@ class ImagePane(QWidget):
         from seisview.qt.export_view import export_plot
 
         export_plot(self, path, width or int(self.plot.sceneBoundingRect().width()))
-
-
-class CrossLine(QGraphicsLineItem):
-    """One line of the linked crosshair: vertical (``angle`` 90) or horizontal (0) across the data.
-
-    Qt's own line item: it paints and bounds itself in C++, with no Python call per
-    repaint (pyqtgraph's ``InfiniteLine`` made ~40 µs of Python per paint, and every
-    moved line repaints a stripe across the view). It spans the section's extent
-    (``set_extent``) and moves with ``setPos``, so a move repaints the old and the new
-    stripe only, and setting the value it already has repaints nothing.
-    """
-
-    def __init__(self, angle: int, pen: QPen):
-        super().__init__()
-        self.angle = angle
-        self._value: float | None = None
-        pen = QPen(pen)
-        pen.setCosmetic(True)  # its width in screen pixels at any zoom (never 0: see set_extent)
-        self.setPen(pen)
-        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # a click goes to the view below
-
-    def set_extent(self, lo: float, hi: float) -> None:
-        """Span ``lo..hi`` along the line (plot units). A width-1 pen keeps the bounding rect
-        non-empty, or Qt would never repaint the line's stripe."""
-        line = (0.0, lo, 0.0, hi) if self.angle == 90 else (lo, 0.0, hi, 0.0)
-        self.setLine(*line)
-
-    def value(self) -> float | None:
-        return self._value
-
-    def setValue(self, v: float) -> None:  # noqa: N802 (InfiniteLine's name, used by callers)
-        v = float(v)
-        if v != self._value:
-            self._value = v
-            self.setPos(v, 0.0) if self.angle == 90 else self.setPos(0.0, v)
 
 
 def _ready_image(layer, spec, arr):

@@ -26,7 +26,8 @@ from PyQt6.QtCore import QLineF, QObject, QRectF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QPainter, QPen
 
 from seisview.core.section import SectionSpec
-from seisview.qt.signals import connect_all, disconnect_all
+from seisview.qt.signals import connect_all, disconnect_all, frame_clock
+from seisview.qt.view_marks import update_part
 
 Rect = tuple[int, int, int, int]  # r0, r1, c0, c1 of a section's array, half-open
 COALESCE_MS = 40
@@ -220,7 +221,7 @@ class LabelDisplay(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(COALESCE_MS)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._due)
         self._project_handles: list = []
         self._handles = connect_all([(session.events.project, self._on_project),
                                      (session.events.survey, self._on_survey)])
@@ -270,7 +271,7 @@ class LabelDisplay(QObject):
     def _on_changed(self, spec: SectionSpec, rect) -> None:
         self._pending[spec] = union(self._pending.get(spec), rect)
         if not self._timer.isActive():
-            self._timer.start()
+            self._timer.start(COALESCE_MS)
 
     def _on_stroke(self, stroke) -> None:
         """A committed stroke puts its sections in the labelled list (their crossings and traces
@@ -282,6 +283,9 @@ class LabelDisplay(QObject):
             if len(part.idx):
                 rr, cc = np.divmod(part.idx, labels.shape(part.spec)[1])
                 self._on_changed(part.spec, (int(rr.min()), int(rr.max()) + 1, int(cc.min()), int(cc.max()) + 1))
+
+    def _due(self) -> None:
+        frame_clock().solo(self.flush)  # not in the mouse event that carries the crosshair's frame
 
     def flush(self) -> None:
         """Emit the edits gathered so far now (the timer does it ~40 ms after the first)."""
@@ -364,16 +368,16 @@ class SegmentsItem(pg.GraphicsObject):
         r = QRectF(x0, y0, x1 - x0, y1 - y0)
         scene = self.scene()
         views = scene.views() if scene is not None else []
-        dev = self.deviceTransform(views[0].viewportTransform()) if len(views) == 1 else None
+        dev = self.deviceTransform(views[0].viewportTransform()) if views else None  # the view shown
         inv, ok = dev.inverted() if dev is not None else (None, False)
-        if not ok:  # not on one screen: all of it
+        if not ok:  # not in a view: all of it
             self.last_dirty = None
             self.update()
             return
         m = self.width / 2 + 2
         r = inv.mapRect(dev.mapRect(r).adjusted(-m, -m, m, m))
         self.last_dirty = r
-        self.update(r)
+        update_part(self, r)
 
     def n_lines(self) -> int:
         return sum(len(lines) for _pen, lines in self.groups)

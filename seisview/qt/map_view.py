@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QColor, QPen, QTransform
 from PyQt6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
-    QGraphicsEllipseItem,
-    QGraphicsItem,
     QHBoxLayout,
     QLabel,
     QWidget,
@@ -29,6 +26,7 @@ from seisview.qt.fast_image import rgb32_table
 from seisview.qt.image_pane import ImagePane
 from seisview.qt.signals import PerFrame, disconnect_all
 from seisview.qt.view_keys import amplitude_label
+from seisview.qt.view_marks import RingMark
 from seisview.qt.workers import LatestRunner
 
 ATTRIBUTES = ("time slice", "RMS amplitude", "max |amplitude|")
@@ -56,20 +54,11 @@ def _slice(session: Session, spec, *, state=None):
     return spec, session.display_section(spec)
 
 
-def cursor_marker() -> QGraphicsEllipseItem:
-    """The map's cursor: a 9-pixel ring at any zoom, moved with ``setPos``.
-
-    Qt's own ellipse item paints in C++ (a one-point ``ScatterPlotItem`` ran ~1 ms of
-    Python per repaint, once per frame while the mouse moves over a section).
-    """
-    ring = QGraphicsEllipseItem(-4.5, -4.5, 9.0, 9.0)
-    ring.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)  # screen pixels
+def cursor_marker() -> RingMark:
+    """The map's cursor: a 9-pixel ring at any zoom, painted over the map (see view_marks)."""
     pen = QPen(QColor(0, 0, 0), 2)
     pen.setCosmetic(True)
-    ring.setPen(pen)
-    ring.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
-    ring.hide()
-    return ring
+    return RingMark(9.0, pen)
 
 
 def world_transform(geometry) -> QTransform | None:
@@ -108,12 +97,10 @@ class MapView(ImagePane):
         self.viewbox.setAspectLocked(True)
         self.outline = pg.PlotDataItem(pen=pg.mkPen((90, 90, 90), width=1))
         self.lines = {k: pg.PlotDataItem(pen=pg.mkPen((255, 200, 0), width=2)) for k in ("inline", "crossline")}
-        self.marker = cursor_marker()
         for item, z in ((self.outline, 30), *((ln, 40) for ln in self.lines.values())):
             item.setZValue(z)
             self.plot.addItem(item)
-        self.marker.setZValue(50)
-        self.plot.addItem(self.marker, ignoreBounds=True)
+        self.marker = self.add_mark(cursor_marker())
         self._handles = [(session.events.survey, self._on_survey), (session.events.position, self._on_position),
                          (session.events.display, lambda _w: self.refresh()),
                          (session.events.cursor, PerFrame(self._on_cursor, self)),
@@ -212,8 +199,7 @@ class MapView(ImagePane):
         if cur is None or cur.il_idx is None or cur.xl_idx is None or self.array_shape is None:
             self.marker.hide()
             return
-        x, y = self.pixel_to_plot(cur.il_idx + 0.5, cur.xl_idx + 0.5)
-        self.marker.setPos(x, y)
+        self.marker.setValue(self.pixel_to_plot(cur.il_idx + 0.5, cur.xl_idx + 0.5))
         if not self.marker.isVisible():
             self.marker.show()
 

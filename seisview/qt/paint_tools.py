@@ -25,6 +25,7 @@ from PyQt6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem
 from seisview.core.section import SectionSpec
 from seisview.qt.signals import connect_all, disconnect_all
 from seisview.qt.tools import SectionTool, ToolEvent, guarded
+from seisview.qt.view_marks import update_part
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ class LabelMaskItem(pg.GraphicsObject):
         r0, r1, c0, c1 = max(r0 - 1, 0), min(r1 + 1, mask.shape[0]), max(c0 - 1, 0), min(c1 + 1, mask.shape[1])
         self._buf[r0:r1, c0:c1] = outlined(self._table, mask, (r0, r1, c0, c1))
         self.last_update_rect = rect
-        self.update(QRectF(c0, r0, c1 - c0, r1 - r0))
+        update_part(self, QRectF(c0, r0, c1 - c0, r1 - r0))
 
     def argb(self) -> np.ndarray | None:
         """The premultiplied ARGB pixels shown (for tests)."""

@@ -22,10 +22,11 @@ from seisview.core.section import SectionSpec
 from seisview.core.session import Session
 from seisview.qt.colormaps import lut, to_uint8
 from seisview.qt.fast_image import rgb32_table
-from seisview.qt.image_pane import CrossLine, ImagePane, linear_pixel_transform
+from seisview.qt.image_pane import ImagePane, linear_pixel_transform
 from seisview.qt.signals import PerFrame, disconnect_all
 from seisview.qt.tools import NavigateTool
 from seisview.qt.view_keys import amplitude_label
+from seisview.qt.view_marks import CROSSHAIR_COLOR, LineMark
 from seisview.qt.workers import LatestRunner
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,6 @@ class SectionView(ImagePane):
         self.decimation = 1
         self._cursor_inside = False
         self._build_header()
-        pen = pg.mkPen((40, 40, 40, 200), width=1, style=Qt.PenStyle.DashLine)
         self.pos_lines = {}
         for kind_other, angle in zip(OTHER_LINES[kind], (90, 0), strict=True):
             line = pg.InfiniteLine(angle=angle, movable=True, pen=pg.mkPen((255, 200, 0), width=2),
@@ -63,11 +63,8 @@ class SectionView(ImagePane):
             line.sigPositionChanged.connect(lambda ln, k=kind_other: self._line_moved(k, ln))
             self.plot.addItem(line)
             self.pos_lines[kind_other] = line
-        self.cross = [CrossLine(a, pen) for a in (90, 0)]
-        for c in self.cross:
-            c.setZValue(90)
-            c.hide()
-            self.plot.addItem(c, ignoreBounds=True)
+        # the linked crosshair, painted over the plot from a picture of it (no scene items)
+        self.cross = [self.add_mark(LineMark(a, CROSSHAIR_COLOR)) for a in (90, 0)]
         self.plot_widget.installEventFilter(self)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._handles = []
@@ -115,7 +112,7 @@ class SectionView(ImagePane):
         s = self.session
         self.cursor_frame = PerFrame(self.on_cursor, self)  # the crosshair follows once per frame
         pairs = [(s.events.survey, self.on_survey), (s.events.position, self.on_position),
-                 (s.events.display, self._on_display), (s.events.cursor, self.cursor_frame),
+                 (s.events.display, self._on_display), (s.events.cursor, self._on_cursor_event),
                  (s.layers.events.inserted, self._on_layers), (s.layers.events.removed, self._on_layers),
                  (s.layers.events.moved, self._on_layers), (s.layers.events.changed, self._on_layer_changed)]
         for sig, slot in pairs:
@@ -197,6 +194,12 @@ class SectionView(ImagePane):
 
     def _on_display(self, _what: str) -> None:
         self.redraw_seismic()
+
+    def _on_cursor_event(self, cur) -> None:
+        if cur is not None and cur.origin == self.kind and self.viewbox._tool_drag:
+            self.on_cursor(cur)  # hides the lines now (then nothing): no frame tick of its own
+        else:
+            self.cursor_frame(cur)
 
     def on_cursor(self, cur) -> None:
         # while a tool drags in this view its pointer and brush ring show where it is: lines

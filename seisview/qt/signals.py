@@ -8,6 +8,7 @@ stop the rest from being disconnected.
 from __future__ import annotations
 
 import logging
+import time
 
 from PyQt6 import sip
 
@@ -42,40 +43,88 @@ class FrameClock:
     status read-out need to follow once per frame, not per move, and all in the same frame:
     one timer for all of them means one wake-up and one round of repaints per frame, not
     one per follower at slightly different times.
+
+    While a tool drags (``set_spread(True)``: a brush stroke) each tick runs one follower,
+    the one waiting longest, and ticks come every ``SPREAD_MS`` while any waits: the three
+    other views, the map and the read-out still follow about once per frame each, but one
+    at a time, so a mouse event carries at most one view's repaint on top of its stamp.
+    ``solo(fn)`` runs other coalesced work (the labels' redraw of the map and crossings)
+    in a tick of its own.
     """
 
     FRAME_MS = 16
+    SPREAD_MS = 4
+    NEAR_S = 0.002  # work within this of a tick lands in the same mouse event as the tick's
 
     def __init__(self):
         from PyQt6.QtCore import QCoreApplication, QTimer
 
         self._due: dict[int, PerFrame] = {}  # insertion order: followers run in the order they were called
+        self._solo: list = []
+        self._spread = False
         self._timer = QTimer(QCoreApplication.instance())  # ends with the application
         self._timer.setSingleShot(True)
-        self._timer.setInterval(self.FRAME_MS)
         self._timer.timeout.connect(self.flush)
+        self._last = -1.0  # perf_counter() when the last tick ran
 
     def ended(self) -> bool:
         return sip.isdeleted(self._timer)
 
+    def set_spread(self, spread: bool) -> None:
+        """One follower per tick (while a tool drags) or all of them in each frame."""
+        self._spread = bool(spread)
+
+    def _near(self) -> bool:
+        if time.perf_counter() - self._last < self.NEAR_S:
+            return True
+        return self._timer.isActive() and self._timer.remainingTime() <= self.NEAR_S * 1000
+
+    def solo(self, fn) -> None:
+        """Call ``fn()`` now, or in a tick of its own when a tick ran just now or is due."""
+        if not self._near():
+            fn()
+            return
+        if fn not in self._solo:
+            self._solo.append(fn)
+        if not self._timer.isActive():
+            self._timer.start(self.SPREAD_MS)
+
     def schedule(self, follower: PerFrame) -> None:
         self._due[id(follower)] = follower
-        if not self._timer.isActive():
-            self._timer.start()
+        if not self._timer.isActive():  # spread: four followers take a frame's time in turn
+            self._timer.start(self.SPREAD_MS if self._spread else self.FRAME_MS)
 
     def cancel(self, follower: PerFrame) -> None:
         if self._due:
             self._due.pop(id(follower), None)
 
     def flush(self) -> None:
-        """Run every follower due now."""
+        """Run the followers due now (all of them, or one while spreading)."""
         self._timer.stop()
-        due, self._due = self._due, {}
-        for follower in due.values():
+        self._last = time.perf_counter()
+        if self._solo:
+            jobs, due = [self._solo.pop(0)], {}
+        elif self._spread and len(self._due) > 1:
+            key = next(iter(self._due))
+            jobs, due = [], {key: self._due.pop(key)}
+        else:
+            jobs, (due, self._due) = [], (self._due, {})
+        if self._solo or self._due:
+            self._timer.start(self.SPREAD_MS)
+        for job in [*jobs, *(f.flush for f in due.values())]:
             try:
-                follower.flush()
+                job()
             except Exception:  # one broken follower must not stop the others' frame
                 log.exception("per-frame update failed")
+
+    def flush_all(self) -> None:
+        """Run everything due now, spread or not (tests, or a caller that must see the result)."""
+        while self._solo or self._due:
+            spread, self._spread = self._spread, False
+            try:
+                self.flush()
+            finally:
+                self._spread = spread
 
 
 _CLOCK: FrameClock | None = None
