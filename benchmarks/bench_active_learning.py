@@ -186,7 +186,8 @@ def random_boxes(volume, specs, k, rng, window=suggest_mod.WINDOW):
 
 def plain_suggest(snap, volume, labels, k):
     """Uncertainty alone: the diversity factors and the painted discount switched off."""
-    saved = {n: getattr(suggest_mod, n) for n in ("SAME_SECTION", "SAME_PAIR", "NEAR", "PAINTED")}
+    factors = ("SAME_SECTION", "SAME_PAIR", "NEAR", "SAME_LEVEL", "PAINTED")
+    saved = {n: getattr(suggest_mod, n) for n in factors}
     try:
         for n in saved:
             setattr(suggest_mod, n, 1.0)

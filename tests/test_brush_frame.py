@@ -216,3 +216,36 @@ def test_a_moved_crosshair_repaints_the_other_views_from_their_picture_exactly(p
             assert (full != shown).any(axis=-1).mean() < 0.01  # its edges (as it always did)
         else:
             np.testing.assert_array_equal(shown, full)
+
+
+def test_while_a_tool_drags_each_tick_runs_one_follower_and_the_labels_redraw_alone(qapp):
+    """A mouse event carries at most one other view's repaint while painting: the frame clock
+    runs one follower per tick (the longest waiting first), and the labels' redraw in a tick of
+    its own; out of a drag a frame runs every follower together."""
+    from seisview.qt.signals import FrameClock, PerFrame
+
+    clock, ran = FrameClock(), []
+    followers = [PerFrame(lambda k=k: ran.append(k)) for k in "abc"]
+    clock.set_spread(True)  # a stroke starts
+    for f in followers:
+        f._pending = True  # as PerFrame.__call__ does, on this clock
+        clock.schedule(f)
+    clock.flush()  # one tick: one follower, the next tick due soon
+    assert ran == ["a"] and clock._timer.isActive()
+    clock.solo(lambda: ran.append("labels"))  # a tick just ran: this waits for one of its own
+    assert ran == ["a"]
+    for _ in range(3):
+        clock.flush()
+    assert ran == ["a", "labels", "b", "c"]
+    assert not clock._timer.isActive()  # nothing left: no more ticks
+    clock._last = -1.0
+    clock.solo(lambda: ran.append("now"))  # no tick near: at once
+    assert ran[-1] == "now"
+    ran.clear()
+    for f in followers:
+        f._pending = True
+        clock.schedule(f)
+    clock.set_spread(False)
+    clock.flush()  # out of a drag: one frame, all of them
+    assert ran == ["a", "b", "c"]
+    clock._timer.stop()

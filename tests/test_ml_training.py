@@ -338,7 +338,7 @@ def test_a_continued_run_has_the_shorter_schedule(tmp_path):
     assert full.min_steps == 100
 
 
-def test_a_continued_run_focuses_on_the_strokes_its_start_gets_wrong(demo_small):
+def test_wrong_pixels_and_the_focus_share_of_crops(demo_small):
     from seisview.ml.training import wrong_pixels
 
     data = _data(demo_small)

@@ -96,11 +96,11 @@ class TrainConfig:
     # rounds of suggestions: the full schedule 0.916 at 186 steps a round, half 0.911 at 96,
     # 36 steps without self-training 0.879)
     continued_scale: float = 0.5
-    # in such a continued run, a painted pixel the starting model gets wrong is this many times
-    # as likely to centre a crop as one it gets right (the new strokes that teach it something
-    # otherwise get a tenth to a fifth of the crops, the rest going to older strokes it already
-    # fits); a weight, not a fixed share, so a handful of wrong pixels never draw half the crops
-    focus_weight: float = 4.0
+    # > 1: in such a continued run, a painted pixel the starting model gets wrong is this many
+    # times as likely to centre a crop as one it gets right. Off by default: measured with 4
+    # (bench_active_learning, 3 surveys x 3 seeds) it cost random placement 0.01-0.04 after
+    # three rounds on two surveys and did not lift the suggested rounds (docs/measurements.md)
+    focus_weight: float = 1.0
     # batch-norm statistics of each snapshot from a strip of this many traces of each section
     # (0: whole sections)
     norm_width: int = 64

@@ -45,11 +45,11 @@ class FrameClock:
     one per follower at slightly different times.
 
     While a tool drags (``set_spread(True)``: a brush stroke) each tick runs one follower,
-    the one waiting longest, and ticks come every ``SPREAD_MS`` while others wait: a mouse
-    event then carries at most one view's repaint on top of its stamp, and each of the
-    other views, the map and the read-out follow at the mouse's rate over their number
-    (25 Hz each with a 100 Hz mouse). ``solo(fn)`` runs other coalesced work (the labels'
-    redraw of the map and crossings) in a tick of its own.
+    the one waiting longest, and ticks come every ``SPREAD_MS`` while any waits: the three
+    other views, the map and the read-out still follow about once per frame each, but one
+    at a time, so a mouse event carries at most one view's repaint on top of its stamp.
+    ``solo(fn)`` runs other coalesced work (the labels' redraw of the map and crossings)
+    in a tick of its own.
     """
 
     FRAME_MS = 16
@@ -91,8 +91,8 @@ class FrameClock:
 
     def schedule(self, follower: PerFrame) -> None:
         self._due[id(follower)] = follower
-        if not self._timer.isActive():
-            self._timer.start(self.FRAME_MS)
+        if not self._timer.isActive():  # spread: four followers take a frame's time in turn
+            self._timer.start(self.SPREAD_MS if self._spread else self.FRAME_MS)
 
     def cancel(self, follower: PerFrame) -> None:
         if self._due:

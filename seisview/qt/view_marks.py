@@ -175,6 +175,7 @@ class MarkLayer:
         self._key = None  # (size, pixel ratio, view transform) the picture was made for
         self._marks_only = QRegion()  # invalidated by marks alone since the last paint
         self._stale = QRegion()  # where the picture no longer shows the scene
+        self._all_stale = False  # painted as Qt does since no mark shows: all of it stale
         self._twin: QGraphicsView | None = None
         # a slot on ``changed`` makes the scene report every change (Qt then updates its views
         # through the same signal): where it changed, the picture is stale
@@ -207,6 +208,8 @@ class MarkLayer:
             self.view.viewport().update(region)
 
     def _scene_changed(self, rects) -> None:
+        if self._all_stale:  # no mark shows: the picture is redone whole when one shows again
+            return
         tf = self.view.viewportTransform()
         stale = self._stale
         for r in rects:  # mapped and widened as QGraphicsView.updateScene does for its repaint
@@ -232,32 +235,36 @@ class MarkLayer:
         the picture goes stale there, to be refreshed all at once when a mark shows again.
         """
         region = ev.region()
-        port = self.view.viewport()
-        dpr = port.devicePixelRatioF()
-        key = (port.size(), dpr, self.view.viewportTransform())
-        if self._pixmap is None or key != self._key:
-            self._pixmap = QPixmap(port.size() * dpr)
-            self._pixmap.setDevicePixelRatio(dpr)
-            self._key = key
-            self._stale = QRegion(port.rect())
         marks_only = region.intersected(self._marks_only)
         self._marks_only = self._marks_only.subtracted(region)
         if marks_only.isEmpty() and not any(m.shown() for m in self.marks):
-            scene_paint(ev)  # nothing to paint over (a tool drags here): as Qt paints it
-            p = QPainter(port)
-        else:  # kept current as the scene changes: a moved mark never waits for a big render
-            need = region.subtracted(marks_only)
-            if region.intersects(self._stale):  # all of what is stale, at once: one traversal
-                need = need.united(self._stale.intersected(QRegion(port.rect())))  # now, not one
-                self._stale = QRegion()  # per new position of the mark
-            if not need.isEmpty():
-                self._render(need)
-                self._stale = self._stale.subtracted(need)
-            p = QPainter(port)
-            for r in _rects(region):  # rectangle by rectangle: clipped to a region of several
-                _clipped(p, r)  # (the paint event's), Qt copies pixels span by span, ~20x slower
-                p.drawPixmap(r, self._pixmap, _device_rect(r, dpr))
-                p.restore()
+            scene_paint(ev)  # nothing to paint over (a tool drags here): as Qt paints it, and
+            self._all_stale = True  # no bookkeeping of the picture meanwhile (one render later)
+            for mark in self.marks:
+                mark.painted = QRect()
+            return
+        port = self.view.viewport()
+        dpr = port.devicePixelRatioF()
+        key = (port.size(), dpr, self.view.viewportTransform())
+        if self._pixmap is None or key != self._key or self._all_stale:
+            if self._pixmap is None or key != self._key:
+                self._pixmap = QPixmap(port.size() * dpr)
+                self._pixmap.setDevicePixelRatio(dpr)
+                self._key = key
+            self._all_stale, self._stale = False, QRegion(port.rect())
+        # kept current as the scene changes: a moved mark never waits for a big render
+        need = region.subtracted(marks_only)
+        if region.intersects(self._stale):  # all of what is stale, at once: one traversal now,
+            need = need.united(self._stale.intersected(QRegion(port.rect())))  # not one per
+            self._stale = QRegion()  # new position of the mark
+        if not need.isEmpty():
+            self._render(need)
+            self._stale = self._stale.subtracted(need)
+        p = QPainter(port)
+        for r in _rects(region):  # rectangle by rectangle: clipped to a region of several (the
+            _clipped(p, r)  # paint event's), Qt copies pixels span by span, ~20x slower
+            p.drawPixmap(r, self._pixmap, _device_rect(r, dpr))
+            p.restore()
         tf, area = self._geometry()
         for mark in self.marks:
             if mark.shown():
