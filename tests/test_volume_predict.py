@@ -59,6 +59,16 @@ def _cut(data, core, halo):
     return data[tuple(slice(a, b) for a, b in zip(lo, hi, strict=True))], pairs, lo
 
 
+def test_an_ensemble_reaches_as_far_as_its_members(snap):
+    """The receptive field is measured through the ensemble's forward: a combination whose
+    gradient vanishes (a saturated softmax) would shrink every block's halo and show seams."""
+    torch.manual_seed(0)
+    pair = build_model("unet", 4, members=2, **CFG)
+    two = ModelSnapshot.of(pair, "unet", {**CFG, "members": 2}, version=3, clip=2.0)
+    assert net_geometry(two) == net_geometry(snap)
+    assert required_halo(two) == required_halo(snap)
+
+
 def test_a_block_core_is_what_the_whole_survey_gives_there(snap, survey):
     geo = net_geometry(snap)
     halo = required_halo(snap)

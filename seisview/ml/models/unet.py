@@ -19,6 +19,7 @@ amplitude along time as a second input channel (vertical sections; measured no b
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 
 import torch
@@ -157,7 +158,10 @@ class UNet(FaciesModel):
                 out[k::n] = y
             assert out is not None  # a batch has at least one sample
             return out
-        return torch.log(self.probabilities(x).clamp_min(1e-30)).to(x.dtype)
+        # in log space: exact for tiny probabilities, and gradients do not vanish where a
+        # softmax saturates (the receptive field is measured through this forward)
+        logp = torch.stack([torch.log_softmax(m(x).float(), 1) for m in self.members])
+        return (torch.logsumexp(logp, 0) - math.log(n)).to(x.dtype)
 
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:
         """Class probabilities ``(n, C, H, W)`` in float32 (evaluation): the members' mean for
