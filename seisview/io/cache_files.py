@@ -62,10 +62,10 @@ def add_to_manifest(root: Path, paths: list[str]) -> None:
         for f in found:
             sizes[f.relative_to(root).as_posix()] = f.stat().st_size
     tmp = root / (MANIFEST + f".tmp{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump({"files": len(sizes), "bytes": sum(sizes.values()), "sizes": sizes}, f)
-        f.flush()
-        os.fsync(f.fileno())
+    with open(tmp, "w", encoding="utf-8") as out:
+        json.dump({"files": len(sizes), "bytes": sum(sizes.values()), "sizes": sizes}, out)
+        out.flush()
+        os.fsync(out.fileno())
     os.replace(tmp, root / MANIFEST)
 
 

@@ -301,7 +301,8 @@ def train(config: TrainConfig, data: TrainingData, state: TaskState | None = Non
         context: int = net.context  # type: ignore[assignment]  # torch types attributes Tensor | Module
         opt, sched = make_optimizer(config, net)
         oom = OOMFallback(device, config.batch_size)
-        continued = config.init is not None and config.init.model == config.model
+        # continued_schedule loaded the init: a ModelSnapshot from here on
+        continued = isinstance(config.init, ModelSnapshot) and config.init.model == config.model
         focused = continued and config.focus_weight > 1
         focus = wrong_pixels(net, data, device) if focused else None
         sampler = CropSampler(data, config.crop, context, phase_rotation=config.phase_rotation,
