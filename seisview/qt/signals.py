@@ -108,7 +108,7 @@ class FrameClock:
             key = next(iter(self._due))
             jobs, due = [], {key: self._due.pop(key)}
         else:
-            jobs, (due, self._due) = [], (self._due, {})
+            jobs, due, self._due = [], self._due, {}
         if self._solo or self._due:
             self._timer.start(self.SPREAD_MS)
         for job in [*jobs, *(f.flush for f in due.values())]:

@@ -13,6 +13,7 @@ when the view's size or transform changed.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 
 from PyQt6.QtCore import QPointF, QRect, QRectF, Qt
 from PyQt6.QtGui import QColor, QPainter, QPainterPath, QPen, QPixmap, QRegion, QTransform
@@ -21,7 +22,7 @@ from PyQt6.QtWidgets import QFrame, QGraphicsView, QWidget
 _MARGIN = 2  # px around a mark's shape: its pen width and rounding
 
 
-class Mark:
+class Mark(ABC):
     """Something the view paints over its scene at a plot position (``value``), shown or not.
 
     Setting the value or the visibility it already has repaints nothing; a change repaints
@@ -65,13 +66,13 @@ class Mark:
         return self._visible and self._value is not None
 
     # -- geometry (subclasses) --------------------------------------------------------
+    @abstractmethod
     def rect(self, tf: QTransform, clip: QRect) -> QRect:
         """Viewport pixels the mark covers with plot -> viewport transform ``tf``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def paint(self, p: QPainter, tf: QTransform, clip: QRect) -> None:
         """Paint with ``tf`` (plot -> viewport); ``clip`` is the plot area in viewport pixels."""
-        raise NotImplementedError
 
 
 class LineMark(Mark):
